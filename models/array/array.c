@@ -1,0 +1,421 @@
+/* 1T1R array state, writes with verify, and sensing (exact, or from cell conductances
+ * when device physics is on). Conductance model: R = R_nominal * exp(sigma * z), z ~ N(0,1),
+ * drawn at each successful pulse; read current I = V_read * sum(G) * (1 + noise * z). */
+#include "models/array/array.h"
+
+#include <math.h>
+#include <string.h>
+
+struct CimArray {
+    const CimChipCfg *cfg;
+    CimAlloc alloc;
+    unsigned rows, cols;
+    size_t words;                /* words per row */
+    uint64_t *state;             /* rows x words: stored bit of each cell */
+    uint64_t *scratch;           /* words */
+    uint64_t *colbits;           /* cols x rwords: the same bits column by column, for
+                                    word-parallel gated reads when physics is off */
+    size_t rwords;               /* words per column */
+    uint64_t *inbuf;             /* rwords: an input vector aligned to a row offset */
+    /* physics (NULL / unused when off) */
+    double *g;                   /* rows x cols conductances, S */
+    uint64_t *stuck0, *stuck1;   /* rows x words */
+    CimRng rng;
+    double i_ref_read, i_ref_low, i_ref_high; /* A */
+    CimArrayTiming timing;
+    CimArrayStats stats;
+    CimEvents ev;
+};
+
+static uint32_t cycles_of(double t_ns, double clock_mhz)
+{
+    double c = ceil(t_ns * clock_mhz * 1e-3 - 1e-9);
+    return c < 1.0 ? 1u : (uint32_t)c;
+}
+
+static void set_timing(CimArray *arr)
+{
+    const CimTimingCfg *t = &arr->cfg->tech.timing;
+    double f = arr->cfg->clock_mhz;
+    arr->timing.read = cycles_of(t->t_read_ns, f);
+    arr->timing.dual_read = cycles_of(t->t_read_ns, f);
+    arr->timing.gated_row = cycles_of(t->t_read_ns, f);
+    arr->timing.set = cycles_of(t->t_set_ns, f);
+    arr->timing.reset = cycles_of(t->t_reset_ns, f);
+    arr->timing.verify = cycles_of(t->t_verify_ns, f);
+}
+
+static void set_references(CimArray *arr)
+{
+    const CimDeviceCfg *d = &arr->cfg->tech.device;
+    const CimSenseCfg *s = &arr->cfg->sense;
+    double g_on = 1.0 / d->r_on_ohm, g_off = 1.0 / d->r_off_ohm, v = d->v_read_v;
+    arr->i_ref_read = v * (g_off + s->ref_read_frac * (g_on - g_off));
+    arr->i_ref_low = v * (2 * g_off + s->ref_low_frac * (g_on - g_off));
+    arr->i_ref_high = v * (g_on + g_off + s->ref_high_frac * (g_on - g_off));
+}
+
+static double draw_g(CimArray *arr, int lrs)
+{
+    const CimDeviceCfg *d = &arr->cfg->tech.device;
+    double r = lrs ? d->r_on_ohm : d->r_off_ohm, sigma = lrs ? d->sigma_ln_on : d->sigma_ln_off;
+    return 1.0 / (r * exp(sigma * cim_rng_normal(&arr->rng)));
+}
+
+/* The one place a cell's stored bit changes: row-major and column-major copies together. */
+static void store_bit(CimArray *arr, unsigned row, unsigned col, int bit)
+{
+    cim_bits_set(arr->state + (size_t)row * arr->words, col, bit);
+    cim_bits_set(arr->colbits + (size_t)col * arr->rwords, row, bit);
+}
+
+static void init_physics(CimArray *arr)
+{
+    const CimDeviceCfg *d = &arr->cfg->tech.device;
+    for (unsigned r = 0; r < arr->rows; r++)
+        for (unsigned c = 0; c < arr->cols; c++) {
+            double u = cim_rng_uniform(&arr->rng);
+            size_t w = r * arr->words;
+            if (u < d->stuck_at_0_rate)
+                cim_bits_set(arr->stuck0 + w, c, 1);
+            else if (u < d->stuck_at_0_rate + d->stuck_at_1_rate)
+                cim_bits_set(arr->stuck1 + w, c, 1);
+            int bit = cim_bits_get(arr->stuck1 + w, c);
+            store_bit(arr, r, c, bit);
+            arr->g[(size_t)r * arr->cols + c] = draw_g(arr, bit);
+        }
+}
+
+CimStatus cim_array_create(const CimChipCfg *cfg, unsigned index, const CimAlloc *a, CimArray **out)
+{
+    *out = NULL;
+    CimArray *arr = cim_alloc(a, sizeof *arr);
+    if (!arr)
+        return CIM_ERR_NOMEM;
+    arr->cfg = cfg;
+    if (a)
+        arr->alloc = *a;
+    arr->rows = cfg->array.rows;
+    arr->cols = cfg->array.cols;
+    arr->words = cim_bits_words(arr->cols);
+    size_t cells_w = (size_t)arr->rows * arr->words;
+    arr->rwords = cim_bits_words(arr->rows);
+    arr->state = cim_alloc_array(a, cells_w, sizeof(uint64_t));
+    arr->scratch = cim_alloc_array(a, arr->words, sizeof(uint64_t));
+    arr->colbits = cim_alloc_array(a, (size_t)arr->cols * arr->rwords, sizeof(uint64_t));
+    arr->inbuf = cim_alloc_array(a, arr->rwords + 1, sizeof(uint64_t));
+    int ok = arr->state && arr->scratch && arr->colbits && arr->inbuf;
+    if (ok && cfg->physics.enabled) {
+        arr->g = cim_alloc_array(a, (size_t)arr->rows * arr->cols, sizeof(double));
+        arr->stuck0 = cim_alloc_array(a, cells_w, sizeof(uint64_t));
+        arr->stuck1 = cim_alloc_array(a, cells_w, sizeof(uint64_t));
+        ok = arr->g && arr->stuck0 && arr->stuck1;
+    }
+    if (!ok) {
+        cim_array_destroy(arr);
+        return CIM_ERR_NOMEM;
+    }
+    cim_rng_seed(&arr->rng, cfg->physics.seed ^ (0xD1B54A32D192ED03ull * (index + 1u)));
+    set_timing(arr);
+    set_references(arr);
+    if (cfg->physics.enabled)
+        init_physics(arr);
+    *out = arr;
+    return CIM_OK;
+}
+
+void cim_array_destroy(CimArray *arr)
+{
+    if (!arr)
+        return;
+    CimAlloc a = arr->alloc;
+    cim_free(&a, arr->state);
+    cim_free(&a, arr->scratch);
+    cim_free(&a, arr->colbits);
+    cim_free(&a, arr->inbuf);
+    cim_free(&a, arr->g);
+    cim_free(&a, arr->stuck0);
+    cim_free(&a, arr->stuck1);
+    cim_free(&a, arr);
+}
+
+unsigned cim_array_rows(const CimArray *arr) { return arr->rows; }
+unsigned cim_array_cols(const CimArray *arr) { return arr->cols; }
+const CimArrayTiming *cim_array_timing(const CimArray *arr) { return &arr->timing; }
+const CimArrayStats *cim_array_stats(const CimArray *arr) { return &arr->stats; }
+const CimEvents *cim_array_events(const CimArray *arr) { return &arr->ev; }
+
+void cim_array_reset_counts(CimArray *arr)
+{
+    memset(&arr->stats, 0, sizeof arr->stats);
+    memset(&arr->ev, 0, sizeof arr->ev);
+}
+
+const uint64_t *cim_array_row_state(const CimArray *arr, unsigned row)
+{
+    return arr->state + (size_t)row * arr->words;
+}
+
+/* ---- sensing -------------------------------------------------------------- */
+
+CimCols cim_array_all_cols(const CimArray *arr)
+{
+    CimCols w = {0, arr->cols};
+    return w;
+}
+
+static int window_ok(const CimArray *arr, CimCols w)
+{
+    return w.ncol > 0 && w.col0 < arr->cols && w.ncol <= arr->cols - w.col0;
+}
+
+/* mask (cols bits) of the window's columns */
+static void window_mask(const CimArray *arr, CimCols w, uint64_t *mask)
+{
+    cim_bits_clear(mask, arr->cols);
+    for (unsigned c = w.col0; c < w.col0 + w.ncol; c++)
+        cim_bits_set(mask, c, 1);
+}
+
+/* LRS cells of a row inside the window */
+static size_t row_lrs(const CimArray *arr, unsigned row, CimCols w)
+{
+    const uint64_t *st = cim_array_row_state(arr, row);
+    size_t n = 0;
+    for (unsigned c = w.col0; c < w.col0 + w.ncol; c++)
+        n += (size_t)cim_bits_get(st, c);
+    return n;
+}
+
+/* Events of activating `nrows` rows whose LRS count inside the window is `lrs`, sensing
+ * every window column against `refs` references. */
+static void count_read(CimArray *arr, unsigned nrows, size_t lrs, unsigned refs, unsigned ncol)
+{
+    arr->ev.n[CIM_EV_WL_ROW] += nrows;
+    arr->ev.n[CIM_EV_CELL_LRS] += lrs;
+    arr->ev.n[CIM_EV_CELL_HRS] += (uint64_t)nrows * ncol - lrs;
+    arr->ev.n[CIM_EV_BL_COL] += ncol;
+    arr->ev.n[CIM_EV_SENSE] += (uint64_t)ncol * refs;
+}
+
+static double noisy(CimArray *arr, double i_a)
+{
+    double s = arr->cfg->tech.device.read_noise_rel;
+    return s > 0 ? i_a * (1.0 + s * cim_rng_normal(&arr->rng)) : i_a;
+}
+
+/* One row against ref_read on the window; out is cleared outside it. */
+static void sense_row(CimArray *arr, unsigned row, CimCols w, uint64_t *out)
+{
+    cim_bits_clear(out, arr->cols);
+    if (!arr->g) {
+        window_mask(arr, w, out);
+        const uint64_t *st = cim_array_row_state(arr, row);
+        for (size_t i = 0; i < arr->words; i++)
+            out[i] &= st[i];
+        return;
+    }
+    double v = arr->cfg->tech.device.v_read_v;
+    const double *g = arr->g + (size_t)row * arr->cols;
+    for (unsigned c = w.col0; c < w.col0 + w.ncol; c++)
+        if (noisy(arr, v * g[c]) >= arr->i_ref_read)
+            cim_bits_set(out, c, 1);
+}
+
+CimStatus cim_array_read_row(CimArray *arr, unsigned row, CimCols w, uint64_t *out)
+{
+    if (row >= arr->rows || !window_ok(arr, w))
+        return CIM_ERR_RANGE;
+    count_read(arr, 1, row_lrs(arr, row, w), 1, w.ncol);
+    arr->ev.n[CIM_EV_REG_BIT] += w.ncol;
+    sense_row(arr, row, w, out);
+    arr->stats.reads++;
+    arr->stats.cycles += arr->timing.read;
+    return CIM_OK;
+}
+
+static void dual_physics(CimArray *arr, unsigned ra, unsigned rb, CimLogicOp op, CimCols w, uint64_t *out)
+{
+    unsigned t = cim_op_info(op)->truth;
+    double v = arr->cfg->tech.device.v_read_v;
+    const double *ga = arr->g + (size_t)ra * arr->cols, *gb = arr->g + (size_t)rb * arr->cols;
+    cim_bits_clear(out, arr->cols);
+    for (unsigned c = w.col0; c < w.col0 + w.ncol; c++) {
+        double i = noisy(arr, v * (ga[c] + gb[c]));
+        unsigned level = i < arr->i_ref_low ? 0u : i < arr->i_ref_high ? 1u : 2u;
+        if ((t >> level) & 1u)
+            cim_bits_set(out, c, 1);
+    }
+}
+
+CimStatus cim_array_dual_read(CimArray *arr, unsigned row_a, unsigned row_b, CimLogicOp op,
+                              CimCols w, uint64_t *out)
+{
+    if (row_a >= arr->rows || row_b >= arr->rows || row_a == row_b || (unsigned)op >= CIM_OP_COUNT ||
+        !window_ok(arr, w))
+        return CIM_ERR_RANGE;
+    unsigned refs = cim_op_refs(op);
+    count_read(arr, 2, row_lrs(arr, row_a, w) + row_lrs(arr, row_b, w), (refs & 1u) + (refs >> 1), w.ncol);
+    arr->ev.n[CIM_EV_REG_BIT] += w.ncol;
+    if (arr->g) {
+        dual_physics(arr, row_a, row_b, op, w, out);
+    } else {
+        cim_op_apply(op, cim_array_row_state(arr, row_a), cim_array_row_state(arr, row_b), out, arr->cols);
+        window_mask(arr, w, arr->scratch);
+        for (size_t i = 0; i < arr->words; i++)
+            out[i] &= arr->scratch[i];
+    }
+    arr->stats.dual_reads[op]++;
+    arr->stats.cycles += arr->timing.dual_read;
+    return CIM_OK;
+}
+
+/* Exact gated read, word-parallel: per column, popcount(input & column bits). */
+static void gated_exact(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, CimCols w,
+                        CimCounters *counters)
+{
+    size_t nw = cim_bits_words(n);
+    uint64_t *col = arr->inbuf; /* column bits [row0, row0 + n) */
+    uint64_t lrs = 0;
+    for (unsigned c = w.col0; c < w.col0 + w.ncol; c++) {
+        cim_bits_extract(col, arr->colbits + (size_t)c * arr->rwords, row0, n);
+        uint32_t k = 0;
+        for (size_t i = 0; i < nw; i++)
+            k += (uint32_t)__builtin_popcountll(col[i] & input[i]);
+        if (k)
+            cim_counters_add(counters, c, k, &arr->ev);
+        lrs += k;
+    }
+    uint64_t active = cim_bits_popcount(input, n);
+    arr->ev.n[CIM_EV_WL_ROW] += active;
+    arr->ev.n[CIM_EV_CELL_LRS] += lrs;
+    arr->ev.n[CIM_EV_CELL_HRS] += active * w.ncol - lrs;
+    arr->ev.n[CIM_EV_BL_COL] += active * w.ncol;
+    arr->ev.n[CIM_EV_SENSE] += active * w.ncol;
+    arr->stats.gated_rows_active += active;
+}
+
+/* Gated read through the sense amplifiers, row by row (physics on). */
+static void gated_physics(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, CimCols w,
+                          CimCounters *counters)
+{
+    for (unsigned k = 0; k < n; k++) {
+        if (!cim_bits_get(input, k))
+            continue;
+        count_read(arr, 1, row_lrs(arr, row0 + k, w), 1, w.ncol);
+        arr->stats.gated_rows_active++;
+        sense_row(arr, row0 + k, w, arr->scratch);
+        cim_counters_add_row(counters, arr->scratch, &arr->ev);
+    }
+}
+
+CimStatus cim_array_gated_read(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input,
+                               CimCols w, CimCounters *counters)
+{
+    if (row0 > arr->rows || n > arr->rows - row0 || counters->n != arr->cols || !window_ok(arr, w))
+        return CIM_ERR_RANGE;
+    if (arr->g)
+        gated_physics(arr, row0, n, input, w, counters);
+    else
+        gated_exact(arr, row0, n, input, w, counters);
+    arr->stats.gated_rows += n;
+    arr->stats.cycles += (uint64_t)n * arr->timing.gated_row;
+    return CIM_OK;
+}
+
+/* ---- writes ---------------------------------------------------------------- */
+
+/* One pulse towards `bit` on cell (row, col). */
+static void pulse(CimArray *arr, unsigned row, unsigned col, int bit)
+{
+    arr->ev.n[bit ? CIM_EV_SET_PULSE : CIM_EV_RESET_PULSE]++;
+    if (!arr->g) {
+        store_bit(arr, row, col, bit);
+        return;
+    }
+    size_t w = (size_t)row * arr->words;
+    if (cim_bits_get(arr->stuck0 + w, col) || cim_bits_get(arr->stuck1 + w, col))
+        return;
+    if (cim_rng_bernoulli(&arr->rng, arr->cfg->tech.device.write_fail_prob))
+        return;
+    store_bit(arr, row, col, bit);
+    arr->g[(size_t)row * arr->cols + col] = draw_g(arr, bit);
+}
+
+CimStatus cim_array_backdoor_load(CimArray *arr, unsigned row, const uint64_t *data)
+{
+    if (row >= arr->rows)
+        return CIM_ERR_RANGE;
+    size_t w = (size_t)row * arr->words;
+    for (unsigned c = 0; c < arr->cols; c++) {
+        int bit = cim_bits_get(data, c);
+        if (arr->g) {
+            if (cim_bits_get(arr->stuck0 + w, c) || cim_bits_get(arr->stuck1 + w, c))
+                continue;
+            arr->g[(size_t)row * arr->cols + c] = draw_g(arr, bit);
+        }
+        store_bit(arr, row, c, bit);
+    }
+    return CIM_OK;
+}
+
+/* Pulses every cell flagged in `pending` towards data; returns the cycles of the round. */
+static uint32_t pulse_round(CimArray *arr, unsigned row, const uint64_t *data, const uint64_t *pending)
+{
+    int any_set = 0, any_reset = 0;
+    for (size_t i = 0; i < arr->words; i++) {
+        uint64_t x = pending[i];
+        while (x) {
+            unsigned col = (unsigned)(i * 64u) + (unsigned)__builtin_ctzll(x);
+            int bit = cim_bits_get(data, col);
+            any_set |= bit;
+            any_reset |= !bit;
+            pulse(arr, row, col, bit);
+            x &= x - 1;
+        }
+    }
+    return (any_set ? arr->timing.set : 0u) + (any_reset ? arr->timing.reset : 0u);
+}
+
+/* Reads the row for the write driver (pre-read or verify) and leaves in `pending` the
+ * cells that sense differently from data. */
+static void read_back(CimArray *arr, unsigned row, const uint64_t *data, uint64_t *pending)
+{
+    CimCols all = cim_array_all_cols(arr);
+    count_read(arr, 1, row_lrs(arr, row, all), 1, arr->cols);
+    arr->stats.verify_reads++;
+    sense_row(arr, row, all, pending);
+    for (size_t i = 0; i < arr->words; i++)
+        pending[i] ^= data[i];
+    pending[arr->words - 1] &= cim_bits_tail_mask(arr->cols);
+}
+
+CimStatus cim_array_write_row(CimArray *arr, unsigned row, const uint64_t *data,
+                              uint32_t *failed, uint32_t *cycles)
+{
+    if (row >= arr->rows)
+        return CIM_ERR_RANGE;
+    uint64_t *pending = arr->scratch;
+    uint32_t cyc = arr->timing.read;
+    read_back(arr, row, data, pending); /* pre-read: pulse only the cells that change */
+    unsigned max = arr->cfg->write.verify ? arr->cfg->write.max_pulses : 1u;
+    for (unsigned round = 0; round < max && cim_bits_popcount(pending, arr->cols); round++) {
+        cyc += pulse_round(arr, row, data, pending);
+        if (!arr->cfg->write.verify)
+            break;
+        cyc += arr->timing.verify;
+        read_back(arr, row, data, pending);
+    }
+    const uint64_t *st = cim_array_row_state(arr, row);
+    uint32_t wrong = 0;
+    for (size_t i = 0; i < arr->words; i++)
+        wrong += (uint32_t)__builtin_popcountll((st[i] ^ data[i]) & (i == arr->words - 1 ? cim_bits_tail_mask(arr->cols) : ~(uint64_t)0));
+    arr->stats.row_writes++;
+    arr->stats.write_failures += wrong;
+    arr->stats.cycles += cyc;
+    if (failed)
+        *failed = wrong;
+    if (cycles)
+        *cycles = cyc;
+    return CIM_OK;
+}

@@ -1,0 +1,138 @@
+/* Internal to models/config/: the small YAML tree the loader reads files into, the
+ * error reporter every stage shares, and the key schema (one table per file kind).
+ * Never included from outside this folder. */
+#ifndef CIM_CONFIG_IMPL_H
+#define CIM_CONFIG_IMPL_H
+
+#include "models/config/config.h"
+
+/* ---- error reporting ---------------------------------------------------- */
+/* Appends path:line:col diagnostics for one file. An optional note is added once, right
+ * after the first error (a tech file's errors point back at the chip file's tech: line). */
+typedef struct {
+    CimDiag *diag;
+    const char *file;        /* path of the file being read, as given */
+    size_t errors;           /* errors reported through this reporter */
+    int nomem;               /* set when building a tree ran out of memory */
+    const char *note_file;   /* NULL: no note */
+    unsigned note_line, note_col;
+    const char *note_msg;
+} CfgReport;
+
+/* ---- YAML tree ---------------------------------------------------------- */
+typedef enum { YT_SCALAR, YT_MAP, YT_SEQ } YtKind;
+
+typedef struct YtNode YtNode;
+struct YtNode {
+    YtKind kind;
+    unsigned line, col;   /* 1-based; 0 for nodes an override made */
+    const char *origin;   /* NULL: read from the file; else the override text that set it */
+    char *str;            /* scalar text, NUL-terminated (may hold NULs before len) */
+    size_t len;
+    int quoted;           /* scalar was quoted or a block scalar: never a number or bool */
+    int dup;              /* mapping key repeated later in its mapping: skipped */
+    YtNode **items;       /* mapping: key at 2i, value at 2i+1; sequence: the items */
+    size_t n, cap;
+};
+
+#define YT_MAX_DEPTH 64
+#define YT_MAX_KEYS 4096 /* per mapping: duplicate detection is quadratic */
+#define YT_MAX_FILE_BYTES (16u << 20)
+
+/* Reads path into a tree. Syntax errors, duplicate keys (error at the second occurrence,
+ * note at the first), aliases, a second document, nesting past YT_MAX_DEPTH, mappings past
+ * YT_MAX_KEYS and an empty
+ * file are reported through rep. Returns CIM_ERR_IO, with errno set and nothing reported,
+ * if the file cannot be read (the caller knows which file the user named where),
+ * CIM_ERR_NOMEM, CIM_ERR_CONFIG on a reported problem (*root may still be set when only
+ * duplicate keys were found), else CIM_OK with *root set. */
+CimStatus yt_load_file(const char *path, CfgReport *rep, YtNode **root);
+/* Same, from a buffer of len bytes (used by yt_load_file and by tests). */
+CimStatus yt_load_buffer(const char *buf, size_t len, CfgReport *rep, YtNode **root);
+void yt_free(YtNode *n);
+YtNode *yt_new(YtKind kind, const char *origin);
+/* Appends item to a mapping or sequence; 0 on success, -1 out of memory. */
+int yt_append(YtNode *parent, YtNode *item);
+/* Value of the first (non-duplicate) key named key in map, or NULL; *keynode if wanted. */
+YtNode *yt_map_get(const YtNode *map, const char *key, YtNode **keynode);
+/* "a mapping", "a sequence", "an empty value" or the scalar quoted and shortened, for
+ * messages: 'abc'. buf receives the text. */
+const char *yt_describe(const YtNode *n, char *buf, size_t len);
+/* The scalar's text shortened as in yt_describe, without quotes (for numbers). */
+const char *yt_text(const YtNode *n, char *buf, size_t len);
+
+void cfg_error(CfgReport *r, const YtNode *at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* An error at a known position (0 = unknown), outside any node. */
+void cfg_error_pos(CfgReport *r, unsigned line, unsigned col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+void cfg_note_pos(CfgReport *r, unsigned line, unsigned col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* ---- key schema --------------------------------------------------------- */
+typedef enum {
+    CT_MAP,     /* a group of keys */
+    CT_UINT,    /* unsigned */
+    CT_U64,     /* uint64_t */
+    CT_DOUBLE,  /* double */
+    CT_BOOL,    /* int, 0 or 1; YAML true/false only */
+    CT_ENUM,    /* int-sized enum, the index into choices */
+    CT_STRING,  /* char[CIM_NAME_MAX], or not stored */
+    CT_PATH     /* char[CIM_PATH_MAX] */
+} CfgType;
+
+typedef enum {
+    CR_NONE,    /* any value of the type */
+    CR_CLOSED,  /* [lo, hi] */
+    CR_OPEN_LO, /* (lo, hi] */
+    CR_OPEN,    /* (lo, hi) */
+    CR_POS,     /* > 0 */
+    CR_NONNEG,  /* >= 0 */
+    CR_POW2     /* a power of two in [lo, hi] */
+} CfgRule;
+
+#define CFG_NOFIELD ((size_t)-1)
+
+typedef struct {
+    const char *path;     /* "chip.array.rows" */
+    CfgType type;
+    CfgRule rule;
+    double lo, hi;
+    const char *unit;     /* "" when dimensionless */
+    size_t off;           /* offset in the schema's struct, or CFG_NOFIELD */
+    const char *def;      /* default value as written in the default file; NULL: none */
+    const char *choices;  /* CT_ENUM: "wrap,saturate" in enum order */
+    const char *desc;
+} CfgKey;
+
+typedef struct {
+    const char *root;     /* "chip" or "tech" */
+    const CfgKey *keys;
+    size_t n;
+} CfgSchema;
+
+extern const CfgSchema cfg_schema_chip; /* offsets into CimChipCfg */
+extern const CfgSchema cfg_schema_tech; /* offsets into CimTechCfg */
+
+/* Index of the key with this exact path, or -1. */
+long cfg_schema_find(const CfgSchema *s, const char *path);
+/* Last segment of key path when its parent is parent ("" = top level), else NULL. */
+const char *cfg_schema_child(const char *path, const char *parent);
+/* "rows, cols": the keys directly under parent, comma separated, into buf. */
+const char *cfg_schema_children(const CfgSchema *s, const char *parent, char *buf, size_t len);
+
+/* ---- values ------------------------------------------------------------- */
+/* Converts scalar text for key k and stores it at base + k->off (when stored). Returns 0,
+ * or -1 after reporting the problem at node at (which carries the text). */
+int cfg_store_value(const CfgKey *k, const YtNode *at, void *base, CfgReport *rep);
+
+#endif

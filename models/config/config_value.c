@@ -1,0 +1,206 @@
+/* Converts one scalar of a config file to its typed value: full-string, errno and range
+ * checks, never clamping. Every rejection names the key, the rule and the user's text:
+ *   chip.array.rows must be a power of two in [16, 4096], got 1000 */
+#include "models/config/config_impl.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(CimOverflow) == sizeof(int), "enum keys are stored as int");
+
+/* Bound as written by a person: 4096, 0.5, 1e+06 only when not integral. */
+static void fmt_bound(double x, char *buf, size_t len)
+{
+    if (x == floor(x) && fabs(x) < 1e15)
+        snprintf(buf, len, "%.0f", x);
+    else
+        snprintf(buf, len, "%g", x);
+}
+
+static void rule_text(const CfgKey *k, char *buf, size_t len)
+{
+    char lo[32], hi[32];
+    fmt_bound(k->lo, lo, sizeof lo);
+    fmt_bound(k->hi, hi, sizeof hi);
+    switch (k->rule) {
+    case CR_CLOSED: snprintf(buf, len, "in [%s, %s]", lo, hi); break;
+    case CR_OPEN_LO: snprintf(buf, len, "in (%s, %s]", lo, hi); break;
+    case CR_OPEN: snprintf(buf, len, "in (%s, %s)", lo, hi); break;
+    case CR_POS: snprintf(buf, len, "> 0"); break;
+    case CR_NONNEG: snprintf(buf, len, ">= 0"); break;
+    case CR_POW2: snprintf(buf, len, "a power of two in [%s, %s]", lo, hi); break;
+    case CR_NONE:
+    default:
+        snprintf(buf, len, k->type == CT_U64 ? "in [0, 18446744073709551615]" : "in [0, %u]", UINT_MAX);
+        break;
+    }
+}
+
+static int range_error(const CfgKey *k, const YtNode *at, CfgReport *rep)
+{
+    char rule[96], got[64];
+    rule_text(k, rule, sizeof rule);
+    cfg_error(rep, at, "%s must be %s, got %s", k->path, rule, yt_text(at, got, sizeof got));
+    return -1;
+}
+
+static int in_range(const CfgKey *k, double x)
+{
+    switch (k->rule) {
+    case CR_CLOSED: return x >= k->lo && x <= k->hi;
+    case CR_OPEN_LO: return x > k->lo && x <= k->hi;
+    case CR_OPEN: return x > k->lo && x < k->hi;
+    case CR_POS: return x > 0;
+    case CR_NONNEG: return x >= 0;
+    case CR_POW2: return x >= k->lo && x <= k->hi;
+    case CR_NONE:
+    default: return 1;
+    }
+}
+
+static int type_error(const CfgKey *k, const YtNode *at, const char *what, CfgReport *rep)
+{
+    char got[64];
+    yt_describe(at, got, sizeof got);
+    if (at->kind == YT_SCALAR && at->quoted)
+        cfg_error(rep, at, "%s must be %s, got the quoted string %s (numbers and booleans are written without quotes)",
+                  k->path, what, got);
+    else
+        cfg_error(rep, at, "%s must be %s, got %s", k->path, what, got);
+    return -1;
+}
+
+/* s is all digits, or '-' then digits: 1 for a valid integer text. */
+static int integer_text(const YtNode *n)
+{
+    size_t i = (n->len > 0 && n->str[0] == '-') ? 1 : 0;
+    if (n->quoted || i == n->len)
+        return 0;
+    for (; i < n->len; i++)
+        if (n->str[i] < '0' || n->str[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int store_integer(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+{
+    if (!integer_text(at))
+        return type_error(k, at, "an integer", rep);
+    if (at->str[0] == '-')
+        return range_error(k, at, rep);
+    errno = 0;
+    unsigned long long v = strtoull(at->str, NULL, 10);
+    if (errno == ERANGE || (k->type == CT_UINT && v > UINT_MAX))
+        return range_error(k, at, rep);
+    if (!in_range(k, (double)v) || (k->rule == CR_POW2 && (v & (v - 1)) != 0))
+        return range_error(k, at, rep);
+    if (k->type == CT_UINT) {
+        unsigned u = (unsigned)v;
+        memcpy(field, &u, sizeof u);
+    } else {
+        uint64_t u = (uint64_t)v;
+        memcpy(field, &u, sizeof u);
+    }
+    return 0;
+}
+
+static int store_double(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+{
+    /* Only decimal notation: no inf, nan or hex floats. */
+    if (at->quoted || at->len == 0 || strspn(at->str, "0123456789+-.eE") != at->len)
+        return type_error(k, at, "a number", rep);
+    char *end = NULL;
+    errno = 0;
+    double x = strtod(at->str, &end);
+    if (end != at->str + at->len)
+        return type_error(k, at, "a number", rep);
+    if (errno == ERANGE || !isfinite(x) || !in_range(k, x))
+        return range_error(k, at, rep);
+    memcpy(field, &x, sizeof x);
+    return 0;
+}
+
+static int store_bool(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+{
+    int b;
+    if (!at->quoted && strcmp(at->str, "true") == 0 && at->len == 4)
+        b = 1;
+    else if (!at->quoted && strcmp(at->str, "false") == 0 && at->len == 5)
+        b = 0;
+    else
+        return type_error(k, at, "true or false", rep);
+    memcpy(field, &b, sizeof b);
+    return 0;
+}
+
+static int store_enum(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+{
+    int idx = 0;
+    for (const char *c = k->choices; *c; idx++) {
+        size_t n = strcspn(c, ",");
+        if (n == at->len && memcmp(c, at->str, n) == 0) {
+            memcpy(field, &idx, sizeof idx);
+            return 0;
+        }
+        c += n + (c[n] == ',');
+    }
+    char got[64], list[256];
+    size_t o = 0;
+    for (const char *c = k->choices; *c && o + 3 < sizeof list; c++) {
+        if (*c == ',')
+            list[o++] = ',';
+        list[o++] = *c == ',' ? ' ' : *c;
+    }
+    list[o] = '\0';
+    cfg_error(rep, at, "unknown value %s for %s; expected one of: %s", yt_describe(at, got, sizeof got),
+              k->path, list);
+    return -1;
+}
+
+static int store_string(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+{
+    size_t cap = k->type == CT_PATH ? CIM_PATH_MAX : CIM_NAME_MAX;
+    if (at->len == 0) {
+        cfg_error(rep, at, "%s must be a non-empty string", k->path);
+        return -1;
+    }
+    if (strlen(at->str) != at->len) {
+        cfg_error(rep, at, "%s must not contain NUL characters", k->path);
+        return -1;
+    }
+    if (k->off != CFG_NOFIELD && at->len >= cap) {
+        cfg_error(rep, at, "%s must be at most %zu characters, got %zu", k->path, cap - 1, at->len);
+        return -1;
+    }
+    if (field)
+        memcpy(field, at->str, at->len + 1);
+    return 0;
+}
+
+int cfg_store_value(const CfgKey *k, const YtNode *at, void *base, CfgReport *rep)
+{
+    static const char *const what[] = {
+        [CT_MAP] = "a mapping", [CT_UINT] = "an integer", [CT_U64] = "an integer",
+        [CT_DOUBLE] = "a number", [CT_BOOL] = "true or false", [CT_ENUM] = "one value",
+        [CT_STRING] = "a string", [CT_PATH] = "a file path",
+    };
+    if (at->kind != YT_SCALAR)
+        return type_error(k, at, what[k->type], rep);
+    /* Unstored keys (source:) are checked into a scratch buffer. */
+    char scratch[sizeof(uint64_t) + sizeof(double)];
+    void *field = k->off == CFG_NOFIELD ? (void *)scratch : (char *)base + k->off;
+    switch (k->type) {
+    case CT_UINT:
+    case CT_U64: return store_integer(k, at, field, rep);
+    case CT_DOUBLE: return store_double(k, at, field, rep);
+    case CT_BOOL: return store_bool(k, at, field, rep);
+    case CT_ENUM: return store_enum(k, at, field, rep);
+    case CT_STRING:
+    case CT_PATH: return store_string(k, at, k->off == CFG_NOFIELD ? NULL : field, rep);
+    case CT_MAP:
+    default: return type_error(k, at, what[k->type], rep);
+    }
+}

@@ -1,0 +1,51 @@
+/* Column periphery of a macro: per-column counters (popcount accumulation over gated
+ * reads), the popcount adder tree over a row, and the shift-add accumulator used for
+ * bit-serial multi-bit products. Every function counts its energy events. */
+#ifndef CIM_PERIPH_H
+#define CIM_PERIPH_H
+
+#include "models/config/config.h"
+#include "models/energy/energy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    unsigned n;            /* counters (one per column) */
+    unsigned bits;         /* width, 1..32 */
+    CimOverflow mode;
+    uint32_t *v;           /* values, each in [0, 2^bits - 1] */
+    uint64_t *overflow;    /* sticky flag per counter, a bit row of n bits */
+} CimCounters;
+
+/* Allocates n zeroed counters; CIM_ERR_NOMEM leaves c zeroed (safe to free). */
+CimStatus cim_counters_init(CimCounters *c, unsigned n, unsigned bits, CimOverflow mode,
+                            const CimAlloc *a);
+void cim_counters_free(CimCounters *c, const CimAlloc *a);
+/* Resets values and overflow flags to zero. */
+void cim_counters_clear(CimCounters *c);
+/* Adds bit i of `row` to counter i, for every i. At overflow a wrapping counter goes from
+ * 2^bits - 1 to 0 and a saturating one stays at 2^bits - 1; both set the sticky flag.
+ * Example: bits = 2, wrap, value 3, bit 1 -> value 0, overflow set. Counts one
+ * CIM_EV_COUNTER per increment (counters with a 0 bit are clock-gated). */
+void cim_counters_add_row(CimCounters *c, const uint64_t *row, CimEvents *ev);
+/* Adds `k` to counter i (k sensed ones in one step, e.g. from a fast path). Same overflow
+ * rules as k single increments; counts k events. */
+void cim_counters_add(CimCounters *c, unsigned i, uint32_t k, CimEvents *ev);
+
+/* Popcount of an nbits-wide row through the adder tree (nbits a power of two); counts
+ * cim_adder_tree_full_adders(nbits) full-adder operations. */
+uint32_t cim_popcount_tree(const uint64_t *row, unsigned nbits, CimEvents *ev);
+
+/* acc + (negate ? -1 : 1) * (value << shift) in a two's-complement accumulator of
+ * acc_bits (8..64). The result wraps like the hardware; *overflow (if non-NULL) is set to
+ * 1 when the exact result does not fit. Counts acc_bits full-adder operations.
+ * Example: acc 5, value 3, shift 2, negate 1 -> 5 - 12 = -7. */
+int64_t cim_shift_add(int64_t acc, int64_t value, unsigned shift, int negate, unsigned acc_bits,
+                      int *overflow, CimEvents *ev);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,99 @@
+/* Column counters (overflow behaviour), adder-tree popcount and shift-add. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "models/periph/periph.h"
+
+static void test_counter_wraps_at_overflow_and_flags_it(void **state)
+{
+    (void)state;
+    CimCounters c;
+    CimEvents ev = {{0}};
+    assert_int_equal(cim_counters_init(&c, 65, 2, CIM_OVERFLOW_WRAP, NULL), CIM_OK);
+    uint64_t row[2] = {0, 1}; /* counter 64 only */
+    for (int i = 0; i < 3; i++)
+        cim_counters_add_row(&c, row, &ev);
+    assert_int_equal(c.v[64], 3);
+    assert_int_equal(cim_bits_get(c.overflow, 64), 0);
+    cim_counters_add_row(&c, row, &ev); /* 3 + 1 -> 0 */
+    assert_int_equal(c.v[64], 0);
+    assert_int_equal(cim_bits_get(c.overflow, 64), 1);
+    cim_counters_add_row(&c, row, &ev);
+    assert_int_equal(c.v[64], 1);
+    assert_int_equal(cim_bits_get(c.overflow, 64), 1); /* sticky */
+    assert_int_equal(c.v[0], 0);
+    assert_int_equal(ev.n[CIM_EV_COUNTER], 5);
+    cim_counters_clear(&c);
+    assert_int_equal(cim_bits_get(c.overflow, 64), 0);
+    cim_counters_free(&c, NULL);
+}
+
+static void test_counter_saturates_when_configured(void **state)
+{
+    (void)state;
+    CimCounters c;
+    assert_int_equal(cim_counters_init(&c, 4, 3, CIM_OVERFLOW_SATURATE, NULL), CIM_OK);
+    cim_counters_add(&c, 1, 6, NULL);
+    assert_int_equal(c.v[1], 6);
+    assert_int_equal(cim_bits_get(c.overflow, 1), 0);
+    cim_counters_add(&c, 1, 5, NULL);
+    assert_int_equal(c.v[1], 7);
+    assert_int_equal(cim_bits_get(c.overflow, 1), 1);
+    cim_counters_free(&c, NULL);
+    /* 32-bit counters: the full range, wrapping at 2^32 */
+    assert_int_equal(cim_counters_init(&c, 1, 32, CIM_OVERFLOW_WRAP, NULL), CIM_OK);
+    cim_counters_add(&c, 0, UINT32_MAX, NULL);
+    assert_int_equal(c.v[0], UINT32_MAX);
+    cim_counters_add(&c, 0, 2, NULL);
+    assert_int_equal(c.v[0], 1);
+    cim_counters_free(&c, NULL);
+    assert_int_equal(cim_counters_init(&c, 1, 33, CIM_OVERFLOW_WRAP, NULL), CIM_ERR_RANGE);
+}
+
+static void test_popcount_tree_counts_full_adders(void **state)
+{
+    (void)state;
+    uint64_t row[4] = {~0ull, 0, 1, 0x8000000000000000ull};
+    CimEvents ev = {{0}};
+    assert_int_equal(cim_popcount_tree(row, 256, &ev), 66);
+    /* 256 inputs: 128*1 + 64*2 + 32*3 + 16*4 + 8*5 + 4*6 + 2*7 + 1*8 = 502 */
+    assert_int_equal(ev.n[CIM_EV_FULL_ADDER], 502);
+    assert_int_equal(cim_adder_tree_full_adders(4), 4);
+}
+
+static void test_shift_add_signed_and_wrapping(void **state)
+{
+    (void)state;
+    int ov = -1;
+    CimEvents ev = {{0}};
+    assert_int_equal(cim_shift_add(5, 3, 2, 1, 16, &ov, &ev), -7);
+    assert_int_equal(ov, 0);
+    assert_int_equal(ev.n[CIM_EV_FULL_ADDER], 16);
+    /* 8-bit accumulator: 100 + 64 = 164 -> wraps to 164 - 256 = -92 */
+    assert_int_equal(cim_shift_add(100, 1, 6, 0, 8, &ov, NULL), -92);
+    assert_int_equal(ov, 1);
+    assert_int_equal(cim_shift_add(-128, 0, 0, 0, 8, &ov, NULL), -128);
+    assert_int_equal(ov, 0);
+    /* 64-bit accumulator at its edge */
+    assert_true(cim_shift_add(INT64_MAX, 1, 0, 0, 64, &ov, NULL) == INT64_MIN);
+    assert_int_equal(ov, 1);
+    /* bit-serial 8-bit two's complement: -3 = 11111101; MSB plane subtracts */
+    int64_t acc = 0;
+    for (unsigned b = 0; b < 8; b++)
+        acc = cim_shift_add(acc, ((uint8_t)-3 >> b) & 1, b, b == 7, 32, NULL, NULL);
+    assert_int_equal(acc, -3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counter_wraps_at_overflow_and_flags_it),
+        cmocka_unit_test(test_counter_saturates_when_configured),
+        cmocka_unit_test(test_popcount_tree_counts_full_adders),
+        cmocka_unit_test(test_shift_add_signed_and_wrapping),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

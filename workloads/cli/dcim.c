@@ -1,0 +1,131 @@
+/* dcim: entry point and subcommand dispatch. `dcim --help` lists the subcommands and
+ * `dcim CMD --help` describes one. */
+#include "workloads/cli/cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int cli_version(int argc, char **argv);
+static int cli_help(int argc, char **argv);
+
+static const CliCommand commands[] = {
+    {"margin", "sense margin and bit-error rate of every logic op (analytic + Monte Carlo)", cli_margin},
+    {"check", "validate a chip or technology file and report every error", cli_check},
+    {"asm", "assemble a controller program (.s) into a binary program file", cli_asm},
+    {"disasm", "disassemble a binary program file into assembly text", cli_disasm},
+    {"version", "print the version", cli_version},
+    {"help", "this list", cli_help},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static int cli_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("dcim %s: cycle-accurate simulator of a digital RRAM compute-in-memory chip\n\n"
+           "usage: dcim COMMAND [ARGS...]     (dcim COMMAND --help for details)\n\ncommands:\n",
+           DCIM_VERSION);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        printf("  %-9s %s\n", commands[i].name, commands[i].summary);
+    printf("\nDocs: README.md, docs/. Config keys: docs/config.md, docs/tech.md.\n");
+    return 0;
+}
+
+static int cli_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("dcim %s\n", DCIM_VERSION);
+    return 0;
+}
+
+int cli_take_override(int argc, char **argv, int *i, const char **items, size_t *n, size_t cap)
+{
+    if (strcmp(argv[*i], "--set") != 0)
+        return 0;
+    if (*i + 1 >= argc || !strchr(argv[*i + 1], '=')) {
+        fprintf(stderr, "dcim: error: --set needs KEY=VALUE, e.g. --set chip.array.rows=128\n");
+        return -1;
+    }
+    if (*n == cap) {
+        fprintf(stderr, "dcim: error: at most %zu --set options\n", cap);
+        return -1;
+    }
+    items[(*n)++] = argv[++*i];
+    return 1;
+}
+
+int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || errno || s[0] == '-') {
+        fprintf(stderr, "dcim: error: %s needs a non-negative integer, got '%s'\n", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_load_chip(const char *path, const char **ov, size_t nov, CimChipCfg *cfg)
+{
+    CimDiag d;
+    cim_diag_init(&d);
+    CimOverrides o = {ov, nov};
+    CimStatus st = cim_cfg_load_chip(path, &o, cfg, &d);
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    return st == CIM_OK ? 0 : -1;
+}
+
+void cli_progress(double frac, void *label)
+{
+    if (!isatty(STDERR_FILENO))
+        return;
+    int filled = (int)(frac * 30 + 0.5);
+    fprintf(stderr, "\r%s [%.*s%.*s] %3d%%", (const char *)label, filled,
+            "##############################", 30 - filled, "..............................",
+            (int)(frac * 100 + 0.5));
+    if (frac >= 1.0)
+        fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+int cli_check(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
+        fprintf(argc == 2 ? stdout : stderr,
+                "usage: dcim check FILE.yaml\n"
+                "Validates a chip (chip:) or technology (tech:) file and prints every error as\n"
+                "file:line:col: error: message. Exit status 1 if there is any.\n");
+        return argc == 2 ? 0 : 2;
+    }
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_cfg_check(argv[1], &d);
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    if (st != CIM_OK)
+        return 1;
+    printf("ok: %s\n", argv[1]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cli_help(argc, argv) == 0 && argc < 2 ? 2 : 0;
+    if (strcmp(argv[1], "--version") == 0)
+        return cli_version(argc, argv);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "dcim: error: unknown command '%s'; expected one of:", argv[1]);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", commands[i].name);
+    fprintf(stderr, "\n");
+    return 2;
+}
