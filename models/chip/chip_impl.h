@@ -1,0 +1,60 @@
+/* Internal to models/chip/: the chip's state. Never included from outside this folder. */
+#ifndef CIM_CHIP_IMPL_H
+#define CIM_CHIP_IMPL_H
+
+#include "models/chip/chip.h"
+
+struct CimChip {
+    const CimChipCfg *cfg;
+    CimAlloc alloc;
+    unsigned nmacros;
+    CimMacro *macros;
+    uint64_t *buf;
+    size_t buf_bits;
+    int32_t regs[CIM_NREGS];
+    /* window unit */
+    CimWindowState win;
+    uint64_t *ir;            /* ir_bits */
+    uint64_t *scratch;       /* max(ir_bits, cols) bits */
+    /* post-processing unit */
+    int64_t *p;              /* ppu_size accumulators */
+    uint64_t *pr;            /* ppu_size bits: pool register */
+    uint32_t nf, mode, npat; /* from lcfg */
+    uint64_t *pruned;        /* ppu_size bits */
+    int32_t *thr;            /* ppu_size */
+    int32_t *off;            /* npat x ppu_size, pattern-major */
+    /* events of everything but the arrays and counters */
+    CimEvents ev;
+    /* timing */
+    uint32_t popo_cycles;
+};
+
+/* ---- shared by the executor's files (exec.c, exec_units.c) ----------------- */
+typedef struct {
+    CimChip *c;
+    const CimInsn *in;
+    CimHostIO *io;
+    CimInsnTiming *t;
+    CimTrap *trap;
+} ExecCtx;
+
+CimStatus ex_trap(ExecCtx *x, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void ex_use(ExecCtx *x, unsigned res, uint32_t cycles);
+uint32_t ex_buf_cycles(const CimChip *c, uint64_t bits);
+uint32_t ex_ppu_cycles(const CimChip *c, uint32_t n);
+int32_t ex_reg(ExecCtx *x, unsigned r);
+void ex_set_reg(ExecCtx *x, unsigned r, int32_t v, uint32_t latency);
+/* A buffer range [addr, addr + n) from register r; traps when outside the buffer. */
+CimStatus ex_buf_range(ExecCtx *x, unsigned r, uint64_t n, size_t *addr);
+CimStatus ex_window(ExecCtx *x);  /* wcfg, win, ild */
+CimStatus ex_ppu(ExecCtx *x);     /* lcfg, pclr, pacc, pfin, pthr, prclr, pstb, psti */
+CimStatus ex_io(ExecCtx *x);      /* dmai, dmao, stw */
+
+/* ceil(t_ns x f), at least 1 */
+uint32_t cim_chip_cycles_of(const CimChip *c, double t_ns);
+
+#endif

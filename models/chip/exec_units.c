@@ -1,0 +1,287 @@
+/* Semantics of the window unit (wcfg, win, ild), the post-processing unit (lcfg, pclr,
+ * pacc, pfin, pthr, prclr, pstb, psti) and the host interface (dmai, dmao, stw). */
+#include "models/chip/chip_impl.h"
+
+#include <string.h>
+
+#define MAX_KERNEL 7 /* border classes (2 pad + 1)^2 <= 49 */
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+    uint32_t p = 1;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+/* ---- window unit ------------------------------------------------------------- */
+
+static CimStatus exec_wcfg(ExecCtx *x)
+{
+    CimChip *c = x->c;
+    uint32_t ch = x->in->a, h = x->in->b, w = x->in->c, k = x->in->d >> 4, pad = x->in->d & 15u;
+    if (ch == 0 || h == 0 || w == 0 || k == 0 || k % 2 == 0 || k > MAX_KERNEL || pad != (k - 1) / 2)
+        return ex_trap(x, "wcfg: need C, H, W >= 1, odd k <= %d and pad = (k-1)/2, got C=%u H=%u W=%u k=%u pad=%u",
+                       MAX_KERNEL, ch, h, w, k, pad);
+    if (h < k || w < k)
+        return ex_trap(x, "wcfg: a %ux%u feature map is smaller than the %ux%u kernel", h, w, k, k);
+    if (k * k * ch > c->cfg->ctrl.ir_bits)
+        return ex_trap(x, "wcfg: a window of %u bits exceeds the %u-bit input register", k * k * ch,
+                       c->cfg->ctrl.ir_bits);
+    size_t base;
+    CimStatus st = ex_buf_range(x, x->in->m & 15u, (uint64_t)h * w * ch, &base);
+    if (st != CIM_OK)
+        return st;
+    CimWindowState s = {1, (uint32_t)base, ch, h, w, k, pad, 0, 0, 0, 0};
+    c->win = s;
+    ex_use(x, CIM_RES_IR, 1);
+    return CIM_OK;
+}
+
+/* Border class along one axis: 0 inside, 1..pad cut at the start, pad+1..2pad at the end. */
+static uint32_t border_class(uint32_t pos, uint32_t size, uint32_t pad)
+{
+    if (pos < pad)
+        return pad - pos;
+    if (pos + pad >= size)
+        return pad + (pos + pad - size + 1);
+    return 0;
+}
+
+static CimStatus exec_win(ExecCtx *x)
+{
+    CimChip *c = x->c;
+    CimWindowState *s = &c->win;
+    int32_t y = ex_reg(x, x->in->m & 15u), xx = ex_reg(x, x->in->a & 15u);
+    if (!s->configured)
+        return ex_trap(x, "win: the window unit is not configured (wcfg)");
+    if (y < 0 || xx < 0 || (uint32_t)y >= s->h || (uint32_t)xx >= s->w)
+        return ex_trap(x, "win: position (%d, %d) outside the %ux%u feature map", y, xx, s->h, s->w);
+    uint32_t taps = 0;
+    cim_bits_clear(c->ir, s->k * s->k * s->c);
+    for (uint32_t ky = 0; ky < s->k; ky++)
+        for (uint32_t kx = 0; kx < s->k; kx++) {
+            int64_t yy = (int64_t)y + ky - s->pad, xk = (int64_t)xx + kx - s->pad;
+            if (yy < 0 || xk < 0 || yy >= s->h || xk >= s->w)
+                continue; /* padding: the input bit is 0 and its word line stays low */
+            size_t src = s->base + ((size_t)yy * s->w + (size_t)xk) * s->c;
+            cim_bits_copy_range(c->ir, (size_t)(ky * s->k + kx) * s->c, c->buf, src, s->c);
+            taps++;
+        }
+    s->ir_len = s->k * s->k * s->c;
+    s->px = (uint32_t)cim_bits_popcount(c->ir, s->ir_len);
+    s->valid = taps * s->c;
+    s->pattern = border_class((uint32_t)y, s->h, s->pad) * (2 * s->pad + 1) + border_class((uint32_t)xx, s->w, s->pad);
+    c->ev.n[CIM_EV_BUFFER_BIT] += s->valid;
+    c->ev.n[CIM_EV_FULL_ADDER] += cim_adder_tree_full_adders(pow2_at_least(s->ir_len));
+    uint32_t cyc = s->k * s->k * ex_buf_cycles(c, s->c);
+    ex_use(x, CIM_RES_IR, cyc);
+    ex_use(x, CIM_RES_BUF, cyc);
+    return CIM_OK;
+}
+
+static CimStatus exec_ild(ExecCtx *x)
+{
+    CimChip *c = x->c;
+    uint32_t n = cim_isa_ab(x->in) + 1u;
+    size_t addr;
+    if (n > c->cfg->ctrl.ir_bits)
+        return ex_trap(x, "ild: %u bits exceed the %u-bit input register", n, c->cfg->ctrl.ir_bits);
+    CimStatus st = ex_buf_range(x, x->in->m & 15u, n, &addr);
+    if (st != CIM_OK)
+        return st;
+    cim_bits_clear(c->ir, n);
+    cim_bits_copy_range(c->ir, 0, c->buf, addr, n);
+    c->win.ir_len = n;
+    c->win.px = (uint32_t)cim_bits_popcount(c->ir, n);
+    c->win.valid = n;
+    c->win.pattern = 0;
+    c->ev.n[CIM_EV_BUFFER_BIT] += n;
+    c->ev.n[CIM_EV_FULL_ADDER] += cim_adder_tree_full_adders(pow2_at_least(n));
+    ex_use(x, CIM_RES_IR, ex_buf_cycles(c, n));
+    ex_use(x, CIM_RES_BUF, ex_buf_cycles(c, n));
+    return CIM_OK;
+}
+
+CimStatus ex_window(ExecCtx *x)
+{
+    switch (x->in->id) {
+    case CIM_I_WCFG: return exec_wcfg(x);
+    case CIM_I_WIN: return exec_win(x);
+    default: return exec_ild(x);
+    }
+}
+
+/* ---- post-processing unit ---------------------------------------------------- */
+
+static int32_t get32(const uint64_t *buf, size_t addr)
+{
+    uint64_t v = 0;
+    cim_bits_copy_range(&v, 0, buf, addr, 32);
+    return (int32_t)(uint32_t)v;
+}
+
+static void put32(uint64_t *buf, size_t addr, int64_t v)
+{
+    uint64_t u = (uint64_t)v & 0xFFFFFFFFull;
+    cim_bits_copy_range(buf, addr, &u, 0, 32);
+}
+
+/* Layer table at addr: pruned mask (nf bits, padded to 32), nf thresholds, then npat x nf
+ * offsets (pattern-major), all int32. */
+static CimStatus exec_lcfg(ExecCtx *x)
+{
+    CimChip *c = x->c;
+    uint32_t nf = x->in->a, mode = x->in->b;
+    if (nf == 0 || nf > c->cfg->ctrl.ppu_size)
+        return ex_trap(x, "lcfg: %u outputs, the PPU holds 1..%u", nf, c->cfg->ctrl.ppu_size);
+    if (mode > 1)
+        return ex_trap(x, "lcfg: mode %u does not exist (0 = ref, 1 = skip)", mode);
+    uint32_t npat = c->win.configured ? (2 * c->win.pad + 1) * (2 * c->win.pad + 1) : 1;
+    uint64_t mask_bits = (nf + 31u) / 32u * 32u, bits = mask_bits + 32ull * nf * (1u + npat);
+    size_t addr;
+    CimStatus st = ex_buf_range(x, x->in->m & 15u, bits, &addr);
+    if (st != CIM_OK)
+        return st;
+    cim_bits_clear(c->pruned, c->cfg->ctrl.ppu_size);
+    cim_bits_copy_range(c->pruned, 0, c->buf, addr, nf);
+    for (uint32_t f = 0; f < nf; f++)
+        c->thr[f] = get32(c->buf, addr + mask_bits + 32u * f);
+    for (uint32_t i = 0; i < npat * nf; i++)
+        c->off[i] = get32(c->buf, addr + mask_bits + 32ull * nf + 32ull * i);
+    c->nf = nf;
+    c->mode = mode;
+    c->npat = npat;
+    c->ev.n[CIM_EV_BUFFER_BIT] += bits;
+    ex_use(x, CIM_RES_PPU, ex_buf_cycles(c, bits));
+    ex_use(x, CIM_RES_BUF, ex_buf_cycles(c, bits));
+    return CIM_OK;
+}
+
+static CimStatus exec_pacc(ExecCtx *x)
+{
+    CimChip *c = x->c;
+    if (x->in->m >= c->nmacros)
+        return ex_trap(x, "macro m%u does not exist (the chip has %u)", x->in->m, c->nmacros);
+    CimMacro *mc = &c->macros[x->in->m];
+    uint32_t off = x->in->a, shift = x->in->b, n = mc->win.ncol;
+    if (off + n > c->cfg->ctrl.ppu_size)
+        return ex_trap(x, "pacc: outputs [%u, %u) beyond the %u-entry PPU", off, off + n, c->cfg->ctrl.ppu_size);
+    if (shift >= c->cfg->periph.shift_add_bits || x->in->c > 1)
+        return ex_trap(x, "pacc: shift %u (must be < %u) or neg %u (0 or 1) out of range", shift,
+                       c->cfg->periph.shift_add_bits, x->in->c);
+    for (uint32_t i = 0; i < n; i++)
+        c->p[off + i] = cim_shift_add(c->p[off + i], mc->cnt.v[mc->win.col0 + i], shift, (int)x->in->c,
+                                      c->cfg->periph.shift_add_bits, NULL, &c->ev);
+    ex_use(x, CIM_RES_MACRO + x->in->m, ex_ppu_cycles(c, n));
+    ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, n));
+    return CIM_OK;
+}
+
+/* Binary finish. From the AND count a = pop(x & w) over the valid taps, with px = pop(x),
+ * pw = pop(w & valid) and V valid taps, the +-1 dot product is
+ *   sum (2x-1)(2w-1) = 4a - 2px - 2pw + V;  off[pattern][f] holds V - 2pw.
+ * Example: x = 1100, w = 1010 (V = 4): a = 1, px = 2, pw = 2 -> 4 - 4 - 4 + 4 = 0.
+ * A pruned filter is all -1: V - 2px (mode ref) or 0 (mode skip). */
+static CimStatus exec_pfin(ExecCtx *x)
+{
+    CimChip *c = x->c;
+    unsigned bits = c->cfg->periph.shift_add_bits;
+    if (c->win.pattern >= c->npat)
+        return ex_trap(x, "pfin: border class %u but the layer table has %u", c->win.pattern, c->npat);
+    for (uint32_t f = 0; f < c->nf; f++) {
+        int64_t acc;
+        if (cim_bits_get(c->pruned, f))
+            acc = c->mode ? 0 : cim_shift_add(c->win.valid, c->win.px, 1, 1, bits, NULL, &c->ev);
+        else {
+            acc = cim_shift_add(0, c->p[f], 2, 0, bits, NULL, &c->ev);
+            acc = cim_shift_add(acc, c->win.px, 1, 1, bits, NULL, &c->ev);
+            acc = cim_shift_add(acc, c->off[(size_t)c->win.pattern * c->nf + f], 0, 0, bits, NULL, &c->ev);
+        }
+        c->p[f] = acc;
+    }
+    ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
+    return CIM_OK;
+}
+
+static CimStatus exec_store(ExecCtx *x)
+{
+    CimChip *c = x->c;
+    uint64_t bits = x->in->id == CIM_I_PSTB ? c->nf : 32ull * c->nf;
+    size_t addr;
+    CimStatus st = ex_buf_range(x, x->in->m & 15u, bits, &addr);
+    if (st != CIM_OK)
+        return st;
+    if (x->in->id == CIM_I_PSTB)
+        cim_bits_copy_range(c->buf, addr, c->pr, 0, c->nf);
+    else
+        for (uint32_t f = 0; f < c->nf; f++)
+            put32(c->buf, addr + 32u * f, c->p[f]);
+    c->ev.n[CIM_EV_BUFFER_BIT] += bits;
+    ex_use(x, CIM_RES_PPU, ex_buf_cycles(c, bits));
+    ex_use(x, CIM_RES_BUF, ex_buf_cycles(c, bits));
+    return CIM_OK;
+}
+
+CimStatus ex_ppu(ExecCtx *x)
+{
+    CimChip *c = x->c;
+    if (x->in->id != CIM_I_LCFG && c->nf == 0)
+        return ex_trap(x, "%s: no layer configured (lcfg)", cim_isa_info(x->in->id)->mnemonic);
+    switch (x->in->id) {
+    case CIM_I_LCFG: return exec_lcfg(x);
+    case CIM_I_PACC: return exec_pacc(x);
+    case CIM_I_PFIN: return exec_pfin(x);
+    case CIM_I_PSTB:
+    case CIM_I_PSTI: return exec_store(x);
+    case CIM_I_PCLR: memset(c->p, 0, c->nf * sizeof *c->p); break;
+    case CIM_I_PRCLR: cim_bits_clear(c->pr, c->nf); break;
+    default: /* pthr: a comparator (a subtractor) per output */
+        for (uint32_t f = 0; f < c->nf; f++)
+            if (c->p[f] >= c->thr[f])
+                cim_bits_set(c->pr, f, 1);
+        c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)c->nf * c->cfg->periph.shift_add_bits;
+        break;
+    }
+    ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
+    return CIM_OK;
+}
+
+/* ---- host interface ------------------------------------------------------------ */
+
+CimStatus ex_io(ExecCtx *x)
+{
+    CimChip *c = x->c;
+    size_t addr;
+    if (x->in->id == CIM_I_STW) {
+        int32_t v = ex_reg(x, x->in->m & 15u);
+        CimStatus st = ex_buf_range(x, x->in->a & 15u, 32, &addr);
+        if (st != CIM_OK)
+            return st;
+        put32(c->buf, addr, v);
+        c->ev.n[CIM_EV_BUFFER_BIT] += 32;
+        ex_use(x, CIM_RES_BUF, 1);
+        return CIM_OK;
+    }
+    uint32_t n = cim_isa_ab(x->in) + 1u;
+    CimStatus st = ex_buf_range(x, x->in->m & 15u, n, &addr);
+    if (st != CIM_OK)
+        return st;
+    CimHostIO *io = x->io;
+    if (x->in->id == CIM_I_DMAI) {
+        if (!io || !io->in || n > io->in_bits - io->in_pos)
+            return ex_trap(x, "dmai: %u bits asked, the host input has %zu left", n, io && io->in ? io->in_bits - io->in_pos : 0);
+        cim_bits_copy_range(c->buf, addr, io->in, io->in_pos, n);
+        io->in_pos += n;
+    } else {
+        if (!io || !io->out || n > io->out_cap_bits - io->out_pos)
+            return ex_trap(x, "dmao: %u bits, the host output has room for %zu", n, io && io->out ? io->out_cap_bits - io->out_pos : 0);
+        cim_bits_copy_range(io->out, io->out_pos, c->buf, addr, n);
+        io->out_pos += n;
+    }
+    c->ev.n[CIM_EV_BUFFER_BIT] += n;
+    uint32_t cyc = (n + c->cfg->ctrl.dma_bits_per_cycle - 1) / c->cfg->ctrl.dma_bits_per_cycle;
+    ex_use(x, CIM_RES_DMA, cyc);
+    ex_use(x, CIM_RES_BUF, ex_buf_cycles(c, n));
+    return CIM_OK;
+}

@@ -1,0 +1,184 @@
+/* The chip runs the paper's MNIST network bit for bit like a plain C reference written
+ * separately (tests/support/ref_bnn.c): integer conv outputs, the binarised feature maps
+ * between layers and the final logits, on random weights and real MNIST images, pruned
+ * and unpruned, in both pruned-filter modes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/ref_bnn.h"
+#include "workloads/io/idx.h"
+#include "workloads/run/infer.h"
+
+#define NIMG 6
+
+static CimLayer conv(const char *name, unsigned out)
+{
+    CimLayer l = {.kind = CIM_L_CONV_BIN, .out_channels = out, .kernel = 3, .padding = 1, .has_bias = 1};
+    strcpy(l.name, name);
+    return l;
+}
+
+static CimLayer simple(CimLayerKind k, unsigned param)
+{
+    CimLayer l = {.kind = k, .pool = param, .out_features = param, .has_bias = 1};
+    snprintf(l.name, sizeof l.name, "fc%u", param == 256 ? 1 : param == 128 ? 2 : 3);
+    return l;
+}
+
+static void build_net(CimNet *net)
+{
+    static CimLayer layers[14];
+    CimLayer ls[14] = {conv("conv1", 32), simple(CIM_L_MAXPOOL, 2), simple(CIM_L_RELU, 0),
+                       conv("conv2", 64), simple(CIM_L_MAXPOOL, 2), simple(CIM_L_RELU, 0),
+                       conv("conv3", 16), simple(CIM_L_RELU, 0), simple(CIM_L_FLATTEN, 0),
+                       simple(CIM_L_LINEAR, 256), simple(CIM_L_RELU, 0), simple(CIM_L_LINEAR, 128),
+                       simple(CIM_L_RELU, 0), simple(CIM_L_LINEAR, 10)};
+    memcpy(layers, ls, sizeof ls);
+    memset(net, 0, sizeof *net);
+    net->in_c = 1;
+    net->in_h = net->in_w = 28;
+    net->in_div = 255;
+    net->in_mean = 0.1307;
+    net->in_std = 0.3081;
+    net->layers = calloc(14, sizeof *net->layers);
+    memcpy(net->layers, layers, sizeof layers);
+    net->n = 14;
+    assert_int_equal(cim_net_infer(net, "test", NULL), CIM_OK);
+}
+
+static void copy_weights(CimNet *net, const CimRefBnnWeights *w)
+{
+    const float *src_w[6] = {&w->conv1_w[0][0][0][0], &w->conv2_w[0][0][0][0], &w->conv3_w[0][0][0][0],
+                             &w->fc1_w[0][0], &w->fc2_w[0][0], &w->fc3_w[0][0]};
+    const float *src_b[6] = {w->conv1_b, w->conv2_b, w->conv3_b, w->fc1_b, w->fc2_b, w->fc3_b};
+    const uint8_t *pr[3] = {w->conv1_pruned, w->conv2_pruned, w->conv3_pruned};
+    for (size_t i = 0, k = 0; i < net->n; i++) {
+        CimLayer *l = &net->layers[i];
+        if (!l->nw)
+            continue;
+        memcpy(l->w, src_w[k], l->nw * sizeof(float));
+        memcpy(l->b, src_b[k], l->nb * sizeof(float));
+        if (l->pruned)
+            memcpy(l->pruned, pr[k], l->out_c);
+        k++;
+    }
+}
+
+/* Reads back chip layer k's binarised output (channels-last, PPU order) as [C][H][W]. */
+static int chip_bit(CimChip *chip, const CimChipLayer *cl, unsigned f, unsigned y, unsigned x)
+{
+    unsigned pos = 0;
+    while (cl->order[pos] != f)
+        pos++;
+    uint64_t b = 0;
+    cim_chip_buf_read(chip, cl->out_addr + ((size_t)y * cl->out_w + x) * cl->F + pos, &b, 1);
+    return (int)b;
+}
+
+static void check_images(CimNet *net, CimRefBnnWeights *w, CimPrunedMode mode, const CimMnist *mn)
+{
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    copy_weights(net, w);
+    assert_int_equal(cim_compile(&cfg, net, mode, NULL, &cc, &d), CIM_OK);
+    CimChip *chip;
+    assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
+    CimTrap trap;
+    assert_int_equal(cim_infer_load(chip, &cc, NULL, &trap), CIM_OK);
+    CimRefBnnTrace *t = malloc(sizeof *t);
+    int32_t conv_out[16 * 49];
+    for (int i = 0; i < NIMG; i++) {
+        const uint8_t *img = mn->images.pixels + (size_t)i * 784;
+        float logits[10];
+        CimStatus st = cim_infer_image(chip, &cc, net, img, logits, conv_out, NULL, &trap);
+        if (st != CIM_OK)
+            fail_msg("trap at pc %llu: %s", (unsigned long long)trap.pc, trap.reason);
+        cim_ref_bnn_forward(w, img, mode == CIM_PRUNED_SKIP ? CIM_REF_BNN_SKIP : CIM_REF_BNN_REFERENCE, t);
+        assert_memory_equal(conv_out, t->acc3, sizeof conv_out);
+        assert_memory_equal(logits, t->logits, sizeof logits);
+        for (unsigned f = 0; f < 64; f++)
+            for (unsigned y = 0; y < 7; y++)
+                for (unsigned x = 0; x < 7; x++)
+                    assert_int_equal(chip_bit(chip, &cc.layers[1], f, y, x), t->act2[f][y][x] > 0.0f);
+        for (unsigned f = 0; f < 32; f++)
+            assert_int_equal(chip_bit(chip, &cc.layers[0], f, 5, 9), t->act1[f][5][9] > 0.0f);
+    }
+    free(t);
+    cim_chip_destroy(chip);
+    cim_compiled_free(&cc);
+    cim_diag_free(&d);
+}
+
+static void load_mnist(CimMnist *mn)
+{
+    CimDiag d;
+    cim_diag_init(&d);
+    if (cim_mnist_load("data/mnist", "t10k", NULL, mn, &d) != CIM_OK) {
+        cim_diag_print(&d, stderr);
+        fail_msg("MNIST missing: run scripts/fetch_mnist.sh (make test does)");
+    }
+    cim_diag_free(&d);
+}
+
+static void test_infer_matches_reference_unpruned(void **state)
+{
+    (void)state;
+    CimNet net;
+    CimMnist mn;
+    build_net(&net);
+    load_mnist(&mn);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    CimRng r;
+    cim_rng_seed(&r, 2024);
+    cim_ref_bnn_init_random(w, &r);
+    check_images(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    free(w);
+    cim_mnist_free(&mn);
+    cim_net_free(&net);
+}
+
+static void prune_some(CimRefBnnWeights *w, CimRng *r)
+{
+    for (int f = 0; f < 32; f++)
+        w->conv1_pruned[f] = 1; /* as the reference does in almost every seed */
+    for (int f = 0; f < 64; f++)
+        w->conv2_pruned[f] = cim_rng_uniform(r) < 0.2;
+    w->conv3_pruned[3] = w->conv3_pruned[11] = 1;
+    cim_ref_bnn_zero_pruned(w);
+}
+
+static void test_infer_matches_reference_pruned_both_modes(void **state)
+{
+    (void)state;
+    CimNet net;
+    CimMnist mn;
+    build_net(&net);
+    load_mnist(&mn);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    CimRng r;
+    cim_rng_seed(&r, 77);
+    cim_ref_bnn_init_random(w, &r);
+    prune_some(w, &r);
+    check_images(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    check_images(&net, w, CIM_PRUNED_SKIP, &mn);
+    free(w);
+    cim_mnist_free(&mn);
+    cim_net_free(&net);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_infer_matches_reference_unpruned),
+        cmocka_unit_test(test_infer_matches_reference_pruned_both_modes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,156 @@
+/* Program-path inference and the float32 host layers. */
+#include "workloads/run/infer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void tally_add(CimLayerTally *t, const CimRunResult *r, const CimEvents *before, const CimEvents *after)
+{
+    t->cycles += r->cycles;
+    t->instructions += r->instructions;
+    for (int i = 0; i < CIM_EV_COUNT; i++)
+        t->ev.n[i] += after->n[i] - before->n[i];
+}
+
+static CimStatus run_prog(CimChip *chip, const CimProgram *p, CimHostIO *io, CimLayerTally *t, CimTrap *trap)
+{
+    CimEvents before, after;
+    CimRunResult r;
+    cim_chip_events(chip, &before);
+    CimStatus st = cim_chip_run(chip, p, io, UINT64_MAX / 2, &r);
+    if (st != CIM_OK)
+        return st;
+    cim_chip_events(chip, &after);
+    if (t)
+        tally_add(t, &r, &before, &after);
+    if (r.trap.trapped) {
+        *trap = r.trap;
+        return CIM_ERR_TRAP;
+    }
+    return CIM_OK;
+}
+
+CimStatus cim_infer_load(CimChip *chip, const CimCompiled *cc, CimLayerTally *tally, CimTrap *trap)
+{
+    CimHostIO io = {cc->load_stream, cc->load_bits, 0, NULL, 0, 0};
+    return run_prog(chip, &cc->prog_load, &io, tally, trap);
+}
+
+size_t cim_net_max_activation(const CimNet *net)
+{
+    size_t m = (size_t)net->in_c * net->in_h * net->in_w;
+    for (size_t i = 0; i < net->n; i++) {
+        size_t a = (size_t)net->layers[i].out_c * net->layers[i].out_h * net->layers[i].out_w;
+        m = a > m ? a : m;
+    }
+    return m;
+}
+
+unsigned cim_argmax(const float *v, unsigned n)
+{
+    unsigned best = 0;
+    for (unsigned i = 1; i < n; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}
+
+static void host_layer(const CimLayer *l, const float *x, float *y)
+{
+    size_t n = (size_t)l->in_c * l->in_h * l->in_w;
+    switch (l->kind) {
+    case CIM_L_RELU:
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case CIM_L_MAXPOOL:
+        for (unsigned c = 0; c < l->out_c; c++)
+            for (unsigned oy = 0; oy < l->out_h; oy++)
+                for (unsigned ox = 0; ox < l->out_w; ox++) {
+                    const float *p = x + ((size_t)c * l->in_h + oy * l->pool) * l->in_w + ox * l->pool;
+                    float m = p[0];
+                    for (unsigned dy = 0; dy < l->pool; dy++)
+                        for (unsigned dx = 0; dx < l->pool; dx++)
+                            m = p[dy * l->in_w + dx] > m ? p[dy * l->in_w + dx] : m;
+                    y[((size_t)c * l->out_h + oy) * l->out_w + ox] = m;
+                }
+        break;
+    case CIM_L_LINEAR:
+        for (unsigned o = 0; o < l->out_c; o++) {
+            float acc = 0.0f;
+            for (size_t i = 0; i < n; i++)
+                acc += l->w[(size_t)o * n + i] * x[i];
+            y[o] = l->b ? acc + l->b[o] : acc;
+        }
+        break;
+    default: /* flatten: NCHW is already flat */
+        memcpy(y, x, n * sizeof *x);
+        break;
+    }
+}
+
+void cim_host_forward(const CimCompiled *cc, const CimNet *net, const int32_t *conv_out, float *logits,
+                      float *scratch)
+{
+    const CimChipLayer *cl = &cc->layers[cc->n - 1];
+    const CimLayer *conv = &net->layers[cl->layer];
+    size_t hw = (size_t)cl->out_h * cl->out_w, half = cim_net_max_activation(net);
+    float *x = scratch, *y = scratch + half;
+    for (unsigned f = 0; f < cl->F; f++) {
+        int skip = conv->pruned[f] && cc->pruned_mode == CIM_PRUNED_SKIP;
+        float b = conv->b && !skip ? conv->b[f] : 0.0f;
+        for (size_t p = 0; p < hw; p++)
+            x[f * hw + p] = skip ? 0.0f : (float)conv_out[f * hw + p] + b;
+    }
+    for (size_t i = cc->first_host; i < net->n; i++) {
+        host_layer(&net->layers[i], x, y);
+        float *t = x;
+        x = y;
+        y = t;
+    }
+    const CimLayer *lastl = &net->layers[net->n - 1];
+    memcpy(logits, x, (size_t)lastl->out_c * lastl->out_h * lastl->out_w * sizeof *x);
+}
+
+/* The last chip layer's outputs arrive position-major in PPU order; put them back in
+ * original filter order, [F][H][W]. */
+static void unpack_result(const CimCompiled *cc, const uint64_t *raw, int32_t *out)
+{
+    const CimChipLayer *cl = &cc->layers[cc->n - 1];
+    size_t hw = (size_t)cl->out_h * cl->out_w;
+    for (size_t p = 0; p < hw; p++)
+        for (unsigned i = 0; i < cl->F; i++) {
+            uint64_t v = 0;
+            cim_bits_copy_range(&v, 0, raw, 32 * (p * cl->F + i), 32);
+            out[(size_t)cl->order[i] * hw + p] = (int32_t)(uint32_t)v;
+        }
+}
+
+CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *net, const uint8_t *pixels,
+                          float *logits, int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap)
+{
+    size_t act = cim_net_max_activation(net);
+    uint64_t *img = calloc(cim_bits_words(cc->image_bits) + 1, sizeof *img);
+    uint64_t *raw = calloc(cim_bits_words(cc->result_bits) + 1, sizeof *raw);
+    int32_t *ints = calloc(act, sizeof *ints);
+    float *scratch = calloc(2 * act, sizeof *scratch);
+    CimStatus st = img && raw && ints && scratch ? CIM_OK : CIM_ERR_NOMEM;
+    if (st == CIM_OK) {
+        cim_compile_binarise_image(net, pixels, img);
+        CimHostIO io = {img, cc->image_bits, 0, raw, cc->result_bits, 0};
+        for (size_t k = 0; k < cc->n && st == CIM_OK; k++)
+            st = run_prog(chip, &cc->layers[k].prog, &io, tallies ? &tallies[k] : NULL, trap);
+    }
+    if (st == CIM_OK) {
+        unpack_result(cc, raw, ints);
+        cim_host_forward(cc, net, ints, logits, scratch);
+        if (conv_out)
+            memcpy(conv_out, ints, (size_t)cc->layers[cc->n - 1].F * cc->layers[cc->n - 1].out_h *
+                                       cc->layers[cc->n - 1].out_w * sizeof *ints);
+    }
+    free(img);
+    free(raw);
+    free(ints);
+    free(scratch);
+    return st;
+}

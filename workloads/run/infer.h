@@ -1,0 +1,42 @@
+/* Inference of one image through the chip and the host: the program path (every layer's
+ * controller program on the cycle-stepped chip model) and the host layers in float32. */
+#ifndef CIM_INFER_H
+#define CIM_INFER_H
+
+#include "workloads/compile/compile.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What one chip layer cost for the images run so far. */
+typedef struct {
+    uint64_t cycles, instructions;
+    CimEvents ev;
+} CimLayerTally;
+
+/* Writes the weights and layer tables (prog_load) into the chip; tally gets its cost. */
+CimStatus cim_infer_load(CimChip *chip, const CimCompiled *cc, CimLayerTally *tally, CimTrap *trap);
+
+/* One image (C x H x W uint8 pixels) through every chip layer program and the host layers.
+ * logits: out_c of the last layer. conv_out (may be NULL): the last chip layer's int32
+ * outputs in original filter order, [F][H][W]. tallies: one per chip layer, added to.
+ * A trap returns CIM_ERR_TRAP with the record in trap. */
+CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *net, const uint8_t *pixels,
+                          float *logits, int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap);
+
+/* The host part: from the last chip layer's int32 outputs (original order, [F][H][W]) to
+ * the logits, in float32 with the reference's summation order (linear: from input 0
+ * upwards, then the bias). scratch: 2 x the largest activation, floats. */
+void cim_host_forward(const CimCompiled *cc, const CimNet *net, const int32_t *conv_out, float *logits,
+                      float *scratch);
+/* Largest activation (elements) of the network, for sizing scratch. */
+size_t cim_net_max_activation(const CimNet *net);
+
+/* Index of the largest logit, the first one on ties (torch.argmax). */
+unsigned cim_argmax(const float *v, unsigned n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
