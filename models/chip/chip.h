@@ -64,6 +64,16 @@ typedef struct {
     uint32_t pattern;      /* border class of the window position, 0 = interior */
 } CimWindowState;
 
+/* The window unit's gather, shared with the fast path: the k x k x C window at output
+ * position (y, x) of a channels-last bit map at bit `base` of `fmap` (H x W x C, stride 1,
+ * pad = (k-1)/2) into ir, tap-major (bit (ky*k + kx)*C + c), zeros for padding taps.
+ * Sets st->ir_len, px, valid and pattern (border class: 0 inside). The caller has checked
+ * the geometry (wcfg does). Returns the number of taps inside the map. */
+uint32_t cim_window_gather(CimWindowState *st, const uint64_t *fmap, uint32_t y, uint32_t x, uint64_t *ir);
+/* The border bookkeeping of cim_window_gather alone: valid taps x channels and the border
+ * class of position (y, x). */
+void cim_window_class(const CimWindowState *st, uint32_t y, uint32_t x, uint32_t *valid, uint32_t *pattern);
+
 CimStatus cim_chip_create(const CimChipCfg *cfg, const CimAlloc *a, CimChip **out);
 void cim_chip_destroy(CimChip *c);
 

@@ -48,6 +48,38 @@ static uint32_t border_class(uint32_t pos, uint32_t size, uint32_t pad)
     return 0;
 }
 
+/* Taps of one axis inside the map at position pos. */
+static uint32_t axis_taps(uint32_t pos, uint32_t size, uint32_t k, uint32_t pad)
+{
+    uint32_t lo = pos < pad ? pad - pos : 0, hi = pos + k - pad > size ? pos + k - pad - size : 0;
+    return k - lo - hi;
+}
+
+void cim_window_class(const CimWindowState *s, uint32_t y, uint32_t x, uint32_t *valid, uint32_t *pattern)
+{
+    *valid = axis_taps(y, s->h, s->k, s->pad) * axis_taps(x, s->w, s->k, s->pad) * s->c;
+    *pattern = border_class(y, s->h, s->pad) * (2 * s->pad + 1) + border_class(x, s->w, s->pad);
+}
+
+uint32_t cim_window_gather(CimWindowState *s, const uint64_t *fmap, uint32_t y, uint32_t x, uint64_t *ir)
+{
+    uint32_t taps = 0;
+    cim_bits_clear(ir, s->k * s->k * s->c);
+    for (uint32_t ky = 0; ky < s->k; ky++)
+        for (uint32_t kx = 0; kx < s->k; kx++) {
+            int64_t yy = (int64_t)y + ky - s->pad, xk = (int64_t)x + kx - s->pad;
+            if (yy < 0 || xk < 0 || yy >= s->h || xk >= s->w)
+                continue; /* padding: the input bit is 0 and its word line stays low */
+            size_t src = s->base + ((size_t)yy * s->w + (size_t)xk) * s->c;
+            cim_bits_copy_range(ir, (size_t)(ky * s->k + kx) * s->c, fmap, src, s->c);
+            taps++;
+        }
+    s->ir_len = s->k * s->k * s->c;
+    s->px = (uint32_t)cim_bits_popcount(ir, s->ir_len);
+    cim_window_class(s, y, x, &s->valid, &s->pattern);
+    return taps;
+}
+
 static CimStatus exec_win(ExecCtx *x)
 {
     CimChip *c = x->c;
@@ -57,21 +89,7 @@ static CimStatus exec_win(ExecCtx *x)
         return ex_trap(x, "win: the window unit is not configured (wcfg)");
     if (y < 0 || xx < 0 || (uint32_t)y >= s->h || (uint32_t)xx >= s->w)
         return ex_trap(x, "win: position (%d, %d) outside the %ux%u feature map", y, xx, s->h, s->w);
-    uint32_t taps = 0;
-    cim_bits_clear(c->ir, s->k * s->k * s->c);
-    for (uint32_t ky = 0; ky < s->k; ky++)
-        for (uint32_t kx = 0; kx < s->k; kx++) {
-            int64_t yy = (int64_t)y + ky - s->pad, xk = (int64_t)xx + kx - s->pad;
-            if (yy < 0 || xk < 0 || yy >= s->h || xk >= s->w)
-                continue; /* padding: the input bit is 0 and its word line stays low */
-            size_t src = s->base + ((size_t)yy * s->w + (size_t)xk) * s->c;
-            cim_bits_copy_range(c->ir, (size_t)(ky * s->k + kx) * s->c, c->buf, src, s->c);
-            taps++;
-        }
-    s->ir_len = s->k * s->k * s->c;
-    s->px = (uint32_t)cim_bits_popcount(c->ir, s->ir_len);
-    s->valid = taps * s->c;
-    s->pattern = border_class((uint32_t)y, s->h, s->pad) * (2 * s->pad + 1) + border_class((uint32_t)xx, s->w, s->pad);
+    cim_window_gather(s, c->buf, (uint32_t)y, (uint32_t)xx, c->ir);
     c->ev.n[CIM_EV_BUFFER_BIT] += s->valid;
     c->ev.n[CIM_EV_FULL_ADDER] += cim_adder_tree_full_adders(pow2_at_least(s->ir_len));
     uint32_t cyc = s->k * s->k * ex_buf_cycles(c, s->c);

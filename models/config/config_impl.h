@@ -41,8 +41,7 @@ struct YtNode {
 
 /* Reads path into a tree. Syntax errors, duplicate keys (error at the second occurrence,
  * note at the first), aliases, a second document, nesting past YT_MAX_DEPTH, mappings past
- * YT_MAX_KEYS and an empty
- * file are reported through rep. Returns CIM_ERR_IO, with errno set and nothing reported,
+ * YT_MAX_KEYS and an empty file are reported through rep. Returns CIM_ERR_IO, with errno set and nothing reported,
  * if the file cannot be read (the caller knows which file the user named where),
  * CIM_ERR_NOMEM, CIM_ERR_CONFIG on a reported problem (*root may still be set when only
  * duplicate keys were found), else CIM_OK with *root set. */

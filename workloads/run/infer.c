@@ -55,7 +55,55 @@ unsigned cim_argmax(const float *v, unsigned n)
     return best;
 }
 
-static void host_layer(const CimLayer *l, const float *x, float *y)
+CimStatus cim_host_init(CimHost *h, const CimNet *net)
+{
+    h->n = net->n;
+    h->wt = calloc(net->n ? net->n : 1, sizeof *h->wt);
+    if (!h->wt)
+        return CIM_ERR_NOMEM;
+    for (size_t i = 0; i < net->n; i++) {
+        const CimLayer *l = &net->layers[i];
+        if (l->kind != CIM_L_LINEAR)
+            continue;
+        size_t in = cim_layer_fan_in(l), out = l->out_c;
+        if (!(h->wt[i] = malloc(in * out * sizeof(float)))) {
+            cim_host_free(h);
+            return CIM_ERR_NOMEM;
+        }
+        for (size_t o = 0; o < out; o++)
+            for (size_t k = 0; k < in; k++)
+                h->wt[i][k * out + o] = l->w[o * in + k];
+    }
+    return CIM_OK;
+}
+
+void cim_host_free(CimHost *h)
+{
+    for (size_t i = 0; h->wt && i < h->n; i++)
+        free(h->wt[i]);
+    free(h->wt);
+    h->wt = NULL;
+}
+
+/* y = W x + b with W transposed (wt[k][o]): each output still accumulates x[0], x[1], ...
+ * in order, then adds the bias, exactly like the reference's loop, but the inner loop runs
+ * across outputs, where the compiler can vectorise it without reordering any sum. */
+static void linear(const CimLayer *l, const float *restrict wt, const float *restrict x, float *restrict y)
+{
+    size_t in = cim_layer_fan_in(l), out = l->out_c;
+    for (size_t o = 0; o < out; o++)
+        y[o] = 0.0f;
+    for (size_t k = 0; k < in; k++) {
+        const float xk = x[k], *restrict w = wt + k * out;
+        for (size_t o = 0; o < out; o++)
+            y[o] += w[o] * xk;
+    }
+    if (l->b)
+        for (size_t o = 0; o < out; o++)
+            y[o] += l->b[o];
+}
+
+static void host_layer(const CimLayer *l, const float *wt, const float *x, float *y)
 {
     size_t n = (size_t)l->in_c * l->in_h * l->in_w;
     switch (l->kind) {
@@ -76,12 +124,7 @@ static void host_layer(const CimLayer *l, const float *x, float *y)
                 }
         break;
     case CIM_L_LINEAR:
-        for (unsigned o = 0; o < l->out_c; o++) {
-            float acc = 0.0f;
-            for (size_t i = 0; i < n; i++)
-                acc += l->w[(size_t)o * n + i] * x[i];
-            y[o] = l->b ? acc + l->b[o] : acc;
-        }
+        linear(l, wt, x, y);
         break;
     default: /* flatten: NCHW is already flat */
         memcpy(y, x, n * sizeof *x);
@@ -89,8 +132,8 @@ static void host_layer(const CimLayer *l, const float *x, float *y)
     }
 }
 
-void cim_host_forward(const CimCompiled *cc, const CimNet *net, const int32_t *conv_out, float *logits,
-                      float *scratch)
+void cim_host_forward(const CimHost *h, const CimCompiled *cc, const CimNet *net, const int32_t *conv_out,
+                      float *logits, float *scratch)
 {
     const CimChipLayer *cl = &cc->layers[cc->n - 1];
     const CimLayer *conv = &net->layers[cl->layer];
@@ -103,7 +146,7 @@ void cim_host_forward(const CimCompiled *cc, const CimNet *net, const int32_t *c
             x[f * hw + p] = skip ? 0.0f : (float)conv_out[f * hw + p] + b;
     }
     for (size_t i = cc->first_host; i < net->n; i++) {
-        host_layer(&net->layers[i], x, y);
+        host_layer(&net->layers[i], h->wt[i], x, y);
         float *t = x;
         x = y;
         y = t;
@@ -134,7 +177,8 @@ CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *ne
     uint64_t *raw = calloc(cim_bits_words(cc->result_bits) + 1, sizeof *raw);
     int32_t *ints = calloc(act, sizeof *ints);
     float *scratch = calloc(2 * act, sizeof *scratch);
-    CimStatus st = img && raw && ints && scratch ? CIM_OK : CIM_ERR_NOMEM;
+    CimHost host = {0};
+    CimStatus st = img && raw && ints && scratch ? cim_host_init(&host, net) : CIM_ERR_NOMEM;
     if (st == CIM_OK) {
         cim_compile_binarise_image(net, pixels, img);
         CimHostIO io = {img, cc->image_bits, 0, raw, cc->result_bits, 0};
@@ -143,7 +187,7 @@ CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *ne
     }
     if (st == CIM_OK) {
         unpack_result(cc, raw, ints);
-        cim_host_forward(cc, net, ints, logits, scratch);
+        cim_host_forward(&host, cc, net, ints, logits, scratch);
         if (conv_out)
             memcpy(conv_out, ints, (size_t)cc->layers[cc->n - 1].F * cc->layers[cc->n - 1].out_h *
                                        cc->layers[cc->n - 1].out_w * sizeof *ints);
@@ -152,5 +196,6 @@ CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *ne
     free(raw);
     free(ints);
     free(scratch);
+    cim_host_free(&host);
     return st;
 }

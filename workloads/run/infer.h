@@ -25,11 +25,20 @@ CimStatus cim_infer_load(CimChip *chip, const CimCompiled *cc, CimLayerTally *ta
 CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *net, const uint8_t *pixels,
                           float *logits, int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap);
 
+/* The host layers' prepared weights: linear weights transposed ([in][out]), so that the
+ * forward pass runs across outputs while each output still sums from input 0 upwards. */
+typedef struct {
+    float **wt;   /* per network layer, NULL unless linear */
+    size_t n;
+} CimHost;
+
+CimStatus cim_host_init(CimHost *h, const CimNet *net);
+void cim_host_free(CimHost *h);
 /* The host part: from the last chip layer's int32 outputs (original order, [F][H][W]) to
  * the logits, in float32 with the reference's summation order (linear: from input 0
  * upwards, then the bias). scratch: 2 x the largest activation, floats. */
-void cim_host_forward(const CimCompiled *cc, const CimNet *net, const int32_t *conv_out, float *logits,
-                      float *scratch);
+void cim_host_forward(const CimHost *h, const CimCompiled *cc, const CimNet *net, const int32_t *conv_out,
+                      float *logits, float *scratch);
 /* Largest activation (elements) of the network, for sizing scratch. */
 size_t cim_net_max_activation(const CimNet *net);
 

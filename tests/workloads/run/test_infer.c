@@ -12,7 +12,7 @@
 
 #include "tests/support/ref_bnn.h"
 #include "workloads/io/idx.h"
-#include "workloads/run/infer.h"
+#include "workloads/run/fast.h"
 
 #define NIMG 6
 
@@ -174,11 +174,75 @@ static void test_infer_matches_reference_pruned_both_modes(void **state)
     cim_net_free(&net);
 }
 
+/* The fast path gives the same outputs and the same per-layer cycles, instructions and
+ * events as running every program, image by image. */
+static void check_fast_equals_program(CimNet *net, CimRefBnnWeights *w, CimPrunedMode mode, const CimMnist *mn)
+{
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    copy_weights(net, w);
+    assert_int_equal(cim_compile(&cfg, net, mode, NULL, &cc, &d), CIM_OK);
+    CimChip *chip;
+    CimTrap trap;
+    CimFast *fast;
+    assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
+    assert_int_equal(cim_infer_load(chip, &cc, NULL, &trap), CIM_OK);
+    assert_int_equal(cim_fast_create(chip, &cc, net, &fast, &trap), CIM_OK);
+    CimLayerTally tp[3] = {0}, tf[3] = {0};
+    for (int i = 10; i < 10 + NIMG; i++) {
+        const uint8_t *img = mn->images.pixels + (size_t)i * 784;
+        float lp[10], lf[10];
+        int32_t cp[16 * 49], cf[16 * 49];
+        assert_int_equal(cim_infer_image(chip, &cc, net, img, lp, cp, tp, &trap), CIM_OK);
+        assert_int_equal(cim_fast_image(fast, img, lf, cf, tf), CIM_OK);
+        assert_memory_equal(lp, lf, sizeof lp);
+        assert_memory_equal(cp, cf, sizeof cp);
+    }
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(tp[k].cycles, tf[k].cycles);
+        assert_int_equal(tp[k].instructions, tf[k].instructions);
+        for (int e = 0; e < CIM_EV_COUNT; e++)
+            if (tp[k].ev.n[e] != tf[k].ev.n[e])
+                fail_msg("layer %d event %s: program %llu, fast %llu", k, cim_event_info((CimEventId)e)->name,
+                         (unsigned long long)tp[k].ev.n[e], (unsigned long long)tf[k].ev.n[e]);
+    }
+    if (mode == CIM_PRUNED_REFERENCE) /* in skip mode a fully pruned conv1 feeds conv2 zeros */
+        assert_true(tp[1].ev.n[CIM_EV_CELL_LRS] > 0);
+    cim_fast_destroy(fast);
+    cim_chip_destroy(chip);
+    cim_compiled_free(&cc);
+    cim_diag_free(&d);
+}
+
+static void test_infer_fast_path_equals_program_path(void **state)
+{
+    (void)state;
+    CimNet net;
+    CimMnist mn;
+    build_net(&net);
+    load_mnist(&mn);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    CimRng r;
+    cim_rng_seed(&r, 5);
+    cim_ref_bnn_init_random(w, &r);
+    check_fast_equals_program(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    prune_some(w, &r);
+    check_fast_equals_program(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    check_fast_equals_program(&net, w, CIM_PRUNED_SKIP, &mn);
+    free(w);
+    cim_mnist_free(&mn);
+    cim_net_free(&net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_infer_matches_reference_unpruned),
         cmocka_unit_test(test_infer_matches_reference_pruned_both_modes),
+        cmocka_unit_test(test_infer_fast_path_equals_program_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

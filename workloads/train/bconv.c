@@ -1,0 +1,162 @@
+/* Binary 3x3 convolution on the host: exact forward (integer sum + bias) and the clipped
+ * straight-through-estimator backward, both as im2col + OpenBLAS sgemm per image. */
+#include "workloads/train/bconv.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#define KK 9u /* 3x3 taps */
+
+CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w)
+{
+    CimBconv l = { n, cin, cout, h, w, 1.0f, 1.0f, NULL };
+    return l;
+}
+
+void cim_bconv_binarise(const float *v, size_t len, float *out)
+{
+    for (size_t i = 0; i < len; i++)
+        out[i] = v[i] > 0.0f ? 1.0f : -1.0f;
+}
+
+/* cols[(c*9 + ky*3 + kx)][y*w + x] = x[c][y+ky-1][x+kx-1], 0 outside the image. The row order
+ * matches torch's weight layout [cout][cin][3][3] read as a [cout][cin*9] matrix. */
+static void im2col(const float *x, size_t cin, size_t h, size_t w, float *cols)
+{
+    for (size_t c = 0; c < cin; c++)
+        for (size_t k = 0; k < KK; k++) {
+            float *row = cols + (c * KK + k) * h * w;
+            long oy = (long)(k / 3) - 1, ox = (long)(k % 3) - 1;
+            for (size_t y = 0; y < h; y++)
+                for (size_t xx = 0; xx < w; xx++) {
+                    long sy = (long)y + oy, sx = (long)xx + ox;
+                    int in = sy >= 0 && sy < (long)h && sx >= 0 && sx < (long)w;
+                    row[y * w + xx] = in ? x[(c * h + (size_t)sy) * w + (size_t)sx] : 0.0f;
+                }
+        }
+}
+
+/* The adjoint of im2col: dx (zeroed first) gathers every column entry back to its pixel. */
+static void col2im(const float *cols, size_t cin, size_t h, size_t w, float *dx)
+{
+    memset(dx, 0, cin * h * w * sizeof *dx);
+    for (size_t c = 0; c < cin; c++)
+        for (size_t k = 0; k < KK; k++) {
+            const float *row = cols + (c * KK + k) * h * w;
+            long oy = (long)(k / 3) - 1, ox = (long)(k % 3) - 1;
+            for (size_t y = 0; y < h; y++)
+                for (size_t xx = 0; xx < w; xx++) {
+                    long sy = (long)y + oy, sx = (long)xx + ox;
+                    if (sy >= 0 && sy < (long)h && sx >= 0 && sx < (long)w)
+                        dx[(c * h + (size_t)sy) * w + (size_t)sx] += row[y * w + xx];
+                }
+        }
+}
+
+/* Zeroes g[i] wherever |latent[i]| <= clip fails (NaN latents included). */
+static void ste_clip(float *g, const float *latent, size_t len, float clip)
+{
+    if (!latent)
+        return;
+    for (size_t i = 0; i < len; i++)
+        if (!(fabsf(latent[i]) <= clip))
+            g[i] = 0.0f;
+}
+
+static int dims_ok(const CimBconv *l)
+{
+    return l->n && l->cin && l->cout && l->h && l->w;
+}
+
+CimStatus cim_bconv_forward(const CimBconv *l, const float *xb, const float *wb, const float *b,
+                            float *y)
+{
+    size_t k = l->cin * KK, hw = l->h * l->w;
+    float *cols;
+    if (!dims_ok(l)) {
+        if (l->cout && l->h && l->w)
+            memset(y, 0, l->n * l->cout * hw * sizeof *y);
+        return CIM_OK;
+    }
+    cols = cim_alloc_array(l->alloc, k * hw, sizeof *cols);
+    if (!cols)
+        return CIM_ERR_NOMEM;
+    for (size_t i = 0; i < l->n; i++) {
+        float *yi = y + i * l->cout * hw;
+        im2col(xb + i * l->cin * hw, l->cin, l->h, l->w, cols);
+        /* acc[cout][hw] = wb[cout][k] * cols[k][hw]: integers, exact in any order */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)l->cout, (int)hw, (int)k,
+                    1.0f, wb, (int)k, cols, (int)hw, 0.0f, yi, (int)hw);
+        for (size_t o = 0; b && o < l->cout; o++)
+            for (size_t p = 0; p < hw; p++)
+                yi[o * hw + p] += b[o];
+    }
+    cim_free(l->alloc, cols);
+    return CIM_OK;
+}
+
+/* dw[cout][k] = sum over images of dy_i[cout][hw] * cols_i[k][hw]^T, then the weight clip. */
+static void grad_weights(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *cols,
+                         float *dw)
+{
+    size_t k = l->cin * KK, hw = l->h * l->w;
+    for (size_t i = 0; i < l->n; i++) {
+        im2col(s->xb + i * l->cin * hw, l->cin, l->h, l->w, cols);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)l->cout, (int)k, (int)hw, 1.0f,
+                    dy + i * l->cout * hw, (int)hw, cols, (int)hw, i ? 1.0f : 0.0f, dw, (int)k);
+    }
+    ste_clip(dw, s->w_latent, l->cout * k, l->clip_w);
+}
+
+/* dx_i = col2im(wb^T[k][cout] * dy_i[cout][hw]) per image, then the input clip. */
+static void grad_inputs(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *dcols,
+                        float *dx)
+{
+    size_t k = l->cin * KK, hw = l->h * l->w;
+    for (size_t i = 0; i < l->n; i++) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)hw, (int)l->cout, 1.0f,
+                    s->wb, (int)k, dy + i * l->cout * hw, (int)hw, 0.0f, dcols, (int)hw);
+        col2im(dcols, l->cin, l->h, l->w, dx + i * l->cin * hw);
+    }
+    ste_clip(dx, s->x_latent, l->n * l->cin * hw, l->clip_x);
+}
+
+static void grad_bias(const CimBconv *l, const float *dy, float *db)
+{
+    size_t hw = l->h * l->w;
+    for (size_t o = 0; o < l->cout; o++) {
+        double acc = 0.0;
+        for (size_t i = 0; i < l->n; i++)
+            for (size_t p = 0; p < hw; p++)
+                acc += dy[(i * l->cout + o) * hw + p];
+        db[o] = (float)acc;
+    }
+}
+
+CimStatus cim_bconv_backward(const CimBconv *l, const CimBconvSaved *s, const float *dy,
+                             float *dw, float *db, float *dx)
+{
+    size_t k = l->cin * KK, hw = l->h * l->w;
+    float *cols;
+    if (!dims_ok(l)) {
+        if (dw)
+            memset(dw, 0, l->cout * k * sizeof *dw);
+        if (db)
+            memset(db, 0, l->cout * sizeof *db);
+        if (dx)
+            memset(dx, 0, l->n * l->cin * hw * sizeof *dx);
+        return CIM_OK;
+    }
+    cols = (dw || dx) ? cim_alloc_array(l->alloc, k * hw, sizeof *cols) : NULL;
+    if ((dw || dx) && !cols)
+        return CIM_ERR_NOMEM;
+    if (dw)
+        grad_weights(l, s, dy, cols, dw);
+    if (db)
+        grad_bias(l, dy, db);
+    if (dx)
+        grad_inputs(l, s, dy, cols, dx);
+    cim_free(l->alloc, cols);
+    return CIM_OK;
+}

@@ -1,0 +1,65 @@
+/* Host-side float32 layers for in-situ training, forward and backward over a batch, with the
+ * semantics of PyTorch's nn.Linear, nn.ReLU, nn.MaxPool2d(2) and nn.CrossEntropyLoss (torch 1.13).
+ * Formulas, and what matches torch bit for bit and what cannot, are in docs/training.md. */
+#ifndef CIM_NN_H
+#define CIM_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Tensors are contiguous row-major float arrays; images are NCHW ([n][c][h][w]). Flatten is a
+ * no-op: a contiguous [n][c][h][w] tensor is already the [n][c*h*w] matrix nn.Flatten gives.
+ * Every backward OVERWRITES its outputs (torch accumulates into .grad, but the training loop
+ * calls zero_grad() before each backward, which is the same thing). Outputs never alias inputs. */
+
+/* Linear: y[n][out] = x[n][in] * W^T + b, W [out][in] as torch stores it, b [out] (NULL: no
+ * bias). The bias is written into y first and sgemm adds x W^T with beta = 1, as torch's addmm. */
+void cim_nn_linear_forward(const float *x, size_t n, size_t in, const float *w, const float *b,
+                           size_t out, float *y);
+
+/* Linear backward for upstream dy [n][out]: dw[out][in] = dy^T x, db[out] = sum over the batch
+ * of dy (summed in double, rounded once), dx[n][in] = dy W. Any of dw, db, dx may be NULL. */
+void cim_nn_linear_backward(const float *x, size_t n, size_t in, const float *w, size_t out,
+                            const float *dy, float *dw, float *db, float *dx);
+
+/* ReLU over len values: y = x > 0 ? x : 0; NaN stays NaN (torch's clamp_min propagates it).
+ * In place (y == x) is allowed. */
+void cim_nn_relu_forward(const float *x, size_t len, float *y);
+
+/* ReLU backward from the forward OUTPUT y, as torch's threshold_backward: dx = y <= 0 ? 0 : dy.
+ * So relu'(0) = 0. In place (dx == dy) is allowed. */
+void cim_nn_relu_backward(const float *y, const float *dy, size_t len, float *dx);
+
+/* Max-pool 2x2, stride 2, no padding, floor mode (torch's default): x [n][c][h][w] ->
+ * y [n][c][h/2][w/2]; an odd last row or column is dropped. idx (same shape as y) receives the
+ * flat index into x of each window's maximum. Window order is row-major and, as torch's CPU
+ * kernel, a value replaces the running maximum when val > max or val is NaN: a tie keeps the
+ * first maximum. */
+void cim_nn_maxpool2_forward(const float *x, size_t n, size_t c, size_t h, size_t w, float *y,
+                             size_t *idx);
+
+/* Max-pool backward: dx [n][c][h][w] is zeroed, then dx[idx[i]] += dy[i] for each of the ny
+ * outputs (ny = n * c * (h/2) * (w/2)); nx = n * c * h * w. */
+void cim_nn_maxpool2_backward(const float *dy, const size_t *idx, size_t ny, float *dx,
+                              size_t nx);
+
+/* Softmax cross-entropy with mean reduction (nn.CrossEntropyLoss()): logits z [n][k], targets
+ * t[n] in [0, k). Returns the mean over the batch of logsumexp(z_i) - z_i[t_i] (log-softmax in
+ * float32 with the row maximum subtracted; the batch sum in double, rounded once). dz (may be
+ * NULL) receives dloss/dz = (softmax(z_i) - onehot(t_i)) / n, computed as torch's
+ * log_softmax_backward does: g - exp(logp) * sum(g) with g = -(1/n) at the target. A target
+ * outside [0, k) gives NaN (torch raises an error instead). n = 0 gives NaN, as torch. */
+float cim_nn_cross_entropy(const float *z, const int32_t *t, size_t n, size_t k, float *dz);
+
+/* Index of the largest of the k values (the first one on a tie; NaN counts as largest), as
+ * torch.argmax. */
+size_t cim_nn_argmax(const float *v, size_t k);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
