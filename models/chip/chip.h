@@ -109,7 +109,9 @@ typedef struct {
     CimTrap trap;
 } CimRunResult;
 
-/* Runs program p from pc 0 until halt, a trap, or max_cycles (a trap too). Timing:
+/* Runs program p from pc 0 until halt or a trap. The watchdog is a trap too: the first
+ * instruction (halt included) after which the run would last more than max_cycles stops
+ * it, so a completed run has cycles <= max_cycles. Timing:
  * issue(i) = max(issue(i-1) + 1, free time of each resource i uses, ready time of each
  * register it reads); each resource is then busy until issue + its cycles, a written
  * register ready at issue + latency. Registers and time restart at 0 for each run;

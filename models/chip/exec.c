@@ -108,7 +108,8 @@ static CimStatus exec_wrow(ExecCtx *x, CimMacro *mc)
     x->c->ev.n[CIM_EV_BUFFER_BIT] += cols;
     uint32_t cycles = 0;
     cim_array_write_row(mc->arr, x->in->a, x->c->scratch, NULL, &cycles);
-    ex_use(x, CIM_RES_MACRO + x->in->m, cycles);
+    /* the row is read from the buffer first, then written: the macro is busy for both */
+    ex_use(x, CIM_RES_MACRO + x->in->m, ex_buf_cycles(x->c, cols) + cycles);
     ex_use(x, CIM_RES_BUF, ex_buf_cycles(x->c, cols));
     return CIM_OK;
 }
@@ -181,7 +182,8 @@ static CimStatus exec_popo_ost(ExecCtx *x, CimMacro *mc)
         return st;
     cim_bits_copy_range(x->c->buf, addr, mc->out, mc->win.col0, mc->win.ncol);
     x->c->ev.n[CIM_EV_BUFFER_BIT] += mc->win.ncol;
-    ex_use(x, CIM_RES_MACRO + x->in->m, 1);
+    /* the output register is held until it is stored */
+    ex_use(x, CIM_RES_MACRO + x->in->m, ex_buf_cycles(x->c, mc->win.ncol));
     ex_use(x, CIM_RES_BUF, ex_buf_cycles(x->c, mc->win.ncol));
     return CIM_OK;
 }
@@ -213,6 +215,8 @@ CimStatus cim_chip_exec(CimChip *c, const CimInsn *in, uint64_t pc, CimHostIO *i
     memset(t, 0, sizeof *t);
     t->dst_reg = -1;
     *next_pc = pc + 1;
+    if ((unsigned)in->id >= CIM_I_COUNT)
+        return ex_trap(&x, "instruction %d does not exist", (int)in->id);
     c->ev.n[CIM_EV_INSTRUCTION]++;
     switch (in->id) {
     case CIM_I_HALT:

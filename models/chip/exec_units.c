@@ -183,8 +183,8 @@ static CimStatus exec_pacc(ExecCtx *x)
         return ex_trap(x, "macro m%u does not exist (the chip has %u)", x->in->m, c->nmacros);
     CimMacro *mc = &c->macros[x->in->m];
     uint32_t off = x->in->a, shift = x->in->b, n = mc->win.ncol;
-    if (off + n > c->cfg->ctrl.ppu_size)
-        return ex_trap(x, "pacc: outputs [%u, %u) beyond the %u-entry PPU", off, off + n, c->cfg->ctrl.ppu_size);
+    if (off + n > c->nf)
+        return ex_trap(x, "pacc: outputs [%u, %u) beyond the layer's %u outputs (lcfg)", off, off + n, c->nf);
     if (shift >= c->cfg->periph.shift_add_bits || x->in->c > 1)
         return ex_trap(x, "pacc: shift %u (must be < %u) or neg %u (0 or 1) out of range", shift,
                        c->cfg->periph.shift_add_bits, x->in->c);
@@ -219,6 +219,7 @@ static CimStatus exec_pfin(ExecCtx *x)
         c->p[f] = acc;
     }
     ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
+    ex_use(x, CIM_RES_IR, 1); /* px, valid and pattern are ready once the window load ends */
     return CIM_OK;
 }
 
@@ -254,12 +255,13 @@ CimStatus ex_ppu(ExecCtx *x)
     case CIM_I_PSTI: return exec_store(x);
     case CIM_I_PCLR: memset(c->p, 0, c->nf * sizeof *c->p); break;
     case CIM_I_PRCLR: cim_bits_clear(c->pr, c->nf); break;
-    default: /* pthr: a comparator (a subtractor) per output */
+    case CIM_I_PTHR: /* a comparator (a subtractor) per output */
         for (uint32_t f = 0; f < c->nf; f++)
             if (c->p[f] >= c->thr[f])
                 cim_bits_set(c->pr, f, 1);
         c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)c->nf * c->cfg->periph.shift_add_bits;
         break;
+    default: return ex_trap(x, "instruction %d is not a PPU instruction", (int)x->in->id);
     }
     ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
     return CIM_OK;
@@ -278,7 +280,7 @@ CimStatus ex_io(ExecCtx *x)
             return st;
         put32(c->buf, addr, v);
         c->ev.n[CIM_EV_BUFFER_BIT] += 32;
-        ex_use(x, CIM_RES_BUF, 1);
+        ex_use(x, CIM_RES_BUF, ex_buf_cycles(c, 32));
         return CIM_OK;
     }
     uint32_t n = cim_isa_ab(x->in) + 1u;
@@ -287,19 +289,21 @@ CimStatus ex_io(ExecCtx *x)
         return st;
     CimHostIO *io = x->io;
     if (x->in->id == CIM_I_DMAI) {
-        if (!io || !io->in || n > io->in_bits - io->in_pos)
+        if (!io || !io->in || io->in_pos > io->in_bits || n > io->in_bits - io->in_pos)
             return ex_trap(x, "dmai: %u bits asked, the host input has %zu left", n, io && io->in ? io->in_bits - io->in_pos : 0);
         cim_bits_copy_range(c->buf, addr, io->in, io->in_pos, n);
         io->in_pos += n;
     } else {
-        if (!io || !io->out || n > io->out_cap_bits - io->out_pos)
+        if (!io || !io->out || io->out_pos > io->out_cap_bits || n > io->out_cap_bits - io->out_pos)
             return ex_trap(x, "dmao: %u bits, the host output has room for %zu", n, io && io->out ? io->out_cap_bits - io->out_pos : 0);
         cim_bits_copy_range(io->out, io->out_pos, c->buf, addr, n);
         io->out_pos += n;
     }
     c->ev.n[CIM_EV_BUFFER_BIT] += n;
+    /* the buffer port carries the data as the link delivers it: held for the slower of the two */
     uint32_t cyc = (n + c->cfg->ctrl.dma_bits_per_cycle - 1) / c->cfg->ctrl.dma_bits_per_cycle;
+    uint32_t port = ex_buf_cycles(c, n);
     ex_use(x, CIM_RES_DMA, cyc);
-    ex_use(x, CIM_RES_BUF, ex_buf_cycles(c, n));
+    ex_use(x, CIM_RES_BUF, cyc > port ? cyc : port);
     return CIM_OK;
 }

@@ -86,12 +86,13 @@ CimStatus cim_chip_run(CimChip *c, const CimProgram *p, CimHostIO *io, uint64_t 
         commit(&s, &t, at);
         res->instructions++;
         res->insn_count[in.id]++;
-        if (in.id == CIM_I_HALT)
-            break;
+        /* checked for halt too: a run that completes never exceeds max_cycles */
         if (drain_time(&s) > max_cycles) {
             set_trap(res, pc, at, p->words[pc], "cycle limit reached (watchdog)");
             break;
         }
+        if (in.id == CIM_I_HALT)
+            break;
         pc = next;
     }
     res->cycles = drain_time(&s);

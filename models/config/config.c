@@ -1,6 +1,6 @@
-/* Loads chip and technology files into the typed structs of config.h: walks the YAML tree
- * against the key schema (config_schema.c), applies key.path=value overrides, reports every
- * problem compiler style (STYLE.md section 3) and writes the output only when all is valid. */
+/* Loads chip, technology and run files into the typed structs of config.h: walks the YAML
+ * tree against the key schema (config_schema.c), applies key.path=value overrides, reports
+ * every problem compiler style (STYLE.md section 3) and writes the output only when all is valid. */
 #include "models/config/config_impl.h"
 
 #include <assert.h>
@@ -33,7 +33,7 @@ static void report_missing(Walk *w, const YtNode *map, const char *path)
 {
     for (size_t i = 0; i < w->s->n; i++) {
         const char *seg = cfg_schema_child(w->s->keys[i].path, path);
-        if (!seg || yt_map_get(map, seg, NULL))
+        if (!seg || yt_map_get(map, seg, NULL) || w->s->keys[i].rule == CR_OPTIONAL)
             continue;
         if (path[0])
             cfg_error(w->rep, map, "missing key '%s' in '%s'", seg, path);
@@ -68,6 +68,10 @@ static void walk_pair(Walk *w, const YtNode *key, const YtNode *val, const char 
         return;
     }
     const CfgKey *k = &w->s->keys[idx];
+    if (k->type == CT_MAP && k->rule == CR_OPTIONAL && k->off != CFG_NOFIELD && val->kind == YT_MAP) {
+        int present = 1;
+        memcpy((char *)w->out + k->off, &present, sizeof present);
+    }
     if (k->type == CT_MAP)
         walk_map(w, val, child);
     else if (cfg_store_value(k, val, w->out, w->rep) == 0)
@@ -114,6 +118,35 @@ static void check_tech_pairs(Walk *w)
                   yt_text(s0, a, sizeof a), yt_text(s1, b, sizeof b));
 }
 
+/* analog: the read spans rows_active * cells_per_weight rows of one crossbar; a mux
+ * cannot share more columns than the crossbar has. */
+static void check_analog_pairs(Walk *w)
+{
+    const CimAnalogCfg *c = w->out;
+    const YtNode *ra = seen_at(w, "analog.crossbar.rows_active"), *rows = seen_at(w, "analog.crossbar.rows");
+    const YtNode *cpw = seen_at(w, "analog.crossbar.cells_per_weight");
+    const YtNode *share = seen_at(w, "analog.adc.share"), *cols = seen_at(w, "analog.crossbar.cols");
+    char a[64], b[64];
+    if (ra && rows && cpw && (uint64_t)c->xbar.rows_active * c->xbar.cells_per_weight > c->xbar.rows)
+        cfg_error(w->rep, ra,
+                  "analog.crossbar.rows_active x analog.crossbar.cells_per_weight (%u) must be at most "
+                  "analog.crossbar.rows (%s), got %s",
+                  c->xbar.cells_per_weight, yt_text(rows, a, sizeof a), yt_text(ra, b, sizeof b));
+    if (share && cols && c->adc.share > c->xbar.cols)
+        cfg_error(w->rep, share, "analog.adc.share must be at most analog.crossbar.cols (%s), got %s",
+                  yt_text(cols, a, sizeof a), yt_text(share, b, sizeof b));
+}
+
+static void check_gpu_pairs(Walk *w)
+{
+    const CimGpuCfg *g = w->out;
+    const YtNode *board = seen_at(w, "gpu.board.board_power_w"), *idle = seen_at(w, "gpu.board.idle_power_w");
+    char a[64], b[64];
+    if (board && idle && !(g->board.idle_power_w < g->board.board_power_w))
+        cfg_error(w->rep, idle, "gpu.board.idle_power_w must be below gpu.board.board_power_w (%s), got %s",
+                  yt_text(board, a, sizeof a), yt_text(idle, b, sizeof b));
+}
+
 /* Validates tree against schema s into out; seen receives the valid value nodes. */
 static void validate(const CfgSchema *s, const YtNode *tree, void *out, CfgReport *rep,
                      const YtNode **seen)
@@ -124,6 +157,10 @@ static void validate(const CfgSchema *s, const YtNode *tree, void *out, CfgRepor
     walk_map(&w, tree, "");
     if (s == &cfg_schema_tech)
         check_tech_pairs(&w);
+    else if (s == &cfg_schema_analog)
+        check_analog_pairs(&w);
+    else if (s == &cfg_schema_gpu)
+        check_gpu_pairs(&w);
 }
 
 /* ---- overrides ---------------------------------------------------------- */
@@ -147,15 +184,35 @@ static void ov_error(CfgReport *rep, const char *item, const char *fmt, ...)
     cfg_error(rep, &at, "%s", msg);
 }
 
+/* The schemas whose keys a loader's overrides may name (NULL-terminated). */
+static const CfgSchema *const roots_chip[] = {&cfg_schema_chip, &cfg_schema_tech, NULL};
+static const CfgSchema *const roots_tech[] = {&cfg_schema_tech, NULL};
+static const CfgSchema *const roots_run[] = {&cfg_schema_run, NULL};
+static const CfgSchema *const roots_analog[] = {&cfg_schema_analog, NULL};
+static const CfgSchema *const roots_gpu[] = {&cfg_schema_gpu, NULL};
+
 /* The schema among the allowed ones whose root is the first segment of keypath. */
-static const CfgSchema *ov_schema(const char *keypath, int allow_chip)
+static const CfgSchema *ov_schema(const char *keypath, const CfgSchema *const *allow)
 {
     size_t n = strcspn(keypath, ".");
-    if (allow_chip && n == 4 && strncmp(keypath, "chip", 4) == 0)
-        return &cfg_schema_chip;
-    if (n == 4 && strncmp(keypath, "tech", 4) == 0)
-        return &cfg_schema_tech;
+    for (; *allow; allow++)
+        if (strlen((*allow)->root) == n && strncmp(keypath, (*allow)->root, n) == 0)
+            return *allow;
     return NULL;
+}
+
+/* "chip, tech": the allowed roots, comma separated, into buf. */
+static const char *roots_list(const CfgSchema *const *allow, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (; *allow && o < len; allow++) {
+        int w = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", (*allow)->root);
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
+    return buf;
 }
 
 /* Checks that keypath names one value key of s; says why not when rep is set. */
@@ -187,7 +244,7 @@ static int ov_path_ok(const CfgSchema *s, const char *keypath, const char *item,
 }
 
 /* Splits item "a.b=v" into keypath and value and checks the path; 0 if unusable. */
-static int ov_parse(const char *item, int allow_chip, CfgReport *rep, char *keypath,
+static int ov_parse(const char *item, const CfgSchema *const *allow, CfgReport *rep, char *keypath,
                     const char **value)
 {
     const char *eq = strchr(item, '=');
@@ -199,22 +256,23 @@ static int ov_parse(const char *item, int allow_chip, CfgReport *rep, char *keyp
     memcpy(keypath, item, (size_t)(eq - item));
     keypath[eq - item] = '\0';
     *value = eq + 1;
-    const CfgSchema *s = ov_schema(keypath, allow_chip);
+    const CfgSchema *s = ov_schema(keypath, allow);
     if (!s) {
+        char list[64];
         if (rep)
             ov_error(rep, item, "unknown key '%.*s' at top level; expected one of: %s",
-                     (int)strcspn(keypath, "."), keypath, allow_chip ? "chip, tech" : "tech");
+                     (int)strcspn(keypath, "."), keypath, roots_list(allow, list, sizeof list));
         return 0;
     }
     return ov_path_ok(s, keypath, item, rep);
 }
 
-static void ov_check_all(const CimOverrides *ov, int allow_chip, CfgReport *rep)
+static void ov_check_all(const CimOverrides *ov, const CfgSchema *const *allow, CfgReport *rep)
 {
     char keypath[CFG_PATH_LEN];
     const char *value;
     for (size_t i = 0; ov && i < ov->n; i++)
-        ov_parse(ov->items[i] ? ov->items[i] : "", allow_chip, rep, keypath, &value);
+        ov_parse(ov->items[i] ? ov->items[i] : "", allow, rep, keypath, &value);
 }
 
 static YtNode *scalar_new(const char *text, size_t len, const char *origin)
@@ -287,9 +345,10 @@ static CimStatus ov_apply(YtNode *tree, const CfgSchema *s, const CimOverrides *
     char keypath[CFG_PATH_LEN];
     const char *value;
     size_t rl = strlen(s->root);
+    const CfgSchema *const only[] = {s, NULL};
     for (size_t i = 0; tree && ov && i < ov->n; i++) {
         const char *item = ov->items[i] ? ov->items[i] : "";
-        if (strncmp(item, s->root, rl) != 0 || item[rl] != '.' || !ov_parse(item, 1, NULL, keypath, &value))
+        if (strncmp(item, s->root, rl) != 0 || item[rl] != '.' || !ov_parse(item, only, NULL, keypath, &value))
             continue;
         if (tree_set(tree, keypath, value, item) != CIM_OK)
             return CIM_ERR_NOMEM;
@@ -315,16 +374,17 @@ static CimStatus load_one(const char *path, const CfgSchema *s, const CimOverrid
     return st;
 }
 
-/* chip.tech is relative to the chip file's directory unless absolute. */
-static int resolve_tech(const char *chip_path, CimChipCfg *c, const YtNode *at, CfgReport *rep)
+/* A relative path in buf[CIM_PATH_MAX], read from file, becomes relative to the working
+ * directory: file's directory is put in front (an absolute path stays as it is). */
+static int resolve_path(const char *file, char *buf, const YtNode *at, const char *key, CfgReport *rep)
 {
     char raw[CIM_PATH_MAX];
-    memcpy(raw, c->tech_path, sizeof raw);
-    const char *slash = strrchr(chip_path, '/');
-    int dir = (raw[0] == '/' || !slash) ? 0 : (int)(slash - chip_path) + 1;
-    int w = snprintf(c->tech_path, sizeof c->tech_path, "%.*s%s", dir, chip_path, raw);
-    if (w < 0 || w >= (int)sizeof c->tech_path) {
-        cfg_error(rep, at, "chip.tech resolves to a path longer than %d characters", CIM_PATH_MAX - 1);
+    memcpy(raw, buf, sizeof raw);
+    const char *slash = strrchr(file, '/');
+    int dir = (raw[0] == '/' || !slash) ? 0 : (int)(slash - file) + 1;
+    int w = snprintf(buf, CIM_PATH_MAX, "%.*s%s", dir, file, raw);
+    if (w < 0 || w >= CIM_PATH_MAX) {
+        cfg_error(rep, at, "%s resolves to a path longer than %d characters", key, CIM_PATH_MAX - 1);
         return -1;
     }
     return 0;
@@ -334,7 +394,7 @@ static int resolve_tech(const char *chip_path, CimChipCfg *c, const YtNode *at, 
  * note at the chip file's tech: value (at). */
 static CimStatus load_chip_tech(CimChipCfg *c, const CimOverrides *ov, const YtNode *at, CfgReport *chip_rep)
 {
-    CfgReport rep = {.diag = chip_rep->diag, .file = c->tech_path};
+    CfgReport rep = {.diag = chip_rep->diag, .file = c->tech_path, .expect = "a mapping with a 'tech' key"};
     rep.note_file = at->origin ? "<override>" : chip_rep->file;
     rep.note_line = at->line;
     rep.note_col = at->col;
@@ -359,6 +419,16 @@ static CimStatus worst(CimStatus a, CimStatus b)
     return a != CIM_OK ? a : b;
 }
 
+/* Final status of a loader; copies tmp (size bytes) to out only when all is valid. */
+static CimStatus finish(CimStatus st, const CfgReport *rep, void *out, const void *tmp, size_t size)
+{
+    if (st == CIM_OK && rep->errors)
+        st = CIM_ERR_CONFIG;
+    if (st == CIM_OK)
+        memcpy(out, tmp, size);
+    return st;
+}
+
 CimStatus cim_cfg_load_chip(const char *path, const CimOverrides *ov, CimChipCfg *out, CimDiag *diag)
 {
     CfgReport rep = {.diag = diag, .file = path};
@@ -366,81 +436,176 @@ CimStatus cim_cfg_load_chip(const char *path, const CimOverrides *ov, CimChipCfg
     const YtNode *seen[CFG_MAX_KEYS];
     YtNode *tree = NULL;
     memset(&tmp, 0, sizeof tmp);
-    ov_check_all(ov, 1, &rep);
+    ov_check_all(ov, roots_chip, &rep);
     CimStatus st = load_one(path, &cfg_schema_chip, ov, &tmp, &rep, seen, &tree);
     if (st == CIM_ERR_IO)
         cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
     const YtNode *tech = tree ? seen[cfg_schema_find(&cfg_schema_chip, "chip.tech")] : NULL;
-    if (tech && st != CIM_ERR_NOMEM && resolve_tech(path, &tmp, tech, &rep) == 0)
+    if (tech && st != CIM_ERR_NOMEM && resolve_path(path, tmp.tech_path, tech, "chip.tech", &rep) == 0)
         st = worst(st, load_chip_tech(&tmp, ov, tech, &rep));
     yt_free(tree);
-    if (st == CIM_OK && rep.errors)
-        st = CIM_ERR_CONFIG;
-    if (st == CIM_OK)
-        memcpy(out, &tmp, sizeof tmp);
-    return st;
+    return finish(st, &rep, out, &tmp, sizeof tmp);
 }
 
 CimStatus cim_cfg_load_tech(const char *path, const CimOverrides *ov, CimTechCfg *out, CimDiag *diag)
 {
-    CfgReport rep = {.diag = diag, .file = path};
+    CfgReport rep = {.diag = diag, .file = path, .expect = "a mapping with a 'tech' key"};
     CimTechCfg tmp;
     const YtNode *seen[CFG_MAX_KEYS];
     YtNode *tree = NULL;
     memset(&tmp, 0, sizeof tmp);
-    ov_check_all(ov, 0, &rep);
+    ov_check_all(ov, roots_tech, &rep);
     CimStatus st = load_one(path, &cfg_schema_tech, ov, &tmp, &rep, seen, &tree);
     if (st == CIM_ERR_IO)
         cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
     yt_free(tree);
-    if (st == CIM_OK && rep.errors)
-        st = CIM_ERR_CONFIG;
-    if (st == CIM_OK)
-        memcpy(out, &tmp, sizeof tmp);
-    return st;
+    return finish(st, &rep, out, &tmp, sizeof tmp);
 }
 
-/* "chip", "tech" or NULL, by the top-level key. */
-static const char *file_kind(const YtNode *tree)
+/* Resolves every non-empty path key of schema s in out, a file read from file. Paths set
+ * by an override are left as written: on a command line they mean the working directory. */
+static void resolve_paths(const CfgSchema *s, const char *file, void *out, const YtNode *const *seen,
+                          CfgReport *rep)
 {
-    if (yt_map_get(tree, "chip", NULL))
-        return "chip";
-    if (yt_map_get(tree, "tech", NULL))
-        return "tech";
-    return NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        const CfgKey *k = &s->keys[i];
+        char *buf = (char *)out + k->off;
+        if (k->type == CT_PATH && seen[i] && !seen[i]->origin && buf[0])
+            resolve_path(file, buf, seen[i], k->path, rep);
+    }
 }
 
-/* The file is neither kind: report its tree problems, then why. */
-static CimStatus report_kind(const char *path, CimDiag *diag)
+CimStatus cim_cfg_load_run(const char *path, const CimOverrides *ov, CimRunCfg *out, CimDiag *diag)
 {
-    CfgReport rep = {.diag = diag, .file = path};
+    CfgReport rep = {.diag = diag, .file = path, .expect = "a mapping with a 'run' key"};
+    CimRunCfg tmp;
+    const YtNode *seen[CFG_MAX_KEYS];
+    YtNode *tree = NULL;
+    memset(&tmp, 0, sizeof tmp);
+    ov_check_all(ov, roots_run, &rep);
+    CimStatus st = load_one(path, &cfg_schema_run, ov, &tmp, &rep, seen, &tree);
+    if (st == CIM_ERR_IO)
+        cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
+    if (tree && st != CIM_ERR_NOMEM)
+        resolve_paths(&cfg_schema_run, path, &tmp, seen, &rep);
+    yt_free(tree);
+    return finish(st, &rep, out, &tmp, sizeof tmp);
+}
+
+/* A baseline file of schema s (root key allowed by roots) into out (size bytes), via a
+ * zeroed scratch copy tmp of the same size. */
+static CimStatus load_baseline(const char *path, const CfgSchema *s, const CfgSchema *const *roots,
+                               const CimOverrides *ov, void *out, void *tmp, size_t size, CimDiag *diag)
+{
+    char expect[64];
+    snprintf(expect, sizeof expect, "a mapping with a '%s' key", s->root);
+    CfgReport rep = {.diag = diag, .file = path, .expect = expect};
+    const YtNode *seen[CFG_MAX_KEYS];
+    YtNode *tree = NULL;
+    memset(tmp, 0, size);
+    ov_check_all(ov, roots, &rep);
+    CimStatus st = load_one(path, s, ov, tmp, &rep, seen, &tree);
+    if (st == CIM_ERR_IO)
+        cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
+    if (tree && st != CIM_ERR_NOMEM)
+        resolve_paths(s, path, tmp, seen, &rep);
+    yt_free(tree);
+    return finish(st, &rep, out, tmp, size);
+}
+
+CimStatus cim_cfg_load_analog(const char *path, const CimOverrides *ov, CimAnalogCfg *out, CimDiag *diag)
+{
+    CimAnalogCfg tmp;
+    return load_baseline(path, &cfg_schema_analog, roots_analog, ov, out, &tmp, sizeof tmp, diag);
+}
+
+CimStatus cim_cfg_load_gpu(const char *path, const CimOverrides *ov, CimGpuCfg *out, CimDiag *diag)
+{
+    CimGpuCfg tmp;
+    return load_baseline(path, &cfg_schema_gpu, roots_gpu, ov, out, &tmp, sizeof tmp, diag);
+}
+
+CimStatus cim_cfg_check_analog(const char *path, CimDiag *diag)
+{
+    CimAnalogCfg c;
+    return cim_cfg_load_analog(path, NULL, &c, diag);
+}
+
+CimStatus cim_cfg_check_gpu(const char *path, CimDiag *diag)
+{
+    CimGpuCfg c;
+    return cim_cfg_load_gpu(path, NULL, &c, diag);
+}
+
+/* ---- checking a file of any kind ------------------------------------------ */
+
+#define CFG_MAX_KINDS 8
+
+/* "chip, tech, run" (quoted = 0) or "'chip', 'tech' or 'run'" (quoted = 1) into buf. */
+static const char *kinds_text(const char *const *keys, size_t n, int quoted, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o < len; i++) {
+        const char *sep = i == 0 ? "" : (quoted && i + 1 == n) ? " or " : ", ";
+        int w = snprintf(buf + o, len - o, quoted ? "%s'%s'" : "%s%s", sep, keys[i]);
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
+    return buf;
+}
+
+/* The file is of no known kind: report its tree problems, then why. */
+static CimStatus report_kind(const char *path, const char *const *keys, size_t nk, CimDiag *diag)
+{
+    char quoted[256], plain[256], expect[300], got[64];
+    kinds_text(keys, nk, 1, quoted, sizeof quoted);
+    kinds_text(keys, nk, 0, plain, sizeof plain);
+    snprintf(expect, sizeof expect, "a mapping with a %s key", quoted);
+    CfgReport rep = {.diag = diag, .file = path, .expect = expect};
     YtNode *tree = NULL;
     CimStatus st = yt_load_file(path, &rep, &tree);
-    char got[64];
     if (tree && tree->kind != YT_MAP)
-        cfg_error(&rep, tree, "the top level must be a mapping with the key 'chip' or 'tech', got %s",
+        cfg_error(&rep, tree, "the top level must be a mapping with the key %s, got %s", quoted,
                   yt_describe(tree, got, sizeof got));
     else if (tree && tree->n == 0)
-        cfg_error(&rep, tree, "missing key 'chip' or 'tech' at top level");
+        cfg_error(&rep, tree, "missing key %s at top level", quoted);
     for (size_t i = 0; tree && tree->kind == YT_MAP && i + 1 < tree->n; i += 2)
         if (!tree->items[i]->dup)
-            cfg_error(&rep, tree->items[i], "unknown key %s at top level; expected one of: chip, tech",
-                      yt_describe(tree->items[i], got, sizeof got));
+            cfg_error(&rep, tree->items[i], "unknown key %s at top level; expected one of: %s",
+                      yt_describe(tree->items[i], got, sizeof got), plain);
     yt_free(tree);
     return st == CIM_ERR_NOMEM ? st : CIM_ERR_CONFIG;
 }
 
-CimStatus cim_cfg_check(const char *path, CimDiag *diag)
+/* Index into keys of the first top-level key the file has, -1 if none; *st as read. */
+static long file_kind(const char *path, const char *const *keys, size_t nk, CimStatus *st, int *err)
 {
     CimDiag scratch;
     cim_diag_init(&scratch);
     CfgReport r0 = {.diag = &scratch, .file = path};
     YtNode *tree = NULL;
-    CimStatus st = yt_load_file(path, &r0, &tree);
-    int err = errno;
-    const char *kind = file_kind(tree);
+    *st = yt_load_file(path, &r0, &tree);
+    *err = errno;
+    long kind = -1;
+    for (size_t i = 0; i < nk && kind < 0; i++)
+        if (yt_map_get(tree, keys[i], NULL))
+            kind = (long)i;
     yt_free(tree);
     cim_diag_free(&scratch);
+    return kind;
+}
+
+CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *extra, size_t n, CimDiag *diag)
+{
+    const char *keys[CFG_MAX_KINDS] = {"chip", "tech", "run"};
+    assert(n <= CFG_MAX_KINDS - 3);
+    for (size_t i = 0; i < n; i++)
+        keys[3 + i] = extra[i].key;
+    CimStatus st;
+    int err;
+    long kind = file_kind(path, keys, n + 3, &st, &err);
     if (st == CIM_ERR_NOMEM)
         return st;
     if (st == CIM_ERR_IO) {
@@ -448,16 +613,19 @@ CimStatus cim_cfg_check(const char *path, CimDiag *diag)
         cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(err));
         return st;
     }
-    if (kind && strcmp(kind, "chip") == 0) {
-        CimChipCfg chip;
-        return cim_cfg_load_chip(path, NULL, &chip, diag);
+    CimChipCfg chip;
+    CimTechCfg tech;
+    CimRunCfg run;
+    switch (kind) {
+    case -1: return report_kind(path, keys, n + 3, diag);
+    case 0: return cim_cfg_load_chip(path, NULL, &chip, diag);
+    case 1: return cim_cfg_load_tech(path, NULL, &tech, diag);
+    case 2: return cim_cfg_load_run(path, NULL, &run, diag);
+    default: return extra[kind - 3].check(path, diag);
     }
-    if (kind) {
-        CimTechCfg tech;
-        return cim_cfg_load_tech(path, NULL, &tech, diag);
-    }
-    return report_kind(path, diag);
 }
+
+CimStatus cim_cfg_check(const char *path, CimDiag *diag) { return cim_cfg_check_kinds(path, NULL, 0, diag); }
 
 /* ---- defaults ----------------------------------------------------------- */
 
@@ -475,6 +643,7 @@ static void defaults_from(const CfgSchema *s, void *out)
         memset(&n, 0, sizeof n);
         n.kind = YT_SCALAR;
         n.len = strlen(k->def);
+        n.quoted = n.len == 0; /* "" as a file writes it */
         n.str = memcpy(text, k->def, n.len + 1);
         cfg_store_value(k, &n, out, &rep);
     }
@@ -489,4 +658,33 @@ void cim_cfg_defaults(CimChipCfg *out)
     defaults_from(&cfg_schema_tech, &out->tech);
     /* The default file's tech: resolved from the repository root. */
     snprintf(out->tech_path, sizeof out->tech_path, "configs/tech/180nm_1t1r.yaml");
+}
+
+void cim_cfg_run_defaults(CimRunCfg *out)
+{
+    memset(out, 0, sizeof *out);
+    defaults_from(&cfg_schema_run, out);
+    CimDiag d;
+    cim_diag_init(&d);
+    CfgReport rep = {.diag = &d, .file = "<defaults>"};
+    for (size_t i = 0; i < cfg_schema_run.n; i++) {
+        const CfgKey *k = &cfg_schema_run.keys[i];
+        char *buf = (char *)out + k->off;
+        if (k->type == CT_PATH && buf[0])
+            resolve_path("configs/runs/mnist_bnn.yaml", buf, NULL, k->path, &rep);
+    }
+    assert(rep.errors == 0);
+    cim_diag_free(&d);
+}
+
+void cim_cfg_analog_defaults(CimAnalogCfg *out)
+{
+    memset(out, 0, sizeof *out);
+    defaults_from(&cfg_schema_analog, out);
+}
+
+void cim_cfg_gpu_defaults(CimGpuCfg *out)
+{
+    memset(out, 0, sizeof *out);
+    defaults_from(&cfg_schema_gpu, out);
 }

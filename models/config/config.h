@@ -126,6 +126,167 @@ typedef struct {
     CimTechCfg tech;               /* loaded from tech_path */
 } CimChipCfg;
 
+/* ---- run file (configs/runs/NAME.yaml) ------------------------------------ */
+/* What one `dcim run` / `dcim train` does: which chip, network, weights and data, how
+ * closely to simulate, and how to prune and train. docs/config.md, "Run files". */
+typedef enum { CIM_FIDELITY_FAST, CIM_FIDELITY_PROGRAM, CIM_FIDELITY_CYCLE } CimFidelity;
+/* reference: pruned filters still run, with their weights zeroed (as the script does);
+ * skip: pruned filters emit no operations. Same order as workloads' CimPrunedMode. */
+typedef enum { CIM_RUN_PRUNED_REFERENCE, CIM_RUN_PRUNED_SKIP } CimRunPruned;
+typedef enum { CIM_DATA_MNIST } CimDataFormat;
+typedef enum { CIM_SPLIT_T10K, CIM_SPLIT_TRAIN } CimDataSplit;
+/* Which filters take part in a pruning round; same order as workloads' CimPruneMode. */
+typedef enum { CIM_PARTICIPATION_REFERENCE, CIM_PARTICIPATION_LIVE } CimParticipation;
+/* reference: conv weights get no gradient (the script); ste: straight-through estimator. */
+typedef enum { CIM_LEARN_REFERENCE, CIM_LEARN_STE } CimLearn;
+
+typedef struct {
+    CimDataFormat format;
+    char dir[CIM_PATH_MAX];        /* resolved relative to the run file */
+    CimDataSplit split;
+    unsigned images;               /* >= 1; the caller checks it against the data set */
+} CimRunDataCfg;
+
+typedef struct {
+    int enabled;
+    double threshold_b;            /* a pair is close when d < mean - threshold_b * variance */
+    double threshold_c;            /* pruned when in more than threshold_c * (N - 1) close pairs */
+    CimParticipation participation;
+    unsigned rounds;               /* 1..100 */
+} CimRunPruneCfg;
+
+typedef struct {
+    double learning_rate;          /* Adam, > 0 */
+    unsigned epochs;               /* 1..10000 */
+    unsigned batch_size;           /* 1..65536 */
+    CimLearn learn;
+    unsigned prune_every;          /* epochs between pruning rounds; 0 = never */
+    unsigned train_images, eval_images; /* >= 1 */
+    double ste_clip;               /* > 0: |latent| window where d sign(v)/dv = 1 */
+} CimRunTrainCfg;
+
+typedef struct {
+    char name[CIM_NAME_MAX];
+    char chip_path[CIM_PATH_MAX];     /* paths: resolved relative to the run file */
+    char network_path[CIM_PATH_MAX];
+    char weights_path[CIM_PATH_MAX];  /* "": seeded random weights */
+    uint64_t seed;
+    CimFidelity fidelity;
+    CimRunPruned pruned_filters;
+    char out_dir[CIM_PATH_MAX];       /* results folder */
+    CimRunDataCfg data;
+    CimRunPruneCfg prune;
+    int has_train;                    /* 1: the file has a train: group */
+    CimRunTrainCfg train;             /* zero when has_train is 0 */
+} CimRunCfg;
+
+/* ---- baseline files (configs/baselines/NAME.yaml) ---------------------------- */
+/* The analogue RRAM CIM baseline (root key analog:): crossbars of the chip's cells with
+ * DACs, multi-row reads, sample-and-hold and shared ADCs. docs/energy.md, "Analogue RRAM
+ * CIM baseline", gives every key's meaning, source and formula. */
+typedef enum { CIM_ADC_NEUROSIM_SAR, CIM_ADC_WALDEN } CimAdcModel;
+/* skip: pruned filters get no columns (the digital chip's mapping); map: every filter does. */
+typedef enum { CIM_ANALOG_PRUNED_SKIP, CIM_ANALOG_PRUNED_MAP } CimAnalogPruned;
+
+typedef struct {
+    unsigned rows, cols;            /* cells; powers of two in [16, 4096] */
+    unsigned rows_active;           /* filter elements summed by one read (one conversion) */
+    unsigned cells_per_weight;      /* 1: one 0/1 cell; 2: XNOR pair on two rows */
+    CimAnalogPruned pruned_filters;
+} CimXbarCfg;
+
+typedef struct {
+    CimAdcModel model;
+    unsigned bits;                  /* resolution, 1..16 */
+    unsigned share;                 /* columns per ADC through a column mux (power of two) */
+    unsigned lsb_cells;             /* one LSB = this many unit-cell currents */
+    double cycle_ns;                /* conversion time = (bits + 1) * cycle_ns */
+    double sar_uw_per_bit;          /* neurosim_sar: P = sar_uw_per_bit * bits + sar_uw_fixed */
+    double sar_uw_fixed;
+    double sar_transistors_fixed;   /* neurosim_sar area: (fixed + per_bit * (bits - 1)) */
+    double sar_transistors_per_bit; /*   transistors of transistor_area_f2 * F^2 each */
+    double transistor_area_f2;
+    double walden_fom_fj;           /* walden: E = fom * 2^bits per conversion */
+    double walden_area_um2;         /* walden: area of one ADC */
+    double mux_transistors_per_column; /* column mux, when share > 1 */
+} CimAdcCfg;
+
+typedef struct {
+    unsigned bits;                  /* input bits applied per read, 1..8 */
+    double power_1bit_uw;           /* power of a 1-bit DAC; x 2^(bits-1) */
+    double area_1bit_um2;           /* area of a 1-bit DAC; x 2^(bits-1) */
+} CimDacCfg;
+
+typedef struct {
+    double power_nw;                /* one sample-and-hold while it holds */
+    double area_um2;
+} CimShCfg;
+
+typedef struct {
+    unsigned accumulator_bits;      /* shift-add accumulator width, 8..64 */
+    unsigned buffer_kib;            /* global buffer */
+} CimAnalogDigitalCfg;
+
+typedef struct {
+    char name[CIM_NAME_MAX];
+    CimXbarCfg xbar;
+    CimAdcCfg adc;
+    CimDacCfg dac;
+    CimShCfg sh;
+    CimAnalogDigitalCfg digital;
+} CimAnalogCfg;
+
+/* The GPU baseline (root key gpu:): energy per inference = power x time, from peak
+ * throughput, utilisation at the batch size and kernel-launch overhead; or measured power
+ * samples. docs/energy.md, "GPU baseline". */
+typedef enum { CIM_GPU_FP32, CIM_GPU_INT8 } CimGpuPrecision;
+/* board: board power while running; linear: idle + (board - idle) x utilisation. */
+typedef enum { CIM_GPU_POWER_BOARD, CIM_GPU_POWER_LINEAR } CimGpuPowerModel;
+
+typedef struct {
+    double board_power_w;           /* total graphics power */
+    double idle_power_w;            /* below board_power_w */
+    double memory_bandwidth_gbs;
+} CimGpuBoardCfg;
+
+typedef struct {
+    double fp32_tflops;
+    double int8_dense_tops;
+    CimGpuPrecision precision;      /* which peak the network runs at */
+} CimGpuThroughputCfg;
+
+typedef struct {
+    double max;                     /* utilisation approached at large batches, (0, 1] */
+    double half_batch;              /* batch size at which utilisation is max / 2 */
+} CimGpuUtilCfg;
+
+typedef struct {
+    double overhead_us;             /* per kernel launch */
+    unsigned kernels_per_conv, kernels_per_linear, kernels_per_elementwise;
+} CimGpuLaunchCfg;
+
+typedef struct {
+    unsigned batch_size;
+    CimGpuPowerModel power_model;
+    int count_idle;                 /* 0: idle power is subtracted (energy above idle) */
+} CimGpuRunCfg;
+
+typedef struct {
+    char power_csv[CIM_PATH_MAX];   /* time_s,power_w samples; resolved relative to the file */
+    uint64_t inferences;            /* inferences run while the samples were taken */
+} CimGpuMeasuredCfg;
+
+typedef struct {
+    char name[CIM_NAME_MAX];
+    CimGpuBoardCfg board;
+    CimGpuThroughputCfg throughput;
+    CimGpuUtilCfg util;
+    CimGpuLaunchCfg launch;
+    CimGpuRunCfg run;
+    int has_measured;               /* 1: the file has a measured: group */
+    CimGpuMeasuredCfg measured;     /* zero when has_measured is 0 */
+} CimGpuCfg;
+
 /* "key.path=value" overrides applied on top of the files, e.g. "chip.array.rows=128" or
  * "tech.device.sigma_ln_on=0.3"; each is validated like a value in the file. */
 typedef struct {
@@ -139,11 +300,117 @@ typedef struct {
 CimStatus cim_cfg_load_chip(const char *path, const CimOverrides *ov, CimChipCfg *out, CimDiag *diag);
 /* Loads one technology file on its own. */
 CimStatus cim_cfg_load_tech(const char *path, const CimOverrides *ov, CimTechCfg *out, CimDiag *diag);
-/* Checks a file of either kind (by its top-level key, chip: or tech:). */
+/* Loads a run file. Paths in the file are relative to its directory and stored resolved
+ * (an absolute path as it is); paths from overrides are taken as written (relative to the
+ * working directory). Referenced files are not opened here. Overrides must all start with
+ * "run." (a caller that also loads the chip passes it the chip./tech. items). Errors as
+ * cim_cfg_load_chip; out is fully written only on CIM_OK. */
+CimStatus cim_cfg_load_run(const char *path, const CimOverrides *ov, CimRunCfg *out, CimDiag *diag);
+
+/* Checks a file of any kind by its top-level key: chip:, tech: or run:. */
 CimStatus cim_cfg_check(const char *path, CimDiag *diag);
+/* A file kind checked outside models/config (e.g. "network", by workloads/net). */
+typedef struct {
+    const char *key;                                     /* its top-level key */
+    CimStatus (*check)(const char *path, CimDiag *diag); /* validates one file */
+} CimCfgKind;
+/* As cim_cfg_check, also accepting the n extra kinds; messages list all of them. */
+CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *extra, size_t n, CimDiag *diag);
 /* Writes the documented defaults into out (the values of configs/chip/default.yaml and
  * configs/tech/180nm_1t1r.yaml), for tests that need a chip without files. */
 void cim_cfg_defaults(CimChipCfg *out);
+/* The documented run defaults (configs/runs/mnist_bnn.yaml, paths resolved from the
+ * repository root); has_train is 0 and train holds the train defaults. */
+void cim_cfg_run_defaults(CimRunCfg *out);
+/* Loads an analogue-baseline file (root analog:) or a GPU-baseline file (root gpu:); the
+ * GPU file's measured.power_csv is resolved relative to the file (an override's value is
+ * taken as written). Overrides must all start with "analog." or "gpu." respectively.
+ * Errors as cim_cfg_load_chip; out is fully written only on CIM_OK. */
+CimStatus cim_cfg_load_analog(const char *path, const CimOverrides *ov, CimAnalogCfg *out, CimDiag *diag);
+CimStatus cim_cfg_load_gpu(const char *path, const CimOverrides *ov, CimGpuCfg *out, CimDiag *diag);
+/* CimCfgKind checkers for `dcim check` (keys "analog" and "gpu"). */
+CimStatus cim_cfg_check_analog(const char *path, CimDiag *diag);
+CimStatus cim_cfg_check_gpu(const char *path, CimDiag *diag);
+/* The documented defaults: configs/baselines/analog_180nm.yaml and rtx4090.yaml
+ * (has_measured 0). */
+void cim_cfg_analog_defaults(CimAnalogCfg *out);
+void cim_cfg_gpu_defaults(CimGpuCfg *out);
+
+/* ---- read-only YAML documents ---------------------------------------------- */
+/* For files whose schema lives outside models/config (network files): the parsed tree,
+ * node accessors, and checked readers that report errors as the loaders do, e.g.
+ *   net.yaml:7:30: error: network.layers[2].out_channels must be in [1, 65536], got 0
+ * Node pointers stay valid until cim_doc_free. Accessors accept NULL and return
+ * NULL / 0 for a node of the wrong kind. */
+typedef struct CimDoc CimDoc;
+typedef struct YtNode CimDocNode;
+typedef enum { CIM_DOC_SCALAR, CIM_DOC_MAP, CIM_DOC_SEQ } CimDocKind;
+typedef enum {
+    CIM_DOC_ANY,       /* cim_doc_double: any finite number */
+    CIM_DOC_CLOSED,    /* [lo, hi] */
+    CIM_DOC_POSITIVE   /* > 0 */
+} CimDocRange;
+
+/* Reads path. Syntax errors, duplicate keys (error at the second, note at the first),
+ * aliases and an empty file ("expected a mapping with a 'ROOT_KEY' key"; root_key may be
+ * NULL) are reported. Returns CIM_ERR_IO (reported: "cannot read file"), CIM_ERR_NOMEM,
+ * CIM_ERR_CONFIG, or CIM_OK. *out is set (free it) whenever a tree was built, also on
+ * CIM_ERR_CONFIG when only duplicate keys were found; else NULL. */
+CimStatus cim_doc_load(const char *path, const char *root_key, CimDoc **out, CimDiag *diag);
+void cim_doc_free(CimDoc *doc);
+const char *cim_doc_file(const CimDoc *doc);    /* the path as given */
+const CimDocNode *cim_doc_root(const CimDoc *doc);
+CimDocKind cim_doc_kind(const CimDocNode *n);
+unsigned cim_doc_line(const CimDocNode *n);     /* 1-based; 0: unknown */
+unsigned cim_doc_col(const CimDocNode *n);
+/* Mapping: number of keys (a repeated key counts once). Sequence: number of items. */
+size_t cim_doc_len(const CimDocNode *n);
+/* Value of key in a mapping, or NULL (absent, or n is not a mapping). */
+const CimDocNode *cim_doc_get(const CimDocNode *map, const char *key);
+/* The i-th key node of a mapping, i < cim_doc_len (repeated keys skipped); its value. */
+const CimDocNode *cim_doc_key(const CimDocNode *map, size_t i);
+const CimDocNode *cim_doc_value(const CimDocNode *map, size_t i);
+const CimDocNode *cim_doc_item(const CimDocNode *seq, size_t i);
+/* Scalar text (NUL-terminated; *len, if wanted, may count embedded NULs), else NULL. */
+const char *cim_doc_text(const CimDocNode *n, size_t *len);
+/* For messages: 'text' shortened, "a mapping", "a sequence" or "an empty value". */
+const char *cim_doc_describe(const CimDocNode *n, char *buf, size_t len);
+
+/* An error or note at node n (NULL: no position) in doc's file. */
+void cim_doc_error(const CimDoc *doc, const CimDocNode *n, CimDiag *diag, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+void cim_doc_note(const CimDoc *doc, const CimDocNode *n, CimDiag *diag, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Checked readers: `what` names the value in messages ("network.layers[2].kernel").
+ * Each returns CIM_OK with *v set, or CIM_ERR_CONFIG after reporting at n (wrong type,
+ * out of range, quoted number...); *v is then unchanged. */
+CimStatus cim_doc_uint(const CimDoc *doc, const CimDocNode *n, const char *what, unsigned lo,
+                       unsigned hi, unsigned *v, CimDiag *diag);
+CimStatus cim_doc_double(const CimDoc *doc, const CimDocNode *n, const char *what, CimDocRange range,
+                         double lo, double hi, double *v, CimDiag *diag);
+CimStatus cim_doc_bool(const CimDoc *doc, const CimDocNode *n, const char *what, int *v, CimDiag *diag);
+/* A non-empty string without NULs of at most cap - 1 bytes, copied into buf[cap]. */
+CimStatus cim_doc_string(const CimDoc *doc, const CimDocNode *n, const char *what, char *buf, size_t cap,
+                         CimDiag *diag);
+/* One of the comma-separated choices ("a,b,c"); *idx is its position. */
+CimStatus cim_doc_enum(const CimDoc *doc, const CimDocNode *n, const char *what, const char *choices,
+                       int *idx, CimDiag *diag);
+/* Value of key in map, or NULL after "missing key 'KEY' in 'WHAT'" (+ " (DETAIL)") at map. */
+const CimDocNode *cim_doc_need(const CimDoc *doc, const CimDocNode *map, const char *key, const char *what,
+                               const char *detail, CimDiag *diag);
+/* Reports every key of map not in valid ("type,kernel"):
+ *   unknown key 'kernal' in 'network.layers[1]' (maxpool); expected one of: type, kernel
+ * what "" means the top level; detail may be NULL. A non-mapping is reported as
+ * "WHAT must be a mapping of keys, got ...". Returns the number of errors. */
+size_t cim_doc_check_keys(const CimDoc *doc, const CimDocNode *map, const char *what, const char *detail,
+                          const char *valid, CimDiag *diag);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@ typedef struct {
     const char *note_file;   /* NULL: no note */
     unsigned note_line, note_col;
     const char *note_msg;
+    const char *expect;      /* what the file should hold, for the empty-file message:
+                              * "a mapping with a 'run' key"; NULL: chip or tech */
 } CfgReport;
 
 /* ---- YAML tree ---------------------------------------------------------- */
@@ -96,7 +98,10 @@ typedef enum {
     CR_OPEN,    /* (lo, hi) */
     CR_POS,     /* > 0 */
     CR_NONNEG,  /* >= 0 */
-    CR_POW2     /* a power of two in [lo, hi] */
+    CR_POW2,    /* a power of two in [lo, hi] */
+    CR_OPTIONAL,/* CT_MAP only: the group may be left out as a whole; when it is present,
+                 * the int at off (unless CFG_NOFIELD) is set to 1 */
+    CR_EMPTY_OK /* CT_PATH only: "" is allowed (quoted, or from an override), stored as "" */
 } CfgRule;
 
 #define CFG_NOFIELD ((size_t)-1)
@@ -121,6 +126,9 @@ typedef struct {
 
 extern const CfgSchema cfg_schema_chip; /* offsets into CimChipCfg */
 extern const CfgSchema cfg_schema_tech; /* offsets into CimTechCfg */
+extern const CfgSchema cfg_schema_run;  /* offsets into CimRunCfg */
+extern const CfgSchema cfg_schema_analog; /* offsets into CimAnalogCfg (config_schema_baselines.c) */
+extern const CfgSchema cfg_schema_gpu;    /* offsets into CimGpuCfg */
 
 /* Index of the key with this exact path, or -1. */
 long cfg_schema_find(const CfgSchema *s, const char *path);

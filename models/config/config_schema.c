@@ -1,6 +1,6 @@
-/* The key schema of chip and technology files: every key path, its type, allowed range,
- * unit, default and place in the typed struct. docs/config.md and docs/tech.md document
- * the same keys; defaults equal configs/chip/default.yaml and configs/tech/180nm_1t1r.yaml. */
+/* The key schema of chip, technology and run files: every key path, its type, allowed
+ * range, unit, default and place in the typed struct. docs/config.md and docs/tech.md
+ * document the same keys; defaults equal the files in configs/ (runs/mnist_bnn.yaml). */
 #include "models/config/config_impl.h"
 
 #include <math.h>
@@ -103,8 +103,45 @@ static const CfgKey tech_keys[] = {
     {"tech.area.controller_um2",      CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.controller_um2),        "100000",     NULL, "controller, instruction memory excluded"},
 };
 
+#define R(f) offsetof(CimRunCfg, f)
+#define UMAX 4294967295.0
+
+static const CfgKey run_keys[] = {
+    /* path                           type       rule        lo    hi      unit    field                     default                                 choices                description */
+    GROUP("run", "one simulation or training run: chip, network, weights, data, pruning"),
+    {"run.name",                      CT_STRING, CR_NONE,    0,    0,      "",     R(name),                  "mnist_bnn",                            NULL,                  "name shown in reports"},
+    {"run.chip",                      CT_PATH,   CR_NONE,    0,    0,      "",     R(chip_path),             "../chip/default.yaml",                 NULL,                  "chip file, relative to this file"},
+    {"run.network",                   CT_PATH,   CR_NONE,    0,    0,      "",     R(network_path),          "../../workloads/nets/mnist_bnn.yaml",  NULL,                  "network file, relative to this file"},
+    {"run.weights",                   CT_PATH,   CR_EMPTY_OK,0,    0,      "",     R(weights_path),          "",                                     NULL,                  "safetensors weights, relative to this file; \"\": seeded random"},
+    {"run.seed",                      CT_U64,    CR_NONE,    0,    0,      "",     R(seed),                  "1",                                    NULL,                  "seed of random weights, data order and device model"},
+    {"run.fidelity",                  CT_ENUM,   CR_NONE,    0,    0,      "",     R(fidelity),              "fast",                                 "fast,program,cycle",  "how closely the chip is simulated"},
+    {"run.pruned_filters",            CT_ENUM,   CR_NONE,    0,    0,      "",     R(pruned_filters),        "reference",                            "reference,skip",      "pruned filters run with zero weights, or emit nothing"},
+    {"run.out",                       CT_PATH,   CR_NONE,    0,    0,      "",     R(out_dir),               "../../results/mnist_bnn",              NULL,                  "results folder, relative to this file"},
+    GROUP("run.data", "the data set"),
+    {"run.data.format",               CT_ENUM,   CR_NONE,    0,    0,      "",     R(data.format),           "mnist",                                "mnist",               "file format of the data set"},
+    {"run.data.dir",                  CT_PATH,   CR_NONE,    0,    0,      "",     R(data.dir),              "../../data/mnist",                     NULL,                  "folder of the data files, relative to this file"},
+    {"run.data.split",                CT_ENUM,   CR_NONE,    0,    0,      "",     R(data.split),            "t10k",                                 "t10k,train",          "which part of the data set is run"},
+    {"run.data.images",               CT_UINT,   CR_CLOSED,  1,    UMAX,   "",     R(data.images),           "10000",                                NULL,                  "images to run, from the first"},
+    GROUP("run.prune", "on-chip filter pruning (the paper's rule)"),
+    {"run.prune.enabled",             CT_BOOL,   CR_NONE,    0,    0,      "",     R(prune.enabled),         "true",                                 NULL,                  "prune before running"},
+    {"run.prune.threshold_b",         CT_DOUBLE, CR_NONE,    0,    0,      "",     R(prune.threshold_b),     "0.146",                                NULL,                  "close pair: d < mean - threshold_b * variance"},
+    {"run.prune.threshold_c",         CT_DOUBLE, CR_NONE,    0,    0,      "",     R(prune.threshold_c),     "0.15",                                 NULL,                  "pruned: more than threshold_c * (N - 1) close pairs"},
+    {"run.prune.participation",       CT_ENUM,   CR_NONE,    0,    0,      "",     R(prune.participation),   "reference",                            "reference,live",      "which filters take part in a round"},
+    {"run.prune.rounds",              CT_UINT,   CR_CLOSED,  1,    100,    "",     R(prune.rounds),          "1",                                    NULL,                  "pruning rounds"},
+    {"run.train", CT_MAP, CR_OPTIONAL, 0, 0, "", R(has_train), NULL, NULL, "in-situ training; leave the group out to run inference only"},
+    {"run.train.learning_rate",       CT_DOUBLE, CR_POS,     0,    0,      "",     R(train.learning_rate),   "0.001",                                NULL,                  "Adam learning rate"},
+    {"run.train.epochs",              CT_UINT,   CR_CLOSED,  1,    10000,  "",     R(train.epochs),          "2",                                    NULL,                  "passes over the training images"},
+    {"run.train.batch_size",          CT_UINT,   CR_CLOSED,  1,    65536,  "",     R(train.batch_size),      "64",                                   NULL,                  "images per optimiser step"},
+    {"run.train.learn",               CT_ENUM,   CR_NONE,    0,    0,      "",     R(train.learn),           "reference",                            "reference,ste",       "conv gradients: none (the script) or straight-through"},
+    {"run.train.prune_every",         CT_UINT,   CR_NONE,    0,    0,      "epochs",R(train.prune_every),    "1",                                    NULL,                  "epochs between pruning rounds; 0 = never"},
+    {"run.train.train_images",        CT_UINT,   CR_CLOSED,  1,    UMAX,   "",     R(train.train_images),    "60000",                                NULL,                  "training images per epoch, from the first"},
+    {"run.train.eval_images",         CT_UINT,   CR_CLOSED,  1,    UMAX,   "",     R(train.eval_images),     "10000",                                NULL,                  "test images evaluated after each epoch"},
+    {"run.train.ste_clip",            CT_DOUBLE, CR_POS,     0,    0,      "",     R(train.ste_clip),        "1",                                    NULL,                  "STE window: gradient passes where |latent| <= ste_clip"},
+};
+
 const CfgSchema cfg_schema_chip = {"chip", chip_keys, sizeof chip_keys / sizeof chip_keys[0]};
 const CfgSchema cfg_schema_tech = {"tech", tech_keys, sizeof tech_keys / sizeof tech_keys[0]};
+const CfgSchema cfg_schema_run = {"run", run_keys, sizeof run_keys / sizeof run_keys[0]};
 
 long cfg_schema_find(const CfgSchema *s, const char *path)
 {

@@ -10,6 +10,10 @@
 #include <string.h>
 
 _Static_assert(sizeof(CimOverflow) == sizeof(int), "enum keys are stored as int");
+_Static_assert(sizeof(CimFidelity) == sizeof(int) && sizeof(CimRunPruned) == sizeof(int) &&
+                   sizeof(CimDataFormat) == sizeof(int) && sizeof(CimDataSplit) == sizeof(int) &&
+                   sizeof(CimParticipation) == sizeof(int) && sizeof(CimLearn) == sizeof(int),
+               "enum keys are stored as int");
 
 /* Bound as written by a person: 4096, 0.5, 1e+06 only when not integral. */
 static void fmt_bound(double x, char *buf, size_t len)
@@ -34,6 +38,10 @@ static void rule_text(const CfgKey *k, char *buf, size_t len)
     case CR_POW2: snprintf(buf, len, "a power of two in [%s, %s]", lo, hi); break;
     case CR_NONE:
     default:
+        if (k->type == CT_DOUBLE) {
+            snprintf(buf, len, "a finite number");
+            break;
+        }
         snprintf(buf, len, k->type == CT_U64 ? "in [0, 18446744073709551615]" : "in [0, %u]", UINT_MAX);
         break;
     }
@@ -163,6 +171,15 @@ static int store_enum(const CfgKey *k, const YtNode *at, void *field, CfgReport 
 static int store_string(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
 {
     size_t cap = k->type == CT_PATH ? CIM_PATH_MAX : CIM_NAME_MAX;
+    if (at->len == 0 && k->rule == CR_EMPTY_OK && (at->quoted || at->origin)) {
+        if (field)
+            ((char *)field)[0] = '\0';
+        return 0;
+    }
+    if (at->len == 0 && k->rule == CR_EMPTY_OK) {
+        cfg_error(rep, at, "%s must be a file path or \"\" (quoted), got an empty value", k->path);
+        return -1;
+    }
     if (at->len == 0) {
         cfg_error(rep, at, "%s must be a non-empty string", k->path);
         return -1;

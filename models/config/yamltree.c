@@ -373,7 +373,8 @@ CimStatus yt_load_buffer(const char *buf, size_t len, CfgReport *rep, YtNode **r
         return CIM_ERR_CONFIG;
     }
     if (!b.root) {
-        cfg_error_pos(rep, 0, 0, "file is empty; expected a mapping with a 'chip' or 'tech' key");
+        cfg_error_pos(rep, 0, 0, "file is empty; expected %s",
+                      rep->expect ? rep->expect : "a mapping with a 'chip' or 'tech' key");
         return CIM_ERR_CONFIG;
     }
     *root = b.root;

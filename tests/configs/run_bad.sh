@@ -1,7 +1,8 @@
 #!/bin/sh
-# Bad-input tier: every tests/configs/bad/*.yaml must be rejected by `DCIM check FILE`
-# with a non-zero exit, and the first stderr line holding "error:" must equal the file's
-# .expect line. Prints "ok NAME" or "FAIL NAME" per file, then "N passed, M failed".
+# Bad-input tier: every tests/configs/bad/*.yaml (chip, tech, run files) and
+# tests/workloads/nets/bad/*.yaml (network files) must be rejected by `DCIM check FILE` with
+# a non-zero exit, and the first stderr line holding "error:" must equal the .expect line
+# next to the file. Prints "ok NAME" or "FAIL NAME" per file, then "N passed, M failed".
 # Usage: tests/configs/run_bad.sh DCIM   (paths in .expect are relative to the repo root)
 if [ $# -ne 1 ]; then
     echo "usage: $0 DCIM" >&2
@@ -16,9 +17,10 @@ pass=0
 fail=0
 tmp=$(mktemp) || exit 2
 trap 'rm -f "$tmp"' EXIT
-for f in tests/configs/bad/*.yaml; do
+for f in tests/configs/bad/*.yaml tests/workloads/nets/bad/*.yaml; do
     name=$(basename "$f" .yaml)
-    expect_file=tests/configs/bad/$name.expect
+    case $f in tests/workloads/nets/*) name=nets/$name ;; esac
+    expect_file=${f%.yaml}.expect
     "$dcim" check "$f" >/dev/null 2>"$tmp"
     rc=$?
     got=$(grep -m1 'error:' "$tmp")

@@ -17,11 +17,13 @@ check() {
 
 check "help lists commands"            0 '^  margin ' "$DCIM" --help
 check "no command is a usage error"    2 'usage: dcim' "$DCIM"
-check "unknown command names choices"  2 "unknown command 'marg'; expected one of: margin" "$DCIM" marg
+check "unknown command names choices"  2 "unknown command 'marg'; expected one of: run, margin" "$DCIM" marg
 check "version"                        0 '^dcim [0-9]+\.[0-9]+\.[0-9]+$' "$DCIM" version
 check "margin --help"                  0 '^usage: dcim margin' "$DCIM" margin --help
 check "check accepts the default chip" 0 '^ok: configs/chip/default.yaml' "$DCIM" check configs/chip/default.yaml
 check "check accepts the default tech" 0 '^ok: configs/tech/180nm_1t1r.yaml' "$DCIM" check configs/tech/180nm_1t1r.yaml
+check "check accepts the run files"   0 '^ok: configs/runs/mnist_train.yaml' "$DCIM" check configs/runs/mnist_train.yaml
+check "check accepts the MNIST network" 0 '^ok: workloads/nets/mnist_bnn.yaml' "$DCIM" check workloads/nets/mnist_bnn.yaml
 check "margin table on the default"    0 '^xnor +0\.300 \| 15\.150 \| 30\.000' "$DCIM" margin configs/chip/default.yaml --samples 20000
 check "margin prints its seed"         0 '^Monte Carlo seed 7;' "$DCIM" margin configs/chip/default.yaml --samples 2000 --seed 7
 check "margin JSON"                    0 '^\{"tech": "180nm_1t1r", "seed": 1, "ops": \[\{"op": "read"' "$DCIM" margin configs/chip/default.yaml --samples 2000 --json

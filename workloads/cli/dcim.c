@@ -1,6 +1,7 @@
 /* dcim: entry point and subcommand dispatch. `dcim --help` lists the subcommands and
  * `dcim CMD --help` describes one. */
 #include "workloads/cli/cli.h"
+#include "workloads/net/netfile.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,8 +12,9 @@ static int cli_version(int argc, char **argv);
 static int cli_help(int argc, char **argv);
 
 static const CliCommand commands[] = {
+    {"run", "compile and simulate a workload; accuracy, operations, cycles, energy, area", cli_run},
     {"margin", "sense margin and bit-error rate of every logic op (analytic + Monte Carlo)", cli_margin},
-    {"check", "validate a chip or technology file and report every error", cli_check},
+    {"check", "validate a chip, technology, run or network file and report every error", cli_check},
     {"asm", "assemble a controller program (.s) into a binary program file", cli_asm},
     {"disasm", "disassemble a binary program file into assembly text", cli_disasm},
     {"version", "print the version", cli_version},
@@ -99,13 +101,15 @@ int cli_check(int argc, char **argv)
     if (argc != 2 || strcmp(argv[1], "--help") == 0) {
         fprintf(argc == 2 ? stdout : stderr,
                 "usage: dcim check FILE.yaml\n"
-                "Validates a chip (chip:) or technology (tech:) file and prints every error as\n"
-                "file:line:col: error: message. Exit status 1 if there is any.\n");
+                "Validates a chip (chip:), technology (tech:), run (run:) or network (network:)\n"
+                "file and prints every error as file:line:col: error: message. Exit status 1 if\n"
+                "there is any.\n");
         return argc == 2 ? 0 : 2;
     }
+    static const CimCfgKind net_kind = {"network", cim_net_check};
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = cim_cfg_check(argv[1], &d);
+    CimStatus st = cim_cfg_check_kinds(argv[1], &net_kind, 1, &d);
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     if (st != CIM_OK)

@@ -131,7 +131,7 @@ CimStatus cim_net_infer(CimNet *net, const char *file, CimDiag *diag)
         if (!err && l->kind == CIM_L_CONV_BIN && host_seen)
             err = "conv2d_binary after a host layer (flatten/linear) is not supported";
         if (err) {
-            cim_diag_add(diag, CIM_SEV_ERROR, file, l->line, l->col, "layer %zu (%s): %s", i + 1,
+            cim_diag_add(diag, CIM_SEV_ERROR, file, l->line, l->col, "network.layers[%zu] (%s): %s", i,
                          cim_layer_kind_name(l->kind), err);
             return CIM_ERR_CONFIG;
         }

@@ -83,22 +83,30 @@ static CimStatus read_layer(CimFast *f, CimChip *chip, FastLayer *fl)
 }
 
 /* AND counts of every column of region i against the window tile xt (nw words). */
-static uint64_t region_counts(CimFast *f, FastLayer *fl, unsigned i, size_t nw)
+/* Column loop with the word count known at compile time (the common tile sizes). */
+#define COUNT_COLUMNS(NW)                                                                   \
+    for (unsigned c = 0; c < ncols; c++, w += tw) {                                         \
+        uint32_t a = 0;                                                                     \
+        for (size_t k = 0; k < (NW); k++)                                                   \
+            a += (uint32_t)__builtin_popcountll(x[k] & w[k]);                               \
+        lrs += a;                                                                           \
+        acc[c] += a <= max ? a : counter_value(f->cfg, a);                                  \
+    }
+
+static uint64_t region_counts(CimFast *f, FastLayer *fl, unsigned i, const uint64_t *restrict x, size_t nw)
 {
     const CimRegion *r = &fl->cl->regions[i];
     const uint64_t *restrict w = fl->w + (size_t)i * f->cfg->array.cols * fl->tw;
-    const uint64_t *restrict x = f->xt;
     int64_t *restrict acc = fl->acc + r->f0;
     const size_t tw = fl->tw;
     const unsigned ncols = r->ncols;
     const uint32_t max = f->cmax;
     uint64_t lrs = 0;
-    for (unsigned c = 0; c < ncols; c++, w += tw) {
-        uint32_t a = (uint32_t)__builtin_popcountll(x[0] & w[0]);
-        for (size_t k = 1; k < nw; k++)
-            a += (uint32_t)__builtin_popcountll(x[k] & w[k]);
-        lrs += a;
-        acc[c] += a <= max ? a : counter_value(f->cfg, a);
+    switch (nw) {
+    case 1: COUNT_COLUMNS(1) break;
+    case 2: COUNT_COLUMNS(2) break;
+    case 4: COUNT_COLUMNS(4) break;
+    default: COUNT_COLUMNS(nw) break;
     }
     return lrs;
 }
@@ -114,10 +122,14 @@ static void position(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEve
     memset(fl->acc, 0, cl->F * sizeof *fl->acc);
     for (unsigned i = 0; i < cl->nregions; i++) {
         const CimRegion *r = &cl->regions[i];
-        cim_bits_clear(f->xt, r->nrows);
-        cim_bits_copy_range(f->xt, 0, f->win, r->e0, r->nrows);
-        uint64_t active = cim_bits_popcount(f->xt, r->nrows);
-        uint64_t lrs = region_counts(f, fl, i, cim_bits_words(r->nrows));
+        const uint64_t *x = f->win + r->e0 / 64; /* bits past the tile meet zero weights */
+        if (r->e0 % 64) {
+            cim_bits_clear(f->xt, r->nrows);
+            cim_bits_copy_range(f->xt, 0, f->win, r->e0, r->nrows);
+            x = f->xt;
+        }
+        uint64_t active = cim_bits_popcount(x, r->nrows);
+        uint64_t lrs = region_counts(f, fl, i, x, cim_bits_words(r->nrows));
         ev->n[CIM_EV_WL_ROW] += active;
         ev->n[CIM_EV_CELL_LRS] += lrs;
         ev->n[CIM_EV_CELL_HRS] += active * r->ncols - lrs;
@@ -167,9 +179,8 @@ static void layer(CimFast *f, FastLayer *fl, FastLayer *next, CimEvents *ev)
                             f->ints[(size_t)cl->order[k] * cl->out_h * cl->out_w + py * cl->out_w + px] =
                                 (int32_t)fl->acc[k];
                     else
-                        for (unsigned k = 0; k < cl->F; k++)
-                            if (fl->acc[k] >= fl->thr[k])
-                                cim_bits_set(next->pin, at + k, 1);
+                        for (unsigned k = 0; k < cl->F; k++) /* OR: pooling of the sign bits */
+                            next->pin[(at + k) >> 6] |= (uint64_t)(fl->acc[k] >= fl->thr[k]) << ((at + k) & 63);
                 }
         }
 }

@@ -582,15 +582,15 @@ static void test_cfg_check_rejects_unknown_kind(void **state)
     CimDiag d;
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("kind.yaml", "chipp:\n  name: x\n"), &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech");
+    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech, run");
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("seqtop.yaml", "- chip\n- tech\n"), &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "the top level must be a mapping with the key 'chip' or 'tech', got a sequence");
+    assert_string_equal(msg_of(&d, 0), "the top level must be a mapping with the key 'chip', 'tech' or 'run', got a sequence");
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("emptymap.yaml", "{}\n"), &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "missing key 'chip' or 'tech'"));
+    assert_true(has_msg(&d, "missing key 'chip', 'tech' or 'run' at top level"));
     cim_diag_free(&d);
 }
 

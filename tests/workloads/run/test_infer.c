@@ -1,7 +1,7 @@
-/* The chip runs the paper's MNIST network bit for bit like a plain C reference written
- * separately (tests/support/ref_bnn.c): integer conv outputs, the binarised feature maps
- * between layers and the final logits, on random weights and real MNIST images, pruned
- * and unpruned, in both pruned-filter modes. */
+/* The chip runs the paper's MNIST network (workloads/nets/mnist_bnn.yaml) bit for bit like a
+ * plain C reference written separately (tests/support/ref_bnn.c): integer conv outputs, the
+ * binarised feature maps between layers and the final logits, on random weights and real
+ * MNIST images, pruned and unpruned, in both pruned-filter modes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,43 +12,21 @@
 
 #include "tests/support/ref_bnn.h"
 #include "workloads/io/idx.h"
+#include "workloads/net/netfile.h"
 #include "workloads/run/fast.h"
 
 #define NIMG 6
 
-static CimLayer conv(const char *name, unsigned out)
-{
-    CimLayer l = {.kind = CIM_L_CONV_BIN, .out_channels = out, .kernel = 3, .padding = 1, .has_bias = 1};
-    strcpy(l.name, name);
-    return l;
-}
-
-static CimLayer simple(CimLayerKind k, unsigned param)
-{
-    CimLayer l = {.kind = k, .pool = param, .out_features = param, .has_bias = 1};
-    snprintf(l.name, sizeof l.name, "fc%u", param == 256 ? 1 : param == 128 ? 2 : 3);
-    return l;
-}
-
+/* The network from its file, workloads/nets/mnist_bnn.yaml (shapes inferred, weights zeroed). */
 static void build_net(CimNet *net)
 {
-    static CimLayer layers[14];
-    CimLayer ls[14] = {conv("conv1", 32), simple(CIM_L_MAXPOOL, 2), simple(CIM_L_RELU, 0),
-                       conv("conv2", 64), simple(CIM_L_MAXPOOL, 2), simple(CIM_L_RELU, 0),
-                       conv("conv3", 16), simple(CIM_L_RELU, 0), simple(CIM_L_FLATTEN, 0),
-                       simple(CIM_L_LINEAR, 256), simple(CIM_L_RELU, 0), simple(CIM_L_LINEAR, 128),
-                       simple(CIM_L_RELU, 0), simple(CIM_L_LINEAR, 10)};
-    memcpy(layers, ls, sizeof ls);
-    memset(net, 0, sizeof *net);
-    net->in_c = 1;
-    net->in_h = net->in_w = 28;
-    net->in_div = 255;
-    net->in_mean = 0.1307;
-    net->in_std = 0.3081;
-    net->layers = calloc(14, sizeof *net->layers);
-    memcpy(net->layers, layers, sizeof layers);
-    net->n = 14;
-    assert_int_equal(cim_net_infer(net, "test", NULL), CIM_OK);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_net_load("workloads/nets/mnist_bnn.yaml", NULL, net, &d);
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    assert_int_equal(st, CIM_OK);
+    assert_int_equal(net->n, 14);
 }
 
 static void copy_weights(CimNet *net, const CimRefBnnWeights *w)

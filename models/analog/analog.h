@@ -1,0 +1,187 @@
+/* Analogue RRAM CIM baseline: the network's binary conv layers on analogue crossbars of the
+ * chip's cells (word-line inputs, multi-row reads, sample-and-hold, column-muxed ADCs, digital
+ * shift-add). Formulas and sources: docs/energy.md, section "Analogue RRAM CIM baseline". */
+#ifndef CIM_ANALOG_H
+#define CIM_ANALOG_H
+
+#include "models/config/config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Components the baseline's energy and area are broken down into. */
+typedef enum {
+    CIM_AC_CELLS,     /* cell read currents and bit-line charge */
+    CIM_AC_DAC,       /* input drivers: word line + DAC */
+    CIM_AC_ADC,       /* ADCs and their column muxes */
+    CIM_AC_SH,        /* sample-and-hold, one per column */
+    CIM_AC_SHIFT_ADD, /* accumulation, corrections, thresholds: adders and registers */
+    CIM_AC_BUFFER,    /* global buffer */
+    CIM_AC_CONTROL,   /* controller */
+    CIM_AC_WRITE,     /* programming drivers (area only: inference writes nothing) */
+    CIM_AC_LEAKAGE,   /* static power x time (energy only) */
+    CIM_AC_COUNT
+} CimAnalogComp;
+
+const char *cim_analog_comp_name(CimAnalogComp c);
+
+/* ---- converters (adc.c) ------------------------------------------------------ */
+/* Energy of one conversion at `bits`, pJ. neurosim_sar: (sar_uw_per_bit * bits +
+ * sar_uw_fixed) uW x cim_analog_adc_time_ns; walden: walden_fom_fj * 2^bits.
+ * Example (defaults, 1 bit): 73.69 uW x 2 ns = 0.147 pJ. */
+double cim_analog_adc_energy_pj(const CimAdcCfg *a, unsigned bits);
+/* Time of one conversion: (bits + 1) * cycle_ns (a SAR decides one bit per cycle, plus
+ * sampling), for both models. */
+double cim_analog_adc_time_ns(const CimAdcCfg *a, unsigned bits);
+/* Area of one ADC, um^2. neurosim_sar: (sar_transistors_fixed + sar_transistors_per_bit *
+ * (bits - 1)) * transistor_area_f2 * F^2 with F = node_nm; walden: walden_area_um2. */
+double cim_analog_adc_area_um2(const CimAdcCfg *a, unsigned bits, double node_nm);
+/* Column-mux area per column, um^2: mux_transistors_per_column * transistor_area_f2 * F^2. */
+double cim_analog_mux_area_um2(const CimAdcCfg *a, double node_nm);
+/* One input applied by one DAC for one read of t_read_ns: power_1bit_uw * 2^(bits-1) x
+ * t_read_ns, pJ. */
+double cim_analog_dac_energy_pj(const CimDacCfg *d, double t_read_ns);
+double cim_analog_dac_area_um2(const CimDacCfg *d);
+
+/* ---- ADC read-out (bit-true) ----------------------------------------------------- */
+/* Smallest resolution that reads every partial sum 0..rows_active exactly with
+ * lsb_cells = 1: ceil(log2(rows_active + 1)). Example: 128 -> 8, 127 -> 7. */
+unsigned cim_analog_lossless_bits(unsigned rows_active);
+/* One ADC read of a column partial sum p (in unit-cell currents: LRS cells conducting on
+ * the driven rows): code = min(floor(p / lsb + 1/2), 2^bits - 1) (halves round up, codes
+ * clip at full scale (2^bits - 1) * lsb), and the value the digital side accumulates,
+ * code * lsb. Examples: bits 3, lsb 1: 5 -> 5, 9 -> 7 (clipped); bits 3, lsb 2: 5 -> 6,
+ * 4 -> 4, 20 -> 14. */
+uint32_t cim_analog_adc_read(uint32_t p, unsigned bits, unsigned lsb_cells);
+
+/* ---- layers and their mapping (map.c) ---------------------------------------------- */
+/* One binary conv layer (stride 1) as the crossbars see it. */
+typedef struct {
+    unsigned in_c, in_h, in_w, k, pad;
+    unsigned out_h, out_w;       /* conv output positions, before any pooling */
+    unsigned filters, live;      /* all filters; those not pruned */
+    unsigned out_bits;           /* bits written per output value: 1 binarised, 32 integers */
+    unsigned out_values;         /* values written per filter per image (after pooling) */
+} CimAnalogShape;
+
+/* What the data did on one layer, summed over `images` images (cim_analog_conv_run counts
+ * it; cim_analog_assume_activity states an assumption instead). */
+typedef struct {
+    double driven_elems;   /* input elements whose word line was driven, over positions */
+    double lrs_reads;      /* LRS cells read on driven rows, over mapped columns (= sum of p) */
+    uint64_t reads;        /* ADC reads of mapped partial sums */
+    uint64_t inexact;      /* reads whose value differs from p (clipped or rounded) */
+    uint64_t clipped;      /* reads with p above full scale */
+    uint64_t images;
+} CimAnalogActivity;
+
+/* Filters are columns (one per filter in both cell modes), filter elements are rows in the
+ * digital chip's tap-major order e = (ky*k + kx)*in_c + c, cells_per_weight rows each. */
+typedef struct {
+    unsigned elems;          /* filter length L = in_c * k * k */
+    unsigned elems_per_tile; /* rows / cells_per_weight */
+    unsigned row_tiles, col_tiles;
+    unsigned mapped;         /* filters with columns (pruned_filters: skip leaves pruned out) */
+    unsigned groups;         /* reads per position, summed over row tiles */
+    unsigned groups_max;     /* reads per position of the busiest row tile */
+    unsigned adcs;           /* ADCs per crossbar: cols / share */
+    unsigned rounds_max;     /* conversion rounds per read on the fullest column tile */
+    uint64_t positions;      /* out_h * out_w */
+    uint64_t crossbars;      /* row_tiles * col_tiles: each layer has its own crossbars */
+} CimAnalogMap;
+
+/* CIM_ERR_RANGE if the shape is empty or inconsistent (k > 0, live <= filters, out sizes
+ * equal to in + 2 pad - k + 1). */
+CimStatus cim_analog_map(const CimAnalogCfg *c, const CimAnalogShape *s, CimAnalogMap *m);
+/* Stated activity for costing without data, one image: half the inputs are +1 (all valid
+ * elements are driven with cells_per_weight 2), half the cells on driven rows are LRS;
+ * padding is ignored. */
+void cim_analog_assume_activity(const CimAnalogCfg *c, const CimAnalogMap *m, CimAnalogActivity *act);
+
+/* ---- events, energy, latency, area (cost.c) ---------------------------------------- */
+/* Events of one image on one layer (doubles: averages over the images of an activity). */
+typedef struct {
+    double xbar_reads;       /* crossbar reads (all column tiles of one read group count) */
+    double conversions;      /* ADC conversions = S&H samples = bit lines read */
+    double sh_ns;            /* S&H hold time summed over samples */
+    double wordlines;        /* driven word lines, one DAC input each */
+    double cells_lrs, cells_hrs;
+    double fa_ops;           /* full-adder bit operations */
+    double reg_bits;         /* accumulator register bits written */
+    double buffer_bits;      /* global-buffer bits read or written */
+    double instructions;     /* controller steps */
+} CimAnalogEvents;
+
+typedef struct {
+    double pj[CIM_AC_COUNT];
+    double total_pj;         /* always the sum of pj[] */
+} CimAnalogEnergy;
+
+typedef struct {
+    double um2[CIM_AC_COUNT];
+    double total_um2;        /* always the sum of um2[] */
+} CimAnalogArea;
+
+/* Per image, from the mapping and the activity (averaged over act->images; images 0 is
+ * CIM_ERR_RANGE). */
+CimStatus cim_analog_events(const CimAnalogCfg *c, const CimAnalogShape *s, const CimAnalogMap *m,
+                            const CimAnalogActivity *act, CimAnalogEvents *ev);
+/* Dynamic energy of the events (pj[CIM_AC_LEAKAGE] and pj[CIM_AC_WRITE] are 0). Cell,
+ * word-line, bit-line, adder, register, buffer and controller energies come from tech. */
+void cim_analog_energy(const CimAnalogCfg *c, const CimTechCfg *t, const CimAnalogEvents *ev,
+                       CimAnalogEnergy *out);
+/* One image through one layer, ns: positions x (groups_max x (t_read + rounds_max x t_conv)
+ * + t_shift_add). Row and column tiles run concurrently on their own crossbars. */
+double cim_analog_latency_ns(const CimAnalogCfg *c, const CimTechCfg *t, const CimAnalogMap *m);
+/* Static power x time, pJ: (leakage_per_macro_uw x crossbars + leakage_control_uw) x ns. */
+double cim_analog_leakage_pj(const CimTechCfg *t, uint64_t crossbars, double ns);
+/* Area of `crossbars` crossbars with their periphery, the buffer and the controller. */
+void cim_analog_area(const CimAnalogCfg *c, const CimTechCfg *t, uint64_t crossbars, CimAnalogArea *out);
+
+typedef struct {
+    CimAnalogMap map;
+    CimAnalogEvents ev;
+    CimAnalogEnergy energy;  /* dynamic, per image */
+    double latency_ns;       /* per image */
+    uint64_t macs;           /* positions x L x filters (every filter, as the network defines) */
+} CimAnalogLayerCost;
+
+typedef struct {
+    CimAnalogEnergy energy;  /* per image, leakage over latency_ns included */
+    CimAnalogArea area;
+    CimAnalogEvents ev;      /* per image, summed over layers */
+    double latency_ns;       /* per image, layers one after another */
+    uint64_t macs, crossbars;
+} CimAnalogCost;
+
+/* Costs of n layers run one after another. acts[i] (acts may be NULL: assumed activity for
+ * every layer) is layer i's activity; layers (may be NULL) receives n per-layer costs.
+ * CIM_ERR_RANGE from cim_analog_map or cim_analog_events. */
+CimStatus cim_analog_net_cost(const CimAnalogCfg *c, const CimTechCfg *t, const CimAnalogShape *shapes,
+                              const CimAnalogActivity *acts, size_t n, CimAnalogLayerCost *layers,
+                              CimAnalogCost *out);
+
+/* ---- bit-true layer (conv.c) ------------------------------------------------------- */
+typedef struct CimAnalogConv CimAnalogConv;
+
+/* Programs one layer: w is [filters][in_c][k][k] (a cell holds 1 for w > 0, the +1
+ * weights); mapped[f] (NULL: all) says which filters have columns. CIM_ERR_RANGE as
+ * cim_analog_map, CIM_ERR_NOMEM. */
+CimStatus cim_analog_conv_create(const CimAnalogCfg *c, const CimAnalogShape *s, const float *w,
+                                 const uint8_t *mapped, const CimAlloc *a, CimAnalogConv **out);
+void cim_analog_conv_destroy(CimAnalogConv *cv);
+/* One image: in is [in_c][in_h][in_w] of +1 / -1; acc receives [filters][out_h][out_w]
+ * +-1 dot products (zero padding adds 0). A mapped filter's dot product is rebuilt from its
+ * ADC-read partial sums, one per read group (docs/energy.md gives the identities):
+ *   cells_per_weight 1: 4 A - 2 px - 2 pw + V, A = sum of reads of popcount(x AND w)
+ *   cells_per_weight 2: 2 M - V,               M = sum of reads of matches (XNOR)
+ * with px = inputs +1, pw = +1 weights on valid taps, V = valid taps; an unmapped filter's
+ * is computed exactly by the digital periphery. act (may be NULL) is added to, images + 1.
+ * Not thread-safe on one CimAnalogConv (it owns its scratch rows). */
+void cim_analog_conv_run(CimAnalogConv *cv, const int8_t *in, int32_t *acc, CimAnalogActivity *act);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

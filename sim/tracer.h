@@ -1,0 +1,33 @@
+// The VCD trace of a chip (sc_trace, readable in GTKWave) and its window: signals follow
+// the chip only from window start to end (session cycles), so long runs give small files.
+// The file is written as PATH.tmp.vcd and renamed to PATH when closed.
+#ifndef CIM_SIM_TRACER_H
+#define CIM_SIM_TRACER_H
+
+#include "sim/chip.h"
+
+#include <string>
+
+namespace cim {
+
+class Tracer : public sc_core::sc_module {
+public:
+    // end_cycle 0: no end.
+    Tracer(sc_core::sc_module_name name, Chip &chip, const std::string &path, uint64_t start_cycle,
+           uint64_t end_cycle);
+    ~Tracer() override;
+    // Closes the file and renames it to the path; false if the rename failed.
+    bool close();
+
+private:
+    void window();
+
+    Chip &chip_;
+    std::string path_;
+    uint64_t start_, end_;
+    sc_core::sc_trace_file *tf_;
+};
+
+}  // namespace cim
+
+#endif

@@ -1,0 +1,425 @@
+/* Unit tests of run files (cim_cfg_load_run): the files in configs/runs/, the documented
+ * defaults, the optional train group, path resolution, overrides and every kind of error.
+ * Run from the repository root; scratch files go to a temp dir. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/config/config.h"
+
+#define RUN_FILE "configs/runs/mnist_bnn.yaml"
+#define TRAIN_FILE "configs/runs/mnist_train.yaml"
+
+static char g_dir[64];
+static char *g_run_text;   /* configs/runs/mnist_bnn.yaml */
+static char *g_train_text; /* configs/runs/mnist_train.yaml */
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(1 << 16);
+    size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+/* text with the first occurrence of old replaced by new (malloc'd). */
+static char *subst(const char *text, const char *old, const char *new_text)
+{
+    const char *at = strstr(text, old);
+    if (!at)
+        fail_msg("'%s' not in the text", old);
+    size_t a = (size_t)(at - text), ol = strlen(old), nl = strlen(new_text), tl = strlen(text);
+    char *out = malloc(tl - ol + nl + 1);
+    assert_non_null(out);
+    memcpy(out, text, a);
+    memcpy(out + a, new_text, nl);
+    memcpy(out + a + nl, at + ol, tl - a - ol + 1);
+    return out;
+}
+
+/* Writes text as g_dir/name; returns the path (static storage, overwritten next call). */
+static const char *write_text(const char *name, const char *text)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", g_dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+    return path;
+}
+
+/* The run file with old replaced by new, written as run.yaml. */
+static const char *variant(const char *base, const char *old, const char *new_text)
+{
+    char *t = subst(base, old, new_text);
+    const char *p = write_text("run.yaml", t);
+    free(t);
+    return p;
+}
+
+static int has_msg(const CimDiag *d, const char *part)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (strstr(d->v[i].msg, part))
+            return 1;
+    return 0;
+}
+
+/* Loads path expecting failure whose first error holds part; returns the error count. */
+static size_t expect_error(const char *path, const CimOverrides *ov, const char *part)
+{
+    CimDiag d;
+    CimRunCfg r;
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_load_run(path, ov, &r, &d), CIM_ERR_CONFIG);
+    assert_true(d.n > 0);
+    if (!strstr(d.v[0].msg, part))
+        fail_msg("first error '%s' lacks '%s'", d.v[0].msg, part);
+    size_t n = d.errors;
+    cim_diag_free(&d);
+    return n;
+}
+
+static void load_ok(const char *path, const CimOverrides *ov, CimRunCfg *r)
+{
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_cfg_load_run(path, ov, r, &d);
+    if (st != CIM_OK) {
+        cim_diag_print(&d, stderr);
+        fail_msg("loading %s failed", path);
+    }
+    cim_diag_free(&d);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (access(RUN_FILE, R_OK) != 0) {
+        fprintf(stderr, "test_run: run from the repository root (%s not found)\n", RUN_FILE);
+        return -1;
+    }
+    snprintf(g_dir, sizeof g_dir, "/tmp/cim_run_XXXXXX");
+    if (!mkdtemp(g_dir))
+        return -1;
+    g_run_text = read_text(RUN_FILE);
+    g_train_text = read_text(TRAIN_FILE);
+    return g_run_text && g_train_text ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/run.yaml", g_dir);
+    unlink(path);
+    rmdir(g_dir);
+    free(g_run_text);
+    free(g_train_text);
+    return 0;
+}
+
+static void test_run_file_equals_documented_defaults(void **state)
+{
+    (void)state;
+    CimRunCfg r, def;
+    load_ok(RUN_FILE, NULL, &r);
+    cim_cfg_run_defaults(&def);
+    assert_string_equal(r.name, def.name);
+    assert_string_equal(r.chip_path, "configs/runs/../chip/default.yaml");
+    assert_string_equal(r.chip_path, def.chip_path);
+    assert_string_equal(r.network_path, "configs/runs/../../workloads/nets/mnist_bnn.yaml");
+    assert_string_equal(r.network_path, def.network_path);
+    assert_string_equal(r.weights_path, "");
+    assert_string_equal(def.weights_path, "");
+    assert_string_equal(r.out_dir, def.out_dir);
+    assert_string_equal(r.data.dir, "configs/runs/../../data/mnist");
+    assert_string_equal(r.data.dir, def.data.dir);
+    assert_true(r.seed == 1 && def.seed == 1);
+    assert_int_equal(r.fidelity, CIM_FIDELITY_FAST);
+    assert_int_equal(r.pruned_filters, CIM_RUN_PRUNED_REFERENCE);
+    assert_int_equal(r.data.format, CIM_DATA_MNIST);
+    assert_int_equal(r.data.split, CIM_SPLIT_T10K);
+    assert_int_equal(r.data.images, 10000);
+    assert_int_equal(r.prune.enabled, 1);
+    assert_true(r.prune.threshold_b == 0.146 && def.prune.threshold_b == 0.146);
+    assert_true(r.prune.threshold_c == 0.15 && def.prune.threshold_c == 0.15);
+    assert_int_equal(r.prune.participation, CIM_PARTICIPATION_REFERENCE);
+    assert_int_equal(r.prune.rounds, 1);
+    assert_int_equal(def.prune.rounds, 1);
+    assert_int_equal(r.has_train, 0);
+    assert_int_equal(def.has_train, 0);
+    assert_int_equal(r.train.epochs, 0); /* absent group: zero */
+    assert_int_equal(def.train.epochs, 2);
+}
+
+static void test_run_train_group_present(void **state)
+{
+    (void)state;
+    CimRunCfg r, def;
+    load_ok(TRAIN_FILE, NULL, &r);
+    cim_cfg_run_defaults(&def);
+    assert_string_equal(r.name, "mnist_train");
+    assert_string_equal(r.out_dir, "configs/runs/../../results/mnist_train");
+    assert_int_equal(r.has_train, 1);
+    assert_true(r.train.learning_rate == 0.001);
+    assert_int_equal(r.train.epochs, 2);
+    assert_int_equal(r.train.batch_size, 64);
+    assert_int_equal(r.train.learn, CIM_LEARN_REFERENCE);
+    assert_int_equal(r.train.prune_every, 1);
+    assert_int_equal(r.train.train_images, 60000);
+    assert_int_equal(r.train.eval_images, 10000);
+    assert_true(r.train.ste_clip == 1.0);
+    assert_memory_equal(&r.train, &def.train, sizeof r.train);
+}
+
+static void test_run_train_group_all_or_nothing(void **state)
+{
+    (void)state;
+    /* present but partial: every missing key is named, at the group */
+    size_t n = expect_error(variant(g_train_text, "    epochs: 2\n    batch_size: 64\n", ""), NULL,
+                            "missing key 'epochs' in 'run.train'");
+    assert_int_equal(n, 2);
+    expect_error(variant(g_train_text, "  train:\n", "  train: 5\n  trainx:\n"), NULL,
+                 "run.train must be a mapping of keys, got '5'");
+    expect_error(variant(g_run_text, "    rounds: 1\n", "    rounds: 1\n  train:\n"), NULL,
+                 "run.train must be a mapping of keys, got an empty value");
+    /* the other groups stay required */
+    expect_error(variant(g_run_text, "  prune:\n", "  prunex:\n"), NULL, "unknown key 'prunex' in 'run'");
+}
+
+static void test_run_paths_resolved(void **state)
+{
+    (void)state;
+    CimRunCfg r;
+    char *t = subst(g_run_text, "../chip/default.yaml", "/abs/chip.yaml");
+    char *t2 = subst(t, "weights: \"\"", "weights: w/x.safetensors");
+    const char *p = write_text("run.yaml", t2);
+    load_ok(p, NULL, &r);
+    free(t);
+    free(t2);
+    char want[256];
+    assert_string_equal(r.chip_path, "/abs/chip.yaml");
+    snprintf(want, sizeof want, "%s/w/x.safetensors", g_dir);
+    assert_string_equal(r.weights_path, want);
+    snprintf(want, sizeof want, "%s/../../data/mnist", g_dir);
+    assert_string_equal(r.data.dir, want);
+    /* a file named without a directory: paths stay as written */
+    char cwd[1024];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(g_dir), 0);
+    load_ok("run.yaml", NULL, &r);
+    assert_int_equal(chdir(cwd), 0);
+    assert_string_equal(r.weights_path, "w/x.safetensors");
+    assert_string_equal(r.network_path, "../../workloads/nets/mnist_bnn.yaml");
+}
+
+static void test_run_path_too_long_after_resolving(void **state)
+{
+    (void)state;
+    char longp[520];
+    memset(longp, 'a', 505);
+    longp[505] = '\0';
+    expect_error(variant(g_run_text, "../chip/default.yaml", longp), NULL,
+                 "run.chip resolves to a path longer than 511 characters");
+}
+
+static void test_run_overrides_applied(void **state)
+{
+    (void)state;
+    const char *items[] = {"run.seed=7", "run.fidelity=cycle", "run.weights=out/w.safetensors",
+                           "run.prune.enabled=false", "run.data.images=5"};
+    CimOverrides ov = {items, 5};
+    CimRunCfg r;
+    load_ok(RUN_FILE, &ov, &r);
+    assert_true(r.seed == 7);
+    assert_int_equal(r.fidelity, CIM_FIDELITY_CYCLE);
+    assert_string_equal(r.weights_path, "out/w.safetensors"); /* as written: working directory */
+    assert_int_equal(r.prune.enabled, 0);
+    assert_int_equal(r.data.images, 5);
+    const char *empty[] = {"run.weights="};
+    CimOverrides ov2 = {empty, 1};
+    load_ok(variant(g_run_text, "weights: \"\"", "weights: w.st"), &ov2, &r);
+    assert_string_equal(r.weights_path, "");
+}
+
+static void test_run_override_into_absent_train_group(void **state)
+{
+    (void)state;
+    const char *items[] = {"run.train.epochs=5"};
+    CimOverrides ov = {items, 1};
+    /* the group now exists, so its other keys are missing */
+    size_t n = expect_error(RUN_FILE, &ov, "missing key 'learning_rate' in 'run.train'");
+    assert_int_equal(n, 7);
+    const char *ok[] = {"run.train.epochs=5"};
+    CimOverrides ov2 = {ok, 1};
+    CimRunCfg r;
+    load_ok(TRAIN_FILE, &ov2, &r);
+    assert_int_equal(r.train.epochs, 5);
+}
+
+static void test_run_override_errors(void **state)
+{
+    (void)state;
+    const char *items[] = {"chip.array.rows=128", "run.rounds=1", "run.prune.rounds=0", "run.train=1"};
+    CimOverrides ov = {items, 4};
+    CimDiag d;
+    CimRunCfg r;
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_load_run(RUN_FILE, &ov, &r, &d), CIM_ERR_CONFIG);
+    assert_int_equal(d.errors, 4);
+    assert_string_equal(d.v[0].file, "<override>");
+    assert_true(has_msg(&d, "unknown key 'chip' at top level; expected one of: run"));
+    assert_true(has_msg(&d, "unknown key 'rounds' in 'run'; expected one of: name, chip, network, weights, seed, "
+                            "fidelity, pruned_filters, out, data, prune, train"));
+    assert_true(has_msg(&d, "run.prune.rounds must be in [1, 100], got 0 (override 'run.prune.rounds=0')"));
+    assert_true(has_msg(&d, "'run.train' is a group of keys, not a value"));
+    cim_diag_free(&d);
+}
+
+static void test_run_value_errors(void **state)
+{
+    (void)state;
+    expect_error(variant(g_run_text, "fidelity: fast", "fidelity: fastest"), NULL,
+                 "unknown value 'fastest' for run.fidelity; expected one of: fast, program, cycle");
+    expect_error(variant(g_run_text, "split: t10k", "split: test"), NULL,
+                 "unknown value 'test' for run.data.split; expected one of: t10k, train");
+    expect_error(variant(g_run_text, "format: mnist", "format: cifar"), NULL, "expected one of: mnist");
+    expect_error(variant(g_run_text, "images: 10000", "images: 0"), NULL,
+                 "run.data.images must be in [1, 4294967295], got 0");
+    expect_error(variant(g_run_text, "rounds: 1", "rounds: 101"), NULL, "run.prune.rounds must be in [1, 100], got 101");
+    expect_error(variant(g_run_text, "threshold_b: 0.146", "threshold_b: 1e999"), NULL,
+                 "run.prune.threshold_b must be a finite number, got 1e999");
+    expect_error(variant(g_run_text, "threshold_c: 0.15", "threshold_c: .nan"), NULL,
+                 "run.prune.threshold_c must be a number, got '.nan'");
+    expect_error(variant(g_run_text, "seed: 1", "seed: -1"), NULL, "run.seed must be in [0, 18446744073709551615]");
+    expect_error(variant(g_run_text, "enabled: true", "enabled: yes"), NULL, "run.prune.enabled must be true or false");
+    expect_error(variant(g_run_text, "weights: \"\"", "weights:"), NULL,
+                 "run.weights must be a file path or \"\" (quoted), got an empty value");
+    expect_error(variant(g_run_text, "chip: ../chip/default.yaml", "chip: \"\""), NULL,
+                 "run.chip must be a non-empty string");
+    expect_error(variant(g_train_text, "learning_rate: 0.001", "learning_rate: 0"), NULL,
+                 "run.train.learning_rate must be > 0, got 0");
+    expect_error(variant(g_train_text, "ste_clip: 1.0", "ste_clip: -1"), NULL, "run.train.ste_clip must be > 0, got -1");
+    expect_error(variant(g_train_text, "epochs: 2", "epochs: 10001"), NULL, "run.train.epochs must be in [1, 10000]");
+    expect_error(variant(g_train_text, "batch_size: 64", "batch_size: 65537"), NULL,
+                 "run.train.batch_size must be in [1, 65536]");
+    expect_error(variant(g_train_text, "learn: reference", "learn: adam"), NULL, "expected one of: reference, ste");
+    expect_error(variant(g_train_text, "eval_images: 10000", "eval_images: 0"), NULL, "run.train.eval_images must be in");
+    expect_error(variant(g_train_text, "train_images: 60000", "train_images: \"60000\""), NULL,
+                 "run.train.train_images must be an integer, got the quoted string");
+}
+
+static void test_run_zero_prune_every_and_any_thresholds(void **state)
+{
+    (void)state;
+    CimRunCfg r;
+    char *t = subst(g_train_text, "prune_every: 1", "prune_every: 0");
+    char *t2 = subst(t, "threshold_b: 0.146", "threshold_b: -3.5");
+    load_ok(write_text("run.yaml", t2), NULL, &r);
+    free(t);
+    free(t2);
+    assert_int_equal(r.train.prune_every, 0);
+    assert_true(r.prune.threshold_b == -3.5);
+}
+
+static void test_run_every_error_reported(void **state)
+{
+    (void)state;
+    char *t = subst(g_train_text, "seed: 1", "seed: x");
+    char *t2 = subst(t, "rounds: 1", "rounds: 0");
+    char *t3 = subst(t2, "epochs: 2", "epochs: 0");
+    char *t4 = subst(t3, "name: mnist_train", "nmae: mnist_train");
+    const char *p = write_text("run.yaml", t4);
+    CimDiag d;
+    CimRunCfg r;
+    memset(&r, 0x5A, sizeof r);
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_load_run(p, NULL, &r, &d), CIM_ERR_CONFIG);
+    assert_int_equal(d.errors, 5); /* unknown nmae, missing name, seed, rounds, epochs */
+    assert_true(has_msg(&d, "unknown key 'nmae' in 'run'"));
+    assert_true(has_msg(&d, "missing key 'name' in 'run'"));
+    unsigned char *b = (unsigned char *)&r;
+    for (size_t i = 0; i < sizeof r; i++)
+        assert_int_equal(b[i], 0x5A); /* untouched on failure */
+    cim_diag_free(&d);
+    free(t);
+    free(t2);
+    free(t3);
+    free(t4);
+}
+
+static void test_run_check_and_file_kinds(void **state)
+{
+    (void)state;
+    CimDiag d;
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_check(RUN_FILE, &d), CIM_OK);
+    assert_int_equal(cim_cfg_check(TRAIN_FILE, &d), CIM_OK);
+    assert_int_equal(cim_cfg_check(variant(g_run_text, "seed: 1", "seed: 1.5"), &d), CIM_ERR_CONFIG);
+    assert_true(has_msg(&d, "run.seed must be an integer, got '1.5'"));
+    cim_diag_free(&d);
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_load_run(write_text("run.yaml", "# nothing\n"), NULL, NULL, &d), CIM_ERR_CONFIG);
+    assert_true(has_msg(&d, "file is empty; expected a mapping with a 'run' key"));
+    cim_diag_free(&d);
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_load_run("/nonexistent/run.yaml", NULL, NULL, &d), CIM_ERR_IO);
+    assert_true(has_msg(&d, "cannot read file"));
+    cim_diag_free(&d);
+}
+
+static CimStatus fake_check(const char *path, CimDiag *diag)
+{
+    (void)path;
+    (void)diag;
+    return CIM_ERR_RANGE;
+}
+
+static void test_run_check_kinds_dispatches_and_lists_extra(void **state)
+{
+    (void)state;
+    const CimCfgKind extra = {"network", fake_check};
+    CimDiag d;
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", "network: {}\n"), &extra, 1, &d), CIM_ERR_RANGE);
+    assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", "netwrk: {}\n"), &extra, 1, &d), CIM_ERR_CONFIG);
+    assert_true(has_msg(&d, "unknown key 'netwrk' at top level; expected one of: chip, tech, run, network"));
+    assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", ""), &extra, 1, &d), CIM_ERR_CONFIG);
+    assert_true(has_msg(&d, "expected a mapping with a 'chip', 'tech', 'run' or 'network' key"));
+    assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", "[1]\n"), &extra, 1, &d), CIM_ERR_CONFIG);
+    assert_true(has_msg(&d, "the top level must be a mapping with the key 'chip', 'tech', 'run' or 'network', got a sequence"));
+    cim_diag_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_file_equals_documented_defaults),
+        cmocka_unit_test(test_run_train_group_present),
+        cmocka_unit_test(test_run_train_group_all_or_nothing),
+        cmocka_unit_test(test_run_paths_resolved),
+        cmocka_unit_test(test_run_path_too_long_after_resolving),
+        cmocka_unit_test(test_run_overrides_applied),
+        cmocka_unit_test(test_run_override_into_absent_train_group),
+        cmocka_unit_test(test_run_override_errors),
+        cmocka_unit_test(test_run_value_errors),
+        cmocka_unit_test(test_run_zero_prune_every_and_any_thresholds),
+        cmocka_unit_test(test_run_every_error_reported),
+        cmocka_unit_test(test_run_check_and_file_kinds),
+        cmocka_unit_test(test_run_check_kinds_dispatches_and_lists_extra),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

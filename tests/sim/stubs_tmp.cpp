@@ -1,0 +1,3 @@
+#include "tests/sim/scenarios.h"
+namespace simtest {
+}

@@ -1,0 +1,130 @@
+/* dcim run RUN.yaml: compile, simulate and summarise a workload; results folder written. */
+#include "workloads/cli/cli.h"
+#include "workloads/run/job.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_SET 96
+
+static const char usage[] =
+    "usage: dcim run RUN.yaml [options]\n"
+    "Loads the chip, network, weights and data named by the run file, prunes on chip (if\n"
+    "enabled), compiles, programs the weights and runs the images; prints accuracy,\n"
+    "operations executed and removed by pruning, cycles, latency, energy and area with\n"
+    "breakdowns, and writes stats.json and layers.csv into the run's results folder.\n"
+    "  --weights FILE          safetensors with the network's PyTorch tensor names\n"
+    "  --images N              number of images (default: the run file's)\n"
+    "  --no-prune              do not prune\n"
+    "  --pruned-filters MODE   reference (a pruned filter acts as all -1, as the reference\n"
+    "                          code) or skip (outputs zero)\n"
+    "  --fidelity F            fast (default) | program (every controller program on the\n"
+    "                          cycle-stepped model) | cycle (SystemC)\n"
+    "  --out DIR               results folder\n"
+    "  --json                  print the summary as JSON, with every image's prediction\n"
+    "  --set KEY=VALUE         any run./chip./tech. key, e.g. --set chip.array.rows=512\n"
+    "  --vcd FILE              (fidelity cycle) write a VCD trace\n"
+    "  --quiet                 no progress bar\n"
+    "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap; partial results written).\n";
+
+static volatile sig_atomic_t stop_flag;
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+typedef struct {
+    const char *ov[MAX_SET];
+    char own[8][600];
+    size_t n, nown;
+    int json, quiet;
+    const char *path, *vcd;
+} Args;
+
+/* "--images 5" -> "run.data.images=5" */
+static int add_mapped(Args *a, const char *key, const char *val)
+{
+    if (a->nown == 8 || a->n == MAX_SET)
+        return -1;
+    snprintf(a->own[a->nown], sizeof a->own[a->nown], "%s=%s", key, val);
+    a->ov[a->n++] = a->own[a->nown++];
+    return 0;
+}
+
+static int parse(int argc, char **argv, Args *a)
+{
+    static const char *const map[][2] = {{"--weights", "run.weights"},         {"--images", "run.data.images"},
+                                         {"--pruned-filters", "run.pruned_filters"}, {"--out", "run.out"},
+                                         {"--fidelity", "run.fidelity"}};
+    for (int i = 1; i < argc; i++) {
+        int t = cli_take_override(argc, argv, &i, a->ov, &a->n, MAX_SET);
+        if (t < 0)
+            return -1;
+        if (t > 0)
+            continue;
+        int done = 0;
+        for (size_t k = 0; k < sizeof map / sizeof map[0] && !done; k++)
+            if (strcmp(argv[i], map[k][0]) == 0) {
+                if (i + 1 >= argc || add_mapped(a, map[k][1], argv[++i]) != 0)
+                    return -1;
+                done = 1;
+            }
+        if (done)
+            continue;
+        if (strcmp(argv[i], "--no-prune") == 0)
+            add_mapped(a, "run.prune.enabled", "false");
+        else if (strcmp(argv[i], "--json") == 0)
+            a->json = 1;
+        else if (strcmp(argv[i], "--quiet") == 0)
+            a->quiet = 1;
+        else if (strcmp(argv[i], "--vcd") == 0 && i + 1 < argc)
+            a->vcd = argv[++i];
+        else if (argv[i][0] != '-' && !a->path)
+            a->path = argv[i];
+        else
+            return -1;
+    }
+    return a->path ? 0 : -1;
+}
+
+int cli_run(int argc, char **argv)
+{
+    Args a = {0};
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    if (parse(argc, argv, &a) != 0) {
+        fprintf(stderr, "dcim run: error: bad arguments\n%s", usage);
+        return 2;
+    }
+    signal(SIGINT, on_sigint);
+    CimJobOptions o = {a.path, a.ov, a.n, !a.quiet && isatty(STDERR_FILENO), &stop_flag, a.vcd, 0, UINT64_MAX};
+    CimJob *job = calloc(1, sizeof *job);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = job ? cim_job_run(&o, job, &d) : CIM_ERR_NOMEM;
+    int rc = 1;
+    if (st == CIM_OK) {
+        if (a.json)
+            cim_report_print_json(&job->report, stdout);
+        else
+            cim_report_print(&job->report, stdout);
+        if (cim_report_write(&job->report, job->run.out_dir, &d) == CIM_OK)
+            fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv\n", job->run.out_dir,
+                    job->run.out_dir);
+        rc = d.errors ? 1 : strcmp(job->report.status, "complete") == 0 ? 0 : 3;
+    } else if (!d.errors) {
+        fprintf(stderr, "dcim run: error: %s\n", cim_status_str(st));
+    }
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    if (job)
+        cim_job_free(job);
+    free(job);
+    return rc;
+}

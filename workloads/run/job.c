@@ -1,0 +1,280 @@
+/* The dcim run job: everything between a run file and a filled report. */
+#include "workloads/run/job.h"
+#include "workloads/io/idx.h"
+#include "workloads/net/netfile.h"
+#include "workloads/run/fast.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_OV 128
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
+{
+    const char *run_ov[MAX_OV], *chip_ov[MAX_OV];
+    size_t nr = 0, nc = 0;
+    for (size_t i = 0; i < o->noverrides && i < MAX_OV; i++) {
+        const char *s = o->overrides[i];
+        if (strncmp(s, "run.", 4) == 0)
+            run_ov[nr++] = s;
+        else if (strncmp(s, "chip.", 5) == 0 || strncmp(s, "tech.", 5) == 0)
+            chip_ov[nc++] = s;
+        else {
+            cim_diag_add(d, CIM_SEV_ERROR, "<override>", 0, 0,
+                         "override '%s': keys start with run., chip. or tech.", s);
+            return CIM_ERR_CONFIG;
+        }
+    }
+    CimOverrides ro = {run_ov, nr}, co = {chip_ov, nc};
+    CimStatus st = cim_cfg_load_run(o->run_path, &ro, &j->run, d);
+    if (st == CIM_OK)
+        st = cim_cfg_load_chip(j->run.chip_path, &co, &j->chip_cfg, d);
+    if (st == CIM_OK && j->chip_cfg.physics.enabled && j->run.fidelity == CIM_FIDELITY_FAST) {
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0,
+                     "fidelity fast needs chip.physics.enabled: false (device physics is simulated per "
+                     "read); use --fidelity program");
+        st = CIM_ERR_CONFIG;
+    }
+    return st;
+}
+
+static CimStatus load_net(CimJob *j, CimDiag *d)
+{
+    CimStatus st = cim_net_load(j->run.network_path, NULL, &j->net, d);
+    if (st != CIM_OK)
+        return st;
+    j->net_loaded = 1;
+    if (j->run.weights_path[0])
+        return cim_net_load_weights(&j->net, j->run.weights_path, d);
+    cim_net_init_random(&j->net, j->run.seed);
+    return CIM_OK;
+}
+
+static CimStatus load_data(CimJob *j, CimMnist *mn, CimDiag *d)
+{
+    CimStatus st = cim_mnist_load(j->run.data.dir, j->run.data.split == CIM_SPLIT_TRAIN ? "train" : "t10k", NULL,
+                                  mn, d);
+    if (st != CIM_OK)
+        return st;
+    if (j->run.data.images > mn->images.n) {
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "run.data.images is %u but the data set has %zu images",
+                     j->run.data.images, (size_t)mn->images.n);
+        return CIM_ERR_CONFIG;
+    }
+    if (mn->images.rows * mn->images.cols != (size_t)j->net.in_h * j->net.in_w || j->net.in_c != 1) {
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "the data's %zux%u images do not fit the network input %ux%ux%u",
+                     (size_t)mn->images.rows, (unsigned)mn->images.cols, j->net.in_c, j->net.in_h, j->net.in_w);
+        return CIM_ERR_CONFIG;
+    }
+    return CIM_OK;
+}
+
+static CimStatus prune(CimJob *j, CimTrap *trap, CimDiag *d)
+{
+    CimPruneParams p;
+    cim_prune_params_reference(&p);
+    p.threshold_b = j->run.prune.threshold_b;
+    p.threshold_c = j->run.prune.threshold_c;
+    p.mode = j->run.prune.participation == CIM_PARTICIPATION_LIVE ? CIM_PRUNE_LIVE : CIM_PRUNE_REFERENCE;
+    for (unsigned r = 0; r < j->run.prune.rounds; r++) {
+        CimStatus st = cim_prune_on_chip(j->chip, &j->net, &p, 1, &j->report.prune, trap, d);
+        if (st != CIM_OK)
+            return st;
+    }
+    j->report.pruned_on_chip = 1;
+    return CIM_OK;
+}
+
+/* Names, chip facts and one report layer per chip layer and per host layer with weights. */
+static CimStatus report_init(CimJob *j)
+{
+    CimRunReport *r = &j->report;
+    const CimCompiled *cc = &j->cc;
+    snprintf(r->run_name, sizeof r->run_name, "%s", j->run.name);
+    snprintf(r->chip, sizeof r->chip, "%s", j->chip_cfg.name);
+    snprintf(r->tech, sizeof r->tech, "%s", j->chip_cfg.tech.name);
+    snprintf(r->network, sizeof r->network, "%s", j->net.name);
+    if (j->run.weights_path[0])
+        snprintf(r->weights, sizeof r->weights, "%s", j->run.weights_path);
+    else
+        snprintf(r->weights, sizeof r->weights, "random, seed %llu (UNTRAINED: accuracy is chance level)",
+                 (unsigned long long)j->run.seed);
+    static const char *fid[] = {"fast", "program", "cycle"};
+    snprintf(r->fidelity, sizeof r->fidelity, "%s", fid[j->run.fidelity]);
+    snprintf(r->pruned_mode, sizeof r->pruned_mode, "%s", cc->pruned_mode == CIM_PRUNED_SKIP ? "skip" : "reference");
+    snprintf(r->status, sizeof r->status, "complete");
+    r->seed = j->run.seed;
+    r->cfg = &j->chip_cfg;
+    r->clock_mhz = j->chip_cfg.clock_mhz;
+    r->macros = j->chip_cfg.macros;
+    r->rows = j->chip_cfg.array.rows;
+    r->cols = j->chip_cfg.array.cols;
+    r->cells_used = cc->cells_used;
+    cim_area_compute(&j->chip_cfg, &r->area);
+    cim_energy_table(&j->chip_cfg, &r->etable);
+    size_t nhost = 0;
+    for (size_t i = cc->first_host; i < j->net.n; i++)
+        nhost += j->net.layers[i].nw > 0;
+    r->layers = calloc(cc->n + nhost, sizeof *r->layers);
+    r->pred = calloc(j->run.data.images, 1);
+    r->label = calloc(j->run.data.images, 1);
+    if (!r->layers || !r->pred || !r->label)
+        return CIM_ERR_NOMEM;
+    for (size_t k = 0; k < cc->n; k++) {
+        const CimChipLayer *cl = &cc->layers[k];
+        const CimLayer *l = &j->net.layers[cl->layer];
+        CimReportLayer *rl = &r->layers[r->nlayers++];
+        uint64_t pos = (uint64_t)l->out_h * l->out_w;
+        snprintf(rl->name, sizeof rl->name, "%s", l->name);
+        snprintf(rl->where, sizeof rl->where, "chip");
+        rl->filters = cl->F;
+        rl->live = cl->nlive;
+        rl->macs = (uint64_t)cl->L * cl->nlive * pos;
+        rl->macs_removed = (uint64_t)cl->L * (cl->F - cl->nlive) * pos;
+        rl->regions = cl->nregions;
+        for (unsigned i = 0; i < cl->nregions; i++)
+            rl->cells_used += (uint64_t)cl->regions[i].nrows * cl->regions[i].ncols;
+    }
+    for (size_t i = cc->first_host; i < j->net.n; i++) {
+        const CimLayer *l = &j->net.layers[i];
+        if (!l->nw)
+            continue;
+        CimReportLayer *rl = &r->layers[r->nlayers++];
+        snprintf(rl->name, sizeof rl->name, "%s", l->name);
+        snprintf(rl->where, sizeof rl->where, "host");
+        rl->filters = rl->live = l->out_c;
+        rl->macs = cim_layer_macs(l);
+    }
+    return CIM_OK;
+}
+
+static void progress(const CimJob *j, uint64_t done, uint64_t total, double t0)
+{
+    double el = now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+    int filled = (int)(30.0 * (double)done / (double)total);
+    fprintf(stderr, "\rimages [%.*s%.*s] %3d%% %llu/%llu  accuracy %.2f %%  %.0f images/s ", filled,
+            "##############################", 30 - filled, "..............................",
+            (int)(100.0 * (double)done / (double)total), (unsigned long long)done, (unsigned long long)total,
+            done ? 100.0 * (double)j->report.correct / (double)done : 0.0, rate);
+    if (done == total)
+        fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+static void abort_run(CimRunReport *r, const char *why)
+{
+    snprintf(r->status, sizeof r->status, "aborted");
+    snprintf(r->reason, sizeof r->reason, "%s", why);
+}
+
+/* The images through the chosen path, counting into per-layer tallies. */
+static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *mn, CimTrap *trap)
+{
+    CimRunReport *r = &j->report;
+    CimLayerTally *t = calloc(j->cc.n, sizeof *t);
+    CimFast *fast = NULL;
+    CimStatus st = t ? CIM_OK : CIM_ERR_NOMEM;
+    if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_FAST)
+        st = cim_fast_create(j->chip, &j->cc, &j->net, &fast, trap);
+    size_t nout = j->net.layers[j->net.n - 1].out_c;
+    float *logits = calloc(nout, sizeof *logits);
+    uint64_t total = j->run.data.images, step = total / 200 + 1;
+    double t0 = now_s();
+    for (uint64_t i = 0; st == CIM_OK && logits && i < total; i++) {
+        if (o->stop && *o->stop) {
+            abort_run(r, "interrupted (Ctrl-C)");
+            break;
+        }
+        const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
+        st = fast ? cim_fast_image(fast, img, logits, NULL, t)
+                  : cim_infer_image(j->chip, &j->cc, &j->net, img, logits, NULL, t, trap);
+        if (st != CIM_OK)
+            break;
+        r->pred[i] = (uint8_t)cim_argmax(logits, (unsigned)nout);
+        r->label[i] = mn->labels.labels[i];
+        r->correct += r->pred[i] == r->label[i];
+        r->images = i + 1;
+        if (o->progress && (r->images % step == 0 || r->images == total))
+            progress(j, r->images, total, t0);
+    }
+    if (st == CIM_ERR_TRAP) {
+        char why[200];
+        snprintf(why, sizeof why, "trap at pc %llu, cycle %llu: %s", (unsigned long long)trap->pc,
+                 (unsigned long long)trap->cycle, trap->reason);
+        abort_run(r, why);
+        st = CIM_OK;
+    }
+    for (size_t k = 0; t && k < j->cc.n; k++)
+        r->layers[k].cost = t[k];
+    free(logits);
+    free(t);
+    cim_fast_destroy(fast);
+    return logits ? st : CIM_ERR_NOMEM;
+}
+
+static CimStatus trap_error(CimStatus st, const CimTrap *trap, const char *what, CimDiag *d)
+{
+    if (st == CIM_ERR_TRAP)
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "%s program trapped at pc %llu: %s", what,
+                     (unsigned long long)trap->pc, trap->reason);
+    return st;
+}
+
+CimStatus cim_job_run(const CimJobOptions *o, CimJob *j, CimDiag *d)
+{
+    CimMnist mn = {0};
+    CimTrap trap = {0};
+    memset(j, 0, sizeof *j);
+    CimStatus st = load_cfgs(o, j, d);
+    if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0, "fidelity cycle (the SystemC model) is not built into this dcim");
+        st = CIM_ERR_CONFIG;
+    }
+    if (st == CIM_OK)
+        st = load_net(j, d);
+    if (st == CIM_OK)
+        st = load_data(j, &mn, d);
+    if (st == CIM_OK)
+        st = cim_chip_create(&j->chip_cfg, NULL, &j->chip);
+    if (st == CIM_OK && j->run.prune.enabled)
+        st = trap_error(prune(j, &trap, d), &trap, "pruning", d);
+    if (st == CIM_OK) {
+        CimPrunedMode mode = j->run.pruned_filters == CIM_RUN_PRUNED_SKIP ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE;
+        st = cim_compile(&j->chip_cfg, &j->net, mode, NULL, &j->cc, d);
+        j->compiled = st == CIM_OK;
+    }
+    if (st == CIM_OK)
+        st = report_init(j);
+    if (st == CIM_OK)
+        st = trap_error(cim_infer_load(j->chip, &j->cc, &j->report.programming, &trap), &trap, "weight-loading", d);
+    if (st == CIM_OK)
+        st = run_images(o, j, &mn, &trap);
+    if (st == CIM_ERR_TRAP) /* the fast path's calibration run */
+        st = trap_error(st, &trap, "calibration", d);
+    cim_mnist_free(&mn);
+    return st;
+}
+
+void cim_job_free(CimJob *j)
+{
+    if (j->compiled)
+        cim_compiled_free(&j->cc);
+    if (j->net_loaded)
+        cim_net_free(&j->net);
+    cim_chip_destroy(j->chip);
+    cim_prune_report_free(&j->report.prune);
+    free(j->report.layers);
+    free(j->report.pred);
+    free(j->report.label);
+    memset(j, 0, sizeof *j);
+}

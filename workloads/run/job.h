@@ -1,0 +1,45 @@
+/* One `dcim run`: load the run, chip, network, weights and data; prune on chip; compile;
+ * program the weights; run the images with progress; fill the report. */
+#ifndef CIM_JOB_H
+#define CIM_JOB_H
+
+#include <signal.h>
+
+#include "workloads/run/report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const char *run_path;
+    const char *const *overrides;   /* run.* / chip.* / tech.* KEY=VALUE */
+    size_t noverrides;
+    int progress;                   /* draw a progress bar on stderr */
+    volatile sig_atomic_t *stop;    /* set asynchronously (Ctrl-C): stop after the current image */
+    const char *vcd_path;           /* fidelity cycle only; NULL: no trace */
+    uint64_t vcd_start, vcd_end;
+} CimJobOptions;
+
+/* Everything a job owns; free with cim_job_free (also after an error). */
+typedef struct {
+    CimRunCfg run;
+    CimChipCfg chip_cfg;
+    CimNet net;
+    int net_loaded;
+    CimChip *chip;
+    CimCompiled cc;
+    int compiled;
+    CimRunReport report;
+} CimJob;
+
+/* Runs the job. CIM_OK with report.status "complete" or "aborted" (Ctrl-C, a trap: the
+ * report holds what was measured so far); any other status is an error in diag before
+ * any image ran. */
+CimStatus cim_job_run(const CimJobOptions *opt, CimJob *job, CimDiag *diag);
+void cim_job_free(CimJob *job);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,59 @@
+/* What a run measured, and how it is shown: the text summary, stats.json, layers.csv and
+ * the JSON printed by --json. Writers are atomic (NAME.tmp, then rename). */
+#ifndef CIM_REPORT_H
+#define CIM_REPORT_H
+
+#include "workloads/run/prune_chip.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    char name[64], where[8];       /* layer name, "chip" or "host" */
+    unsigned filters, live;        /* conv: output filters and live ones; host: outputs */
+    uint64_t macs, macs_removed;   /* per image: logical MACs executed / removed by pruning */
+    unsigned regions, macros_used;
+    uint64_t cells_used;
+    CimLayerTally cost;            /* all images run */
+} CimReportLayer;
+
+typedef struct {
+    /* what ran */
+    char run_name[64], chip[64], tech[64], network[64], weights[600], fidelity[16], pruned_mode[16];
+    char status[16], reason[200];  /* "complete" or "aborted" and why */
+    uint64_t seed;
+    uint64_t images, correct;
+    /* per layer, chip layers first in network order, then host layers */
+    CimReportLayer *layers;
+    size_t nlayers;
+    /* one-off costs */
+    CimLayerTally programming;
+    CimPruneReport prune;
+    int pruned_on_chip;
+    /* chip */
+    double clock_mhz;
+    unsigned macros, rows, cols;
+    uint64_t cells_used;
+    CimAreaBreakdown area;
+    CimEnergyTable etable;
+    const CimChipCfg *cfg;
+    /* predictions, images entries (NULL if not kept) */
+    uint8_t *pred, *label;
+} CimRunReport;
+
+/* Energy of a tally with the report's chip, by component. */
+void cim_report_energy(const CimRunReport *r, const CimLayerTally *t, CimEnergyBreakdown *out);
+
+/* The summary a user reads: accuracy, operations and what pruning removed, cycles and
+ * latency per image, energy and area with breakdowns by component and by layer. */
+void cim_report_print(const CimRunReport *r, FILE *out);
+/* stats.json and layers.csv into dir (created if missing). Errors go to diag. */
+CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag);
+/* The summary as one JSON object, with the predicted label of every image. */
+CimStatus cim_report_print_json(const CimRunReport *r, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
