@@ -95,7 +95,7 @@ endef
 $(eval $(call simvariant,rel,$(OPT) $(ARCH)))
 $(eval $(call simvariant,asan,$(SAN) $(ARCH)))
 BENCH_SIM := $(BUILD)/rel/bench/bench_sim
-$(BENCH_SIM): $(BUILD)/rel/bench/bench_sim.o $(rel_LIBTS) $(rel_LIBWL) $(rel_LIBSIM) $(rel_LIBCIM)
+$(BENCH_SIM): $(BUILD)/rel/bench/bench_sim.o $(BUILD)/rel/tests/sim/sc_infer.o $(rel_LIBWL) $(rel_LIBSIM) $(rel_LIBCIM)
 	$(CXX) $(OPT) $(ARCH) $(SIM_LDFLAGS) $^ -o $@ $(SC_LIBS) $(LIBS)
 
 .PHONY: sim

@@ -30,9 +30,9 @@ void Chip::set_tracing(bool on)
         u->set_tracing(on);
 }
 
-void Chip::trace(sc_core::sc_trace_file *tf) const
+void Chip::trace(sc_core::sc_trace_file *tf, bool clock_too)
 {
-    clock.trace(tf);
+    clock.trace(tf, clock_too);
     ctrl.trace(tf);
     window.trace(tf, "window");
     ppu.trace(tf, "ppu");

@@ -32,7 +32,8 @@ public:
     // Every unit in CimInsnTiming resource order (CIM_RES_IR, ..., CIM_RES_MACRO + m).
     const std::vector<Unit *> &units() const { return units_; }
     void set_tracing(bool on);
-    void trace(sc_core::sc_trace_file *tf) const;
+    // Adds every module's signals to tf (clk only with clock).
+    void trace(sc_core::sc_trace_file *tf, bool clock_too);
 
 private:
     std::vector<Unit *> units_;

@@ -7,7 +7,7 @@
 namespace cim {
 
 ClockReset::ClockReset(sc_core::sc_module_name name, double clock_mhz)
-    : sc_core::sc_module(name), rst_n("rst_n", false), clk_("clk")
+    : sc_core::sc_module(name), rst_n("rst_n", false), clk_("clk"), rst_sig_("rst_sig")
 {
     double ps = std::floor(1e6 / clock_mhz + 0.5);
     period_ = sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(ps < 1.0 ? 1.0 : ps));
@@ -17,11 +17,21 @@ ClockReset::ClockReset(sc_core::sc_module_name name, double clock_mhz)
     dont_initialize();
 }
 
+void ClockReset::set_reset(bool asserted)
+{
+    rst_n.write(!asserted);
+    if (tracing_)
+        rst_sig_.write(!asserted);
+}
+
 void ClockReset::set_tracing(bool on)
 {
     tracing_ = on;
-    if (on)
-        tick_ev_.notify(sc_core::SC_ZERO_TIME);
+    if (on) {
+        rst_sig_.write(rst_n.read());
+        if (clock_traced_)
+            tick_ev_.notify(sc_core::SC_ZERO_TIME);
+    }
 }
 
 // Drives clk for the current time and schedules the next edge.
@@ -37,10 +47,12 @@ void ClockReset::tick()
     tick_ev_.notify(sc_core::sc_time::from_value(next));
 }
 
-void ClockReset::trace(sc_core::sc_trace_file *tf) const
+void ClockReset::trace(sc_core::sc_trace_file *tf, bool clock)
 {
-    sc_core::sc_trace(tf, clk_, "clk");
-    sc_core::sc_trace(tf, rst_n, "rst_n");
+    clock_traced_ = clock;
+    if (clock)
+        sc_core::sc_trace(tf, clk_, "clk");
+    sc_core::sc_trace(tf, rst_sig_, "rst_n");
 }
 
 }  // namespace cim

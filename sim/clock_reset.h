@@ -1,7 +1,7 @@
 // The chip's clock and reset. The clock period comes from the config (clock_mhz); the
 // model never ticks it: processes wait whole numbers of periods, so a run costs time per
-// instruction. The traced clk signal toggles only inside the VCD window. rst_n (active
-// low) holds the controller in reset between runs.
+// instruction. A clk waveform is drawn only on request, inside the VCD window. rst_n
+// (active low) holds the controller in reset between runs.
 #ifndef CIM_SIM_CLOCK_RESET_H
 #define CIM_SIM_CLOCK_RESET_H
 
@@ -23,17 +23,20 @@ public:
     const sc_core::sc_time &period() const { return period_; }
     // Whole cycles since time 0.
     uint64_t cycle() const { return sc_core::sc_time_stamp().value() / period_.value(); }
-    // Toggles clk while on (the VCD window).
+    // Drives rst_n: low (asserted) holds the controller in reset, high runs a program.
+    void set_reset(bool asserted);
+    // Toggles clk and mirrors rst_n while on (the VCD window).
     void set_tracing(bool on);
-    void trace(sc_core::sc_trace_file *tf) const;
+    // rst_n, and clk with clock (the clock then ticks inside the window: two changes a cycle).
+    void trace(sc_core::sc_trace_file *tf, bool clock);
 
 private:
     void tick();
 
     sc_core::sc_time period_;
-    TraceSignal<bool> clk_;
+    TraceSignal<bool> clk_, rst_sig_;
     sc_core::sc_event tick_ev_;
-    bool tracing_ = false;
+    bool tracing_ = false, clock_traced_ = false;
 };
 
 }  // namespace cim

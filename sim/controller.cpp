@@ -108,19 +108,18 @@ bool Controller::exec(Fetched &f)
 // turn ends at the latest free time of them all, where all are free together.
 void Controller::wait_ready(const CimInsnTiming &t)
 {
-    for (unsigned i = 0; i < t.nuse; i++) {
-        UnitIf *u = units_[t.use[i].res];
-        while (u->busy()) {
-            show_state(STALL_UNIT);
-            wait(u->free_event());
-        }
-    }
-    for (unsigned r = 0; r < CIM_NREGS; r++) {
-        sc_time now = sc_core::sc_time_stamp();
-        if ((t.src_regs & (1u << r)) && reg_ready_[r] > now) {
-            show_state(STALL_REG);
-            wait(reg_ready_[r] - now);
-        }
+    for (unsigned i = 0; i < t.nuse; i++)
+        wait_until(units_[t.use[i].res]->free_at(), STALL_UNIT);
+    for (unsigned regs = t.src_regs; regs; regs &= regs - 1)
+        wait_until(reg_ready_[__builtin_ctz(regs)], STALL_REG);
+}
+
+void Controller::wait_until(const sc_time &t, State why)
+{
+    sc_time now = sc_core::sc_time_stamp();
+    if (t > now) {
+        show_state(why);
+        wait(t - now);
     }
 }
 
@@ -173,8 +172,7 @@ void Controller::drain()
     if (now < next_issue_)
         wait(next_issue_ - now);
     for (UnitIf *u : units_)
-        while (u->busy())
-            wait(u->free_event());
+        wait_until(u->free_at(), DRAIN);
     res_->cycles = cycles_since_start(sc_core::sc_time_stamp());
 }
 
@@ -213,7 +211,7 @@ void Controller::set_tracing(bool on)
 void Controller::trace(sc_core::sc_trace_file *tf) const
 {
     sc_core::sc_trace(tf, pc_sig_, "ctrl.pc", 32);
-    sc_core::sc_trace(tf, state_sig_, "ctrl.state", 3);
+    sc_core::sc_trace(tf, state_sig_, "ctrl.state", 4);
     sc_core::sc_trace(tf, insn_sig_, "ctrl.insn", 8);
 }
 

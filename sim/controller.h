@@ -49,6 +49,7 @@ private:
     bool fetch(uint64_t pc, Fetched &f);
     bool exec(Fetched &f);
     void wait_ready(const CimInsnTiming &t);
+    void wait_until(const sc_core::sc_time &t, State why);
     void issue(const Fetched &f);
     bool watchdog(const Fetched &f);
     void drain();

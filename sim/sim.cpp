@@ -51,7 +51,7 @@ CimStatus elaborate(const CimChip *chip, const CimScOptions *opt)
     m->chip = std::make_unique<cim::Chip>("chip", m->macros, m->clock_mhz);
     if (opt && opt->vcd_path)
         m->tracer = std::make_unique<cim::Tracer>("tracer", *m->chip, opt->vcd_path, opt->vcd_start_cycle,
-                                                  opt->vcd_end_cycle);
+                                                  opt->vcd_end_cycle, opt->vcd_clock != 0);
     g_model = m.release();
     sc_core::sc_start(sc_core::SC_ZERO_TIME); /* ends elaboration; processes reach their first wait */
     return CIM_OK;
@@ -127,9 +127,9 @@ extern "C" CimStatus cim_sc_session_run(CimScSession *s, const CimProgram *p, Ci
             return st;
         cim::Chip &c = *g_model->chip;
         c.ctrl.load(s->chip, p, io, max_cycles, res);
-        c.clock.rst_n.write(true); /* out of reset: the controller starts at pc 0 */
+        c.clock.set_reset(false); /* out of reset: the controller starts at pc 0 */
         sc_core::sc_start();
-        c.clock.rst_n.write(false);
+        c.clock.set_reset(true);
         sc_core::sc_start(sc_core::SC_ZERO_TIME);
         if (!c.ctrl.done()) {
             std::fprintf(stderr, "dcim: SystemC model: the controller stopped before the run ended\n");

@@ -14,6 +14,7 @@ typedef struct {
     const char *vcd_path;     /* VCD file to write, or NULL for none */
     uint64_t vcd_start_cycle; /* first session cycle traced (session cycles: all runs, in order) */
     uint64_t vcd_end_cycle;   /* first session cycle not traced; 0: to the end */
+    int vcd_clock;            /* 1: trace clk too (two changes per cycle: much larger files) */
 } CimScOptions;
 
 typedef struct CimScSession CimScSession;

@@ -12,11 +12,11 @@ namespace cim {
 
 class Tracer : public sc_core::sc_module {
 public:
-    // end_cycle 0: no end.
+    // end_cycle 0: no end. clock: trace clk as well.
     Tracer(sc_core::sc_module_name name, Chip &chip, const std::string &path, uint64_t start_cycle,
-           uint64_t end_cycle);
-    ~Tracer() override;
-    // Closes the file and renames it to the path; false if the rename failed.
+           uint64_t end_cycle, bool clock);
+    // Between runs: lets one idle period pass (so the last values are written), closes the
+    // file and renames it to the path; false if the rename failed.
     bool close();
 
 private:

@@ -1,5 +1,5 @@
-// Busy state of a chip unit: start() marks it busy and schedules its own end; the end
-// process frees it and wakes whoever waits (the controller, on a contended unit).
+// Busy state of a chip unit: start() sets the time it frees. While traced, the unit's own
+// process draws the end of each operation on its signals.
 #include "sim/unit.h"
 
 namespace cim {
@@ -15,28 +15,41 @@ Unit::Unit(sc_core::sc_module_name name, const sc_core::sc_time &period)
 
 void Unit::start(const UnitOp &op)
 {
-    sc_assert(!busy_);
-    busy_ = true;
+    sc_core::sc_time now = sc_core::sc_time_stamp();
+    sc_assert(free_at_ <= now);
     cur_ = op;
     busy_cycles_ += op.cycles;
-    done_.notify(sc_core::sc_time::from_value(period_.value() * op.cycles));
-    if (tracing_)
+    sc_core::sc_time dur = sc_core::sc_time::from_value(period_.value() * op.cycles);
+    free_at_ = now + dur;
+    if (tracing_) {
         show(&cur_, true);
+        done_.notify(dur);
+    }
 }
 
+// An end notified for an earlier operation may arrive while a later one runs (a notify
+// keeps the earliest pending time): then it waits again for the later end.
 void Unit::finish()
 {
-    busy_ = false;
-    if (tracing_)
+    if (!tracing_)
+        return;
+    sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (now < free_at_)
+        done_.notify(free_at_ - now);
+    else
         show(nullptr, false);
-    free_.notify();
 }
 
 void Unit::set_tracing(bool on)
 {
     tracing_ = on;
-    if (on)
-        show(busy_ ? &cur_ : nullptr, false);
+    if (!on)
+        return;
+    sc_core::sc_time now = sc_core::sc_time_stamp();
+    bool busy = now < free_at_;
+    show(busy ? &cur_ : nullptr, false);
+    if (busy)
+        done_.notify(free_at_ - now);
 }
 
 void Unit::show(const UnitOp *op, bool)

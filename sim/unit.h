@@ -24,13 +24,13 @@ struct UnitOp {
     uint32_t bits;    // buffer bits moved (only filled while tracing)
 };
 
-// The controller's issue interface to a unit (transaction level, loosely timed: a method
-// call starts the operation, the unit's own process ends it when the cycles have passed).
+// The controller's issue interface to a unit (transaction level, loosely timed): a call
+// starts an operation; the unit is busy until its free time. The controller waits for
+// that time itself, so a unit costs no process activation unless it is traced.
 class UnitIf : public virtual sc_core::sc_interface {
 public:
-    virtual bool busy() const = 0;
-    // Notified (immediately) the moment the unit frees.
-    virtual const sc_core::sc_event &free_event() const = 0;
+    // The time the unit's current operation ends (in the past when it is free).
+    virtual const sc_core::sc_time &free_at() const = 0;
     // Starts op now; the unit must be free.
     virtual void start(const UnitOp &op) = 0;
 };
@@ -39,8 +39,7 @@ class Unit : public sc_core::sc_module, public UnitIf {
 public:
     Unit(sc_core::sc_module_name name, const sc_core::sc_time &period);
 
-    bool busy() const override { return busy_; }
-    const sc_core::sc_event &free_event() const override { return free_; }
+    const sc_core::sc_time &free_at() const override { return free_at_; }
     void start(const UnitOp &op) override;
 
     uint64_t busy_cycles() const { return busy_cycles_; }
@@ -59,8 +58,9 @@ private:
     void finish();
 
     sc_core::sc_time period_;
-    sc_core::sc_event done_, free_;
-    bool busy_ = false, tracing_ = false;
+    sc_core::sc_time free_at_;
+    sc_core::sc_event done_;  // notified at free_at_ while traced, to draw the end
+    bool tracing_ = false;
     UnitOp cur_ = {};
     uint64_t busy_cycles_ = 0;
     TraceSignal<bool> busy_sig_;

@@ -17,7 +17,7 @@ check() {
 
 check "help lists commands"            0 '^  margin ' "$DCIM" --help
 check "no command is a usage error"    2 'usage: dcim' "$DCIM"
-check "unknown command names choices"  2 "unknown command 'marg'; expected one of: run, margin" "$DCIM" marg
+check "unknown command names choices"  2 "unknown command 'marg'; expected one of: run, train, margin" "$DCIM" marg
 check "version"                        0 '^dcim [0-9]+\.[0-9]+\.[0-9]+$' "$DCIM" version
 check "margin --help"                  0 '^usage: dcim margin' "$DCIM" margin --help
 check "check accepts the default chip" 0 '^ok: configs/chip/default.yaml' "$DCIM" check configs/chip/default.yaml
@@ -36,6 +36,25 @@ check "margin on a missing file"       1 'error' "$DCIM" margin no/such/chip.yam
     --set tech.device.r_off_ohm=25000 >"$tmp/json" 2>&1
 if grep -Eq '"op": "xor"[^}]*"mc_errors": [1-9]' "$tmp/json"; then ok "narrow window shows errors"
 else cp "$tmp/json" "$tmp/out"; bad "narrow window shows errors"; fi
+
+# dcim run, as a user runs it (a few images, results into a temporary folder).
+R="configs/runs/mnist_bnn.yaml --images 30 --quiet --out $tmp/res"
+check "run prints the summary"           0 '^accuracy +[0-9.]+ % \(.*/30 images\)' "$DCIM" run $R
+check "run writes stats.json"            0 '"status": "complete"' cat "$tmp/res/stats.json"
+check "run writes layers.csv"            0 '^conv2,chip,64,' cat "$tmp/res/layers.csv"
+check "run --json has predictions"       0 '"predictions": \[' "$DCIM" run $R --json
+check "run --no-prune removes nothing"   0 'removed by pruning \(-0\.0 %\)' "$DCIM" run $R --no-prune
+check "run --pruned-filters skip"        0 '^weights .*pruned filters: skip' "$DCIM" run $R --pruned-filters skip
+check "run --fidelity program"           0 '^weights .*fidelity program' "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/res2" --fidelity program
+check "run: bad weights file"            1 "error" "$DCIM" run $R --weights no/such.safetensors
+check "run: too many images"             1 'run.data.images is 20000 but the data set has 10000 images' "$DCIM" run configs/runs/mnist_bnn.yaml --images 20000 --quiet --out "$tmp/res3"
+check "run: bad override"                1 "keys start with run., chip. or tech." "$DCIM" run $R --set foo=1
+check "run: unknown option"              2 'usage: dcim run' "$DCIM" run $R --frobnicate
+# fast and program paths agree on every prediction
+"$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/a" --json 2>/dev/null | tr -d ' \n' | grep -o '"predictions":\[[0-9,]*\]' >"$tmp/p1"
+"$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/b" --json --fidelity program 2>/dev/null | tr -d ' \n' | grep -o '"predictions":\[[0-9,]*\]' >"$tmp/p2"
+if [ -s "$tmp/p1" ] && cmp -s "$tmp/p1" "$tmp/p2"; then ok "fast and program predictions agree"
+else cat "$tmp/p1" "$tmp/p2" >"$tmp/out"; bad "fast and program predictions agree"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

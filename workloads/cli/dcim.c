@@ -13,6 +13,7 @@ static int cli_help(int argc, char **argv);
 
 static const CliCommand commands[] = {
     {"run", "compile and simulate a workload; accuracy, operations, cycles, energy, area", cli_run},
+    {"train", "in-situ training with on-chip pruning; checkpoints, resume", cli_train},
     {"margin", "sense margin and bit-error rate of every logic op (analytic + Monte Carlo)", cli_margin},
     {"check", "validate a chip, technology, run or network file and report every error", cli_check},
     {"asm", "assemble a controller program (.s) into a binary program file", cli_asm},

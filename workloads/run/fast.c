@@ -219,6 +219,12 @@ CimStatus cim_fast_image(CimFast *f, const uint8_t *pixels, float *logits, int32
     return CIM_OK;
 }
 
+CimStatus cim_fast_update_host(CimFast *f)
+{
+    cim_host_free(&f->host);
+    return cim_host_init(&f->host, f->net);
+}
+
 void cim_fast_destroy(CimFast *f)
 {
     if (!f)

@@ -21,6 +21,9 @@ typedef struct CimFast CimFast;
  * chip has physics on; CIM_ERR_TRAP (trap filled) if the calibration run traps. */
 CimStatus cim_fast_create(CimChip *chip, const CimCompiled *cc, const CimNet *net, CimFast **out, CimTrap *trap);
 void cim_fast_destroy(CimFast *f);
+/* Takes the host layers' weights again (after training changed them); the chip layers
+ * are what was programmed and need cim_fast_create after a reload. */
+CimStatus cim_fast_update_host(CimFast *f);
 
 /* One image, as cim_infer_image: logits, optional last-layer ints [F][H][W] in original
  * order, and tallies added to (one per chip layer). Not thread-safe on one CimFast. */

@@ -79,13 +79,18 @@ static CimStatus load_data(CimJob *j, CimMnist *mn, CimDiag *d)
     return CIM_OK;
 }
 
+void cim_job_prune_params(const CimRunCfg *run, CimPruneParams *p)
+{
+    cim_prune_params_reference(p);
+    p->threshold_b = run->prune.threshold_b;
+    p->threshold_c = run->prune.threshold_c;
+    p->mode = run->prune.participation == CIM_PARTICIPATION_LIVE ? CIM_PRUNE_LIVE : CIM_PRUNE_REFERENCE;
+}
+
 static CimStatus prune(CimJob *j, CimTrap *trap, CimDiag *d)
 {
     CimPruneParams p;
-    cim_prune_params_reference(&p);
-    p.threshold_b = j->run.prune.threshold_b;
-    p.threshold_c = j->run.prune.threshold_c;
-    p.mode = j->run.prune.participation == CIM_PARTICIPATION_LIVE ? CIM_PRUNE_LIVE : CIM_PRUNE_REFERENCE;
+    cim_job_prune_params(&j->run, &p);
     for (unsigned r = 0; r < j->run.prune.rounds; r++) {
         CimStatus st = cim_prune_on_chip(j->chip, &j->net, &p, 1, &j->report.prune, trap, d);
         if (st != CIM_OK)
@@ -230,10 +235,8 @@ static CimStatus trap_error(CimStatus st, const CimTrap *trap, const char *what,
     return st;
 }
 
-CimStatus cim_job_run(const CimJobOptions *o, CimJob *j, CimDiag *d)
+CimStatus cim_job_prepare(const CimJobOptions *o, CimJob *j, CimDiag *d)
 {
-    CimMnist mn = {0};
-    CimTrap trap = {0};
     memset(j, 0, sizeof *j);
     CimStatus st = load_cfgs(o, j, d);
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
@@ -243,9 +246,17 @@ CimStatus cim_job_run(const CimJobOptions *o, CimJob *j, CimDiag *d)
     if (st == CIM_OK)
         st = load_net(j, d);
     if (st == CIM_OK)
-        st = load_data(j, &mn, d);
-    if (st == CIM_OK)
         st = cim_chip_create(&j->chip_cfg, NULL, &j->chip);
+    return st;
+}
+
+CimStatus cim_job_run(const CimJobOptions *o, CimJob *j, CimDiag *d)
+{
+    CimMnist mn = {0};
+    CimTrap trap = {0};
+    CimStatus st = cim_job_prepare(o, j, d);
+    if (st == CIM_OK)
+        st = load_data(j, &mn, d);
     if (st == CIM_OK && j->run.prune.enabled)
         st = trap_error(prune(j, &trap, d), &trap, "pruning", d);
     if (st == CIM_OK) {

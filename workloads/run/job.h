@@ -38,6 +38,11 @@ typedef struct {
  * any image ran. */
 CimStatus cim_job_run(const CimJobOptions *opt, CimJob *job, CimDiag *diag);
 void cim_job_free(CimJob *job);
+/* The first part of a job, shared with dcim train: run and chip files (with overrides),
+ * network, weights (the file's, or seeded random ones) and an empty chip. */
+CimStatus cim_job_prepare(const CimJobOptions *opt, CimJob *job, CimDiag *diag);
+/* The pruning parameters of a run file. */
+void cim_job_prune_params(const CimRunCfg *run, CimPruneParams *p);
 
 #ifdef __cplusplus
 }

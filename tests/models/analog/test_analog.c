@@ -34,7 +34,7 @@ static void test_analog_adc_energy_matches_anchor_table(void **state)
         NEAR(e, (8.4483 * b + 65.243) * (b + 1) * 1e-3);
         NEAR(cim_analog_adc_time_ns(&c.adc, b), b + 1.0);
     }
-    NEAR(cim_analog_adc_energy_pj(&c.adc, 1), 0.14738);
+    NEAR(cim_analog_adc_energy_pj(&c.adc, 1), 0.1473826); /* 73.6913 uW x 2 ns */
 }
 
 static void test_analog_adc_area_and_walden(void **state)

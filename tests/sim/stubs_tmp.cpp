@@ -1,3 +1,0 @@
-#include "tests/sim/scenarios.h"
-namespace simtest {
-}

@@ -1,0 +1,41 @@
+/* The host part of a network for training: from the last chip layer's integer outputs
+ * (plus its bias) through the host layers (ReLU, 2x2 max-pool, flatten, linear) to the
+ * cross-entropy loss, forward and backward over a batch, with float32 gradients for the
+ * host layers' weights and biases and for the last chip layer's bias. */
+#ifndef CIM_HEAD_H
+#define CIM_HEAD_H
+
+#include "workloads/compile/compile.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const CimNet *net;
+    size_t conv;           /* network index of the last chip (conv) layer */
+    size_t first;          /* first host layer */
+    size_t batch, in_size; /* in_size: F x H x W of the conv output */
+    int skip_pruned;       /* pruned filters output 0 without bias (skip mode) */
+    float **act;           /* act[k]: input of host layer first + k, [batch][size]; act[n]: logits */
+    size_t **idx;          /* max-pool argmax per host layer (NULL for others) */
+    float *g0, *g1;        /* gradient scratch, [batch][largest] */
+    float **dw, **db;      /* per network layer: gradients (NULL where not trained) */
+    float *dy_conv;        /* dloss / d(conv output + bias), [batch][in_size] */
+} CimHead;
+
+/* For the network's host layers after the last chip layer `conv`; max-pools must be 2x2.
+ * CIM_ERR_CONFIG (no message) for a host layer kind training does not support. */
+CimStatus cim_head_init(CimHead *h, const CimNet *net, size_t conv, size_t first, size_t batch, int skip_pruned);
+void cim_head_free(CimHead *h);
+/* Forward of n <= batch examples: ints [n][F*H*W] (original filter order). */
+void cim_head_forward(CimHead *h, const int32_t *ints, size_t n);
+const float *cim_head_logits(const CimHead *h);
+/* Loss (mean over n) and every gradient: dw/db of the linear layers, db of the conv layer's
+ * bias, and dy_conv. */
+float cim_head_backward(CimHead *h, const int32_t *labels, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
