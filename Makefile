@@ -103,6 +103,7 @@ sim: data $(rel_SIMTEST)
 	@scripts/run_tests.sh "tests/sim/run_sim.sh $(rel_SIMTEST)"
 # ==== end of the SystemC section =============================================================
 
+
 DCIM := $(rel_DCIM)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH := $(BUILD)/rel/bench/bench_mnist
@@ -110,7 +111,7 @@ $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
-.PHONY: all run test unit asan bad-configs bench data clean help
+.PHONY: all run test unit asan bad-configs bench data experiments clean help
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST)
@@ -131,7 +132,8 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(asan_DCIM) $(asan_TESTS) $(asan
 	    $(asan_TESTS) \
 	    "tests/configs/run_bad.sh $(asan_DCIM)" \
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
-	    "tests/e2e/run_e2e.sh $(DCIM)"
+	    "tests/e2e/run_e2e.sh $(DCIM)" \
+	    "tests/e2e/run_html.sh $(DCIM)"
 
 unit: data $(rel_TESTS)
 	@scripts/run_tests.sh $(rel_TESTS)
@@ -143,6 +145,10 @@ asan: $(asan_DCIM) $(asan_TESTS)
 bench: data $(BENCH) $(BENCH_SIM)
 	@$(BENCH)
 	@$(BENCH_SIM)
+
+# The training experiments of docs/training.md (long: see the measured times there).
+experiments: data $(DCIM)
+	@scripts/experiments.sh results/experiments
 
 bad-configs: $(DCIM)
 	@tests/configs/run_bad.sh $(DCIM)

@@ -21,8 +21,6 @@ public:
     ClockReset(sc_core::sc_module_name name, double clock_mhz);
 
     const sc_core::sc_time &period() const { return period_; }
-    // Whole cycles since time 0.
-    uint64_t cycle() const { return sc_core::sc_time_stamp().value() / period_.value(); }
     // Drives rst_n: low (asserted) holds the controller in reset, high runs a program.
     void set_reset(bool asserted);
     // Toggles clk and mirrors rst_n while on (the VCD window).

@@ -1,6 +1,6 @@
-// The controller's process: one pass of the loop per instruction. It waits only on events
-// that change something (a unit freeing, a register becoming ready, the next issue slot),
-// never on every clock edge, so a run costs time per instruction, not per cycle.
+// The controller's process: one pass of the loop per instruction. It waits straight to the
+// instruction's issue time (next slot, units free, registers ready), never clock edge by
+// clock edge, so a run costs time per instruction, not per cycle.
 #include "sim/controller.h"
 
 #include <algorithm>
@@ -46,7 +46,10 @@ void Controller::main()
 }
 
 // Issue slots follow each other at whole periods from the run's start, which is always on
-// a clock edge (every wait in the model is a whole number of periods).
+// a clock edge (every wait in the model is a whole number of periods). The next
+// instruction is fetched and executed right after an issue (its semantics only depend on
+// program order), so one wait covers both the next issue slot and any stall; while traced,
+// the fetch waits for the slot so that the trace shows the pc there.
 void Controller::run()
 {
     t0_ = next_issue_ = horizon_ = sc_core::sc_time_stamp();
@@ -61,7 +64,6 @@ void Controller::run()
         if (watchdog(f) || f.in.id == CIM_I_HALT)
             break;
         pc = f.next;
-        wait(period_);
     }
     drain();
 }
@@ -69,10 +71,12 @@ void Controller::run()
 bool Controller::fetch(uint64_t pc, Fetched &f)
 {
     pc_ = pc;
-    if (tracing_)
+    if (tracing_) {
+        wait_until(next_issue_, ISSUE);
         pc_sig_.write(static_cast<int>(pc));
+    }
     if (pc >= prog_->n) {
-        trap(pc, 0, "pc beyond the end of the program (no halt)");
+        trap(pc, 0, "pc beyond the end of the program (no halt)", next_issue_);
         return false;
     }
     f.pc = pc;
@@ -80,7 +84,7 @@ bool Controller::fetch(uint64_t pc, Fetched &f)
     if (cim_isa_decode(f.word, &f.in) != CIM_OK) {
         char why[64];
         std::snprintf(why, sizeof why, "illegal opcode 0x%02x", static_cast<unsigned>(f.word >> 56));
-        trap(pc, f.word, why);
+        trap(pc, f.word, why, next_issue_);
         return false;
     }
     return exec(f);
@@ -93,7 +97,7 @@ bool Controller::exec(Fetched &f)
     if (tracing_)
         cim_chip_events(chip_, &before);
     if (cim_chip_exec(chip_, &f.in, f.pc, io_, &f.next, &f.t, &res_->trap) != CIM_OK) {
-        trap(f.pc, f.word, nullptr);
+        trap(f.pc, f.word, nullptr, next_issue_);
         return false;
     }
     f.buf_bits = 0;
@@ -104,14 +108,28 @@ bool Controller::exec(Fetched &f)
     return true;
 }
 
-// Units only become busy when this controller issues to them, so waiting for each in
-// turn ends at the latest free time of them all, where all are free together.
+// Issue time: the next slot, the free time of every unit the instruction occupies (units
+// only become busy when this controller issues to them, so their free times only move
+// forward) and the ready time of every register it reads. One wait reaches it.
 void Controller::wait_ready(const CimInsnTiming &t)
 {
-    for (unsigned i = 0; i < t.nuse; i++)
-        wait_until(units_[t.use[i].res]->free_at(), STALL_UNIT);
-    for (unsigned regs = t.src_regs; regs; regs &= regs - 1)
-        wait_until(reg_ready_[__builtin_ctz(regs)], STALL_REG);
+    sc_time at = next_issue_;
+    State why = ISSUE;
+    for (unsigned i = 0; i < t.nuse; i++) {
+        const sc_time &free = units_[t.use[i].res]->free_at();
+        if (free > at) {
+            at = free;
+            why = STALL_UNIT;
+        }
+    }
+    for (unsigned regs = t.src_regs; regs; regs &= regs - 1) {
+        const sc_time &ready = reg_ready_[__builtin_ctz(regs)];
+        if (ready > at) {
+            at = ready;
+            why = STALL_REG;
+        }
+    }
+    wait_until(at, why);
 }
 
 void Controller::wait_until(const sc_time &t, State why)
@@ -160,7 +178,7 @@ bool Controller::watchdog(const Fetched &f)
 {
     if (cycles_since_start(std::max(next_issue_, horizon_)) <= max_cycles_)
         return false;
-    trap(f.pc, f.word, "cycle limit reached (watchdog)");
+    trap(f.pc, f.word, "cycle limit reached (watchdog)", sc_core::sc_time_stamp());
     return true;
 }
 
@@ -176,11 +194,13 @@ void Controller::drain()
     res_->cycles = cycles_since_start(sc_core::sc_time_stamp());
 }
 
-void Controller::trap(uint64_t pc, uint64_t word, const char *why)
+// At issue (the watchdog) the trap's cycle is the issue's; before it (fetch, decode,
+// execution) it is the earliest the instruction could have issued, the next slot.
+void Controller::trap(uint64_t pc, uint64_t word, const char *why, const sc_time &at)
 {
     res_->trap.trapped = 1;
     res_->trap.pc = pc;
-    res_->trap.cycle = cycles_since_start(sc_core::sc_time_stamp());
+    res_->trap.cycle = cycles_since_start(at);
     res_->trap.word = word;
     if (why)
         std::snprintf(res_->trap.reason, sizeof res_->trap.reason, "%s", why);

@@ -53,7 +53,7 @@ private:
     void issue(const Fetched &f);
     bool watchdog(const Fetched &f);
     void drain();
-    void trap(uint64_t pc, uint64_t word, const char *why);
+    void trap(uint64_t pc, uint64_t word, const char *why, const sc_core::sc_time &at);
     uint64_t cycles_since_start(const sc_core::sc_time &t) const;
     void show_state(State s);
 

@@ -57,6 +57,15 @@ CimStatus elaborate(const CimChip *chip, const CimScOptions *opt)
     return CIM_OK;
 }
 
+// A window that ends after it starts, both within SystemC's time range (2^64 ps).
+bool window_ok(const CimChip *chip, const CimScOptions *opt)
+{
+    double last = static_cast<double>(opt->vcd_end_cycle ? opt->vcd_end_cycle : opt->vcd_start_cycle);
+    if (last * 1e6 / cim_chip_cfg(chip)->clock_mhz >= 0x1p63)
+        return false;
+    return opt->vcd_end_cycle == 0 || opt->vcd_end_cycle > opt->vcd_start_cycle;
+}
+
 // cim_chip_run of an empty program does exactly what the controller's reset does to the
 // register file: zeroes it, issues nothing and counts no event.
 CimStatus reset_registers(CimChip *chip)
@@ -94,7 +103,7 @@ extern "C" CimStatus cim_sc_session_create(CimChip *chip, const CimScOptions *op
         bool vcd = opt && opt->vcd_path;
         if (g_live || (g_model && (!same_shape(chip) || vcd)))
             return CIM_ERR_RANGE;
-        if (vcd && opt->vcd_end_cycle != 0 && opt->vcd_end_cycle <= opt->vcd_start_cycle)
+        if (vcd && !window_ok(chip, opt))
             return CIM_ERR_RANGE;
         if (!g_model) {
             CimStatus st = elaborate(chip, opt);

@@ -23,7 +23,8 @@ typedef struct CimScSession CimScSession;
  * process elaborates SystemC once: one session at a time, and a later session must have
  * the same macro count and clock and no VCD (CIM_ERR_RANGE otherwise). opt may be NULL.
  * The VCD is written to vcd_path.tmp.vcd and renamed to vcd_path by destroy.
- * CIM_ERR_RANGE also for vcd_end_cycle <= vcd_start_cycle (other than 0), CIM_ERR_IO when
+ * CIM_ERR_RANGE also for vcd_end_cycle <= vcd_start_cycle (other than 0) or a window
+ * beyond SystemC's time range (2^63 ps here), CIM_ERR_IO when
  * the VCD cannot be created, CIM_ERR_NOMEM. chip must outlive the session (or set_chip). */
 CimStatus cim_sc_session_create(CimChip *chip, const CimScOptions *opt, CimScSession **out);
 

@@ -21,6 +21,8 @@ void Tracer::window()
 {
     uint64_t per = chip_.clock.period().value();
     wait(sc_core::sc_time::from_value(start_ * per));
+    if (!tf_)
+        return;
     chip_.set_tracing(true);
     if (end_ == 0)
         return;
@@ -35,6 +37,7 @@ bool Tracer::close()
     if (!tf_)
         return true;
     sc_core::sc_start(chip_.clock.period());
+    chip_.set_tracing(false); /* later runs pay nothing for the trace */
     sc_core::sc_close_vcd_trace_file(tf_);
     tf_ = nullptr;
     return std::rename((path_ + ".tmp.vcd").c_str(), path_.c_str()) == 0;

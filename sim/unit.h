@@ -1,6 +1,6 @@
 // A chip unit the controller issues to (macro, buffer port, PPU, window unit, host DMA):
 // busy for an operation's cycles, which come from models/ (CimInsnTiming); this base
-// class holds the busy state, the free event, utilisation and the common trace signals.
+// class holds the time it frees, its busy cycles (utilisation) and the common trace signals.
 #ifndef CIM_SIM_UNIT_H
 #define CIM_SIM_UNIT_H
 
@@ -42,8 +42,8 @@ public:
     const sc_core::sc_time &free_at() const override { return free_at_; }
     void start(const UnitOp &op) override;
 
+    // Cycles busy since elaboration (sessions subtract their starting value).
     uint64_t busy_cycles() const { return busy_cycles_; }
-    void reset_stats() { busy_cycles_ = 0; }
     // While on (inside the VCD window) the trace signals follow the unit; off, they hold.
     void set_tracing(bool on);
     // Adds this unit's signals to tf under prefix ("macro0.busy", ...).

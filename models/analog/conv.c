@@ -1,7 +1,6 @@
 /* Bit-true analogue read-out of a binary conv layer: each read group's column partial sum
  * (LRS cells conducting on the driven rows, in unit-cell currents) goes through the ADC
- * quantiser, as NeuroSim's partial-sum quantisation does; device non-idealities are not
- * modelled (an ideal crossbar: only the ADC loses information). */
+ * quantiser. The crossbar is ideal (no device non-idealities): only the ADC loses information. */
 #include "models/analog/analog.h"
 
 #include <string.h>

@@ -38,7 +38,10 @@ if grep -Eq '"op": "xor"[^}]*"mc_errors": [1-9]' "$tmp/json"; then ok "narrow wi
 else cp "$tmp/json" "$tmp/out"; bad "narrow window shows errors"; fi
 
 # dcim run, as a user runs it (a few images, results into a temporary folder).
-R="configs/runs/mnist_bnn.yaml --images 30 --quiet --out $tmp/res"
+# R: random weights (seed 1) pruned on chip; the default run file uses the trained weights.
+R="configs/runs/mnist_bnn.yaml --images 30 --quiet --out $tmp/res --set run.weights= --set run.prune.enabled=true"
+check "trained default beats 80 %"        0 '^accuracy +(8[0-9]|9[0-9])\.[0-9]+ % \([0-9]+/300 images\)' "$DCIM" run configs/runs/mnist_bnn.yaml --images 300 --quiet --out "$tmp/res0"
+check "random weights are labelled"      0 'UNTRAINED' "$DCIM" run $R
 check "run prints the summary"           0 '^accuracy +[0-9.]+ % \(.*/30 images\)' "$DCIM" run $R
 check "run writes stats.json"            0 '"status": "complete"' cat "$tmp/res/stats.json"
 check "run writes layers.csv"            0 '^conv2,chip,64,' cat "$tmp/res/layers.csv"

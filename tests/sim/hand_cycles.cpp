@@ -83,7 +83,8 @@ void scenario_cycles_parallel()
 void scenario_cycles_buffer()
 {
     run_all({
-        {"win, nop, win", "li r1, 1\nwcfg r0, 64, 4, 4, 3, 1\nwin r1, r1\nnop\nwin r1, r1\nrrow m0, 0\nhalt\n", 20, 1, 0},
+        {"win, nop, win", "li r1, 1\nwcfg r0, 64, 4, 4, 3, 1\nwin r1, r1\nnop\nwin r1, r1\nrrow m0, 0\nhalt\n", 20, 1,
+         0},
         {"win, stw, win: port contended",
          "li r1, 1\nwcfg r0, 64, 4, 4, 3, 1\nwin r1, r1\nstw r1, r0\nwin r1, r1\nrrow m0, 0\nhalt\n", 21, 1, 0},
         {"gated overlapping two wins",

@@ -79,7 +79,8 @@ uint64_t seed_from_env()
 }
 
 // Runs program i (twice: state persists, registers restart) on a pair; returns C cycles.
-uint64_t check_program(CimScSession *s, uint64_t seed, unsigned i, uint64_t max_cycles, bool expect_ok)
+uint64_t check_program(CimScSession *s, uint64_t seed, unsigned i, uint64_t max_cycles, bool expect_ok,
+                       uint64_t *mix = nullptr)
 {
     CimChipCfg cfg = variant(i % 4);
     RandomGen gen(seed * 1000003u + i, cfg);
@@ -102,6 +103,8 @@ uint64_t check_program(CimScSession *s, uint64_t seed, unsigned i, uint64_t max_
         compare_chips(p.c, p.sc, w);
         compare_io(p, w);
         cycles += run == 0 ? rc.cycles : 0;
+        for (int k = 0; mix && k < CIM_I_COUNT; k++)
+            mix[k] += rc.insn_count[k];
     }
     cim_chip_destroy(p.c);
     cim_chip_destroy(p.sc);
@@ -118,10 +121,15 @@ void scenario_random_programs()
     CimChipCfg cfg = variant(0);
     CimChip *first = fresh_chip(cfg);
     CimScSession *s = session(first);
-    uint64_t cycles = 0;
+    uint64_t cycles = 0, mix[CIM_I_COUNT] = {0};
     for (unsigned i = 0; i < kPrograms && failures == 0; i++)
-        cycles += check_program(s, seed, i, UINT64_MAX, true);
-    std::printf("random programs: %llu cycles compared\n", (unsigned long long)cycles);
+        cycles += check_program(s, seed, i, UINT64_MAX, true, mix);
+    std::printf("random programs: %llu cycles compared; instructions run:", (unsigned long long)cycles);
+    for (int k = 0; k < CIM_I_COUNT; k++) {
+        std::printf(" %s %llu", cim_isa_info((CimInsnId)k)->mnemonic, (unsigned long long)mix[k]);
+        SIM_CHECK(mix[k] > 0, std::string("the programs never ran ") + cim_isa_info((CimInsnId)k)->mnemonic);
+    }
+    std::printf("\n");
     cim_sc_session_destroy(s);
     cim_chip_destroy(first);
 }

@@ -220,6 +220,14 @@ void scenario_vcd()
 void scenario_vcd_window()
 {
     std::string dir = temp_dir(), path = dir + "/window.vcd";
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    CimChip *c = fresh_chip(cfg);
+    CimScSession *bad = nullptr;
+    CimScOptions empty = {path.c_str(), 30, 30, 0}, far = {path.c_str(), 0, UINT64_MAX / 1000, 0};
+    SIM_CHECK(cim_sc_session_create(c, &empty, &bad) == CIM_ERR_RANGE && !bad, "an empty window is refused");
+    SIM_CHECK(cim_sc_session_create(c, &far, &bad) == CIM_ERR_RANGE && !bad, "a window past 2^63 ps is refused");
+    cim_chip_destroy(c);
     CimScOptions o = {path.c_str(), 15, 30, 0};
     traced_run(o, 2);
     Vcd v = parse(path);

@@ -1,5 +1,6 @@
 /* dcim run RUN.yaml: compile, simulate and summarise a workload; results folder written. */
 #include "workloads/cli/cli.h"
+#include "workloads/run/html.h"
 #include "workloads/run/job.h"
 
 #include <signal.h>
@@ -14,7 +15,8 @@ static const char usage[] =
     "Loads the chip, network, weights and data named by the run file, prunes on chip (if\n"
     "enabled), compiles, programs the weights and runs the images; prints accuracy,\n"
     "operations executed and removed by pruning, cycles, latency, energy and area with\n"
-    "breakdowns, and writes stats.json and layers.csv into the run's results folder.\n"
+    "breakdowns, and writes stats.json, layers.csv and report.html (charts, self-contained)\n"
+    "into the run's results folder.\n"
     "  --weights FILE          safetensors with the network's PyTorch tensor names\n"
     "  --images N              number of images (default: the run file's)\n"
     "  --no-prune              do not prune\n"
@@ -25,7 +27,9 @@ static const char usage[] =
     "  --out DIR               results folder\n"
     "  --json                  print the summary as JSON, with every image's prediction\n"
     "  --set KEY=VALUE         any run./chip./tech. key, e.g. --set chip.array.rows=512\n"
-    "  --vcd FILE              (fidelity cycle) write a VCD trace\n"
+    "  --vcd FILE              (fidelity cycle) write a VCD trace of the controller, the\n"
+    "                          macros and the buffer, readable in GTKWave\n"
+    "  --vcd-window A:B        trace only cycles [A, B) (keeps traces of long runs small)\n"
     "  --quiet                 no progress bar\n"
     "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap; partial results written).\n";
 
@@ -42,6 +46,7 @@ typedef struct {
     size_t n, nown;
     int json, quiet;
     const char *path, *vcd;
+    uint64_t vcd_start, vcd_end;
 } Args;
 
 /* "--images 5" -> "run.data.images=5" */
@@ -82,6 +87,13 @@ static int parse(int argc, char **argv, Args *a)
             a->quiet = 1;
         else if (strcmp(argv[i], "--vcd") == 0 && i + 1 < argc)
             a->vcd = argv[++i];
+        else if (strcmp(argv[i], "--vcd-window") == 0 && i + 1 < argc) {
+            unsigned long long s0, s1;
+            if (sscanf(argv[++i], "%llu:%llu", &s0, &s1) != 2 || s1 <= s0)
+                return -1;
+            a->vcd_start = s0;
+            a->vcd_end = s1;
+        }
         else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
         else
@@ -93,6 +105,7 @@ static int parse(int argc, char **argv, Args *a)
 int cli_run(int argc, char **argv)
 {
     Args a = {0};
+    a.vcd_end = UINT64_MAX;
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0) {
             fputs(usage, stdout);
@@ -103,7 +116,7 @@ int cli_run(int argc, char **argv)
         return 2;
     }
     signal(SIGINT, on_sigint);
-    CimJobOptions o = {a.path, a.ov, a.n, !a.quiet && isatty(STDERR_FILENO), &stop_flag, a.vcd, 0, UINT64_MAX};
+    CimJobOptions o = {a.path, a.ov, a.n, !a.quiet && isatty(STDERR_FILENO), &stop_flag, a.vcd, a.vcd_start, a.vcd_end};
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);
@@ -114,9 +127,10 @@ int cli_run(int argc, char **argv)
             cim_report_print_json(&job->report, stdout);
         else
             cim_report_print(&job->report, stdout);
-        if (cim_report_write(&job->report, job->run.out_dir, &d) == CIM_OK)
-            fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv\n", job->run.out_dir,
-                    job->run.out_dir);
+        if (cim_report_write(&job->report, job->run.out_dir, &d) == CIM_OK &&
+            cim_html_write(&job->report, NULL, NULL, job->run.out_dir, &d) == CIM_OK)
+            fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
+                    job->run.out_dir, job->run.out_dir, job->run.out_dir);
         rc = d.errors ? 1 : strcmp(job->report.status, "complete") == 0 ? 0 : 3;
     } else if (!d.errors) {
         fprintf(stderr, "dcim run: error: %s\n", cim_status_str(st));

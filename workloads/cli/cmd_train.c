@@ -19,6 +19,7 @@ static const char usage[] =
     "                  uninterrupted run of the same seed)\n"
     "  --epochs N      --seed S      --learn reference|ste      --out DIR\n"
     "  --images N      training images per epoch      --eval-images N\n"
+    "  --no-prune      train without pruning\n"
     "  --set KEY=VALUE any run./chip./tech. key\n"
     "  --quiet         no progress bar\n"
     "Ctrl-C stops after the current batch; the last epoch's checkpoint stays valid.\n"
@@ -64,6 +65,10 @@ static int parse(int argc, char **argv, Args *a)
             continue;
         if (strcmp(argv[i], "--resume") == 0)
             a->resume = 1;
+        else if (strcmp(argv[i], "--no-prune") == 0 && a->nown < 8 && a->n < MAX_SET) {
+            snprintf(a->own[a->nown], sizeof a->own[0], "run.prune.enabled=false");
+            a->ov[a->n++] = a->own[a->nown++];
+        }
         else if (strcmp(argv[i], "--quiet") == 0)
             a->quiet = 1;
         else if (argv[i][0] != '-' && !a->path)

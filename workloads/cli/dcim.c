@@ -15,6 +15,7 @@ static const CliCommand commands[] = {
     {"run", "compile and simulate a workload; accuracy, operations, cycles, energy, area", cli_run},
     {"train", "in-situ training with on-chip pruning; checkpoints, resume", cli_train},
     {"margin", "sense margin and bit-error rate of every logic op (analytic + Monte Carlo)", cli_margin},
+    {"compare", "the digital chip beside the analogue RRAM CIM and GPU baselines; reductions, sweeps", cli_compare},
     {"check", "validate a chip, technology, run or network file and report every error", cli_check},
     {"asm", "assemble a controller program (.s) into a binary program file", cli_asm},
     {"disasm", "disassemble a binary program file into assembly text", cli_disasm},
@@ -102,15 +103,16 @@ int cli_check(int argc, char **argv)
     if (argc != 2 || strcmp(argv[1], "--help") == 0) {
         fprintf(argc == 2 ? stdout : stderr,
                 "usage: dcim check FILE.yaml\n"
-                "Validates a chip (chip:), technology (tech:), run (run:) or network (network:)\n"
-                "file and prints every error as file:line:col: error: message. Exit status 1 if\n"
-                "there is any.\n");
+                "Validates a chip (chip:), technology (tech:), run (run:), network (network:),\n"
+                "analogue baseline (analog:) or GPU baseline (gpu:) file and prints every error as\n"
+                "file:line:col: error: message. Exit status 1 if there is any.\n");
         return argc == 2 ? 0 : 2;
     }
-    static const CimCfgKind net_kind = {"network", cim_net_check};
+    static const CimCfgKind kinds[] = {
+        {"network", cim_net_check}, {"analog", cim_cfg_check_analog}, {"gpu", cim_cfg_check_gpu}};
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = cim_cfg_check_kinds(argv[1], &net_kind, 1, &d);
+    CimStatus st = cim_cfg_check_kinds(argv[1], kinds, sizeof kinds / sizeof kinds[0], &d);
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     if (st != CIM_OK)

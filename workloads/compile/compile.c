@@ -45,11 +45,15 @@ static CimStatus map_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLaye
     uint8_t busy[1024] = {0};
     if (!cl->regions)
         return CIM_ERR_NOMEM;
+    /* Row tiles of equal height (within one row): the tiles of a position run concurrently on
+     * different macros, so the tallest one sets the time. Example: L = 288 on 256 rows -> two
+     * tiles of 144 rows, not 256 + 32. */
+    unsigned tile = cl->row_tiles ? (cl->L + cl->row_tiles - 1) / cl->row_tiles : 0;
     for (unsigned j = 0, i = 0; j < cl->col_tiles; j++)
         for (unsigned t = 0; t < cl->row_tiles; t++, i++) {
             CimRegion *r = &cl->regions[i];
-            r->e0 = t * R;
-            r->nrows = cl->L - r->e0 < R ? cl->L - r->e0 : R;
+            r->e0 = t * tile;
+            r->nrows = cl->L - r->e0 < tile ? cl->L - r->e0 : tile;
             r->f0 = j * C;
             r->ncols = cl->nlive - r->f0 < C ? cl->nlive - r->f0 : C;
             r->col0 = 0;

@@ -18,6 +18,7 @@ typedef struct {
 
 struct CimFast {
     CimHost host;
+    int32_t *const *trace;    /* per chip layer, or NULL */
     uint32_t cmax;            /* largest column-counter value */
     const CimChipCfg *cfg;
     const CimCompiled *cc;
@@ -159,7 +160,16 @@ static void gather(CimFast *f, const FastLayer *fl, CimWindowState *ws, unsigned
 }
 
 /* One chip layer; bits go into the next layer's padded input, ints into f->ints. */
-static void layer(CimFast *f, FastLayer *fl, FastLayer *next, CimEvents *ev)
+static void trace_position(CimFast *f, const FastLayer *fl, int32_t *dst, unsigned y, unsigned x)
+{
+    const CimChipLayer *cl = fl->cl;
+    size_t hw = (size_t)cl->in_h * cl->in_w, at = (size_t)y * cl->in_w + x;
+    for (unsigned k = 0; k < cl->F; k++)
+        dst[cl->order[k] * hw + at] = (int32_t)fl->acc[k];
+    (void)f;
+}
+
+static void layer(CimFast *f, FastLayer *fl, FastLayer *next, CimEvents *ev, int32_t *trace)
 {
     const CimChipLayer *cl = fl->cl;
     CimWindowState ws = {1, 0, cl->in_c, cl->in_h, cl->in_w, cl->k, cl->pad, 0, 0, 0, 0};
@@ -174,6 +184,8 @@ static void layer(CimFast *f, FastLayer *fl, FastLayer *next, CimEvents *ev)
                 for (unsigned dx = 0; dx < p; dx++) {
                     gather(f, fl, &ws, py * p + dy, px * p + dx);
                     position(f, fl, &ws, ev);
+                    if (trace)
+                        trace_position(f, fl, trace, py * p + dy, px * p + dx);
                     if (!bits)
                         for (unsigned k = 0; k < cl->F; k++)
                             f->ints[(size_t)cl->order[k] * cl->out_h * cl->out_w + py * cl->out_w + px] =
@@ -205,7 +217,7 @@ CimStatus cim_fast_image(CimFast *f, const uint8_t *pixels, float *logits, int32
     for (size_t k = 0; k < cc->n; k++) {
         FastLayer *fl = &f->layers[k];
         CimEvents ev = fl->stat.ev;
-        layer(f, fl, k + 1 < cc->n ? &f->layers[k + 1] : NULL, &ev);
+        layer(f, fl, k + 1 < cc->n ? &f->layers[k + 1] : NULL, &ev, f->trace ? f->trace[k] : NULL);
         if (tallies) {
             tallies[k].cycles += fl->stat.cycles;
             tallies[k].instructions += fl->stat.instructions;
@@ -218,6 +230,8 @@ CimStatus cim_fast_image(CimFast *f, const uint8_t *pixels, float *logits, int32
         memcpy(conv_out, f->ints, (size_t)last->F * last->out_h * last->out_w * sizeof *f->ints);
     return CIM_OK;
 }
+
+void cim_fast_trace(CimFast *f, int32_t *const *trace) { f->trace = trace; }
 
 CimStatus cim_fast_update_host(CimFast *f)
 {

@@ -21,6 +21,9 @@ typedef struct CimFast CimFast;
  * chip has physics on; CIM_ERR_TRAP (trap filled) if the calibration run traps. */
 CimStatus cim_fast_create(CimChip *chip, const CimCompiled *cc, const CimNet *net, CimFast **out, CimTrap *trap);
 void cim_fast_destroy(CimFast *f);
+/* Also writes every chip layer's integer outputs before pooling, [F][H][W] in original
+ * filter order, into trace[k] for chip layer k (NULL: stop tracing). For training. */
+void cim_fast_trace(CimFast *f, int32_t *const *trace);
 /* Takes the host layers' weights again (after training changed them); the chip layers
  * are what was programmed and need cim_fast_create after a reload. */
 CimStatus cim_fast_update_host(CimFast *f);

@@ -12,12 +12,20 @@ static void tally_add(CimLayerTally *t, const CimRunResult *r, const CimEvents *
         t->ev.n[i] += after->n[i] - before->n[i];
 }
 
-static CimStatus run_prog(CimChip *chip, const CimProgram *p, CimHostIO *io, CimLayerTally *t, CimTrap *trap)
+static CimStatus c_runner(void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
+                          CimRunResult *res)
+{
+    (void)ctx;
+    return cim_chip_run(chip, p, io, max_cycles, res);
+}
+
+static CimStatus run_prog_with(CimProgRunner runner, void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io,
+                               CimLayerTally *t, CimTrap *trap)
 {
     CimEvents before, after;
     CimRunResult r;
     cim_chip_events(chip, &before);
-    CimStatus st = cim_chip_run(chip, p, io, UINT64_MAX / 2, &r);
+    CimStatus st = (runner ? runner : c_runner)(ctx, chip, p, io, UINT64_MAX / 2, &r);
     if (st != CIM_OK)
         return st;
     cim_chip_events(chip, &after);
@@ -33,7 +41,7 @@ static CimStatus run_prog(CimChip *chip, const CimProgram *p, CimHostIO *io, Cim
 CimStatus cim_infer_load(CimChip *chip, const CimCompiled *cc, CimLayerTally *tally, CimTrap *trap)
 {
     CimHostIO io = {cc->load_stream, cc->load_bits, 0, NULL, 0, 0};
-    return run_prog(chip, &cc->prog_load, &io, tally, trap);
+    return run_prog_with(NULL, NULL, chip, &cc->prog_load, &io, tally, trap);
 }
 
 size_t cim_net_max_activation(const CimNet *net)
@@ -172,6 +180,13 @@ static void unpack_result(const CimCompiled *cc, const uint64_t *raw, int32_t *o
 CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *net, const uint8_t *pixels,
                           float *logits, int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap)
 {
+    return cim_infer_image_with(NULL, NULL, chip, cc, net, pixels, logits, conv_out, tallies, trap);
+}
+
+CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, CimChip *chip, const CimCompiled *cc,
+                               const CimNet *net, const uint8_t *pixels, float *logits, int32_t *conv_out,
+                               CimLayerTally *tallies, CimTrap *trap)
+{
     size_t act = cim_net_max_activation(net);
     uint64_t *img = calloc(cim_bits_words(cc->image_bits) + 1, sizeof *img);
     uint64_t *raw = calloc(cim_bits_words(cc->result_bits) + 1, sizeof *raw);
@@ -183,7 +198,7 @@ CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *ne
         cim_compile_binarise_image(net, pixels, img);
         CimHostIO io = {img, cc->image_bits, 0, raw, cc->result_bits, 0};
         for (size_t k = 0; k < cc->n && st == CIM_OK; k++)
-            st = run_prog(chip, &cc->layers[k].prog, &io, tallies ? &tallies[k] : NULL, trap);
+            st = run_prog_with(runner, ctx, chip, &cc->layers[k].prog, &io, tallies ? &tallies[k] : NULL, trap);
     }
     if (st == CIM_OK) {
         unpack_result(cc, raw, ints);

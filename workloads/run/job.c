@@ -3,6 +3,7 @@
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
 #include "workloads/run/fast.h"
+#include "sim/sim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,10 @@ static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
     CimStatus st = cim_cfg_load_run(o->run_path, &ro, &j->run, d);
     if (st == CIM_OK)
         st = cim_cfg_load_chip(j->run.chip_path, &co, &j->chip_cfg, d);
+    if (st == CIM_OK && o->vcd_path && j->run.fidelity != CIM_FIDELITY_CYCLE) {
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0, "a VCD trace (--vcd) needs --fidelity cycle");
+        st = CIM_ERR_CONFIG;
+    }
     if (st == CIM_OK && j->chip_cfg.physics.enabled && j->run.fidelity == CIM_FIDELITY_FAST) {
         cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0,
                      "fidelity fast needs chip.physics.enabled: false (device physics is simulated per "
@@ -182,15 +187,27 @@ static void abort_run(CimRunReport *r, const char *why)
     snprintf(r->reason, sizeof r->reason, "%s", why);
 }
 
+static CimStatus sc_runner(void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
+                           CimRunResult *res)
+{
+    (void)chip;
+    return cim_sc_session_run(ctx, p, io, max_cycles, res);
+}
+
 /* The images through the chosen path, counting into per-layer tallies. */
 static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *mn, CimTrap *trap)
 {
     CimRunReport *r = &j->report;
     CimLayerTally *t = calloc(j->cc.n, sizeof *t);
     CimFast *fast = NULL;
+    CimScSession *sc = NULL;
     CimStatus st = t ? CIM_OK : CIM_ERR_NOMEM;
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_FAST)
         st = cim_fast_create(j->chip, &j->cc, &j->net, &fast, trap);
+    if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
+        CimScOptions so = {o->vcd_path, o->vcd_start, o->vcd_end == UINT64_MAX ? 0 : o->vcd_end, 0};
+        st = cim_sc_session_create(j->chip, &so, &sc);
+    }
     size_t nout = j->net.layers[j->net.n - 1].out_c;
     float *logits = calloc(nout, sizeof *logits);
     uint64_t total = j->run.data.images, step = total / 200 + 1;
@@ -202,7 +219,8 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
         }
         const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
         st = fast ? cim_fast_image(fast, img, logits, NULL, t)
-                  : cim_infer_image(j->chip, &j->cc, &j->net, img, logits, NULL, t, trap);
+                  : cim_infer_image_with(sc ? sc_runner : NULL, sc, j->chip, &j->cc, &j->net, img, logits, NULL, t,
+                                         trap);
         if (st != CIM_OK)
             break;
         r->pred[i] = (uint8_t)cim_argmax(logits, (unsigned)nout);
@@ -221,6 +239,11 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
     }
     for (size_t k = 0; t && k < j->cc.n; k++)
         r->layers[k].cost = t[k];
+    for (unsigned m = 0; sc && m < j->chip_cfg.macros && m < CIM_REPORT_MAX_MACROS; m++)
+        r->macro_util[r->nutil++] = cim_sc_session_macro_utilisation(sc, m);
+    if (sc && cim_sc_session_close_vcd(sc) != CIM_OK && st == CIM_OK)
+        st = CIM_ERR_IO;
+    cim_sc_session_destroy(sc);
     free(logits);
     free(t);
     cim_fast_destroy(fast);
@@ -239,10 +262,6 @@ CimStatus cim_job_prepare(const CimJobOptions *o, CimJob *j, CimDiag *d)
 {
     memset(j, 0, sizeof *j);
     CimStatus st = load_cfgs(o, j, d);
-    if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
-        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0, "fidelity cycle (the SystemC model) is not built into this dcim");
-        st = CIM_ERR_CONFIG;
-    }
     if (st == CIM_OK)
         st = load_net(j, d);
     if (st == CIM_OK)

@@ -100,12 +100,11 @@ void cim_report_print(const CimRunReport *r, FILE *out)
         fprintf(out, "status          ABORTED after %llu images: %s\n", (unsigned long long)r->images, r->reason);
     fprintf(out, "accuracy        %.2f %% (%llu/%llu images)\n", pct(r->correct, r->images),
             (unsigned long long)r->correct, (unsigned long long)r->images);
-    if (r->pruned_on_chip) {
-        fprintf(out, "pruning         on chip, filters pruned:");
-        for (size_t k = 0; k < r->prune.n; k++)
+    fprintf(out, "pruned filters  %s:", r->pruned_on_chip ? "after pruning on chip" : "as given in the weights (zero filters)");
+    for (size_t k = 0; k < r->nlayers; k++)
+        if (strcmp(r->layers[k].where, "chip") == 0)
             fprintf(out, " %s %u/%u", r->layers[k].name, r->layers[k].filters - r->layers[k].live, r->layers[k].filters);
-        fprintf(out, "\n");
-    }
+    fprintf(out, "\n");
     fprintf(out, "operations      per image: chip (conv) MACs %llu executed, %llu removed by pruning (-%.1f %%); "
                  "all MACs %llu, -%.1f %%\n",
             (unsigned long long)t.conv, (unsigned long long)t.conv_removed, pct(t.conv_removed, t.conv + t.conv_removed),
@@ -117,6 +116,12 @@ void cim_report_print(const CimRunReport *r, FILE *out)
     fprintf(out, "\narea            %.3f mm2: ", r->area.total_um2 * 1e-6);
     print_breakdown(r->area.um2, CIM_COMP_COUNT, r->area.total_um2, cim_component_name, out);
     fprintf(out, "\n");
+    if (r->nutil) {
+        fprintf(out, "macro busy      ");
+        for (unsigned m = 0; m < r->nutil; m++)
+            fprintf(out, "%sm%u %.1f %%", m ? ", " : "", m, 100.0 * r->macro_util[m]);
+        fprintf(out, " (SystemC model)\n");
+    }
     print_oneoff(r, out);
     print_layers(r, out);
 }

@@ -38,6 +38,10 @@ typedef struct {
     CimAreaBreakdown area;
     CimEnergyTable etable;
     const CimChipCfg *cfg;
+    /* fidelity cycle: busy share of each macro over the run (SystemC model) */
+#define CIM_REPORT_MAX_MACROS 64
+    double macro_util[CIM_REPORT_MAX_MACROS];
+    unsigned nutil;
     /* predictions, images entries (NULL if not kept) */
     uint8_t *pred, *label;
 } CimRunReport;

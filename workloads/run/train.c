@@ -16,30 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-typedef struct {
-    char name[96];
-    float *p, *grad;   /* the network's tensor, and the head's gradient for it */
-    size_t n;
-    int conv;          /* conv parameter: masked where zero, as the reference does */
-    CimAdam adam;
-    uint8_t *mask;
-} Param;
-
-typedef struct {
-    const CimTrainOptions *opt;
-    CimJob job;
-    CimMnist train, test;
-    CimFast *fast;
-    CimHead head;
-    Param params[64];
-    size_t nparams;
-    int32_t *ints, *labels;
-    size_t *perm;
-    CimLayerTally fwd_layers[CIM_TRAIN_MAX_CONV], prog; /* forward passes (per chip layer), programming */
-    CimPruneReport prune;
-    CimTrainReport *rep;
-    unsigned start_epoch;
-} Trainer;
+#include "workloads/run/train_impl.h"
 
 static double now_s(void)
 {
@@ -54,7 +31,7 @@ static CimPrunedMode pruned_mode(const Trainer *t)
 }
 
 /* (Re)compile the network, program the chip and rebuild the fast path. */
-static CimStatus rebuild(Trainer *t, CimDiag *d)
+CimStatus trainer_rebuild(Trainer *t, CimDiag *d)
 {
     CimJob *j = &t->job;
     CimTrap trap;
@@ -75,7 +52,7 @@ static CimStatus rebuild(Trainer *t, CimDiag *d)
     return st;
 }
 
-static CimStatus add_param(Trainer *t, const char *layer, const char *what, float *p, float *grad, size_t n,
+CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, float *p, float *grad, size_t n,
                            int conv, double lr)
 {
     Param *q = &t->params[t->nparams++];
@@ -99,14 +76,14 @@ static CimStatus setup_params(Trainer *t)
     CimStatus st = CIM_OK;
     CimLayer *c = &net->layers[t->head.conv];
     if (c->nb)
-        st = add_param(t, c->name, "bias", c->b, t->head.db[t->head.conv], c->nb, 1, lr);
+        st = trainer_add_param(t, c->name, "bias", c->b, t->head.db[t->head.conv], c->nb, 1, lr);
     for (size_t i = t->head.first; st == CIM_OK && i < net->n; i++) {
         CimLayer *l = &net->layers[i];
         if (l->kind != CIM_L_LINEAR)
             continue;
-        st = add_param(t, l->name, "weight", l->w, t->head.dw[i], l->nw, 0, lr);
+        st = trainer_add_param(t, l->name, "weight", l->w, t->head.dw[i], l->nw, 0, lr);
         if (st == CIM_OK && l->nb)
-            st = add_param(t, l->name, "bias", l->b, t->head.db[i], l->nb, 0, lr);
+            st = trainer_add_param(t, l->name, "bias", l->b, t->head.db[i], l->nb, 0, lr);
     }
     return st;
 }
@@ -158,7 +135,7 @@ static void progress(const Trainer *t, unsigned epoch, size_t done, size_t total
     fflush(stderr);
 }
 
-static void step(Trainer *t)
+void trainer_step(Trainer *t)
 {
     for (size_t k = 0; k < t->nparams; k++) {
         Param *q = &t->params[k];
@@ -169,7 +146,7 @@ static void step(Trainer *t)
 }
 
 /* One pass over the shuffled training images; returns CIM_ERR_RANGE if stopped. */
-static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es)
+static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimDiag *d)
 {
     const CimRunTrainCfg *tc = &t->job.run.train;
     size_t n = tc->train_images, bs = tc->batch_size, in = t->head.in_size, batches = 0;
@@ -183,6 +160,13 @@ static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es)
         if (t->opt->job.stop && *t->opt->job.stop)
             return CIM_ERR_RANGE;
         size_t nb = n - b0 < bs ? n - b0 : bs;
+        if (t->ste) {
+            CimStatus st = ste_batch(t, t->perm + b0, nb, &loss_sum, &correct, d);
+            if (st != CIM_OK)
+                return st;
+            progress(t, epoch, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb), t0);
+            continue;
+        }
         for (size_t i = 0; i < nb; i++) {
             size_t idx = t->perm[b0 + i];
             cim_fast_image(t->fast, t->train.images.pixels + idx * 784, logits, t->ints + i * in, &t->fwd_layers[0]);
@@ -194,7 +178,7 @@ static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es)
         for (size_t i = 0; i < nb; i++)
             correct += (int32_t)cim_nn_argmax(z + i * k, k) == t->labels[i];
         loss_sum += cim_head_backward(&t->head, t->labels, nb);
-        step(t);
+        trainer_step(t);
         progress(t, epoch, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb), t0);
     }
     es->loss = batches ? loss_sum / (double)batches : 0;
@@ -232,13 +216,14 @@ static CimStatus prune_now(Trainer *t, CimDiag *d)
     CimTrap trap;
     cim_job_prune_params(&t->job.run, &p);
     for (unsigned r = 0; r < t->job.run.prune.rounds; r++) {
-        CimStatus st = cim_prune_on_chip(t->job.chip, &t->job.net, &p, 1, &t->prune, &trap, d);
+        int rewrite_sign = !t->ste; /* the reference writes sign(w) back; ste keeps latent weights */
+        CimStatus st = cim_prune_on_chip(t->job.chip, &t->job.net, &p, rewrite_sign, &t->prune, &trap, d);
         if (st == CIM_ERR_TRAP)
             cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "pruning program trapped: %s", trap.reason);
         if (st != CIM_OK)
             return st;
     }
-    return rebuild(t, d); /* re-map without the pruned filters */
+    return trainer_rebuild(t, d); /* re-map without the pruned filters */
 }
 
 /* Filters pruned and MACs removed per image, from the network as it is now. */
@@ -413,8 +398,13 @@ static CimStatus load_metrics(Trainer *t, CimDiag *d)
     return CIM_OK;
 }
 
+#include <cblas.h>
+
 static CimStatus init(Trainer *t, CimDiag *d)
 {
+    /* batches are small (64 x 784 x 256): one thread is faster than waking others, and a
+     * run's result must not depend on the thread count */
+    openblas_set_num_threads(1);
     CimJob *j = &t->job;
     CimStatus st = cim_job_prepare(&t->opt->job, j, d);
     if (st != CIM_OK)
@@ -423,11 +413,7 @@ static CimStatus init(Trainer *t, CimDiag *d)
         cim_diag_add(d, CIM_SEV_ERROR, t->opt->job.run_path, 0, 0, "the run file has no train: group");
         return CIM_ERR_CONFIG;
     }
-    if (j->run.train.learn == CIM_LEARN_STE) {
-        cim_diag_add(d, CIM_SEV_ERROR, t->opt->job.run_path, 0, 0, "run.train.learn: ste is not available yet");
-        return CIM_ERR_CONFIG;
-    }
-    if ((st = load_data(t, d)) != CIM_OK || (st = rebuild(t, d)) != CIM_OK)
+    if ((st = load_data(t, d)) != CIM_OK || (st = trainer_rebuild(t, d)) != CIM_OK)
         return st;
     const CimChipLayer *last = &j->cc.layers[j->cc.n - 1];
     if (j->cc.n > CIM_TRAIN_MAX_CONV)
@@ -436,6 +422,8 @@ static CimStatus init(Trainer *t, CimDiag *d)
                        pruned_mode(t) == CIM_PRUNED_SKIP);
     if (st == CIM_OK)
         st = setup_params(t);
+    if (st == CIM_OK && j->run.train.learn == CIM_LEARN_STE)
+        st = ste_init(t, d);
     t->ints = malloc(j->run.train.batch_size * t->head.in_size * sizeof *t->ints);
     t->labels = malloc(j->run.train.batch_size * sizeof *t->labels);
     t->perm = malloc(j->run.train.train_images * sizeof *t->perm);
@@ -519,6 +507,7 @@ static void teardown(Trainer *t)
         cim_adam_free(&t->params[k].adam);
         free(t->params[k].mask);
     }
+    ste_free(t);
     cim_head_free(&t->head);
     cim_fast_destroy(t->fast);
     cim_prune_report_free(&t->prune);
@@ -544,18 +533,23 @@ CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag
         cim_diag_add(d, CIM_SEV_ERROR, t->job.run.out_dir, 0, 0, "cannot create the folder: %s", strerror(errno));
         st = CIM_ERR_IO;
     }
-    if (st == CIM_OK && opt->resume) {
+    char cp[CIM_PATH_MAX + 32];
+    out_path(t, "checkpoint.safetensors", cp, sizeof cp);
+    struct stat sb;
+    if (st == CIM_OK && opt->resume && stat(cp, &sb) != 0)
+        fprintf(stderr, "dcim train: note: no checkpoint in %s yet; starting at epoch 1\n", t->job.run.out_dir);
+    else if (st == CIM_OK && opt->resume) {
         st = load_checkpoint(t, d);
         if (st == CIM_OK)
             st = load_metrics(t, d);
         if (st == CIM_OK)
-            st = rebuild(t, d); /* the checkpoint's weights and pruned filters onto the chip */
+            st = trainer_rebuild(t, d); /* the checkpoint's weights and pruned filters onto the chip */
     }
     for (unsigned e = t->start_epoch + 1; st == CIM_OK && e <= t->job.run.train.epochs; e++) {
         CimEpochStats *es = &rep->epochs[e - 1];
         memset(es, 0, sizeof *es);
         es->epoch = e;
-        st = train_epoch(t, e, es);
+        st = train_epoch(t, e, es, d);
         if (st == CIM_ERR_RANGE) {
             snprintf(rep->status, sizeof rep->status, "aborted");
             snprintf(rep->reason, sizeof rep->reason, "interrupted (Ctrl-C) in epoch %u; the checkpoint of epoch %u stays",

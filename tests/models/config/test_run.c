@@ -142,7 +142,8 @@ static void test_run_file_equals_documented_defaults(void **state)
     assert_string_equal(r.chip_path, def.chip_path);
     assert_string_equal(r.network_path, "configs/runs/../../workloads/nets/mnist_bnn.yaml");
     assert_string_equal(r.network_path, def.network_path);
-    assert_string_equal(r.weights_path, "");
+    /* the run file uses the trained weights (pruned while training); the defaults do not */
+    assert_string_equal(r.weights_path, "configs/runs/../../workloads/weights/mnist_bnn.safetensors");
     assert_string_equal(def.weights_path, "");
     assert_string_equal(r.out_dir, def.out_dir);
     assert_string_equal(r.data.dir, "configs/runs/../../data/mnist");
@@ -153,7 +154,8 @@ static void test_run_file_equals_documented_defaults(void **state)
     assert_int_equal(r.data.format, CIM_DATA_MNIST);
     assert_int_equal(r.data.split, CIM_SPLIT_T10K);
     assert_int_equal(r.data.images, 10000);
-    assert_int_equal(r.prune.enabled, 1);
+    assert_int_equal(r.prune.enabled, 0);
+    assert_int_equal(def.prune.enabled, 1);
     assert_true(r.prune.threshold_b == 0.146 && def.prune.threshold_b == 0.146);
     assert_true(r.prune.threshold_c == 0.15 && def.prune.threshold_c == 0.15);
     assert_int_equal(r.prune.participation, CIM_PARTICIPATION_REFERENCE);
@@ -205,7 +207,7 @@ static void test_run_paths_resolved(void **state)
     (void)state;
     CimRunCfg r;
     char *t = subst(g_run_text, "../chip/default.yaml", "/abs/chip.yaml");
-    char *t2 = subst(t, "weights: \"\"", "weights: w/x.safetensors");
+    char *t2 = subst(t, "weights: \"../../workloads/weights/mnist_bnn.safetensors\"", "weights: w/x.safetensors");
     const char *p = write_text("run.yaml", t2);
     load_ok(p, NULL, &r);
     free(t);
@@ -251,7 +253,7 @@ static void test_run_overrides_applied(void **state)
     assert_int_equal(r.data.images, 5);
     const char *empty[] = {"run.weights="};
     CimOverrides ov2 = {empty, 1};
-    load_ok(variant(g_run_text, "weights: \"\"", "weights: w.st"), &ov2, &r);
+    load_ok(variant(g_run_text, "weights: \"../../workloads/weights/mnist_bnn.safetensors\"", "weights: w.st"), &ov2, &r);
     assert_string_equal(r.weights_path, "");
 }
 
@@ -305,8 +307,8 @@ static void test_run_value_errors(void **state)
     expect_error(variant(g_run_text, "threshold_c: 0.15", "threshold_c: .nan"), NULL,
                  "run.prune.threshold_c must be a number, got '.nan'");
     expect_error(variant(g_run_text, "seed: 1", "seed: -1"), NULL, "run.seed must be in [0, 18446744073709551615]");
-    expect_error(variant(g_run_text, "enabled: true", "enabled: yes"), NULL, "run.prune.enabled must be true or false");
-    expect_error(variant(g_run_text, "weights: \"\"", "weights:"), NULL,
+    expect_error(variant(g_run_text, "enabled: false", "enabled: yes"), NULL, "run.prune.enabled must be true or false");
+    expect_error(variant(g_run_text, "weights: \"../../workloads/weights/mnist_bnn.safetensors\"", "weights:"), NULL,
                  "run.weights must be a file path or \"\" (quoted), got an empty value");
     expect_error(variant(g_run_text, "chip: ../chip/default.yaml", "chip: \"\""), NULL,
                  "run.chip must be a non-empty string");

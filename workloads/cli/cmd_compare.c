@@ -1,0 +1,206 @@
+/* dcim compare RUN.yaml: the digital chip beside the analogue RRAM CIM and GPU baselines on the
+ * same work, the reductions beside the paper's, sweeps over config keys; results folder. */
+#include "workloads/cli/cli.h"
+#include "workloads/run/compare.h"
+#include "workloads/run/html.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_SET 96
+#define MAX_AXES 4
+
+static const char usage[] =
+    "usage: dcim compare RUN.yaml [options]\n"
+    "Runs the workload on the digital chip, evaluates the analogue RRAM CIM baseline on the same\n"
+    "network, weights and images (bit-true ADC read-out for its accuracy, activity counted for its\n"
+    "costs) and the GPU baseline (model, or measured power samples if the GPU file has them), and\n"
+    "prints area, energy and latency per inference, TOPS/W and TOPS/mm2 (1 MAC = 2 ops, MACs of\n"
+    "the whole network), accuracy, component breakdowns and the reductions beside the paper's\n"
+    "(arXiv 2506.13151 v1). Writes compare.json and report.html into RUN's results folder +\n"
+    "/compare (or --out).\n"
+    "  --analog FILE           analogue baseline (default: configs/baselines/analog_180nm.yaml)\n"
+    "  --gpu FILE              GPU baseline (default: configs/baselines/rtx4090.yaml)\n"
+    "  --images N              images for both chips (default: the run file's, at most 1000)\n"
+    "  --out DIR               results folder\n"
+    "  --json                  print the comparison as JSON\n"
+    "  --set KEY=VALUE         run.* chip.* tech.* go to the digital run, analog.* and gpu.* to the\n"
+    "                          baselines, e.g. --set analog.adc.bits=6\n"
+    "  --sweep KEY=V1,V2,...   rerun for each value and tabulate the reductions, e.g.\n"
+    "                          --sweep analog.adc.bits=4,5,6,7,8 (repeat for a grid, up to 4 keys)\n"
+    "  --quiet                 no progress\n"
+    "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap).\n";
+
+static volatile sig_atomic_t stop_flag;
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+typedef struct {
+    const char *ov[MAX_SET];
+    size_t n;
+    const char *path, *analog, *gpu, *out;
+    const char *sweep[MAX_AXES];
+    size_t nsweep;
+    uint64_t images;
+    int json, quiet;
+    char analog_buf[1100], gpu_buf[1100];
+} Args;
+
+static int take_value(int argc, char **argv, int *i, const char **dst)
+{
+    if (*i + 1 >= argc)
+        return -1;
+    *dst = argv[++*i];
+    return 0;
+}
+
+static int parse_one(int argc, char **argv, int *i, Args *a)
+{
+    const char *s = argv[*i], *v;
+    if (!strcmp(s, "--analog"))
+        return take_value(argc, argv, i, &a->analog);
+    if (!strcmp(s, "--gpu"))
+        return take_value(argc, argv, i, &a->gpu);
+    if (!strcmp(s, "--out"))
+        return take_value(argc, argv, i, &a->out);
+    if (!strcmp(s, "--images"))
+        return take_value(argc, argv, i, &v) || cli_parse_u64("--images", v, &a->images) || a->images == 0 ? -1 : 0;
+    if (!strcmp(s, "--sweep")) {
+        if (a->nsweep == MAX_AXES) {
+            fprintf(stderr, "dcim compare: error: at most %d --sweep keys\n", MAX_AXES);
+            return -1;
+        }
+        return take_value(argc, argv, i, &a->sweep[a->nsweep++]);
+    }
+    if (!strcmp(s, "--json") || !strcmp(s, "--quiet")) {
+        *(s[2] == 'j' ? &a->json : &a->quiet) = 1;
+        return 0;
+    }
+    if (s[0] != '-' && !a->path) {
+        a->path = s;
+        return 0;
+    }
+    return -1;
+}
+
+static int parse(int argc, char **argv, Args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        int t = cli_take_override(argc, argv, &i, a->ov, &a->n, MAX_SET);
+        if (t < 0)
+            return -1;
+        if (t == 0 && parse_one(argc, argv, &i, a) != 0)
+            return -1;
+    }
+    return a->path ? 0 : -1;
+}
+
+/* A baseline file next to the run file's folder (configs/runs/X.yaml -> configs/baselines/),
+ * else under the working directory. */
+static const char *default_baseline(const char *run_path, const char *name, char *buf, size_t len)
+{
+    const char *slash = strrchr(run_path, '/');
+    int dir = slash ? (int)(slash - run_path) : 1;
+    snprintf(buf, len, "%.*s/../baselines/%s", dir, slash ? run_path : ".", name);
+    if (access(buf, R_OK) == 0)
+        return buf;
+    snprintf(buf, len, "configs/baselines/%s", name);
+    return buf;
+}
+
+/* Results: compare.json and report.html (of the first point when sweeping). */
+static int write_results(const Args *a, const CimCompare *c, const CimSweepResult *sw, CimDiag *d)
+{
+    char dir[1100];
+    if (a->out)
+        snprintf(dir, sizeof dir, "%s", a->out);
+    else
+        snprintf(dir, sizeof dir, "%s/compare", c->job.run.out_dir);
+    if (cim_compare_write_json(c, sw, dir, d) != CIM_OK || cim_html_write(&c->job.report, c, sw, dir, d) != CIM_OK)
+        return -1;
+    fprintf(a->json ? stderr : stdout, "\nresults                %s/compare.json, %s/report.html\n", dir, dir);
+    return 0;
+}
+
+static CimStatus run_sweep(const Args *a, const CimCompareOptions *o, CimCompare *c, CimSweepResult *sw, CimDiag *d)
+{
+    CimSweepAxis axes[MAX_AXES];
+    size_t n = 0;
+    CimStatus st = CIM_OK;
+    for (; n < a->nsweep && st == CIM_OK; n++)
+        st = cim_sweep_parse(a->sweep[n], &axes[n], d);
+    if (st == CIM_OK)
+        st = cim_sweep_run(o, axes, n, sw, c, d);
+    if (st == CIM_OK && !a->json) {
+        cim_compare_print(c, stdout);
+        cim_sweep_print(sw, stdout);
+    } else if (st == CIM_OK) {
+        cim_compare_print_json(c, sw, stdout);
+    }
+    if (st == CIM_OK && write_results(a, c, sw, d) != 0)
+        st = CIM_ERR_IO;
+    for (size_t i = 0; i < n; i++)
+        cim_sweep_free(&axes[i]);
+    return st;
+}
+
+static CimStatus run_once(const Args *a, const CimCompareOptions *o, CimCompare *c, CimDiag *d)
+{
+    CimStatus st = cim_compare_run(o, c, d);
+    if (st != CIM_OK)
+        return st;
+    if (a->json)
+        cim_compare_print_json(c, NULL, stdout);
+    else
+        cim_compare_print(c, stdout);
+    return write_results(a, c, NULL, d) == 0 ? CIM_OK : CIM_ERR_IO;
+}
+
+int cli_compare(int argc, char **argv)
+{
+    Args *a = calloc(1, sizeof *a);
+    CimCompare *c = calloc(1, sizeof *c);
+    if (!a || !c) {
+        free(a);
+        free(c);
+        fprintf(stderr, "dcim compare: error: out of memory\n");
+        return 1;
+    }
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help")) {
+            fputs(usage, stdout);
+            free(a);
+            free(c);
+            return 0;
+        }
+    if (parse(argc, argv, a) != 0) {
+        fprintf(stderr, "dcim compare: error: bad arguments\n%s", usage);
+        free(a);
+        free(c);
+        return 2;
+    }
+    signal(SIGINT, on_sigint);
+    CimCompareOptions o = {a->path,
+                           a->analog ? a->analog : default_baseline(a->path, "analog_180nm.yaml", a->analog_buf, 1100),
+                           a->gpu ? a->gpu : default_baseline(a->path, "rtx4090.yaml", a->gpu_buf, 1100),
+                           a->ov, a->n, a->images, !a->quiet && isatty(STDERR_FILENO), &stop_flag};
+    CimDiag d;
+    cim_diag_init(&d);
+    CimSweepResult sw = {0};
+    CimStatus st = a->nsweep ? run_sweep(a, &o, c, &sw, &d) : run_once(a, &o, c, &d);
+    int rc = st == CIM_OK ? (strcmp(c->status, "complete") == 0 ? 0 : 3) : 1;
+    if (st != CIM_OK && !d.errors)
+        fprintf(stderr, "dcim compare: error: %s\n", cim_status_str(st));
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    cim_sweep_result_free(&sw);
+    cim_compare_free(c);
+    free(c);
+    free(a);
+    return rc;
+}
