@@ -52,7 +52,7 @@ void Controller::main()
 // the fetch waits for the slot so that the trace shows the pc there.
 void Controller::run()
 {
-    t0_ = next_issue_ = horizon_ = sc_core::sc_time_stamp();
+    t0_ = next_issue_ = horizon_ = local_ = sc_core::sc_time_stamp();
     std::fill(std::begin(reg_ready_), std::end(reg_ready_), t0_);
     uint64_t pc = 0;
     for (;;) {
@@ -134,11 +134,27 @@ void Controller::wait_ready(const CimInsnTiming &t)
 
 void Controller::wait_until(const sc_time &t, State why)
 {
+    if (decoupled_) {
+        if (t > local_) {
+            show_state(why);
+            local_ = t;
+            sync(false);
+        }
+        return;
+    }
     sc_time now = sc_core::sc_time_stamp();
     if (t > now) {
         show_state(why);
         wait(t - now);
     }
+}
+
+// Lets the kernel catch up with the decoupled controller: every 4096 periods, or now.
+void Controller::sync(bool force)
+{
+    sc_time lag = local_ - sc_core::sc_time_stamp();
+    if (lag > sc_core::SC_ZERO_TIME && (force || lag >= sc_time::from_value(period_.value() * 4096)))
+        wait(lag);
 }
 
 static UnitOp describe(const CimInsn &in, const CimResUse &use, uint32_t buf_bits)
@@ -156,14 +172,14 @@ static UnitOp describe(const CimInsn &in, const CimResUse &use, uint32_t buf_bit
 
 void Controller::issue(const Fetched &f)
 {
-    sc_time now = sc_core::sc_time_stamp();
+    sc_time now = this->now();
     show_state(ISSUE);
     if (tracing_)
         insn_sig_.write(static_cast<int>(cim_isa_info(f.in.id)->opcode));
     last_opcode_ = static_cast<int>(cim_isa_info(f.in.id)->opcode);
     for (unsigned i = 0; i < f.t.nuse; i++) {
         const CimResUse &use = f.t.use[i];
-        units_[use.res]->start(describe(f.in, use, f.buf_bits));
+        units_[use.res]->start(describe(f.in, use, f.buf_bits), now);
         horizon_ = std::max(horizon_, now + sc_time::from_value(period_.value() * use.cycles));
     }
     if (f.t.dst_reg > 0)
@@ -178,7 +194,7 @@ bool Controller::watchdog(const Fetched &f)
 {
     if (cycles_since_start(std::max(next_issue_, horizon_)) <= max_cycles_)
         return false;
-    trap(f.pc, f.word, "cycle limit reached (watchdog)", sc_core::sc_time_stamp());
+    trap(f.pc, f.word, "cycle limit reached (watchdog)", now());
     return true;
 }
 
@@ -186,12 +202,12 @@ bool Controller::watchdog(const Fetched &f)
 void Controller::drain()
 {
     show_state(DRAIN);
-    sc_time now = sc_core::sc_time_stamp();
-    if (now < next_issue_)
-        wait(next_issue_ - now);
+    wait_until(next_issue_, DRAIN);
     for (UnitIf *u : units_)
         wait_until(u->free_at(), DRAIN);
-    res_->cycles = cycles_since_start(sc_core::sc_time_stamp());
+    if (decoupled_)
+        sync(true);
+    res_->cycles = cycles_since_start(now());
 }
 
 // At issue (the watchdog) the trap's cycle is the issue's; before it (fetch, decode,

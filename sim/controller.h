@@ -33,6 +33,10 @@ public:
     // True once the loaded run has drained and its result is complete.
     bool done() const { return done_; }
     void set_tracing(bool on);
+    /* Temporal decoupling (loosely-timed TLM practice): without a trace the controller keeps
+     * its own time and lets the kernel catch up once per quantum instead of once per
+     * instruction. Results are the same; only trace signals need a synchronised kernel. */
+    void set_decoupled(bool on) { decoupled_ = on; }
     void trace(sc_core::sc_trace_file *tf) const;
 
 private:
@@ -56,6 +60,8 @@ private:
     void trap(uint64_t pc, uint64_t word, const char *why, const sc_core::sc_time &at);
     uint64_t cycles_since_start(const sc_core::sc_time &t) const;
     void show_state(State s);
+    sc_core::sc_time now() const { return decoupled_ ? local_ : sc_core::sc_time_stamp(); }
+    void sync(bool force);
 
     sc_core::sc_time period_;
     std::vector<UnitIf *> units_;
@@ -65,7 +71,8 @@ private:
     CimHostIO *io_ = nullptr;
     uint64_t max_cycles_ = 0;
     CimRunResult *res_ = nullptr;
-    bool done_ = true, tracing_ = false;
+    bool done_ = true, tracing_ = false, decoupled_ = false;
+    sc_core::sc_time local_;
     sc_core::sc_time t0_, next_issue_, horizon_;  // run start, earliest next issue, last unit free
     sc_core::sc_time reg_ready_[CIM_NREGS];
     uint64_t pc_ = 0;

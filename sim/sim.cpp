@@ -52,6 +52,8 @@ CimStatus elaborate(const CimChip *chip, const CimScOptions *opt)
     if (opt && opt->vcd_path)
         m->tracer = std::make_unique<cim::Tracer>("tracer", *m->chip, opt->vcd_path, opt->vcd_start_cycle,
                                                   opt->vcd_end_cycle, opt->vcd_clock != 0);
+    else
+        m->chip->ctrl.set_decoupled(true); /* nothing to trace: let the controller run ahead */
     g_model = m.release();
     sc_core::sc_start(sc_core::SC_ZERO_TIME); /* ends elaboration; processes reach their first wait */
     return CIM_OK;

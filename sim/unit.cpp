@@ -13,9 +13,9 @@ Unit::Unit(sc_core::sc_module_name name, const sc_core::sc_time &period)
     dont_initialize();
 }
 
-void Unit::start(const UnitOp &op)
+// `now` is the controller's time, which runs ahead of the kernel's when it is decoupled.
+void Unit::start(const UnitOp &op, const sc_core::sc_time &now)
 {
-    sc_core::sc_time now = sc_core::sc_time_stamp();
     sc_assert(free_at_ <= now);
     cur_ = op;
     busy_cycles_ += op.cycles;

@@ -32,7 +32,7 @@ public:
     // The time the unit's current operation ends (in the past when it is free).
     virtual const sc_core::sc_time &free_at() const = 0;
     // Starts op now; the unit must be free.
-    virtual void start(const UnitOp &op) = 0;
+    virtual void start(const UnitOp &op, const sc_core::sc_time &now) = 0;
 };
 
 class Unit : public sc_core::sc_module, public UnitIf {
@@ -40,7 +40,7 @@ public:
     Unit(sc_core::sc_module_name name, const sc_core::sc_time &period);
 
     const sc_core::sc_time &free_at() const override { return free_at_; }
-    void start(const UnitOp &op) override;
+    void start(const UnitOp &op, const sc_core::sc_time &now) override;
 
     // Cycles busy since elaboration (sessions subtract their starting value).
     uint64_t busy_cycles() const { return busy_cycles_; }

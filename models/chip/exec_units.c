@@ -176,6 +176,18 @@ static CimStatus exec_lcfg(ExecCtx *x)
     return CIM_OK;
 }
 
+/* Two's-complement wrap of v to `bits` (<= 64). The PPU's adders are the shift-add's: an
+ * n-bit accumulator wraps like cim_shift_add; arithmetic modulo 2^64 first, then modulo
+ * 2^bits, gives the same value as wrapping after each addition. */
+static int64_t wrap_to(uint64_t v, unsigned bits)
+{
+    if (bits >= 64)
+        return (int64_t)v;
+    uint64_t m = ((uint64_t)1 << bits) - 1;
+    v &= m;
+    return (v >> (bits - 1)) ? (int64_t)(v | ~m) : (int64_t)v;
+}
+
 static CimStatus exec_pacc(ExecCtx *x)
 {
     CimChip *c = x->c;
@@ -188,9 +200,12 @@ static CimStatus exec_pacc(ExecCtx *x)
     if (shift >= c->cfg->periph.shift_add_bits || x->in->c > 1)
         return ex_trap(x, "pacc: shift %u (must be < %u) or neg %u (0 or 1) out of range", shift,
                        c->cfg->periph.shift_add_bits, x->in->c);
-    for (uint32_t i = 0; i < n; i++)
-        c->p[off + i] = cim_shift_add(c->p[off + i], mc->cnt.v[mc->win.col0 + i], shift, (int)x->in->c,
-                                      c->cfg->periph.shift_add_bits, NULL, &c->ev);
+    unsigned bits = c->cfg->periph.shift_add_bits;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t term = (uint64_t)mc->cnt.v[mc->win.col0 + i] << shift;
+        c->p[off + i] = wrap_to((uint64_t)c->p[off + i] + (x->in->c ? -term : term), bits);
+    }
+    c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)n * bits;
     ex_use(x, CIM_RES_MACRO + x->in->m, ex_ppu_cycles(c, n));
     ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, n));
     return CIM_OK;
@@ -207,17 +222,18 @@ static CimStatus exec_pfin(ExecCtx *x)
     unsigned bits = c->cfg->periph.shift_add_bits;
     if (c->win.pattern >= c->npat)
         return ex_trap(x, "pfin: border class %u but the layer table has %u", c->win.pattern, c->npat);
+    uint64_t px2 = 2 * (uint64_t)c->win.px, adds = 0;
+    const int32_t *off = c->off + (size_t)c->win.pattern * c->nf;
     for (uint32_t f = 0; f < c->nf; f++) {
-        int64_t acc;
-        if (cim_bits_get(c->pruned, f))
-            acc = c->mode ? 0 : cim_shift_add(c->win.valid, c->win.px, 1, 1, bits, NULL, &c->ev);
-        else {
-            acc = cim_shift_add(0, c->p[f], 2, 0, bits, NULL, &c->ev);
-            acc = cim_shift_add(acc, c->win.px, 1, 1, bits, NULL, &c->ev);
-            acc = cim_shift_add(acc, c->off[(size_t)c->win.pattern * c->nf + f], 0, 0, bits, NULL, &c->ev);
+        if (cim_bits_get(c->pruned, f)) {
+            c->p[f] = c->mode ? 0 : wrap_to((uint64_t)c->win.valid - px2, bits);
+            adds += c->mode ? 0 : 1;
+        } else {
+            c->p[f] = wrap_to(((uint64_t)c->p[f] << 2) - px2 + (uint64_t)(int64_t)off[f], bits);
+            adds += 3;
         }
-        c->p[f] = acc;
     }
+    c->ev.n[CIM_EV_FULL_ADDER] += adds * bits;
     ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
     ex_use(x, CIM_RES_IR, 1); /* px, valid and pattern are ready once the window load ends */
     return CIM_OK;

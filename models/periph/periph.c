@@ -78,24 +78,37 @@ uint32_t cim_popcount_tree(const uint64_t *row, unsigned nbits, CimEvents *ev)
     return (uint32_t)cim_bits_popcount(row, nbits);
 }
 
-/* 128-bit integers keep the exact sum before it is wrapped to the accumulator width. */
+/* 128-bit integers keep the exact sum before it is wrapped to the accumulator width; the
+ * common case (no int64 overflow) stays in 64-bit arithmetic. */
 __extension__ typedef __int128 i128;
+
+static int64_t wrap_bits(uint64_t u, unsigned bits)
+{
+    if (bits >= 64)
+        return (int64_t)u;
+    uint64_t m = ((uint64_t)1 << bits) - 1;
+    u &= m;
+    return (u >> (bits - 1)) ? (int64_t)(u | ~m) : (int64_t)u;
+}
 
 int64_t cim_shift_add(int64_t acc, int64_t value, unsigned shift, int negate, unsigned acc_bits,
                       int *overflow, CimEvents *ev)
 {
-    i128 term = (i128)value * ((i128)1 << shift);
-    i128 exact = (i128)acc + (negate ? -term : term);
-    i128 mod = (i128)1 << acc_bits;
-    i128 lo = -(mod / 2), hi = mod / 2 - 1;
-    if (overflow)
-        *overflow = exact < lo || exact > hi;
-    i128 u = exact % mod; /* in (-mod, mod) */
-    if (u < 0)
-        u += mod;
-    if (u > hi)
-        u -= mod;
     if (ev)
         ev->n[CIM_EV_FULL_ADDER] += acc_bits;
-    return (int64_t)u;
+    int64_t exact;
+    if (shift < 63 && value >= -(INT64_C(1) << (62 - shift)) && value < (INT64_C(1) << (62 - shift)) &&
+        !(negate ? __builtin_sub_overflow(acc, value * (INT64_C(1) << shift), &exact)
+                 : __builtin_add_overflow(acc, value * (INT64_C(1) << shift), &exact))) {
+        int64_t r = wrap_bits((uint64_t)exact, acc_bits);
+        if (overflow)
+            *overflow = r != exact;
+        return r;
+    }
+    i128 t = (i128)value * ((i128)1 << shift);
+    i128 e = (i128)acc + (negate ? -t : t);
+    i128 mod = (i128)1 << acc_bits;
+    if (overflow)
+        *overflow = e < -(mod / 2) || e > mod / 2 - 1;
+    return wrap_bits((uint64_t)e, acc_bits);
 }

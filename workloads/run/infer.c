@@ -180,20 +180,20 @@ static void unpack_result(const CimCompiled *cc, const uint64_t *raw, int32_t *o
 CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *net, const uint8_t *pixels,
                           float *logits, int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap)
 {
-    return cim_infer_image_with(NULL, NULL, chip, cc, net, pixels, logits, conv_out, tallies, trap);
+    return cim_infer_image_with(NULL, NULL, NULL, chip, cc, net, pixels, logits, conv_out, tallies, trap);
 }
 
-CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, CimChip *chip, const CimCompiled *cc,
-                               const CimNet *net, const uint8_t *pixels, float *logits, int32_t *conv_out,
-                               CimLayerTally *tallies, CimTrap *trap)
+CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, const CimHost *host, CimChip *chip,
+                               const CimCompiled *cc, const CimNet *net, const uint8_t *pixels, float *logits,
+                               int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap)
 {
     size_t act = cim_net_max_activation(net);
     uint64_t *img = calloc(cim_bits_words(cc->image_bits) + 1, sizeof *img);
     uint64_t *raw = calloc(cim_bits_words(cc->result_bits) + 1, sizeof *raw);
     int32_t *ints = calloc(act, sizeof *ints);
     float *scratch = calloc(2 * act, sizeof *scratch);
-    CimHost host = {0};
-    CimStatus st = img && raw && ints && scratch ? cim_host_init(&host, net) : CIM_ERR_NOMEM;
+    CimHost own = {0};
+    CimStatus st = img && raw && ints && scratch ? (host ? CIM_OK : cim_host_init(&own, net)) : CIM_ERR_NOMEM;
     if (st == CIM_OK) {
         cim_compile_binarise_image(net, pixels, img);
         CimHostIO io = {img, cc->image_bits, 0, raw, cc->result_bits, 0};
@@ -202,7 +202,7 @@ CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, CimChip *chip, c
     }
     if (st == CIM_OK) {
         unpack_result(cc, raw, ints);
-        cim_host_forward(&host, cc, net, ints, logits, scratch);
+        cim_host_forward(host ? host : &own, cc, net, ints, logits, scratch);
         if (conv_out)
             memcpy(conv_out, ints, (size_t)cc->layers[cc->n - 1].F * cc->layers[cc->n - 1].out_h *
                                        cc->layers[cc->n - 1].out_w * sizeof *ints);
@@ -211,6 +211,6 @@ CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, CimChip *chip, c
     free(raw);
     free(ints);
     free(scratch);
-    cim_host_free(&host);
+    cim_host_free(&own);
     return st;
 }

@@ -18,15 +18,23 @@ typedef struct {
 /* Writes the weights and layer tables (prog_load) into the chip; tally gets its cost. */
 CimStatus cim_infer_load(CimChip *chip, const CimCompiled *cc, CimLayerTally *tally, CimTrap *trap);
 
+/* The host layers' prepared weights: linear weights transposed ([in][out]), so that the
+ * forward pass runs across outputs while each output still sums from input 0 upwards. */
+typedef struct CimHostS {
+    float **wt;   /* per network layer, NULL unless linear */
+    size_t n;
+} CimHost;
+
 /* Runs one program on the chip: cim_chip_run, or another timing model (the SystemC one)
  * that produces the same values, events and cycles. */
 typedef CimStatus (*CimProgRunner)(void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
                                    CimRunResult *res);
 
-/* As cim_infer_image, with every program run by `runner` (NULL: cim_chip_run). */
-CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, CimChip *chip, const CimCompiled *cc,
-                               const CimNet *net, const uint8_t *pixels, float *logits, int32_t *conv_out,
-                               CimLayerTally *tallies, CimTrap *trap);
+/* As cim_infer_image, with every program run by `runner` (NULL: cim_chip_run) and the host
+ * layers' prepared weights `host` (NULL: prepared for this image only). */
+CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, const CimHost *host, CimChip *chip,
+                               const CimCompiled *cc, const CimNet *net, const uint8_t *pixels, float *logits,
+                               int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap);
 
 /* One image (C x H x W uint8 pixels) through every chip layer program and the host layers.
  * logits: out_c of the last layer. conv_out (may be NULL): the last chip layer's int32
@@ -35,12 +43,7 @@ CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, CimChip *chip, c
 CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *net, const uint8_t *pixels,
                           float *logits, int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap);
 
-/* The host layers' prepared weights: linear weights transposed ([in][out]), so that the
- * forward pass runs across outputs while each output still sums from input 0 upwards. */
-typedef struct {
-    float **wt;   /* per network layer, NULL unless linear */
-    size_t n;
-} CimHost;
+
 
 CimStatus cim_host_init(CimHost *h, const CimNet *net);
 void cim_host_free(CimHost *h);

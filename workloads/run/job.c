@@ -201,7 +201,8 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
     CimLayerTally *t = calloc(j->cc.n, sizeof *t);
     CimFast *fast = NULL;
     CimScSession *sc = NULL;
-    CimStatus st = t ? CIM_OK : CIM_ERR_NOMEM;
+    CimHost host = {0};
+    CimStatus st = t ? cim_host_init(&host, &j->net) : CIM_ERR_NOMEM;
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_FAST)
         st = cim_fast_create(j->chip, &j->cc, &j->net, &fast, trap);
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
@@ -219,8 +220,8 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
         }
         const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
         st = fast ? cim_fast_image(fast, img, logits, NULL, t)
-                  : cim_infer_image_with(sc ? sc_runner : NULL, sc, j->chip, &j->cc, &j->net, img, logits, NULL, t,
-                                         trap);
+                  : cim_infer_image_with(sc ? sc_runner : NULL, sc, &host, j->chip, &j->cc, &j->net, img, logits,
+                                         NULL, t, trap);
         if (st != CIM_OK)
             break;
         r->pred[i] = (uint8_t)cim_argmax(logits, (unsigned)nout);
@@ -244,6 +245,7 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
     if (sc && cim_sc_session_close_vcd(sc) != CIM_OK && st == CIM_OK)
         st = CIM_ERR_IO;
     cim_sc_session_destroy(sc);
+    cim_host_free(&host);
     free(logits);
     free(t);
     cim_fast_destroy(fast);

@@ -87,6 +87,39 @@ static void test_shift_add_signed_and_wrapping(void **state)
     assert_int_equal(acc, -3);
 }
 
+/* The shift-add against a plain 128-bit reference on random operands of every width,
+ * including values near the 64-bit limits (the slow path). */
+__extension__ typedef __int128 i128;
+
+static int64_t ref_shift_add(int64_t acc, int64_t v, unsigned sh, int neg, unsigned bits, int *ov)
+{
+    i128 t = (i128)v * ((i128)1 << sh), e = (i128)acc + (neg ? -t : t), mod = (i128)1 << bits;
+    *ov = e < -(mod / 2) || e > mod / 2 - 1;
+    i128 u = e % mod;
+    if (u < 0)
+        u += mod;
+    if (u > mod / 2 - 1)
+        u -= mod;
+    return (int64_t)u;
+}
+
+static void test_shift_add_matches_wide_reference(void **state)
+{
+    (void)state;
+    CimRng r;
+    cim_rng_seed(&r, 99);
+    for (int i = 0; i < 200000; i++) {
+        unsigned bits = 8 + (unsigned)(cim_rng_u64(&r) % 57), sh = (unsigned)(cim_rng_u64(&r) % 64);
+        int neg = (int)(cim_rng_u64(&r) & 1);
+        int64_t v = (int64_t)cim_rng_u64(&r) >> (cim_rng_u64(&r) % 64);
+        int64_t acc = (int64_t)cim_rng_u64(&r) >> (cim_rng_u64(&r) % 64);
+        int ov1, ov2;
+        int64_t want = ref_shift_add(acc, v, sh, neg, bits, &ov1);
+        assert_true(cim_shift_add(acc, v, sh, neg, bits, &ov2, NULL) == want);
+        assert_int_equal(ov1, ov2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -94,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_counter_saturates_when_configured),
         cmocka_unit_test(test_popcount_tree_counts_full_adders),
         cmocka_unit_test(test_shift_add_signed_and_wrapping),
+        cmocka_unit_test(test_shift_add_matches_wide_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
