@@ -2,6 +2,8 @@
 #ifndef CIM_CLI_H
 #define CIM_CLI_H
 
+#include <signal.h>
+
 #include "models/config/config.h"
 
 #define DCIM_VERSION "0.1.0"
@@ -23,6 +25,23 @@ int cli_disasm(int argc, char **argv);
 /* Collects "--set KEY=VALUE" overrides; returns 1 if argv[*i] was one (advancing *i),
  * 0 if not, -1 on a usage error (message printed). */
 int cli_take_override(int argc, char **argv, int *i, const char **items, size_t *n, size_t cap);
+/* Overrides collected from the command line: --set items as given, and options that
+ * stand for a key (--images N -> run.data.images=N) formatted into own[]. */
+#define CLI_MAX_SET 96
+typedef struct {
+    const char *ov[CLI_MAX_SET];
+    char own[16][600];
+    size_t n, nown;
+} CliOverrides;
+
+/* Takes argv[*i] if it is --set KEY=VALUE or one of the `nmap` options of map ({option,
+ * key}, each followed by a value): 1 taken (advancing *i), 0 not, -1 usage error. */
+int cli_take_option(int argc, char **argv, int *i, const char *const (*map)[2], size_t nmap, CliOverrides *o);
+/* Adds KEY=VALUE; -1 when full. */
+int cli_add_override(CliOverrides *o, const char *key, const char *value);
+/* Installs a Ctrl-C handler that sets the returned flag (for a clean stop). */
+volatile sig_atomic_t *cli_catch_sigint(void);
+
 /* Parses an unsigned decimal option value; prints an error naming opt on failure. */
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
 /* Loads a chip file with overrides, printing every diagnostic to stderr. */

@@ -3,12 +3,10 @@
 #include "workloads/run/html.h"
 #include "workloads/run/job.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_SET 96
 
 static const char usage[] =
     "usage: dcim run RUN.yaml [options]\n"
@@ -33,31 +31,12 @@ static const char usage[] =
     "  --quiet                 no progress bar\n"
     "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap; partial results written).\n";
 
-static volatile sig_atomic_t stop_flag;
-static void on_sigint(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
-
 typedef struct {
-    const char *ov[MAX_SET];
-    char own[8][600];
-    size_t n, nown;
+    CliOverrides o;
     int json, quiet;
     const char *path, *vcd;
     uint64_t vcd_start, vcd_end;
 } Args;
-
-/* "--images 5" -> "run.data.images=5" */
-static int add_mapped(Args *a, const char *key, const char *val)
-{
-    if (a->nown == 8 || a->n == MAX_SET)
-        return -1;
-    snprintf(a->own[a->nown], sizeof a->own[a->nown], "%s=%s", key, val);
-    a->ov[a->n++] = a->own[a->nown++];
-    return 0;
-}
 
 static int parse(int argc, char **argv, Args *a)
 {
@@ -65,22 +44,13 @@ static int parse(int argc, char **argv, Args *a)
                                          {"--pruned-filters", "run.pruned_filters"}, {"--out", "run.out"},
                                          {"--fidelity", "run.fidelity"}};
     for (int i = 1; i < argc; i++) {
-        int t = cli_take_override(argc, argv, &i, a->ov, &a->n, MAX_SET);
+        int t = cli_take_option(argc, argv, &i, map, sizeof map / sizeof map[0], &a->o);
         if (t < 0)
             return -1;
         if (t > 0)
             continue;
-        int done = 0;
-        for (size_t k = 0; k < sizeof map / sizeof map[0] && !done; k++)
-            if (strcmp(argv[i], map[k][0]) == 0) {
-                if (i + 1 >= argc || add_mapped(a, map[k][1], argv[++i]) != 0)
-                    return -1;
-                done = 1;
-            }
-        if (done)
-            continue;
         if (strcmp(argv[i], "--no-prune") == 0)
-            add_mapped(a, "run.prune.enabled", "false");
+            cli_add_override(&a->o, "run.prune.enabled", "false");
         else if (strcmp(argv[i], "--json") == 0)
             a->json = 1;
         else if (strcmp(argv[i], "--quiet") == 0)
@@ -93,8 +63,7 @@ static int parse(int argc, char **argv, Args *a)
                 return -1;
             a->vcd_start = s0;
             a->vcd_end = s1;
-        }
-        else if (argv[i][0] != '-' && !a->path)
+        } else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
         else
             return -1;
@@ -115,8 +84,8 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "dcim run: error: bad arguments\n%s", usage);
         return 2;
     }
-    signal(SIGINT, on_sigint);
-    CimJobOptions o = {a.path, a.ov, a.n, !a.quiet && isatty(STDERR_FILENO), &stop_flag, a.vcd, a.vcd_start, a.vcd_end};
+    CimJobOptions o = {a.path, a.o.ov, a.o.n, !a.quiet && isatty(STDERR_FILENO), cli_catch_sigint(), a.vcd, a.vcd_start,
+                       a.vcd_end};
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);

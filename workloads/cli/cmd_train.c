@@ -2,12 +2,10 @@
 #include "workloads/cli/cli.h"
 #include "workloads/run/train.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_SET 96
 
 static const char usage[] =
     "usage: dcim train RUN.yaml [options]\n"
@@ -25,17 +23,8 @@ static const char usage[] =
     "Ctrl-C stops after the current batch; the last epoch's checkpoint stays valid.\n"
     "Exit status: 0 complete, 1 error, 2 usage, 3 interrupted.\n";
 
-static volatile sig_atomic_t stop_flag;
-static void on_sigint(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
-
 typedef struct {
-    const char *ov[MAX_SET];
-    char own[8][600];
-    size_t n, nown;
+    CliOverrides o;
     int resume, quiet;
     const char *path;
 } Args;
@@ -47,28 +36,15 @@ static int parse(int argc, char **argv, Args *a)
                                          {"--images", "run.train.train_images"},
                                          {"--eval-images", "run.train.eval_images"}};
     for (int i = 1; i < argc; i++) {
-        int t = cli_take_override(argc, argv, &i, a->ov, &a->n, MAX_SET);
+        int t = cli_take_option(argc, argv, &i, map, sizeof map / sizeof map[0], &a->o);
         if (t < 0)
             return -1;
         if (t > 0)
             continue;
-        int done = 0;
-        for (size_t k = 0; k < sizeof map / sizeof map[0] && !done; k++)
-            if (strcmp(argv[i], map[k][0]) == 0) {
-                if (i + 1 >= argc || a->nown == 8 || a->n == MAX_SET)
-                    return -1;
-                snprintf(a->own[a->nown], sizeof a->own[0], "%s=%s", map[k][1], argv[++i]);
-                a->ov[a->n++] = a->own[a->nown++];
-                done = 1;
-            }
-        if (done)
-            continue;
         if (strcmp(argv[i], "--resume") == 0)
             a->resume = 1;
-        else if (strcmp(argv[i], "--no-prune") == 0 && a->nown < 8 && a->n < MAX_SET) {
-            snprintf(a->own[a->nown], sizeof a->own[0], "run.prune.enabled=false");
-            a->ov[a->n++] = a->own[a->nown++];
-        }
+        else if (strcmp(argv[i], "--no-prune") == 0)
+            cli_add_override(&a->o, "run.prune.enabled", "false");
         else if (strcmp(argv[i], "--quiet") == 0)
             a->quiet = 1;
         else if (argv[i][0] != '-' && !a->path)
@@ -91,8 +67,8 @@ int cli_train(int argc, char **argv)
         fprintf(stderr, "dcim train: error: bad arguments\n%s", usage);
         return 2;
     }
-    signal(SIGINT, on_sigint);
-    CimTrainOptions o = {{a.path, a.ov, a.n, !a.quiet && isatty(STDERR_FILENO), &stop_flag, NULL, 0, 0}, a.resume};
+    CimTrainOptions o = {{a.path, a.o.ov, a.o.n, !a.quiet && isatty(STDERR_FILENO), cli_catch_sigint(), NULL, 0, 0},
+                         a.resume};
     CimTrainReport rep;
     CimDiag d;
     cim_diag_init(&d);

@@ -4,6 +4,7 @@
 #include "workloads/net/netfile.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +60,45 @@ int cli_take_override(int argc, char **argv, int *i, const char **items, size_t 
     }
     items[(*n)++] = argv[++*i];
     return 1;
+}
+
+int cli_add_override(CliOverrides *o, const char *key, const char *value)
+{
+    if (o->nown == sizeof o->own / sizeof o->own[0] || o->n == CLI_MAX_SET)
+        return -1;
+    snprintf(o->own[o->nown], sizeof o->own[0], "%s=%s", key, value);
+    o->ov[o->n++] = o->own[o->nown++];
+    return 0;
+}
+
+int cli_take_option(int argc, char **argv, int *i, const char *const (*map)[2], size_t nmap, CliOverrides *o)
+{
+    int t = cli_take_override(argc, argv, i, o->ov, &o->n, CLI_MAX_SET);
+    if (t != 0)
+        return t;
+    for (size_t k = 0; k < nmap; k++)
+        if (strcmp(argv[*i], map[k][0]) == 0) {
+            if (*i + 1 >= argc || cli_add_override(o, map[k][1], argv[*i + 1]) != 0) {
+                fprintf(stderr, "dcim: error: %s needs a value\n", map[k][0]);
+                return -1;
+            }
+            ++*i;
+            return 1;
+        }
+    return 0;
+}
+
+static volatile sig_atomic_t stop_flag;
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+volatile sig_atomic_t *cli_catch_sigint(void)
+{
+    signal(SIGINT, on_sigint);
+    return &stop_flag;
 }
 
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
