@@ -270,7 +270,10 @@ CimStatus ex_ppu(ExecCtx *x)
     case CIM_I_PSTB:
     case CIM_I_PSTI: return exec_store(x);
     case CIM_I_PCLR: memset(c->p, 0, c->nf * sizeof *c->p); break;
-    case CIM_I_PRCLR: cim_bits_clear(c->pr, c->nf); break;
+    case CIM_I_PRCLR: /* pool[0, nf) only: cim_bits_clear would clear up to the next 64-bit word */
+        for (uint32_t f = 0; f < c->nf; f++)
+            cim_bits_set(c->pr, f, 0);
+        break;
     case CIM_I_PTHR: /* a comparator (a subtractor) per output */
         for (uint32_t f = 0; f < c->nf; f++)
             if (c->p[f] >= c->thr[f])

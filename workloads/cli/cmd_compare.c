@@ -33,13 +33,6 @@ static const char usage[] =
     "  --quiet                 no progress\n"
     "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap).\n";
 
-static volatile sig_atomic_t stop_flag;
-static void on_sigint(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
-
 typedef struct {
     const char *ov[MAX_SET];
     size_t n;
@@ -184,11 +177,10 @@ int cli_compare(int argc, char **argv)
         free(c);
         return 2;
     }
-    signal(SIGINT, on_sigint);
     CimCompareOptions o = {a->path,
                            a->analog ? a->analog : default_baseline(a->path, "analog_180nm.yaml", a->analog_buf, 1100),
                            a->gpu ? a->gpu : default_baseline(a->path, "rtx4090.yaml", a->gpu_buf, 1100),
-                           a->ov, a->n, a->images, !a->quiet && isatty(STDERR_FILENO), &stop_flag};
+                           a->ov, a->n, a->images, !a->quiet && isatty(STDERR_FILENO), cli_catch_sigint()};
     CimDiag d;
     cim_diag_init(&d);
     CimSweepResult sw = {0};
