@@ -3,6 +3,8 @@
 #   make run      the main job on the built-in default (the MNIST workload, configs/runs/mnist_bnn.yaml)
 #   make test     every test tier: unit, bad configs, sanitizers, end to end
 #   make bench    speed benchmarks (ratios against a reference measured in the same run)
+#   make cosim    RTL against the model under Verilator (part of make test); make synth: yosys
+#   make sim      SystemC tests; make experiments: the training runs of docs/training.md
 #   make clean    remove build outputs
 # Sources are discovered: every .c under models/ goes into libcim.a, under workloads/ (but
 # workloads/cli/) into libdcimwl.a, every tests/**/test_*.c becomes one cmocka binary.
@@ -103,6 +105,71 @@ sim: data $(rel_SIMTEST)
 	@scripts/run_tests.sh "tests/sim/run_sim.sh $(rel_SIMTEST)"
 # ==== end of the SystemC section =============================================================
 
+# ==== RTL and co-simulation (issue 6): rtl/, rtl/cosim/, tests/rtl/, docs/rtl.md ==============
+# rtl/gen/cim_rtlgen turns a chip YAML (+ --set overrides) into the Verilog header the RTL is
+# built with; each cosim configuration gets its own Verilated model and harness under
+# $(BUILD)/rtl/NAME. The Verilator runtime is compiled once. Targets: cosim (every stimulus
+# class, part of `make test`; COSIM_SEED / COSIM_COUNT for longer campaigns), rtl-lint
+# (Verilator -Wall, iverilog -g2012, yosys -sv), synth (yosys cell counts vs the area model).
+VERILATOR  ?= verilator
+RTL_OUT    := $(BUILD)/rtl
+RTL_V      := $(sort $(shell find rtl -name '*.v' -not -path 'rtl/cosim/*'))
+COSIM_V    := rtl/cosim/cim_host.v rtl/cosim/cim_cosim_top.v
+COSIM_CPP  := $(sort $(wildcard rtl/cosim/*.cpp))
+RTLGEN     := $(RTL_OUT)/cim_rtlgen
+VL_ROOT    := $(shell $(VERILATOR) --getenv VERILATOR_ROOT 2>/dev/null)
+VL_FLAGS   := --cc --trace -Wall -O3 --x-assign 0 --x-initial 0 --unroll-count 256 -Irtl
+VL_CXX     := $(CXXSTD) -O2 -faligned-new -DVM_COVERAGE=0 -DVM_SC=0 -DVM_TRACE=1 -DVM_TRACE_FST=0 \
+              -DVM_TRACE_VCD=1 -isystem $(VL_ROOT)/include -isystem $(VL_ROOT)/include/vltstd
+VL_RT      := $(patsubst %,$(RTL_OUT)/vlrt/%.o,verilated verilated_vcd_c verilated_threads)
+# C++ optimisation of the Verilated models: -O2 builds in ~2 min and runs twice as fast as -O1
+VL_OPT     ?= -O2
+# cosim configurations: the chip file, its overrides, the cosim memories' sizes
+COSIM_CFGS        := small default
+COSIM_small_CHIP  := rtl/cosim/chip_small.yaml
+COSIM_small_SET   := tech.timing.t_read_ns=25 tech.timing.t_set_ns=15 tech.timing.t_reset_ns=30 \
+                     tech.timing.t_verify_ns=12 tech.timing.t_adder_tree_ns=15
+COSIM_small_GEN   := --imem-words 4096 --host-in-bits 65536 --host-out-bits 65536
+COSIM_default_CHIP := configs/chip/default.yaml
+COSIM_default_SET :=
+COSIM_default_GEN := --imem-words 32768 --host-in-bits 262144 --host-out-bits 131072
+
+$(RTLGEN): rtl/gen/cim_rtlgen.c $(RTL_OUT)/rtl_params.o $(rel_LIBCIM)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(INCS) $< $(RTL_OUT)/rtl_params.o $(rel_LIBCIM) -o $@ $(LIBS)
+$(RTL_OUT)/rtl_params.o: rtl/gen/rtl_params.c rtl/gen/rtl_params.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(INCS) -c $< -o $@
+$(RTL_OUT)/vlrt/%.o: $(VL_ROOT)/include/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(VL_CXX) -w -c $< -o $@
+
+# $(call cosim_cfg,NAME): header, Verilated model and harness of one configuration
+define cosim_cfg
+$(RTL_OUT)/$(1)/cim_cfg.vh: $(RTLGEN) $(COSIM_$(1)_CHIP) $(wildcard configs/tech/*.yaml)
+	@mkdir -p $$(@D)
+	$(RTLGEN) $(COSIM_$(1)_CHIP) $(foreach s,$(COSIM_$(1)_SET),--set $(s)) $(COSIM_$(1)_GEN) --out $$(@D)
+$(RTL_OUT)/$(1)/obj/Vcim_cosim_top__ALL.a: $(RTL_OUT)/$(1)/cim_cfg.vh $(RTL_V) $(COSIM_V) rtl/cim_defs.vh
+	@mkdir -p $$(@D)
+	$(VERILATOR) $(VL_FLAGS) -I$(RTL_OUT)/$(1) --Mdir $$(@D) --top-module cim_cosim_top $(RTL_V) $(COSIM_V)
+	$$(MAKE) -s -C $$(@D) -f Vcim_cosim_top.mk OPT_FAST=$(VL_OPT) OPT_SLOW=-O1 CXX=$(CXX) Vcim_cosim_top__ALL.a
+$(RTL_OUT)/$(1)/%.o: rtl/cosim/%.cpp rtl/cosim/cosim.h rtl/gen/rtl_params.h $(RTL_OUT)/$(1)/obj/Vcim_cosim_top__ALL.a
+	$(CXX) $(VL_CXX) $(CXXWARN) -I. -I$(RTL_OUT)/$(1) -I$(RTL_OUT)/$(1)/obj $(PKG_CFLAGS) -c $$< -o $$@
+$(RTL_OUT)/$(1)/cosim: $(COSIM_CPP:rtl/cosim/%.cpp=$(RTL_OUT)/$(1)/%.o) $(RTL_OUT)/$(1)/obj/Vcim_cosim_top__ALL.a \
+		$(VL_RT) $(RTL_OUT)/rtl_params.o $(rel_LIBTS) $(rel_LIBWL) $(rel_LIBCIM)
+	$(CXX) $$^ -o $$@ $(LIBS) -pthread -latomic
+endef
+$(foreach c,$(COSIM_CFGS),$(eval $(call cosim_cfg,$(c))))
+COSIM_BINS := $(COSIM_CFGS:%=$(RTL_OUT)/%/cosim)
+
+.PHONY: cosim rtl-lint synth
+cosim: data $(COSIM_BINS) $(RTL_OUT)/small/cim_cfg.vh $(RTL_OUT)/default/cim_cfg.vh
+	@tests/rtl/run_cosim.sh $(RTL_OUT)
+rtl-lint: $(RTL_OUT)/small/cim_cfg.vh $(RTL_OUT)/default/cim_cfg.vh
+	@tests/rtl/lint.sh $(RTL_OUT)
+synth: $(RTL_OUT)/default/cim_cfg.vh $(RTLGEN)
+	@rtl/synth/synth.sh $(RTL_OUT) $(RTLGEN) $(COSIM_default_CHIP)
+# ==== end of the RTL section =================================================================
 
 DCIM := $(rel_DCIM)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
@@ -124,7 +191,7 @@ data:
 	@scripts/fetch_mnist.sh data/mnist
 
 # Every tier runs; the last line is "N passed, N failed" over all of them.
-test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST)
+test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS)
 	@scripts/run_tests.sh \
 	    $(rel_TESTS) \
 	    "tests/configs/run_bad.sh $(DCIM)" \
@@ -133,7 +200,8 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(asan_DCIM) $(asan_TESTS) $(asan
 	    "tests/configs/run_bad.sh $(asan_DCIM)" \
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
 	    "tests/e2e/run_e2e.sh $(DCIM)" \
-	    "tests/e2e/run_html.sh $(DCIM)"
+	    "tests/e2e/run_html.sh $(DCIM)" \
+	    "tests/rtl/run_cosim.sh $(RTL_OUT)"
 
 unit: data $(rel_TESTS)
 	@scripts/run_tests.sh $(rel_TESTS)

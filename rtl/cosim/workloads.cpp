@@ -1,0 +1,185 @@
+// Workload stimulus: the compiled MNIST network (weights programmed by the load program,
+// then every layer program per image, as cim_infer_image runs them) and the on-chip
+// pruning programs (filters written as rows, then each layer's popcounts and pairwise
+// Hamming distances by dual-row XOR and the adder tree, cim_compile_distances).
+#include "cosim.h"
+
+extern "C" {
+#include "tests/support/mnist_net.h"
+#include "tests/support/ref_bnn.h"
+#include "workloads/compile/compile.h"
+#include "workloads/io/idx.h"
+}
+
+#include <cstdlib>
+#include <cstring>
+
+namespace {
+
+struct Net {
+    CimNet net{};
+    CimRefBnnWeights *w = nullptr;
+    ~Net()
+    {
+        cim_net_free(&net);
+        free(w);
+    }
+};
+
+// The paper's MNIST network with seeded random weights; `prune` marks some filters pruned
+// (zero weights), as training would.
+bool make_net(Net &n, uint64_t seed, bool prune, std::string &err)
+{
+    if (test_mnist_net(&n.net) != CIM_OK) {
+        err = "cannot build the MNIST network";
+        return false;
+    }
+    n.w = (CimRefBnnWeights *)calloc(1, sizeof *n.w);
+    CimRng r;
+    cim_rng_seed(&r, 2024 + seed);
+    cim_ref_bnn_init_random(n.w, &r);
+    if (prune) {
+        for (int f = 0; f < 32; f++)
+            n.w->conv1_pruned[f] = cim_rng_uniform(&r) < 0.25;
+        for (int f = 0; f < 64; f++)
+            n.w->conv2_pruned[f] = cim_rng_uniform(&r) < 0.2;
+        n.w->conv3_pruned[3] = n.w->conv3_pruned[11] = 1;
+        cim_ref_bnn_zero_pruned(n.w);
+    }
+    test_mnist_copy_weights(&n.net, n.w);
+    return true;
+}
+
+Bits words_to_bits(const uint64_t *w, size_t nbits)
+{
+    Bits b = bits_zero(nbits);
+    if (nbits)
+        cim_bits_copy(b.data(), w, nbits);
+    return b;
+}
+
+RunSpec prog_run(const std::string &label, const CimProgram &p)
+{
+    RunSpec r;
+    r.label = label;
+    r.prog.assign(p.words, p.words + p.n);
+    return r;
+}
+
+bool mnist_case(const CimChipCfg *cfg, const CimMnist &mn, uint64_t seed, bool prune, unsigned first,
+                unsigned images, CaseSpec &cs, std::string &err)
+{
+    Net n;
+    if (!make_net(n, seed, prune, err))
+        return false;
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimPrunedMode mode = prune ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE;
+    if (cim_compile(cfg, &n.net, mode, nullptr, &cc, &d) != CIM_OK) {
+        char line[256];
+        cim_diag_format(&d, 0, line, sizeof line);
+        err = std::string("the MNIST network does not compile for this chip: ") + line;
+        cim_diag_free(&d);
+        return false;
+    }
+    cim_diag_free(&d);
+    cs.suite = "mnist";
+    cs.name = prune ? "pruned_skip" : "reference";
+    RunSpec load = prog_run("load weights", cc.prog_load);
+    load.in = words_to_bits(cc.load_stream, cc.load_bits);
+    load.in_bits = cc.load_bits;
+    cs.runs.push_back(load);
+    for (unsigned i = first; i < first + images; i++) {
+        Bits img = bits_zero(cc.image_bits);
+        cim_compile_binarise_image(&n.net, mn.images.pixels + (size_t)i * 784, img.data());
+        for (size_t k = 0; k < cc.n; k++) {
+            RunSpec r = prog_run("image " + std::to_string(i) + " layer " + std::to_string(k), cc.layers[k].prog);
+            r.new_io = k == 0;
+            if (k == 0) {
+                r.in = img;
+                r.in_bits = cc.image_bits;
+                r.out_bits = cc.result_bits;
+            }
+            cs.runs.push_back(r);
+        }
+    }
+    cim_compiled_free(&cc);
+    return true;
+}
+
+} // namespace
+
+bool mnist_cases(const CimChipCfg *cfg, uint64_t seed, unsigned images, std::vector<CaseSpec> &out, std::string &err)
+{
+    CimMnist mn;
+    CimDiag d;
+    cim_diag_init(&d);
+    if (cim_mnist_load("data/mnist", "t10k", nullptr, &mn, &d) != CIM_OK) {
+        char line[256];
+        cim_diag_format(&d, 0, line, sizeof line);
+        cim_diag_free(&d);
+        err = std::string("MNIST missing (make data fetches it): ") + line;
+        return false;
+    }
+    cim_diag_free(&d);
+    CaseSpec a, b;
+    bool ok = mnist_case(cfg, mn, seed, false, (unsigned)(seed % 1000), images, a, err) &&
+              mnist_case(cfg, mn, seed, true, (unsigned)(seed % 1000) + images, 1, b, err);
+    cim_mnist_free(&mn);
+    if (ok) {
+        out.push_back(a);
+        out.push_back(b);
+    }
+    return ok;
+}
+
+bool prune_cases(const CimChipCfg *cfg, uint64_t seed, std::vector<CaseSpec> &out, std::string &err)
+{
+    Net n;
+    if (!make_net(n, seed, true, err))
+        return false;
+    CimSimMap sim;
+    CimDiag d;
+    cim_diag_init(&d);
+    if (cim_compile_similarity(cfg, &n.net, nullptr, &sim, &d) != CIM_OK) {
+        char line[256];
+        cim_diag_format(&d, 0, line, sizeof line);
+        cim_diag_free(&d);
+        err = std::string("the filters do not fit as rows on this chip: ") + line;
+        return false;
+    }
+    cim_diag_free(&d);
+    CaseSpec cs;
+    cs.suite = "prune";
+    cs.name = "distances";
+    RunSpec load = prog_run("write filters as rows", sim.prog_load);
+    load.in = words_to_bits(sim.load_stream, sim.load_bits);
+    load.in_bits = sim.load_bits;
+    cs.runs.push_back(load);
+    bool ok = true;
+    for (size_t k = 0; k < sim.n && ok; k++) {
+        const CimSimLayer *sl = &sim.layers[k];
+        const CimLayer *l = &n.net.layers[sl->layer];
+        std::vector<unsigned> live;
+        for (unsigned f = 0; f < sl->F; f++)
+            if (!l->pruned[f])
+                live.push_back(f);
+        CimProgram p;
+        cim_program_init(&p);
+        if (cim_compile_distances(cfg, sl, live.data(), (unsigned)live.size(), nullptr, &p) != CIM_OK) {
+            err = "cim_compile_distances failed";
+            ok = false;
+        } else {
+            RunSpec r = prog_run(std::string("distances of ") + l->name, p);
+            size_t results = live.size() + live.size() * (live.size() - 1) / 2;
+            r.out_bits = 32 * results;
+            cs.runs.push_back(r);
+        }
+        cim_program_free(&p, nullptr);
+    }
+    cim_sim_free(&sim);
+    if (ok)
+        out.push_back(cs);
+    return ok;
+}
