@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/support/ref_bnn.h"
+#include "tests/support/mnist_net.h"
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
 #include "workloads/run/fast.h"
@@ -27,24 +27,6 @@ static void build_net(CimNet *net)
     cim_diag_free(&d);
     assert_int_equal(st, CIM_OK);
     assert_int_equal(net->n, 14);
-}
-
-static void copy_weights(CimNet *net, const CimRefBnnWeights *w)
-{
-    const float *src_w[6] = {&w->conv1_w[0][0][0][0], &w->conv2_w[0][0][0][0], &w->conv3_w[0][0][0][0],
-                             &w->fc1_w[0][0], &w->fc2_w[0][0], &w->fc3_w[0][0]};
-    const float *src_b[6] = {w->conv1_b, w->conv2_b, w->conv3_b, w->fc1_b, w->fc2_b, w->fc3_b};
-    const uint8_t *pr[3] = {w->conv1_pruned, w->conv2_pruned, w->conv3_pruned};
-    for (size_t i = 0, k = 0; i < net->n; i++) {
-        CimLayer *l = &net->layers[i];
-        if (!l->nw)
-            continue;
-        memcpy(l->w, src_w[k], l->nw * sizeof(float));
-        memcpy(l->b, src_b[k], l->nb * sizeof(float));
-        if (l->pruned)
-            memcpy(l->pruned, pr[k], l->out_c);
-        k++;
-    }
 }
 
 /* Reads back chip layer k's binarised output (channels-last, PPU order) as [C][H][W]. */
@@ -65,7 +47,7 @@ static void check_images(CimNet *net, CimRefBnnWeights *w, CimPrunedMode mode, c
     CimCompiled cc;
     CimDiag d;
     cim_diag_init(&d);
-    copy_weights(net, w);
+    test_mnist_copy_weights(net, w);
     assert_int_equal(cim_compile(&cfg, net, mode, NULL, &cc, &d), CIM_OK);
     CimChip *chip;
     assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
@@ -161,7 +143,7 @@ static void check_fast_equals_program(CimNet *net, CimRefBnnWeights *w, CimPrune
     CimCompiled cc;
     CimDiag d;
     cim_diag_init(&d);
-    copy_weights(net, w);
+    test_mnist_copy_weights(net, w);
     assert_int_equal(cim_compile(&cfg, net, mode, NULL, &cc, &d), CIM_OK);
     CimChip *chip;
     CimTrap trap;
