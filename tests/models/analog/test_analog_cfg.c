@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/text_files.h"
 #include "models/config/config.h"
 
 #define ANALOG_FILE "configs/baselines/analog_180nm.yaml"
@@ -17,19 +18,6 @@
 
 static char g_dir[64];
 static char *g_text;
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1 << 16);
-    size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
 
 /* The default file with old replaced by new_text, written to the scratch dir. */
 static const char *variant(const char *name, const char *old, const char *new_text)
@@ -70,7 +58,7 @@ static int setup(void **state)
 {
     (void)state;
     snprintf(g_dir, sizeof g_dir, "/tmp/dcim_analog_cfg_XXXXXX");
-    g_text = read_text(ANALOG_FILE);
+    g_text = test_read_text(ANALOG_FILE);
     return mkdtemp(g_dir) && g_text ? 0 : -1;
 }
 
@@ -112,7 +100,7 @@ static void test_analog_cfg_file_equals_defaults(void **state)
 /* Every key of the baseline files appears in docs/energy.md as `key` or in a dotted path. */
 static void check_documented(const char *yaml)
 {
-    char *text = read_text(yaml), *docs = read_text("docs/energy.md");
+    char *text = test_read_text(yaml), *docs = test_read_text("docs/energy.md");
     assert_non_null(text);
     assert_non_null(docs);
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/support/text_files.h"
 #include "models/config/config.h"
 
 #define CHIP_FILE "configs/chip/default.yaml"
@@ -24,33 +25,6 @@ static char g_written[128][128];
 static size_t g_nwritten;
 static char *g_chip_text; /* default chip file, tech: pointing at the repo's tech file */
 static char *g_tech_text; /* default tech file */
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1 << 16);
-    size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
-
-/* text with the first occurrence of old replaced by new (malloc'd). */
-static char *subst(const char *text, const char *old, const char *new_text)
-{
-    const char *at = strstr(text, old);
-    assert_non_null(at);
-    size_t a = (size_t)(at - text), ol = strlen(old), nl = strlen(new_text), tl = strlen(text);
-    char *out = malloc(tl - ol + nl + 1);
-    assert_non_null(out);
-    memcpy(out, text, a);
-    memcpy(out + a, new_text, nl);
-    memcpy(out + a + nl, at + ol, tl - a - ol + 1);
-    return out;
-}
 
 /* Writes len bytes into the scratch dir; returns the path (static storage). */
 static const char *write_bytes(const char *name, const char *data, size_t len)
@@ -77,7 +51,7 @@ static const char *write_text(const char *name, const char *text) { return write
 /* The default chip file with old replaced by new, written as name. */
 static const char *chip_variant(const char *name, const char *old, const char *new_text)
 {
-    char *t = subst(g_chip_text, old, new_text);
+    char *t = test_subst(g_chip_text, old, new_text);
     const char *p = write_text(name, t);
     free(t);
     return p;
@@ -85,7 +59,7 @@ static const char *chip_variant(const char *name, const char *old, const char *n
 
 static const char *tech_variant(const char *name, const char *old, const char *new_text)
 {
-    char *t = subst(g_tech_text, old, new_text);
+    char *t = test_subst(g_tech_text, old, new_text);
     const char *p = write_text(name, t);
     free(t);
     return p;
@@ -101,12 +75,12 @@ static int setup(void **state)
     snprintf(g_dir, sizeof g_dir, "/tmp/cim_cfg_XXXXXX");
     if (!mkdtemp(g_dir))
         return -1;
-    char *chip = read_text(CHIP_FILE), tech_abs[4096];
-    g_tech_text = read_text(TECH_FILE);
+    char *chip = test_read_text(CHIP_FILE), tech_abs[4096];
+    g_tech_text = test_read_text(TECH_FILE);
     if (!chip || !g_tech_text || !getcwd(tech_abs, sizeof tech_abs - 64))
         return -1;
     strcat(tech_abs, "/" TECH_FILE);
-    g_chip_text = subst(chip, "../tech/180nm_1t1r.yaml", tech_abs);
+    g_chip_text = test_subst(chip, "../tech/180nm_1t1r.yaml", tech_abs);
     free(chip);
     return 0;
 }
@@ -129,14 +103,6 @@ static const char *msg_of(const CimDiag *d, size_t i)
 {
     assert_true(i < d->n);
     return d->v[i].msg;
-}
-
-static int has_msg(const CimDiag *d, const char *part)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (strstr(d->v[i].msg, part))
-            return 1;
-    return 0;
 }
 
 /* Loads a chip file, expects CIM_ERR_CONFIG and that the first error contains part. */
@@ -257,7 +223,7 @@ static void test_cfg_check_accepts_both_kinds(void **state)
 /* Every key of the default files is documented in docs/config.md or docs/tech.md. */
 static void check_keys_documented(const char *yaml, const char *doc)
 {
-    char *text = read_text(yaml), *docs = read_text(doc);
+    char *text = test_read_text(yaml), *docs = test_read_text(doc);
     assert_non_null(text);
     assert_non_null(docs);
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
@@ -349,11 +315,11 @@ static void test_cfg_override_bad_paths_reported(void **state)
     assert_int_equal(cim_cfg_load_chip(CHIP_FILE, &ov, &c, &d), CIM_ERR_CONFIG);
     assert_int_equal(d.errors, 6);
     assert_string_equal(d.v[0].file, "<override>");
-    assert_true(has_msg(&d, "unknown key 'rowz' in 'chip.array'; expected one of: rows, cols"));
-    assert_true(has_msg(&d, "not of the form key.path=value"));
-    assert_true(has_msg(&d, "'chip.array' is a group of keys, not a value"));
-    assert_true(has_msg(&d, "unknown key 'x' at top level; expected one of: chip, tech"));
-    assert_true(has_msg(&d, "'chip.name' is a value, not a group of keys"));
+    assert_true(test_diag_has(&d, "unknown key 'rowz' in 'chip.array'; expected one of: rows, cols", 0));
+    assert_true(test_diag_has(&d, "not of the form key.path=value", 0));
+    assert_true(test_diag_has(&d, "'chip.array' is a group of keys, not a value", 0));
+    assert_true(test_diag_has(&d, "unknown key 'x' at top level; expected one of: chip, tech", 0));
+    assert_true(test_diag_has(&d, "'chip.name' is a value, not a group of keys", 0));
     cim_diag_free(&d);
 }
 
@@ -366,7 +332,7 @@ static void test_cfg_override_chip_key_rejected_for_tech_file(void **state)
     CimTechCfg t;
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_load_tech(TECH_FILE, &ov, &t, &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "unknown key 'chip' at top level; expected one of: tech"));
+    assert_true(test_diag_has(&d, "unknown key 'chip' at top level; expected one of: tech", 0));
     cim_diag_free(&d);
 }
 
@@ -487,8 +453,8 @@ static void test_cfg_device_pair_rules(void **state)
     expect_tech_error(tech_variant("stuck.yaml", "stuck_at_0_rate: 0\n    stuck_at_1_rate: 0",
                                    "stuck_at_0_rate: 0.25\n    stuck_at_1_rate: 0.8"),
                       "tech.device.stuck_at_0_rate + tech.device.stuck_at_1_rate must be at most 1, got 0.25 + 0.8");
-    char *t = subst(g_tech_text, "stuck_at_0_rate: 0", "stuck_at_0_rate: 0.5");
-    char *t2 = subst(t, "stuck_at_1_rate: 0", "stuck_at_1_rate: 0.5");
+    char *t = test_subst(g_tech_text, "stuck_at_0_rate: 0", "stuck_at_0_rate: 0.5");
+    char *t2 = test_subst(t, "stuck_at_1_rate: 0", "stuck_at_1_rate: 0.5");
     CimDiag d;
     CimTechCfg tc;
     cim_diag_init(&d);
@@ -572,7 +538,7 @@ static void test_cfg_missing_file_is_io_error(void **state)
     assert_int_equal(cim_cfg_load_chip("no/such/file.yaml", NULL, &c, &d), CIM_ERR_IO);
     assert_int_equal(cim_cfg_check("no/such/file.yaml", &d), CIM_ERR_IO);
     assert_string_equal(d.v[0].file, "no/such/file.yaml");
-    assert_true(has_msg(&d, "cannot read file"));
+    assert_true(test_diag_has(&d, "cannot read file", 0));
     cim_diag_free(&d);
 }
 
@@ -590,17 +556,17 @@ static void test_cfg_check_rejects_unknown_kind(void **state)
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("emptymap.yaml", "{}\n"), &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "missing key 'chip', 'tech' or 'run' at top level"));
+    assert_true(test_diag_has(&d, "missing key 'chip', 'tech' or 'run' at top level", 0));
     cim_diag_free(&d);
 }
 
 static void test_cfg_all_errors_in_file_reported(void **state)
 {
     (void)state;
-    char *a = subst(g_chip_text, "rows: 256", "rows: 100");
-    char *b = subst(a, "macros: 8", "macros: 0");
-    char *c3 = subst(b, "verify: true", "verify: maybe");
-    char *c4 = subst(c3, "ref_low_frac: 0.5", "ref_lo_frac: 0.5");
+    char *a = test_subst(g_chip_text, "rows: 256", "rows: 100");
+    char *b = test_subst(a, "macros: 8", "macros: 0");
+    char *c3 = test_subst(b, "verify: true", "verify: maybe");
+    char *c4 = test_subst(c3, "ref_low_frac: 0.5", "ref_lo_frac: 0.5");
     CimDiag d;
     CimChipCfg c;
     cim_diag_init(&d);
@@ -659,7 +625,7 @@ static void test_cfg_empty_file_is_error(void **state)
     CimDiag d;
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("empty.yaml", ""), &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "file is empty"));
+    assert_true(test_diag_has(&d, "file is empty", 0));
     assert_int_equal(cim_cfg_check(write_text("comments.yaml", "# nothing\n\n"), &d), CIM_ERR_CONFIG);
     cim_diag_free(&d);
     assert_int_equal(load_any(write_text("null.yaml", "~\n")), CIM_ERR_CONFIG);
@@ -736,7 +702,7 @@ static char *subst_long(const char *text, const char *old, const char *prefix, c
     memcpy(fill, prefix, pl);
     memset(fill + pl, ch, n);
     fill[pl + n] = '\0';
-    char *out = subst(text, old, fill);
+    char *out = test_subst(text, old, fill);
     free(fill);
     return out;
 }

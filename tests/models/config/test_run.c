@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/support/text_files.h"
 #include "models/config/config.h"
 
 #define RUN_FILE "configs/runs/mnist_bnn.yaml"
@@ -19,34 +20,6 @@
 static char g_dir[64];
 static char *g_run_text;   /* configs/runs/mnist_bnn.yaml */
 static char *g_train_text; /* configs/runs/mnist_train.yaml */
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1 << 16);
-    size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
-
-/* text with the first occurrence of old replaced by new (malloc'd). */
-static char *subst(const char *text, const char *old, const char *new_text)
-{
-    const char *at = strstr(text, old);
-    if (!at)
-        fail_msg("'%s' not in the text", old);
-    size_t a = (size_t)(at - text), ol = strlen(old), nl = strlen(new_text), tl = strlen(text);
-    char *out = malloc(tl - ol + nl + 1);
-    assert_non_null(out);
-    memcpy(out, text, a);
-    memcpy(out + a, new_text, nl);
-    memcpy(out + a + nl, at + ol, tl - a - ol + 1);
-    return out;
-}
 
 /* Writes text as g_dir/name; returns the path (static storage, overwritten next call). */
 static const char *write_text(const char *name, const char *text)
@@ -63,18 +36,10 @@ static const char *write_text(const char *name, const char *text)
 /* The run file with old replaced by new, written as run.yaml. */
 static const char *variant(const char *base, const char *old, const char *new_text)
 {
-    char *t = subst(base, old, new_text);
+    char *t = test_subst(base, old, new_text);
     const char *p = write_text("run.yaml", t);
     free(t);
     return p;
-}
-
-static int has_msg(const CimDiag *d, const char *part)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (strstr(d->v[i].msg, part))
-            return 1;
-    return 0;
 }
 
 /* Loads path expecting failure whose first error holds part; returns the error count. */
@@ -114,8 +79,8 @@ static int setup(void **state)
     snprintf(g_dir, sizeof g_dir, "/tmp/cim_run_XXXXXX");
     if (!mkdtemp(g_dir))
         return -1;
-    g_run_text = read_text(RUN_FILE);
-    g_train_text = read_text(TRAIN_FILE);
+    g_run_text = test_read_text(RUN_FILE);
+    g_train_text = test_read_text(TRAIN_FILE);
     return g_run_text && g_train_text ? 0 : -1;
 }
 
@@ -206,8 +171,8 @@ static void test_run_paths_resolved(void **state)
 {
     (void)state;
     CimRunCfg r;
-    char *t = subst(g_run_text, "../chip/default.yaml", "/abs/chip.yaml");
-    char *t2 = subst(t, "weights: \"../../workloads/weights/mnist_bnn.safetensors\"", "weights: w/x.safetensors");
+    char *t = test_subst(g_run_text, "../chip/default.yaml", "/abs/chip.yaml");
+    char *t2 = test_subst(t, "weights: \"../../workloads/weights/mnist_bnn.safetensors\"", "weights: w/x.safetensors");
     const char *p = write_text("run.yaml", t2);
     load_ok(p, NULL, &r);
     free(t);
@@ -283,11 +248,11 @@ static void test_run_override_errors(void **state)
     assert_int_equal(cim_cfg_load_run(RUN_FILE, &ov, &r, &d), CIM_ERR_CONFIG);
     assert_int_equal(d.errors, 4);
     assert_string_equal(d.v[0].file, "<override>");
-    assert_true(has_msg(&d, "unknown key 'chip' at top level; expected one of: run"));
-    assert_true(has_msg(&d, "unknown key 'rounds' in 'run'; expected one of: name, chip, network, weights, seed, "
-                            "fidelity, pruned_filters, out, data, prune, train"));
-    assert_true(has_msg(&d, "run.prune.rounds must be in [1, 100], got 0 (override 'run.prune.rounds=0')"));
-    assert_true(has_msg(&d, "'run.train' is a group of keys, not a value"));
+    assert_true(test_diag_has(&d, "unknown key 'chip' at top level; expected one of: run", 0));
+    assert_true(test_diag_has(&d, "unknown key 'rounds' in 'run'; expected one of: name, chip, network, weights, seed, "
+                            "fidelity, pruned_filters, out, data, prune, train", 0));
+    assert_true(test_diag_has(&d, "run.prune.rounds must be in [1, 100], got 0 (override 'run.prune.rounds=0')", 0));
+    assert_true(test_diag_has(&d, "'run.train' is a group of keys, not a value", 0));
     cim_diag_free(&d);
 }
 
@@ -328,8 +293,8 @@ static void test_run_zero_prune_every_and_any_thresholds(void **state)
 {
     (void)state;
     CimRunCfg r;
-    char *t = subst(g_train_text, "prune_every: 1", "prune_every: 0");
-    char *t2 = subst(t, "threshold_b: 0.146", "threshold_b: -3.5");
+    char *t = test_subst(g_train_text, "prune_every: 1", "prune_every: 0");
+    char *t2 = test_subst(t, "threshold_b: 0.146", "threshold_b: -3.5");
     load_ok(write_text("run.yaml", t2), NULL, &r);
     free(t);
     free(t2);
@@ -340,10 +305,10 @@ static void test_run_zero_prune_every_and_any_thresholds(void **state)
 static void test_run_every_error_reported(void **state)
 {
     (void)state;
-    char *t = subst(g_train_text, "seed: 1", "seed: x");
-    char *t2 = subst(t, "rounds: 1", "rounds: 0");
-    char *t3 = subst(t2, "epochs: 2", "epochs: 0");
-    char *t4 = subst(t3, "name: mnist_train", "nmae: mnist_train");
+    char *t = test_subst(g_train_text, "seed: 1", "seed: x");
+    char *t2 = test_subst(t, "rounds: 1", "rounds: 0");
+    char *t3 = test_subst(t2, "epochs: 2", "epochs: 0");
+    char *t4 = test_subst(t3, "name: mnist_train", "nmae: mnist_train");
     const char *p = write_text("run.yaml", t4);
     CimDiag d;
     CimRunCfg r;
@@ -351,8 +316,8 @@ static void test_run_every_error_reported(void **state)
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_load_run(p, NULL, &r, &d), CIM_ERR_CONFIG);
     assert_int_equal(d.errors, 5); /* unknown nmae, missing name, seed, rounds, epochs */
-    assert_true(has_msg(&d, "unknown key 'nmae' in 'run'"));
-    assert_true(has_msg(&d, "missing key 'name' in 'run'"));
+    assert_true(test_diag_has(&d, "unknown key 'nmae' in 'run'", 0));
+    assert_true(test_diag_has(&d, "missing key 'name' in 'run'", 0));
     unsigned char *b = (unsigned char *)&r;
     for (size_t i = 0; i < sizeof r; i++)
         assert_int_equal(b[i], 0x5A); /* untouched on failure */
@@ -371,15 +336,15 @@ static void test_run_check_and_file_kinds(void **state)
     assert_int_equal(cim_cfg_check(RUN_FILE, &d), CIM_OK);
     assert_int_equal(cim_cfg_check(TRAIN_FILE, &d), CIM_OK);
     assert_int_equal(cim_cfg_check(variant(g_run_text, "seed: 1", "seed: 1.5"), &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "run.seed must be an integer, got '1.5'"));
+    assert_true(test_diag_has(&d, "run.seed must be an integer, got '1.5'", 0));
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_load_run(write_text("run.yaml", "# nothing\n"), NULL, NULL, &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "file is empty; expected a mapping with a 'run' key"));
+    assert_true(test_diag_has(&d, "file is empty; expected a mapping with a 'run' key", 0));
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_load_run("/nonexistent/run.yaml", NULL, NULL, &d), CIM_ERR_IO);
-    assert_true(has_msg(&d, "cannot read file"));
+    assert_true(test_diag_has(&d, "cannot read file", 0));
     cim_diag_free(&d);
 }
 
@@ -398,11 +363,11 @@ static void test_run_check_kinds_dispatches_and_lists_extra(void **state)
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", "network: {}\n"), &extra, 1, &d), CIM_ERR_RANGE);
     assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", "netwrk: {}\n"), &extra, 1, &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "unknown key 'netwrk' at top level; expected one of: chip, tech, run, network"));
+    assert_true(test_diag_has(&d, "unknown key 'netwrk' at top level; expected one of: chip, tech, run, network", 0));
     assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", ""), &extra, 1, &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "expected a mapping with a 'chip', 'tech', 'run' or 'network' key"));
+    assert_true(test_diag_has(&d, "expected a mapping with a 'chip', 'tech', 'run' or 'network' key", 0));
     assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", "[1]\n"), &extra, 1, &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "the top level must be a mapping with the key 'chip', 'tech', 'run' or 'network', got a sequence"));
+    assert_true(test_diag_has(&d, "the top level must be a mapping with the key 'chip', 'tech', 'run' or 'network', got a sequence", 0));
     cim_diag_free(&d);
 }
 

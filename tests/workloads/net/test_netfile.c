@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/support/text_files.h"
 #include "tests/support/mnist_net.h"
 #include "tests/support/test_alloc.h"
 #include "workloads/net/netfile.h"
@@ -20,19 +21,6 @@
 static char g_dir[64];
 static char g_path[128]; /* the scratch network file */
 static char *g_text;     /* the MNIST network file */
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1 << 16);
-    size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
 
 static const char *write_bytes(const char *data, size_t len)
 {
@@ -62,14 +50,6 @@ static const char *variant(const char *old, const char *new_text)
     return g_path;
 }
 
-static int has_msg(const CimDiag *d, const char *part)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->v[i].sev == CIM_SEV_ERROR && strstr(d->v[i].msg, part))
-            return 1;
-    return 0;
-}
-
 /* Loads path expecting CIM_ERR_CONFIG with an error holding part; returns the error count. */
 static size_t expect_error(const char *path, const char *part)
 {
@@ -77,7 +57,7 @@ static size_t expect_error(const char *path, const char *part)
     CimNet net;
     cim_diag_init(&d);
     assert_int_equal(cim_net_load(path, NULL, &net, &d), CIM_ERR_CONFIG);
-    if (!has_msg(&d, part)) {
+    if (!test_diag_has(&d, part, 1)) {
         cim_diag_print(&d, stderr);
         fail_msg("no error holds '%s'", part);
     }
@@ -101,7 +81,7 @@ static void load_ok(const char *path, CimNet *net)
 static int setup(void **state)
 {
     (void)state;
-    g_text = read_text(NET_FILE);
+    g_text = test_read_text(NET_FILE);
     if (!g_text) {
         fprintf(stderr, "test_netfile: run from the repository root (%s not found)\n", NET_FILE);
         return -1;
@@ -177,7 +157,7 @@ static void test_netfile_bias_default_and_false(void **state)
     (void)state;
     CimNet net;
     variant("name: fc2, out_features: 128, bias: true", "name: fc2, out_features: 128, bias: false");
-    char *t = read_text(g_path);
+    char *t = test_read_text(g_path);
     assert_non_null(t);
     char *at = strstr(t, ", bias: true}");
     memmove(at, at + strlen(", bias: true"), strlen(at + strlen(", bias: true")) + 1); /* conv1: default */
@@ -221,7 +201,7 @@ static void test_netfile_name_errors(void **state)
     CimNet net;
     cim_diag_init(&d);
     assert_int_equal(cim_net_load(variant("name: fc2", "name: conv2"), NULL, &net, &d), CIM_ERR_CONFIG);
-    assert_true(has_msg(&d, "duplicate layer name 'conv2' (network.layers[3] and [11])"));
+    assert_true(test_diag_has(&d, "duplicate layer name 'conv2' (network.layers[3] and [11])", 1));
     assert_int_equal(d.n, 2);
     assert_int_equal(d.v[1].sev, CIM_SEV_NOTE);
     assert_int_equal(d.v[1].line, 13);
@@ -277,7 +257,7 @@ static void test_netfile_shape_errors_at_layer(void **state)
                      CIM_ERR_CONFIG);
     assert_int_equal(d.v[0].line, 10);
     assert_int_equal(d.v[0].col, 7);
-    assert_true(has_msg(&d, "network.layers[0] (conv2d_binary): conv2d_binary supports odd kernels"));
+    assert_true(test_diag_has(&d, "network.layers[0] (conv2d_binary): conv2d_binary supports odd kernels", 1));
     cim_diag_free(&d);
     expect_error(variant("{type: flatten}", "{type: relu}"), "network.layers[9] (linear): linear needs a flat vector");
     expect_error(variant("{type: maxpool, kernel: 2}", "{type: maxpool, kernel: 3}"),
@@ -319,7 +299,7 @@ static void test_netfile_io_and_empty(void **state)
     CimNet net;
     cim_diag_init(&d);
     assert_int_equal(cim_net_load("/nonexistent/net.yaml", NULL, &net, &d), CIM_ERR_IO);
-    assert_true(has_msg(&d, "cannot read file"));
+    assert_true(test_diag_has(&d, "cannot read file", 1));
     cim_diag_free(&d);
     expect_error(write_text("# only a comment\n"), "file is empty; expected a mapping with a 'network' key");
     expect_error(write_text("network: {name: x, input: {channels: 1"), "did not find expected");
