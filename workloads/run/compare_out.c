@@ -400,7 +400,7 @@ CimStatus cim_compare_print_json(const CimCompare *c, const CimSweepResult *sw, 
 CimStatus cim_compare_write_json(const CimCompare *c, const CimSweepResult *sw, const char *dir, CimDiag *diag)
 {
     char path[1100], tmp[1110];
-    if (cim_html_make_dirs(dir) != 0) {
+    if (cim_report_make_dirs(dir) != 0) {
         cim_diag_add(diag, CIM_SEV_ERROR, dir, 0, 0, "cannot create the results folder: %s", strerror(errno));
         return CIM_ERR_IO;
     }

@@ -160,13 +160,13 @@ static void gather(CimFast *f, const FastLayer *fl, CimWindowState *ws, unsigned
 }
 
 /* One chip layer; bits go into the next layer's padded input, ints into f->ints. */
-static void trace_position(CimFast *f, const FastLayer *fl, int32_t *dst, unsigned y, unsigned x)
+/* The position's integer outputs into a [F][H][W] trace, original filter order. */
+static void trace_position(const FastLayer *fl, int32_t *dst, unsigned y, unsigned x)
 {
     const CimChipLayer *cl = fl->cl;
     size_t hw = (size_t)cl->in_h * cl->in_w, at = (size_t)y * cl->in_w + x;
     for (unsigned k = 0; k < cl->F; k++)
         dst[cl->order[k] * hw + at] = (int32_t)fl->acc[k];
-    (void)f;
 }
 
 static void layer(CimFast *f, FastLayer *fl, FastLayer *next, CimEvents *ev, int32_t *trace)
@@ -185,7 +185,7 @@ static void layer(CimFast *f, FastLayer *fl, FastLayer *next, CimEvents *ev, int
                     gather(f, fl, &ws, py * p + dy, px * p + dx);
                     position(f, fl, &ws, ev);
                     if (trace)
-                        trace_position(f, fl, trace, py * p + dy, px * p + dx);
+                        trace_position(fl, trace, py * p + dy, px * p + dx);
                     if (!bits)
                         for (unsigned k = 0; k < cl->F; k++)
                             f->ints[(size_t)cl->order[k] * cl->out_h * cl->out_w + py * cl->out_w + px] =

@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define CHART_W 900   /* SVG width, px */
 #define LABEL_W 170   /* label column */
@@ -57,23 +56,6 @@ void cim_html_escape(const char *s, FILE *out)
         default: fputc(*s, out);
         }
     }
-}
-
-int cim_html_make_dirs(const char *dir)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 static double pct(double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; }
@@ -542,7 +524,7 @@ CimStatus cim_html_write(const CimRunReport *r, const CimCompare *cmp, const Cim
                          CimDiag *diag)
 {
     char path[1100], tmp[1110];
-    if (cim_html_make_dirs(dir) != 0) {
+    if (cim_report_make_dirs(dir) != 0) {
         cim_diag_add(diag, CIM_SEV_ERROR, dir, 0, 0, "cannot create the results folder: %s", strerror(errno));
         return CIM_ERR_IO;
     }

@@ -19,8 +19,6 @@ void cim_html_render(const CimRunReport *r, const CimCompare *cmp, const CimSwee
  * is replaced only by a complete one); DIR is created if missing. CIM_ERR_IO in diag. */
 CimStatus cim_html_write(const CimRunReport *r, const CimCompare *cmp, const CimSweepResult *sw, const char *dir,
                          CimDiag *diag);
-/* mkdir -p: 0 on success (also when it exists), -1 with errno set. */
-int cim_html_make_dirs(const char *dir);
 /* s with & < > " ' escaped as entities. */
 void cim_html_escape(const char *s, FILE *out);
 

@@ -12,6 +12,21 @@ static void tally_add(CimLayerTally *t, const CimRunResult *r, const CimEvents *
         t->ev.n[i] += after->n[i] - before->n[i];
 }
 
+void cim_tally_add(CimLayerTally *dst, const CimLayerTally *src)
+{
+    dst->cycles += src->cycles;
+    dst->instructions += src->instructions;
+    cim_events_add(&dst->ev, &src->ev);
+}
+
+CimLayerTally cim_tally_since(const CimLayerTally *now, const CimLayerTally *then)
+{
+    CimLayerTally d = {now->cycles - then->cycles, now->instructions - then->instructions, {{0}}};
+    for (int i = 0; i < CIM_EV_COUNT; i++)
+        d.ev.n[i] = now->ev.n[i] - then->ev.n[i];
+    return d;
+}
+
 static CimStatus c_runner(void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
                           CimRunResult *res)
 {
@@ -19,8 +34,8 @@ static CimStatus c_runner(void *ctx, CimChip *chip, const CimProgram *p, CimHost
     return cim_chip_run(chip, p, io, max_cycles, res);
 }
 
-static CimStatus run_prog_with(CimProgRunner runner, void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io,
-                               CimLayerTally *t, CimTrap *trap)
+CimStatus cim_run_tallied(CimProgRunner runner, void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io,
+                          CimLayerTally *t, CimTrap *trap)
 {
     CimEvents before, after;
     CimRunResult r;
@@ -41,7 +56,7 @@ static CimStatus run_prog_with(CimProgRunner runner, void *ctx, CimChip *chip, c
 CimStatus cim_infer_load(CimChip *chip, const CimCompiled *cc, CimLayerTally *tally, CimTrap *trap)
 {
     CimHostIO io = {cc->load_stream, cc->load_bits, 0, NULL, 0, 0};
-    return run_prog_with(NULL, NULL, chip, &cc->prog_load, &io, tally, trap);
+    return cim_run_tallied(NULL, NULL, chip, &cc->prog_load, &io, tally, trap);
 }
 
 size_t cim_net_max_activation(const CimNet *net)
@@ -198,7 +213,7 @@ CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, const CimHost *h
         cim_compile_binarise_image(net, pixels, img);
         CimHostIO io = {img, cc->image_bits, 0, raw, cc->result_bits, 0};
         for (size_t k = 0; k < cc->n && st == CIM_OK; k++)
-            st = run_prog_with(runner, ctx, chip, &cc->layers[k].prog, &io, tallies ? &tallies[k] : NULL, trap);
+            st = cim_run_tallied(runner, ctx, chip, &cc->layers[k].prog, &io, tallies ? &tallies[k] : NULL, trap);
     }
     if (st == CIM_OK) {
         unpack_result(cc, raw, ints);

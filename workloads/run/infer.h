@@ -30,6 +30,17 @@ typedef struct CimHostS {
 typedef CimStatus (*CimProgRunner)(void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
                                    CimRunResult *res);
 
+/* dst += src (cycles, instructions, events). */
+void cim_tally_add(CimLayerTally *dst, const CimLayerTally *src);
+/* The cost accumulated by a running tally since the snapshot `then` was taken: now - then. */
+CimLayerTally cim_tally_since(const CimLayerTally *now, const CimLayerTally *then);
+
+/* Runs one program (runner NULL: cim_chip_run) with no cycle limit and adds its cycles,
+ * instructions and the chip's events to t (may be NULL). A trap returns CIM_ERR_TRAP with
+ * its record in trap. */
+CimStatus cim_run_tallied(CimProgRunner runner, void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io,
+                          CimLayerTally *t, CimTrap *trap);
+
 /* As cim_infer_image, with every program run by `runner` (NULL: cim_chip_run) and the host
  * layers' prepared weights `host` (NULL: prepared for this image only). */
 CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, const CimHost *host, CimChip *chip,

@@ -4,26 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static CimStatus run(CimChip *chip, const CimProgram *p, CimHostIO *io, CimLayerTally *t, CimTrap *trap)
-{
-    CimEvents before, after;
-    CimRunResult r;
-    cim_chip_events(chip, &before);
-    CimStatus st = cim_chip_run(chip, p, io, UINT64_MAX / 2, &r);
-    if (st != CIM_OK)
-        return st;
-    cim_chip_events(chip, &after);
-    t->cycles += r.cycles;
-    t->instructions += r.instructions;
-    for (int e = 0; e < CIM_EV_COUNT; e++)
-        t->ev.n[e] += after.n[e] - before.n[e];
-    if (r.trap.trapped) {
-        *trap = r.trap;
-        return CIM_ERR_TRAP;
-    }
-    return CIM_OK;
-}
-
 static int32_t int_at(const uint64_t *bits, size_t i)
 {
     uint64_t v = 0;
@@ -49,7 +29,7 @@ static CimStatus measure(CimChip *chip, const CimSimLayer *sl, const CimLayer *l
     CimStatus st = out ? cim_compile_distances(cim_chip_cfg(chip), sl, live, n, NULL, &prog) : CIM_ERR_NOMEM;
     CimHostIO io = {NULL, 0, 0, out, 32 * results, 0};
     if (st == CIM_OK)
-        st = run(chip, &prog, &io, &rep->distances, trap);
+        st = cim_run_tallied(NULL, NULL, chip, &prog, &io, &rep->distances, trap);
     for (unsigned f = 0; st == CIM_OK && f < sl->F; f++)
         sign_sum[f] = 0; /* pruned filters: sign(0) = 0 */
     for (unsigned i = 0; st == CIM_OK && i < n; i++)
@@ -119,7 +99,7 @@ CimStatus cim_prune_on_chip(CimChip *chip, CimNet *net, const CimPruneParams *p,
     }
     CimHostIO io = {sim.load_stream, sim.load_bits, 0, NULL, 0, 0};
     if (st == CIM_OK)
-        st = run(chip, &sim.prog_load, &io, &rep->load, trap);
+        st = cim_run_tallied(NULL, NULL, chip, &sim.prog_load, &io, &rep->load, trap);
     for (size_t k = 0; st == CIM_OK && k < sim.n; k++)
         st = prune_layer(chip, &sim.layers[k], &net->layers[sim.layers[k].layer], p, rewrite_sign,
                          &rep->layers[k], rep, trap);

@@ -34,6 +34,15 @@ static Totals totals(const CimRunReport *r)
     return t;
 }
 
+/* The chip's cost over every layer (host layers have none). */
+static CimLayerTally chip_total(const CimRunReport *r)
+{
+    CimLayerTally t = {0};
+    for (size_t i = 0; i < r->nlayers; i++)
+        cim_tally_add(&t, &r->layers[i].cost);
+    return t;
+}
+
 static double pct(uint64_t part, uint64_t whole) { return whole ? 100.0 * (double)part / (double)whole : 0.0; }
 
 static void print_breakdown(const double *v, size_t n, double total, const char *(*name)(CimComponent), FILE *out)
@@ -74,8 +83,7 @@ static void print_oneoff(const CimRunReport *r, FILE *out)
             (unsigned long long)r->programming.cycles, e.total_pj * 1e-6);
     if (r->pruned_on_chip) {
         CimLayerTally t = r->prune.load;
-        t.cycles += r->prune.distances.cycles;
-        cim_events_add(&t.ev, &r->prune.distances.ev);
+        cim_tally_add(&t, &r->prune.distances);
         cim_report_energy(r, &t, &e);
         fprintf(out, "; on-chip pruning: %llu cycles, %.3f uJ", (unsigned long long)t.cycles, e.total_pj * 1e-6);
     }
@@ -85,11 +93,7 @@ static void print_oneoff(const CimRunReport *r, FILE *out)
 void cim_report_print(const CimRunReport *r, FILE *out)
 {
     Totals t = totals(r);
-    CimLayerTally chip = {0};
-    for (size_t i = 0; i < r->nlayers; i++) {
-        chip.cycles += r->layers[i].cost.cycles;
-        cim_events_add(&chip.ev, &r->layers[i].cost.ev);
-    }
+    CimLayerTally chip = chip_total(r);
     CimEnergyBreakdown e;
     cim_report_energy(r, &chip, &e);
     fprintf(out, "dcim run %s: chip %s (%u macros of %ux%u cells, %.0f MHz, tech %s), network %s\n", r->run_name,
@@ -195,12 +199,7 @@ static json_t *prune_json(const CimRunReport *r)
 static json_t *report_json(const CimRunReport *r, int predictions)
 {
     Totals t = totals(r);
-    CimLayerTally chip = {0};
-    for (size_t i = 0; i < r->nlayers; i++) {
-        chip.cycles += r->layers[i].cost.cycles;
-        chip.instructions += r->layers[i].cost.instructions;
-        cim_events_add(&chip.ev, &r->layers[i].cost.ev);
-    }
+    CimLayerTally chip = chip_total(r);
     json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}, s:I, s:I, s:f}", "status",
                           r->status, "reason", r->reason, "run", "name", r->run_name, "chip", r->chip, "tech", r->tech,
                           "network", r->network, "weights", r->weights, "fidelity", r->fidelity, "pruned_filters",
@@ -277,11 +276,13 @@ static CimStatus write_csv(const CimRunReport *r, const char *dir, CimDiag *diag
     return commit(tmp, path, ok, diag);
 }
 
-/* mkdir -p */
-static int make_dirs(const char *dir)
+int cim_report_make_dirs(const char *dir)
 {
     char buf[1024];
-    snprintf(buf, sizeof buf, "%s", dir);
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     for (char *p = buf + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
@@ -292,9 +293,10 @@ static int make_dirs(const char *dir)
     return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+
 CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag)
 {
-    if (make_dirs(dir) != 0) {
+    if (cim_report_make_dirs(dir) != 0) {
         cim_diag_add(diag, CIM_SEV_ERROR, dir, 0, 0, "cannot create the results folder: %s", strerror(errno));
         return CIM_ERR_IO;
     }

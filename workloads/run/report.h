@@ -52,6 +52,8 @@ void cim_report_energy(const CimRunReport *r, const CimLayerTally *t, CimEnergyB
 /* The summary a user reads: accuracy, operations and what pruning removed, cycles and
  * latency per image, energy and area with breakdowns by component and by layer. */
 void cim_report_print(const CimRunReport *r, FILE *out);
+/* mkdir -p: creates dir and its missing parents; 0, or -1 with errno set. */
+int cim_report_make_dirs(const char *dir);
 /* stats.json and layers.csv into dir (created if missing). Errors go to diag. */
 CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag);
 /* The summary as one JSON object, with the predicted label of every image. */

@@ -199,17 +199,6 @@ static double energy_uj(const Trainer *t, const CimLayerTally *x)
     return e.total_pj * 1e-6;
 }
 
-static CimLayerTally sum_tallies(const CimLayerTally *a, size_t n)
-{
-    CimLayerTally s = {0};
-    for (size_t i = 0; i < n; i++) {
-        s.cycles += a[i].cycles;
-        s.instructions += a[i].instructions;
-        cim_events_add(&s.ev, &a[i].ev);
-    }
-    return s;
-}
-
 static CimStatus prune_now(Trainer *t, CimDiag *d)
 {
     CimPruneParams p;
@@ -437,26 +426,11 @@ static CimStatus init(Trainer *t, CimDiag *d)
     return st;
 }
 
-static int make_dir(const char *dir)
-{
-    char buf[CIM_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Everything after the training pass of one epoch: evaluate, prune, evaluate, save. */
 static CimStatus finish_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimDiag *d)
 {
     const CimRunCfg *r = &t->job.run;
-    CimLayerTally before_prune = sum_tallies(&t->prune.load, 1), before_dist = t->prune.distances;
-    CimLayerTally before_prog = t->prog;
+    CimLayerTally before_load = t->prune.load, before_dist = t->prune.distances, before_prog = t->prog;
     es->test_acc_before_prune = evaluate(t);
     CimStatus st = CIM_OK;
     if (r->prune.enabled && r->train.prune_every && epoch % r->train.prune_every == 0) {
@@ -464,13 +438,12 @@ static CimStatus finish_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, Cim
         es->pruned_this_epoch = 1;
     }
     es->test_acc = es->pruned_this_epoch ? evaluate(t) : es->test_acc_before_prune;
-    CimLayerTally fwd = sum_tallies(t->fwd_layers, t->job.cc.n), pr = {0}, prog = t->prog;
-    pr.cycles = t->prune.load.cycles - before_prune.cycles + t->prune.distances.cycles - before_dist.cycles;
-    for (int e = 0; e < CIM_EV_COUNT; e++)
-        pr.ev.n[e] = t->prune.load.ev.n[e] - before_prune.ev.n[e] + t->prune.distances.ev.n[e] - before_dist.ev.n[e];
-    prog.cycles -= before_prog.cycles;
-    for (int e = 0; e < CIM_EV_COUNT; e++)
-        prog.ev.n[e] -= before_prog.ev.n[e];
+    CimLayerTally fwd = {0}, pr = cim_tally_since(&t->prune.load, &before_load);
+    CimLayerTally dist = cim_tally_since(&t->prune.distances, &before_dist);
+    CimLayerTally prog = cim_tally_since(&t->prog, &before_prog);
+    for (size_t k = 0; k < t->job.cc.n; k++)
+        cim_tally_add(&fwd, &t->fwd_layers[k]);
+    cim_tally_add(&pr, &dist);
     es->energy_forward_uj = energy_uj(t, &fwd);
     es->energy_prune_uj = energy_uj(t, &pr);
     es->energy_program_uj = energy_uj(t, &prog);
@@ -529,7 +502,7 @@ CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag
     t->rep = rep;
     snprintf(rep->status, sizeof rep->status, "complete");
     CimStatus st = init(t, d);
-    if (st == CIM_OK && make_dir(t->job.run.out_dir) != 0) {
+    if (st == CIM_OK && cim_report_make_dirs(t->job.run.out_dir) != 0) {
         cim_diag_add(d, CIM_SEV_ERROR, t->job.run.out_dir, 0, 0, "cannot create the folder: %s", strerror(errno));
         st = CIM_ERR_IO;
     }
