@@ -20,7 +20,7 @@ ARCH  := $(if $(filter x86_64,$(shell uname -m)),-mpopcnt)
 SAN   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .DEFAULT_GOAL := all
-NODEPS_GOALS := clean help
+NODEPS_GOALS := clean help check-includes
 ifeq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
 DEPS_RESULT := $(shell scripts/deps.sh 1>&2 && echo ok)
@@ -178,7 +178,7 @@ $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
-.PHONY: all run test unit asan bad-configs bench data experiments clean help
+.PHONY: all run test unit asan bad-configs bench data experiments clean help check-includes
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST)
@@ -193,6 +193,7 @@ data:
 # Every tier runs; the last line is "N passed, N failed" over all of them.
 test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS)
 	@scripts/run_tests.sh \
+	    scripts/check_includes.sh \
 	    $(rel_TESTS) \
 	    "tests/configs/run_bad.sh $(DCIM)" \
 	    "tests/sim/run_sim.sh $(rel_SIMTEST)" \
@@ -217,6 +218,10 @@ bench: data $(BENCH) $(BENCH_SIM)
 # The training experiments of docs/training.md (long: see the measured times there).
 experiments: data $(DCIM)
 	@scripts/experiments.sh results/experiments
+
+# The folder map's include rules (docs/architecture.md); part of make test.
+check-includes:
+	@scripts/check_includes.sh
 
 bad-configs: $(DCIM)
 	@tests/configs/run_bad.sh $(DCIM)

@@ -10,8 +10,8 @@
 #include "bench/packed_ref.h"
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
-#include "workloads/run/fast.h"
-#include "workloads/run/prune_chip.h"
+#include "workloads/exec/fast.h"
+#include "workloads/prune/prune_chip.h"
 
 static double now(void)
 {

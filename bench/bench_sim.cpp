@@ -4,7 +4,7 @@
 #include "sim/sim.h"
 #include "tests/sim/sc_infer.h"
 #include "workloads/net/netfile.h"
-#include "workloads/run/fast.h"
+#include "workloads/exec/fast.h"
 extern "C" { /* a C header without C++ guards */
 #include "workloads/io/idx.h"
 }

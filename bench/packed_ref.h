@@ -4,7 +4,7 @@
 #ifndef CIM_PACKED_REF_H
 #define CIM_PACKED_REF_H
 
-#include "workloads/run/infer.h"
+#include "workloads/exec/infer.h"
 
 typedef struct PackedRef PackedRef;
 

@@ -2,6 +2,7 @@
 # Runs each argument as a test command (a cmocka binary or a script) and ends with the
 # plain line "N passed, N failed" summed over all of them. cmocka binaries count per
 # test case; a script counts its own "N passed, N failed" line, or 1 by its exit code.
+# A command that reports no test at all ("0 passed, 0 failed") counts as one failure.
 pass=0; fail=0; failed_cmds=""
 for t in "$@"; do
     echo "=== $t"
@@ -16,6 +17,8 @@ for t in "$@"; do
         elif [ $rc -eq 0 ]; then p=1; f=0; else p=0; f=1; fi
     fi
     [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ] && f=1
+    # a tier that ran nothing proves nothing: it fails
+    [ "${p:-0}" -eq 0 ] && [ "${f:-0}" -eq 0 ] && { echo "FAIL: $t ran no test"; f=1; }
     [ "${f:-0}" -ne 0 ] && failed_cmds="$failed_cmds
   $t"
     pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))

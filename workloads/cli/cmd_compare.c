@@ -1,8 +1,8 @@
 /* dcim compare RUN.yaml: the digital chip beside the analogue RRAM CIM and GPU baselines on the
  * same work, the reductions beside the paper's, sweeps over config keys; results folder. */
 #include "workloads/cli/cli.h"
-#include "workloads/run/compare.h"
-#include "workloads/run/html.h"
+#include "workloads/compare/compare.h"
+#include "workloads/report/html.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -114,7 +114,7 @@ static int write_results(const Args *a, const CimCompare *c, const CimSweepResul
         snprintf(dir, sizeof dir, "%s", a->out);
     else
         snprintf(dir, sizeof dir, "%s/compare", c->job.run.out_dir);
-    if (cim_compare_write_json(c, sw, dir, d) != CIM_OK || cim_html_write(&c->job.report, c, sw, dir, d) != CIM_OK)
+    if (cim_compare_write_json(c, sw, dir, d) != CIM_OK || cim_compare_html_write(c, sw, dir, d) != CIM_OK)
         return -1;
     fprintf(a->json ? stderr : stdout, "\nresults                %s/compare.json, %s/report.html\n", dir, dir);
     return 0;

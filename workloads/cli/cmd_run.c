@@ -1,6 +1,6 @@
 /* dcim run RUN.yaml: compile, simulate and summarise a workload; results folder written. */
 #include "workloads/cli/cli.h"
-#include "workloads/run/html.h"
+#include "workloads/report/html.h"
 #include "workloads/run/job.h"
 
 #include <stdlib.h>
@@ -97,7 +97,7 @@ int cli_run(int argc, char **argv)
         else
             cim_report_print(&job->report, stdout);
         if (cim_report_write(&job->report, job->run.out_dir, &d) == CIM_OK &&
-            cim_html_write(&job->report, NULL, NULL, job->run.out_dir, &d) == CIM_OK)
+            cim_html_write(&job->report, job->run.out_dir, &d) == CIM_OK)
             fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
         rc = d.errors ? 1 : strcmp(job->report.status, "complete") == 0 ? 0 : 3;

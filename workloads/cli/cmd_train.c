@@ -1,6 +1,6 @@
 /* dcim train RUN.yaml: in-situ training with on-chip pruning, checkpoints and resume. */
 #include "workloads/cli/cli.h"
-#include "workloads/run/train.h"
+#include "workloads/train/train.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -11,12 +11,19 @@ static const struct {
     CimLayerWhere where;
 } kinds[CIM_L_COUNT] = {
 #define CIM_LAYER(id, name, where) [CIM_L_##id] = {name, CIM_WHERE_##where},
-#include "workloads/layers.def"
+#include "workloads/net/layers.def"
 #undef CIM_LAYER
 };
 
 const char *cim_layer_kind_name(CimLayerKind k) { return kinds[k].name; }
 CimLayerWhere cim_layer_kind_where(CimLayerKind k) { return kinds[k].where; }
+
+const char *cim_layer_where_name(CimLayerWhere w)
+{
+    static const char *const names[] = {[CIM_WHERE_CHIP] = "chip", [CIM_WHERE_FUSED] = "fused",
+                                        [CIM_WHERE_HOST] = "host"};
+    return names[w];
+}
 
 CimStatus cim_layer_kind_parse(const char *name, CimLayerKind *out)
 {

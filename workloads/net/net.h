@@ -12,7 +12,7 @@ extern "C" {
 
 typedef enum {
 #define CIM_LAYER(id, name, where) CIM_L_##id,
-#include "workloads/layers.def"
+#include "workloads/net/layers.def"
 #undef CIM_LAYER
     CIM_L_COUNT
 } CimLayerKind;
@@ -21,6 +21,8 @@ typedef enum { CIM_WHERE_CHIP, CIM_WHERE_FUSED, CIM_WHERE_HOST } CimLayerWhere;
 
 const char *cim_layer_kind_name(CimLayerKind k);
 CimLayerWhere cim_layer_kind_where(CimLayerKind k);
+/* "chip", "fused" or "host". */
+const char *cim_layer_where_name(CimLayerWhere w);
 /* CIM_ERR_RANGE if no layer type has this name. */
 CimStatus cim_layer_kind_parse(const char *name, CimLayerKind *out);
 

@@ -2,8 +2,8 @@
 #include "workloads/run/job.h"
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
-#include "workloads/run/fast.h"
-#include "sim/sim.h"
+#include "workloads/exec/cycle.h"
+#include "workloads/exec/fast.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +146,7 @@ static CimStatus report_init(CimJob *j)
         CimReportLayer *rl = &r->layers[r->nlayers++];
         uint64_t pos = (uint64_t)l->out_h * l->out_w;
         snprintf(rl->name, sizeof rl->name, "%s", l->name);
-        snprintf(rl->where, sizeof rl->where, "chip");
+        rl->where = CIM_WHERE_CHIP;
         rl->filters = cl->F;
         rl->live = cl->nlive;
         rl->macs = (uint64_t)cl->L * cl->nlive * pos;
@@ -161,7 +161,7 @@ static CimStatus report_init(CimJob *j)
             continue;
         CimReportLayer *rl = &r->layers[r->nlayers++];
         snprintf(rl->name, sizeof rl->name, "%s", l->name);
-        snprintf(rl->where, sizeof rl->where, "host");
+        rl->where = CIM_WHERE_HOST;
         rl->filters = rl->live = l->out_c;
         rl->macs = cim_layer_macs(l);
     }
@@ -187,27 +187,21 @@ static void abort_run(CimRunReport *r, const char *why)
     snprintf(r->reason, sizeof r->reason, "%s", why);
 }
 
-static CimStatus sc_runner(void *ctx, CimChip *chip, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
-                           CimRunResult *res)
-{
-    (void)chip;
-    return cim_sc_session_run(ctx, p, io, max_cycles, res);
-}
-
 /* The images through the chosen path, counting into per-layer tallies. */
 static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *mn, CimTrap *trap)
 {
     CimRunReport *r = &j->report;
     CimLayerTally *t = calloc(j->cc.n, sizeof *t);
     CimFast *fast = NULL;
-    CimScSession *sc = NULL;
+    CimCycle *sc = NULL;
     CimHost host = {0};
     CimStatus st = t ? cim_host_init(&host, &j->net) : CIM_ERR_NOMEM;
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_FAST)
         st = cim_fast_create(j->chip, &j->cc, &j->net, &fast, trap);
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
-        CimScOptions so = {o->vcd_path, o->vcd_start, o->vcd_end == UINT64_MAX ? 0 : o->vcd_end, 0};
-        st = cim_sc_session_create(j->chip, &so, &sc);
+        CimCycleOptions co = {.vcd_path = o->vcd_path, .vcd_start = o->vcd_start,
+                              .vcd_end = o->vcd_end == UINT64_MAX ? 0 : o->vcd_end};
+        st = cim_cycle_open(j->chip, &co, &sc);
     }
     size_t nout = j->net.layers[j->net.n - 1].out_c;
     float *logits = calloc(nout, sizeof *logits);
@@ -220,7 +214,7 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
         }
         const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
         st = fast ? cim_fast_image(fast, img, logits, NULL, t)
-                  : cim_infer_image_with(sc ? sc_runner : NULL, sc, &host, j->chip, &j->cc, &j->net, img, logits,
+                  : cim_infer_image_with(sc ? cim_cycle_runner : NULL, sc, &host, j->chip, &j->cc, &j->net, img, logits,
                                          NULL, t, trap);
         if (st != CIM_OK)
             break;
@@ -241,10 +235,9 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
     for (size_t k = 0; t && k < j->cc.n; k++)
         r->layers[k].cost = t[k];
     for (unsigned m = 0; sc && m < j->chip_cfg.macros && m < CIM_REPORT_MAX_MACROS; m++)
-        r->macro_util[r->nutil++] = cim_sc_session_macro_utilisation(sc, m);
-    if (sc && cim_sc_session_close_vcd(sc) != CIM_OK && st == CIM_OK)
+        r->macro_util[r->nutil++] = cim_cycle_macro_utilisation(sc, m);
+    if (cim_cycle_close(sc) != CIM_OK && st == CIM_OK)
         st = CIM_ERR_IO;
-    cim_sc_session_destroy(sc);
     cim_host_free(&host);
     free(logits);
     free(t);

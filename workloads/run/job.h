@@ -5,7 +5,7 @@
 
 #include <signal.h>
 
-#include "workloads/run/report.h"
+#include "workloads/report/report.h"
 
 #ifdef __cplusplus
 extern "C" {

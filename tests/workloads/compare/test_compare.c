@@ -1,0 +1,395 @@
+/* dcim compare: the reduction and figure-of-merit arithmetic, the three machines' sides on
+ * hand-computed toy inputs (a one-layer analogue toy, a leakage-only digital report, a GPU
+ * model and a measurement), the number formats, and sweeps: parsing, every value applied,
+ * errors for bad keys and values; one small comparison on the MNIST run file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workloads/compare/compare.h"
+
+#define RUN "configs/runs/mnist_bnn.yaml"
+#define ANALOG "configs/baselines/analog_180nm.yaml"
+#define GPU "configs/baselines/rtx4090.yaml"
+
+static void near(double got, double want, double rel)
+{
+    if (fabs(got - want) > rel * fabs(want) + 1e-12)
+        fail_msg("got %.10g, want %.10g (rel %.1g)", got, want, rel);
+}
+
+static const CimCompareComp *comp(const CimCompareSide *s, const char *name)
+{
+    for (size_t k = 0; k < s->ncomp; k++)
+        if (!strcmp(s->comp[k].name, name))
+            return &s->comp[k];
+    fail_msg("no component %s", name);
+    return NULL;
+}
+
+/* ---- arithmetic ------------------------------------------------------------------ */
+
+static void test_compare_reduction_hand_values(void **state)
+{
+    (void)state;
+    near(cim_compare_reduction(2.77, 10.0), -0.723, 1e-12);
+    near(cim_compare_reduction(3.0, 2.0), 0.5, 1e-12);
+    near(cim_compare_reduction(42.74, 100.0), -0.5726, 1e-12);
+    assert_true(cim_compare_reduction(1.0, 0.0) == 0.0); /* no baseline: no claim */
+}
+
+static void test_compare_merit_hand_values(void **state)
+{
+    (void)state;
+    CimCompareSide s = {.has_area = 1, .area_um2 = 4.5e6, .energy_pj = 1e6, .inferences_per_s = 1e6};
+    CimCompareMerit m;
+    cim_compare_merit(&s, 9.0496e6, &m);
+    near(m.tops_per_w, 9.0496, 1e-12);       /* 9.0496e6 ops / 1 uJ */
+    near(m.tops, 9.0496, 1e-12);             /* 9.0496e6 ops x 1e6 /s */
+    near(m.tops_per_mm2, 9.0496 / 4.5, 1e-12);
+    s.has_area = 0;
+    cim_compare_merit(&s, 9.0496e6, &m);
+    assert_true(m.tops_per_mm2 == 0.0);
+}
+
+static void test_compare_reductions_from_sides(void **state)
+{
+    (void)state;
+    CimCompare *c = calloc(1, sizeof *c);
+    c->side[CIM_SIDE_DIGITAL] = (CimCompareSide){.has_area = 1, .area_um2 = 2.77e6, .energy_pj = 427.4,
+                                                 .images = 200, .correct = 183};
+    c->side[CIM_SIDE_ANALOG] = (CimCompareSide){.has_area = 1, .area_um2 = 10e6, .energy_pj = 1000};
+    c->side[CIM_SIDE_GPU] = (CimCompareSide){.energy_pj = 1752.2};
+    c->conv_macs = 73200;
+    c->conv_macs_removed = 26800;
+    CimCompareReductions r;
+    cim_compare_reductions(c, &r);
+    near(r.area_vs_analog, -0.723, 1e-9);
+    near(r.energy_vs_analog, -0.5726, 1e-9);
+    near(r.energy_vs_gpu, 427.4 / 1752.2 - 1, 1e-9);
+    near(r.ops_removed, -0.268, 1e-12);
+    near(r.accuracy, 0.915, 1e-12);
+    free(c);
+}
+
+static void test_compare_formats(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(cim_fmt_energy(682000, b, sizeof b), "682 nJ");
+    assert_string_equal(cim_fmt_energy(653.6e3, b, sizeof b), "653.6 nJ");
+    assert_string_equal(cim_fmt_energy(1.077e11, b, sizeof b), "107.7 mJ");
+    assert_string_equal(cim_fmt_energy(0.5, b, sizeof b), "0.5 pJ");
+    assert_string_equal(cim_fmt_time(827490, b, sizeof b), "827.5 us");
+    assert_string_equal(cim_fmt_pct(-0.7230, b, sizeof b), "-72.30 %");
+    assert_string_equal(cim_fmt_pct(2.1613, b, sizeof b), "+216.13 %");
+    /* near -100 % more decimals, until the number no longer rounds to 100 */
+    assert_string_equal(cim_fmt_pct(-0.99999394, b, sizeof b), "-99.999 %");
+    assert_string_equal(cim_fmt_pct(-0.9999996, b, sizeof b), "-99.99996 %");
+    assert_string_equal(cim_fmt_pct(-1.0, b, sizeof b), "-100.00 %");
+}
+
+/* ---- sides ---------------------------------------------------------------------- */
+
+/* One conv layer, 1x4x4 input, 3x3 kernel, no padding: 4 positions, 9 elements, 2 filters;
+ * 16x16 crossbars reading 8 elements at once: 2 reads per position, one crossbar, 2 ADCs. */
+static void test_compare_side_analog_toy(void **state)
+{
+    (void)state;
+    CimAnalogCfg a;
+    CimChipCfg chip;
+    cim_cfg_analog_defaults(&a);
+    cim_cfg_defaults(&chip);
+    a.xbar.rows = a.xbar.cols = 16;
+    a.xbar.rows_active = 8;
+    CimAnalogShape s = {.in_c = 1, .in_h = 4, .in_w = 4, .k = 3, .out_h = 2, .out_w = 2, .filters = 2, .live = 2,
+                        .out_bits = 32, .out_values = 4};
+    CimAnalogCost cost;
+    assert_int_equal(cim_analog_net_cost(&a, &chip.tech, &s, NULL, 1, NULL, &cost), CIM_OK);
+    CimCompareSide side;
+    cim_compare_side_analog(&a, &cost, &side);
+    /* conversions = 4 positions x 2 reads x 2 filters = 16, each (8.4483 x 8 + 65.243) uW x 9 ns */
+    double e_adc = (8.4483 * 8 + 65.243) * 9 * 1e-3;
+    near(comp(&side, "adc")->energy_pj, 16 * e_adc, 1e-9);
+    /* 2 ADCs of (478 + 182 x 7) x 212.8 F^2 and a 2-transistor mux per column, F = 0.18 um */
+    double f2 = 0.18 * 0.18, a_adc = (478 + 182 * 7) * 212.8 * f2;
+    near(comp(&side, "adc")->area_um2, 2 * a_adc + 16 * 2 * 212.8 * f2, 1e-9);
+    near(side.energy_pj, cost.energy.total_pj, 1e-12);
+    near(side.area_um2, cost.area.total_um2, 1e-12);
+    near(side.latency_ns, cost.latency_ns, 1e-12);
+    near(side.inferences_per_s, 1e9 / cost.latency_ns, 1e-12);
+    double sum = 0;
+    for (size_t k = 0; k < side.ncomp; k++)
+        sum += side.comp[k].energy_pj;
+    near(sum, side.energy_pj, 1e-12);
+}
+
+/* Two images, one chip layer that spent 1000 cycles and no events: only leakage,
+ * (leakage_per_macro_uw x macros + leakage_control_uw) x 500 cycles / clock_mhz per image. */
+static void test_compare_side_digital_leakage_only(void **state)
+{
+    (void)state;
+    CimChipCfg *cfg = calloc(1, sizeof *cfg);
+    cim_cfg_defaults(cfg);
+    CimRunReport r = {.images = 2, .correct = 1, .cfg = cfg, .clock_mhz = cfg->clock_mhz};
+    snprintf(r.chip, sizeof r.chip, "toy");
+    cim_energy_table(cfg, &r.etable);
+    cim_area_compute(cfg, &r.area);
+    CimReportLayer l = {.where = CIM_WHERE_CHIP};
+    l.cost.cycles = 1000;
+    r.layers = &l;
+    r.nlayers = 1;
+    CimCompareSide s;
+    cim_compare_side_digital(&r, &s);
+    double us = 500.0 / cfg->clock_mhz;
+    double leak = (cfg->tech.energy.leakage_per_macro_uw * cfg->macros + cfg->tech.energy.leakage_control_uw) * us;
+    near(s.energy_pj, leak, 1e-9);
+    near(comp(&s, "leakage")->energy_pj, leak, 1e-9);
+    near(s.latency_ns, us * 1e3, 1e-12);
+    near(s.inferences_per_s, 1e6 / us, 1e-12);
+    near(s.area_um2, r.area.total_um2, 1e-12);
+    assert_string_equal(s.name, "toy");
+    assert_int_equal(s.correct, 1);
+    free(cfg);
+}
+
+static void test_compare_side_gpu_model_and_measured(void **state)
+{
+    (void)state;
+    CimGpuCfg g;
+    cim_cfg_gpu_defaults(&g);
+    CimGpuResult res = {.batch = 4, .batch_s = 1e-3, .compute_s = 0.25e-3, .memory_s = 0.25e-3, .launch_s = 0.5e-3,
+                        .energy_per_inference_j = 0.1};
+    CimCompareSide s;
+    cim_compare_side_gpu_model(&g, &res, &s);
+    near(s.energy_pj, 1e11, 1e-12);
+    near(s.latency_ns, 1e6, 1e-12);  /* the batch's latency */
+    near(s.inferences_per_s, 4000, 1e-12);
+    near(comp(&s, "launch")->energy_pj, 0.5e11, 1e-12); /* half the time: half the energy */
+    near(comp(&s, "compute")->energy_pj, 0.25e11, 1e-12);
+    assert_int_equal(s.has_area, 0);
+    CimGpuMeasured m = {.samples = 3, .t0_s = 1, .t1_s = 3, .energy_j = 100, .inferences = 1000,
+                        .energy_per_inference_j = 0.1};
+    cim_compare_side_gpu_measured(&g, &m, &s);
+    near(s.energy_pj, 1e11, 1e-12);
+    near(s.latency_ns, 2e6, 1e-12);  /* 2 s / 1000 inferences */
+    near(s.inferences_per_s, 500, 1e-12);
+}
+
+/* ---- sweeps ---------------------------------------------------------------------- */
+
+static void test_sweep_parse_values(void **state)
+{
+    (void)state;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimSweepAxis a;
+    assert_int_equal(cim_sweep_parse("analog.adc.bits=4,6,8", &a, &d), CIM_OK);
+    assert_string_equal(a.key, "analog.adc.bits");
+    assert_int_equal(a.n, 3);
+    assert_string_equal(a.values[0], "analog.adc.bits=4");
+    assert_string_equal(a.values[2], "analog.adc.bits=8");
+    cim_sweep_free(&a);
+    assert_int_equal(cim_sweep_parse("chip.clock_mhz=50", &a, &d), CIM_OK);
+    assert_int_equal(a.n, 1);
+    cim_sweep_free(&a);
+    assert_int_equal(d.errors, 0);
+    static const char *const bad[] = {"analog.adc.bits", "=4", "foo.bar=1", "analog.adc.bits=4,,8",
+                                      "analog.adc.bits=", "analog.adc.bits=4,"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(cim_sweep_parse(bad[i], &a, &d), CIM_ERR_CONFIG);
+        assert_int_equal(d.errors, i + 1);
+        assert_null(a.values);
+    }
+    char line[300];
+    cim_diag_format(&d, 2, line, sizeof line);
+    assert_non_null(strstr(line, "keys start with run., chip., tech., analog. or gpu."));
+    cim_diag_free(&d);
+}
+
+static CimCompareOptions options(const char *const *ov, size_t n)
+{
+    CimCompareOptions o = {.run_path = RUN, .analog_path = ANALOG, .gpu_path = GPU, .overrides = ov, .noverrides = n};
+    return o;
+}
+
+static void test_sweep_check_rejects_bad_values(void **state)
+{
+    (void)state;
+    CimCompareOptions o = options(NULL, 0);
+    static const char *const bad[] = {"analog.adc.bits=99", "analog.adc.bitz=4", "chip.array.rows=1000",
+                                      "gpu.run.batch_size=x", "tech.timing.t_read_ns=-1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CimDiag d;
+        cim_diag_init(&d);
+        assert_int_equal(cim_compare_check_override(&o, bad[i], &d), CIM_ERR_CONFIG);
+        assert_true(d.errors >= 1);
+        cim_diag_free(&d);
+    }
+    static const char *const good[] = {"analog.adc.bits=6", "chip.array.rows=512", "gpu.run.batch_size=64",
+                                       "run.data.images=7"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        CimDiag d;
+        cim_diag_init(&d);
+        assert_int_equal(cim_compare_check_override(&o, good[i], &d), CIM_OK);
+        cim_diag_free(&d);
+    }
+}
+
+/* A bad value anywhere in the sweep stops it before any point runs. */
+static void test_sweep_run_bad_value_runs_nothing(void **state)
+{
+    (void)state;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimSweepAxis a;
+    assert_int_equal(cim_sweep_parse("analog.adc.bits=4,x", &a, &d), CIM_OK);
+    CimCompareOptions o = options(NULL, 0);
+    CimSweepResult r;
+    CimCompare *c = calloc(1, sizeof *c);
+    assert_int_equal(cim_sweep_run(&o, &a, 1, &r, c, &d), CIM_ERR_CONFIG);
+    assert_int_equal(r.n, 0);
+    char line[300];
+    cim_diag_format(&d, 0, line, sizeof line);
+    assert_non_null(strstr(line, "analog.adc.bits"));
+    cim_sweep_result_free(&r);
+    cim_compare_free(c);
+    free(c);
+    cim_sweep_free(&a);
+    cim_diag_free(&d);
+}
+
+/* ADC bits: each value reaches the analogue baseline (fewer bits, less ADC energy; the
+ * digital chip unchanged); the first point stays in *first. */
+static void test_sweep_run_applies_each_adc_value(void **state)
+{
+    (void)state;
+    static const char *const ov[] = {"run.data.images=12"};
+    CimCompareOptions o = options(ov, 1);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimSweepAxis a;
+    assert_int_equal(cim_sweep_parse("analog.adc.bits=3,8", &a, &d), CIM_OK);
+    CimSweepResult r;
+    CimCompare *c = calloc(1, sizeof *c);
+    CimStatus st = cim_sweep_run(&o, &a, 1, &r, c, &d);
+    cim_diag_print(&d, stderr);
+    assert_int_equal(st, CIM_OK);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.points[0].values[0], "3");
+    assert_string_equal(r.points[1].values[0], "8");
+    assert_int_equal(c->analog.adc.bits, 3);
+    assert_int_equal(c->images, 12);
+    assert_true(r.points[0].energy_pj[CIM_SIDE_ANALOG] < r.points[1].energy_pj[CIM_SIDE_ANALOG]);
+    assert_true(r.points[0].energy_pj[CIM_SIDE_DIGITAL] == r.points[1].energy_pj[CIM_SIDE_DIGITAL]);
+    /* 8 bits read 128-row sums losslessly: the analogue accuracy is the exact network's */
+    near(r.points[1].analog_accuracy, r.points[1].exact_accuracy, 0);
+    near(r.points[0].exact_accuracy, r.points[1].exact_accuracy, 0);
+    assert_true(c->adc_clipped > 0); /* 3 bits clip at 7 cells */
+    cim_sweep_result_free(&r);
+    cim_compare_free(c);
+    free(c);
+    cim_sweep_free(&a);
+    cim_diag_free(&d);
+}
+
+/* Array rows: each value reaches the digital chip (its area moves, the analogue one not). */
+static void test_sweep_run_applies_each_chip_value(void **state)
+{
+    (void)state;
+    static const char *const ov[] = {"run.data.images=4"};
+    CimCompareOptions o = options(ov, 1);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimSweepAxis a;
+    assert_int_equal(cim_sweep_parse("chip.array.rows=256,512", &a, &d), CIM_OK);
+    CimSweepResult r;
+    assert_int_equal(cim_sweep_run(&o, &a, 1, &r, NULL, &d), CIM_OK);
+    assert_int_equal(r.n, 2);
+    assert_true(r.points[1].area_um2[CIM_SIDE_DIGITAL] > r.points[0].area_um2[CIM_SIDE_DIGITAL]);
+    near(r.points[1].area_um2[CIM_SIDE_ANALOG], r.points[0].area_um2[CIM_SIDE_ANALOG], 0);
+    near(r.points[1].red.area_vs_analog,
+         r.points[1].area_um2[CIM_SIDE_DIGITAL] / r.points[1].area_um2[CIM_SIDE_ANALOG] - 1, 1e-12);
+    cim_sweep_result_free(&r);
+    cim_sweep_free(&a);
+    cim_diag_free(&d);
+}
+
+/* ---- a small comparison ------------------------------------------------------------- */
+
+static void test_compare_run_mnist_small(void **state)
+{
+    (void)state;
+    CimCompareOptions o = options(NULL, 0);
+    o.images = 10;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimCompare *c = calloc(1, sizeof *c);
+    CimStatus st = cim_compare_run(&o, c, &d);
+    cim_diag_print(&d, stderr);
+    assert_int_equal(st, CIM_OK);
+    assert_string_equal(c->status, "complete");
+    assert_int_equal(c->images, 10);
+    assert_int_equal(c->images_capped, 0);
+    assert_int_equal(c->macs, 4524800); /* the whole MNIST network, dense */
+    near(c->ops, 2 * 4524800.0, 0);
+    for (int s = 0; s < CIM_SIDE_COUNT; s++) {
+        assert_true(c->side[s].energy_pj > 0);
+        assert_true(c->side[s].latency_ns > 0);
+        assert_int_equal(c->side[s].images, 10);
+    }
+    /* lossless default ADC: analogue, GPU (exact) and digital (bit-exact) agree */
+    assert_int_equal(c->side[CIM_SIDE_ANALOG].correct, c->exact_correct);
+    assert_int_equal(c->side[CIM_SIDE_DIGITAL].correct, c->exact_correct);
+    assert_int_equal(c->adc_inexact, 0);
+    assert_int_equal(c->gpu_measured, 0);
+    CimCompareNote n[CIM_COMPARE_NOTES];
+    assert_int_equal(cim_compare_notes(c, n), 7);
+    assert_string_equal(n[0].label, "ops");
+    cim_compare_free(c);
+    free(c);
+    cim_diag_free(&d);
+}
+
+static void test_compare_run_rejects_unknown_prefix(void **state)
+{
+    (void)state;
+    static const char *const ov[] = {"adc.bits=4"};
+    CimCompareOptions o = options(ov, 1);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimCompare *c = calloc(1, sizeof *c);
+    assert_int_equal(cim_compare_run(&o, c, &d), CIM_ERR_CONFIG);
+    char line[300];
+    cim_diag_format(&d, 0, line, sizeof line);
+    assert_non_null(strstr(line, "override 'adc.bits=4': keys start with run., chip., tech., analog. or gpu."));
+    cim_compare_free(c);
+    free(c);
+    cim_diag_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compare_reduction_hand_values),
+        cmocka_unit_test(test_compare_merit_hand_values),
+        cmocka_unit_test(test_compare_reductions_from_sides),
+        cmocka_unit_test(test_compare_formats),
+        cmocka_unit_test(test_compare_side_analog_toy),
+        cmocka_unit_test(test_compare_side_digital_leakage_only),
+        cmocka_unit_test(test_compare_side_gpu_model_and_measured),
+        cmocka_unit_test(test_sweep_parse_values),
+        cmocka_unit_test(test_sweep_check_rejects_bad_values),
+        cmocka_unit_test(test_sweep_run_bad_value_runs_nothing),
+        cmocka_unit_test(test_sweep_run_applies_each_adc_value),
+        cmocka_unit_test(test_sweep_run_applies_each_chip_value),
+        cmocka_unit_test(test_compare_run_mnist_small),
+        cmocka_unit_test(test_compare_run_rejects_unknown_prefix),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

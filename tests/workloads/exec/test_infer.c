@@ -1,0 +1,208 @@
+/* The chip runs the paper's MNIST network (workloads/nets/mnist_bnn.yaml) bit for bit like a
+ * plain C reference written separately (tests/support/ref_bnn.c): integer conv outputs, the
+ * binarised feature maps between layers and the final logits, on random weights and real
+ * MNIST images, pruned and unpruned, in both pruned-filter modes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/mnist_net.h"
+#include "workloads/io/idx.h"
+#include "workloads/net/netfile.h"
+#include "workloads/exec/fast.h"
+
+#define NIMG 6
+
+/* The network from its file, workloads/nets/mnist_bnn.yaml (shapes inferred, weights zeroed). */
+static void build_net(CimNet *net)
+{
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_net_load("workloads/nets/mnist_bnn.yaml", NULL, net, &d);
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    assert_int_equal(st, CIM_OK);
+    assert_int_equal(net->n, 14);
+}
+
+/* Reads back chip layer k's binarised output (channels-last, PPU order) as [C][H][W]. */
+static int chip_bit(CimChip *chip, const CimChipLayer *cl, unsigned f, unsigned y, unsigned x)
+{
+    unsigned pos = 0;
+    while (cl->order[pos] != f)
+        pos++;
+    uint64_t b = 0;
+    cim_chip_buf_read(chip, cl->out_addr + ((size_t)y * cl->out_w + x) * cl->F + pos, &b, 1);
+    return (int)b;
+}
+
+static void check_images(CimNet *net, CimRefBnnWeights *w, CimPrunedMode mode, const CimMnist *mn)
+{
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    test_mnist_copy_weights(net, w);
+    assert_int_equal(cim_compile(&cfg, net, mode, NULL, &cc, &d), CIM_OK);
+    CimChip *chip;
+    assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
+    CimTrap trap;
+    assert_int_equal(cim_infer_load(chip, &cc, NULL, &trap), CIM_OK);
+    CimRefBnnTrace *t = malloc(sizeof *t);
+    int32_t conv_out[16 * 49];
+    for (int i = 0; i < NIMG; i++) {
+        const uint8_t *img = mn->images.pixels + (size_t)i * 784;
+        float logits[10];
+        CimStatus st = cim_infer_image(chip, &cc, net, img, logits, conv_out, NULL, &trap);
+        if (st != CIM_OK)
+            fail_msg("trap at pc %llu: %s", (unsigned long long)trap.pc, trap.reason);
+        cim_ref_bnn_forward(w, img, mode == CIM_PRUNED_SKIP ? CIM_REF_BNN_SKIP : CIM_REF_BNN_REFERENCE, t);
+        assert_memory_equal(conv_out, t->acc3, sizeof conv_out);
+        assert_memory_equal(logits, t->logits, sizeof logits);
+        for (unsigned f = 0; f < 64; f++)
+            for (unsigned y = 0; y < 7; y++)
+                for (unsigned x = 0; x < 7; x++)
+                    assert_int_equal(chip_bit(chip, &cc.layers[1], f, y, x), t->act2[f][y][x] > 0.0f);
+        for (unsigned f = 0; f < 32; f++)
+            assert_int_equal(chip_bit(chip, &cc.layers[0], f, 5, 9), t->act1[f][5][9] > 0.0f);
+    }
+    free(t);
+    cim_chip_destroy(chip);
+    cim_compiled_free(&cc);
+    cim_diag_free(&d);
+}
+
+static void load_mnist(CimMnist *mn)
+{
+    CimDiag d;
+    cim_diag_init(&d);
+    if (cim_mnist_load("data/mnist", "t10k", NULL, mn, &d) != CIM_OK) {
+        cim_diag_print(&d, stderr);
+        fail_msg("MNIST missing: run scripts/fetch_mnist.sh (make test does)");
+    }
+    cim_diag_free(&d);
+}
+
+static void test_infer_matches_reference_unpruned(void **state)
+{
+    (void)state;
+    CimNet net;
+    CimMnist mn;
+    build_net(&net);
+    load_mnist(&mn);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    CimRng r;
+    cim_rng_seed(&r, 2024);
+    cim_ref_bnn_init_random(w, &r);
+    check_images(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    free(w);
+    cim_mnist_free(&mn);
+    cim_net_free(&net);
+}
+
+static void prune_some(CimRefBnnWeights *w, CimRng *r)
+{
+    for (int f = 0; f < 32; f++)
+        w->conv1_pruned[f] = 1; /* as the reference does in almost every seed */
+    for (int f = 0; f < 64; f++)
+        w->conv2_pruned[f] = cim_rng_uniform(r) < 0.2;
+    w->conv3_pruned[3] = w->conv3_pruned[11] = 1;
+    cim_ref_bnn_zero_pruned(w);
+}
+
+static void test_infer_matches_reference_pruned_both_modes(void **state)
+{
+    (void)state;
+    CimNet net;
+    CimMnist mn;
+    build_net(&net);
+    load_mnist(&mn);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    CimRng r;
+    cim_rng_seed(&r, 77);
+    cim_ref_bnn_init_random(w, &r);
+    prune_some(w, &r);
+    check_images(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    check_images(&net, w, CIM_PRUNED_SKIP, &mn);
+    free(w);
+    cim_mnist_free(&mn);
+    cim_net_free(&net);
+}
+
+/* The fast path gives the same outputs and the same per-layer cycles, instructions and
+ * events as running every program, image by image. */
+static void check_fast_equals_program(CimNet *net, CimRefBnnWeights *w, CimPrunedMode mode, const CimMnist *mn)
+{
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    test_mnist_copy_weights(net, w);
+    assert_int_equal(cim_compile(&cfg, net, mode, NULL, &cc, &d), CIM_OK);
+    CimChip *chip;
+    CimTrap trap;
+    CimFast *fast;
+    assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
+    assert_int_equal(cim_infer_load(chip, &cc, NULL, &trap), CIM_OK);
+    assert_int_equal(cim_fast_create(chip, &cc, net, &fast, &trap), CIM_OK);
+    CimLayerTally tp[3] = {0}, tf[3] = {0};
+    for (int i = 10; i < 10 + NIMG; i++) {
+        const uint8_t *img = mn->images.pixels + (size_t)i * 784;
+        float lp[10], lf[10];
+        int32_t cp[16 * 49], cf[16 * 49];
+        assert_int_equal(cim_infer_image(chip, &cc, net, img, lp, cp, tp, &trap), CIM_OK);
+        assert_int_equal(cim_fast_image(fast, img, lf, cf, tf), CIM_OK);
+        assert_memory_equal(lp, lf, sizeof lp);
+        assert_memory_equal(cp, cf, sizeof cp);
+    }
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(tp[k].cycles, tf[k].cycles);
+        assert_int_equal(tp[k].instructions, tf[k].instructions);
+        for (int e = 0; e < CIM_EV_COUNT; e++)
+            if (tp[k].ev.n[e] != tf[k].ev.n[e])
+                fail_msg("layer %d event %s: program %llu, fast %llu", k, cim_event_info((CimEventId)e)->name,
+                         (unsigned long long)tp[k].ev.n[e], (unsigned long long)tf[k].ev.n[e]);
+    }
+    if (mode == CIM_PRUNED_REFERENCE) /* in skip mode a fully pruned conv1 feeds conv2 zeros */
+        assert_true(tp[1].ev.n[CIM_EV_CELL_LRS] > 0);
+    cim_fast_destroy(fast);
+    cim_chip_destroy(chip);
+    cim_compiled_free(&cc);
+    cim_diag_free(&d);
+}
+
+static void test_infer_fast_path_equals_program_path(void **state)
+{
+    (void)state;
+    CimNet net;
+    CimMnist mn;
+    build_net(&net);
+    load_mnist(&mn);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    CimRng r;
+    cim_rng_seed(&r, 5);
+    cim_ref_bnn_init_random(w, &r);
+    check_fast_equals_program(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    prune_some(w, &r);
+    check_fast_equals_program(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    check_fast_equals_program(&net, w, CIM_PRUNED_SKIP, &mn);
+    free(w);
+    cim_mnist_free(&mn);
+    cim_net_free(&net);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_infer_matches_reference_unpruned),
+        cmocka_unit_test(test_infer_matches_reference_pruned_both_modes),
+        cmocka_unit_test(test_infer_fast_path_equals_program_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,612 @@
+/* dcim compare: one digital run, the analogue baseline's bit-true forward pass and costs on
+ * the same images, and the GPU baseline; sweeps over config keys. docs/energy.md. */
+#include "workloads/compare/compare.h"
+#include "workloads/io/idx.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_OV 160
+
+/* ---- arithmetic ------------------------------------------------------------------ */
+
+double cim_compare_reduction(double ours, double theirs) { return theirs != 0.0 ? ours / theirs - 1.0 : 0.0; }
+
+void cim_compare_merit(const CimCompareSide *s, double ops, CimCompareMerit *out)
+{
+    /* ops / pJ = 1e12 ops / J = TOPS/W */
+    out->tops_per_w = s->energy_pj > 0 ? ops / s->energy_pj : 0.0;
+    out->tops = ops * s->inferences_per_s * 1e-12;
+    out->tops_per_mm2 = s->has_area && s->area_um2 > 0 ? out->tops / (s->area_um2 * 1e-6) : 0.0;
+}
+
+void cim_compare_reductions(const CimCompare *c, CimCompareReductions *out)
+{
+    const CimCompareSide *d = &c->side[CIM_SIDE_DIGITAL], *a = &c->side[CIM_SIDE_ANALOG], *g = &c->side[CIM_SIDE_GPU];
+    out->area_vs_analog = cim_compare_reduction(d->area_um2, a->area_um2);
+    out->energy_vs_analog = cim_compare_reduction(d->energy_pj, a->energy_pj);
+    out->energy_vs_gpu = cim_compare_reduction(d->energy_pj, g->energy_pj);
+    uint64_t all = c->conv_macs + c->conv_macs_removed;
+    out->ops_removed = all ? -(double)c->conv_macs_removed / (double)all : 0.0;
+    out->accuracy = d->images ? (double)d->correct / (double)d->images : 0.0;
+}
+
+/* ---- the three sides ------------------------------------------------------------- */
+
+static void add_comp(CimCompareSide *s, const char *name, double pj, double um2)
+{
+    if (s->ncomp == CIM_COMPARE_MAX_COMP)
+        return;
+    CimCompareComp *k = &s->comp[s->ncomp++];
+    k->name = name;
+    k->energy_pj = pj;
+    k->area_um2 = um2;
+}
+
+void cim_compare_side_digital(const CimRunReport *r, CimCompareSide *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", r->chip);
+    CimLayerTally chip = {0};
+    for (size_t i = 0; i < r->nlayers; i++) {
+        chip.cycles += r->layers[i].cost.cycles;
+        cim_events_add(&chip.ev, &r->layers[i].cost.ev);
+    }
+    CimEnergyBreakdown e;
+    cim_report_energy(r, &chip, &e);
+    double per = r->images ? 1.0 / (double)r->images : 0.0;
+    out->has_area = 1;
+    out->area_um2 = r->area.total_um2;
+    out->energy_pj = e.total_pj * per;
+    out->latency_ns = (double)chip.cycles * per * 1e3 / r->clock_mhz;
+    out->inferences_per_s = out->latency_ns > 0 ? 1e9 / out->latency_ns : 0.0;
+    out->images = r->images;
+    out->correct = r->correct;
+    for (int c = 0; c < CIM_COMP_COUNT; c++)
+        add_comp(out, cim_component_name((CimComponent)c), e.pj[c] * per, r->area.um2[c]);
+}
+
+void cim_compare_side_analog(const CimAnalogCfg *a, const CimAnalogCost *cost, CimCompareSide *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", a->name);
+    out->has_area = 1;
+    out->area_um2 = cost->area.total_um2;
+    out->energy_pj = cost->energy.total_pj;
+    out->latency_ns = cost->latency_ns;
+    out->inferences_per_s = cost->latency_ns > 0 ? 1e9 / cost->latency_ns : 0.0;
+    for (int c = 0; c < CIM_AC_COUNT; c++)
+        add_comp(out, cim_analog_comp_name((CimAnalogComp)c), cost->energy.pj[c], cost->area.um2[c]);
+}
+
+void cim_compare_side_gpu_model(const CimGpuCfg *g, const CimGpuResult *res, CimCompareSide *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", g->name);
+    double e = res->energy_per_inference_j * 1e12, t = res->batch_s;
+    out->energy_pj = e;
+    out->latency_ns = t * 1e9;
+    out->inferences_per_s = t > 0 ? res->batch / t : 0.0;
+    /* power x time: the energy splits as the batch's time does */
+    add_comp(out, "compute", t > 0 ? e * res->compute_s / t : 0, 0);
+    add_comp(out, "memory", t > 0 ? e * res->memory_s / t : 0, 0);
+    add_comp(out, "launch", t > 0 ? e * res->launch_s / t : 0, 0);
+}
+
+void cim_compare_side_gpu_measured(const CimGpuCfg *g, const CimGpuMeasured *m, CimCompareSide *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", g->name);
+    double span = m->t1_s - m->t0_s;
+    out->energy_pj = m->energy_per_inference_j * 1e12;
+    out->latency_ns = m->inferences ? span / (double)m->inferences * 1e9 : 0.0; /* mean time per inference */
+    out->inferences_per_s = span > 0 ? (double)m->inferences / span : 0.0;
+    add_comp(out, "measured", out->energy_pj, 0);
+}
+
+/* ---- overrides -------------------------------------------------------------------- */
+
+typedef enum { DEST_JOB, DEST_ANALOG, DEST_GPU, DEST_BAD } Dest;
+
+static Dest dest_of(const char *kv)
+{
+    if (!strncmp(kv, "run.", 4) || !strncmp(kv, "chip.", 5) || !strncmp(kv, "tech.", 5))
+        return DEST_JOB;
+    if (!strncmp(kv, "analog.", 7))
+        return DEST_ANALOG;
+    return !strncmp(kv, "gpu.", 4) ? DEST_GPU : DEST_BAD;
+}
+
+static CimStatus bad_prefix(const char *kv, CimDiag *d)
+{
+    cim_diag_add(d, CIM_SEV_ERROR, "<override>", 0, 0,
+                 "override '%s': keys start with run., chip., tech., analog. or gpu.", kv);
+    return CIM_ERR_CONFIG;
+}
+
+/* The overrides routed to one loader. */
+typedef struct {
+    const char *job[MAX_OV], *analog[MAX_OV], *gpu[MAX_OV];
+    size_t njob, nanalog, ngpu;
+    char images[64];
+} Routed;
+
+static CimStatus route(const char *const *ov, size_t n, Routed *r, CimDiag *d)
+{
+    if (n > MAX_OV) {
+        cim_diag_add(d, CIM_SEV_ERROR, "<override>", 0, 0, "at most %d overrides", MAX_OV);
+        return CIM_ERR_CONFIG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        switch (dest_of(ov[i])) {
+        case DEST_JOB: r->job[r->njob++] = ov[i]; break;
+        case DEST_ANALOG: r->analog[r->nanalog++] = ov[i]; break;
+        case DEST_GPU: r->gpu[r->ngpu++] = ov[i]; break;
+        default: return bad_prefix(ov[i], d);
+        }
+    }
+    return CIM_OK;
+}
+
+/* Run and chip files with the job's overrides, as cim_job_run will load them. */
+static CimStatus load_run_chip(const char *run_path, const Routed *r, CimRunCfg *run, CimDiag *d)
+{
+    const char *ro[MAX_OV], *co[MAX_OV];
+    size_t nr = 0, nc = 0;
+    for (size_t i = 0; i < r->njob; i++) {
+        if (!strncmp(r->job[i], "run.", 4))
+            ro[nr++] = r->job[i];
+        else
+            co[nc++] = r->job[i];
+    }
+    CimOverrides rov = {ro, nr}, cov = {co, nc};
+    CimStatus st = cim_cfg_load_run(run_path, &rov, run, d);
+    CimChipCfg *chip = st == CIM_OK ? malloc(sizeof *chip) : NULL;
+    if (st == CIM_OK && !chip)
+        st = CIM_ERR_NOMEM;
+    if (st == CIM_OK)
+        st = cim_cfg_load_chip(run->chip_path, &cov, chip, d);
+    free(chip);
+    return st;
+}
+
+CimStatus cim_compare_check_override(const CimCompareOptions *o, const char *kv, CimDiag *d)
+{
+    Routed r = {0};
+    CimStatus st = route(&kv, 1, &r, d);
+    if (st != CIM_OK)
+        return st;
+    if (r.njob) {
+        CimRunCfg *run = malloc(sizeof *run);
+        st = run ? load_run_chip(o->run_path, &r, run, d) : CIM_ERR_NOMEM;
+        free(run);
+    } else if (r.nanalog) {
+        CimAnalogCfg a;
+        CimOverrides ov = {r.analog, 1};
+        st = cim_cfg_load_analog(o->analog_path, &ov, &a, d);
+    } else {
+        CimGpuCfg g;
+        CimOverrides ov = {r.gpu, 1};
+        st = cim_cfg_load_gpu(o->gpu_path, &ov, &g, d);
+    }
+    return st;
+}
+
+/* Baseline files, and the image count: --images, or the run file's capped at the default. */
+static CimStatus load_inputs(const CimCompareOptions *o, CimCompare *c, Routed *r, CimDiag *d)
+{
+    CimOverrides aov = {r->analog, r->nanalog}, gov = {r->gpu, r->ngpu};
+    CimStatus sa = cim_cfg_load_analog(o->analog_path, &aov, &c->analog, d);
+    CimStatus sg = cim_cfg_load_gpu(o->gpu_path, &gov, &c->gpu, d);
+    CimRunCfg *run = malloc(sizeof *run);
+    CimStatus sr = run ? load_run_chip(o->run_path, r, run, d) : CIM_ERR_NOMEM;
+    if (sa != CIM_OK || sg != CIM_OK || sr != CIM_OK) {
+        free(run);
+        return sr != CIM_OK ? sr : sa != CIM_OK ? sa : sg;
+    }
+    c->images_asked = run->data.images;
+    uint64_t n = o->images ? o->images : run->data.images;
+    if (!o->images && n > CIM_COMPARE_DEFAULT_IMAGES) {
+        n = CIM_COMPARE_DEFAULT_IMAGES;
+        c->images_capped = 1;
+    }
+    free(run);
+    if (n != c->images_asked || o->images) {
+        snprintf(r->images, sizeof r->images, "run.data.images=%llu", (unsigned long long)n);
+        r->job[r->njob++] = r->images;
+    }
+    return CIM_OK;
+}
+
+/* ---- the analogue baseline -------------------------------------------------------- */
+
+static void analog_progress(uint64_t done, uint64_t total)
+{
+    int filled = total ? (int)(30.0 * (double)done / (double)total) : 30;
+    fprintf(stderr, "\ranalogue [%.*s%.*s] %llu/%llu", filled, "##############################", 30 - filled,
+            "..............................", (unsigned long long)done, (unsigned long long)total);
+    if (done == total)
+        fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+/* The images the digital run completed through a net; counts correct, adds activity. */
+static CimStatus forward_images(const CimCompareOptions *o, CimAnalogNet *an, const CimNet *net, const CimMnist *mn,
+                                uint64_t n, CimAnalogActivity *act, uint64_t *done, uint64_t *correct)
+{
+    const CimLayer *last = &net->layers[net->n - 1];
+    unsigned nout = last->out_c * last->out_h * last->out_w;
+    float *logits = malloc(nout * sizeof *logits);
+    if (!logits)
+        return CIM_ERR_NOMEM;
+    uint64_t step = n / 100 + 1;
+    for (uint64_t i = 0; i < n && !(o->stop && *o->stop); i++) {
+        const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
+        cim_analog_net_forward(an, img, logits, act, NULL); /* CIM_OK: scratch is allocated at creation */
+        *correct += cim_argmax(logits, nout) == mn->labels.labels[i];
+        *done = i + 1;
+        if (o->progress && act && ((i + 1) % step == 0 || i + 1 == n))
+            analog_progress(i + 1, n);
+    }
+    free(logits);
+    return CIM_OK;
+}
+
+/* The exact network on the same images: the analogue pass with a lossless read-out. */
+static CimStatus exact_pass(const CimCompareOptions *o, CimCompare *c, CimPrunedMode mode, const CimMnist *mn)
+{
+    CimAnalogCfg ex = c->analog;
+    ex.adc.bits = c->lossless_bits;
+    ex.adc.lsb_cells = 1;
+    CimAnalogNet *an;
+    uint64_t done = 0;
+    CimStatus st = cim_analog_net_create(&ex, &c->job.net, mode, &an);
+    if (st == CIM_OK)
+        st = forward_images(o, an, &c->job.net, mn, c->images, NULL, &done, &c->exact_correct);
+    cim_analog_net_destroy(an);
+    return st;
+}
+
+static CimStatus analog_costs(CimCompare *c, CimAnalogNet *an, const CimAnalogActivity *act, uint64_t done)
+{
+    size_t n = cim_analog_net_convs(an);
+    CimAnalogShape *shapes = calloc(n ? n : 1, sizeof *shapes);
+    if (!shapes)
+        return CIM_ERR_NOMEM;
+    cim_analog_net_shapes(an, shapes);
+    c->analog_activity_assumed = done == 0;
+    CimStatus st = cim_analog_net_cost(&c->analog, &c->job.chip_cfg.tech, shapes, done ? act : NULL, n, NULL,
+                                       &c->analog_cost);
+    free(shapes);
+    for (size_t k = 0; act && k < n; k++) {
+        c->adc_reads += act[k].reads;
+        c->adc_inexact += act[k].inexact;
+        c->adc_clipped += act[k].clipped;
+    }
+    return st;
+}
+
+static CimStatus run_analog(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
+{
+    CimRunCfg *run = &c->job.run;
+    CimMnist mn = {0};
+    CimAnalogNet *an = NULL;
+    CimAnalogActivity *act = NULL;
+    CimPrunedMode mode = c->job.cc.pruned_mode;
+    c->lossless_bits = cim_analog_lossless_bits(c->analog.xbar.rows_active);
+    CimStatus st = cim_mnist_load(run->data.dir, run->data.split == CIM_SPLIT_TRAIN ? "train" : "t10k", NULL, &mn, d);
+    if (st == CIM_OK)
+        st = cim_analog_net_create(&c->analog, &c->job.net, mode, &an);
+    if (st == CIM_ERR_RANGE)
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "the network's conv layers do not map onto the analogue crossbars");
+    if (st == CIM_OK && !(act = calloc(cim_analog_net_convs(an) + 1, sizeof *act)))
+        st = CIM_ERR_NOMEM;
+    uint64_t correct = 0, done = 0;
+    if (st == CIM_OK)
+        st = forward_images(o, an, &c->job.net, &mn, c->images, act, &done, &correct);
+    if (st == CIM_OK)
+        st = analog_costs(c, an, act, done);
+    if (st == CIM_OK) {
+        cim_compare_side_analog(&c->analog, &c->analog_cost, &c->side[CIM_SIDE_ANALOG]);
+        c->side[CIM_SIDE_ANALOG].images = done; /* fewer than c->images after Ctrl-C */
+        c->side[CIM_SIDE_ANALOG].correct = correct;
+        int lossless = c->analog.adc.bits >= c->lossless_bits && c->analog.adc.lsb_cells == 1;
+        if (lossless)
+            c->exact_correct = correct;
+        else if (!c->exact_done)
+            st = exact_pass(o, c, mode, &mn);
+        c->exact_done = st == CIM_OK && !(o->stop && *o->stop);
+    }
+    free(act);
+    cim_analog_net_destroy(an);
+    cim_mnist_free(&mn);
+    return st;
+}
+
+/* ---- the GPU baseline ------------------------------------------------------------- */
+
+static CimStatus run_gpu(CimCompare *c, CimDiag *d)
+{
+    CimCompareSide *s = &c->side[CIM_SIDE_GPU];
+    c->gpu_measured = c->gpu.has_measured;
+    if (c->gpu_measured) {
+        CimStatus st = cim_gpu_measured_read(c->gpu.measured.power_csv, c->gpu.measured.inferences,
+                                             c->gpu.run.count_idle, c->gpu.board.idle_power_w, &c->gpu_meas, d);
+        if (st != CIM_OK)
+            return st;
+        cim_compare_side_gpu_measured(&c->gpu, &c->gpu_meas, s);
+    } else {
+        size_t n = cim_gpu_net_layers(&c->gpu, &c->job.net, NULL);
+        CimGpuLayer *l = calloc(n ? n : 1, sizeof *l);
+        if (!l)
+            return CIM_ERR_NOMEM;
+        cim_gpu_net_layers(&c->gpu, &c->job.net, l);
+        cim_gpu_estimate(&c->gpu, l, n, &c->gpu_model);
+        free(l);
+        cim_compare_side_gpu_model(&c->gpu, &c->gpu_model, s);
+    }
+    /* the GPU computes the exact network (float32) */
+    s->images = c->images;
+    s->correct = c->exact_correct;
+    return CIM_OK;
+}
+
+/* ---- the comparison ------------------------------------------------------------- */
+
+static void work_of(CimCompare *c)
+{
+    const CimRunReport *r = &c->job.report;
+    for (size_t i = 0; i < c->job.net.n; i++)
+        c->macs += cim_layer_macs(&c->job.net.layers[i]);
+    c->ops = 2.0 * (double)c->macs;
+    for (size_t i = 0; i < r->nlayers; i++)
+        if (r->layers[i].where == CIM_WHERE_CHIP) {
+            c->conv_macs += r->layers[i].macs;
+            c->conv_macs_removed += r->layers[i].macs_removed;
+        }
+    c->images = r->images;
+    snprintf(c->status, sizeof c->status, "%s", r->status);
+    snprintf(c->reason, sizeof c->reason, "%s", r->reason);
+}
+
+CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
+{
+    memset(c, 0, sizeof *c);
+    Routed *r = calloc(1, sizeof *r);
+    if (!r)
+        return CIM_ERR_NOMEM;
+    CimStatus st = route(o->overrides, o->noverrides, r, d);
+    if (st == CIM_OK)
+        st = load_inputs(o, c, r, d);
+    if (st == CIM_OK) {
+        CimJobOptions jo = {.run_path = o->run_path, .overrides = r->job, .noverrides = r->njob,
+                            .progress = o->progress, .stop = o->stop, .vcd_end = UINT64_MAX};
+        st = cim_job_run(&jo, &c->job, d);
+    }
+    free(r);
+    if (st != CIM_OK)
+        return st;
+    work_of(c);
+    cim_compare_side_digital(&c->job.report, &c->side[CIM_SIDE_DIGITAL]);
+    st = run_analog(o, c, d);
+    if (st == CIM_OK)
+        st = run_gpu(c, d);
+    if (st == CIM_OK && o->stop && *o->stop && !strcmp(c->status, "complete")) {
+        snprintf(c->status, sizeof c->status, "aborted");
+        snprintf(c->reason, sizeof c->reason, "interrupted (Ctrl-C) during the baselines");
+    }
+    return st;
+}
+
+void cim_compare_free(CimCompare *c) { cim_job_free(&c->job); }
+
+/* The baselines again on c's digital run, with o's analog.* and gpu.* overrides (o's run.*,
+ * chip.* and tech.* ones must be those c ran with). */
+static CimStatus rerun_baselines(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
+{
+    Routed *r = calloc(1, sizeof *r);
+    CimStatus st = r ? route(o->overrides, o->noverrides, r, d) : CIM_ERR_NOMEM;
+    if (st == CIM_OK) {
+        CimOverrides aov = {r->analog, r->nanalog}, gov = {r->gpu, r->ngpu};
+        st = cim_cfg_load_analog(o->analog_path, &aov, &c->analog, d);
+        if (st == CIM_OK)
+            st = cim_cfg_load_gpu(o->gpu_path, &gov, &c->gpu, d);
+    }
+    free(r);
+    c->adc_reads = c->adc_inexact = c->adc_clipped = 0;
+    memset(&c->analog_cost, 0, sizeof c->analog_cost);
+    memset(&c->gpu_model, 0, sizeof c->gpu_model);
+    memset(&c->gpu_meas, 0, sizeof c->gpu_meas);
+    if (st == CIM_OK)
+        st = run_analog(o, c, d);
+    return st == CIM_OK ? run_gpu(c, d) : st;
+}
+
+/* ---- sweeps -------------------------------------------------------------------- */
+
+static CimStatus sweep_error(const char *arg, const char *why, CimDiag *d)
+{
+    cim_diag_add(d, CIM_SEV_ERROR, "<sweep>", 0, 0, "--sweep '%s': %s", arg, why);
+    return CIM_ERR_CONFIG;
+}
+
+CimStatus cim_sweep_parse(const char *arg, CimSweepAxis *out, CimDiag *d)
+{
+    memset(out, 0, sizeof *out);
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return sweep_error(arg, "expected KEY=V1,V2,..., e.g. analog.adc.bits=4,6,8", d);
+    size_t klen = (size_t)(eq - arg);
+    if (klen >= sizeof out->key)
+        return sweep_error(arg, "key too long", d);
+    memcpy(out->key, arg, klen);
+    if (dest_of(out->key) == DEST_BAD)
+        return sweep_error(arg, "keys start with run., chip., tech., analog. or gpu.", d);
+    size_t n = 1;
+    for (const char *p = eq + 1; *p; p++)
+        n += *p == ',';
+    out->values = calloc(n, sizeof *out->values);
+    if (!out->values)
+        return CIM_ERR_NOMEM;
+    for (const char *p = eq + 1;; p++) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 0) {
+            cim_sweep_free(out);
+            return sweep_error(arg, "empty value (values are separated by single commas)", d);
+        }
+        char *kv = malloc(klen + len + 2);
+        if (!kv) {
+            cim_sweep_free(out);
+            return CIM_ERR_NOMEM;
+        }
+        snprintf(kv, klen + len + 2, "%.*s=%.*s", (int)klen, arg, (int)len, p);
+        out->values[out->n++] = kv;
+        if (!e)
+            break;
+        p = e;
+    }
+    return CIM_OK;
+}
+
+void cim_sweep_free(CimSweepAxis *a)
+{
+    for (size_t i = 0; a->values && i < a->n; i++)
+        free(a->values[i]);
+    free(a->values);
+    a->values = NULL;
+    a->n = 0;
+}
+
+static void point_of(const CimCompare *c, CimSweepPoint *p)
+{
+    cim_compare_reductions(c, &p->red);
+    for (int s = 0; s < CIM_SIDE_COUNT; s++) {
+        p->energy_pj[s] = c->side[s].energy_pj;
+        p->area_um2[s] = c->side[s].area_um2;
+    }
+    const CimCompareSide *a = &c->side[CIM_SIDE_ANALOG];
+    p->analog_accuracy = a->images ? (double)a->correct / (double)a->images : 0.0;
+    p->exact_accuracy = c->images ? (double)c->exact_correct / (double)c->images : 0.0;
+}
+
+/* Checks every value of every axis before anything runs; a key may appear on one axis. */
+static CimStatus sweep_check(const CimCompareOptions *o, const CimSweepAxis *axes, size_t naxes, CimDiag *d)
+{
+    CimStatus st = naxes == 0 || naxes > 4 ? sweep_error("", "one to four --sweep keys", d) : CIM_OK;
+    for (size_t i = 0; st == CIM_OK && i < naxes; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(axes[i].key, axes[j].key))
+                st = sweep_error(axes[i].key, "the key is swept twice", d);
+    for (size_t i = 0; i < naxes && st == CIM_OK; i++)
+        for (size_t v = 0; v < axes[i].n; v++) {
+            CimStatus s = cim_compare_check_override(o, axes[i].values[v], d);
+            st = st == CIM_OK ? s : st;
+        }
+    return st;
+}
+
+/* Point k of the grid: axis 0 varies slowest. */
+static void grid_point(const CimSweepAxis *axes, size_t naxes, size_t k, const char **kv)
+{
+    for (size_t i = naxes; i-- > 0;) {
+        kv[i] = axes[i].values[k % axes[i].n];
+        k /= axes[i].n;
+    }
+}
+
+static CimStatus sweep_point(const CimCompareOptions *o, const char **kv, size_t naxes, int reuse, CimCompare *c,
+                             CimSweepPoint *p, CimDiag *d)
+{
+    const char *ov[MAX_OV + 4];
+    size_t n = 0;
+    for (size_t i = 0; i < o->noverrides && n < MAX_OV; i++)
+        ov[n++] = o->overrides[i];
+    for (size_t i = 0; i < naxes; i++) {
+        ov[n++] = kv[i];
+        p->values[i] = strchr(kv[i], '=') + 1;
+    }
+    CimCompareOptions po = *o;
+    po.overrides = ov;
+    po.noverrides = n;
+    CimStatus st = reuse ? rerun_baselines(&po, c, d) : cim_compare_run(&po, c, d);
+    if (st == CIM_OK)
+        point_of(c, p);
+    else
+        cim_diag_add(d, CIM_SEV_NOTE, "<sweep>", 0, 0, "at the sweep point %s%s%s", kv[0], naxes > 1 ? " " : "",
+                     naxes > 1 ? kv[1] : "");
+    return st;
+}
+
+/* Baseline keys only: one digital run (and one exact pass), the baselines per point. The
+ * points run last to first so that c ends holding point 0. */
+static CimStatus sweep_baselines(const CimCompareOptions *o, const CimSweepAxis *axes, size_t naxes,
+                                 CimSweepResult *out, size_t total, CimCompare *c, CimDiag *d)
+{
+    CimStatus st = CIM_OK;
+    for (size_t k = total; st == CIM_OK && k-- > 0 && !(o->stop && *o->stop);) {
+        const char *kv[4];
+        grid_point(axes, naxes, k, kv);
+        if (o->progress)
+            fprintf(stderr, "sweep point %zu/%zu: %s%s%s\n", k + 1, total, kv[0], naxes > 1 ? " " : "",
+                    naxes > 1 ? kv[1] : "");
+        st = sweep_point(o, kv, naxes, k + 1 < total, c, &out->points[k], d);
+    }
+    out->n = st == CIM_OK && !(o->stop && *o->stop) ? total : 0;
+    return st;
+}
+
+CimStatus cim_sweep_run(const CimCompareOptions *o, const CimSweepAxis *axes, size_t naxes, CimSweepResult *out,
+                        CimCompare *first, CimDiag *d)
+{
+    memset(out, 0, sizeof *out);
+    out->axes = axes;
+    out->naxes = naxes;
+    CimStatus st = sweep_check(o, axes, naxes, d);
+    size_t total = 1;
+    for (size_t i = 0; st == CIM_OK && i < naxes; i++)
+        total *= axes[i].n;
+    if (st == CIM_OK && total > 1024)
+        st = sweep_error(axes[0].key, "more than 1024 points in the grid", d);
+    if (st == CIM_OK && !(out->points = calloc(total, sizeof *out->points)))
+        st = CIM_ERR_NOMEM;
+    int reuse = 1;
+    for (size_t i = 0; i < naxes; i++)
+        reuse &= dest_of(axes[i].key) != DEST_JOB;
+    CimCompare *scratch = NULL;
+    if (st == CIM_OK && reuse) {
+        CimCompare *c = first ? first : (scratch = malloc(sizeof *scratch));
+        st = c ? sweep_baselines(o, axes, naxes, out, total, c, d) : CIM_ERR_NOMEM;
+        if (scratch)
+            cim_compare_free(scratch);
+        free(scratch);
+        return st;
+    }
+    for (size_t k = 0; st == CIM_OK && k < total && !(o->stop && *o->stop); k++) {
+        /* the first point is kept in *first (if given); the others run in scratch */
+        CimCompare *c = k == 0 && first ? first : scratch ? scratch : (scratch = malloc(sizeof *scratch));
+        if (!c) {
+            st = CIM_ERR_NOMEM;
+            break;
+        }
+        const char *kv[4];
+        grid_point(axes, naxes, k, kv);
+        if (o->progress)
+            fprintf(stderr, "sweep point %zu/%zu: %s%s%s\n", k + 1, total, kv[0], naxes > 1 ? " " : "",
+                    naxes > 1 ? kv[1] : "");
+        st = sweep_point(o, kv, naxes, 0, c, &out->points[k], d);
+        out->n += st == CIM_OK;
+        if (c == scratch)
+            cim_compare_free(scratch);
+    }
+    free(scratch);
+    return st;
+}
+
+void cim_sweep_result_free(CimSweepResult *r)
+{
+    free(r->points);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,381 @@
+/* dcim compare's outputs: the side-by-side text table with breakdowns, reductions beside the
+ * paper's (arXiv 2506.13151 v1 abstract) and assumptions; the sweep table; compare.json. */
+#include "workloads/compare/compare.h"
+#include "workloads/report/html.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const side_title[CIM_SIDE_COUNT] = {"digital", "analogue", "GPU"};
+static const char *const side_key[CIM_SIDE_COUNT] = {"digital", "analog", "gpu"};
+
+static double acc_of(const CimCompareSide *s) { return s->images ? (double)s->correct / (double)s->images : 0.0; }
+
+/* ---- assumptions -------------------------------------------------------------------- */
+
+static void note(CimCompareNote *n, const char *label, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void note(CimCompareNote *n, const char *label, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    snprintf(n->label, sizeof n->label, "%s", label);
+    vsnprintf(n->text, sizeof n->text, fmt, ap);
+    va_end(ap);
+}
+
+static void note_analog(const CimCompare *c, CimCompareNote *n)
+{
+    const CimAnalogCfg *a = &c->analog;
+    double inexact = c->adc_reads ? 100.0 * (double)c->adc_inexact / (double)c->adc_reads : 0.0;
+    note(n, "analogue",
+         "%s: %ux%u crossbars (%llu), %u elements per read, %u cell(s) per weight, pruned filters %s; %u-bit %s "
+         "ADC per %u columns, LSB %u cell(s) (lossless from %u bits); %u-bit DAC; the chip's cells and tech file; "
+         "activity %s; ADC reads %llu, inexact %llu (%.3f %%), clipped %llu",
+         a->name, a->xbar.rows, a->xbar.cols, (unsigned long long)c->analog_cost.crossbars, a->xbar.rows_active,
+         a->xbar.cells_per_weight, a->xbar.pruned_filters == CIM_ANALOG_PRUNED_SKIP ? "skip" : "map", a->adc.bits,
+         a->adc.model == CIM_ADC_WALDEN ? "walden" : "neurosim_sar", a->adc.share, a->adc.lsb_cells, c->lossless_bits,
+         a->dac.bits, c->analog_activity_assumed ? "ASSUMED (no image ran)" : "counted by the bit-true forward pass",
+         (unsigned long long)c->adc_reads, (unsigned long long)c->adc_inexact, inexact,
+         (unsigned long long)c->adc_clipped);
+}
+
+static void note_gpu(const CimCompare *c, CimCompareNote *n)
+{
+    const CimGpuCfg *g = &c->gpu;
+    if (c->gpu_measured) {
+        const CimGpuMeasured *m = &c->gpu_meas;
+        note(n, "gpu", "%s MEASURED: %s, %zu samples over %.4g s, mean %.4g W (idle %s), %llu inferences", g->name,
+             g->measured.power_csv, m->samples, m->t1_s - m->t0_s, m->mean_power_w,
+             g->run.count_idle ? "counted" : "subtracted", (unsigned long long)m->inferences);
+        return;
+    }
+    const CimGpuResult *r = &c->gpu_model;
+    char t1[32], t2[32], t3[32];
+    note(n, "gpu",
+         "%s model: %s peak %.4g T%s x utilisation %.4g at batch %u; power %s %.4g W (idle %s); compute %s, memory %s, "
+         "launch %s per batch (%u launches per conv, %.4g us each)",
+         g->name, g->throughput.precision == CIM_GPU_INT8 ? "int8" : "fp32",
+         g->throughput.precision == CIM_GPU_INT8 ? g->throughput.int8_dense_tops : g->throughput.fp32_tflops,
+         g->throughput.precision == CIM_GPU_INT8 ? "OPS" : "FLOPS", r->utilisation, r->batch,
+         g->run.power_model == CIM_GPU_POWER_BOARD ? "board" : "linear", r->power_w,
+         g->run.count_idle ? "counted" : "subtracted", cim_fmt_time(r->compute_s * 1e9, t1, sizeof t1),
+         cim_fmt_time(r->memory_s * 1e9, t2, sizeof t2), cim_fmt_time(r->launch_s * 1e9, t3, sizeof t3),
+         g->launch.kernels_per_conv, g->launch.overhead_us);
+}
+
+size_t cim_compare_notes(const CimCompare *c, CimCompareNote *out)
+{
+    const CimRunReport *r = &c->job.report;
+    size_t n = 0;
+    note(&out[n++], "ops",
+         "1 MAC = 2 ops; %llu MACs per inference (the whole network, dense: conv and linear layers, pruned filters "
+         "included) = %.4g MOPs, the same count for all three machines",
+         (unsigned long long)c->macs, c->ops * 1e-6);
+    note(&out[n++], "scope",
+         "digital and analogue: the conv layers on chip, per inference (one-off weight programming and pruning "
+         "excluded; the linear layers run on the host and are costed by neither); GPU: the whole network");
+    if (c->images_capped)
+        note(&out[n++], "images",
+             "%llu of the run file's %llu images (compare's default cap; --images N for more); costs are averages over "
+             "them",
+             (unsigned long long)c->images, (unsigned long long)c->images_asked);
+    else
+        note(&out[n++], "images", "%llu images; costs are averages over them", (unsigned long long)c->images);
+    note(&out[n++], "weights", "%s", r->weights);
+    note(&out[n++], "digital", "chip %s: %u macros of %ux%u cells, %.4g MHz, tech %s; fidelity %s; %s; pruned filters %s",
+         r->chip, r->macros, r->rows, r->cols, r->clock_mhz, r->tech, r->fidelity,
+         r->pruned_on_chip ? "pruned on chip in this run" : "no pruning in this run (the weights' zero filters are the pruned ones)",
+         r->pruned_mode);
+    note_analog(c, &out[n++]);
+    note_gpu(c, &out[n++]);
+    return n;
+}
+
+/* ---- text ------------------------------------------------------------------------ */
+
+static void print_row(FILE *out, const char *label, char cells[CIM_SIDE_COUNT][64])
+{
+    fprintf(out, "%-22s", label);
+    for (int s = 0; s < CIM_SIDE_COUNT; s++)
+        fprintf(out, " %-26s", cells[s]);
+    fprintf(out, "\n");
+}
+
+static void print_table(const CimCompare *c, FILE *out)
+{
+    char cell[CIM_SIDE_COUNT][64];
+    for (int s = 0; s < CIM_SIDE_COUNT; s++)
+        snprintf(cell[s], 64, "%s (%.*s)", side_title[s], 14, c->side[s].name);
+    print_row(out, "", cell);
+    for (int s = 0; s < CIM_SIDE_COUNT; s++)
+        c->side[s].has_area ? (void)snprintf(cell[s], 64, "%.4g mm2", c->side[s].area_um2 * 1e-6)
+                            : (void)snprintf(cell[s], 64, "n/a (not modelled)");
+    print_row(out, "area", cell);
+    for (int s = 0; s < CIM_SIDE_COUNT; s++)
+        cim_fmt_energy(c->side[s].energy_pj, cell[s], 64);
+    print_row(out, "energy / inference", cell);
+    for (int s = 0; s < CIM_SIDE_COUNT; s++)
+        cim_fmt_time(c->side[s].latency_ns, cell[s], 64);
+    print_row(out, "latency / inference", cell);
+    CimCompareMerit m[CIM_SIDE_COUNT];
+    for (int s = 0; s < CIM_SIDE_COUNT; s++) {
+        cim_compare_merit(&c->side[s], c->ops, &m[s]);
+        snprintf(cell[s], 64, "%.4g", m[s].tops_per_w);
+    }
+    print_row(out, "TOPS/W", cell);
+    for (int s = 0; s < CIM_SIDE_COUNT; s++)
+        c->side[s].has_area ? (void)snprintf(cell[s], 64, "%.4g", m[s].tops_per_mm2) : (void)snprintf(cell[s], 64, "n/a");
+    print_row(out, "TOPS/mm2", cell);
+    snprintf(cell[0], 64, "%.2f %%", 100.0 * acc_of(&c->side[0]));
+    snprintf(cell[1], 64, "%.2f %% (%u-bit ADC)", 100.0 * acc_of(&c->side[1]), c->analog.adc.bits);
+    snprintf(cell[2], 64, "%.2f %% (exact network)", 100.0 * acc_of(&c->side[2]));
+    print_row(out, "accuracy", cell);
+}
+
+static void print_comps(const CimCompareSide *s, int area, FILE *out)
+{
+    double total = area ? s->area_um2 : s->energy_pj;
+    int first = 1;
+    for (size_t k = 0; k < s->ncomp; k++) {
+        double v = area ? s->comp[k].area_um2 : s->comp[k].energy_pj;
+        if (v <= 0)
+            continue;
+        char b[32];
+        if (area)
+            snprintf(b, sizeof b, "%.4g mm2", v * 1e-6);
+        else
+            cim_fmt_energy(v, b, sizeof b);
+        fprintf(out, "%s%s %s (%.1f %%)", first ? "" : ", ", s->comp[k].name, b, total > 0 ? 100.0 * v / total : 0.0);
+        first = 0;
+    }
+    fprintf(out, "\n");
+}
+
+static void red_line(FILE *out, const char *label, double ours, double paper, double ratio)
+{
+    char a[32], b[32], r[32] = "";
+    if (ratio >= 0)
+        snprintf(r, sizeof r, "%.4g", ratio);
+    fprintf(out, "  %-44s %-13s %-11s %s\n", label, cim_fmt_pct(ours, a, sizeof a), r, cim_fmt_pct(paper, b, sizeof b));
+}
+
+static void print_reductions(const CimCompare *c, FILE *out)
+{
+    CimCompareReductions r;
+    cim_compare_reductions(c, &r);
+    const CimCompareSide *s = c->side;
+    char gl[64];
+    fprintf(out, "\nreductions, digital vs baseline (ours/theirs - 1), beside the paper's (arXiv 2506.13151 v1 "
+                 "abstract, MNIST)\n  %-44s %-13s %-11s %s\n",
+            "", "ours", "ours/theirs", "paper");
+    red_line(out, "area vs analogue RRAM CIM", r.area_vs_analog, CIM_PAPER_AREA_VS_ANALOG,
+             s[1].area_um2 > 0 ? s[0].area_um2 / s[1].area_um2 : -1);
+    red_line(out, "energy vs analogue RRAM CIM", r.energy_vs_analog, CIM_PAPER_ENERGY_VS_ANALOG,
+             s[1].energy_pj > 0 ? s[0].energy_pj / s[1].energy_pj : -1);
+    snprintf(gl, sizeof gl, "energy vs GPU (%.20s, %s)", c->gpu.name, c->gpu_measured ? "measured" : "model");
+    red_line(out, gl, r.energy_vs_gpu, CIM_PAPER_ENERGY_VS_GPU, s[2].energy_pj > 0 ? s[0].energy_pj / s[2].energy_pj : -1);
+    red_line(out, "conv operations removed by pruning", r.ops_removed, CIM_PAPER_OPS_REMOVED, -1);
+    fprintf(out, "  %-44s %-25.2f %.2f\n", "accuracy (digital chip), %", 100.0 * r.accuracy, 100.0 * CIM_PAPER_ACCURACY);
+}
+
+void cim_compare_print(const CimCompare *c, FILE *out)
+{
+    const CimRunReport *r = &c->job.report;
+    fprintf(out, "dcim compare %s: digital chip %s vs analogue RRAM CIM %s vs GPU %s (%s), network %s\n", r->run_name,
+            r->chip, c->analog.name, c->gpu.name, c->gpu_measured ? "measured" : "model", r->network);
+    if (strcmp(c->status, "complete") != 0)
+        fprintf(out, "status                 ABORTED after %llu images: %s\n", (unsigned long long)c->images, c->reason);
+    if (c->images_capped)
+        fprintf(out, "images                 %llu of the run file's %llu (compare's default; --images N for more)\n",
+                (unsigned long long)c->images, (unsigned long long)c->images_asked);
+    fprintf(out, "ops                    1 MAC = 2 ops, %llu MACs per inference (whole network, dense) = %.4g MOPs\n\n",
+            (unsigned long long)c->macs, c->ops * 1e-6);
+    print_table(c, out);
+    fprintf(out, "\nenergy per inference by component\n");
+    for (int s = 0; s < CIM_SIDE_COUNT; s++) {
+        fprintf(out, "  %-9s ", side_title[s]);
+        print_comps(&c->side[s], 0, out);
+    }
+    fprintf(out, "area by component\n");
+    for (int s = 0; s < CIM_SIDE_GPU; s++) {
+        fprintf(out, "  %-9s ", side_title[s]);
+        print_comps(&c->side[s], 1, out);
+    }
+    print_reductions(c, out);
+    CimCompareNote notes[CIM_COMPARE_NOTES];
+    size_t n = cim_compare_notes(c, notes);
+    fprintf(out, "\nassumptions behind ours (formulas and sources: docs/energy.md; move them with --set or --sweep)\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  %-9s %s\n", notes[i].label, notes[i].text);
+}
+
+void cim_sweep_print(const CimSweepResult *s, FILE *out)
+{
+    char b[6][32];
+    fprintf(out, "\nsweep: %zu points; reductions as ours/theirs - 1 (digital vs analogue RRAM CIM, vs GPU)\n", s->n);
+    for (size_t i = 0; i < s->naxes; i++)
+        fprintf(out, "%-18.18s ", s->axes[i].key);
+    fprintf(out, "%-11s %-12s %-13s %-10s %-10s %-11s %-11s\n", "area/analog", "energy/anal.", "energy/GPU",
+            "acc dig %", "acc ana %", "E digital", "E analogue");
+    double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (size_t k = 0; k < s->n; k++) {
+        const CimSweepPoint *p = &s->points[k];
+        double v[3] = {p->red.area_vs_analog, p->red.energy_vs_analog, p->red.energy_vs_gpu};
+        for (size_t i = 0; i < s->naxes; i++)
+            fprintf(out, "%-18.18s ", p->values[i]);
+        for (int j = 0; j < 3; j++) {
+            lo[j] = fmin(lo[j], v[j]);
+            hi[j] = fmax(hi[j], v[j]);
+        }
+        fprintf(out, "%-11s %-12s %-13s %-10.2f %-10.2f %-11s %-11s\n", cim_fmt_pct(v[0], b[0], 32),
+                cim_fmt_pct(v[1], b[1], 32), cim_fmt_pct(v[2], b[2], 32), 100.0 * p->red.accuracy,
+                100.0 * p->analog_accuracy, cim_fmt_energy(p->energy_pj[0], b[3], 32),
+                cim_fmt_energy(p->energy_pj[1], b[4], 32));
+    }
+    if (!s->n)
+        return;
+    fprintf(out, "range: area vs analogue %s .. %s (paper -72.30 %%); energy vs analogue %s .. %s (paper -57.26 %%); "
+                 "energy vs GPU %s .. %s (paper -75.61 %%)\n",
+            cim_fmt_pct(lo[0], b[0], 32), cim_fmt_pct(hi[0], b[1], 32), cim_fmt_pct(lo[1], b[2], 32),
+            cim_fmt_pct(hi[1], b[3], 32), cim_fmt_pct(lo[2], b[4], 32), cim_fmt_pct(hi[2], b[5], 32));
+}
+
+/* ---- JSON ------------------------------------------------------------------------ */
+
+static json_t *side_json(const CimCompare *c, const CimCompareSide *s)
+{
+    CimCompareMerit m;
+    cim_compare_merit(s, c->ops, &m);
+    json_t *o = json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f}", "name", s->name,
+                          "energy_pj_per_inference", s->energy_pj, "latency_ns_per_inference", s->latency_ns,
+                          "inferences_per_s", s->inferences_per_s, "tops_per_w", m.tops_per_w, "tops", m.tops,
+                          "images", (json_int_t)s->images, "correct", (json_int_t)s->correct, "accuracy", acc_of(s));
+    json_object_set_new(o, "area_um2", s->has_area ? json_real(s->area_um2) : json_null());
+    json_object_set_new(o, "tops_per_mm2", s->has_area ? json_real(m.tops_per_mm2) : json_null());
+    json_t *e = json_object(), *a = json_object();
+    for (size_t k = 0; k < s->ncomp; k++) {
+        json_object_set_new(e, s->comp[k].name, json_real(s->comp[k].energy_pj));
+        if (s->has_area)
+            json_object_set_new(a, s->comp[k].name, json_real(s->comp[k].area_um2));
+    }
+    json_object_set_new(o, "energy_pj_by_component", e);
+    json_object_set_new(o, s->has_area ? "area_um2_by_component" : "area_note",
+                        s->has_area ? a : json_string("not modelled"));
+    if (!s->has_area)
+        json_decref(a);
+    return o;
+}
+
+static json_t *pair(double ours, double paper) { return json_pack("{s:f, s:f}", "ours", ours, "paper", paper); }
+
+static json_t *reductions_json(const CimCompare *c)
+{
+    CimCompareReductions r;
+    cim_compare_reductions(c, &r);
+    json_t *o = json_object();
+    json_object_set_new(o, "convention", json_string("ours / theirs - 1 (negative: ours is smaller)"));
+    json_object_set_new(o, "paper_source", json_string("arXiv 2506.13151 v1, abstract (MNIST)"));
+    json_object_set_new(o, "area_vs_analog", pair(r.area_vs_analog, CIM_PAPER_AREA_VS_ANALOG));
+    json_object_set_new(o, "energy_vs_analog", pair(r.energy_vs_analog, CIM_PAPER_ENERGY_VS_ANALOG));
+    json_object_set_new(o, "energy_vs_gpu", pair(r.energy_vs_gpu, CIM_PAPER_ENERGY_VS_GPU));
+    json_object_set_new(o, "conv_ops_removed", pair(r.ops_removed, CIM_PAPER_OPS_REMOVED));
+    json_object_set_new(o, "accuracy", pair(r.accuracy, CIM_PAPER_ACCURACY));
+    return o;
+}
+
+static json_t *sweep_json(const CimSweepResult *sw)
+{
+    json_t *keys = json_array(), *pts = json_array();
+    for (size_t i = 0; i < sw->naxes; i++)
+        json_array_append_new(keys, json_string(sw->axes[i].key));
+    for (size_t k = 0; k < sw->n; k++) {
+        const CimSweepPoint *p = &sw->points[k];
+        json_t *v = json_object();
+        for (size_t i = 0; i < sw->naxes; i++)
+            json_object_set_new(v, sw->axes[i].key, json_string(p->values[i]));
+        json_array_append_new(
+            pts, json_pack("{s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "values", v, "area_vs_analog",
+                           p->red.area_vs_analog, "energy_vs_analog", p->red.energy_vs_analog, "energy_vs_gpu",
+                           p->red.energy_vs_gpu, "accuracy_digital", p->red.accuracy, "accuracy_analog",
+                           p->analog_accuracy, "accuracy_exact", p->exact_accuracy, "energy_pj_digital",
+                           p->energy_pj[0], "energy_pj_analog", p->energy_pj[1], "energy_pj_gpu", p->energy_pj[2],
+                           "area_um2_digital", p->area_um2[0]));
+    }
+    return json_pack("{s:o, s:o}", "keys", keys, "points", pts);
+}
+
+static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
+{
+    const CimRunReport *r = &c->job.report;
+    json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:I}}", "status", c->status, "reason",
+                          c->reason, "run", "name", r->run_name, "chip", r->chip, "tech", r->tech, "network",
+                          r->network, "weights", r->weights, "pruned_filters", r->pruned_mode, "seed",
+                          (json_int_t)r->seed);
+    json_object_set_new(o, "images", json_pack("{s:I, s:I, s:b}", "compared", (json_int_t)c->images, "run_file",
+                                               (json_int_t)c->images_asked, "capped", c->images_capped));
+    json_object_set_new(o, "ops", json_pack("{s:i, s:I, s:f, s:s}", "ops_per_mac", 2, "macs_per_inference",
+                                            (json_int_t)c->macs, "ops_per_inference", c->ops, "scope",
+                                            "whole network, dense; the same count for every machine"));
+    json_t *sides = json_object();
+    for (int s = 0; s < CIM_SIDE_COUNT; s++)
+        json_object_set_new(sides, side_key[s], side_json(c, &c->side[s]));
+    json_object_set_new(o, "machines", sides);
+    json_object_set_new(o, "exact_accuracy", json_real(c->images ? (double)c->exact_correct / (double)c->images : 0));
+    json_object_set_new(o, "analog_readout",
+                        json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:I}", "adc_bits", c->analog.adc.bits,
+                                  "lossless_bits", c->lossless_bits, "lsb_cells", c->analog.adc.lsb_cells, "reads",
+                                  (json_int_t)c->adc_reads, "inexact", (json_int_t)c->adc_inexact, "clipped",
+                                  (json_int_t)c->adc_clipped, "activity",
+                                  c->analog_activity_assumed ? "assumed" : "counted", "crossbars",
+                                  (json_int_t)c->analog_cost.crossbars));
+    json_object_set_new(o, "gpu_source", json_string(c->gpu_measured ? "measured" : "model"));
+    json_object_set_new(o, "reductions", reductions_json(c));
+    CimCompareNote notes[CIM_COMPARE_NOTES];
+    size_t n = cim_compare_notes(c, notes);
+    json_t *as = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(as, notes[i].label, json_string(notes[i].text));
+    json_object_set_new(o, "assumptions", as);
+    if (sw)
+        json_object_set_new(o, "sweep", sweep_json(sw));
+    return o;
+}
+
+CimStatus cim_compare_print_json(const CimCompare *c, const CimSweepResult *sw, FILE *out)
+{
+    json_t *o = compare_json(c, sw);
+    if (!o)
+        return CIM_ERR_NOMEM;
+    int rc = json_dumpf(o, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    fputc('\n', out);
+    json_decref(o);
+    return rc == 0 ? CIM_OK : CIM_ERR_IO;
+}
+
+CimStatus cim_compare_write_json(const CimCompare *c, const CimSweepResult *sw, const char *dir, CimDiag *diag)
+{
+    char path[1100], tmp[1110];
+    if (cim_report_make_dirs(dir) != 0) {
+        cim_diag_add(diag, CIM_SEV_ERROR, dir, 0, 0, "cannot create the results folder: %s", strerror(errno));
+        return CIM_ERR_IO;
+    }
+    snprintf(path, sizeof path, "%s/compare.json", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    json_t *o = compare_json(c, sw);
+    int ok = o && json_dump_file(o, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) == 0;
+    json_decref(o);
+    if (ok && rename(tmp, path) == 0)
+        return CIM_OK;
+    cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot write: %s", strerror(errno));
+    remove(tmp);
+    return CIM_ERR_IO;
+}

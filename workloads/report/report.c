@@ -1,0 +1,299 @@
+/* Run summary as text, JSON (jansson) and CSV; results written atomically. */
+#include "workloads/report/report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void cim_report_energy(const CimRunReport *r, const CimLayerTally *t, CimEnergyBreakdown *out)
+{
+    cim_energy_compute(r->cfg, &r->etable, &t->ev, t->cycles, out);
+}
+
+double cim_report_per_image(const CimRunReport *r, double v) { return r->images ? v / (double)r->images : 0.0; }
+#define per_image cim_report_per_image
+
+void cim_report_totals(const CimRunReport *r, CimReportTotals *t)
+{
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; i < r->nlayers; i++) {
+        const CimReportLayer *l = &r->layers[i];
+        if (l->where == CIM_WHERE_CHIP) {
+            t->chip_macs += l->macs;
+            t->chip_macs_removed += l->macs_removed;
+            cim_tally_add(&t->chip, &l->cost);
+        }
+        t->all_macs += l->macs;
+        t->all_macs_removed += l->macs_removed;
+    }
+    cim_report_energy(r, &t->chip, &t->energy);
+}
+
+static double pct(uint64_t part, uint64_t whole) { return whole ? 100.0 * (double)part / (double)whole : 0.0; }
+
+static void print_breakdown(const double *v, size_t n, double total, const char *(*name)(CimComponent), FILE *out)
+{
+    int first = 1;
+    for (size_t c = 0; c < n; c++) {
+        if (v[c] <= 0)
+            continue;
+        fprintf(out, "%s%s %.1f %%", first ? "" : ", ", name((CimComponent)c), total > 0 ? 100.0 * v[c] / total : 0.0);
+        first = 0;
+    }
+}
+
+static void print_layers(const CimRunReport *r, FILE *out)
+{
+    fprintf(out, "\n%-8s %-5s %8s %7s %13s %13s %13s %14s\n", "layer", "where", "filters", "pruned", "MACs/image",
+            "removed", "cycles/image", "energy nJ/img");
+    for (size_t i = 0; i < r->nlayers; i++) {
+        const CimReportLayer *l = &r->layers[i];
+        if (l->where == CIM_WHERE_CHIP) {
+            CimEnergyBreakdown e;
+            cim_report_energy(r, &l->cost, &e);
+            fprintf(out, "%-8s %-5s %8u %7u %13llu %13llu %13.0f %14.3f\n", l->name, cim_layer_where_name(l->where), l->filters,
+                    l->filters - l->live, (unsigned long long)l->macs, (unsigned long long)l->macs_removed,
+                    per_image(r, (double)l->cost.cycles), per_image(r, e.total_pj) * 1e-3);
+        } else {
+            fprintf(out, "%-8s %-5s %8u %7s %13llu %13s %13s %14s\n", l->name, cim_layer_where_name(l->where), l->filters, "-",
+                    (unsigned long long)l->macs, "-", "-", "(host)");
+        }
+    }
+}
+
+static void print_oneoff(const CimRunReport *r, FILE *out)
+{
+    CimEnergyBreakdown e;
+    cim_report_energy(r, &r->programming, &e);
+    fprintf(out, "one-off costs   programming the weights: %llu cycles, %.3f uJ",
+            (unsigned long long)r->programming.cycles, e.total_pj * 1e-6);
+    if (r->pruned_on_chip) {
+        CimLayerTally t = r->prune.load;
+        cim_tally_add(&t, &r->prune.distances);
+        cim_report_energy(r, &t, &e);
+        fprintf(out, "; on-chip pruning: %llu cycles, %.3f uJ", (unsigned long long)t.cycles, e.total_pj * 1e-6);
+    }
+    fprintf(out, "\n");
+}
+
+void cim_report_print(const CimRunReport *r, FILE *out)
+{
+    CimReportTotals t;
+    cim_report_totals(r, &t);
+    const CimEnergyBreakdown e = t.energy;
+    fprintf(out, "dcim run %s: chip %s (%u macros of %ux%u cells, %.0f MHz, tech %s), network %s\n", r->run_name,
+            r->chip, r->macros, r->rows, r->cols, r->clock_mhz, r->tech, r->network);
+    fprintf(out, "weights %s; fidelity %s; pruned filters: %s; seed %llu\n", r->weights, r->fidelity, r->pruned_mode,
+            (unsigned long long)r->seed);
+    if (strcmp(r->status, "complete") != 0)
+        fprintf(out, "status          ABORTED after %llu images: %s\n", (unsigned long long)r->images, r->reason);
+    fprintf(out, "accuracy        %.2f %% (%llu/%llu images)\n", pct(r->correct, r->images),
+            (unsigned long long)r->correct, (unsigned long long)r->images);
+    fprintf(out, "pruned filters  %s:", r->pruned_on_chip ? "after pruning on chip" : "as given in the weights (zero filters)");
+    for (size_t k = 0; k < r->nlayers; k++)
+        if (r->layers[k].where == CIM_WHERE_CHIP)
+            fprintf(out, " %s %u/%u", r->layers[k].name, r->layers[k].filters - r->layers[k].live, r->layers[k].filters);
+    fprintf(out, "\n");
+    fprintf(out, "operations      per image: chip (conv) MACs %llu executed, %llu removed by pruning (-%.1f %%); "
+                 "all MACs %llu, -%.1f %%\n",
+            (unsigned long long)t.chip_macs, (unsigned long long)t.chip_macs_removed,
+            pct(t.chip_macs_removed, t.chip_macs + t.chip_macs_removed), (unsigned long long)t.all_macs,
+            pct(t.all_macs_removed, t.all_macs + t.all_macs_removed));
+    fprintf(out, "cycles          %.0f per image = %.2f us at %.0f MHz\n", per_image(r, (double)t.chip.cycles),
+            per_image(r, (double)t.chip.cycles) / r->clock_mhz, r->clock_mhz);
+    fprintf(out, "energy          %.4f uJ per image (chip): ", per_image(r, e.total_pj) * 1e-6);
+    print_breakdown(e.pj, CIM_COMP_COUNT, e.total_pj, cim_component_name, out);
+    fprintf(out, "\narea            %.3f mm2: ", r->area.total_um2 * 1e-6);
+    print_breakdown(r->area.um2, CIM_COMP_COUNT, r->area.total_um2, cim_component_name, out);
+    fprintf(out, "\n");
+    if (r->nutil) {
+        fprintf(out, "macro busy      ");
+        for (unsigned m = 0; m < r->nutil; m++)
+            fprintf(out, "%sm%u %.1f %%", m ? ", " : "", m, 100.0 * r->macro_util[m]);
+        fprintf(out, " (SystemC model)\n");
+    }
+    print_oneoff(r, out);
+    print_layers(r, out);
+}
+
+/* ---- JSON ---------------------------------------------------------------------- */
+
+static json_t *breakdown_json(const double *v, double total, double scale)
+{
+    json_t *o = json_object();
+    for (int c = 0; c < CIM_COMP_COUNT; c++)
+        json_object_set_new(o, cim_component_name((CimComponent)c), json_real(v[c] * scale));
+    json_object_set_new(o, "total", json_real(total * scale));
+    return o;
+}
+
+static json_t *tally_json(const CimRunReport *r, const CimLayerTally *t, double scale)
+{
+    CimEnergyBreakdown e;
+    cim_report_energy(r, t, &e);
+    json_t *o = json_object(), *ev = json_object();
+    json_object_set_new(o, "cycles", json_real((double)t->cycles * scale));
+    json_object_set_new(o, "instructions", json_real((double)t->instructions * scale));
+    json_object_set_new(o, "energy_pj", breakdown_json(e.pj, e.total_pj, scale));
+    for (int i = 0; i < CIM_EV_COUNT; i++)
+        json_object_set_new(ev, cim_event_info((CimEventId)i)->name, json_real((double)t->ev.n[i] * scale));
+    json_object_set_new(o, "events", ev);
+    return o;
+}
+
+static json_t *layers_json(const CimRunReport *r)
+{
+    json_t *a = json_array();
+    double s = r->images ? 1.0 / (double)r->images : 0.0;
+    for (size_t i = 0; i < r->nlayers; i++) {
+        const CimReportLayer *l = &r->layers[i];
+        json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:I, s:I}", "name", l->name, "where", cim_layer_where_name(l->where), "filters",
+                              (json_int_t)l->filters, "live", (json_int_t)l->live, "macs_per_image",
+                              (json_int_t)l->macs, "macs_removed_per_image", (json_int_t)l->macs_removed);
+        if (l->where == CIM_WHERE_CHIP) {
+            json_object_set_new(o, "per_image", tally_json(r, &l->cost, s));
+            json_object_set_new(o, "regions", json_integer(l->regions));
+            json_object_set_new(o, "cells_used", json_integer((json_int_t)l->cells_used));
+        }
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *prune_json(const CimRunReport *r)
+{
+    json_t *o = json_pack("{s:b}", "on_chip", r->pruned_on_chip);
+    if (!r->pruned_on_chip)
+        return o;
+    json_t *a = json_array();
+    for (size_t k = 0; k < r->prune.n; k++) {
+        const CimPruneLayerReport *p = &r->prune.layers[k];
+        json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:i, s:I, s:f, s:f, s:f}", "layer", r->layers[k].name,
+                                           "filters", (json_int_t)p->filters, "pruned_before",
+                                           (json_int_t)p->pruned_before, "pruned_new", (json_int_t)p->pruned_new,
+                                           "pairs", (json_int_t)p->stats.pairs, "mean",
+                                           p->stats.pairs ? p->stats.mean : 0.0, "variance",
+                                           p->stats.pairs ? p->stats.variance : 0.0, "threshold",
+                                           p->stats.pairs ? p->stats.threshold : 0.0));
+    }
+    json_object_set_new(o, "layers", a);
+    json_object_set_new(o, "load", tally_json(r, &r->prune.load, 1.0));
+    json_object_set_new(o, "distances", tally_json(r, &r->prune.distances, 1.0));
+    return o;
+}
+
+static json_t *report_json(const CimRunReport *r, int predictions)
+{
+    CimReportTotals t;
+    cim_report_totals(r, &t);
+    json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}, s:I, s:I, s:f}", "status",
+                          r->status, "reason", r->reason, "run", "name", r->run_name, "chip", r->chip, "tech", r->tech,
+                          "network", r->network, "weights", r->weights, "fidelity", r->fidelity, "pruned_filters",
+                          r->pruned_mode, "seed", (json_int_t)r->seed, "images", (json_int_t)r->images, "correct",
+                          (json_int_t)r->correct, "accuracy", r->images ? (double)r->correct / (double)r->images : 0.0);
+    json_object_set_new(o, "operations_per_image",
+                        json_pack("{s:I, s:I, s:f, s:I, s:I, s:f}", "chip_macs", (json_int_t)t.chip_macs,
+                                  "chip_macs_removed", (json_int_t)t.chip_macs_removed, "chip_reduction",
+                                  pct(t.chip_macs_removed, t.chip_macs + t.chip_macs_removed) / 100.0, "all_macs",
+                                  (json_int_t)t.all_macs, "all_macs_removed", (json_int_t)t.all_macs_removed,
+                                  "all_reduction", pct(t.all_macs_removed, t.all_macs + t.all_macs_removed) / 100.0));
+    json_object_set_new(o, "chip_per_image", tally_json(r, &t.chip, r->images ? 1.0 / (double)r->images : 0.0));
+    json_object_set_new(o, "latency_us_per_image", json_real(per_image(r, (double)t.chip.cycles) / r->clock_mhz));
+    json_object_set_new(o, "area_um2", breakdown_json(r->area.um2, r->area.total_um2, 1.0));
+    json_object_set_new(o, "programming", tally_json(r, &r->programming, 1.0));
+    json_object_set_new(o, "pruning", prune_json(r));
+    json_object_set_new(o, "layers", layers_json(r));
+    if (predictions && r->pred) {
+        json_t *a = json_array();
+        for (uint64_t i = 0; i < r->images; i++)
+            json_array_append_new(a, json_integer(r->pred[i]));
+        json_object_set_new(o, "predictions", a);
+    }
+    return o;
+}
+
+CimStatus cim_report_print_json(const CimRunReport *r, FILE *out)
+{
+    json_t *o = report_json(r, 1);
+    if (!o)
+        return CIM_ERR_NOMEM;
+    int rc = json_dumpf(o, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    fputc('\n', out);
+    json_decref(o);
+    return rc == 0 ? CIM_OK : CIM_ERR_IO;
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static CimStatus commit(const char *tmp, const char *path, int ok, CimDiag *diag)
+{
+    if (ok && rename(tmp, path) == 0)
+        return CIM_OK;
+    cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot write: %s", strerror(errno));
+    remove(tmp);
+    return CIM_ERR_IO;
+}
+
+static CimStatus write_csv(const CimRunReport *r, const char *dir, CimDiag *diag)
+{
+    char path[1100], tmp[1110];
+    snprintf(path, sizeof path, "%s/layers.csv", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return commit(tmp, path, 0, diag);
+    fprintf(f, "layer,where,filters,live,macs_per_image,macs_removed_per_image,cycles_per_image,instructions_per_image");
+    for (int c = 0; c < CIM_COMP_COUNT; c++)
+        fprintf(f, ",energy_%s_pj_per_image", cim_component_name((CimComponent)c));
+    fprintf(f, ",energy_total_pj_per_image\n");
+    for (size_t i = 0; i < r->nlayers; i++) {
+        const CimReportLayer *l = &r->layers[i];
+        CimEnergyBreakdown e;
+        cim_report_energy(r, &l->cost, &e);
+        fprintf(f, "%s,%s,%u,%u,%llu,%llu,%.6g,%.6g", l->name, cim_layer_where_name(l->where), l->filters, l->live,
+                (unsigned long long)l->macs, (unsigned long long)l->macs_removed, per_image(r, (double)l->cost.cycles),
+                per_image(r, (double)l->cost.instructions));
+        for (int c = 0; c < CIM_COMP_COUNT; c++)
+            fprintf(f, ",%.6g", per_image(r, e.pj[c]));
+        fprintf(f, ",%.6g\n", per_image(r, e.total_pj));
+    }
+    int ok = !ferror(f);
+    ok &= fclose(f) == 0;
+    return commit(tmp, path, ok, diag);
+}
+
+int cim_report_make_dirs(const char *dir)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+
+CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag)
+{
+    if (cim_report_make_dirs(dir) != 0) {
+        cim_diag_add(diag, CIM_SEV_ERROR, dir, 0, 0, "cannot create the results folder: %s", strerror(errno));
+        return CIM_ERR_IO;
+    }
+    char path[1100], tmp[1110];
+    snprintf(path, sizeof path, "%s/stats.json", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    json_t *o = report_json(r, 1);
+    int ok = o && json_dump_file(o, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) == 0;
+    json_decref(o);
+    CimStatus st = commit(tmp, path, ok, diag);
+    return st == CIM_OK ? write_csv(r, dir, diag) : st;
+}

@@ -1,0 +1,85 @@
+/* What a run measured, and how it is shown: the text summary, stats.json, layers.csv and
+ * the JSON printed by --json. Writers are atomic (NAME.tmp, then rename). */
+#ifndef CIM_REPORT_H
+#define CIM_REPORT_H
+
+#include "workloads/prune/prune_chip.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    char name[64];
+    CimLayerWhere where;           /* CIM_WHERE_CHIP or CIM_WHERE_HOST */
+    unsigned filters, live;        /* conv: output filters and live ones; host: outputs */
+    uint64_t macs, macs_removed;   /* per image: logical MACs executed / removed by pruning */
+    unsigned regions, macros_used;
+    uint64_t cells_used;
+    CimLayerTally cost;            /* all images run */
+} CimReportLayer;
+
+typedef struct {
+    /* what ran */
+    char run_name[64], chip[64], tech[64], network[64], weights[600], fidelity[16], pruned_mode[16];
+    char status[16], reason[200];  /* "complete" or "aborted" and why */
+    uint64_t seed;
+    uint64_t images, correct;
+    /* per layer, chip layers first in network order, then host layers */
+    CimReportLayer *layers;
+    size_t nlayers;
+    /* one-off costs */
+    CimLayerTally programming;
+    CimPruneReport prune;
+    int pruned_on_chip;
+    /* chip */
+    double clock_mhz;
+    unsigned macros, rows, cols;
+    uint64_t cells_used;
+    CimAreaBreakdown area;
+    CimEnergyTable etable;
+    const CimChipCfg *cfg;
+    /* fidelity cycle: busy share of each macro over the run (SystemC model) */
+#define CIM_REPORT_MAX_MACROS 64
+    double macro_util[CIM_REPORT_MAX_MACROS];
+    unsigned nutil;
+    /* predictions, images entries (NULL if not kept) */
+    uint8_t *pred, *label;
+} CimRunReport;
+
+/* Energy of a tally with the report's chip, by component. */
+void cim_report_energy(const CimRunReport *r, const CimLayerTally *t, CimEnergyBreakdown *out);
+
+/* The run's totals, one helper for every writer. MACs are per image; chip and energy
+ * cover all images run (chip layers only: host layers have no chip cost). */
+typedef struct {
+    uint64_t chip_macs, chip_macs_removed;  /* layers on the chip */
+    uint64_t all_macs, all_macs_removed;    /* every layer with weights */
+    CimLayerTally chip;
+    CimEnergyBreakdown energy;
+} CimReportTotals;
+void cim_report_totals(const CimRunReport *r, CimReportTotals *out);
+/* v / images (0 before any image). */
+double cim_report_per_image(const CimRunReport *r, double v);
+
+/* Numbers as the text and HTML reports show them, 4 significant digits with a scaled unit:
+ * 682000 pJ -> "682.0 nJ"; 827490 ns -> "827.5 us". buf holds at least 32 bytes. */
+const char *cim_fmt_energy(double pj, char *buf, size_t n);
+const char *cim_fmt_time(double ns, char *buf, size_t n);
+/* A signed percentage with two decimals: -0.72301 -> "-72.30 %". */
+const char *cim_fmt_pct(double frac, char *buf, size_t n);
+
+/* The summary a user reads: accuracy, operations and what pruning removed, cycles and
+ * latency per image, energy and area with breakdowns by component and by layer. */
+void cim_report_print(const CimRunReport *r, FILE *out);
+/* mkdir -p: creates dir and its missing parents; 0, or -1 with errno set. */
+int cim_report_make_dirs(const char *dir);
+/* stats.json and layers.csv into dir (created if missing). Errors go to diag. */
+CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag);
+/* The summary as one JSON object, with the predicted label of every image. */
+CimStatus cim_report_print_json(const CimRunReport *r, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,547 @@
+/* In-situ training: chip forward passes (fast path), host head and Adam, on-chip pruning
+ * after epochs, atomic checkpoints that resume exactly. docs/training.md. */
+#include "workloads/train/train.h"
+#include "workloads/io/idx.h"
+#include "workloads/io/safetensors.h"
+#include "workloads/exec/fast.h"
+#include "workloads/train/adam.h"
+#include "workloads/train/head.h"
+#include "workloads/train/init.h"
+#include "workloads/train/nn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "workloads/train/train_impl.h"
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static CimPrunedMode pruned_mode(const Trainer *t)
+{
+    return t->job.run.pruned_filters == CIM_RUN_PRUNED_SKIP ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE;
+}
+
+/* (Re)compile the network, program the chip and rebuild the fast path. */
+CimStatus trainer_rebuild(Trainer *t, CimDiag *d)
+{
+    CimJob *j = &t->job;
+    CimTrap trap;
+    cim_fast_destroy(t->fast);
+    t->fast = NULL;
+    if (j->compiled)
+        cim_compiled_free(&j->cc);
+    j->compiled = 0;
+    CimStatus st = cim_compile(&j->chip_cfg, &j->net, pruned_mode(t), NULL, &j->cc, d);
+    j->compiled = st == CIM_OK;
+    if (st == CIM_OK)
+        st = cim_infer_load(j->chip, &j->cc, &t->prog, &trap);
+    if (st == CIM_OK)
+        st = cim_fast_create(j->chip, &j->cc, &j->net, &t->fast, &trap);
+    if (st == CIM_ERR_TRAP)
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "program trapped at pc %llu: %s", (unsigned long long)trap.pc,
+                     trap.reason);
+    return st;
+}
+
+CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, float *p, float *grad, size_t n,
+                           int conv, double lr)
+{
+    Param *q = &t->params[t->nparams++];
+    snprintf(q->name, sizeof q->name, "%s.%s", layer, what);
+    q->p = p;
+    q->grad = grad;
+    q->n = n;
+    q->conv = conv;
+    CimAdamParams ap = cim_adam_defaults(lr);
+    q->mask = conv ? calloc(n, 1) : NULL;
+    CimStatus st = cim_adam_init(&q->adam, n, &ap, NULL);
+    return st == CIM_OK && (!conv || q->mask) ? CIM_OK : CIM_ERR_NOMEM;
+}
+
+/* The trainable tensors in `reference` mode: the last conv layer's bias and the host
+ * layers (the reference's conv weights and earlier biases never get a gradient). */
+static CimStatus setup_params(Trainer *t)
+{
+    CimNet *net = &t->job.net;
+    double lr = t->job.run.train.learning_rate;
+    CimStatus st = CIM_OK;
+    CimLayer *c = &net->layers[t->head.conv];
+    if (c->nb)
+        st = trainer_add_param(t, c->name, "bias", c->b, t->head.db[t->head.conv], c->nb, 1, lr);
+    for (size_t i = t->head.first; st == CIM_OK && i < net->n; i++) {
+        CimLayer *l = &net->layers[i];
+        if (l->kind != CIM_L_LINEAR)
+            continue;
+        st = trainer_add_param(t, l->name, "weight", l->w, t->head.dw[i], l->nw, 0, lr);
+        if (st == CIM_OK && l->nb)
+            st = trainer_add_param(t, l->name, "bias", l->b, t->head.db[i], l->nb, 0, lr);
+    }
+    return st;
+}
+
+static CimStatus load_data(Trainer *t, CimDiag *d)
+{
+    const CimRunCfg *r = &t->job.run;
+    CimStatus st = cim_mnist_load(r->data.dir, "train", NULL, &t->train, d);
+    if (st == CIM_OK)
+        st = cim_mnist_load(r->data.dir, "t10k", NULL, &t->test, d);
+    if (st != CIM_OK)
+        return st;
+    if (r->train.train_images > t->train.images.n || r->train.eval_images > t->test.images.n) {
+        cim_diag_add(d, CIM_SEV_ERROR, t->opt->job.run_path, 0, 0,
+                     "run.train.train_images %u / eval_images %u exceed the data (%zu training, %zu test images)",
+                     r->train.train_images, r->train.eval_images, (size_t)t->train.images.n,
+                     (size_t)t->test.images.n);
+        return CIM_ERR_CONFIG;
+    }
+    return CIM_OK;
+}
+
+/* Test accuracy of the network as it is on the chip (fast path, exact host layers). */
+static double evaluate(Trainer *t)
+{
+    unsigned n = t->job.run.train.eval_images, correct = 0, nout = t->job.net.layers[t->job.net.n - 1].out_c;
+    float logits[1024];
+    if (cim_fast_update_host(t->fast) != CIM_OK)
+        return 0.0;
+    for (unsigned i = 0; i < n; i++) {
+        cim_fast_image(t->fast, t->test.images.pixels + (size_t)i * 784, logits, NULL, NULL);
+        correct += cim_argmax(logits, nout) == t->test.labels.labels[i];
+    }
+    return n ? (double)correct / n : 0.0;
+}
+
+static void progress(const Trainer *t, unsigned epoch, size_t done, size_t total, double loss, double acc, double t0)
+{
+    if (!t->opt->job.progress)
+        return;
+    double el = now_s() - t0;
+    int filled = (int)(30.0 * (double)done / (double)total);
+    fprintf(stderr, "\repoch %u/%u [%.*s%.*s] %3d%%  loss %.4f  accuracy %.2f %%  %.0f images/s ", epoch,
+            t->job.run.train.epochs, filled, "##############################", 30 - filled,
+            "..............................", (int)(100.0 * (double)done / (double)total), loss, 100 * acc,
+            el > 0 ? (double)done / el : 0.0);
+    if (done == total)
+        fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+void trainer_step(Trainer *t)
+{
+    for (size_t k = 0; k < t->nparams; k++) {
+        Param *q = &t->params[k];
+        if (q->conv) /* the reference masks every conv parameter that is exactly zero */
+            cim_adam_mask_zeros(q->p, q->n, q->mask);
+        cim_adam_step(&q->adam, q->p, q->grad, q->mask);
+    }
+}
+
+/* One pass over the shuffled training images; returns CIM_ERR_RANGE if stopped. */
+static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimDiag *d)
+{
+    const CimRunTrainCfg *tc = &t->job.run.train;
+    size_t n = tc->train_images, bs = tc->batch_size, in = t->head.in_size, batches = 0;
+    CimRng rng;
+    cim_rng_seed(&rng, t->job.run.seed * 0x9E3779B97F4A7C15ull + epoch);
+    cim_init_randperm(t->perm, n, &rng);
+    double t0 = now_s(), loss_sum = 0;
+    size_t correct = 0;
+    float logits[1024];
+    for (size_t b0 = 0; b0 < n; b0 += bs, batches++) {
+        if (t->opt->job.stop && *t->opt->job.stop)
+            return CIM_ERR_RANGE;
+        size_t nb = n - b0 < bs ? n - b0 : bs;
+        if (t->ste) {
+            CimStatus st = ste_batch(t, t->perm + b0, nb, &loss_sum, &correct, d);
+            if (st != CIM_OK)
+                return st;
+            progress(t, epoch, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb), t0);
+            continue;
+        }
+        for (size_t i = 0; i < nb; i++) {
+            size_t idx = t->perm[b0 + i];
+            cim_fast_image(t->fast, t->train.images.pixels + idx * 784, logits, t->ints + i * in, &t->fwd_layers[0]);
+            t->labels[i] = t->train.labels.labels[idx];
+        }
+        cim_head_forward(&t->head, t->ints, nb);
+        const float *z = cim_head_logits(&t->head);
+        unsigned k = t->job.net.layers[t->job.net.n - 1].out_c;
+        for (size_t i = 0; i < nb; i++)
+            correct += (int32_t)cim_nn_argmax(z + i * k, k) == t->labels[i];
+        loss_sum += cim_head_backward(&t->head, t->labels, nb);
+        trainer_step(t);
+        progress(t, epoch, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb), t0);
+    }
+    es->loss = batches ? loss_sum / (double)batches : 0;
+    es->train_acc = n ? (double)correct / (double)n : 0;
+    es->seconds = now_s() - t0;
+    es->train_images_per_s = es->seconds > 0 ? (double)n / es->seconds : 0;
+    return CIM_OK;
+}
+
+/* ---- pruning and statistics ------------------------------------------------------- */
+
+static double energy_uj(const Trainer *t, const CimLayerTally *x)
+{
+    CimEnergyTable tab;
+    CimEnergyBreakdown e;
+    cim_energy_table(&t->job.chip_cfg, &tab);
+    cim_energy_compute(&t->job.chip_cfg, &tab, &x->ev, x->cycles, &e);
+    return e.total_pj * 1e-6;
+}
+
+static CimStatus prune_now(Trainer *t, CimDiag *d)
+{
+    CimPruneParams p;
+    CimTrap trap;
+    cim_job_prune_params(&t->job.run, &p);
+    for (unsigned r = 0; r < t->job.run.prune.rounds; r++) {
+        int rewrite_sign = !t->ste; /* the reference writes sign(w) back; ste keeps latent weights */
+        CimStatus st = cim_prune_on_chip(t->job.chip, &t->job.net, &p, rewrite_sign, &t->prune, &trap, d);
+        if (st == CIM_ERR_TRAP)
+            cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "pruning program trapped: %s", trap.reason);
+        if (st != CIM_OK)
+            return st;
+    }
+    return trainer_rebuild(t, d); /* re-map without the pruned filters */
+}
+
+/* Filters pruned and MACs removed per image, from the network as it is now. */
+static void op_stats(const Trainer *t, CimEpochStats *es)
+{
+    const CimNet *net = &t->job.net;
+    unsigned k = 0;
+    for (size_t i = 0; i < net->n; i++) {
+        const CimLayer *l = &net->layers[i];
+        uint64_t macs = cim_layer_macs(l), rm = cim_layer_pruned_macs(l);
+        es->all_macs += macs - rm;
+        es->all_macs_removed += rm;
+        if (l->kind != CIM_L_CONV_BIN || k >= CIM_TRAIN_MAX_CONV)
+            continue;
+        es->conv_macs += macs - rm;
+        es->conv_macs_removed += rm;
+        es->conv_filters[k] = l->out_c;
+        for (unsigned f = 0; f < l->out_c; f++)
+            es->conv_pruned[k] += l->pruned[f];
+        k++;
+    }
+}
+
+/* ---- checkpoints and the metrics log --------------------------------------------- */
+
+static void out_path(const Trainer *t, const char *file, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", t->job.run.out_dir, file);
+}
+
+static CimStatus save_checkpoint(Trainer *t, unsigned epoch, CimDiag *d)
+{
+    char path[CIM_PATH_MAX + 32], ep[24], seed[24], step[24];
+    snprintf(ep, sizeof ep, "%u", epoch);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)t->job.run.seed);
+    const char *meta[] = {"epoch", ep, "seed", seed, "learn",
+                          t->job.run.train.learn == CIM_LEARN_STE ? "ste" : "reference", "written_by", "dcim train"};
+    out_path(t, "checkpoint.safetensors", path, sizeof path);
+    CimStatus st = cim_net_save_weights(&t->job.net, path, meta, 4, d);
+    CimStWriteTensor ten[128];
+    size_t shape[64][1];
+    char names[128][112];
+    for (size_t k = 0; k < t->nparams && st == CIM_OK; k++) {
+        shape[k][0] = t->params[k].n;
+        snprintf(names[2 * k], sizeof names[0], "%s.exp_avg", t->params[k].name);
+        snprintf(names[2 * k + 1], sizeof names[0], "%s.exp_avg_sq", t->params[k].name);
+        CimStWriteTensor m = {names[2 * k], 1, shape[k], t->params[k].adam.m};
+        CimStWriteTensor v = {names[2 * k + 1], 1, shape[k], t->params[k].adam.v};
+        ten[2 * k] = m;
+        ten[2 * k + 1] = v;
+    }
+    snprintf(step, sizeof step, "%llu", (unsigned long long)(t->nparams ? t->params[0].adam.step : 0));
+    CimStMeta om[2] = {{"epoch", ep}, {"step", step}};
+    out_path(t, "optimizer.safetensors", path, sizeof path);
+    if (st == CIM_OK)
+        st = cim_st_write(path, ten, 2 * t->nparams, om, 2, NULL, d);
+    return st;
+}
+
+static CimStatus read_epoch(const char *path, unsigned *epoch, CimSafetensors **st, CimDiag *d)
+{
+    CimStatus s = cim_st_open(path, NULL, st, d);
+    const char *e = s == CIM_OK ? cim_st_meta_get(*st, "epoch") : NULL;
+    if (s == CIM_OK && (!e || sscanf(e, "%u", epoch) != 1)) {
+        cim_diag_add(d, CIM_SEV_ERROR, path, 0, 0, "no 'epoch' in the file's metadata: not a dcim train checkpoint");
+        s = CIM_ERR_FORMAT;
+    }
+    return s;
+}
+
+/* Weights and optimizer state of the last completed epoch; both files must agree. */
+static CimStatus load_checkpoint(Trainer *t, CimDiag *d)
+{
+    char wp[CIM_PATH_MAX + 32], op[CIM_PATH_MAX + 32];
+    out_path(t, "checkpoint.safetensors", wp, sizeof wp);
+    out_path(t, "optimizer.safetensors", op, sizeof op);
+    CimSafetensors *ws = NULL, *os = NULL;
+    unsigned we = 0, oe = 0;
+    CimStatus st = read_epoch(wp, &we, &ws, d);
+    if (st == CIM_OK)
+        st = read_epoch(op, &oe, &os, d);
+    if (st == CIM_OK && we != oe) {
+        cim_diag_add(d, CIM_SEV_ERROR, op, 0, 0, "optimizer state is from epoch %u, the weights from epoch %u", oe, we);
+        st = CIM_ERR_FORMAT;
+    }
+    if (st == CIM_OK)
+        st = cim_net_load_weights(&t->job.net, wp, d);
+    const char *stepm = os ? cim_st_meta_get(os, "step") : NULL;
+    unsigned long long step = 0;
+    if (st == CIM_OK && (!stepm || sscanf(stepm, "%llu", &step) != 1))
+        st = CIM_ERR_FORMAT;
+    for (size_t k = 0; st == CIM_OK && k < t->nparams; k++) {
+        Param *q = &t->params[k];
+        char name[128];
+        float *m = NULL, *v = NULL;
+        snprintf(name, sizeof name, "%s.exp_avg", q->name);
+        st = cim_st_load_f32(os, name, &q->n, 1, &m, d);
+        snprintf(name, sizeof name, "%s.exp_avg_sq", q->name);
+        if (st == CIM_OK)
+            st = cim_st_load_f32(os, name, &q->n, 1, &v, d);
+        if (st == CIM_OK)
+            cim_adam_restore(&q->adam, m, v, step);
+        cim_st_free_f32(os, m);
+        cim_st_free_f32(os, v);
+    }
+    cim_st_close(ws);
+    cim_st_close(os);
+    t->start_epoch = st == CIM_OK ? we : 0;
+    return st;
+}
+
+static void epoch_json(const Trainer *t, const CimEpochStats *e, FILE *f)
+{
+    fprintf(f, "{\"epoch\": %u, \"loss\": %.6f, \"train_accuracy\": %.6f, \"test_accuracy_before_pruning\": %.6f, "
+               "\"test_accuracy\": %.6f, \"pruned_this_epoch\": %s, \"pruned_filters\": {",
+            e->epoch, e->loss, e->train_acc, e->test_acc_before_prune, e->test_acc, e->pruned_this_epoch ? "true" : "false");
+    for (unsigned k = 0; k < t->rep->nconv; k++)
+        fprintf(f, "%s\"%s\": [%u, %u]", k ? ", " : "", t->rep->conv_names[k], e->conv_pruned[k], e->conv_filters[k]);
+    fprintf(f, "}, \"conv_mac_reduction\": %.6f, \"all_mac_reduction\": %.6f, \"seconds\": %.2f, "
+               "\"train_images_per_s\": %.1f, \"energy_uj\": {\"forward\": %.4f, \"pruning\": %.4f, \"programming\": %.4f}, "
+               "\"cycles\": {\"forward\": %llu, \"pruning\": %llu}}\n",
+            (double)e->conv_macs_removed / (double)(e->conv_macs + e->conv_macs_removed),
+            (double)e->all_macs_removed / (double)(e->all_macs + e->all_macs_removed), e->seconds, e->train_images_per_s,
+            e->energy_forward_uj, e->energy_prune_uj, e->energy_program_uj, (unsigned long long)e->cycles_forward,
+            (unsigned long long)e->cycles_prune);
+}
+
+/* metrics.jsonl rewritten whole (atomically) after each epoch. */
+static CimStatus write_metrics(const Trainer *t, CimDiag *d)
+{
+    char path[CIM_PATH_MAX + 32], tmp[CIM_PATH_MAX + 40];
+    out_path(t, "metrics.jsonl", path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        for (unsigned e = 0; e < t->rep->nepochs; e++)
+            epoch_json(t, &t->rep->epochs[e], f);
+        if (fclose(f) == 0 && rename(tmp, path) == 0)
+            return CIM_OK;
+    }
+    cim_diag_add(d, CIM_SEV_ERROR, path, 0, 0, "cannot write: %s", strerror(errno));
+    remove(tmp);
+    return CIM_ERR_IO;
+}
+
+#include <jansson.h>
+
+/* Earlier epochs from metrics.jsonl (when resuming), so the log keeps them. */
+static CimStatus load_metrics(Trainer *t, CimDiag *d)
+{
+    char path[CIM_PATH_MAX + 32], line[8192];
+    out_path(t, "metrics.jsonl", path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return CIM_OK; /* nothing logged yet */
+    while (t->rep->nepochs < t->start_epoch && fgets(line, sizeof line, f)) {
+        json_error_t err;
+        json_t *o = json_loads(line, 0, &err);
+        CimEpochStats *e = &t->rep->epochs[t->rep->nepochs];
+        if (!o || json_unpack(o, "{s:i, s:f, s:f, s:f, s:f}", "epoch", &e->epoch, "loss", &e->loss, "train_accuracy",
+                              &e->train_acc, "test_accuracy_before_pruning", &e->test_acc_before_prune,
+                              "test_accuracy", &e->test_acc) != 0) {
+            cim_diag_add(d, CIM_SEV_ERROR, path, t->rep->nepochs + 1, 0, "not a dcim train metrics line");
+            json_decref(o);
+            fclose(f);
+            return CIM_ERR_FORMAT;
+        }
+        json_decref(o);
+        t->rep->nepochs++;
+    }
+    fclose(f);
+    return CIM_OK;
+}
+
+#include <cblas.h>
+
+static CimStatus init(Trainer *t, CimDiag *d)
+{
+    /* batches are small (64 x 784 x 256): one thread is faster than waking others, and a
+     * run's result must not depend on the thread count */
+    openblas_set_num_threads(1);
+    CimJob *j = &t->job;
+    CimStatus st = cim_job_prepare(&t->opt->job, j, d);
+    if (st != CIM_OK)
+        return st;
+    if (!j->run.has_train) {
+        cim_diag_add(d, CIM_SEV_ERROR, t->opt->job.run_path, 0, 0, "the run file has no train: group");
+        return CIM_ERR_CONFIG;
+    }
+    if ((st = load_data(t, d)) != CIM_OK || (st = trainer_rebuild(t, d)) != CIM_OK)
+        return st;
+    const CimChipLayer *last = &j->cc.layers[j->cc.n - 1];
+    if (j->cc.n > CIM_TRAIN_MAX_CONV)
+        return CIM_ERR_CONFIG;
+    st = cim_head_init(&t->head, &j->net, last->layer, j->cc.first_host, j->run.train.batch_size,
+                       pruned_mode(t) == CIM_PRUNED_SKIP);
+    if (st == CIM_OK)
+        st = setup_params(t);
+    if (st == CIM_OK && j->run.train.learn == CIM_LEARN_STE)
+        st = ste_init(t, d);
+    t->ints = malloc(j->run.train.batch_size * t->head.in_size * sizeof *t->ints);
+    t->labels = malloc(j->run.train.batch_size * sizeof *t->labels);
+    t->perm = malloc(j->run.train.train_images * sizeof *t->perm);
+    t->rep->epochs = calloc(j->run.train.epochs, sizeof *t->rep->epochs);
+    if (st == CIM_OK && (!t->ints || !t->labels || !t->perm || !t->rep->epochs))
+        st = CIM_ERR_NOMEM;
+    for (size_t i = 0; i < j->net.n; i++)
+        if (j->net.layers[i].kind == CIM_L_CONV_BIN && t->rep->nconv < CIM_TRAIN_MAX_CONV)
+            snprintf(t->rep->conv_names[t->rep->nconv++], sizeof t->rep->conv_names[0], "%s", j->net.layers[i].name);
+    snprintf(t->rep->out_dir, sizeof t->rep->out_dir, "%s", j->run.out_dir);
+    return st;
+}
+
+/* Everything after the training pass of one epoch: evaluate, prune, evaluate, save. */
+static CimStatus finish_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimDiag *d)
+{
+    const CimRunCfg *r = &t->job.run;
+    CimLayerTally before_load = t->prune.load, before_dist = t->prune.distances, before_prog = t->prog;
+    es->test_acc_before_prune = evaluate(t);
+    CimStatus st = CIM_OK;
+    if (r->prune.enabled && r->train.prune_every && epoch % r->train.prune_every == 0) {
+        st = prune_now(t, d);
+        es->pruned_this_epoch = 1;
+    }
+    es->test_acc = es->pruned_this_epoch ? evaluate(t) : es->test_acc_before_prune;
+    CimLayerTally fwd = {0}, pr = cim_tally_since(&t->prune.load, &before_load);
+    CimLayerTally dist = cim_tally_since(&t->prune.distances, &before_dist);
+    CimLayerTally prog = cim_tally_since(&t->prog, &before_prog);
+    for (size_t k = 0; k < t->job.cc.n; k++)
+        cim_tally_add(&fwd, &t->fwd_layers[k]);
+    cim_tally_add(&pr, &dist);
+    es->energy_forward_uj = energy_uj(t, &fwd);
+    es->energy_prune_uj = energy_uj(t, &pr);
+    es->energy_program_uj = energy_uj(t, &prog);
+    es->cycles_forward = fwd.cycles;
+    es->cycles_prune = pr.cycles;
+    op_stats(t, es);
+    memset(t->fwd_layers, 0, sizeof t->fwd_layers);
+    t->rep->nepochs = epoch;
+    if (st == CIM_OK)
+        st = save_checkpoint(t, epoch, d);
+    if (st == CIM_OK)
+        st = write_metrics(t, d);
+    return st;
+}
+
+static void print_epoch(const Trainer *t, const CimEpochStats *e)
+{
+    printf("epoch %u: loss %.4f, train accuracy %.2f %%, test accuracy %.2f %% before pruning, %.2f %% as saved; "
+           "pruned",
+           e->epoch, e->loss, 100 * e->train_acc, 100 * e->test_acc_before_prune, 100 * e->test_acc);
+    for (unsigned k = 0; k < t->rep->nconv; k++)
+        printf(" %s %u/%u", t->rep->conv_names[k], e->conv_pruned[k], e->conv_filters[k]);
+    printf("; conv MACs -%.1f %%, all MACs -%.1f %%; %.1f s (%.0f images/s); on-chip energy %.1f uJ forward, "
+           "%.2f uJ pruning\n",
+           100.0 * (double)e->conv_macs_removed / (double)(e->conv_macs + e->conv_macs_removed),
+           100.0 * (double)e->all_macs_removed / (double)(e->all_macs + e->all_macs_removed), e->seconds,
+           e->train_images_per_s, e->energy_forward_uj, e->energy_prune_uj);
+    fflush(stdout);
+}
+
+static void teardown(Trainer *t)
+{
+    for (size_t k = 0; k < t->nparams; k++) {
+        cim_adam_free(&t->params[k].adam);
+        free(t->params[k].mask);
+    }
+    ste_free(t);
+    cim_head_free(&t->head);
+    cim_fast_destroy(t->fast);
+    cim_prune_report_free(&t->prune);
+    cim_job_free(&t->job);
+    cim_mnist_free(&t->train);
+    cim_mnist_free(&t->test);
+    free(t->ints);
+    free(t->labels);
+    free(t->perm);
+}
+
+CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag *d)
+{
+    Trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return CIM_ERR_NOMEM;
+    memset(rep, 0, sizeof *rep);
+    t->opt = opt;
+    t->rep = rep;
+    snprintf(rep->status, sizeof rep->status, "complete");
+    CimStatus st = init(t, d);
+    if (st == CIM_OK && cim_report_make_dirs(t->job.run.out_dir) != 0) {
+        cim_diag_add(d, CIM_SEV_ERROR, t->job.run.out_dir, 0, 0, "cannot create the folder: %s", strerror(errno));
+        st = CIM_ERR_IO;
+    }
+    char cp[CIM_PATH_MAX + 32];
+    out_path(t, "checkpoint.safetensors", cp, sizeof cp);
+    struct stat sb;
+    if (st == CIM_OK && opt->resume && stat(cp, &sb) != 0)
+        fprintf(stderr, "dcim train: note: no checkpoint in %s yet; starting at epoch 1\n", t->job.run.out_dir);
+    else if (st == CIM_OK && opt->resume) {
+        st = load_checkpoint(t, d);
+        if (st == CIM_OK)
+            st = load_metrics(t, d);
+        if (st == CIM_OK)
+            st = trainer_rebuild(t, d); /* the checkpoint's weights and pruned filters onto the chip */
+    }
+    for (unsigned e = t->start_epoch + 1; st == CIM_OK && e <= t->job.run.train.epochs; e++) {
+        CimEpochStats *es = &rep->epochs[e - 1];
+        memset(es, 0, sizeof *es);
+        es->epoch = e;
+        st = train_epoch(t, e, es, d);
+        if (st == CIM_ERR_RANGE) {
+            snprintf(rep->status, sizeof rep->status, "aborted");
+            snprintf(rep->reason, sizeof rep->reason, "interrupted (Ctrl-C) in epoch %u; the checkpoint of epoch %u stays",
+                     e, e - 1);
+            st = CIM_OK;
+            break;
+        }
+        if (st == CIM_OK)
+            st = finish_epoch(t, e, es, d);
+        if (st == CIM_OK)
+            print_epoch(t, es);
+    }
+    teardown(t);
+    free(t);
+    return st;
+}
+
+void cim_train_report_free(CimTrainReport *rep)
+{
+    free(rep->epochs);
+    memset(rep, 0, sizeof *rep);
+}
