@@ -44,19 +44,70 @@ void em_nbits(Emit *e, CimInsnId id, unsigned ra, uint32_t n)
         e->st = (n == 0 || n > (1u << 24)) ? CIM_ERR_RANGE : cim_program_emit(e->p, &in, e->a);
 }
 
-/* One conv position: window, gated reads on every region, accumulate, finish. */
+/* Round of region i: how many earlier regions of the layer share its macro. A macro has
+ * one set of column counters, so its regions take turns: round r gates every region that
+ * is the r-th of its macro, then accumulates them, before round r + 1 reuses the counters.
+ * Regions of one round sit on different macros and run concurrently. */
+static unsigned region_round(const CimChipLayer *cl, unsigned i)
+{
+    unsigned r = 0;
+    for (unsigned j = 0; j < i; j++)
+        r += cl->regions[j].macro == cl->regions[i].macro;
+    return r;
+}
+
+/* 1 when the regions of region i's macro do not all use the same column window, so the
+ * window must be selected before each of them (else the preamble's csel holds). */
+static int macro_switches_window(const CimChipLayer *cl, unsigned i)
+{
+    const CimRegion *a = &cl->regions[i];
+    for (unsigned j = 0; j < cl->nregions; j++) {
+        const CimRegion *b = &cl->regions[j];
+        if (b->macro == a->macro && (b->col0 != a->col0 || b->ncols != a->ncols))
+            return 1;
+    }
+    return 0;
+}
+
+static unsigned rounds_of(const CimChipLayer *cl)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < cl->nregions; i++) {
+        unsigned r = region_round(cl, i) + 1;
+        n = r > n ? r : n;
+    }
+    return n;
+}
+
+/* One conv position: window; per round, column windows, cleared counters and gated reads
+ * on the round's regions, then their accumulation; finish. With one region per macro (one
+ * round) this is: win, cclr..., gated..., pclr, pacc..., pfin. */
 static void em_position(Emit *e, const CimChipLayer *cl)
 {
+    unsigned rounds = rounds_of(cl);
     em(e, CIM_I_WIN, R_Y, R_X, 0, 0, 0);
-    for (unsigned i = 0; i < cl->nregions; i++)
-        em(e, CIM_I_CCLR, cl->regions[i].macro, 0, 0, 0, 0);
-    for (unsigned i = 0; i < cl->nregions; i++) {
-        const CimRegion *r = &cl->regions[i];
-        em(e, CIM_I_GATED, r->macro, r->row0, r->nrows - 1u, r->e0, 0);
+    if (rounds == 0) /* every filter pruned: the PPU still starts from cleared accumulators */
+        em(e, CIM_I_PCLR, 0, 0, 0, 0, 0);
+    for (unsigned round = 0; round < rounds; round++) {
+        for (unsigned i = 0; i < cl->nregions; i++) {
+            const CimRegion *r = &cl->regions[i];
+            if (region_round(cl, i) != round)
+                continue;
+            if (rounds > 1 && macro_switches_window(cl, i))
+                em(e, CIM_I_CSEL, r->macro, r->col0, r->ncols - 1u, 0, 0);
+            em(e, CIM_I_CCLR, r->macro, 0, 0, 0, 0);
+        }
+        for (unsigned i = 0; i < cl->nregions; i++) {
+            const CimRegion *r = &cl->regions[i];
+            if (region_round(cl, i) == round)
+                em(e, CIM_I_GATED, r->macro, r->row0, r->nrows - 1u, r->e0, 0);
+        }
+        if (round == 0)
+            em(e, CIM_I_PCLR, 0, 0, 0, 0, 0);
+        for (unsigned i = 0; i < cl->nregions; i++)
+            if (region_round(cl, i) == round)
+                em(e, CIM_I_PACC, cl->regions[i].macro, cl->regions[i].f0, 0, 0, 0);
     }
-    em(e, CIM_I_PCLR, 0, 0, 0, 0, 0);
-    for (unsigned i = 0; i < cl->nregions; i++)
-        em(e, CIM_I_PACC, cl->regions[i].macro, cl->regions[i].f0, 0, 0, 0);
     em(e, CIM_I_PFIN, 0, 0, 0, 0, 0);
 }
 
