@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *cim_status_str(CimStatus s)
 {
@@ -277,4 +278,17 @@ void cim_bits_copy_range(uint64_t *dst, size_t doff, const uint64_t *src, size_t
         soff += k;
         n -= k;
     }
+}
+
+void cim_progress_report(const CimProgress *p, uint64_t done, uint64_t total, const char *status)
+{
+    if (p && p->fn)
+        p->fn(p->ctx, done, total, status);
+}
+
+double cim_clock_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }

@@ -65,6 +65,19 @@ void cim_diag_print(const CimDiag *d, FILE *f);
 /* Formats entry i into buf (for tests that compare the first error line). */
 void cim_diag_format(const CimDiag *d, size_t i, char *buf, size_t len);
 
+/* ---- progress and time of long tasks ------------------------------------ */
+/* A long task reports how far it is: fn(ctx, done, total, status), status a short text of
+ * the task's live figures ("accuracy 91.20 %") or NULL. fn NULL: nothing is reported.
+ * workloads/report/progress.h draws it as a progress bar. */
+typedef struct {
+    void (*fn)(void *ctx, uint64_t done, uint64_t total, const char *status);
+    void *ctx;
+} CimProgress;
+/* Calls p->fn when p and p->fn are set. */
+void cim_progress_report(const CimProgress *p, uint64_t done, uint64_t total, const char *status);
+/* Seconds on a monotonic clock, for elapsed times and rates (never for results). */
+double cim_clock_s(void);
+
 /* ---- allocator hook ----------------------------------------------------- */
 /* Every allocation of the model goes through one of these, so tests can make the Nth
  * allocation fail. NULL means the C library's malloc/free. */

@@ -294,7 +294,7 @@ static CimStatus mc_init(McState *m, const CimChipCfg *cfg, uint64_t seed, const
 }
 
 CimStatus cim_margin_run(const CimChipCfg *cfg, uint64_t samples, uint64_t seed, const CimAlloc *a,
-                         void (*progress)(double frac, void *ctx), void *ctx, CimMarginReport *rep)
+                         const CimProgress *progress, CimMarginReport *rep)
 {
     cim_margin_analytic(cfg, rep);
     rep->seed = seed;
@@ -307,17 +307,17 @@ CimStatus cim_margin_run(const CimChipCfg *cfg, uint64_t samples, uint64_t seed,
     if (st != CIM_OK)
         return st;
     while (rep->rows[2].mc_samples < samples) { /* the dual-row ops sample least per fill */
-        mc_read_round(&m, rep);
-        if (progress)
-            progress(0.5 * (double)rep->rows[2].mc_samples / (double)samples, ctx);
+        mc_read_round(&m, rep); /* the read phase is the first half of the work */
+        uint64_t done = rep->rows[2].mc_samples < samples ? rep->rows[2].mc_samples : samples;
+        cim_progress_report(progress, done, 2 * samples, "reads");
     }
     mc_free(&m, a);
     if ((st = mc_init(&m, &wc, seed + 2, a)) != CIM_OK)
         return st;
     while (rep->write.mc_samples < samples) {
         mc_write_round(&m, rep);
-        if (progress)
-            progress(0.5 + 0.5 * (double)rep->write.mc_samples / (double)samples, ctx);
+        uint64_t done = rep->write.mc_samples < samples ? rep->write.mc_samples : samples;
+        cim_progress_report(progress, samples + done, 2 * samples, "writes");
     }
     mc_free(&m, a);
     return CIM_OK;

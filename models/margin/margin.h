@@ -45,9 +45,9 @@ void cim_margin_analytic(const CimChipCfg *cfg, CimMarginReport *rep);
 /* Analytic part plus Monte Carlo with at least `samples` output bits per row, on arrays
  * built from cfg with physics on and the given seed. Read rows use cells as programmed
  * (no write failures, no verify truncation); the write row uses the chip's write-verify.
- * `progress` (may be NULL) is called with a fraction in [0, 1]. */
+ * `progress` (may be NULL) counts 2 x samples: the read rows, then the write row. */
 CimStatus cim_margin_run(const CimChipCfg *cfg, uint64_t samples, uint64_t seed, const CimAlloc *a,
-                         void (*progress)(double frac, void *ctx), void *ctx, CimMarginReport *rep);
+                         const CimProgress *progress, CimMarginReport *rep);
 
 /* Probability that V * (G_a + G_b) * (1 + noise * z) >= x for cells in states sa, sb
  * (sb < 0: one cell only). Exposed for tests. */

@@ -2,6 +2,7 @@
  * operation, analytic and Monte Carlo, for the chip's device distributions. */
 #include "models/margin/margin.h"
 #include "workloads/cli/cli.h"
+#include "workloads/report/progress.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #define MAX_SET 64
 
 static const char usage[] =
-    "usage: dcim margin CHIP.yaml [--samples N] [--seed S] [--set KEY=VALUE]... [--json]\n"
+    "usage: dcim margin CHIP.yaml [--samples N] [--seed S] [--set KEY=VALUE]... [--json] [--quiet]\n"
     "For each read-based operation (single-row read, gated read, dual-row OR/AND/XOR/NAND/\n"
     "NOR/XNOR): the nominal current levels it must tell apart, its references, the sense\n"
     "margin, and the bit-error rate: analytic (numerical integration over the log-normal\n"
@@ -19,7 +20,8 @@ static const char usage[] =
     "file; try --set tech.device.sigma_ln_on=0.5 or --set tech.device.r_off_ohm=30000.\n"
     "  --samples N   Monte Carlo output bits per operation (default 200000)\n"
     "  --seed S      Monte Carlo seed (default: the chip's physics.seed)\n"
-    "  --json        print the table as JSON\n";
+    "  --json        print the table as JSON\n"
+    "  --quiet       no progress\n";
 
 /* "0 (0/200000, < 1.5e-05 at 95%)" or "3.1e-03 (620/200000)" */
 static void fmt_mc(char *buf, size_t len, uint64_t err, uint64_t n)
@@ -99,7 +101,7 @@ int cli_margin(int argc, char **argv)
     const char *path = NULL, *ov[MAX_SET];
     size_t nov = 0;
     uint64_t samples = 200000, seed = 0;
-    int json = 0, have_seed = 0;
+    int json = 0, have_seed = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
         int t = cli_take_override(argc, argv, &i, ov, &nov, MAX_SET);
         if (t < 0)
@@ -111,6 +113,8 @@ int cli_margin(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
+        } else if (strcmp(argv[i], "--quiet") == 0) {
+            quiet = 1;
         } else if ((strcmp(argv[i], "--samples") == 0 || strcmp(argv[i], "--seed") == 0) && i + 1 < argc) {
             int is_seed = argv[i][2] == 's' && argv[i][3] == 'e';
             if (cli_parse_u64(argv[i], argv[i + 1], is_seed ? &seed : &samples) != 0)
@@ -132,8 +136,10 @@ int cli_margin(int argc, char **argv)
     CimMarginReport *rep = malloc(sizeof *rep);
     int rc = 1;
     if (cfg && rep && cli_load_chip(path, ov, nov, cfg) == 0) {
-        CimStatus st = cim_margin_run(cfg, samples, have_seed ? seed : cfg->physics.seed, NULL,
-                                      cli_progress, "monte carlo", rep);
+        CimProgressBar bar;
+        cim_progress_bar_init(&bar, "monte carlo", !quiet);
+        CimProgress pr = cim_progress_bar(&bar);
+        CimStatus st = cim_margin_run(cfg, samples, have_seed ? seed : cfg->physics.seed, NULL, &pr, rep);
         if (st == CIM_OK) {
             if (json)
                 print_json(cfg, rep);

@@ -45,7 +45,7 @@ static void test_margin_monte_carlo_matches_analytic_with_errors(void **state)
     c.tech.device.write_fail_prob = 0.2;
     c.write.max_pulses = 2;
     CimMarginReport rep;
-    assert_int_equal(cim_margin_run(&c, 300000, 123, NULL, NULL, NULL, &rep), CIM_OK);
+    assert_int_equal(cim_margin_run(&c, 300000, 123, NULL, NULL, &rep), CIM_OK);
     int rows_with_errors = 0;
     for (int i = 0; i < CIM_MARGIN_ROWS; i++) {
         assert_agree(rep.rows[i].name, rep.rows[i].mc_errors, rep.rows[i].mc_samples, rep.rows[i].ber_analytic);
@@ -66,11 +66,11 @@ static void test_margin_write_rate_matches_analytic_when_reads_are_reliable(void
     c.tech.device.stuck_at_1_rate = 0.005;
     c.write.max_pulses = 3;
     CimMarginReport rep;
-    assert_int_equal(cim_margin_run(&c, 300000, 77, NULL, NULL, NULL, &rep), CIM_OK);
+    assert_int_equal(cim_margin_run(&c, 300000, 77, NULL, NULL, &rep), CIM_OK);
     assert_true(rep.write.ber_analytic > 0.01);
     assert_agree("write", rep.write.mc_errors, rep.write.mc_samples, rep.write.ber_analytic);
     c.write.verify = 0; /* one pulse, no read-back */
-    assert_int_equal(cim_margin_run(&c, 300000, 78, NULL, NULL, NULL, &rep), CIM_OK);
+    assert_int_equal(cim_margin_run(&c, 300000, 78, NULL, NULL, &rep), CIM_OK);
     assert_int_equal(rep.write.max_pulses, 1);
     assert_agree("write, verify off", rep.write.mc_errors, rep.write.mc_samples, rep.write.ber_analytic);
 }
@@ -82,7 +82,7 @@ static void test_margin_exact_devices_give_zero_errors(void **state)
     c.tech.device.sigma_ln_on = c.tech.device.sigma_ln_off = c.tech.device.read_noise_rel = 0;
     c.tech.device.write_fail_prob = 0;
     CimMarginReport rep;
-    assert_int_equal(cim_margin_run(&c, 50000, 1, NULL, NULL, NULL, &rep), CIM_OK);
+    assert_int_equal(cim_margin_run(&c, 50000, 1, NULL, NULL, &rep), CIM_OK);
     for (int i = 0; i < CIM_MARGIN_ROWS; i++) {
         assert_true(rep.rows[i].ber_analytic == 0);
         assert_int_equal(rep.rows[i].mc_errors, 0);
