@@ -80,10 +80,10 @@ CimStatus cim_cloud_check(const CimCloudSet *s, const char *what, CimDiag *diag)
     int bad = 0;
     if (nan + inf) {
         cim_diag_add(diag, CIM_SEV_ERROR, what, 0, 0,
-                     "%zu coordinates are not finite (%zu NaN, %zu infinite); the first is %c "
-                     "of point %zu of cloud %zu",
-                     nan + inf, nan, inf, AXIS[first % 3], first / 3 % s->points,
-                     first / 3 / s->points);
+                     "%zu coordinate%s not finite (%zu NaN, %zu infinite); the first is %c of "
+                     "point %zu of cloud %zu",
+                     nan + inf, nan + inf == 1 ? " is" : "s are", nan, inf, AXIS[first % 3],
+                     first / 3 % s->points, first / 3 / s->points);
         bad = 1;
     }
     size_t shown = 0;
