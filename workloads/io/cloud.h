@@ -53,8 +53,8 @@ CimStatus cim_cloud_normalise(double *xyz, size_t points);
  * switched off during the call and restored afterwards. */
 CimStatus cim_cloud_h5_load(const char *path, const CimAlloc *alloc, CimCloudSet *out,
                             CimDiag *diag);
-/* Writes s (which must pass cim_cloud_check) to path.tmp and renames it onto path, so a
- * reader never sees a partial file: data float32 LE [N, P, 3], label int32 LE [N, 1], and
+/* Writes s (which must pass cim_cloud_check) to PATH.PID.tmp (PID: this process), flushes
+ * it to disk and renames it onto path, so a reader never sees a partial file: data float32 LE [N, P, 3], label int32 LE [N, 1], and
  * the attributes `synthetic` and (when s has names) `class_names`. CIM_ERR_FORMAT for a
  * set that fails the check, CIM_ERR_IO when HDF5 or the rename fails (path untouched),
  * CIM_ERR_NOMEM (through s->alloc). */
@@ -93,7 +93,7 @@ CimStatus cim_mesh_sample(const CimMesh *m, size_t points, CimRng *rng, const Ci
 
 /* ---- ModelNet folders (cloud_modelnet.c) ----------------------------------------------- */
 typedef struct {
-    size_t points;         /* per cloud, >= 1 (the reference: CIM_CLOUD_DEFAULT_POINTS) */
+    size_t points;         /* per cloud, >= 2 (the reference: CIM_CLOUD_DEFAULT_POINTS) */
     uint64_t seed;
     const char *cache_dir; /* NULL: no cache; else created (one level) when missing */
 } CimModelnetOpts;
@@ -109,7 +109,7 @@ typedef struct {
  * generator seeded from (seed, split, i) and normalised. With a cache_dir, the result is
  * stored there as HDF5 under a name hashed from the inputs (docs/formats.md) and a later
  * call with the same inputs reads it. Errors name the folder or file: CIM_ERR_RANGE (bad
- * split, points 0), CIM_ERR_IO, CIM_ERR_FORMAT (no classes, a class without SPLIT or
+ * split, points below 2), CIM_ERR_IO, CIM_ERR_FORMAT (no classes, a class without SPLIT or
  * without meshes, any OFF error: all files are checked, up to the diagnostic cap),
  * CIM_ERR_NOMEM. info may be NULL. */
 CimStatus cim_modelnet_load(const char *dir, const char *split, const CimModelnetOpts *opts,
@@ -126,7 +126,8 @@ const char *cim_synth_class_name(size_t c);
  * sampled uniformly on a randomly shaped, stretched, scaled and rotated surface, with
  * Gaussian noise, then normalised; marked synthetic. Bit-identical for the same (split,
  * seed); cloud j of class c does not depend on per_class. split is "train" or "test"
- * (else CIM_ERR_RANGE, as are per_class or points of 0); CIM_ERR_NOMEM. */
+ * (else CIM_ERR_RANGE, as are per_class 0 or above 2^32 - 1 and points below 2);
+ * CIM_ERR_NOMEM. */
 CimStatus cim_cloud_synth(const char *split, size_t per_class, size_t points, uint64_t seed,
                           const CimAlloc *alloc, CimCloudSet *out, CimDiag *diag);
 

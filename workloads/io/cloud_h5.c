@@ -442,6 +442,12 @@ CimStatus cim_cloud_h5_load(const char *path, const CimAlloc *alloc, CimCloudSet
         ERR("not a regular file");
         return CIM_ERR_IO;
     }
+    FILE *probe = fopen(path, "rb"); /* so an unreadable file reads "Permission denied" */
+    if (!probe) {
+        ERR("cannot open: %s", strerror(errno));
+        return CIM_ERR_IO;
+    }
+    fclose(probe);
     Quiet q;
     Reason r;
     quiet_begin(&q);
@@ -534,14 +540,14 @@ CimStatus cim_cloud_h5_save(const char *path, const CimCloudSet *s, CimDiag *dia
     size_t plen = strlen(path), width = 0;
     for (size_t c = 0; s->class_names && c < s->n_classes; c++)
         width = strlen(s->class_names[c]) + 1 > width ? strlen(s->class_names[c]) + 1 : width;
-    char *tmp = cim_alloc(&s->alloc, plen + 5);
+    /* PATH.PID.tmp: two processes filling the same cache never share a temporary file. */
+    char *tmp = cim_alloc(&s->alloc, plen + 32);
     char *names = tmp && width ? cim_alloc_array(&s->alloc, s->n_classes, width) : NULL;
     if (!tmp || (width && !names)) {
         cim_free(&s->alloc, tmp);
         return CIM_ERR_NOMEM;
     }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
+    snprintf(tmp, plen + 32, "%s.%ld.tmp", path, (long)getpid());
     Quiet q;
     Reason r;
     quiet_begin(&q);

@@ -99,7 +99,7 @@ static void expect_load_error(const char *path, CimStatus want, const char *msg)
 static void test_h5_round_trip_keeps_every_bit(void **state)
 {
     CloudRig *r = *state;
-    char p[512], tmp[520];
+    char p[512], tmp[560];
     CimCloudSet a, b;
     make_set(&a, 5, 7, 1, NULL);
     a.xyz[3] = -0.0f;
@@ -108,7 +108,7 @@ static void test_h5_round_trip_keeps_every_bit(void **state)
     rig_path(r, "set.h5", p);
     assert_int_equal(cim_cloud_h5_save(p, &a, &r->diag), CIM_OK);
     assert_int_equal(cim_cloud_h5_save(p, &a, &r->diag), CIM_OK); /* over an existing file */
-    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", p, (long)getpid());
     assert_int_equal(access(tmp, F_OK), -1);
     assert_int_equal(cim_cloud_h5_load(p, NULL, &b, &r->diag), CIM_OK);
     assert_int_equal(b.n, 5);
@@ -460,7 +460,7 @@ static void test_h5_library_errors_are_not_printed(void **state)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     char line[1400], want[1100];
     cim_diag_format(&d, d.n - 1, line, sizeof line);
-    snprintf(want, sizeof want, "%s: error: cannot create %s.tmp: ", p, p);
+    snprintf(want, sizeof want, "%s: error: cannot create %s.%ld.tmp: ", p, p, (long)getpid());
     assert_memory_equal(line, want, strlen(want));
     cim_diag_free(&d);
     expect_no_open_handles();
