@@ -429,6 +429,93 @@ static void test_normalise_refuses_coincident_points(void **state)
     assert_true(two[0] == -1 && two[3] == 1 && two[1] == 0 && two[5] == 0);
 }
 
+/* ---- fuzzing ------------------------------------------------------------------------------ */
+
+/* One random edit of t (len bytes, room for cap): flip, delete, insert or duplicate. */
+static size_t mutate(char *t, size_t len, size_t cap, CimRng *r)
+{
+    static const char alphabet[] = "0123456789 .-+eE#\n\r\tOFFnaix";
+    size_t at = len ? (size_t)(cim_rng_u64(r) % len) : 0;
+    switch (cim_rng_u64(r) % 4) {
+    case 0:
+        if (len)
+            t[at] = alphabet[cim_rng_u64(r) % (sizeof alphabet - 1)];
+        return len;
+    case 1: {
+        size_t n = 1 + (size_t)(cim_rng_u64(r) % 8);
+        n = at + n > len ? len - at : n;
+        memmove(t + at, t + at + n, len - at - n);
+        return len - n;
+    }
+    case 2:
+        if (len + 1 > cap)
+            return len;
+        memmove(t + at + 1, t + at, len - at);
+        t[at] = alphabet[cim_rng_u64(r) % (sizeof alphabet - 1)];
+        return len + 1;
+    default: {
+        size_t n = 1 + (size_t)(cim_rng_u64(r) % 30), to = (size_t)(cim_rng_u64(r) % (len + 1));
+        if (at + n > len || len + n > cap)
+            return len;
+        memmove(t + to + n, t + to, len - to);
+        memmove(t + to, t + (at >= to ? at + n : at), n);
+        return len + n;
+    }
+    }
+}
+
+/* Mutated meshes, parsed from a buffer with no terminating NUL (so ASan sees any read past
+ * the end): each is either a valid mesh with no diagnostics or refused with some. */
+static void test_off_mutated_files_never_crash(void **state)
+{
+    (void)state;
+    static const char base[] = "# cube\nOFF8 12 0\n-1 -1 -1\n-1 -1 1\n-1 1 -1\n-1 1 1\n"
+                               "1 -1 -1\n1 -1 1\n1 1 -1\n1 1 1\n3 0 1 3\n3 0 3 2\n4 4 6 7 5\n"
+                               "3 0 4 5\n3 0 5 1\n3 2 3 7\n3 2 7 6\n3 0 2 6\n3 0 6 4\n"
+                               "3 1 5 7\n3 1 7 3\n3 4 7 5\n";
+    CimRng r;
+    cim_rng_seed(&r, 2024);
+    size_t cap = sizeof base + 512, ok = 0, bad = 0;
+    for (int iter = 0; iter < 4000; iter++) {
+        char *t = malloc(cap);
+        assert_non_null(t);
+        memcpy(t, base, sizeof base - 1);
+        size_t len = sizeof base - 1;
+        for (int e = 0, edits = 1 + (int)(cim_rng_u64(&r) % 4); e < edits; e++)
+            len = mutate(t, len, cap, &r);
+        char *exact = malloc(len ? len : 1);
+        assert_non_null(exact);
+        memcpy(exact, t, len);
+        free(t);
+        CimDiag d;
+        cim_diag_init(&d);
+        CimMesh m;
+        CimStatus s = cim_mesh_parse_off(exact, len, "fuzz.off", NULL, &m, &d);
+        if (s == CIM_OK) {
+            assert_int_equal(d.errors, 0);
+            for (size_t i = 0; i < 3 * m.n_faces; i++)
+                assert_true(m.faces[i] < m.n_verts);
+            for (size_t i = 0; i < 3 * m.n_verts; i++)
+                assert_true(isfinite(m.verts[i]));
+            double xyz[3 * 16];
+            CimRng sr;
+            cim_rng_seed(&sr, (uint64_t)iter);
+            CimStatus ss = cim_mesh_sample(&m, 16, &sr, NULL, xyz, "fuzz.off", &d);
+            assert_true(ss == CIM_OK || ss == CIM_ERR_FORMAT);
+            cim_mesh_free(&m);
+            ok++;
+        } else {
+            assert_int_equal(s, CIM_ERR_FORMAT);
+            assert_true(d.errors > 0);
+            bad++;
+        }
+        cim_diag_free(&d);
+        free(exact);
+    }
+    assert_true(ok > 0 && bad > 0);
+    printf("fuzz: %zu mutated meshes read, %zu refused (seed 2024)\n", ok, bad);
+}
+
 /* ---- fault injection ---------------------------------------------------------------------- */
 
 static CimStatus parse_and_sample(void *ctx, const CimAlloc *alloc)
@@ -496,6 +583,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sample_is_deterministic, rig_setup, rig_teardown),
         cmocka_unit_test(test_sample_refuses_a_mesh_without_area),
         cmocka_unit_test(test_normalise_refuses_coincident_points),
+        cmocka_unit_test(test_off_mutated_files_never_crash),
         cmocka_unit_test_setup_teardown(test_off_allocation_failures, rig_setup, rig_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
