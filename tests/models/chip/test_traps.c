@@ -346,6 +346,128 @@ static void test_trap_cycle_is_next_issue(void **state)
     assert_int_equal(res.instructions, 2);
 }
 
+/* ---- every row of traps.def ------------------------------------------------------ */
+
+/* One program per kind, with its exact message (the format of its row filled in). A row
+ * added to traps.def without a case here fails test_trap_every_kind_raised. */
+typedef struct {
+    CimTrapKind kind;
+    const char *text;     /* NULL: cim_chip_exec with an id that names no instruction */
+    uint64_t pc;          /* where it traps */
+    uint64_t patch;       /* when not 0: the word at pc, replaced after assembling */
+    uint64_t max_cycles;  /* 0: no limit */
+    const char *reason;
+} KindCase;
+
+static const KindCase kind_cases[] = {
+    {CIM_TRAP_PC_END, "nop\n", 1, 0, 0, "pc beyond the end of the program (no halt)"},
+    {CIM_TRAP_ILLEGAL, "nop\nnop\n", 1, 0xFF00000000000000ull, 0, "illegal opcode 0xff"},
+    {CIM_TRAP_MACRO, "rrow m8, 0\n", 0, 0, 0, "macro m8 does not exist (the chip has 8)"},
+    {CIM_TRAP_ROW, "rrow m0, 256\n", 0, 0, 0, "row 256 out of range (the array has 256 rows)"},
+    {CIM_TRAP_DUAL_OP, ".word 0x1200000001006000\n", 0, 0, 0, "dual: logic op code 6 does not exist"},
+    {CIM_TRAP_DUAL_SAME, "dual.xor m0, 3, 3\n", 0, 0, 0, "dual: both operand rows are 3"},
+    {CIM_TRAP_CSEL, "csel m0, 250, 7\n", 0, 0, 0, "csel: columns [250, 257) outside the 256-column array"},
+    {CIM_TRAP_GATED_ROWS, "ild r0, 300\ngated m0, 200, 100, 0\n", 1, 0, 0,
+     "gated: rows [200, 300) outside the 256-row array"},
+    {CIM_TRAP_GATED_INPUT, "gated m0, 0, 16, 0\n", 0, 0, 0,
+     "gated: input bits [0, 16) beyond the 0 loaded in the input register"},
+    {CIM_TRAP_BUFFER, "li r1, -1\nstw r0, r1\n", 1, 0, 0, "buffer range [-1, -1 + 32) outside the 524288-bit buffer"},
+    {CIM_TRAP_WCFG_PARAMS, "wcfg r0, 1, 4, 4, 2, 0\n", 0, 0, 0,
+     "wcfg: need C, H, W >= 1, odd k <= 7 and pad = (k-1)/2, got C=1 H=4 W=4 k=2 pad=0"},
+    {CIM_TRAP_WCFG_SMALL, "wcfg r0, 1, 2, 4, 3, 1\n", 0, 0, 0, "wcfg: a 2x4 feature map is smaller than the 3x3 kernel"},
+    {CIM_TRAP_WCFG_IR, "wcfg r0, 456, 3, 3, 3, 1\n", 0, 0, 0,
+     "wcfg: a window of 4104 bits exceeds the 4096-bit input register"},
+    {CIM_TRAP_WIN_UNCONF, "win r0, r0\n", 0, 0, 0, "win: the window unit is not configured (wcfg)"},
+    {CIM_TRAP_WIN_POS, "wcfg r0, 1, 4, 5, 3, 1\nli r1, 4\nwin r1, r0\n", 2, 0, 0,
+     "win: position (4, 0) outside the 4x5 feature map"},
+    {CIM_TRAP_ILD_BITS, "ild r0, 4097\n", 0, 0, 0, "ild: 4097 bits exceed the 4096-bit input register"},
+    {CIM_TRAP_LCFG_NF, "lcfg r0, 1025, ref\n", 0, 0, 0, "lcfg: 1025 outputs, the PPU holds 1..1024"},
+    {CIM_TRAP_LCFG_MODE, ".word 0x3000001002000000\n", 0, 0, 0, "lcfg: mode 2 does not exist (0 = ref, 1 = skip)"},
+    {CIM_TRAP_NO_LAYER, "pfin\n", 0, 0, 0, "pfin: no layer configured (lcfg)"},
+    {CIM_TRAP_PFIN_PATTERN, "lcfg r0, 1, ref\nwcfg r0, 1, 3, 3, 3, 1\nwin r0, r0\npfin\n", 3, 0, 0,
+     "pfin: border class 4 but the layer table has 1"},
+    {CIM_TRAP_PACC_RANGE, "lcfg r0, 1024, ref\npacc m0, 769, 0, 0\n", 1, 0, 0,
+     "pacc: outputs [769, 1025) beyond the layer's 1024 outputs (lcfg)"},
+    {CIM_TRAP_PACC_SHIFT, "lcfg r0, 256, ref\npacc m0, 0, 32, 0\n", 1, 0, 0,
+     "pacc: shift 32 (must be < 32) or neg 0 (0 or 1) out of range"},
+    {CIM_TRAP_DMAI, "dmai r0, 1\n", 0, 0, 0, "dmai: 1 bits asked, the host input has 0 left"},
+    {CIM_TRAP_DMAO, "dmao r0, 1\n", 0, 0, 0, "dmao: 1 bits, the host output has room for 0"},
+    {CIM_TRAP_WATCHDOG, "loop: jmp loop\n", 0, 0, 10, "cycle limit reached (watchdog)"},
+    {CIM_TRAP_NO_INSN, NULL, 0, 0, 0, NULL},
+};
+
+/* The trap record of one case (for NULL text: cim_chip_exec of id CIM_I_COUNT). */
+static CimTrap raise_case(const KindCase *kc)
+{
+    CimTrap trap;
+    memset(&trap, 0, sizeof trap);
+    if (!kc->text) {
+        CimChipCfg cfg;
+        cim_cfg_defaults(&cfg);
+        CimChip *c = NULL;
+        assert_int_equal(cim_chip_create(&cfg, NULL, &c), CIM_OK);
+        CimInsn in = {CIM_I_COUNT, 0, 0, 0, 0, 0};
+        CimInsnTiming t;
+        uint64_t next;
+        assert_int_equal(cim_chip_exec(c, &in, 0, NULL, &next, &t, &trap), CIM_ERR_TRAP);
+        cim_chip_destroy(c);
+        return trap;
+    }
+    CimProgram p;
+    rig_assemble(kc->text, &p);
+    if (kc->patch)
+        p.words[kc->pc] = kc->patch;
+    CimRunResult res = run_words(&p, NULL, kc->max_cycles ? kc->max_cycles : UINT64_MAX);
+    assert_int_equal(res.trap.pc, kc->pc);
+    assert_int_equal(res.trap.word, kc->pc < p.n ? p.words[kc->pc] : 0);
+    cim_program_free(&p, NULL);
+    return res.trap;
+}
+
+/* Every kind is raised by one case, with the message its row formats. */
+static void test_trap_every_kind_raised(void **state)
+{
+    (void)state;
+    size_t n = sizeof kind_cases / sizeof kind_cases[0];
+    int seen[CIM_TRAP_COUNT] = {0};
+    assert_int_equal(n, CIM_TRAP_COUNT - 1); /* one case per row of traps.def */
+    for (size_t i = 0; i < n; i++) {
+        const KindCase *kc = &kind_cases[i];
+        CimTrap trap = raise_case(kc);
+        char want[160];
+        if (kc->reason)
+            snprintf(want, sizeof want, "%s", kc->reason);
+        else
+            snprintf(want, sizeof want, "instruction %d does not exist", (int)CIM_I_COUNT);
+        if (trap.kind != kc->kind || strcmp(trap.reason, want) != 0)
+            fail_msg("case %zu: expected %s '%s', got %s '%s'", i, cim_trap_info(kc->kind)->name, want,
+                     cim_trap_info(trap.kind)->name, trap.reason);
+        seen[trap.kind]++;
+    }
+    for (int k = CIM_TRAP_NONE + 1; k < CIM_TRAP_COUNT; k++)
+        if (seen[k] != 1)
+            fail_msg("traps.def row %s is raised by %d cases, expected 1", cim_trap_info((CimTrapKind)k)->name, seen[k]);
+}
+
+/* Kind and RTL code map both ways; 0 is no trap; a code no row has maps to no kind. */
+static void test_trap_codes_round_trip(void **state)
+{
+    (void)state;
+    assert_int_equal(cim_trap_kind_of_code(0), CIM_TRAP_NONE);
+    assert_int_equal(cim_trap_info(CIM_TRAP_NONE)->code, 0);
+    unsigned used = 0;
+    for (int k = CIM_TRAP_NONE + 1; k < CIM_TRAP_COUNT; k++) {
+        const CimTrapInfo *t = cim_trap_info((CimTrapKind)k);
+        assert_true(t->code > 0 && t->code < 256 && t->name[0] && t->format[0]);
+        assert_int_equal(cim_trap_kind_of_code(t->code), k);
+        used++;
+    }
+    unsigned unknown = 0;
+    for (unsigned code = 1; code < 300; code++)
+        unknown += cim_trap_kind_of_code(code) == CIM_TRAP_COUNT;
+    assert_int_equal(unknown, 299 - used);
+}
+
 /* ---- fuzz -------------------------------------------------------------------------- */
 
 static unsigned small_or_any(CimRng *g, unsigned bits)
@@ -466,6 +588,8 @@ int main(void)
         cmocka_unit_test(test_trap_dmao_overflow),
         cmocka_unit_test(test_trap_watchdog),
         cmocka_unit_test(test_trap_cycle_is_next_issue),
+        cmocka_unit_test(test_trap_every_kind_raised),
+        cmocka_unit_test(test_trap_codes_round_trip),
         cmocka_unit_test(test_trap_fuzz_never_crashes),
         cmocka_unit_test(test_chip_create_alloc_failures),
     };
