@@ -9,6 +9,7 @@ using sc_core::sc_time;
 
 Controller::Controller(sc_core::sc_module_name name, const ClockReset &clock)
     : sc_core::sc_module(name), rst_n("rst_n"), unit("unit"), period_(clock.period()),
+      quantum_(sc_time::from_value(period_.value() * 4096)),
       pc_sig_("pc_sig"), state_sig_("state_sig"), insn_sig_("insn_sig")
 {
     SC_HAS_PROCESS(Controller);
@@ -50,7 +51,8 @@ void Controller::main()
 // the fetch waits for the slot so that the trace shows the pc there.
 void Controller::run()
 {
-    t0_ = local_ = sc_core::sc_time_stamp();
+    t0_ = local_ = slot_time_ = sc_core::sc_time_stamp();
+    slot_ = 0;
     while (!cim_chip_run_ended(run_)) {
         CimStep s;
         uint32_t buf_bits = 0;
@@ -103,7 +105,7 @@ void Controller::wait_until(const sc_time &t, State why)
 void Controller::sync(bool force)
 {
     sc_time lag = local_ - sc_core::sc_time_stamp();
-    if (lag > sc_core::SC_ZERO_TIME && (force || lag >= sc_time::from_value(period_.value() * 4096)))
+    if (lag > sc_core::SC_ZERO_TIME && (force || lag >= quantum_))
         wait(lag);
 }
 
@@ -132,6 +134,8 @@ void Controller::issue(const CimStep &s, uint32_t buf_bits)
     for (unsigned i = 0; i < s.t.nuse; i++)
         units_[s.t.use[i].res]->start(describe(s.in, s.t.use[i], buf_bits), now);
     cim_chip_run_issue(run_, &s);
+    slot_ = s.issue_cycle + 1;
+    slot_time_ = now + period_;
 }
 
 // The run ends when the last unit frees, and no earlier than the next issue slot: the

@@ -50,13 +50,17 @@ private:
     void wait_until(const sc_core::sc_time &t, State why);
     void issue(const CimStep &s, uint32_t buf_bits);
     void drain();
-    // The time of cycle n of the run.
-    sc_core::sc_time at(uint64_t n) const { return t0_ + sc_core::sc_time::from_value(period_.value() * n); }
+    // The time of cycle n of the run; the next slot (the common case) costs one addition.
+    sc_core::sc_time at(uint64_t n) const
+    {
+        return n == slot_ ? slot_time_ : t0_ + sc_core::sc_time::from_value(period_.value() * n);
+    }
     void show_state(State s);
     sc_core::sc_time now() const { return decoupled_ ? local_ : sc_core::sc_time_stamp(); }
     void sync(bool force);
 
     sc_core::sc_time period_;
+    sc_core::sc_time quantum_;  // how far a decoupled controller may run ahead: 4096 periods
     std::vector<UnitIf *> units_;
     // the run
     CimChip *chip_ = nullptr;
@@ -64,7 +68,9 @@ private:
     CimRunResult *res_ = nullptr;
     bool done_ = true, tracing_ = false, decoupled_ = false;
     sc_core::sc_time local_;
-    sc_core::sc_time t0_;  // the run's cycle 0
+    sc_core::sc_time t0_;         // the run's cycle 0
+    uint64_t slot_ = 0;           // the run's next issue slot (cim_chip_run_slot) ...
+    sc_core::sc_time slot_time_;  // ... and its time
     uint64_t pc_ = 0;
     State state_ = IDLE;
     int last_opcode_ = 0;
