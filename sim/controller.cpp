@@ -58,7 +58,8 @@ void Controller::run()
         uint32_t buf_bits = 0;
         if (!fetch(s, buf_bits))
             break;
-        static const State why[] = {ISSUE, STALL_UNIT, STALL_REG};  // by CimWait
+        static const State why[] = {ISSUE, STALL_UNIT, STALL_REG};
+        static_assert(CIM_WAIT_NONE == 0 && CIM_WAIT_UNIT == 1 && CIM_WAIT_REG == 2, "why[] is indexed by CimWait");
         wait_until(at(s.issue_cycle), why[s.wait]);
         issue(s, buf_bits);
     }

@@ -5,7 +5,6 @@
 #include "tests/sim/sim_rig.h"
 
 #include <cstdio>
-#include <cstring>
 
 namespace simtest {
 
