@@ -153,7 +153,7 @@ define cosim_cfg
 $(RTL_OUT)/$(1)/cim_cfg.vh: $(RTLGEN) $(COSIM_$(1)_CHIP) $(wildcard configs/tech/*.yaml)
 	@mkdir -p $$(@D)
 	$(RTLGEN) $(COSIM_$(1)_CHIP) $(foreach s,$(COSIM_$(1)_SET),--set $(s)) $(COSIM_$(1)_GEN) --out $$(@D)
-$(RTL_OUT)/$(1)/obj/Vcim_cosim_top__ALL.a: $(RTL_OUT)/$(1)/cim_cfg.vh $(RTL_V) $(COSIM_V) rtl/cim_defs.vh
+$(RTL_OUT)/$(1)/obj/Vcim_cosim_top__ALL.a: $(RTL_OUT)/$(1)/cim_cfg.vh $(RTL_V) $(COSIM_V)
 	@mkdir -p $$(@D)
 	$(VERILATOR) $(VL_FLAGS) -I$(RTL_OUT)/$(1) --Mdir $$(@D) --top-module cim_cosim_top $(RTL_V) $(COSIM_V)
 	$$(MAKE) -s -C $$(@D) -f Vcim_cosim_top.mk OPT_FAST=$(VL_OPT) OPT_SLOW=-O1 CXX=$(CXX) Vcim_cosim_top__ALL.a

@@ -1,10 +1,7 @@
 // The controller's process: one pass of the loop per instruction. It waits straight to the
-// instruction's issue time (next slot, units free, registers ready), never clock edge by
-// clock edge, so a run costs time per instruction, not per cycle.
+// instruction's issue time (the cycle models/ schedules it at), never clock edge by clock
+// edge, so a run costs time per instruction, not per cycle.
 #include "sim/controller.h"
-
-#include <algorithm>
-#include <cstdio>
 
 namespace cim {
 
@@ -12,6 +9,7 @@ using sc_core::sc_time;
 
 Controller::Controller(sc_core::sc_module_name name, const ClockReset &clock)
     : sc_core::sc_module(name), rst_n("rst_n"), unit("unit"), period_(clock.period()),
+      quantum_(sc_time::from_value(period_.value() * 4096)),
       pc_sig_("pc_sig"), state_sig_("state_sig"), insn_sig_("insn_sig")
 {
     SC_HAS_PROCESS(Controller);
@@ -24,12 +22,13 @@ void Controller::end_of_elaboration()
         units_.push_back(unit[i]);
 }
 
-void Controller::load(CimChip *chip, const CimProgram *p, CimHostIO *io, uint64_t max_cycles, CimRunResult *res)
+Controller::~Controller() { cim_chip_run_end(run_, nullptr); }
+
+void Controller::load(CimChip *chip, CimRun *run, CimRunResult *res)
 {
+    cim_chip_run_end(run_, nullptr); /* a run that never started (no effect on the chip) */
     chip_ = chip;
-    prog_ = p;
-    io_ = io;
-    max_cycles_ = max_cycles;
+    run_ = run;
     res_ = res;
     done_ = false;
 }
@@ -52,84 +51,38 @@ void Controller::main()
 // the fetch waits for the slot so that the trace shows the pc there.
 void Controller::run()
 {
-    t0_ = next_issue_ = horizon_ = local_ = sc_core::sc_time_stamp();
-    std::fill(std::begin(reg_ready_), std::end(reg_ready_), t0_);
-    uint64_t pc = 0;
-    for (;;) {
-        Fetched f;
-        if (!fetch(pc, f))
+    t0_ = local_ = slot_time_ = sc_core::sc_time_stamp();
+    slot_ = 0;
+    while (!cim_chip_run_ended(run_)) {
+        CimStep s;
+        uint32_t buf_bits = 0;
+        if (!fetch(s, buf_bits))
             break;
-        wait_ready(f.t);
-        issue(f);
-        if (watchdog(f) || f.in.id == CIM_I_HALT)
-            break;
-        pc = f.next;
+        static const State why[] = {ISSUE, STALL_UNIT, STALL_REG};
+        static_assert(CIM_WAIT_NONE == 0 && CIM_WAIT_UNIT == 1 && CIM_WAIT_REG == 2, "why[] is indexed by CimWait");
+        wait_until(at(s.issue_cycle), why[s.wait]);
+        issue(s, buf_bits);
     }
     drain();
 }
 
-bool Controller::fetch(uint64_t pc, Fetched &f)
+// The next instruction through models/: fetched, decoded and executed, with its issue
+// cycle; false when it traps before issue (recorded at the slot by models/).
+bool Controller::fetch(CimStep &s, uint32_t &buf_bits)
 {
-    pc_ = pc;
+    pc_ = cim_chip_run_pc(run_);
     if (tracing_) {
-        wait_until(next_issue_, ISSUE);
-        pc_sig_.write(static_cast<int>(pc));
+        wait_until(at(cim_chip_run_slot(run_)), ISSUE);
+        pc_sig_.write(static_cast<int>(pc_));
     }
-    if (pc >= prog_->n) {
-        trap(pc, 0, "pc beyond the end of the program (no halt)", next_issue_);
-        return false;
-    }
-    f.pc = pc;
-    f.word = prog_->words[pc];
-    if (cim_isa_decode(f.word, &f.in) != CIM_OK) {
-        char why[64];
-        std::snprintf(why, sizeof why, "illegal opcode 0x%02x", static_cast<unsigned>(f.word >> 56));
-        trap(pc, f.word, why, next_issue_);
-        return false;
-    }
-    return exec(f);
-}
-
-// The instruction's semantics, in program order, exactly as cim_chip_run does them.
-bool Controller::exec(Fetched &f)
-{
+    if (!tracing_)
+        return cim_chip_run_next(run_, &s) != 0;
     CimEvents before, after;
-    if (tracing_)
-        cim_chip_events(chip_, &before);
-    if (cim_chip_exec(chip_, &f.in, f.pc, io_, &f.next, &f.t, &res_->trap) != CIM_OK) {
-        trap(f.pc, f.word, nullptr, next_issue_);
-        return false;
-    }
-    f.buf_bits = 0;
-    if (tracing_) {
-        cim_chip_events(chip_, &after);
-        f.buf_bits = static_cast<uint32_t>(after.n[CIM_EV_BUFFER_BIT] - before.n[CIM_EV_BUFFER_BIT]);
-    }
-    return true;
-}
-
-// Issue time: the next slot, the free time of every unit the instruction occupies (units
-// only become busy when this controller issues to them, so their free times only move
-// forward) and the ready time of every register it reads. One wait reaches it.
-void Controller::wait_ready(const CimInsnTiming &t)
-{
-    sc_time at = next_issue_;
-    State why = ISSUE;
-    for (unsigned i = 0; i < t.nuse; i++) {
-        const sc_time &free = units_[t.use[i].res]->free_at();
-        if (free > at) {
-            at = free;
-            why = STALL_UNIT;
-        }
-    }
-    for (unsigned regs = t.src_regs; regs; regs &= regs - 1) {
-        const sc_time &ready = reg_ready_[__builtin_ctz(regs)];
-        if (ready > at) {
-            at = ready;
-            why = STALL_REG;
-        }
-    }
-    wait_until(at, why);
+    cim_chip_events(chip_, &before);
+    bool issues = cim_chip_run_next(run_, &s) != 0;
+    cim_chip_events(chip_, &after);
+    buf_bits = static_cast<uint32_t>(after.n[CIM_EV_BUFFER_BIT] - before.n[CIM_EV_BUFFER_BIT]);
+    return issues;
 }
 
 void Controller::wait_until(const sc_time &t, State why)
@@ -153,7 +106,7 @@ void Controller::wait_until(const sc_time &t, State why)
 void Controller::sync(bool force)
 {
     sc_time lag = local_ - sc_core::sc_time_stamp();
-    if (lag > sc_core::SC_ZERO_TIME && (force || lag >= sc_time::from_value(period_.value() * 4096)))
+    if (lag > sc_core::SC_ZERO_TIME && (force || lag >= quantum_))
         wait(lag);
 }
 
@@ -170,61 +123,32 @@ static UnitOp describe(const CimInsn &in, const CimResUse &use, uint32_t buf_bit
     return op;
 }
 
-void Controller::issue(const Fetched &f)
+// Starts every unit the instruction occupies (at the issue time, which models/ gave) and
+// issues it in models/ (resources, registers, count, watchdog).
+void Controller::issue(const CimStep &s, uint32_t buf_bits)
 {
     sc_time now = this->now();
     show_state(ISSUE);
     if (tracing_)
-        insn_sig_.write(static_cast<int>(cim_isa_info(f.in.id)->opcode));
-    last_opcode_ = static_cast<int>(cim_isa_info(f.in.id)->opcode);
-    for (unsigned i = 0; i < f.t.nuse; i++) {
-        const CimResUse &use = f.t.use[i];
-        units_[use.res]->start(describe(f.in, use, f.buf_bits), now);
-        horizon_ = std::max(horizon_, now + sc_time::from_value(period_.value() * use.cycles));
-    }
-    if (f.t.dst_reg > 0)
-        reg_ready_[f.t.dst_reg] = now + sc_time::from_value(period_.value() * f.t.dst_latency);
-    res_->instructions++;
-    res_->insn_count[f.in.id]++;
-    next_issue_ = now + period_;
+        insn_sig_.write(static_cast<int>(cim_isa_info(s.in.id)->opcode));
+    last_opcode_ = static_cast<int>(cim_isa_info(s.in.id)->opcode);
+    for (unsigned i = 0; i < s.t.nuse; i++)
+        units_[s.t.use[i].res]->start(describe(s.in, s.t.use[i], buf_bits), now);
+    cim_chip_run_issue(run_, &s);
+    slot_ = s.issue_cycle + 1;
+    slot_time_ = now + period_;
 }
 
-// Checked after every issue, halt included: a completed run never exceeds max_cycles.
-bool Controller::watchdog(const Fetched &f)
-{
-    if (cycles_since_start(std::max(next_issue_, horizon_)) <= max_cycles_)
-        return false;
-    trap(f.pc, f.word, "cycle limit reached (watchdog)", now());
-    return true;
-}
-
-// The run ends when the last unit frees, and no earlier than the next issue slot.
+// The run ends when the last unit frees, and no earlier than the next issue slot: the
+// run's cycles from models/.
 void Controller::drain()
 {
     show_state(DRAIN);
-    wait_until(next_issue_, DRAIN);
-    for (UnitIf *u : units_)
-        wait_until(u->free_at(), DRAIN);
+    wait_until(at(cim_chip_run_cycles(run_)), DRAIN);
     if (decoupled_)
         sync(true);
-    res_->cycles = cycles_since_start(now());
-}
-
-// At issue (the watchdog) the trap's cycle is the issue's; before it (fetch, decode,
-// execution) it is the earliest the instruction could have issued, the next slot.
-void Controller::trap(uint64_t pc, uint64_t word, const char *why, const sc_time &at)
-{
-    res_->trap.trapped = 1;
-    res_->trap.pc = pc;
-    res_->trap.cycle = cycles_since_start(at);
-    res_->trap.word = word;
-    if (why)
-        std::snprintf(res_->trap.reason, sizeof res_->trap.reason, "%s", why);
-}
-
-uint64_t Controller::cycles_since_start(const sc_time &t) const
-{
-    return (t - t0_).value() / period_.value();
+    cim_chip_run_end(run_, res_);
+    run_ = nullptr;
 }
 
 void Controller::show_state(State s)

@@ -1,7 +1,8 @@
-// The controller: fetch, decode and execute through models/ (cim_chip_exec gives the
-// values, events and each instruction's occupancy), then issue in order, at most one
-// instruction per cycle, once every unit it occupies is free and every register it reads
-// is ready; the units then stay busy for the cycles models/ gave (docs/isa.md, Scheduling).
+// The controller: steps the run through models/ (cim_chip_run_next fetches, decodes and
+// executes each instruction and gives its issue cycle and why it waits; cim_chip_run_issue
+// issues it), waits in sc_time until each issue cycle, starts the units it occupies for
+// the cycles models/ gave, and drains (docs/isa.md, Scheduling; docs/architecture.md).
+// It decides no cycle itself: it turns the model's cycles into times on its clock.
 #ifndef CIM_SIM_CONTROLLER_H
 #define CIM_SIM_CONTROLLER_H
 
@@ -26,10 +27,12 @@ public:
     sc_core::sc_port<UnitIf, 0> unit;
 
     Controller(sc_core::sc_module_name name, const ClockReset &clock);
+    ~Controller() override;
 
-    // The next run (starts when rst_n rises): program p on chip with the host stream io;
-    // res receives the result (cycles relative to the run's start).
-    void load(CimChip *chip, const CimProgram *p, CimHostIO *io, uint64_t max_cycles, CimRunResult *res);
+    // The next run (starts when rst_n rises), begun by the caller with cim_chip_run_begin
+    // on chip, which the controller now owns and ends; res receives the result (cycles
+    // relative to the run's start).
+    void load(CimChip *chip, CimRun *run, CimRunResult *res);
     // True once the loaded run has drained and its result is complete.
     bool done() const { return done_; }
     void set_tracing(bool on);
@@ -40,41 +43,34 @@ public:
     void trace(sc_core::sc_trace_file *tf) const;
 
 private:
-    struct Fetched {
-        CimInsn in;
-        CimInsnTiming t;
-        uint64_t pc, word, next;
-        uint32_t buf_bits;  // buffer traffic of the instruction (only while tracing)
-    };
-
     void end_of_elaboration() override;
     void main();
     void run();
-    bool fetch(uint64_t pc, Fetched &f);
-    bool exec(Fetched &f);
-    void wait_ready(const CimInsnTiming &t);
+    bool fetch(CimStep &s, uint32_t &buf_bits);
     void wait_until(const sc_core::sc_time &t, State why);
-    void issue(const Fetched &f);
-    bool watchdog(const Fetched &f);
+    void issue(const CimStep &s, uint32_t buf_bits);
     void drain();
-    void trap(uint64_t pc, uint64_t word, const char *why, const sc_core::sc_time &at);
-    uint64_t cycles_since_start(const sc_core::sc_time &t) const;
+    // The time of cycle n of the run; the next slot (the common case) costs one addition.
+    sc_core::sc_time at(uint64_t n) const
+    {
+        return n == slot_ ? slot_time_ : t0_ + sc_core::sc_time::from_value(period_.value() * n);
+    }
     void show_state(State s);
     sc_core::sc_time now() const { return decoupled_ ? local_ : sc_core::sc_time_stamp(); }
     void sync(bool force);
 
     sc_core::sc_time period_;
+    sc_core::sc_time quantum_;  // how far a decoupled controller may run ahead: 4096 periods
     std::vector<UnitIf *> units_;
     // the run
     CimChip *chip_ = nullptr;
-    const CimProgram *prog_ = nullptr;
-    CimHostIO *io_ = nullptr;
-    uint64_t max_cycles_ = 0;
+    CimRun *run_ = nullptr;
     CimRunResult *res_ = nullptr;
     bool done_ = true, tracing_ = false, decoupled_ = false;
     sc_core::sc_time local_;
-    sc_core::sc_time t0_, next_issue_, horizon_;  // run start, earliest next issue, last unit free
-    sc_core::sc_time reg_ready_[CIM_NREGS];
+    sc_core::sc_time t0_;         // the run's cycle 0
+    uint64_t slot_ = 0;           // the run's next issue slot (cim_chip_run_slot) ...
+    sc_core::sc_time slot_time_;  // ... and its time
     uint64_t pc_ = 0;
     State state_ = IDLE;
     int last_opcode_ = 0;

@@ -68,16 +68,6 @@ bool window_ok(const CimChip *chip, const CimScOptions *opt)
     return opt->vcd_end_cycle == 0 || opt->vcd_end_cycle > opt->vcd_start_cycle;
 }
 
-// cim_chip_run of an empty program does exactly what the controller's reset does to the
-// register file: zeroes it, issues nothing and counts no event.
-CimStatus reset_registers(CimChip *chip)
-{
-    CimProgram empty;
-    cim_program_init(&empty);
-    CimRunResult r;
-    return cim_chip_run(chip, &empty, nullptr, 0, &r);
-}
-
 template <typename F> CimStatus guarded(F f)
 {
     try {
@@ -133,11 +123,12 @@ extern "C" CimStatus cim_sc_session_run(CimScSession *s, const CimProgram *p, Ci
 {
     std::memset(res, 0, sizeof *res);
     return guarded([&] {
-        CimStatus st = reset_registers(s->chip);
+        CimRun *run;  /* begun here (registers reset), stepped and ended by the controller */
+        CimStatus st = cim_chip_run_begin(s->chip, p, io, max_cycles, &run);
         if (st != CIM_OK)
             return st;
         cim::Chip &c = *g_model->chip;
-        c.ctrl.load(s->chip, p, io, max_cycles, res);
+        c.ctrl.load(s->chip, run, res);
         c.clock.set_reset(false); /* out of reset: the controller starts at pc 0 */
         sc_core::sc_start();
         c.clock.set_reset(true);

@@ -20,8 +20,14 @@ typedef struct {
     CimCols win;       /* column window set by csel (initially all columns) */
 } CimMacro;
 
-/* Resources an instruction may occupy. Macro m is CIM_RES_MACRO + m. */
-enum { CIM_RES_IR, CIM_RES_PPU, CIM_RES_BUF, CIM_RES_DMA, CIM_RES_MACRO };
+/* Resources an instruction may occupy, in scoreboard order: the window unit's input
+ * register, the PPU, the buffer port, the host DMA link, then macro m as CIM_RES_MACRO + m.
+ * The one list: the SystemC issue bus is bound in this order and cim_rtlgen writes the
+ * RTL's numbers (`CIM_RES_<name> in the generated cim_cfg.vh) from it. */
+#define CIM_RESOURCE_LIST(X) X(IR) X(PPU) X(BUF) X(DMA) X(MACRO)
+#define CIM_RES_ENUM_ITEM_(name) CIM_RES_##name,
+enum { CIM_RESOURCE_LIST(CIM_RES_ENUM_ITEM_) };
+#undef CIM_RES_ENUM_ITEM_
 
 typedef struct {
     unsigned res;
@@ -45,11 +51,34 @@ typedef struct {
     size_t out_cap_bits, out_pos;
 } CimHostIO;
 
+/* ---- traps (models/chip/traps.def, the one list) ------------------------------------ */
+typedef enum {
+    CIM_TRAP_NONE, /* no trap */
+#define CIM_TRAP(id, code, format) CIM_TRAP_##id,
+#include "models/chip/traps.def"
+#undef CIM_TRAP
+    CIM_TRAP_COUNT
+} CimTrapKind;
+
 typedef struct {
-    int trapped;
+    const char *name;   /* the row's id: "ROW", "WATCHDOG" ("NONE" for CIM_TRAP_NONE) */
+    unsigned code;      /* the RTL's number for it (trap_code_o); 0 for CIM_TRAP_NONE */
+    const char *format; /* printf format of the reason ("" for CIM_TRAP_NONE) */
+} CimTrapInfo;
+
+/* The row of kind k; k must be below CIM_TRAP_COUNT. */
+const CimTrapInfo *cim_trap_info(CimTrapKind k);
+/* The kind the RTL reports as `code`: CIM_TRAP_NONE for 0, CIM_TRAP_COUNT for a code no
+ * row has. */
+CimTrapKind cim_trap_kind_of_code(unsigned code);
+
+/* How a run stopped, when it did not halt. Programs and tests tell traps apart by kind;
+ * reason is for people. */
+typedef struct {
+    CimTrapKind kind;    /* CIM_TRAP_NONE: no trap */
     uint64_t pc, cycle;
     uint64_t word;       /* the instruction, 0 when the fetch itself failed */
-    char reason[160];
+    char reason[160];    /* the kind's format filled with the trap site's values */
 } CimTrap;
 
 typedef struct CimChip CimChip;
@@ -96,9 +125,13 @@ void cim_chip_events(const CimChip *c, CimEvents *out);
 /* Clears every event count and statistic (state and time are kept). */
 void cim_chip_reset_counts(CimChip *c);
 
+/* Sets every scalar register to 0, as the controller's reset does (each run begins so). */
+void cim_chip_reset_regs(CimChip *c);
+
 /* Executes one instruction's semantics (values, events) and reports what it occupies.
  * *next_pc receives the following pc. A bad instruction returns CIM_ERR_TRAP with the
- * reason in trap (pc and cycle are filled in by the caller). */
+ * kind and reason in trap (pc, cycle and word are filled in by the caller) and changes
+ * no state. */
 CimStatus cim_chip_exec(CimChip *c, const CimInsn *in, uint64_t pc, CimHostIO *io, uint64_t *next_pc,
                         CimInsnTiming *t, CimTrap *trap);
 
@@ -109,16 +142,91 @@ typedef struct {
     CimTrap trap;
 } CimRunResult;
 
-/* Runs program p from pc 0 until halt or a trap. The watchdog is a trap too: the first
- * instruction (halt included) after which the run would last more than max_cycles stops
- * it, so a completed run has cycles <= max_cycles. Timing:
- * issue(i) = max(issue(i-1) + 1, free time of each resource i uses, ready time of each
- * register it reads); each resource is then busy until issue + its cycles, a written
- * register ready at issue + latency. Registers and time restart at 0 for each run;
- * array contents, buffer, counters and windows persist. A trap is a result, not an
- * error: returns CIM_OK with res->trap.trapped set; CIM_ERR_NOMEM only if memory ran out. */
+/* Runs program p from pc 0 until halt or a trap, through the stepping calls below.
+ * Registers and time restart at 0 for each run; array contents, buffer, counters,
+ * windows and the PPU persist. A trap is a result, not an error: returns CIM_OK with
+ * res->trap.kind set; CIM_ERR_NOMEM only if memory ran out (res is then zeroed). */
 CimStatus cim_chip_run(CimChip *c, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
                        CimRunResult *res);
+
+/* ---- the controller's scheduler, one instruction at a time ------------------------------
+ * The only implementation of the issue rules (docs/isa.md, "Scheduling"). cim_chip_run loops
+ * over it; the SystemC controller (sim/) steps it and waits in sc_time for each issue; the
+ * RTL co-simulation (rtl/cosim/) steps it and checks the RTL against it every cycle. All
+ * times are cycles from the run's start (cycle 0):
+ *
+ *   CimRun *r;
+ *   CimStep s;
+ *   if (cim_chip_run_begin(chip, p, io, max_cycles, &r) != CIM_OK) ...;   (CIM_ERR_NOMEM)
+ *   while (cim_chip_run_next(r, &s))     (fetch, decode, execute, schedule)
+ *       cim_chip_run_issue(r, &s);       (issue at s.issue_cycle)
+ *   cim_chip_run_end(r, &res);
+ *
+ * Rules. Instruction i issues at
+ *   issue(i) = max(slot, free time of each resource it occupies, ready time of each
+ *                  register it reads),   slot = issue(i-1) + 1 (0 for the first);
+ * each resource it occupies is then busy until issue(i) + its cycles, the register it
+ * writes ready at issue(i) + its latency. The run lasts until the last resource frees, and
+ * at least until the slot (cim_chip_run_cycles). Traps: an instruction that cannot be
+ * fetched (pc past the end: word 0), decoded or executed is recorded at the slot and does
+ * not issue; the watchdog stops the run at the first instruction (halt included) whose issue
+ * would make the run last more than max_cycles, recorded at that issue (the instruction is
+ * issued and counted), so a completed run has cycles <= max_cycles. */
+typedef struct CimRun CimRun;
+
+/* Why an instruction issues after its slot: the last wait that moved it (the order is
+ * resources first, then registers). */
+typedef enum {
+    CIM_WAIT_NONE, /* issues in its slot */
+    CIM_WAIT_UNIT, /* a resource it occupies frees after the slot, and no register it reads
+                    * is ready later than that */
+    CIM_WAIT_REG   /* a register it reads is ready after the slot and after every resource
+                    * it occupies frees */
+} CimWait;
+
+/* The next instruction of a run: executed (values and events done) and scheduled, not yet
+ * issued. */
+typedef struct {
+    uint64_t pc, word;
+    CimInsn in;
+    CimInsnTiming t;       /* resources occupied, registers read and written */
+    uint64_t next_pc;      /* where the run goes on after it (branches resolved) */
+    uint64_t issue_cycle;  /* issue(i) */
+    CimWait wait;          /* why issue(i) > slot */
+    int watchdog;          /* the run stops with the watchdog trap at this issue */
+} CimStep;
+
+/* Begins a run of p from pc 0 on c: registers 0 (cim_chip_reset_regs), cycle 0, every
+ * resource free. p and io (NULL: dmai and dmao trap) must outlive the run. One allocation
+ * from the chip's allocator: CIM_ERR_NOMEM leaves *out NULL and the chip untouched. */
+CimStatus cim_chip_run_begin(CimChip *c, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
+                             CimRun **out);
+/* Fetches, decodes and executes the instruction at the run's pc and computes its issue
+ * cycle, wait reason and whether the watchdog stops the run there. Returns 1 with *s
+ * filled: the caller must issue it (cim_chip_run_issue) before the next call. Returns 0
+ * when the run has ended: after halt or the watchdog, or because this instruction trapped
+ * before issue (the trap is in the result, at the slot; s->pc, s->word and s->issue_cycle
+ * = the slot describe it). */
+int cim_chip_run_next(CimRun *r, CimStep *s);
+/* Issues s, the step the last cim_chip_run_next returned 1 for, at s->issue_cycle: marks its
+ * resources and destination register, counts it, moves the pc to s->next_pc. After halt
+ * the run has ended; after a step with s->watchdog it has ended with the watchdog trap. */
+void cim_chip_run_issue(CimRun *r, const CimStep *s);
+
+int cim_chip_run_ended(const CimRun *r);
+uint64_t cim_chip_run_pc(const CimRun *r);    /* pc of the next instruction */
+uint64_t cim_chip_run_slot(const CimRun *r);  /* earliest next issue: last issue + 1, or 0 */
+/* First cycle resource res (CIM_RES_*) is free; 0 for a resource the chip lacks. */
+uint64_t cim_chip_run_free_at(const CimRun *r, unsigned res);
+/* First cycle register reg can be read; 0 for reg >= CIM_NREGS. */
+uint64_t cim_chip_run_reg_ready(const CimRun *r, unsigned reg);
+/* The run's length if it ended now: the latest resource free time, at least the slot. */
+uint64_t cim_chip_run_cycles(const CimRun *r);
+/* The result so far: instructions, counts by kind, the trap (cycles is 0 until the end). */
+const CimRunResult *cim_chip_run_result(const CimRun *r);
+/* Ends the run (whether or not it has ended) and frees r: *res (unless NULL) receives the
+ * result with cycles = cim_chip_run_cycles. NULL r is ignored. */
+void cim_chip_run_end(CimRun *r, CimRunResult *res);
 
 #ifdef __cplusplus
 }

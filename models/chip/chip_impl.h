@@ -4,6 +4,8 @@
 
 #include "models/chip/chip.h"
 
+#include <stdarg.h>
+
 struct CimChip {
     const CimChipCfg *cfg;
     CimAlloc alloc;
@@ -38,11 +40,13 @@ typedef struct {
     CimTrap *trap;
 } ExecCtx;
 
-CimStatus ex_trap(ExecCtx *x, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+/* Sets t's kind and its reason: the kind's traps.def format filled with the arguments,
+ * which must match the format (the compiler cannot check a format from a table; each row's
+ * message is pinned by tests/models/chip/test_traps.c). */
+void chip_trap(CimTrap *t, CimTrapKind k, ...);
+void chip_trap_v(CimTrap *t, CimTrapKind k, va_list ap);
+/* chip_trap on the instruction's trap record; returns CIM_ERR_TRAP. */
+CimStatus ex_trap(ExecCtx *x, CimTrapKind k, ...);
 void ex_use(ExecCtx *x, unsigned res, uint32_t cycles);
 uint32_t ex_buf_cycles(const CimChip *c, uint64_t bits);
 uint32_t ex_ppu_cycles(const CimChip *c, uint32_t n);

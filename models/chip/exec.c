@@ -2,17 +2,14 @@
  * scheduler (run.c) turns occupancy into cycles. One function per instruction group. */
 #include "models/chip/chip_impl.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-CimStatus ex_trap(ExecCtx *x, const char *fmt, ...)
+CimStatus ex_trap(ExecCtx *x, CimTrapKind k, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(x->trap->reason, sizeof x->trap->reason, fmt, ap);
+    va_start(ap, k);
+    chip_trap_v(x->trap, k, ap);
     va_end(ap);
-    x->trap->trapped = 1;
     return CIM_ERR_TRAP;
 }
 
@@ -45,8 +42,7 @@ CimStatus ex_buf_range(ExecCtx *x, unsigned r, uint64_t n, size_t *addr)
 {
     int32_t a = ex_reg(x, r);
     if (a < 0 || (uint64_t)a > x->c->buf_bits || n > x->c->buf_bits - (uint64_t)a)
-        return ex_trap(x, "buffer range [%d, %d + %llu) outside the %zu-bit buffer", a, a,
-                       (unsigned long long)n, x->c->buf_bits);
+        return ex_trap(x, CIM_TRAP_BUFFER, a, a, (unsigned long long)n, x->c->buf_bits);
     *addr = (size_t)a;
     return CIM_OK;
 }
@@ -54,7 +50,7 @@ CimStatus ex_buf_range(ExecCtx *x, unsigned r, uint64_t n, size_t *addr)
 static CimStatus macro(ExecCtx *x, unsigned m, CimMacro **out)
 {
     if (m >= x->c->nmacros)
-        return ex_trap(x, "macro m%u does not exist (the chip has %u)", m, x->c->nmacros);
+        return ex_trap(x, CIM_TRAP_MACRO, m, x->c->nmacros);
     *out = &x->c->macros[m];
     return CIM_OK;
 }
@@ -62,7 +58,7 @@ static CimStatus macro(ExecCtx *x, unsigned m, CimMacro **out)
 static CimStatus row_ok(ExecCtx *x, unsigned row)
 {
     if (row >= x->c->cfg->array.rows)
-        return ex_trap(x, "row %u out of range (the array has %u rows)", row, x->c->cfg->array.rows);
+        return ex_trap(x, CIM_TRAP_ROW, row, x->c->cfg->array.rows);
     return CIM_OK;
 }
 
@@ -132,9 +128,9 @@ static CimStatus exec_read(ExecCtx *x, CimMacro *mc)
     if ((st = row_ok(x, x->in->b)) != CIM_OK)
         return st;
     if (op == CIM_OP_COUNT)
-        return ex_trap(x, "dual: logic op code %u does not exist", x->in->c);
+        return ex_trap(x, CIM_TRAP_DUAL_OP, x->in->c);
     if (x->in->a == x->in->b)
-        return ex_trap(x, "dual: both operand rows are %u", x->in->a);
+        return ex_trap(x, CIM_TRAP_DUAL_SAME, x->in->a);
     cim_array_dual_read(mc->arr, x->in->a, x->in->b, op, mc->win, mc->out);
     ex_use(x, CIM_RES_MACRO + x->in->m, tm->dual_read);
     return CIM_OK;
@@ -144,7 +140,7 @@ static CimStatus exec_csel(ExecCtx *x, CimMacro *mc)
 {
     unsigned col0 = x->in->a, ncol = x->in->b + 1u, cols = x->c->cfg->array.cols;
     if (col0 >= cols || ncol > cols - col0)
-        return ex_trap(x, "csel: columns [%u, %u) outside the %u-column array", col0, col0 + ncol, cols);
+        return ex_trap(x, CIM_TRAP_CSEL, col0, col0 + ncol, cols);
     mc->win.col0 = col0;
     mc->win.ncol = ncol;
     ex_use(x, CIM_RES_MACRO + x->in->m, 1);
@@ -155,10 +151,9 @@ static CimStatus exec_gated(ExecCtx *x, CimMacro *mc)
 {
     unsigned row0 = x->in->a, n = x->in->b + 1u, off = x->in->c;
     if (row0 >= x->c->cfg->array.rows || n > x->c->cfg->array.rows - row0)
-        return ex_trap(x, "gated: rows [%u, %u) outside the %u-row array", row0, row0 + n, x->c->cfg->array.rows);
+        return ex_trap(x, CIM_TRAP_GATED_ROWS, row0, row0 + n, x->c->cfg->array.rows);
     if (off + n > x->c->win.ir_len)
-        return ex_trap(x, "gated: input bits [%u, %u) beyond the %u loaded in the input register", off, off + n,
-                    x->c->win.ir_len);
+        return ex_trap(x, CIM_TRAP_GATED_INPUT, off, off + n, x->c->win.ir_len);
     cim_bits_clear(x->c->scratch, n);
     cim_bits_copy_range(x->c->scratch, 0, x->c->ir, off, n);
     cim_array_gated_read(mc->arr, row0, n, x->c->scratch, mc->win, &mc->cnt);
@@ -216,7 +211,7 @@ CimStatus cim_chip_exec(CimChip *c, const CimInsn *in, uint64_t pc, CimHostIO *i
     t->dst_reg = -1;
     *next_pc = pc + 1;
     if ((unsigned)in->id >= CIM_I_COUNT)
-        return ex_trap(&x, "instruction %d does not exist", (int)in->id);
+        return ex_trap(&x, CIM_TRAP_NO_INSN, (int)in->id);
     c->ev.n[CIM_EV_INSTRUCTION]++;
     switch (in->id) {
     case CIM_I_HALT:

@@ -21,13 +21,11 @@ static CimStatus exec_wcfg(ExecCtx *x)
     CimChip *c = x->c;
     uint32_t ch = x->in->a, h = x->in->b, w = x->in->c, k = x->in->d >> 4, pad = x->in->d & 15u;
     if (ch == 0 || h == 0 || w == 0 || k == 0 || k % 2 == 0 || k > MAX_KERNEL || pad != (k - 1) / 2)
-        return ex_trap(x, "wcfg: need C, H, W >= 1, odd k <= %d and pad = (k-1)/2, got C=%u H=%u W=%u k=%u pad=%u",
-                       MAX_KERNEL, ch, h, w, k, pad);
+        return ex_trap(x, CIM_TRAP_WCFG_PARAMS, MAX_KERNEL, ch, h, w, k, pad);
     if (h < k || w < k)
-        return ex_trap(x, "wcfg: a %ux%u feature map is smaller than the %ux%u kernel", h, w, k, k);
+        return ex_trap(x, CIM_TRAP_WCFG_SMALL, h, w, k, k);
     if (k * k * ch > c->cfg->ctrl.ir_bits)
-        return ex_trap(x, "wcfg: a window of %u bits exceeds the %u-bit input register", k * k * ch,
-                       c->cfg->ctrl.ir_bits);
+        return ex_trap(x, CIM_TRAP_WCFG_IR, k * k * ch, c->cfg->ctrl.ir_bits);
     size_t base;
     CimStatus st = ex_buf_range(x, x->in->m & 15u, (uint64_t)h * w * ch, &base);
     if (st != CIM_OK)
@@ -86,9 +84,9 @@ static CimStatus exec_win(ExecCtx *x)
     CimWindowState *s = &c->win;
     int32_t y = ex_reg(x, x->in->m & 15u), xx = ex_reg(x, x->in->a & 15u);
     if (!s->configured)
-        return ex_trap(x, "win: the window unit is not configured (wcfg)");
+        return ex_trap(x, CIM_TRAP_WIN_UNCONF);
     if (y < 0 || xx < 0 || (uint32_t)y >= s->h || (uint32_t)xx >= s->w)
-        return ex_trap(x, "win: position (%d, %d) outside the %ux%u feature map", y, xx, s->h, s->w);
+        return ex_trap(x, CIM_TRAP_WIN_POS, y, xx, s->h, s->w);
     cim_window_gather(s, c->buf, (uint32_t)y, (uint32_t)xx, c->ir);
     c->ev.n[CIM_EV_BUFFER_BIT] += s->valid;
     c->ev.n[CIM_EV_FULL_ADDER] += cim_adder_tree_full_adders(pow2_at_least(s->ir_len));
@@ -104,7 +102,7 @@ static CimStatus exec_ild(ExecCtx *x)
     uint32_t n = cim_isa_ab(x->in) + 1u;
     size_t addr;
     if (n > c->cfg->ctrl.ir_bits)
-        return ex_trap(x, "ild: %u bits exceed the %u-bit input register", n, c->cfg->ctrl.ir_bits);
+        return ex_trap(x, CIM_TRAP_ILD_BITS, n, c->cfg->ctrl.ir_bits);
     CimStatus st = ex_buf_range(x, x->in->m & 15u, n, &addr);
     if (st != CIM_OK)
         return st;
@@ -152,9 +150,9 @@ static CimStatus exec_lcfg(ExecCtx *x)
     CimChip *c = x->c;
     uint32_t nf = x->in->a, mode = x->in->b;
     if (nf == 0 || nf > c->cfg->ctrl.ppu_size)
-        return ex_trap(x, "lcfg: %u outputs, the PPU holds 1..%u", nf, c->cfg->ctrl.ppu_size);
+        return ex_trap(x, CIM_TRAP_LCFG_NF, nf, c->cfg->ctrl.ppu_size);
     if (mode > 1)
-        return ex_trap(x, "lcfg: mode %u does not exist (0 = ref, 1 = skip)", mode);
+        return ex_trap(x, CIM_TRAP_LCFG_MODE, mode);
     uint32_t npat = c->win.configured ? (2 * c->win.pad + 1) * (2 * c->win.pad + 1) : 1;
     uint64_t mask_bits = (nf + 31u) / 32u * 32u, bits = mask_bits + 32ull * nf * (1u + npat);
     size_t addr;
@@ -192,14 +190,13 @@ static CimStatus exec_pacc(ExecCtx *x)
 {
     CimChip *c = x->c;
     if (x->in->m >= c->nmacros)
-        return ex_trap(x, "macro m%u does not exist (the chip has %u)", x->in->m, c->nmacros);
+        return ex_trap(x, CIM_TRAP_MACRO, x->in->m, c->nmacros);
     CimMacro *mc = &c->macros[x->in->m];
     uint32_t off = x->in->a, shift = x->in->b, n = mc->win.ncol;
     if (off + n > c->nf)
-        return ex_trap(x, "pacc: outputs [%u, %u) beyond the layer's %u outputs (lcfg)", off, off + n, c->nf);
+        return ex_trap(x, CIM_TRAP_PACC_RANGE, off, off + n, c->nf);
     if (shift >= c->cfg->periph.shift_add_bits || x->in->c > 1)
-        return ex_trap(x, "pacc: shift %u (must be < %u) or neg %u (0 or 1) out of range", shift,
-                       c->cfg->periph.shift_add_bits, x->in->c);
+        return ex_trap(x, CIM_TRAP_PACC_SHIFT, shift, c->cfg->periph.shift_add_bits, x->in->c);
     unsigned bits = c->cfg->periph.shift_add_bits;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t term = (uint64_t)mc->cnt.v[mc->win.col0 + i] << shift;
@@ -221,7 +218,7 @@ static CimStatus exec_pfin(ExecCtx *x)
     CimChip *c = x->c;
     unsigned bits = c->cfg->periph.shift_add_bits;
     if (c->win.pattern >= c->npat)
-        return ex_trap(x, "pfin: border class %u but the layer table has %u", c->win.pattern, c->npat);
+        return ex_trap(x, CIM_TRAP_PFIN_PATTERN, c->win.pattern, c->npat);
     uint64_t px2 = 2 * (uint64_t)c->win.px, adds = 0;
     const int32_t *off = c->off + (size_t)c->win.pattern * c->nf;
     for (uint32_t f = 0; f < c->nf; f++) {
@@ -262,7 +259,7 @@ CimStatus ex_ppu(ExecCtx *x)
 {
     CimChip *c = x->c;
     if (x->in->id != CIM_I_LCFG && c->nf == 0)
-        return ex_trap(x, "%s: no layer configured (lcfg)", cim_isa_info(x->in->id)->mnemonic);
+        return ex_trap(x, CIM_TRAP_NO_LAYER, cim_isa_info(x->in->id)->mnemonic);
     switch (x->in->id) {
     case CIM_I_LCFG: return exec_lcfg(x);
     case CIM_I_PACC: return exec_pacc(x);
@@ -280,7 +277,7 @@ CimStatus ex_ppu(ExecCtx *x)
                 cim_bits_set(c->pr, f, 1);
         c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)c->nf * c->cfg->periph.shift_add_bits;
         break;
-    default: return ex_trap(x, "instruction %d is not a PPU instruction", (int)x->in->id);
+    default: return ex_trap(x, CIM_TRAP_NO_INSN, (int)x->in->id); /* an id no unit runs */
     }
     ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
     return CIM_OK;
@@ -309,12 +306,12 @@ CimStatus ex_io(ExecCtx *x)
     CimHostIO *io = x->io;
     if (x->in->id == CIM_I_DMAI) {
         if (!io || !io->in || io->in_pos > io->in_bits || n > io->in_bits - io->in_pos)
-            return ex_trap(x, "dmai: %u bits asked, the host input has %zu left", n, io && io->in ? io->in_bits - io->in_pos : 0);
+            return ex_trap(x, CIM_TRAP_DMAI, n, io && io->in ? io->in_bits - io->in_pos : 0);
         cim_bits_copy_range(c->buf, addr, io->in, io->in_pos, n);
         io->in_pos += n;
     } else {
         if (!io || !io->out || io->out_pos > io->out_cap_bits || n > io->out_cap_bits - io->out_pos)
-            return ex_trap(x, "dmao: %u bits, the host output has room for %zu", n, io && io->out ? io->out_cap_bits - io->out_pos : 0);
+            return ex_trap(x, CIM_TRAP_DMAO, n, io && io->out ? io->out_cap_bits - io->out_pos : 0);
         cim_bits_copy_range(io->out, io->out_pos, c->buf, addr, n);
         io->out_pos += n;
     }

@@ -1,101 +1,162 @@
-/* The controller's scheduler: in-order issue, at most one instruction per cycle, each
- * waiting for its resources and source registers. It jumps over waits instead of
- * ticking, so a run costs time per instruction, not per cycle. */
+/* The controller's scheduler, the one implementation of the issue rules (docs/isa.md,
+ * "Scheduling"): in-order issue, at most one instruction per cycle, each waiting for its
+ * resources and source registers. It jumps over waits instead of ticking, so a run costs
+ * time per instruction, not per cycle. cim_chip_run, sim/ and rtl/cosim/ all step it. */
 #include "models/chip/chip_impl.h"
 
-#include <stdio.h>
+#include <assert.h>
 #include <string.h>
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-typedef struct {
-    uint64_t *free_at;   /* per resource: first cycle it is free */
-    size_t nres;
+struct CimRun {
+    CimChip *c;
+    const CimProgram *p;
+    CimHostIO *io;
+    uint64_t max_cycles;
+    uint64_t pc;
+    uint64_t slot;                 /* earliest next issue: last issue + 1 */
+    uint64_t horizon;              /* latest free time of any resource */
     uint64_t reg_ready[CIM_NREGS];
-    uint64_t next_issue; /* earliest cycle for the next instruction */
-} Sched;
+    int ended;
+    CimRunResult res;
+    size_t nres;
+    uint64_t free_at[];            /* per resource: first cycle it is free */
+};
 
-static uint64_t issue_time(const Sched *s, const CimInsnTiming *t)
-{
-    uint64_t at = s->next_issue;
-    for (unsigned i = 0; i < t->nuse; i++)
-        at = max64(at, s->free_at[t->use[i].res]);
-    for (unsigned r = 0; r < CIM_NREGS; r++)
-        if (t->src_regs & (1u << r))
-            at = max64(at, s->reg_ready[r]);
-    return at;
-}
+void cim_chip_reset_regs(CimChip *c) { memset(c->regs, 0, sizeof c->regs); }
 
-static void commit(Sched *s, const CimInsnTiming *t, uint64_t at)
+CimStatus cim_chip_run_begin(CimChip *c, const CimProgram *p, CimHostIO *io, uint64_t max_cycles, CimRun **out)
 {
-    for (unsigned i = 0; i < t->nuse; i++)
-        s->free_at[t->use[i].res] = at + t->use[i].cycles;
-    if (t->dst_reg > 0)
-        s->reg_ready[t->dst_reg] = at + t->dst_latency;
-    s->next_issue = at + 1;
-}
-
-static uint64_t drain_time(const Sched *s)
-{
-    uint64_t end = s->next_issue;
-    for (size_t i = 0; i < s->nres; i++)
-        end = max64(end, s->free_at[i]);
-    return end;
-}
-
-static void set_trap(CimRunResult *res, uint64_t pc, uint64_t cycle, uint64_t word, const char *why)
-{
-    res->trap.trapped = 1;
-    res->trap.pc = pc;
-    res->trap.cycle = cycle;
-    res->trap.word = word;
-    if (why)
-        snprintf(res->trap.reason, sizeof res->trap.reason, "%s", why);
-}
-
-CimStatus cim_chip_run(CimChip *c, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
-                       CimRunResult *res)
-{
-    memset(res, 0, sizeof *res);
-    Sched s = {0};
-    s.nres = CIM_RES_MACRO + c->nmacros;
-    s.free_at = cim_alloc_array(&c->alloc, s.nres, sizeof *s.free_at);
-    if (!s.free_at)
+    size_t nres = CIM_RES_MACRO + (size_t)c->nmacros;
+    CimRun *r = cim_alloc(&c->alloc, sizeof *r + nres * sizeof r->free_at[0]); /* zero-filled */
+    *out = r;
+    if (!r)
         return CIM_ERR_NOMEM;
-    memset(c->regs, 0, sizeof c->regs);
-    uint64_t pc = 0;
-    for (;;) {
-        if (pc >= p->n) {
-            set_trap(res, pc, s.next_issue, 0, "pc beyond the end of the program (no halt)");
-            break;
+    r->c = c;
+    r->p = p;
+    r->io = io;
+    r->max_cycles = max_cycles;
+    r->nres = nres;
+    cim_chip_reset_regs(c);
+    return CIM_OK;
+}
+
+/* A trap before issue (fetch, decode, execution): recorded at the slot; the run ends. */
+static int trap_before_issue(CimRun *r, CimStep *s)
+{
+    r->res.trap.pc = s->pc;
+    r->res.trap.cycle = s->issue_cycle;
+    r->res.trap.word = s->word;
+    r->ended = 1;
+    return 0;
+}
+
+/* issue(i) = max(slot, free time of each resource used, ready time of each register read);
+ * the watchdog looks at the run's length once i is issued. */
+static void schedule(const CimRun *r, CimStep *s)
+{
+    const CimInsnTiming *t = &s->t;
+    uint64_t at = r->slot;
+    CimWait why = CIM_WAIT_NONE;
+    for (unsigned i = 0; i < t->nuse; i++)
+        if (r->free_at[t->use[i].res] > at) {
+            at = r->free_at[t->use[i].res];
+            why = CIM_WAIT_UNIT;
         }
-        CimInsn in;
-        if (cim_isa_decode(p->words[pc], &in) != CIM_OK) {
-            char why[64];
-            snprintf(why, sizeof why, "illegal opcode 0x%02x", (unsigned)(p->words[pc] >> 56));
-            set_trap(res, pc, s.next_issue, p->words[pc], why);
-            break;
+    for (unsigned reg = 0, m = t->src_regs; m; reg++, m >>= 1)
+        if ((m & 1u) && r->reg_ready[reg] > at) {
+            at = r->reg_ready[reg];
+            why = CIM_WAIT_REG;
         }
-        CimInsnTiming t;
-        uint64_t next;
-        if (cim_chip_exec(c, &in, pc, io, &next, &t, &res->trap) != CIM_OK) {
-            set_trap(res, pc, s.next_issue, p->words[pc], NULL);
-            break;
-        }
-        uint64_t at = issue_time(&s, &t);
-        commit(&s, &t, at);
-        res->instructions++;
-        res->insn_count[in.id]++;
-        /* checked for halt too: a run that completes never exceeds max_cycles */
-        if (drain_time(&s) > max_cycles) {
-            set_trap(res, pc, at, p->words[pc], "cycle limit reached (watchdog)");
-            break;
-        }
-        if (in.id == CIM_I_HALT)
-            break;
-        pc = next;
+    uint64_t end = max64(r->horizon, at + 1);
+    for (unsigned i = 0; i < t->nuse; i++)
+        end = max64(end, at + t->use[i].cycles);
+    s->issue_cycle = at;
+    s->wait = why;
+    s->watchdog = end > r->max_cycles;
+}
+
+int cim_chip_run_next(CimRun *r, CimStep *s)
+{
+    if (r->ended)
+        return 0;
+    s->pc = r->pc;
+    s->word = 0;
+    s->issue_cycle = r->slot;
+    s->wait = CIM_WAIT_NONE;
+    s->watchdog = 0;
+    if (r->pc >= r->p->n) {
+        chip_trap(&r->res.trap, CIM_TRAP_PC_END);
+        return trap_before_issue(r, s);
     }
-    res->cycles = drain_time(&s);
-    cim_free(&c->alloc, s.free_at);
+    s->word = r->p->words[r->pc];
+    if (cim_isa_decode(s->word, &s->in) != CIM_OK) {
+        chip_trap(&r->res.trap, CIM_TRAP_ILLEGAL, (unsigned)(s->word >> 56));
+        return trap_before_issue(r, s);
+    }
+    if (cim_chip_exec(r->c, &s->in, r->pc, r->io, &s->next_pc, &s->t, &r->res.trap) != CIM_OK)
+        return trap_before_issue(r, s);
+    schedule(r, s);
+    return 1;
+}
+
+void cim_chip_run_issue(CimRun *r, const CimStep *s)
+{
+    assert(!r->ended && s->pc == r->pc);
+    const CimInsnTiming *t = &s->t;
+    uint64_t at = s->issue_cycle;
+    for (unsigned i = 0; i < t->nuse; i++) {
+        r->free_at[t->use[i].res] = at + t->use[i].cycles;
+        r->horizon = max64(r->horizon, at + t->use[i].cycles);
+    }
+    if (t->dst_reg > 0)
+        r->reg_ready[t->dst_reg] = at + t->dst_latency;
+    r->slot = at + 1;
+    r->res.instructions++;
+    r->res.insn_count[s->in.id]++;
+    r->pc = s->next_pc;
+    if (s->watchdog) {
+        chip_trap(&r->res.trap, CIM_TRAP_WATCHDOG);
+        r->res.trap.pc = s->pc;
+        r->res.trap.cycle = at;
+        r->res.trap.word = s->word;
+        r->ended = 1;
+    } else if (s->in.id == CIM_I_HALT) {
+        r->ended = 1;
+    }
+}
+
+int cim_chip_run_ended(const CimRun *r) { return r->ended; }
+uint64_t cim_chip_run_pc(const CimRun *r) { return r->pc; }
+uint64_t cim_chip_run_slot(const CimRun *r) { return r->slot; }
+uint64_t cim_chip_run_free_at(const CimRun *r, unsigned res) { return res < r->nres ? r->free_at[res] : 0; }
+uint64_t cim_chip_run_reg_ready(const CimRun *r, unsigned reg) { return reg < CIM_NREGS ? r->reg_ready[reg] : 0; }
+uint64_t cim_chip_run_cycles(const CimRun *r) { return max64(r->slot, r->horizon); }
+const CimRunResult *cim_chip_run_result(const CimRun *r) { return &r->res; }
+
+void cim_chip_run_end(CimRun *r, CimRunResult *res)
+{
+    if (!r)
+        return;
+    if (res) {
+        *res = r->res;
+        res->cycles = cim_chip_run_cycles(r);
+    }
+    CimAlloc a = r->c->alloc;
+    cim_free(&a, r);
+}
+
+CimStatus cim_chip_run(CimChip *c, const CimProgram *p, CimHostIO *io, uint64_t max_cycles, CimRunResult *res)
+{
+    CimRun *r;
+    CimStep s;
+    memset(res, 0, sizeof *res);
+    CimStatus st = cim_chip_run_begin(c, p, io, max_cycles, &r);
+    if (st != CIM_OK)
+        return st;
+    while (cim_chip_run_next(r, &s))
+        cim_chip_run_issue(r, &s);
+    cim_chip_run_end(r, res);
     return CIM_OK;
 }

@@ -2,7 +2,6 @@
 // link, and the ports the Verilator harness (rtl/cosim/cosim.cpp) drives and probes.
 // Loader: ld_sel_i 0 = instruction word, 1 = host input word, 2 = buffer word.
 `include "cim_cfg.vh"
-`include "cim_defs.vh"
 module cim_cosim_top #(
     parameter integer IMEM_WORDS = `CIM_IMEM_WORDS,
     parameter integer HIN_BITS   = `CIM_HOST_IN_BITS,

@@ -21,17 +21,6 @@ class VerilatedVcdC;
 
 using Bits = std::vector<uint64_t>;   // a bit row, bit i in word i / 64
 
-// Trap reason classes, as rtl/cim_defs.vh numbers them.
-enum TrapCode {
-    T_NONE, T_PC_END, T_ILLEGAL, T_MACRO, T_ROW, T_DUAL_OP, T_DUAL_SAME, T_CSEL, T_GATED_ROWS,
-    T_GATED_INPUT, T_BUFFER, T_WCFG_PARAMS, T_WCFG_SMALL, T_WCFG_IR, T_WIN_UNCONF, T_WIN_POS,
-    T_ILD_BITS, T_LCFG_NF, T_LCFG_MODE, T_NO_LAYER, T_PFIN_PATTERN, T_PACC_RANGE, T_PACC_SHIFT,
-    T_DMAI, T_DMAO, T_WATCHDOG, T_COUNT
-};
-const char *trap_name(int code);
-// The class of a model trap reason ("row 40 out of range ..." -> T_ROW); -1 if unknown.
-int trap_code_of(const char *reason);
-
 // One program run: the program, and the host side of its DMA link.
 struct RunSpec {
     std::string label;
@@ -51,7 +40,7 @@ struct CaseSpec {
 
 struct Tally {
     uint64_t insns = 0, cycles = 0, runs = 0, cases = 0, traps = 0;
-    uint64_t trap_codes[T_COUNT] = {0};
+    uint64_t trap_kinds[CIM_TRAP_COUNT] = {0};   // runs that ended in each trap kind
     uint64_t ops[CIM_I_COUNT] = {0};   // issued instructions by kind
 };
 
@@ -93,7 +82,7 @@ public:
     uint32_t trap_pc() const;
     uint64_t trap_cycle() const;
     uint64_t trap_word() const;
-    int trap_code() const;
+    unsigned trap_code() const;           // the RTL's trap_code_o (cim_trap_kind_of_code)
     bool err() const;
     int32_t reg(unsigned r) const;
     uint32_t res_rem(unsigned r) const;

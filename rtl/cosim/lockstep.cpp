@@ -1,7 +1,8 @@
-// Lockstep: every program of a case runs on the C model (cim_chip_exec plus a replica of
-// run.c's scheduler, itself checked against cim_chip_run) and on the RTL, clock by clock.
-// The model predicts each instruction's issue cycle or trap; the RTL must issue the same
-// pc at the same cycle. After every issue the registers, window unit, layer registers and
+// Lockstep: every program of a case runs on the C model (stepped through the chip's
+// scheduler API, cim_chip_run_next / cim_chip_run_issue, and also run whole by cim_chip_run
+// on a reference chip) and on the RTL, clock by clock. The model gives each instruction's
+// issue cycle or trap; the RTL must issue the same pc at the same cycle, and the model's
+// step is issued only then. After every issue the registers, window unit, layer registers and
 // host positions are compared; when the instruction's last resource frees, whatever it
 // changed is compared (rows, output register, counters, column window, buffer words,
 // PPU accumulators, pool register, layer table, host output). Every cycle the RTL's
@@ -70,15 +71,36 @@ struct Pending {
     std::function<void(Rig &, Diff &)> check;
 };
 
+// The model's next step: an instruction to issue at `at`, or a trap before issue at `at`.
 struct Expect {
-    bool trap = false;         // the model traps at decode/exec (no issue)
-    uint64_t pc = 0, at = 0, word = 0, next = 0;
-    CimInsn in{};
-    CimInsnTiming t{};
-    bool halt = false, watchdog = false;
-    int code = 0;
-    std::string reason;
+    bool trap = false;         // the model traps at fetch, decode or execution (no issue)
+    bool halt = false;
+    uint64_t pc = 0, at = 0, word = 0;   // word: the RTL's (the model's differs under --break)
+    CimStep s{};               // the step (when !trap)
 };
+
+// The trap kind the RTL's code names, for messages.
+std::string kind_name(unsigned code)
+{
+    CimTrapKind k = cim_trap_kind_of_code(code);
+    return k == CIM_TRAP_COUNT ? "unknown code " + std::to_string(code) : cim_trap_info(k)->name;
+}
+
+// The model side's program: the case's, or under --break with dual.FROM run as dual.TO
+// (the deliberately broken model the checker must catch).
+std::vector<uint64_t> model_words(const std::vector<uint64_t> &prog, const Options &o)
+{
+    std::vector<uint64_t> w = prog;
+    for (uint64_t &x : w) {
+        CimInsn in;
+        if (o.break_from >= 0 && cim_isa_decode(x, &in) == CIM_OK && in.id == CIM_I_DUAL &&
+            in.c == (unsigned)o.break_from) {
+            in.c = (unsigned)o.break_to;
+            x = cim_isa_encode(&in);
+        }
+    }
+    return w;
+}
 
 Bits from_words(const uint64_t *src, size_t addr, size_t n)
 {
@@ -132,6 +154,7 @@ public:
     }
     ~Lockstep()
     {
+        cim_chip_run_end(run_, nullptr);
         cim_chip_destroy(chip_);
         cim_chip_destroy(ref_);
     }
@@ -142,7 +165,7 @@ public:
 private:
     // ---- one run, step by step ----
     bool begin(const RunSpec &rs, size_t idx, const std::string &where);
-    void finish(const Expect &e, bool watchdog);
+    void finish();
     bool on_issue(uint64_t c);
     bool on_trap(uint64_t c);
     bool due_checks(uint64_t c);
@@ -150,11 +173,7 @@ private:
 
 private:
     // ---- model side ----
-    void reset_regs();
     Expect predict();
-    uint64_t issue_time(const CimInsnTiming &t) const;
-    void commit(const CimInsnTiming &t, uint64_t at);
-    uint64_t drain() const;
     void plan_checks(const Expect &e);
     // ---- comparisons ----
     bool report(uint64_t cycle, uint64_t pc, uint64_t word, uint64_t at, const std::string &what, const Diff &d);
@@ -173,10 +192,10 @@ private:
     const RunSpec *rs_ = nullptr;
     size_t run_idx_ = 0;
     std::string where_;
-    // scheduler replica (run.c)
-    std::vector<uint64_t> free_at_;
-    uint64_t reg_ready_[CIM_NREGS] = {0};
-    uint64_t next_issue_ = 0, pc_ = 0, insns_ = 0;
+    // the model's run of the current program
+    std::vector<uint64_t> words_;   // its program (model_words)
+    CimProgram prog_{};
+    CimRun *run_ = nullptr;
     std::vector<Pending> pend_;
     Expect e_;                  // the model's next instruction or trap
     bool finished_ = false, trap_seen_ = false;
@@ -186,85 +205,16 @@ private:
     unsigned cur_nf_ = 0, cur_mode_ = 0, cur_npat_ = 0;   // the PPU layer (lcfg)
 };
 
-void Lockstep::reset_regs()
-{
-    /* cim_chip_run restarts the registers at 0 (a public way to do it) */
-    CimProgram p;
-    cim_program_init(&p);
-    CimInsn h = {CIM_I_HALT, 0, 0, 0, 0, 0};
-    cim_program_emit(&p, &h, nullptr);
-    CimRunResult r;
-    cim_chip_run(chip_, &p, nullptr, 10, &r);
-    cim_program_free(&p, nullptr);
-}
-
-uint64_t Lockstep::issue_time(const CimInsnTiming &t) const
-{
-    uint64_t at = next_issue_;
-    for (unsigned i = 0; i < t.nuse; i++)
-        at = std::max(at, free_at_[t.use[i].res]);
-    for (unsigned r = 0; r < CIM_NREGS; r++)
-        if (t.src_regs & (1u << r))
-            at = std::max(at, reg_ready_[r]);
-    return at;
-}
-
-void Lockstep::commit(const CimInsnTiming &t, uint64_t at)
-{
-    for (unsigned i = 0; i < t.nuse; i++)
-        free_at_[t.use[i].res] = at + t.use[i].cycles;
-    if (t.dst_reg > 0)
-        reg_ready_[t.dst_reg] = at + t.dst_latency;
-    next_issue_ = at + 1;
-}
-
-uint64_t Lockstep::drain() const
-{
-    uint64_t end = next_issue_;
-    for (uint64_t f : free_at_)
-        end = std::max(end, f);
-    return end;
-}
-
 Expect Lockstep::predict()
 {
     Expect e;
-    e.pc = pc_;
-    e.at = next_issue_;
-    const std::vector<uint64_t> &prog = rs_->prog;
-    if (pc_ >= prog.size()) {
-        e.trap = true;
-        e.code = T_PC_END;
-        e.reason = "pc beyond the end of the program (no halt)";
+    e.trap = !cim_chip_run_next(run_, &e.s);
+    e.pc = e.s.pc;
+    e.at = e.s.issue_cycle;
+    e.word = e.pc < rs_->prog.size() ? rs_->prog[e.pc] : 0;
+    if (e.trap)
         return e;
-    }
-    e.word = prog[pc_];
-    if (cim_isa_decode(e.word, &e.in) != CIM_OK) {
-        e.trap = true;
-        e.code = T_ILLEGAL;
-        e.reason = "illegal opcode";
-        return e;
-    }
-    /* the deliberately broken model: one logic op executes as another */
-    if (opt_.break_from >= 0 && e.in.id == CIM_I_DUAL && e.in.c == (unsigned)opt_.break_from)
-        e.in.c = (unsigned)opt_.break_to;
-    CimTrap trap{};
-    if (cim_chip_exec(chip_, &e.in, pc_, &host_.io, &e.next, &e.t, &trap) != CIM_OK) {
-        e.trap = true;
-        e.code = trap_code_of(trap.reason);
-        e.reason = trap.reason;
-        return e;
-    }
-    e.at = issue_time(e.t);
-    e.halt = e.in.id == CIM_I_HALT;
-    /* the watchdog looks at the drain time after this instruction commits */
-    uint64_t end = e.at + 1;
-    std::vector<uint64_t> f = free_at_;
-    for (unsigned i = 0; i < e.t.nuse; i++)
-        f[e.t.use[i].res] = e.at + e.t.use[i].cycles;
-    for (uint64_t x : f)
-        end = std::max(end, x);
-    e.watchdog = end > rs_->max_cycles;
+    e.halt = e.s.in.id == CIM_I_HALT;
     plan_checks(e);
     return e;
 }
@@ -272,10 +222,10 @@ Expect Lockstep::predict()
 // What the instruction changed, captured now, compared when its resources free.
 void Lockstep::plan_checks(const Expect &e)
 {
-    const CimInsn &in = e.in;
+    const CimInsn &in = e.s.in;
     uint64_t when = e.at + 1;
-    for (unsigned i = 0; i < e.t.nuse; i++)
-        when = std::max(when, e.at + e.t.use[i].cycles);
+    for (unsigned i = 0; i < e.s.t.nuse; i++)
+        when = std::max(when, e.at + e.s.t.use[i].cycles);
     unsigned cols = cfg_->array.cols, m = in.m;
     CimMacro *mc = m < cim_chip_macros(chip_) ? cim_chip_macro(chip_, m) : nullptr;
     std::function<void(Rig &, Diff &)> fn;
@@ -409,14 +359,14 @@ void Lockstep::issue_compare(const Expect &e, Diff &d)
     d.num("window px", w->px, a.px);
     d.num("window valid", w->valid, a.valid);
     d.num("window pattern", w->pattern, a.pattern);
-    if (e.in.id == CIM_I_WIN || e.in.id == CIM_I_ILD) {
+    if (e.s.in.id == CIM_I_WIN || e.s.in.id == CIM_I_ILD) {
         Bits exp = bits_zero(cfg_->ctrl.ir_bits + 64);
-        if (e.in.id == CIM_I_WIN) {
+        if (e.s.in.id == CIM_I_WIN) {
             CimWindowState s = *w;
-            cim_window_gather(&s, cim_chip_buffer(chip_), (uint32_t)cim_chip_reg(chip_, e.in.m & 15u),
-                              (uint32_t)cim_chip_reg(chip_, e.in.a & 15u), exp.data());
+            cim_window_gather(&s, cim_chip_buffer(chip_), (uint32_t)cim_chip_reg(chip_, e.s.in.m & 15u),
+                              (uint32_t)cim_chip_reg(chip_, e.s.in.a & 15u), exp.data());
         } else {
-            exp = from_buf(chip_, (size_t)(uint32_t)cim_chip_reg(chip_, e.in.m & 15u), w->ir_len);
+            exp = from_buf(chip_, (size_t)(uint32_t)cim_chip_reg(chip_, e.s.in.m & 15u), w->ir_len);
         }
         d.bits("input register", exp, rig_.ir(), w->ir_len);
     }
@@ -433,9 +383,11 @@ void Lockstep::issue_compare(const Expect &e, Diff &d)
 
 void Lockstep::scoreboard_compare(uint64_t c, Diff &d)
 {
-    static const char *names[] = {"IR", "PPU", "BUF", "DMA"};
+#define RES_NAME(name) #name,
+    static const char *const names[] = {CIM_RESOURCE_LIST(RES_NAME)};
+#undef RES_NAME
     for (unsigned r = 0; r < nres_; r++) {
-        uint64_t exp = free_at_[r] > c ? free_at_[r] - c : 0;
+        uint64_t free_at = cim_chip_run_free_at(run_, r), exp = free_at > c ? free_at - c : 0;
         std::string n = r < CIM_RES_MACRO ? names[r] : "m" + std::to_string(r - CIM_RES_MACRO);
         d.num("cycles until " + n + " is free", (int64_t)exp, rig_.res_rem(r));
         /* a unit's own sequencer runs exactly while the scoreboard holds its resource */
@@ -444,7 +396,7 @@ void Lockstep::scoreboard_compare(uint64_t c, Diff &d)
             d.lines.push_back(n + " unit busy " + std::to_string(busy) + " but reserved " + std::to_string(held));
     }
     for (unsigned r = 1; r < CIM_NREGS; r++) {
-        uint64_t exp = reg_ready_[r] > c ? reg_ready_[r] - c : 0;
+        uint64_t ready = cim_chip_run_reg_ready(run_, r), exp = ready > c ? ready - c : 0;
         d.num("cycles until r" + std::to_string(r) + " is ready", (int64_t)exp, rig_.reg_rem(r));
     }
 }
@@ -456,7 +408,7 @@ void Lockstep::host_out_compare(Diff &d)
         d.bits("host output", from_words(host_.out.data(), 0, n), rig_.hout(0, n), n);
 }
 
-// Loads the host stream and the program, runs the reference, restarts the model's run.
+// Loads the host stream and the program, runs the reference, begins the model's run.
 bool Lockstep::begin(const RunSpec &rs, size_t idx, const std::string &where)
 {
     rs_ = &rs;
@@ -488,10 +440,15 @@ bool Lockstep::begin(const RunSpec &rs, size_t idx, const std::string &where)
     CimProgram p = {const_cast<uint64_t *>(rs.prog.data()), rs.prog.size(), rs.prog.size()};
     cim_chip_run(ref_, &p, &ref_host_.io, rs.max_cycles, &ref_res_);
 
-    reset_regs();
-    free_at_.assign(nres_, 0);
-    memset(reg_ready_, 0, sizeof reg_ready_);
-    next_issue_ = pc_ = insns_ = 0;
+    cim_chip_run_end(run_, nullptr);
+    run_ = nullptr;
+    words_ = model_words(rs.prog, opt_);
+    prog_ = CimProgram{words_.data(), words_.size(), words_.size()};
+    if (cim_chip_run_begin(chip_, &prog_, &host_.io, rs.max_cycles, &run_) != CIM_OK) {
+        Diff d;
+        d.lines.push_back("cim_chip_run_begin: out of memory");
+        return report(0, 0, 0, 0, "harness", d);
+    }
     pend_.clear();
     finished_ = trap_seen_ = false;
     mtrap_ = CimTrap{};
@@ -501,17 +458,12 @@ bool Lockstep::begin(const RunSpec &rs, size_t idx, const std::string &where)
     return true;
 }
 
-void Lockstep::finish(const Expect &e, bool watchdog)
+// The model's run has ended (halt, watchdog, or a trap before issue whose cycle has passed).
+void Lockstep::finish()
 {
     finished_ = true;
-    if (e.trap || watchdog) {
-        mtrap_.trapped = 1;
-        mtrap_.pc = e.pc;
-        mtrap_.cycle = e.at;
-        mtrap_.word = e.word;
-        snprintf(mtrap_.reason, sizeof mtrap_.reason, "%s", watchdog ? "cycle limit reached (watchdog)" : e.reason.c_str());
-    }
-    limit_ = drain() + 2;
+    mtrap_ = cim_chip_run_result(run_)->trap;
+    limit_ = cim_chip_run_cycles(run_) + 2;
 }
 
 // The RTL issued in the last cycle: it must be the model's next instruction, at its cycle.
@@ -520,44 +472,42 @@ bool Lockstep::on_issue(uint64_t c)
     Diff d;
     if (finished_ || e_.trap) {
         d.lines.push_back("RTL issued pc " + std::to_string(rig_.ev_pc()) + " at cycle " + std::to_string(rig_.ev_cycle()) +
-                          "; the model " + (finished_ ? "had finished" : "traps: " + e_.reason));
+                          "; the model " + (finished_ ? "had finished" : std::string("traps: ") +
+                                                                  cim_chip_run_result(run_)->trap.reason));
         return report(c, e_.pc, e_.word, e_.at, "unexpected issue", d);
     }
     d.num("issue pc", (int64_t)e_.pc, rig_.ev_pc());
     d.num("issue cycle", (int64_t)e_.at, (int64_t)rig_.ev_cycle());
     if (d.any())
         return report(c, e_.pc, e_.word, e_.at, "issue", d);
-    commit(e_.t, e_.at);
-    insns_++;
-    tally_.ops[e_.in.id]++;
-    pc_ = e_.next;
+    cim_chip_run_issue(run_, &e_.s);
+    tally_.ops[e_.s.in.id]++;
     issue_compare(e_, d);
     if (d.any())
         return report(c, e_.pc, e_.word, e_.at, "state after issue", d);
-    if (e_.watchdog || e_.halt)
-        finish(e_, e_.watchdog);
+    if (e_.s.watchdog || e_.halt)
+        finish();
     else
         e_ = predict();
     return true;
 }
 
-// The RTL trapped: pc, cycle, word and reason class of the model's trap.
+// The RTL trapped: pc, cycle, word and kind of the model's trap.
 bool Lockstep::on_trap(uint64_t c)
 {
     trap_seen_ = true;
     Diff d;
-    if (!mtrap_.trapped) {
-        d.lines.push_back("RTL trapped (" + std::string(trap_name(rig_.trap_code())) + ") at pc " +
+    if (mtrap_.kind == CIM_TRAP_NONE) {
+        d.lines.push_back("RTL trapped (" + kind_name(rig_.trap_code()) + ") at pc " +
                           std::to_string(rig_.trap_pc()) + ", the model did not");
         return report(c, e_.pc, e_.word, e_.at, "unexpected trap", d);
     }
     d.num("trap pc", (int64_t)mtrap_.pc, rig_.trap_pc());
     d.num("trap cycle", (int64_t)mtrap_.cycle, (int64_t)rig_.trap_cycle());
     d.num("trap word", (int64_t)mtrap_.word, (int64_t)rig_.trap_word());
-    int mc = trap_code_of(mtrap_.reason);
-    if (mc != rig_.trap_code())
-        d.lines.push_back(std::string("trap reason: expected ") + trap_name(mc) + " (\"" + mtrap_.reason + "\"), actual " +
-                          trap_name(rig_.trap_code()));
+    if (cim_trap_kind_of_code(rig_.trap_code()) != mtrap_.kind)
+        d.lines.push_back(std::string("trap kind: expected ") + cim_trap_info(mtrap_.kind)->name + " (\"" +
+                          mtrap_.reason + "\"), actual " + kind_name(rig_.trap_code()));
     return d.any() ? report(c, mtrap_.pc, mtrap_.word, mtrap_.cycle, "trap", d) : true;
 }
 
@@ -582,18 +532,19 @@ bool Lockstep::due_checks(uint64_t c)
     return true;
 }
 
-// The RTL is done: cycles, instructions, trap, and the scheduler replica against cim_chip_run.
+// The RTL is done: cycles, instructions, trap, and the stepped run against cim_chip_run.
 bool Lockstep::end_of_run(uint64_t c)
 {
     Diff d;
-    if (mtrap_.trapped && !trap_seen_)
+    uint64_t cycles = cim_chip_run_cycles(run_), insns = cim_chip_run_result(run_)->instructions;
+    if (mtrap_.kind != CIM_TRAP_NONE && !trap_seen_)
         d.lines.push_back(std::string("the model traps (") + mtrap_.reason + "), the RTL finished without a trap");
-    d.num("run cycles", (int64_t)drain(), (int64_t)rig_.run_cycles());
-    d.num("instructions", (int64_t)insns_, (int64_t)rig_.ninsn());
-    d.num("cim_chip_run cycles (reference)", (int64_t)ref_res_.cycles, (int64_t)drain());
-    d.num("cim_chip_run instructions (reference)", (int64_t)ref_res_.instructions, (int64_t)insns_);
-    d.num("cim_chip_run trapped (reference)", ref_res_.trap.trapped, mtrap_.trapped);
-    if (ref_res_.trap.trapped && mtrap_.trapped) {
+    d.num("run cycles", (int64_t)cycles, (int64_t)rig_.run_cycles());
+    d.num("instructions", (int64_t)insns, (int64_t)rig_.ninsn());
+    d.num("cim_chip_run cycles (reference)", (int64_t)ref_res_.cycles, (int64_t)cycles);
+    d.num("cim_chip_run instructions (reference)", (int64_t)ref_res_.instructions, (int64_t)insns);
+    d.num("cim_chip_run trap kind (reference)", ref_res_.trap.kind, mtrap_.kind);
+    if (ref_res_.trap.kind != CIM_TRAP_NONE && mtrap_.kind != CIM_TRAP_NONE) {
         d.num("cim_chip_run trap pc (reference)", (int64_t)ref_res_.trap.pc, (int64_t)mtrap_.pc);
         d.num("cim_chip_run trap cycle (reference)", (int64_t)ref_res_.trap.cycle, (int64_t)mtrap_.cycle);
     }
@@ -601,14 +552,12 @@ bool Lockstep::end_of_run(uint64_t c)
         d.lines.push_back(std::to_string(pend_.size()) + " checks still pending at the end of the run");
     if (d.any())
         return report(c, e_.pc, e_.word, e_.at, "end of run", d);
-    tally_.insns += insns_;
-    tally_.cycles += drain();
+    tally_.insns += insns;
+    tally_.cycles += cycles;
     tally_.runs++;
-    if (mtrap_.trapped) {
+    if (mtrap_.kind != CIM_TRAP_NONE) {
         tally_.traps++;
-        int code = trap_code_of(mtrap_.reason);
-        if (code > 0 && code < T_COUNT)
-            tally_.trap_codes[code]++;
+        tally_.trap_kinds[mtrap_.kind]++;
     }
     return true;
 }
@@ -628,7 +577,7 @@ bool Lockstep::run(const RunSpec &rs, size_t idx, const std::string &where)
         if (rig_.ev_issue() && !on_issue(c))
             return false;
         if (!finished_ && e_.trap && c > e_.at)
-            finish(e_, false);
+            finish();
         if (!finished_ && !e_.trap && c > e_.at) {
             d.lines.push_back("the model issues at cycle " + std::to_string(e_.at) + "; the RTL has not by cycle " +
                               std::to_string(c - 1));
@@ -645,7 +594,8 @@ bool Lockstep::run(const RunSpec &rs, size_t idx, const std::string &where)
         if (finished_ && rig_.done())
             return end_of_run(c);
         if (finished_ && c > limit_) {
-            d.lines.push_back("the model's run ends at cycle " + std::to_string(drain()) + "; the RTL is not done");
+            d.lines.push_back("the model's run ends at cycle " + std::to_string(cim_chip_run_cycles(run_)) +
+                              "; the RTL is not done");
             return report(c, e_.pc, e_.word, e_.at, "end of run", d);
         }
     }
@@ -693,36 +643,7 @@ bool Lockstep::final_compare(const std::string &where)
     return true;
 }
 
-const char *const trap_names[T_COUNT] = {
-    "none", "pc beyond the end", "illegal opcode", "macro", "row", "dual op", "dual same rows", "csel columns",
-    "gated rows", "gated input", "buffer range", "wcfg params", "wcfg small map", "wcfg input register",
-    "win not configured", "win position", "ild bits", "lcfg nf", "lcfg mode", "no layer", "pfin pattern",
-    "pacc range", "pacc shift", "dmai host input", "dmao host output", "watchdog"};
-
 } // namespace
-
-const char *trap_name(int code) { return code >= 0 && code < T_COUNT ? trap_names[code] : "unknown"; }
-
-int trap_code_of(const char *r)
-{
-    static const struct {
-        const char *prefix;
-        int code;
-    } map[] = {{"pc beyond the end", T_PC_END}, {"illegal opcode", T_ILLEGAL}, {"macro m", T_MACRO},
-               {"row ", T_ROW}, {"dual: logic op code", T_DUAL_OP}, {"dual: both operand rows", T_DUAL_SAME},
-               {"csel:", T_CSEL}, {"gated: rows", T_GATED_ROWS}, {"gated: input bits", T_GATED_INPUT},
-               {"buffer range", T_BUFFER}, {"wcfg: need", T_WCFG_PARAMS}, {"wcfg: a window of", T_WCFG_IR},
-               {"wcfg: a ", T_WCFG_SMALL}, {"win: the window unit", T_WIN_UNCONF}, {"win: position", T_WIN_POS},
-               {"ild:", T_ILD_BITS}, {"lcfg: mode", T_LCFG_MODE}, {"lcfg:", T_LCFG_NF},
-               {"pfin: border class", T_PFIN_PATTERN}, {"pacc: outputs", T_PACC_RANGE}, {"pacc: shift", T_PACC_SHIFT},
-               {"dmai:", T_DMAI}, {"dmao:", T_DMAO}, {"cycle limit", T_WATCHDOG}};
-    if (strstr(r, ": no layer configured"))
-        return T_NO_LAYER;
-    for (const auto &m : map)
-        if (strncmp(r, m.prefix, strlen(m.prefix)) == 0)
-            return m.code;
-    return -1;
-}
 
 bool run_case(const CaseSpec &cs, const CimChipCfg *cfg, const Options &opt, Tally &tally, Failure &fail,
               const std::string *vcd_path)

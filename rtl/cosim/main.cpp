@@ -209,9 +209,10 @@ int main(int argc, char **argv)
             }
         }
         std::string traps;
-        for (int c = 1; c < T_COUNT; c++)
-            if (t.trap_codes[c])
-                traps += std::string(traps.empty() ? "" : ", ") + trap_name(c) + " " + std::to_string(t.trap_codes[c]);
+        for (int k = CIM_TRAP_NONE + 1; k < CIM_TRAP_COUNT; k++)
+            if (t.trap_kinds[k])
+                traps += std::string(traps.empty() ? "" : ", ") + cim_trap_info((CimTrapKind)k)->name + " " +
+                         std::to_string(t.trap_kinds[k]);
         printf("cosim: %s: matched %llu instructions, %llu cycles in %llu cases, %llu runs%s%s%s (seed %llu, %.1f s)\n",
                suite.c_str(), (unsigned long long)t.insns, (unsigned long long)t.cycles, (unsigned long long)t.cases,
                (unsigned long long)t.runs, traps.empty() ? "" : "; traps: ", traps.c_str(), "",

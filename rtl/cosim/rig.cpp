@@ -146,7 +146,7 @@ bool Rig::trapped() const { return top_->trap_o; }
 uint32_t Rig::trap_pc() const { return top_->trap_pc_o; }
 uint64_t Rig::trap_cycle() const { return top_->trap_cycle_o; }
 uint64_t Rig::trap_word() const { return top_->trap_word_o; }
-int Rig::trap_code() const { return top_->trap_code_o; }
+unsigned Rig::trap_code() const { return top_->trap_code_o; }
 bool Rig::err() const { return top_->err_o; }
 int32_t Rig::reg(unsigned r) const { return (int32_t)getbits(top_->regs_o, 32 * r, 32); }
 uint32_t Rig::res_rem(unsigned r) const { return (uint32_t)getbits(top_->res_rem_o, 32 * r, 32); }

@@ -43,11 +43,11 @@ bool model_run_case(const CaseSpec &cs, const CimChipCfg *cfg, CimRunResult *las
         }
         CimProgram p = {const_cast<uint64_t *>(rs.prog.data()), rs.prog.size(), rs.prog.size()};
         cim_chip_run(c, &p, &io, rs.max_cycles, last);
-        if (last->trap.trapped)
+        if (last->trap.kind != CIM_TRAP_NONE)
             break;
     }
     cim_chip_destroy(c);
-    return last->trap.trapped != 0;
+    return last->trap.kind != CIM_TRAP_NONE;
 }
 
 namespace {
@@ -599,7 +599,7 @@ bool legalize(CaseSpec &c, const CimChipCfg *cfg)
         if (!model_run_case(c, cfg, &r))
             return true;
         std::vector<uint64_t> &w = c.runs.back().prog;
-        if (r.trap.pc >= w.size() || strstr(r.trap.reason, "watchdog"))
+        if (r.trap.pc >= w.size() || r.trap.kind == CIM_TRAP_WATCHDOG)
             return false;
         w[r.trap.pc] = cim_isa_encode(&nop);
     }
@@ -671,7 +671,8 @@ void inject(CaseSpec &c, CimRng *r, const CimChipCfg *cfg)
     }
 }
 
-// Directed traps: one short program per reason class.
+// Directed traps: one short program per trap kind a program can reach (models/chip/traps.def;
+// the watchdog comes from the random illegal programs' cycle limits).
 std::vector<std::string> trap_programs(const CimChipCfg *cfg)
 {
     unsigned M = cfg->macros, R = cfg->array.rows, C = cfg->array.cols, ir = cfg->ctrl.ir_bits;

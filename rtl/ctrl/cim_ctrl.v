@@ -1,6 +1,6 @@
 // The controller (models/chip/run.c and exec.c; docs/isa.md): fetches from pc, decodes,
 // checks the instruction against the chip's state (a failing check is a trap with the
-// model's reason class), and issues in order, at most one instruction per cycle, when
+// model's trap kind: `CIM_TRAP_* codes, generated from models/chip/traps.def), and issues in order, at most one instruction per cycle, when
 // every resource it uses is free and every register it reads is ready (cim_scoreboard).
 // Scalar results and branches are resolved at issue; units get the issue bus.
 // A run starts on start_i (registers and time 0) and ends when, after halt or a trap,
@@ -9,7 +9,6 @@
 // earliest (last issue + 1); the watchdog traps at issue when the run would pass
 // max_cycles_i, with the issue cycle.
 `include "cim_cfg.vh"
-`include "cim_defs.vh"
 module cim_ctrl #(
     parameter integer MACROS    = 4,
     parameter integer ROWS      = 64,

@@ -2,13 +2,15 @@
  * --set overrides), the single source of its parameters, ISA opcodes and logic ops.
  *   cim_rtlgen CHIP.yaml [--set KEY=VALUE]... --out DIR [--imem-words N]
  *              [--host-in-bits N] [--host-out-bits N]
- * Writes DIR/cim_cfg.vh (`define CIM_<NAME> for every parameter and opcode),
+ * Writes DIR/cim_cfg.vh (`define CIM_<NAME> for every parameter and opcode, the trap codes
+ * of models/chip/traps.def and the resource numbers of models/chip/chip.h),
  * DIR/cim_ops.vh (case items: logic-op code -> {valid, truth table}) and DIR/cim_cfg.h
  * (the same parameters for the C++ harness), each through a .tmp file renamed when done.
  *   cim_rtlgen CHIP.yaml [--set KEY=VALUE]... --area
  * prints instead the area model's estimate (cim_area_compute) of the blocks `make synth`
  * measures, one "key value" line each, for rtl/synth/report.sh. */
 #include "models/array/array.h"
+#include "models/chip/chip.h"
 #include "models/energy/energy.h"
 #include "models/isa/isa.h"
 #include "rtl/gen/rtl_params.h"
@@ -59,6 +61,21 @@ static void header_comment(FILE *f, const char *lead, const char *chip, const ch
     fprintf(f, "\n%s Do not edit: change the chip YAML and regenerate.\n", lead);
 }
 
+/* Trap codes (trap_code_o) from traps.def and scoreboard resource numbers from chip.h's
+ * CIM_RESOURCE_LIST: the RTL's copies of the model's tables. */
+static void write_traps_and_resources(FILE *f)
+{
+    fprintf(f, "// Trap codes, trap_code_o (models/chip/traps.def)\n");
+    for (int k = CIM_TRAP_NONE; k < CIM_TRAP_COUNT; k++) {
+        const CimTrapInfo *t = cim_trap_info((CimTrapKind)k);
+        fprintf(f, "`define CIM_TRAP_%-12s 8'd%-3u // %s\n", t->name, t->code, k ? t->format : "no trap");
+    }
+    fprintf(f, "// Scoreboard resource numbers (models/chip/chip.h; macro m is CIM_RES_MACRO + m)\n");
+#define RES_DEFINE(name) fprintf(f, "`define CIM_RES_%-6s %d\n", #name, CIM_RES_##name);
+    CIM_RESOURCE_LIST(RES_DEFINE)
+#undef RES_DEFINE
+}
+
 static int write_vh(const char *dir, const CimRtlParams *p, const char *chip, const char *const *sets, size_t nsets)
 {
     char tmp[1024];
@@ -79,6 +96,7 @@ static int write_vh(const char *dir, const CimRtlParams *p, const char *chip, co
         up[k] = '\0';
         fprintf(f, "`define CIM_OPC_%-6s 8'h%02x\n", up, in->opcode);
     }
+    write_traps_and_resources(f);
     fprintf(f, "`endif\n");
     return finish(f, tmp);
 }

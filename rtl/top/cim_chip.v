@@ -4,7 +4,6 @@
 // memory and the host side of the DMA link are outside: cim_cosim_top provides them.
 // dbg_* ports expose state for co-simulation only.
 `include "cim_cfg.vh"
-`include "cim_defs.vh"
 module cim_chip #(
     parameter integer MACROS    = `CIM_MACROS,
     parameter integer ROWS      = `CIM_ROWS,

@@ -33,7 +33,7 @@ void run_hand(CimScSession *s, const Hand &h, const CimChipCfg &cfg)
     cim_sc_session_reset_stats(s);
     SIM_CHECK(cim_sc_session_run(s, &p, &io_sc, UINT64_MAX, &rs) == CIM_OK, "session run");
     std::string w = h.name;
-    SIM_CHECK(!rc.trap.trapped, w + ": unexpected trap: " + rc.trap.reason);
+    SIM_CHECK(rc.trap.kind == CIM_TRAP_NONE, w + ": unexpected trap: " + rc.trap.reason);
     SIM_CHECK_EQ(rc.cycles, h.cycles, w + ": C cycles vs hand");
     SIM_CHECK_EQ(rs.cycles, h.cycles, w + ": SystemC cycles vs hand");
     SIM_CHECK_EQ(cim_sc_session_cycles(s), h.cycles, w + ": session cycles");

@@ -98,7 +98,7 @@ uint64_t check_program(CimScSession *s, uint64_t seed, unsigned i, uint64_t max_
         cim_chip_run(p.c, &prog, &p.io_c, max_cycles, &rc);
         SIM_CHECK(cim_sc_session_run(s, &prog, &p.io_sc, max_cycles, &rs) == CIM_OK, w + " session run");
         if (expect_ok)
-            SIM_CHECK(!rc.trap.trapped, w + ": the generator made a trapping program: " + rc.trap.reason + "\n" + text);
+            SIM_CHECK(rc.trap.kind == CIM_TRAP_NONE, w + ": the generator made a trapping program: " + rc.trap.reason + "\n" + text);
         compare_results(rc, rs, w);
         compare_chips(p.c, p.sc, w);
         compare_io(p, w);

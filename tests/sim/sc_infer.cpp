@@ -24,7 +24,7 @@ CimStatus run_prog(CimScSession *s, CimChip *chip, const CimProgram *p, CimHostI
         for (int i = 0; i < CIM_EV_COUNT; i++)
             t->ev.n[i] += after.n[i] - before.n[i];
     }
-    if (r.trap.trapped) {
+    if (r.trap.kind != CIM_TRAP_NONE) {
         *trap = r.trap;
         return CIM_ERR_TRAP;
     }

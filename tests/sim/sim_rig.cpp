@@ -58,7 +58,8 @@ void compare_results(const CimRunResult &c, const CimRunResult &sc, const std::s
     SIM_CHECK_EQ(c.instructions, sc.instructions, what + " instructions");
     for (int i = 0; i < CIM_I_COUNT; i++)
         SIM_CHECK_EQ(c.insn_count[i], sc.insn_count[i], what + " count of " + cim_isa_info((CimInsnId)i)->mnemonic);
-    SIM_CHECK_EQ(c.trap.trapped, sc.trap.trapped, what + " trapped");
+    SIM_CHECK(c.trap.kind == sc.trap.kind, what + " trap kind: " + cim_trap_info(c.trap.kind)->name + " != " +
+                                               cim_trap_info(sc.trap.kind)->name);
     SIM_CHECK_EQ(c.trap.pc, sc.trap.pc, what + " trap pc");
     SIM_CHECK_EQ(c.trap.cycle, sc.trap.cycle, what + " trap cycle");
     SIM_CHECK_EQ(c.trap.word, sc.trap.word, what + " trap word");

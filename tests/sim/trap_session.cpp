@@ -5,22 +5,21 @@
 #include "tests/sim/sim_rig.h"
 
 #include <cstdio>
-#include <cstring>
 
 namespace simtest {
 
 namespace {
 
-void check_trap(CimScSession *s, const CimChipCfg &cfg, const CimProgram &p, uint64_t max_cycles,
-                const char *reason, const std::string &w)
+void check_trap(CimScSession *s, const CimChipCfg &cfg, const CimProgram &p, uint64_t max_cycles, CimTrapKind kind,
+                const std::string &w)
 {
     CimChip *a = fresh_chip(cfg), *b = fresh_chip(cfg);
     CimRunResult rc, rs;
     cim_chip_run(a, &p, nullptr, max_cycles, &rc);
     SIM_CHECK(cim_sc_session_set_chip(s, b) == CIM_OK, "set_chip");
     SIM_CHECK(cim_sc_session_run(s, &p, nullptr, max_cycles, &rs) == CIM_OK, w + " session run");
-    SIM_CHECK(rs.trap.trapped && std::strstr(rs.trap.reason, reason),
-              w + ": expected a trap '" + reason + "', got '" + rs.trap.reason + "'");
+    SIM_CHECK(rs.trap.kind == kind, w + ": expected a " + cim_trap_info(kind)->name + " trap, got " +
+                                        cim_trap_info(rs.trap.kind)->name + " '" + rs.trap.reason + "'");
     compare_results(rc, rs, w);
     compare_chips(a, b, w);
     std::printf("%-34s pc %llu cycle %llu cycles %llu word 0x%016llx: %s\n", w.c_str(),
@@ -30,11 +29,11 @@ void check_trap(CimScSession *s, const CimChipCfg &cfg, const CimProgram &p, uin
     cim_chip_destroy(b);
 }
 
-void check_text(CimScSession *s, const CimChipCfg &cfg, const char *text, uint64_t max_cycles, const char *reason,
+void check_text(CimScSession *s, const CimChipCfg &cfg, const char *text, uint64_t max_cycles, CimTrapKind kind,
                 const std::string &w)
 {
     CimProgram p = assemble(text);
-    check_trap(s, cfg, p, max_cycles, reason, w);
+    check_trap(s, cfg, p, max_cycles, kind, w);
     cim_program_free(&p, nullptr);
 }
 
@@ -48,17 +47,17 @@ void scenario_trap()
     CimScSession *s = session(first);
     CimProgram p = assemble("ild r0, 4096\nnop\nnop\nhalt\n");
     p.words[2] = 0xFFull << 56 | 0x1234; /* no instruction has opcode 0xff */
-    check_trap(s, cfg, p, UINT64_MAX, "illegal opcode 0xff", "illegal opcode behind a busy IR");
+    check_trap(s, cfg, p, UINT64_MAX, CIM_TRAP_ILLEGAL, "illegal opcode behind a busy IR");
     cim_program_free(&p, nullptr);
-    check_text(s, cfg, "nop\nli r1, 3\n", UINT64_MAX, "beyond the end", "fetch past the end");
-    check_text(s, cfg, "jmp 100\n", UINT64_MAX, "beyond the end", "jump past the end");
-    check_text(s, cfg, "ild r0, 4096\ngated m1, 0, 256, 0\nrrow m0, 300\nhalt\n", UINT64_MAX, "row 300 out of range",
+    check_text(s, cfg, "nop\nli r1, 3\n", UINT64_MAX, CIM_TRAP_PC_END, "fetch past the end");
+    check_text(s, cfg, "jmp 100\n", UINT64_MAX, CIM_TRAP_PC_END, "jump past the end");
+    check_text(s, cfg, "ild r0, 4096\ngated m1, 0, 256, 0\nrrow m0, 300\nhalt\n", UINT64_MAX, CIM_TRAP_ROW,
                "faulting rrow behind busy units");
-    check_text(s, cfg, "rrow m9, 0\nhalt\n", UINT64_MAX, "macro m9 does not exist", "missing macro");
-    check_text(s, cfg, "ild r0, 4096\nhalt\n", 63, "watchdog", "watchdog one cycle short");
-    check_text(s, cfg, "ild r0, 256\ngated m0, 0, 256, 0\ngated m1, 0, 128, 0\nhalt\n", 100, "watchdog",
+    check_text(s, cfg, "rrow m9, 0\nhalt\n", UINT64_MAX, CIM_TRAP_MACRO, "missing macro");
+    check_text(s, cfg, "ild r0, 4096\nhalt\n", 63, CIM_TRAP_WATCHDOG, "watchdog one cycle short");
+    check_text(s, cfg, "ild r0, 256\ngated m0, 0, 256, 0\ngated m1, 0, 128, 0\nhalt\n", 100, CIM_TRAP_WATCHDOG,
                "watchdog at a long gated read");
-    check_text(s, cfg, "halt\n", 0, "watchdog", "watchdog at halt");
+    check_text(s, cfg, "halt\n", 0, CIM_TRAP_WATCHDOG, "watchdog at halt");
     cim_sc_session_destroy(s);
     cim_chip_destroy(first);
 }

@@ -46,7 +46,7 @@ CimStatus cim_run_tallied(CimProgRunner runner, void *ctx, CimChip *chip, const 
     cim_chip_events(chip, &after);
     if (t)
         tally_add(t, &r, &before, &after);
-    if (r.trap.trapped) {
+    if (r.trap.kind != CIM_TRAP_NONE) {
         *trap = r.trap;
         return CIM_ERR_TRAP;
     }

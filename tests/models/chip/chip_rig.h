@@ -67,7 +67,7 @@ static inline CimChip *rig_run(const Rig *r, const char *text, uint64_t max_cycl
 static inline CimChip *rig_run_ok(const Rig *r, const char *text, CimRunResult *res)
 {
     CimChip *c = rig_run(r, text, UINT64_MAX, res);
-    if (res->trap.trapped)
+    if (res->trap.kind != CIM_TRAP_NONE)
         fail_msg("unexpected trap at pc %llu: %s", (unsigned long long)res->trap.pc, res->trap.reason);
     return c;
 }
@@ -78,11 +78,11 @@ static inline void rig_probe_total(const Rig *r, const char *text, uint64_t n)
 {
     CimRunResult res;
     cim_chip_destroy(rig_run(r, text, n - 1, &res));
-    if (!res.trap.trapped || !strstr(res.trap.reason, "watchdog"))
+    if (res.trap.kind != CIM_TRAP_WATCHDOG)
         fail_msg("max_cycles %llu: expected the watchdog, got cycles %llu (%s)", (unsigned long long)(n - 1),
-                 (unsigned long long)res.cycles, res.trap.trapped ? res.trap.reason : "no trap");
+                 (unsigned long long)res.cycles, res.trap.kind != CIM_TRAP_NONE ? res.trap.reason : "no trap");
     cim_chip_destroy(rig_run(r, text, n, &res));
-    if (res.trap.trapped)
+    if (res.trap.kind != CIM_TRAP_NONE)
         fail_msg("max_cycles %llu: unexpected trap at pc %llu: %s", (unsigned long long)n,
                  (unsigned long long)res.trap.pc, res.trap.reason);
     assert_int_equal(res.cycles, n);
@@ -106,7 +106,7 @@ static inline uint64_t rig_issue_of(const Rig *r, const char *text, size_t idx)
     }
     cim_chip_destroy(rig_run_prog(r, &p, UINT64_MAX, &res));
     cim_program_free(&p, NULL);
-    if (!res.trap.trapped || res.trap.pc != idx + 1 || !strstr(res.trap.reason, "beyond the end"))
+    if (res.trap.kind != CIM_TRAP_PC_END || res.trap.pc != idx + 1)
         fail_msg("prefix of %zu: expected to run off the end, got pc %llu: %s", idx + 1,
                  (unsigned long long)res.trap.pc, res.trap.reason);
     return res.trap.cycle - 1;

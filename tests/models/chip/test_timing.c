@@ -445,6 +445,168 @@ static void test_timing_worked_example(void **state)
     rig_probe_total(&r, prog, 260);
 }
 
+/* ---- the stepping API (cim_chip_run_begin / next / issue / end) ------------------------ */
+
+/* A run stepped by hand on a fresh default chip (cfg may change the timing). */
+typedef struct {
+    CimChipCfg cfg;
+    CimChip *chip;
+    CimProgram prog;
+    CimRun *run;
+} Stepper;
+
+static void step_begin(Stepper *st, const char *text, uint64_t max_cycles)
+{
+    assert_int_equal(cim_chip_create(&st->cfg, NULL, &st->chip), CIM_OK);
+    rig_assemble(text, &st->prog);
+    assert_int_equal(cim_chip_run_begin(st->chip, &st->prog, NULL, max_cycles, &st->run), CIM_OK);
+}
+
+static void step_end(Stepper *st, CimRunResult *res)
+{
+    cim_chip_run_end(st->run, res);
+    cim_program_free(&st->prog, NULL);
+    cim_chip_destroy(st->chip);
+}
+
+/* The next step must issue at `at` for reason `why`; it is then issued. */
+static void step_expect(Stepper *st, uint64_t at, CimWait why)
+{
+    CimStep s;
+    assert_int_equal(cim_chip_run_next(st->run, &s), 1);
+    if (s.issue_cycle != at || s.wait != why)
+        fail_msg("pc %llu: issue %llu (wait %d), expected %llu (wait %d)", (unsigned long long)s.pc,
+                 (unsigned long long)s.issue_cycle, (int)s.wait, (unsigned long long)at, (int)why);
+    assert_false(s.watchdog);
+    cim_chip_run_issue(st->run, &s);
+    assert_int_equal(cim_chip_run_slot(st->run), at + 1);
+}
+
+/* The worked example stepped: ild@0 (IR, BUF until 4); gated m0 waits for the IR: 4, IR
+ * until 5, m0 until 260; gated m1 needs the IR at 5, its slot: no wait; m1 until 133;
+ * rrow m1 waits for m1: 133; popo finds m1 free in its slot, 134 (r1 ready at 135); halt
+ * in its slot at 135; the run lasts 260, as cim_chip_run says. */
+static void test_timing_step_worked_example(void **state)
+{
+    (void)state;
+    Stepper st;
+    cim_cfg_defaults(&st.cfg);
+    const char *prog = "ild r0, 256\ngated m0, 0, 256, 0\ngated m1, 0, 128, 0\nrrow m1, 7\npopo r1, m1\nhalt\n";
+    step_begin(&st, prog, UINT64_MAX);
+    step_expect(&st, 0, CIM_WAIT_NONE);
+    assert_int_equal(cim_chip_run_free_at(st.run, CIM_RES_IR), 4);
+    assert_int_equal(cim_chip_run_free_at(st.run, CIM_RES_BUF), 4);
+    step_expect(&st, 4, CIM_WAIT_UNIT);
+    step_expect(&st, 5, CIM_WAIT_NONE);
+    assert_int_equal(cim_chip_run_free_at(st.run, CIM_RES_MACRO + 0), 260);
+    assert_int_equal(cim_chip_run_free_at(st.run, CIM_RES_MACRO + 1), 133);
+    step_expect(&st, 133, CIM_WAIT_UNIT);
+    step_expect(&st, 134, CIM_WAIT_NONE);
+    assert_int_equal(cim_chip_run_reg_ready(st.run, 1), 135);
+    assert_int_equal(cim_chip_run_pc(st.run), 5);
+    step_expect(&st, 135, CIM_WAIT_NONE);
+    assert_true(cim_chip_run_ended(st.run));
+    CimStep s;
+    assert_int_equal(cim_chip_run_next(st.run, &s), 0);
+    assert_int_equal(cim_chip_run_cycles(st.run), 260);
+    assert_int_equal(cim_chip_run_free_at(st.run, CIM_RES_MACRO + 8), 0); /* no macro 8 */
+    CimRunResult res, ref;
+    step_end(&st, &res);
+    Rig r = rig_default();
+    cim_chip_destroy(rig_run_ok(&r, prog, &ref));
+    assert_int_equal(res.cycles, ref.cycles);
+    assert_int_equal(res.instructions, ref.instructions);
+    assert_memory_equal(res.insn_count, ref.insn_count, sizeof res.insn_count);
+    assert_int_equal(res.trap.kind, CIM_TRAP_NONE);
+}
+
+/* A register wait is named when it is the last: with popo taking 4 cycles (t_adder_tree
+ * 35 ns), rrow m0@0, popo r1, m0 @1 (m0 free at 1: no wait), r1 ready at 5; add r2, r1,
+ * r1 waits for it: 5, REG; popo r3, m0 after it waits for m0 (free at 5) and issues in its
+ * slot 6; add r4, r3, r0 waits for r3 (ready 10): REG. */
+static void test_timing_step_wait_reasons(void **state)
+{
+    (void)state;
+    Stepper st;
+    cim_cfg_defaults(&st.cfg);
+    st.cfg.tech.timing.t_adder_tree_ns = 35.0;
+    step_begin(&st, "rrow m0, 0\npopo r1, m0\nadd r2, r1, r1\npopo r3, m0\nadd r4, r3, r0\nhalt\n", UINT64_MAX);
+    step_expect(&st, 0, CIM_WAIT_NONE);
+    step_expect(&st, 1, CIM_WAIT_NONE);
+    step_expect(&st, 5, CIM_WAIT_REG);
+    step_expect(&st, 6, CIM_WAIT_NONE);
+    step_expect(&st, 10, CIM_WAIT_REG);
+    step_expect(&st, 11, CIM_WAIT_NONE);
+    step_end(&st, NULL);
+}
+
+/* A trap before issue ends the run at the slot: gated@4 holds m0 until 260; the bad rrow
+ * is fetched at slot 5 and does not issue; the run still lasts 260. */
+static void test_timing_step_trap_at_slot(void **state)
+{
+    (void)state;
+    Stepper st;
+    cim_cfg_defaults(&st.cfg);
+    step_begin(&st, "ild r0, 256\ngated m0, 0, 256, 0\nrrow m0, 300\n", UINT64_MAX);
+    step_expect(&st, 0, CIM_WAIT_NONE);
+    step_expect(&st, 4, CIM_WAIT_UNIT);
+    CimStep s;
+    assert_int_equal(cim_chip_run_next(st.run, &s), 0);
+    assert_int_equal(s.pc, 2);
+    assert_int_equal(s.issue_cycle, 5);
+    assert_true(cim_chip_run_ended(st.run));
+    const CimTrap *t = &cim_chip_run_result(st.run)->trap;
+    assert_int_equal(t->kind, CIM_TRAP_ROW);
+    assert_int_equal(t->cycle, 5);
+    assert_int_equal(cim_chip_run_result(st.run)->instructions, 2);
+    CimRunResult res;
+    step_end(&st, &res);
+    assert_int_equal(res.cycles, 260);
+}
+
+/* The watchdog is decided before issue: with max_cycles 64, ild r0, 4096 issued at 1 would
+ * hold the IR until 65 > 64: the step says so, is issued and counted, and the run ends with
+ * the trap at cycle 1 and lasts 65. */
+static void test_timing_step_watchdog(void **state)
+{
+    (void)state;
+    Stepper st;
+    cim_cfg_defaults(&st.cfg);
+    step_begin(&st, "nop\nild r0, 4096\nhalt\n", 64);
+    step_expect(&st, 0, CIM_WAIT_NONE);
+    CimStep s;
+    assert_int_equal(cim_chip_run_next(st.run, &s), 1);
+    assert_true(s.watchdog);
+    assert_int_equal(s.issue_cycle, 1);
+    assert_false(cim_chip_run_ended(st.run));
+    cim_chip_run_issue(st.run, &s);
+    assert_true(cim_chip_run_ended(st.run));
+    assert_int_equal(cim_chip_run_next(st.run, &s), 0);
+    CimRunResult res;
+    step_end(&st, &res);
+    assert_int_equal(res.trap.kind, CIM_TRAP_WATCHDOG);
+    assert_int_equal(res.trap.pc, 1);
+    assert_int_equal(res.trap.cycle, 1);
+    assert_int_equal(res.instructions, 2);
+    assert_int_equal(res.cycles, 65);
+}
+
+/* Registers restart at 0 with each run (begin calls cim_chip_reset_regs); the reset alone
+ * clears them too. */
+static void test_timing_reset_regs(void **state)
+{
+    (void)state;
+    Rig r = rig_default();
+    CimRunResult res;
+    CimChip *c = rig_run_ok(&r, "li r1, 5\nli r15, -3\nhalt\n", &res);
+    assert_int_equal(cim_chip_reg(c, 1), 5);
+    assert_int_equal(cim_chip_reg(c, 15), -3);
+    cim_chip_reset_regs(c);
+    for (unsigned k = 0; k < CIM_NREGS; k++)
+        assert_int_equal(cim_chip_reg(c, k), 0);
+    cim_chip_destroy(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +638,11 @@ int main(void)
         cmocka_unit_test(test_timing_wrow_macro_reads_buffer),
         cmocka_unit_test(test_timing_wrow_holds_port),
         cmocka_unit_test(test_timing_worked_example),
+        cmocka_unit_test(test_timing_step_worked_example),
+        cmocka_unit_test(test_timing_step_wait_reasons),
+        cmocka_unit_test(test_timing_step_trap_at_slot),
+        cmocka_unit_test(test_timing_step_watchdog),
+        cmocka_unit_test(test_timing_reset_regs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
-/* Every trap of the chip's controller (models/chip/exec.c, exec_units.c, run.c): each bad
- * program stops with a trap record (pc, cycle, word, reason) and never crashes; a seeded
- * fuzz of random programs; allocation failures of cim_chip_create and cim_chip_run. */
+/* Every trap of the chip's controller (models/chip/traps.def; raised in exec.c,
+ * exec_units.c and run.c): each bad program stops with a trap record (pc, cycle, word,
+ * kind) and never crashes; every row of traps.def is raised, with its exact message; a
+ * seeded fuzz of random programs; allocation failures of cim_chip_create and cim_chip_run. */
 #include "tests/models/chip/chip_rig.h"
 #include "tests/support/test_alloc.h"
 
@@ -19,25 +20,32 @@ static CimRunResult run_words(const CimProgram *p, CimHostIO *io, uint64_t max_c
     return res;
 }
 
-/* The run of text must trap at pc with a reason containing w1 (and w2 when not NULL);
- * the record holds the trapping word (0 when pc is past the end). */
-static CimRunResult expect_trap_io(const char *text, CimHostIO *io, uint64_t pc, const char *w1, const char *w2)
+/* The run of text must trap at pc with kind k (and, when reason is not NULL, exactly that
+ * message); the record holds the trapping word (0 when pc is past the end). */
+static CimRunResult expect_trap_io(const char *text, CimHostIO *io, uint64_t max_cycles, uint64_t pc, CimTrapKind k,
+                                   const char *reason)
 {
     CimProgram p;
     rig_assemble(text, &p);
-    CimRunResult res = run_words(&p, io, 1000000);
-    if (!res.trap.trapped || res.trap.pc != pc || !strstr(res.trap.reason, w1) || (w2 && !strstr(res.trap.reason, w2)))
-        fail_msg("%s\nexpected a trap at pc %llu with '%s' / '%s'; got %s at pc %llu: '%s'", text,
-                 (unsigned long long)pc, w1, w2 ? w2 : "", res.trap.trapped ? "a trap" : "no trap",
+    CimRunResult res = run_words(&p, io, max_cycles);
+    if (res.trap.kind != k || res.trap.pc != pc || (reason && strcmp(res.trap.reason, reason) != 0))
+        fail_msg("%s\nexpected a %s trap at pc %llu (%s); got %s at pc %llu: '%s'", text, cim_trap_info(k)->name,
+                 (unsigned long long)pc, reason ? reason : "any message", cim_trap_info(res.trap.kind)->name,
                  (unsigned long long)res.trap.pc, res.trap.reason);
     assert_int_equal(res.trap.word, pc < p.n ? p.words[pc] : 0);
     cim_program_free(&p, NULL);
     return res;
 }
 
-static CimRunResult expect_trap(const char *text, uint64_t pc, const char *w1, const char *w2)
+static CimRunResult expect_trap(const char *text, uint64_t pc, CimTrapKind k)
 {
-    return expect_trap_io(text, NULL, pc, w1, w2);
+    return expect_trap_io(text, NULL, 1000000, pc, k, NULL);
+}
+
+/* As expect_trap, and the message must be exactly reason (where its values are the point). */
+static CimRunResult expect_trap_msg(const char *text, uint64_t pc, CimTrapKind k, const char *reason)
+{
+    return expect_trap_io(text, NULL, 1000000, pc, k, reason);
 }
 
 static void expect_ok(const char *text)
@@ -57,11 +65,11 @@ static void test_trap_illegal_opcode(void **state)
     rig_assemble("nop\nnop\nhalt\n", &p);
     p.words[2] = 0xFF00000000000000ull;
     CimRunResult res = run_words(&p, NULL, 1000);
-    assert_true(res.trap.trapped);
+    assert_int_equal(res.trap.kind, CIM_TRAP_ILLEGAL);
     assert_int_equal(res.trap.pc, 2);
     assert_int_equal(res.trap.cycle, 2);
     assert_int_equal(res.trap.word, 0xFF00000000000000ull);
-    assert_non_null(strstr(res.trap.reason, "illegal opcode 0xff"));
+    assert_string_equal(res.trap.reason, "illegal opcode 0xff");
     assert_int_equal(res.instructions, 2);
     cim_program_free(&p, NULL);
 }
@@ -69,13 +77,13 @@ static void test_trap_illegal_opcode(void **state)
 static void test_trap_pc_past_end(void **state)
 {
     (void)state;
-    CimRunResult res = expect_trap("nop\n", 1, "beyond the end", "no halt");
+    CimRunResult res = expect_trap("nop\n", 1, CIM_TRAP_PC_END);
     assert_int_equal(res.trap.cycle, 1);
-    expect_trap("jmp 100\nhalt\n", 100, "beyond the end", NULL);
+    expect_trap("jmp 100\nhalt\n", 100, CIM_TRAP_PC_END);
     CimProgram empty;
     cim_program_init(&empty);
     res = run_words(&empty, NULL, 10);
-    assert_true(res.trap.trapped);
+    assert_int_equal(res.trap.kind, CIM_TRAP_PC_END);
     assert_int_equal(res.trap.pc, 0);
     assert_int_equal(res.cycles, 0);
 }
@@ -89,51 +97,52 @@ static void test_trap_macro_out_of_range(void **state)
                                         "csel m8, 0, 1\n", "gated m8, 0, 1, 0\n", "cclr m8\n",
                                         "popo r1, m8\n", "ost m255, r0\n"};
     for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++)
-        expect_trap(progs[i], 0, "does not exist", "the chip has 8");
-    expect_trap("lcfg r0, 1, ref\npacc m8, 0, 0, 0\n", 1, "macro m8 does not exist", NULL);
+        expect_trap(progs[i], 0, CIM_TRAP_MACRO);
+    expect_trap("lcfg r0, 1, ref\npacc m8, 0, 0, 0\n", 1, CIM_TRAP_MACRO);
     expect_ok("rrow m7, 0\nhalt\n");
 }
 
 static void test_trap_row_out_of_range(void **state)
 {
     (void)state;
-    expect_trap("rrow m0, 256\n", 0, "row 256 out of range", "256 rows");
-    expect_trap("wrow m0, 256, r0\n", 0, "row 256 out of range", NULL);
-    expect_trap("dual.and m0, 256, 0\n", 0, "row 256 out of range", NULL);
-    expect_trap("dual.and m0, 0, 4095\n", 0, "row 4095 out of range", NULL);
+    expect_trap("rrow m0, 256\n", 0, CIM_TRAP_ROW);
+    expect_trap("wrow m0, 256, r0\n", 0, CIM_TRAP_ROW);
+    expect_trap("dual.and m0, 256, 0\n", 0, CIM_TRAP_ROW);
+    expect_trap_msg("dual.and m0, 0, 4095\n", 0, CIM_TRAP_ROW, "row 4095 out of range (the array has 256 rows)");
     expect_ok("rrow m0, 255\nwrow m0, 255, r0\nhalt\n");
 }
 
 static void test_trap_dual_operands(void **state)
 {
     (void)state;
-    expect_trap("dual.xor m0, 3, 3\n", 0, "both operand rows are 3", NULL);
+    expect_trap("dual.xor m0, 3, 3\n", 0, CIM_TRAP_DUAL_SAME);
     /* dual m0, 0, 1 with logic op code 6, which ops.def lacks */
-    expect_trap(".word 0x1200000001006000\n", 0, "logic op code 6 does not exist", NULL);
+    expect_trap(".word 0x1200000001006000\n", 0, CIM_TRAP_DUAL_OP);
 }
 
 static void test_trap_column_out_of_range(void **state)
 {
     (void)state;
-    expect_trap("csel m0, 250, 7\n", 0, "columns [250, 257)", "256-column array");
-    expect_trap("csel m0, 256, 1\n", 0, "columns [256, 257)", NULL);
+    expect_trap("csel m0, 250, 7\n", 0, CIM_TRAP_CSEL);
+    expect_trap("csel m0, 256, 1\n", 0, CIM_TRAP_CSEL);
     expect_ok("csel m0, 250, 6\nhalt\n");
 }
 
 static void test_trap_gated_range(void **state)
 {
     (void)state;
-    expect_trap("ild r0, 300\ngated m0, 200, 100, 0\n", 1, "rows [200, 300)", "256-row array");
-    expect_trap("gated m0, 0, 16, 0\n", 0, "input bits [0, 16)", "beyond the 0 loaded");
-    expect_trap("ild r0, 16\ngated m0, 0, 16, 1\n", 1, "[1, 17) beyond the 16 loaded", NULL);
-    expect_trap("ild r0, 16\nwcfg r0, 1, 3, 3, 3, 1\ngated m0, 0, 1, 0\n", 2, "beyond the 0 loaded", NULL);
+    expect_trap("ild r0, 300\ngated m0, 200, 100, 0\n", 1, CIM_TRAP_GATED_ROWS);
+    expect_trap("gated m0, 0, 16, 0\n", 0, CIM_TRAP_GATED_INPUT);
+    expect_trap_msg("ild r0, 16\ngated m0, 0, 16, 1\n", 1, CIM_TRAP_GATED_INPUT,
+                    "gated: input bits [1, 17) beyond the 16 loaded in the input register");
+    expect_trap("ild r0, 16\nwcfg r0, 1, 3, 3, 3, 1\ngated m0, 0, 1, 0\n", 2, CIM_TRAP_GATED_INPUT);
     expect_ok("ild r0, 300\ngated m0, 156, 100, 200\nhalt\n");
 }
 
 static void test_trap_input_register_length(void **state)
 {
     (void)state;
-    expect_trap("ild r0, 4097\n", 0, "4097 bits exceed the 4096-bit input register", NULL);
+    expect_trap("ild r0, 4097\n", 0, CIM_TRAP_ILD_BITS);
     expect_ok("ild r0, 4096\nhalt\n");
 }
 
@@ -141,9 +150,9 @@ static void test_trap_input_register_length(void **state)
 static void test_trap_buffer_range(void **state)
 {
     (void)state;
-    expect_trap("li r1, -1\nstw r0, r1\n", 1, "buffer range [-1", "524288-bit buffer");
+    expect_trap("li r1, -1\nstw r0, r1\n", 1, CIM_TRAP_BUFFER);
     expect_ok("li r1, 524256\nstw r0, r1\nhalt\n");
-    expect_trap("li r1, 524257\nstw r0, r1\n", 1, "buffer range [524257", NULL);
+    expect_trap("li r1, 524257\nstw r0, r1\n", 1, CIM_TRAP_BUFFER);
     expect_ok("li r1, 524032\nwrow m0, 0, r1\nost m0, r1\nild r1, 256\nhalt\n");
     static const char *const progs[] = {
         "li r1, 524033\nwrow m0, 0, r1\n", "li r1, 524033\nost m0, r1\n", "li r1, 524033\nild r1, 256\n",
@@ -152,7 +161,7 @@ static void test_trap_buffer_range(void **state)
         "lcfg r0, 3, ref\nli r1, 524200\npsti r1\n", "li r1, 0x7FFFFF\nstw r0, r1\n"};
     for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
         size_t pc = strncmp(progs[i], "lcfg", 4) == 0 ? 2 : 1;
-        expect_trap(progs[i], pc, "buffer range", "outside the 524288-bit buffer");
+        expect_trap(progs[i], pc, CIM_TRAP_BUFFER);
     }
 }
 
@@ -161,24 +170,23 @@ static void test_trap_buffer_range(void **state)
 static void test_trap_wcfg_bad_kernel(void **state)
 {
     (void)state;
-    expect_trap("wcfg r0, 1, 4, 4, 2, 0\n", 0, "odd k <= 7", "k=2 pad=0");
-    expect_trap("wcfg r0, 1, 4, 4, 3, 0\n", 0, "pad = (k-1)/2", "k=3 pad=0");
-    expect_trap("wcfg r0, 1, 9, 9, 9, 4\n", 0, "odd k <= 7", "k=9");
-    expect_trap("wcfg r0, 1, 4, 4, 0, 0\n", 0, "odd k", "k=0");
-    expect_trap("wcfg r0, 0, 4, 4, 3, 1\n", 0, "C, H, W >= 1", "C=0");
-    expect_trap("wcfg r0, 1, 2, 4, 3, 1\n", 0, "a 2x4 feature map is smaller than the 3x3 kernel", NULL);
-    expect_trap("wcfg r0, 456, 3, 3, 3, 1\n", 0, "window of 4104 bits exceeds the 4096-bit input register", NULL);
+    expect_trap("wcfg r0, 1, 4, 4, 2, 0\n", 0, CIM_TRAP_WCFG_PARAMS);
+    expect_trap("wcfg r0, 1, 4, 4, 3, 0\n", 0, CIM_TRAP_WCFG_PARAMS);
+    expect_trap("wcfg r0, 1, 9, 9, 9, 4\n", 0, CIM_TRAP_WCFG_PARAMS);
+    expect_trap("wcfg r0, 1, 4, 4, 0, 0\n", 0, CIM_TRAP_WCFG_PARAMS);
+    expect_trap("wcfg r0, 0, 4, 4, 3, 1\n", 0, CIM_TRAP_WCFG_PARAMS);
+    expect_trap("wcfg r0, 1, 2, 4, 3, 1\n", 0, CIM_TRAP_WCFG_SMALL);
+    expect_trap("wcfg r0, 456, 3, 3, 3, 1\n", 0, CIM_TRAP_WCFG_IR);
     expect_ok("wcfg r0, 455, 3, 3, 3, 1\nwcfg r0, 1, 7, 7, 7, 3\nwcfg r0, 1, 1, 1, 1, 0\nhalt\n");
 }
 
 static void test_trap_win_position(void **state)
 {
     (void)state;
-    expect_trap("win r0, r0\n", 0, "not configured", "wcfg");
-    expect_trap("wcfg r0, 1, 4, 5, 3, 1\nli r1, 4\nwin r1, r0\n", 2, "position (4, 0) outside the 4x5 feature map",
-                NULL);
-    expect_trap("wcfg r0, 1, 4, 5, 3, 1\nli r1, 5\nwin r0, r1\n", 2, "position (0, 5)", NULL);
-    expect_trap("wcfg r0, 1, 4, 5, 3, 1\nli r1, -1\nwin r0, r1\n", 2, "position (0, -1)", NULL);
+    expect_trap("win r0, r0\n", 0, CIM_TRAP_WIN_UNCONF);
+    expect_trap("wcfg r0, 1, 4, 5, 3, 1\nli r1, 4\nwin r1, r0\n", 2, CIM_TRAP_WIN_POS);
+    expect_trap("wcfg r0, 1, 4, 5, 3, 1\nli r1, 5\nwin r0, r1\n", 2, CIM_TRAP_WIN_POS);
+    expect_trap("wcfg r0, 1, 4, 5, 3, 1\nli r1, -1\nwin r0, r1\n", 2, CIM_TRAP_WIN_POS);
     expect_ok("wcfg r0, 1, 4, 5, 3, 1\nli r1, 3\nli r2, 4\nwin r1, r2\nhalt\n");
 }
 
@@ -190,7 +198,7 @@ static void test_trap_ppu_before_lcfg(void **state)
     static const char *const progs[] = {"pfin\n", "pclr\n", "pacc m0, 0, 0, 0\n", "pthr\n",
                                         "prclr\n", "pstb r0\n", "psti r0\n"};
     for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++)
-        expect_trap(progs[i], 0, "no layer configured (lcfg)", NULL);
+        expect_trap(progs[i], 0, CIM_TRAP_NO_LAYER);
 }
 
 /* pacc's outputs [off, off + ncol) must lie inside the current layer's nf (lcfg), not
@@ -202,16 +210,14 @@ static void test_trap_ppu_before_lcfg(void **state)
 static void test_trap_pacc_beyond_layer(void **state)
 {
     (void)state;
-    expect_trap("lcfg r0, 1024, ref\npacc m0, 769, 0, 0\n", 1, "pacc: outputs [769, 1025) beyond the layer's 1024 outputs (lcfg)",
-                NULL);
+    expect_trap("lcfg r0, 1024, ref\npacc m0, 769, 0, 0\n", 1, CIM_TRAP_PACC_RANGE);
     expect_ok("lcfg r0, 1024, ref\npacc m0, 768, 31, 1\nhalt\n");
-    expect_trap("lcfg r0, 8, ref\ncsel m0, 0, 4\npacc m0, 5, 0, 0\n", 2, "outputs [5, 9) beyond the layer's 8 outputs (lcfg)",
-                NULL);
+    expect_trap("lcfg r0, 8, ref\ncsel m0, 0, 4\npacc m0, 5, 0, 0\n", 2, CIM_TRAP_PACC_RANGE);
     expect_ok("lcfg r0, 8, ref\ncsel m0, 0, 4\npacc m0, 4, 0, 0\nhalt\n");
-    expect_trap("lcfg r0, 255, ref\npacc m0, 0, 0, 0\n", 1, "outputs [0, 256) beyond the layer's 255 outputs (lcfg)", NULL);
+    expect_trap("lcfg r0, 255, ref\npacc m0, 0, 0, 0\n", 1, CIM_TRAP_PACC_RANGE);
     expect_ok("lcfg r0, 256, ref\npacc m0, 0, 0, 0\nhalt\n");
-    expect_trap("lcfg r0, 8, ref\nlcfg r0, 4, ref\ncsel m0, 0, 4\npacc m0, 4, 0, 0\n", 3,
-                "outputs [4, 8) beyond the layer's 4 outputs (lcfg)", NULL);
+    expect_trap_msg("lcfg r0, 8, ref\nlcfg r0, 4, ref\ncsel m0, 0, 4\npacc m0, 4, 0, 0\n", 3, CIM_TRAP_PACC_RANGE,
+                    "pacc: outputs [4, 8) beyond the layer's 4 outputs (lcfg)");
     expect_ok("lcfg r0, 4, ref\nlcfg r0, 8, ref\ncsel m0, 0, 4\npacc m0, 4, 0, 0\nhalt\n");
 }
 
@@ -220,22 +226,21 @@ static void test_trap_pacc_beyond_layer(void **state)
 static void test_trap_ppu_range(void **state)
 {
     (void)state;
-    expect_trap("lcfg r0, 256, ref\npacc m0, 0, 32, 0\n", 1, "shift 32 (must be < 32)", NULL);
-    expect_trap("lcfg r0, 256, ref\npacc m0, 0, 0, 2\n", 1, "neg 2 (0 or 1)", NULL);
+    expect_trap("lcfg r0, 256, ref\npacc m0, 0, 32, 0\n", 1, CIM_TRAP_PACC_SHIFT);
+    expect_trap("lcfg r0, 256, ref\npacc m0, 0, 0, 2\n", 1, CIM_TRAP_PACC_SHIFT);
     expect_ok("lcfg r0, 256, ref\npacc m0, 0, 31, 1\nhalt\n");
-    expect_trap("lcfg r0, 1025, ref\n", 0, "1025 outputs", "the PPU holds 1..1024");
-    expect_trap("lcfg r0, 0, ref\n", 0, "0 outputs", NULL);
+    expect_trap("lcfg r0, 1025, ref\n", 0, CIM_TRAP_LCFG_NF);
+    expect_trap("lcfg r0, 0, ref\n", 0, CIM_TRAP_LCFG_NF);
     expect_ok("lcfg r0, 1024, skip\nhalt\n");
     /* lcfg r0, 1, mode 2 */
-    expect_trap(".word 0x3000001002000000\n", 0, "lcfg: mode 2 does not exist", NULL);
+    expect_trap(".word 0x3000001002000000\n", 0, CIM_TRAP_LCFG_MODE);
 }
 
 /* The window's border class must be one the layer table has: lcfg before wcfg reads one. */
 static void test_trap_pfin_border_class(void **state)
 {
     (void)state;
-    expect_trap("lcfg r0, 1, ref\nwcfg r0, 1, 3, 3, 3, 1\nwin r0, r0\npfin\n", 3,
-                "border class 4 but the layer table has 1", NULL);
+    expect_trap("lcfg r0, 1, ref\nwcfg r0, 1, 3, 3, 3, 1\nwin r0, r0\npfin\n", 3, CIM_TRAP_PFIN_PATTERN);
     expect_ok("lcfg r0, 1, ref\nwcfg r0, 1, 3, 3, 3, 1\nli r1, 1\nwin r1, r1\npfin\nhalt\n");
 }
 
@@ -254,7 +259,7 @@ static void test_trap_exec_unknown_id(void **state)
     rig_assemble("lcfg r0, 1, ref\npclr\nprclr\nhalt\n", &p);
     CimRunResult res;
     assert_int_equal(cim_chip_run(c, &p, NULL, 1000, &res), CIM_OK);
-    assert_false(res.trap.trapped);
+    assert_int_equal(res.trap.kind, CIM_TRAP_NONE);
     cim_program_free(&p, NULL);
     CimInsn in = {CIM_I_COUNT, 0, 0, 0, 0, 0};
     CimInsnTiming t;
@@ -262,7 +267,7 @@ static void test_trap_exec_unknown_id(void **state)
     memset(&trap, 0, sizeof trap);
     uint64_t next = 0;
     assert_int_equal(cim_chip_exec(c, &in, 7, NULL, &next, &t, &trap), CIM_ERR_TRAP);
-    assert_true(trap.trapped);
+    assert_int_equal(trap.kind, CIM_TRAP_NO_INSN);
     char want[64];
     snprintf(want, sizeof want, "instruction %d does not exist", (int)CIM_I_COUNT);
     assert_string_equal(trap.reason, want);
@@ -272,7 +277,7 @@ static void test_trap_exec_unknown_id(void **state)
     in.id = CIM_I_PTHR;
     memset(&trap, 0, sizeof trap);
     assert_int_equal(cim_chip_exec(c, &in, 7, NULL, &next, &t, &trap), CIM_OK);
-    assert_false(trap.trapped);
+    assert_int_equal(trap.kind, CIM_TRAP_NONE);
     assert_int_equal(cim_chip_pool_reg(c)[0] & 1u, 1);
     cim_chip_destroy(c);
 }
@@ -284,11 +289,12 @@ static void test_trap_dmai_beyond_host_input(void **state)
     (void)state;
     uint64_t in[1] = {0}, out[1];
     CimHostIO io = {in, 64, 0, out, 64, 0};
-    expect_trap_io("dmai r0, 65\n", &io, 0, "65 bits asked", "the host input has 64 left");
+    expect_trap_io("dmai r0, 65\n", &io, 1000000, 0, CIM_TRAP_DMAI, NULL);
     assert_int_equal(io.in_pos, 0);
-    expect_trap_io("dmai r0, 40\ndmai r0, 25\n", &io, 1, "25 bits asked", "has 24 left");
+    expect_trap_io("dmai r0, 40\ndmai r0, 25\n", &io, 1000000, 1, CIM_TRAP_DMAI,
+                   "dmai: 25 bits asked, the host input has 24 left");
     assert_int_equal(io.in_pos, 40);
-    expect_trap("dmai r0, 1\n", 0, "1 bits asked", "has 0 left");
+    expect_trap("dmai r0, 1\n", 0, CIM_TRAP_DMAI);
 }
 
 static void test_trap_dmao_overflow(void **state)
@@ -296,10 +302,11 @@ static void test_trap_dmao_overflow(void **state)
     (void)state;
     uint64_t in[1] = {0}, out[1];
     CimHostIO io = {in, 64, 0, out, 64, 0};
-    expect_trap_io("dmao r0, 65\n", &io, 0, "65 bits", "room for 64");
-    expect_trap_io("dmao r0, 60\ndmao r0, 5\n", &io, 1, "5 bits", "room for 4");
+    expect_trap_io("dmao r0, 65\n", &io, 1000000, 0, CIM_TRAP_DMAO, NULL);
+    expect_trap_io("dmao r0, 60\ndmao r0, 5\n", &io, 1000000, 1, CIM_TRAP_DMAO,
+                   "dmao: 5 bits, the host output has room for 4");
     assert_int_equal(io.out_pos, 60);
-    expect_trap("dmao r0, 1\n", 0, "room for 0", NULL);
+    expect_trap("dmao r0, 1\n", 0, CIM_TRAP_DMAO);
 }
 
 /* ---- watchdog and the trap's cycle --------------------------------------------------- */
@@ -312,16 +319,15 @@ static void test_trap_watchdog(void **state)
     CimProgram p;
     rig_assemble("loop: jmp loop\n", &p);
     CimRunResult res = run_words(&p, NULL, 10);
-    assert_true(res.trap.trapped);
+    assert_int_equal(res.trap.kind, CIM_TRAP_WATCHDOG);
     assert_int_equal(res.trap.pc, 0);
     assert_int_equal(res.trap.cycle, 10);
     assert_int_equal(res.instructions, 11);
-    assert_non_null(strstr(res.trap.reason, "cycle limit reached (watchdog)"));
     cim_program_free(&p, NULL);
     /* an instruction whose own occupancy passes the limit traps at its issue */
     rig_assemble("nop\nild r0, 4096\nhalt\n", &p);
     res = run_words(&p, NULL, 64);
-    assert_true(res.trap.trapped);
+    assert_int_equal(res.trap.kind, CIM_TRAP_WATCHDOG);
     assert_int_equal(res.trap.pc, 1);
     assert_int_equal(res.trap.cycle, 1);
     assert_int_equal(res.cycles, 65);
@@ -334,10 +340,132 @@ static void test_trap_watchdog(void **state)
 static void test_trap_cycle_is_next_issue(void **state)
 {
     (void)state;
-    CimRunResult res = expect_trap("ild r0, 256\ngated m0, 0, 256, 0\nrrow m0, 300\n", 2, "row 300", NULL);
+    CimRunResult res = expect_trap("ild r0, 256\ngated m0, 0, 256, 0\nrrow m0, 300\n", 2, CIM_TRAP_ROW);
     assert_int_equal(res.trap.cycle, 5);
     assert_int_equal(res.cycles, 260);
     assert_int_equal(res.instructions, 2);
+}
+
+/* ---- every row of traps.def ------------------------------------------------------ */
+
+/* One program per kind, with its exact message (the format of its row filled in). A row
+ * added to traps.def without a case here fails test_trap_every_kind_raised. */
+typedef struct {
+    CimTrapKind kind;
+    const char *text;     /* NULL: cim_chip_exec with an id that names no instruction */
+    uint64_t pc;          /* where it traps */
+    uint64_t patch;       /* when not 0: the word at pc, replaced after assembling */
+    uint64_t max_cycles;  /* 0: no limit */
+    const char *reason;
+} KindCase;
+
+static const KindCase kind_cases[] = {
+    {CIM_TRAP_PC_END, "nop\n", 1, 0, 0, "pc beyond the end of the program (no halt)"},
+    {CIM_TRAP_ILLEGAL, "nop\nnop\n", 1, 0xFF00000000000000ull, 0, "illegal opcode 0xff"},
+    {CIM_TRAP_MACRO, "rrow m8, 0\n", 0, 0, 0, "macro m8 does not exist (the chip has 8)"},
+    {CIM_TRAP_ROW, "rrow m0, 256\n", 0, 0, 0, "row 256 out of range (the array has 256 rows)"},
+    {CIM_TRAP_DUAL_OP, ".word 0x1200000001006000\n", 0, 0, 0, "dual: logic op code 6 does not exist"},
+    {CIM_TRAP_DUAL_SAME, "dual.xor m0, 3, 3\n", 0, 0, 0, "dual: both operand rows are 3"},
+    {CIM_TRAP_CSEL, "csel m0, 250, 7\n", 0, 0, 0, "csel: columns [250, 257) outside the 256-column array"},
+    {CIM_TRAP_GATED_ROWS, "ild r0, 300\ngated m0, 200, 100, 0\n", 1, 0, 0,
+     "gated: rows [200, 300) outside the 256-row array"},
+    {CIM_TRAP_GATED_INPUT, "gated m0, 0, 16, 0\n", 0, 0, 0,
+     "gated: input bits [0, 16) beyond the 0 loaded in the input register"},
+    {CIM_TRAP_BUFFER, "li r1, -1\nstw r0, r1\n", 1, 0, 0, "buffer range [-1, -1 + 32) outside the 524288-bit buffer"},
+    {CIM_TRAP_WCFG_PARAMS, "wcfg r0, 1, 4, 4, 2, 0\n", 0, 0, 0,
+     "wcfg: need C, H, W >= 1, odd k <= 7 and pad = (k-1)/2, got C=1 H=4 W=4 k=2 pad=0"},
+    {CIM_TRAP_WCFG_SMALL, "wcfg r0, 1, 2, 4, 3, 1\n", 0, 0, 0, "wcfg: a 2x4 feature map is smaller than the 3x3 kernel"},
+    {CIM_TRAP_WCFG_IR, "wcfg r0, 456, 3, 3, 3, 1\n", 0, 0, 0,
+     "wcfg: a window of 4104 bits exceeds the 4096-bit input register"},
+    {CIM_TRAP_WIN_UNCONF, "win r0, r0\n", 0, 0, 0, "win: the window unit is not configured (wcfg)"},
+    {CIM_TRAP_WIN_POS, "wcfg r0, 1, 4, 5, 3, 1\nli r1, 4\nwin r1, r0\n", 2, 0, 0,
+     "win: position (4, 0) outside the 4x5 feature map"},
+    {CIM_TRAP_ILD_BITS, "ild r0, 4097\n", 0, 0, 0, "ild: 4097 bits exceed the 4096-bit input register"},
+    {CIM_TRAP_LCFG_NF, "lcfg r0, 1025, ref\n", 0, 0, 0, "lcfg: 1025 outputs, the PPU holds 1..1024"},
+    {CIM_TRAP_LCFG_MODE, ".word 0x3000001002000000\n", 0, 0, 0, "lcfg: mode 2 does not exist (0 = ref, 1 = skip)"},
+    {CIM_TRAP_NO_LAYER, "pfin\n", 0, 0, 0, "pfin: no layer configured (lcfg)"},
+    {CIM_TRAP_PFIN_PATTERN, "lcfg r0, 1, ref\nwcfg r0, 1, 3, 3, 3, 1\nwin r0, r0\npfin\n", 3, 0, 0,
+     "pfin: border class 4 but the layer table has 1"},
+    {CIM_TRAP_PACC_RANGE, "lcfg r0, 1024, ref\npacc m0, 769, 0, 0\n", 1, 0, 0,
+     "pacc: outputs [769, 1025) beyond the layer's 1024 outputs (lcfg)"},
+    {CIM_TRAP_PACC_SHIFT, "lcfg r0, 256, ref\npacc m0, 0, 32, 0\n", 1, 0, 0,
+     "pacc: shift 32 (must be < 32) or neg 0 (0 or 1) out of range"},
+    {CIM_TRAP_DMAI, "dmai r0, 1\n", 0, 0, 0, "dmai: 1 bits asked, the host input has 0 left"},
+    {CIM_TRAP_DMAO, "dmao r0, 1\n", 0, 0, 0, "dmao: 1 bits, the host output has room for 0"},
+    {CIM_TRAP_WATCHDOG, "loop: jmp loop\n", 0, 0, 10, "cycle limit reached (watchdog)"},
+    {CIM_TRAP_NO_INSN, NULL, 0, 0, 0, NULL},
+};
+
+/* The trap record of one case (for NULL text: cim_chip_exec of id CIM_I_COUNT). */
+static CimTrap raise_case(const KindCase *kc)
+{
+    CimTrap trap;
+    memset(&trap, 0, sizeof trap);
+    if (!kc->text) {
+        CimChipCfg cfg;
+        cim_cfg_defaults(&cfg);
+        CimChip *c = NULL;
+        assert_int_equal(cim_chip_create(&cfg, NULL, &c), CIM_OK);
+        CimInsn in = {CIM_I_COUNT, 0, 0, 0, 0, 0};
+        CimInsnTiming t;
+        uint64_t next;
+        assert_int_equal(cim_chip_exec(c, &in, 0, NULL, &next, &t, &trap), CIM_ERR_TRAP);
+        cim_chip_destroy(c);
+        return trap;
+    }
+    CimProgram p;
+    rig_assemble(kc->text, &p);
+    if (kc->patch)
+        p.words[kc->pc] = kc->patch;
+    CimRunResult res = run_words(&p, NULL, kc->max_cycles ? kc->max_cycles : UINT64_MAX);
+    assert_int_equal(res.trap.pc, kc->pc);
+    assert_int_equal(res.trap.word, kc->pc < p.n ? p.words[kc->pc] : 0);
+    cim_program_free(&p, NULL);
+    return res.trap;
+}
+
+/* Every kind is raised by one case, with the message its row formats. */
+static void test_trap_every_kind_raised(void **state)
+{
+    (void)state;
+    size_t n = sizeof kind_cases / sizeof kind_cases[0];
+    int seen[CIM_TRAP_COUNT] = {0};
+    assert_int_equal(n, CIM_TRAP_COUNT - 1); /* one case per row of traps.def */
+    for (size_t i = 0; i < n; i++) {
+        const KindCase *kc = &kind_cases[i];
+        CimTrap trap = raise_case(kc);
+        char want[160];
+        if (kc->reason)
+            snprintf(want, sizeof want, "%s", kc->reason);
+        else
+            snprintf(want, sizeof want, "instruction %d does not exist", (int)CIM_I_COUNT);
+        if (trap.kind != kc->kind || strcmp(trap.reason, want) != 0)
+            fail_msg("case %zu: expected %s '%s', got %s '%s'", i, cim_trap_info(kc->kind)->name, want,
+                     cim_trap_info(trap.kind)->name, trap.reason);
+        seen[trap.kind]++;
+    }
+    for (int k = CIM_TRAP_NONE + 1; k < CIM_TRAP_COUNT; k++)
+        if (seen[k] != 1)
+            fail_msg("traps.def row %s is raised by %d cases, expected 1", cim_trap_info((CimTrapKind)k)->name, seen[k]);
+}
+
+/* Kind and RTL code map both ways; 0 is no trap; a code no row has maps to no kind. */
+static void test_trap_codes_round_trip(void **state)
+{
+    (void)state;
+    assert_int_equal(cim_trap_kind_of_code(0), CIM_TRAP_NONE);
+    assert_int_equal(cim_trap_info(CIM_TRAP_NONE)->code, 0);
+    unsigned used = 0;
+    for (int k = CIM_TRAP_NONE + 1; k < CIM_TRAP_COUNT; k++) {
+        const CimTrapInfo *t = cim_trap_info((CimTrapKind)k);
+        assert_true(t->code > 0 && t->code < 256 && t->name[0] && t->format[0]);
+        assert_int_equal(cim_trap_kind_of_code(t->code), k);
+        used++;
+    }
+    unsigned unknown = 0;
+    for (unsigned code = 1; code < 300; code++)
+        unknown += cim_trap_kind_of_code(code) == CIM_TRAP_COUNT;
+    assert_int_equal(unknown, 299 - used);
 }
 
 /* ---- fuzz -------------------------------------------------------------------------- */
@@ -381,9 +509,9 @@ static void test_trap_fuzz_never_crashes(void **state)
         CimHostIO io = {in, sizeof in * 8, 0, out, sizeof out * 8, 0};
         CimRunResult res;
         assert_int_equal(cim_chip_run(c, &p, &io, 5000, &res), CIM_OK);
-        if (res.trap.trapped) {
+        if (res.trap.kind != CIM_TRAP_NONE) {
             trapped++;
-            assert_true(res.trap.reason[0] != '\0');
+            assert_true(res.trap.kind < CIM_TRAP_COUNT && res.trap.reason[0] != '\0');
         } else {
             halted++;
             assert_true(res.cycles <= 5000);
@@ -420,7 +548,7 @@ static CimStatus create_and_run(void *ctx, const CimAlloc *a)
     if (st != CIM_OK) /* only one allocation fails: the second run must work */
         assert_int_equal(again, CIM_OK);
     if (again == CIM_OK) {
-        assert_false(res.trap.trapped);
+        assert_int_equal(res.trap.kind, CIM_TRAP_NONE);
         assert_int_equal(res.cycles, 65);
     }
     cim_chip_destroy(c);
@@ -460,6 +588,8 @@ int main(void)
         cmocka_unit_test(test_trap_dmao_overflow),
         cmocka_unit_test(test_trap_watchdog),
         cmocka_unit_test(test_trap_cycle_is_next_issue),
+        cmocka_unit_test(test_trap_every_kind_raised),
+        cmocka_unit_test(test_trap_codes_round_trip),
         cmocka_unit_test(test_trap_fuzz_never_crashes),
         cmocka_unit_test(test_chip_create_alloc_failures),
     };
