@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages the build needs, once, and fails loudly when it cannot.
 # Usage: scripts/deps.sh   (run by `make`; needs root for apt-get when something is missing)
-# chromium renders the HTML reports in tests/e2e/run_html.sh.
+# chromium renders the HTML reports in tests/e2e/run_html.sh; python3-numpy serves the Python
+# package's tests (tests/python/run_numpy.sh, with Debian's /usr/bin/python3).
 set -u
 
 PKGS="build-essential pkg-config libyaml-dev libcmocka-dev libjansson-dev libsystemc-dev \
-verilator iverilog yosys libopenblas-dev chromium"
+verilator iverilog yosys libopenblas-dev chromium python3-numpy"
 # commands that any package may provide (this image's Node.js ships npm): command:package
 CMDS="npm:npm"
 
