@@ -35,8 +35,7 @@ class NetworkError(ValueError):
 
 
 def _where(i, layer):
-    origin = layer.get("_origin")
-    return f"layers[{i}]" + (f" ({origin})" if origin else f" ({layer.get('type', '?')})")
+    return layer.get("_origin") or f"layers[{i}] ({layer.get('type', '?')})"
 
 
 def _int_in(value, lo, hi, what):
@@ -136,7 +135,7 @@ def _check_order(layers):
                 raise NetworkError(f"{_where(i, l)}: conv2d_binary after a host layer (flatten/linear) is not supported")
             if pools > 1:
                 raise NetworkError(f"{_where(i, l)}: only ReLU and one max-pool may stand between two conv2d_binary "
-                                   f"layers; layers {last_conv + 1}..{i - 1} hold {pools} max-pools")
+                                   f"layers; {pools} max-pools stand between this one and {_where(last_conv, layers[last_conv])}")
             last_conv, pools = i, 0
         elif t == "maxpool":
             pools += 1

@@ -237,7 +237,7 @@ def describe(model):
                            "nn.Sequential(dcim.torch.Input(...), dcim.torch.BinaryConv2d(...), ...)")
     desc, layers, modes, flat = {"input": None}, [], set(), False
     for i, (name, m) in enumerate(_leaves(model, "")):
-        origin = f"'{name}' ({type(m).__name__})"
+        origin = f"layer '{name}' ({type(m).__name__})"
         if isinstance(m, Input):
             if i != 0:
                 raise NetworkError(f"{origin}: dcim.torch.Input must be the first layer")
