@@ -1,7 +1,8 @@
 # dcim: cycle-accurate simulator of a digital RRAM compute-in-memory chip.
 #   make          build everything (installs missing Debian packages first, as root)
 #   make run      the main job on the built-in default (the MNIST workload, configs/runs/mnist_bnn.yaml)
-#   make test     every test tier: unit, bad configs, sanitizers, end to end
+#   make test     every test tier: unit, bad configs, sanitizers, end to end, Python (numpy);
+#                 make test-python: the Python package with PyTorch (docs/python.md)
 #   make bench    speed benchmarks (ratios against a reference measured in the same run)
 #   make cosim    RTL against the model under Verilator (part of make test); make synth: yosys
 #   make sim      SystemC tests; make experiments: the training runs of docs/training.md
@@ -11,6 +12,8 @@
 
 BUILD ?= build
 CC    ?= gcc
+# Debian's interpreter: numpy (python3-numpy) and torch (python3-torch) come from apt
+PYTHON ?= /usr/bin/python3
 CSTD  := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN  := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 OPT   ?= -O2 -g -fvect-cost-model=dynamic
@@ -182,7 +185,7 @@ $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
-.PHONY: all run test unit asan bad-configs bench data experiments clean help check-includes
+.PHONY: all run test test-python unit asan bad-configs bench data experiments clean help check-includes
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST)
@@ -206,7 +209,15 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(asan_DCIM) $(asan_TESTS) $(asan
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
 	    "tests/e2e/run_e2e.sh $(DCIM)" \
 	    "tests/e2e/run_html.sh $(DCIM)" \
-	    "tests/rtl/run_cosim.sh $(RTL_OUT)"
+	    "tests/rtl/run_cosim.sh $(RTL_OUT)" \
+	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)"
+
+# The Python package (python/, docs/python.md): the numpy tier, then the PyTorch tier, which
+# installs python3-torch with apt-get when it is missing (as root; make test never does).
+test-python: data $(DCIM)
+	@scripts/run_tests.sh \
+	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)" \
+	    "tests/python/run_torch.sh $(DCIM) $(PYTHON)"
 
 unit: data $(rel_TESTS)
 	@scripts/run_tests.sh $(rel_TESTS)
@@ -234,4 +245,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,8p' Makefile

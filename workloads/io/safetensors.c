@@ -80,6 +80,102 @@ static CimStatus read_file(CimSafetensors *st, CimDiag *diag)
     return CIM_OK;
 }
 
+/* ---- files in other formats ----------------------------------------------- */
+
+/* Weights saved by other tools, recognised by content (ONNX also by name), so that the user
+ * reads what the file is and how to convert it, not its first bytes taken as a header length
+ * ("header length 578712552184433488 exceeds the limit" for a torch.save zip). A safetensors
+ * file has '{' at byte 8 (the header is a JSON object), so none is ever taken for these. */
+
+/* The magic number legacy torch.save pickles first: 0x1950a86a20f9469cfc6c, as the LONG1
+ * opcode 0x8a 0x0a writes it (10 bytes, little-endian), after PROTO 2 (0x80 0x02). */
+static const unsigned char torch_legacy[14] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c,
+                                               0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+
+static int has_suffix(const char *s, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* 1 when "data.pkl" occurs in b[from..n): torch.save's zip lists it in the central directory
+ * at the end of the file, and usually names it first. */
+static int find_data_pkl(const unsigned char *b, size_t from, size_t n)
+{
+    for (size_t i = from; i + 8 <= n; i++)
+        if (b[i] == 'd' && memcmp(b + i, "data.pkl", 8) == 0)
+            return 1;
+    return 0;
+}
+
+/* ONNX is a protobuf ModelProto: field 1 (ir_version, varint) first, then another of its
+ * fields 2..8 (producer_name, ..., graph, opset_import). Example: 08 07 12 07 "pytorch". */
+static int is_onnx(const unsigned char *b, size_t n)
+{
+    static const unsigned char next[] = {0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42};
+    return n >= 3 && b[0] == 0x08 && b[1] >= 1 && b[1] < 0x80 && memchr(next, b[2], sizeof next);
+}
+
+#define NOTE(st, ...) cim_diag_add(diag, CIM_SEV_NOTE, (st)->path, 0, 0, __VA_ARGS__)
+#define CONVERT_TORCH "convert it in Python: dcim.export(torch.load(\"%s\"), \"w.safetensors\") " \
+                      "(docs/python.md)"
+
+/* A zip archive: a PyTorch checkpoint, a numpy .npz, or something else. */
+static void report_zip(CimSafetensors *st, CimDiag *diag)
+{
+    const unsigned char *b = st->buf;
+    size_t n = st->len, len = n >= 30 ? (size_t)b[26] | (size_t)b[27] << 8 : 0;
+    char first[64] = "";
+    for (size_t i = 0; i < len && i + 1 < sizeof first && 30 + i < n; i++)
+        first[i] = b[30 + i] >= 0x20 && b[30 + i] < 0x7f ? (char)b[30 + i] : '?';
+    size_t fl = strlen(first);
+    if (has_suffix(first, fl, "data.pkl") || find_data_pkl(b, n > 65536 ? n - 65536 : 0, n)) {
+        ERR(st, "this is a PyTorch checkpoint (a zip archive holding data.pkl, as torch.save writes), "
+            "not safetensors");
+        NOTE(st, CONVERT_TORCH, st->path);
+    } else if (has_suffix(first, fl, ".npy")) {
+        ERR(st, "this is a numpy .npz archive (first array '%s'), not safetensors", first);
+        NOTE(st, "convert it in Python: dcim.export(dict(numpy.load(\"%s\")), \"w.safetensors\") "
+             "(docs/python.md)", st->path);
+    } else {
+        if (fl)
+            ERR(st, "this is a zip archive (first entry '%s'), not safetensors", first);
+        else
+            ERR(st, "this is a zip archive, not safetensors");
+        NOTE(st, "dcim reads weights as safetensors (docs/formats.md); from PyTorch, write them "
+             "with dcim.export(model, \"w.safetensors\") (docs/python.md)");
+    }
+}
+
+/* CIM_ERR_FORMAT with a message when the file is one of the formats above, else CIM_OK. */
+static CimStatus check_foreign(CimSafetensors *st, CimDiag *diag)
+{
+    const unsigned char *b = st->buf;
+    size_t n = st->len;
+    if (n > 8 && b[8] == '{')
+        return CIM_OK;
+    if (n >= 4 && (memcmp(b, "PK\x03\x04", 4) == 0 || memcmp(b, "PK\x05\x06", 4) == 0)) {
+        report_zip(st, diag);
+    } else if (n >= sizeof torch_legacy && memcmp(b, torch_legacy, sizeof torch_legacy) == 0) {
+        ERR(st, "this is a legacy PyTorch checkpoint (a pickle, as torch.save writes with "
+            "_use_new_zipfile_serialization=False), not safetensors");
+        NOTE(st, CONVERT_TORCH, st->path);
+    } else if (n >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5) {
+        ERR(st, "this is a Python pickle (protocol %u), not safetensors", b[1]);
+        NOTE(st, "if it holds a PyTorch model or state dict, " CONVERT_TORCH, st->path);
+    } else if (is_onnx(b, n) || has_suffix(st->path, strlen(st->path), ".onnx")) {
+        ERR(st, "this is an ONNX model (by its %s), not safetensors: dcim takes a network file "
+            "(docs/network.md) and its weights as safetensors", is_onnx(b, n) ? "content" : "name");
+        NOTE(st, "from the PyTorch model: dcim.export(model, \"w.safetensors\") and "
+             "dcim.network_yaml(model, \"net.yaml\") (docs/python.md)");
+        NOTE(st, "from the ONNX file: dcim.export({i.name: onnx.numpy_helper.to_array(i) for i in "
+             "onnx.load(\"%s\").graph.initializer}, \"w.safetensors\")", st->path);
+    } else {
+        return CIM_OK;
+    }
+    return CIM_ERR_FORMAT;
+}
+
 /* Checks the 8-byte little-endian header length against the file and the 100 MB cap. */
 static CimStatus check_prefix(CimSafetensors *st, CimDiag *diag)
 {
@@ -438,6 +534,8 @@ void cim_st_close(CimSafetensors *st)
 static CimStatus load(CimSafetensors *st, CimDiag *diag)
 {
     CimStatus s = read_file(st, diag);
+    if (s == CIM_OK)
+        s = check_foreign(st, diag);
     if (s == CIM_OK)
         s = check_prefix(st, diag);
     json_t *root = NULL;

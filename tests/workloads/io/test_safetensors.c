@@ -681,6 +681,129 @@ static void test_st_empty_header_object_is_valid(void **state)
     cim_st_close(st);
 }
 
+/* ---- files in other formats ---------------------------------------------- */
+
+/* A zip local file header (30 bytes) naming `entry`, then `tail` (e.g. a central directory). */
+static size_t make_zip(unsigned char *b, const char *entry, const char *tail)
+{
+    size_t n = strlen(entry), t = strlen(tail);
+    memset(b, 0, 30);
+    memcpy(b, "PK\x03\x04", 4);
+    b[6] = b[7] = 0x08; /* flags, as torch.save writes them */
+    b[26] = (unsigned char)n;
+    memcpy(b + 30, entry, n);
+    memcpy(b + 30 + n, tail, t);
+    return 30 + n + t;
+}
+
+/* Writes name (in fx->dir) and checks the error line, then the first note when not NULL. */
+static void expect_foreign(const Fx *fx, const char *name, const void *bytes, size_t n,
+                           const char *msg, const char *note)
+{
+    char path[160], got[1400], want[1400];
+    snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+    write_bytes(path, bytes, n);
+    CimDiag d = expect_open_error(path, CIM_ERR_FORMAT, msg);
+    assert_int_equal(d.errors, 1);
+    if (note) {
+        assert_true(d.n >= 2);
+        cim_diag_format(&d, 1, got, sizeof got);
+        snprintf(want, sizeof want, "%s: note: %s", path, note);
+        assert_string_equal(got, want);
+    }
+    cim_diag_free(&d);
+}
+
+#define TORCH_NOTE(f) "convert it in Python: dcim.export(torch.load(\"%s/" f "\"), " \
+                      "\"w.safetensors\") (docs/python.md)"
+
+static void test_st_pytorch_files_are_named_with_a_conversion(void **state)
+{
+    Fx *fx = *state;
+    unsigned char b[200];
+    char note[300];
+    /* torch.save (zip): data.pkl first, or only in the central directory at the end */
+    snprintf(note, sizeof note, TORCH_NOTE("w.pt"), fx->dir);
+    expect_foreign(fx, "w.pt", b, make_zip(b, "archive/data.pkl", ""), "this is a PyTorch checkpoint "
+                   "(a zip archive holding data.pkl, as torch.save writes), not safetensors", note);
+    snprintf(note, sizeof note, TORCH_NOTE("w.bin"), fx->dir);
+    expect_foreign(fx, "w.bin", b, make_zip(b, "m/version", "PK\x01\x02m/data.pkl"), "this is a "
+                   "PyTorch checkpoint (a zip archive holding data.pkl, as torch.save writes), not "
+                   "safetensors", note);
+    /* legacy torch.save: PROTO 2, then LONG1 of the magic number 0x1950a86a20f9469cfc6c */
+    static const unsigned char legacy[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9,
+                                           0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e, 0x80, 0x02, 0x2e};
+    snprintf(note, sizeof note, TORCH_NOTE("old.pth"), fx->dir);
+    expect_foreign(fx, "old.pth", legacy, sizeof legacy, "this is a legacy PyTorch checkpoint (a "
+                   "pickle, as torch.save writes with _use_new_zipfile_serialization=False), not "
+                   "safetensors", note);
+    /* any other pickle (protocol 4: PROTO 4, FRAME, EMPTY_DICT, MEMOIZE, STOP) */
+    expect_foreign(fx, "p.pkl", "\x80\x04\x95\x03\0\0\0\0\0\0\0}\x94.", 15,
+                   "this is a Python pickle (protocol 4), not safetensors", NULL);
+}
+
+static void test_st_other_archives_and_onnx_are_named(void **state)
+{
+    Fx *fx = *state;
+    unsigned char b[200];
+    char note[300];
+    snprintf(note, sizeof note, "convert it in Python: dcim.export(dict(numpy.load(\"%s/w.npz\")), "
+             "\"w.safetensors\") (docs/python.md)", fx->dir);
+    expect_foreign(fx, "w.npz", b, make_zip(b, "conv1.weight.npy", ""), "this is a numpy .npz "
+                   "archive (first array 'conv1.weight.npy'), not safetensors", note);
+    expect_foreign(fx, "w.zip", b, make_zip(b, "readme.txt", ""), "this is a zip archive (first "
+                   "entry 'readme.txt'), not safetensors", NULL);
+    expect_foreign(fx, "e.zip", "PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 22,
+                   "this is a zip archive, not safetensors", NULL);
+    /* ONNX by content (ModelProto: ir_version 7, producer_name "pytorch"), whatever the name */
+    expect_foreign(fx, "w.bin", "\x08\x07\x12\x07pytorch\x1a\x04" "1.13", 17, "this is an ONNX model "
+                   "(by its content), not safetensors: dcim takes a network file (docs/network.md) "
+                   "and its weights as safetensors", "from the PyTorch model: dcim.export(model, "
+                   "\"w.safetensors\") and dcim.network_yaml(model, \"net.yaml\") (docs/python.md)");
+    /* ... and by name */
+    expect_foreign(fx, "m.onnx", "abc", 3, "this is an ONNX model (by its name), not safetensors: "
+                   "dcim takes a network file (docs/network.md) and its weights as safetensors", NULL);
+}
+
+/* Bad input near the signatures: too short or wrong bytes get the safetensors errors, a
+ * safetensors file is read by its content whatever its name, and nothing leaks. */
+static void test_st_foreign_detection_keeps_safetensors_errors(void **state)
+{
+    Fx *fx = *state;
+    char path[160];
+    expect_foreign(fx, "a.pt", "PK\x03", 3, "file is 3 bytes, too short for the 8-byte header "
+                   "length", NULL);
+    expect_foreign(fx, "b.pt", "PK\x03\x04\0\0\0\0", 8, "this is a zip archive, not safetensors", NULL);
+    expect_foreign(fx, "c.pt", "\x80\x09\0\0\0\0\0\0{}", 10, "header length 2432 runs past the end "
+                   "of the file (2 bytes follow it)", NULL);
+    /* '{' at byte 8: a safetensors header whatever the first bytes spell */
+    expect_foreign(fx, "d.pt", "PK\x03\x04\0\0\0\0{}", 10, "header length 67324752 runs past the "
+                   "end of the file (2 bytes follow it)", NULL);
+    snprintf(path, sizeof path, "%s/w.onnx", fx->dir);
+    write_st(path, "{}", 0);
+    CimSafetensors *st = open_ok(path, NULL);
+    assert_int_equal(cim_st_count(st), 0);
+    cim_st_close(st);
+    unsigned char b[64];
+    snprintf(path, sizeof path, "%s/w.pt", fx->dir);
+    write_bytes(path, b, make_zip(b, "archive/data.pkl", ""));
+    for (size_t n = 1;; n++) {
+        TestAlloc t;
+        test_alloc_init(&t, n);
+        CimAlloc a = test_alloc_hook(&t);
+        CimSafetensors *s = NULL;
+        CimStatus rc = cim_st_open(path, &a, &s, &fx->diag);
+        cim_diag_free(&fx->diag);
+        assert_null(s);
+        assert_int_equal(t.live, 0);
+        if (!t.failures) {
+            assert_int_equal(rc, CIM_ERR_FORMAT);
+            break;
+        }
+        assert_int_equal(rc, CIM_ERR_NOMEM);
+    }
+}
+
 /* ---- fault injection ---------------------------------------------------- */
 
 static CimStatus open_close(void *ctx, const CimAlloc *a)
@@ -801,6 +924,9 @@ int main(void)
         T(test_st_bad_metadata_is_reported),
         T(test_st_every_bad_tensor_is_reported),
         T(test_st_empty_header_object_is_valid),
+        T(test_st_pytorch_files_are_named_with_a_conversion),
+        T(test_st_other_archives_and_onnx_are_named),
+        T(test_st_foreign_detection_keeps_safetensors_errors),
         T(test_st_open_fails_cleanly_at_every_allocation),
         T(test_st_write_fails_cleanly_at_every_allocation),
         T(test_st_malformed_open_fails_cleanly_at_every_allocation),
