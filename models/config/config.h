@@ -74,7 +74,9 @@ typedef struct {
 } CimTechCfg;
 
 /* ---- chip file (configs/chip/NAME.yaml) ------------------------------------ */
-typedef enum { CIM_OVERFLOW_WRAP, CIM_OVERFLOW_SATURATE } CimOverflow;
+/* What a column counter does past 2^bits - 1: wrap around, or stay at the maximum. */
+typedef enum { CIM_OVERFLOW_WRAP, CIM_OVERFLOW_SATURATE, CIM_OVERFLOW_COUNT } CimOverflow;
+#define CIM_OVERFLOW_NAMES "wrap,saturate" /* chip.periphery.counter_overflow, in enum order */
 
 typedef struct {
     unsigned rows, cols;           /* cells; both powers of two in [16, 4096] */
@@ -293,6 +295,104 @@ typedef struct {
     const char *const *items;
     size_t n;
 } CimOverrides;
+
+/* ---- key schemas -------------------------------------------------------------- */
+/* A file kind's keys as one aligned table: every key path, its type, allowed range, unit,
+ * default and place in the kind's typed struct. The loader, its error messages, the
+ * documented defaults and the docs' key tables (`dcim config-doc`) are all derived from
+ * the table. A schema lives beside the struct it fills: chip and tech here, run files in
+ * workloads/run, the baselines in models/analog and models/gpu. */
+typedef enum {
+    CIM_CFG_MAP,      /* a group of keys */
+    CIM_CFG_UINT,     /* unsigned */
+    CIM_CFG_U64,      /* uint64_t */
+    CIM_CFG_DOUBLE,   /* double */
+    CIM_CFG_BOOL,     /* int, 0 or 1; YAML true/false only */
+    CIM_CFG_ENUM,     /* int-sized enum, the index into choices */
+    CIM_CFG_STRING,   /* char[CIM_NAME_MAX], or not stored */
+    CIM_CFG_PATH      /* char[CIM_PATH_MAX] */
+} CimCfgType;
+
+typedef enum {
+    CIM_CFG_ANY,      /* any value of the type */
+    CIM_CFG_CLOSED,   /* [lo, hi] */
+    CIM_CFG_OPEN_LO,  /* (lo, hi] */
+    CIM_CFG_OPEN,     /* (lo, hi) */
+    CIM_CFG_POS,      /* > 0 */
+    CIM_CFG_NONNEG,   /* >= 0 */
+    CIM_CFG_POW2,     /* a power of two in [lo, hi] */
+    CIM_CFG_OPTIONAL, /* CIM_CFG_MAP only: the group may be left out as a whole; when it is
+                       * present, the int at off (unless CIM_CFG_NOFIELD) is set to 1 */
+    CIM_CFG_EMPTY_OK  /* CIM_CFG_PATH only: "" is allowed (quoted, or from an override) */
+} CimCfgRule;
+
+#define CIM_CFG_NOFIELD ((size_t)-1)
+
+typedef struct {
+    const char *path;     /* "chip.array.rows": the root, then one segment per group */
+    CimCfgType type;
+    CimCfgRule rule;
+    double lo, hi;        /* bounds of the rule; CIM_CFG_ENUM: hi is the enum's count */
+    const char *unit;     /* "" when dimensionless */
+    size_t off;           /* offset in the schema's struct, or CIM_CFG_NOFIELD */
+    const char *def;      /* default as written in the default file; NULL: none */
+    const char *choices;  /* CIM_CFG_ENUM: the names in enum order, "wrap,saturate"; the
+                           * enum's owner declares them beside it */
+    const char *desc;     /* the key's line in the docs' key table (markdown) */
+} CimCfgKey;
+
+/* Rows every schema has: a group of keys, and a group's `source:` (checked, not stored). */
+#define CIM_CFG_GROUP(path, desc) {path, CIM_CFG_MAP, CIM_CFG_ANY, 0, 0, "", CIM_CFG_NOFIELD, NULL, NULL, desc}
+#define CIM_CFG_SOURCE(path)                                                                               \
+    {path, CIM_CFG_STRING, CIM_CFG_ANY, 0, 0, "", CIM_CFG_NOFIELD, NULL, NULL,                             \
+     "where the values of this group come from"}
+
+/* The keys of one file as validated, for rules between keys. */
+typedef struct CimCfgRules CimCfgRules;
+
+typedef struct {
+    const char *root;      /* the top-level key, "chip" */
+    const CimCfgKey *keys; /* the root group first; each group before its keys */
+    size_t n;
+    size_t size;           /* sizeof the struct the offsets point into */
+    /* Rules between keys, run after every key was checked on its own; cfg is the struct
+     * as filled so far. NULL: none. */
+    void (*rules)(CimCfgRules *r, const void *cfg);
+} CimCfgSchema;
+
+/* For a schema's rules: the text of key path's value as written (in the file, or by an
+ * override), or NULL when the key is absent or was invalid on its own. */
+const char *cim_cfg_rule_value(const CimCfgRules *r, const char *path, char *buf, size_t len);
+/* An error at key path's value, which cim_cfg_rule_value found. */
+void cim_cfg_rule_error(CimCfgRules *r, const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+extern const CimCfgSchema cim_cfg_schema_chip; /* CimChipCfg */
+extern const CimCfgSchema cim_cfg_schema_tech; /* CimTechCfg */
+
+/* Loads a file of schema s into out (s->size bytes). Every problem is appended to diag as
+ * path:line:col; returns CIM_ERR_CONFIG if there was any, CIM_ERR_IO if the file cannot be
+ * read. Overrides must all start with s->root. Path keys read from the file are resolved
+ * relative to its directory (an absolute path stays as it is); a path set by an override
+ * is taken as written. Referenced files are not opened. out is fully written only on
+ * CIM_OK. */
+CimStatus cim_cfg_load(const char *path, const CimCfgSchema *s, const CimOverrides *ov, void *out, CimDiag *diag);
+/* Writes the defaults of s into out (zeroed first). Path defaults are resolved relative to
+ * file, the default file they are written in (NULL: kept as written). */
+void cim_cfg_schema_defaults(const CimCfgSchema *s, const char *file, void *out);
+/* Checks the table itself: paths unique and under their groups, fields inside s->size,
+ * every enum's choices counted against its hi, every default valid. Returns 0, or -1 with
+ * the first problem written to why. */
+int cim_cfg_schema_verify(const CimCfgSchema *s, char *why, size_t len);
+/* The idx-th name of a choices string ("fast,program,cycle", 1 -> "program") into buf;
+ * "" when idx is out of range. */
+const char *cim_cfg_choice(const char *choices, int idx, char *buf, size_t len);
+/* Writes the markdown key table of s, one row per key (groups included): key, type,
+ * range, unit, default, choices, description. docs/config.md, "Generated tables". */
+void cim_cfg_write_table(const CimCfgSchema *s, FILE *out);
 
 /* Loads a chip file and the technology file it names. Every problem in either file is
  * appended to diag as path:line:col; returns CIM_ERR_CONFIG if there was any, CIM_ERR_IO
