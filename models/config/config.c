@@ -469,28 +469,6 @@ CimStatus cim_cfg_load_run(const char *path, const CimOverrides *ov, CimRunCfg *
     return cim_cfg_load(path, &cfg_schema_run, ov, out, diag);
 }
 
-CimStatus cim_cfg_load_analog(const char *path, const CimOverrides *ov, CimAnalogCfg *out, CimDiag *diag)
-{
-    return cim_cfg_load(path, &cfg_schema_analog, ov, out, diag);
-}
-
-CimStatus cim_cfg_load_gpu(const char *path, const CimOverrides *ov, CimGpuCfg *out, CimDiag *diag)
-{
-    return cim_cfg_load(path, &cfg_schema_gpu, ov, out, diag);
-}
-
-CimStatus cim_cfg_check_analog(const char *path, CimDiag *diag)
-{
-    CimAnalogCfg c;
-    return cim_cfg_load_analog(path, NULL, &c, diag);
-}
-
-CimStatus cim_cfg_check_gpu(const char *path, CimDiag *diag)
-{
-    CimGpuCfg c;
-    return cim_cfg_load_gpu(path, NULL, &c, diag);
-}
-
 /* ---- checking a file of any kind ------------------------------------------ */
 
 #define CFG_MAX_KINDS 8
@@ -634,7 +612,3 @@ void cim_cfg_run_defaults(CimRunCfg *out)
 {
     cim_cfg_schema_defaults(&cfg_schema_run, "configs/runs/mnist_bnn.yaml", out);
 }
-
-void cim_cfg_analog_defaults(CimAnalogCfg *out) { cim_cfg_schema_defaults(&cfg_schema_analog, NULL, out); }
-
-void cim_cfg_gpu_defaults(CimGpuCfg *out) { cim_cfg_schema_defaults(&cfg_schema_gpu, NULL, out); }

@@ -182,113 +182,6 @@ typedef struct {
     CimRunTrainCfg train;             /* zero when has_train is 0 */
 } CimRunCfg;
 
-/* ---- baseline files (configs/baselines/NAME.yaml) ---------------------------- */
-/* The analogue RRAM CIM baseline (root key analog:): crossbars of the chip's cells with
- * DACs, multi-row reads, sample-and-hold and shared ADCs. docs/energy.md, "Analogue RRAM
- * CIM baseline", gives every key's meaning, source and formula. */
-typedef enum { CIM_ADC_NEUROSIM_SAR, CIM_ADC_WALDEN } CimAdcModel;
-/* skip: pruned filters get no columns (the digital chip's mapping); map: every filter does. */
-typedef enum { CIM_ANALOG_PRUNED_SKIP, CIM_ANALOG_PRUNED_MAP } CimAnalogPruned;
-
-typedef struct {
-    unsigned rows, cols;            /* cells; powers of two in [16, 4096] */
-    unsigned rows_active;           /* filter elements summed by one read (one conversion) */
-    unsigned cells_per_weight;      /* 1: one 0/1 cell; 2: XNOR pair on two rows */
-    CimAnalogPruned pruned_filters;
-} CimXbarCfg;
-
-typedef struct {
-    CimAdcModel model;
-    unsigned bits;                  /* resolution, 1..16 */
-    unsigned share;                 /* columns per ADC through a column mux (power of two) */
-    unsigned lsb_cells;             /* one LSB = this many unit-cell currents */
-    double cycle_ns;                /* conversion time = (bits + 1) * cycle_ns */
-    double sar_uw_per_bit;          /* neurosim_sar: P = sar_uw_per_bit * bits + sar_uw_fixed */
-    double sar_uw_fixed;
-    double sar_transistors_fixed;   /* neurosim_sar area: (fixed + per_bit * (bits - 1)) */
-    double sar_transistors_per_bit; /*   transistors of transistor_area_f2 * F^2 each */
-    double transistor_area_f2;
-    double walden_fom_fj;           /* walden: E = fom * 2^bits per conversion */
-    double walden_area_um2;         /* walden: area of one ADC */
-    double mux_transistors_per_column; /* column mux, when share > 1 */
-} CimAdcCfg;
-
-typedef struct {
-    unsigned bits;                  /* input bits applied per read, 1..8 */
-    double power_1bit_uw;           /* power of a 1-bit DAC; x 2^(bits-1) */
-    double area_1bit_um2;           /* area of a 1-bit DAC; x 2^(bits-1) */
-} CimDacCfg;
-
-typedef struct {
-    double power_nw;                /* one sample-and-hold while it holds */
-    double area_um2;
-} CimShCfg;
-
-typedef struct {
-    unsigned accumulator_bits;      /* shift-add accumulator width, 8..64 */
-    unsigned buffer_kib;            /* global buffer */
-} CimAnalogDigitalCfg;
-
-typedef struct {
-    char name[CIM_NAME_MAX];
-    CimXbarCfg xbar;
-    CimAdcCfg adc;
-    CimDacCfg dac;
-    CimShCfg sh;
-    CimAnalogDigitalCfg digital;
-} CimAnalogCfg;
-
-/* The GPU baseline (root key gpu:): energy per inference = power x time, from peak
- * throughput, utilisation at the batch size and kernel-launch overhead; or measured power
- * samples. docs/energy.md, "GPU baseline". */
-typedef enum { CIM_GPU_FP32, CIM_GPU_INT8 } CimGpuPrecision;
-/* board: board power while running; linear: idle + (board - idle) x utilisation. */
-typedef enum { CIM_GPU_POWER_BOARD, CIM_GPU_POWER_LINEAR } CimGpuPowerModel;
-
-typedef struct {
-    double board_power_w;           /* total graphics power */
-    double idle_power_w;            /* below board_power_w */
-    double memory_bandwidth_gbs;
-} CimGpuBoardCfg;
-
-typedef struct {
-    double fp32_tflops;
-    double int8_dense_tops;
-    CimGpuPrecision precision;      /* which peak the network runs at */
-} CimGpuThroughputCfg;
-
-typedef struct {
-    double max;                     /* utilisation approached at large batches, (0, 1] */
-    double half_batch;              /* batch size at which utilisation is max / 2 */
-} CimGpuUtilCfg;
-
-typedef struct {
-    double overhead_us;             /* per kernel launch */
-    unsigned kernels_per_conv, kernels_per_linear, kernels_per_elementwise;
-} CimGpuLaunchCfg;
-
-typedef struct {
-    unsigned batch_size;
-    CimGpuPowerModel power_model;
-    int count_idle;                 /* 0: idle power is subtracted (energy above idle) */
-} CimGpuRunCfg;
-
-typedef struct {
-    char power_csv[CIM_PATH_MAX];   /* time_s,power_w samples; resolved relative to the file */
-    uint64_t inferences;            /* inferences run while the samples were taken */
-} CimGpuMeasuredCfg;
-
-typedef struct {
-    char name[CIM_NAME_MAX];
-    CimGpuBoardCfg board;
-    CimGpuThroughputCfg throughput;
-    CimGpuUtilCfg util;
-    CimGpuLaunchCfg launch;
-    CimGpuRunCfg run;
-    int has_measured;               /* 1: the file has a measured: group */
-    CimGpuMeasuredCfg measured;     /* zero when has_measured is 0 */
-} CimGpuCfg;
-
 /* "key.path=value" overrides applied on top of the files, e.g. "chip.array.rows=128" or
  * "tech.device.sigma_ln_on=0.3"; each is validated like a value in the file. */
 typedef struct {
@@ -422,19 +315,6 @@ void cim_cfg_defaults(CimChipCfg *out);
 /* The documented run defaults (configs/runs/mnist_bnn.yaml, paths resolved from the
  * repository root); has_train is 0 and train holds the train defaults. */
 void cim_cfg_run_defaults(CimRunCfg *out);
-/* Loads an analogue-baseline file (root analog:) or a GPU-baseline file (root gpu:); the
- * GPU file's measured.power_csv is resolved relative to the file (an override's value is
- * taken as written). Overrides must all start with "analog." or "gpu." respectively.
- * Errors as cim_cfg_load_chip; out is fully written only on CIM_OK. */
-CimStatus cim_cfg_load_analog(const char *path, const CimOverrides *ov, CimAnalogCfg *out, CimDiag *diag);
-CimStatus cim_cfg_load_gpu(const char *path, const CimOverrides *ov, CimGpuCfg *out, CimDiag *diag);
-/* CimCfgKind checkers for `dcim check` (keys "analog" and "gpu"). */
-CimStatus cim_cfg_check_analog(const char *path, CimDiag *diag);
-CimStatus cim_cfg_check_gpu(const char *path, CimDiag *diag);
-/* The documented defaults: configs/baselines/analog_180nm.yaml and rtx4090.yaml
- * (has_measured 0). */
-void cim_cfg_analog_defaults(CimAnalogCfg *out);
-void cim_cfg_gpu_defaults(CimGpuCfg *out);
 
 /* ---- read-only YAML documents ---------------------------------------------- */
 /* For files whose schema lives outside models/config (network files): the parsed tree,

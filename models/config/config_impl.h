@@ -88,8 +88,6 @@ struct CimCfgRules {
 };
 
 extern const CimCfgSchema cfg_schema_run;    /* CimRunCfg */
-extern const CimCfgSchema cfg_schema_analog; /* CimAnalogCfg (config_schema_baselines.c) */
-extern const CimCfgSchema cfg_schema_gpu;    /* CimGpuCfg */
 
 /* Index of the key with this exact path, or -1. */
 long cfg_schema_find(const CimCfgSchema *s, const char *path);

@@ -1,5 +1,7 @@
 /* dcim: entry point and subcommand dispatch. `dcim --help` lists the subcommands and
  * `dcim CMD --help` describes one. */
+#include "models/analog/analog.h"
+#include "models/gpu/gpu.h"
 #include "workloads/cli/cli.h"
 #include "workloads/net/netfile.h"
 
@@ -149,7 +151,7 @@ int cli_check(int argc, char **argv)
         return argc == 2 ? 0 : 2;
     }
     static const CimCfgKind kinds[] = {
-        {"network", cim_net_check}, {"analog", cim_cfg_check_analog}, {"gpu", cim_cfg_check_gpu}};
+        {"network", cim_net_check}, {"analog", cim_analog_cfg_check}, {"gpu", cim_gpu_cfg_check}};
     CimDiag d;
     cim_diag_init(&d);
     CimStatus st = cim_cfg_check_kinds(argv[1], kinds, sizeof kinds / sizeof kinds[0], &d);

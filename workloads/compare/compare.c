@@ -185,11 +185,11 @@ CimStatus cim_compare_check_override(const CimCompareOptions *o, const char *kv,
     } else if (r.nanalog) {
         CimAnalogCfg a;
         CimOverrides ov = {r.analog, 1};
-        st = cim_cfg_load_analog(o->analog_path, &ov, &a, d);
+        st = cim_analog_cfg_load(o->analog_path, &ov, &a, d);
     } else {
         CimGpuCfg g;
         CimOverrides ov = {r.gpu, 1};
-        st = cim_cfg_load_gpu(o->gpu_path, &ov, &g, d);
+        st = cim_gpu_cfg_load(o->gpu_path, &ov, &g, d);
     }
     return st;
 }
@@ -198,8 +198,8 @@ CimStatus cim_compare_check_override(const CimCompareOptions *o, const char *kv,
 static CimStatus load_inputs(const CimCompareOptions *o, CimCompare *c, Routed *r, CimDiag *d)
 {
     CimOverrides aov = {r->analog, r->nanalog}, gov = {r->gpu, r->ngpu};
-    CimStatus sa = cim_cfg_load_analog(o->analog_path, &aov, &c->analog, d);
-    CimStatus sg = cim_cfg_load_gpu(o->gpu_path, &gov, &c->gpu, d);
+    CimStatus sa = cim_analog_cfg_load(o->analog_path, &aov, &c->analog, d);
+    CimStatus sg = cim_gpu_cfg_load(o->gpu_path, &gov, &c->gpu, d);
     CimRunCfg *run = malloc(sizeof *run);
     CimStatus sr = run ? load_run_chip(o->run_path, r, run, d) : CIM_ERR_NOMEM;
     if (sa != CIM_OK || sg != CIM_OK || sr != CIM_OK) {
@@ -410,9 +410,9 @@ static CimStatus rerun_baselines(const CimCompareOptions *o, CimCompare *c, CimD
     CimStatus st = r ? route(o->overrides, o->noverrides, r, d) : CIM_ERR_NOMEM;
     if (st == CIM_OK) {
         CimOverrides aov = {r->analog, r->nanalog}, gov = {r->gpu, r->ngpu};
-        st = cim_cfg_load_analog(o->analog_path, &aov, &c->analog, d);
+        st = cim_analog_cfg_load(o->analog_path, &aov, &c->analog, d);
         if (st == CIM_OK)
-            st = cim_cfg_load_gpu(o->gpu_path, &gov, &c->gpu, d);
+            st = cim_gpu_cfg_load(o->gpu_path, &gov, &c->gpu, d);
     }
     free(r);
     c->adc_reads = c->adc_inexact = c->adc_clipped = 0;
