@@ -1,6 +1,7 @@
-/* Loads chip, technology and run files into the typed structs of config.h: walks the YAML
- * tree against the key schema (config_schema.c), applies key.path=value overrides, reports
- * every problem compiler style (STYLE.md section 3) and writes the output only when all is valid. */
+/* Loads a file against a key schema into its typed struct (chip and tech files here, any
+ * other kind through cim_cfg_load): walks the YAML tree against the table, applies
+ * key.path=value overrides, reports every problem compiler style (STYLE.md section 3) and
+ * writes the output only when all is valid. Also picks a file's kind for `dcim check`. */
 #include "models/config/config_impl.h"
 
 #include <assert.h>
@@ -464,23 +465,18 @@ CimStatus cim_cfg_load(const char *path, const CimCfgSchema *s, const CimOverrid
     return st;
 }
 
-CimStatus cim_cfg_load_run(const char *path, const CimOverrides *ov, CimRunCfg *out, CimDiag *diag)
-{
-    return cim_cfg_load(path, &cfg_schema_run, ov, out, diag);
-}
-
 /* ---- checking a file of any kind ------------------------------------------ */
 
-#define CFG_MAX_KINDS 8
-
-/* "chip, tech, run" (quoted = 0) or "'chip', 'tech' or 'run'" (quoted = 1) into buf. */
-static const char *kinds_text(const char *const *keys, size_t n, int quoted, char *buf, size_t len)
+/* The n names, separated as a list: "a, b, c" (quoted = 0) or "'a', 'b' or 'c'"
+ * (quoted = 1), into buf; name(i) gives the i-th. */
+static const char *list_text(size_t n, int quoted, const char *(*name)(const void *, size_t), const void *tab,
+                             const char *suffix, char *buf, size_t len)
 {
     size_t o = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && o < len; i++) {
         const char *sep = i == 0 ? "" : (quoted && i + 1 == n) ? " or " : ", ";
-        int w = snprintf(buf + o, len - o, quoted ? "%s'%s'" : "%s%s", sep, keys[i]);
+        int w = snprintf(buf + o, len - o, quoted ? "%s'%s%s'" : "%s%s%s", sep, name(tab, i), suffix);
         if (w < 0)
             break;
         o += (size_t)w;
@@ -488,12 +484,32 @@ static const char *kinds_text(const char *const *keys, size_t n, int quoted, cha
     return buf;
 }
 
+static const char *kind_key(const void *tab, size_t i) { return ((const CimCfgKind *)tab)[i].key; }
+static const char *schema_root(const void *tab, size_t i) { return ((const CimCfgSchema *const *)tab)[i]->root; }
+
+const char *cim_cfg_roots_text(const CimCfgSchema *const *schemas, size_t n, char *buf, size_t len)
+{
+    list_text(n, 0, schema_root, schemas, ".", buf, len);
+    char *last = n > 1 ? strrchr(buf, ',') : NULL; /* "run., chip., tech." -> "run., chip. or tech." */
+    if (last && strlen(buf) + 3 < len) {
+        memmove(last + 3, last + 1, strlen(last + 1) + 1);
+        memcpy(last, " or", 3);
+    }
+    return buf;
+}
+
+int cim_cfg_item_in(const char *item, const CimCfgSchema *s)
+{
+    size_t n = strlen(s->root);
+    return strncmp(item, s->root, n) == 0 && item[n] == '.';
+}
+
 /* The file is of no known kind: report its tree problems, then why. */
-static CimStatus report_kind(const char *path, const char *const *keys, size_t nk, CimDiag *diag)
+static CimStatus report_kind(const char *path, const CimCfgKind *kinds, size_t nk, CimDiag *diag)
 {
     char quoted[256], plain[256], expect[300], got[64];
-    kinds_text(keys, nk, 1, quoted, sizeof quoted);
-    kinds_text(keys, nk, 0, plain, sizeof plain);
+    list_text(nk, 1, kind_key, kinds, "", quoted, sizeof quoted);
+    list_text(nk, 0, kind_key, kinds, "", plain, sizeof plain);
     snprintf(expect, sizeof expect, "a mapping with a %s key", quoted);
     CfgReport rep = {.diag = diag, .file = path, .expect = expect};
     YtNode *tree = NULL;
@@ -511,8 +527,9 @@ static CimStatus report_kind(const char *path, const char *const *keys, size_t n
     return st == CIM_ERR_NOMEM ? st : CIM_ERR_CONFIG;
 }
 
-/* Index into keys of the first top-level key the file has, -1 if none; *st as read. */
-static long file_kind(const char *path, const char *const *keys, size_t nk, CimStatus *st, int *err)
+/* Index into kinds of the first kind whose top-level key the file has, -1 if none; *st as
+ * read. */
+static long file_kind(const char *path, const CimCfgKind *kinds, size_t nk, CimStatus *st, int *err)
 {
     CimDiag scratch;
     cim_diag_init(&scratch);
@@ -522,22 +539,18 @@ static long file_kind(const char *path, const char *const *keys, size_t nk, CimS
     *err = errno;
     long kind = -1;
     for (size_t i = 0; i < nk && kind < 0; i++)
-        if (yt_map_get(tree, keys[i], NULL))
+        if (yt_map_get(tree, kinds[i].key, NULL))
             kind = (long)i;
     yt_free(tree);
     cim_diag_free(&scratch);
     return kind;
 }
 
-CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *extra, size_t n, CimDiag *diag)
+CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *kinds, size_t n, CimDiag *diag)
 {
-    const char *keys[CFG_MAX_KINDS] = {"chip", "tech", "run"};
-    assert(n <= CFG_MAX_KINDS - 3);
-    for (size_t i = 0; i < n; i++)
-        keys[3 + i] = extra[i].key;
     CimStatus st;
     int err;
-    long kind = file_kind(path, keys, n + 3, &st, &err);
+    long kind = file_kind(path, kinds, n, &st, &err);
     if (st == CIM_ERR_NOMEM)
         return st;
     if (st == CIM_ERR_IO) {
@@ -545,19 +558,29 @@ CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *extra, size_t 
         cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(err));
         return st;
     }
-    CimChipCfg chip;
-    CimTechCfg tech;
-    CimRunCfg run;
-    switch (kind) {
-    case -1: return report_kind(path, keys, n + 3, diag);
-    case 0: return cim_cfg_load_chip(path, NULL, &chip, diag);
-    case 1: return cim_cfg_load_tech(path, NULL, &tech, diag);
-    case 2: return cim_cfg_load_run(path, NULL, &run, diag);
-    default: return extra[kind - 3].check(path, diag);
-    }
+    return kind < 0 ? report_kind(path, kinds, n, diag) : kinds[kind].check(path, diag);
 }
 
-CimStatus cim_cfg_check(const char *path, CimDiag *diag) { return cim_cfg_check_kinds(path, NULL, 0, diag); }
+CimStatus cim_cfg_check_chip(const char *path, CimDiag *diag)
+{
+    CimChipCfg c;
+    return cim_cfg_load_chip(path, NULL, &c, diag);
+}
+
+CimStatus cim_cfg_check_tech(const char *path, CimDiag *diag)
+{
+    CimTechCfg t;
+    return cim_cfg_load_tech(path, NULL, &t, diag);
+}
+
+CimStatus cim_cfg_check(const char *path, CimDiag *diag)
+{
+    static const CimCfgKind own[] = {
+        {.key = "chip", .check = cim_cfg_check_chip, .schema = &cim_cfg_schema_chip},
+        {.key = "tech", .check = cim_cfg_check_tech, .schema = &cim_cfg_schema_tech},
+    };
+    return cim_cfg_check_kinds(path, own, sizeof own / sizeof own[0], diag);
+}
 
 /* ---- defaults ----------------------------------------------------------- */
 
@@ -606,9 +629,4 @@ void cim_cfg_defaults(CimChipCfg *out)
     cim_cfg_schema_defaults(&cim_cfg_schema_tech, NULL, &out->tech);
     /* The default file's tech: resolved from the repository root. */
     snprintf(out->tech_path, sizeof out->tech_path, "configs/tech/180nm_1t1r.yaml");
-}
-
-void cim_cfg_run_defaults(CimRunCfg *out)
-{
-    cim_cfg_schema_defaults(&cfg_schema_run, "configs/runs/mnist_bnn.yaml", out);
 }

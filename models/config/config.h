@@ -128,60 +128,6 @@ typedef struct {
     CimTechCfg tech;               /* loaded from tech_path */
 } CimChipCfg;
 
-/* ---- run file (configs/runs/NAME.yaml) ------------------------------------ */
-/* What one `dcim run` / `dcim train` does: which chip, network, weights and data, how
- * closely to simulate, and how to prune and train. docs/config.md, "Run files". */
-typedef enum { CIM_FIDELITY_FAST, CIM_FIDELITY_PROGRAM, CIM_FIDELITY_CYCLE } CimFidelity;
-/* reference: pruned filters still run, with their weights zeroed (as the script does);
- * skip: pruned filters emit no operations. Same order as workloads' CimPrunedMode. */
-typedef enum { CIM_RUN_PRUNED_REFERENCE, CIM_RUN_PRUNED_SKIP } CimRunPruned;
-typedef enum { CIM_DATA_MNIST } CimDataFormat;
-typedef enum { CIM_SPLIT_T10K, CIM_SPLIT_TRAIN } CimDataSplit;
-/* Which filters take part in a pruning round; same order as workloads' CimPruneMode. */
-typedef enum { CIM_PARTICIPATION_REFERENCE, CIM_PARTICIPATION_LIVE } CimParticipation;
-/* reference: conv weights get no gradient (the script); ste: straight-through estimator. */
-typedef enum { CIM_LEARN_REFERENCE, CIM_LEARN_STE } CimLearn;
-
-typedef struct {
-    CimDataFormat format;
-    char dir[CIM_PATH_MAX];        /* resolved relative to the run file */
-    CimDataSplit split;
-    unsigned images;               /* >= 1; the caller checks it against the data set */
-} CimRunDataCfg;
-
-typedef struct {
-    int enabled;
-    double threshold_b;            /* a pair is close when d < mean - threshold_b * variance */
-    double threshold_c;            /* pruned when in more than threshold_c * (N - 1) close pairs */
-    CimParticipation participation;
-    unsigned rounds;               /* 1..100 */
-} CimRunPruneCfg;
-
-typedef struct {
-    double learning_rate;          /* Adam, > 0 */
-    unsigned epochs;               /* 1..10000 */
-    unsigned batch_size;           /* 1..65536 */
-    CimLearn learn;
-    unsigned prune_every;          /* epochs between pruning rounds; 0 = never */
-    unsigned train_images, eval_images; /* >= 1 */
-    double ste_clip;               /* > 0: |latent| window where d sign(v)/dv = 1 */
-} CimRunTrainCfg;
-
-typedef struct {
-    char name[CIM_NAME_MAX];
-    char chip_path[CIM_PATH_MAX];     /* paths: resolved relative to the run file */
-    char network_path[CIM_PATH_MAX];
-    char weights_path[CIM_PATH_MAX];  /* "": seeded random weights */
-    uint64_t seed;
-    CimFidelity fidelity;
-    CimRunPruned pruned_filters;
-    char out_dir[CIM_PATH_MAX];       /* results folder */
-    CimRunDataCfg data;
-    CimRunPruneCfg prune;
-    int has_train;                    /* 1: the file has a train: group */
-    CimRunTrainCfg train;             /* zero when has_train is 0 */
-} CimRunCfg;
-
 /* "key.path=value" overrides applied on top of the files, e.g. "chip.array.rows=128" or
  * "tech.device.sigma_ln_on=0.3"; each is validated like a value in the file. */
 typedef struct {
@@ -293,28 +239,28 @@ void cim_cfg_write_table(const CimCfgSchema *s, FILE *out);
 CimStatus cim_cfg_load_chip(const char *path, const CimOverrides *ov, CimChipCfg *out, CimDiag *diag);
 /* Loads one technology file on its own. */
 CimStatus cim_cfg_load_tech(const char *path, const CimOverrides *ov, CimTechCfg *out, CimDiag *diag);
-/* Loads a run file. Paths in the file are relative to its directory and stored resolved
- * (an absolute path as it is); paths from overrides are taken as written (relative to the
- * working directory). Referenced files are not opened here. Overrides must all start with
- * "run." (a caller that also loads the chip passes it the chip./tech. items). Errors as
- * cim_cfg_load_chip; out is fully written only on CIM_OK. */
-CimStatus cim_cfg_load_run(const char *path, const CimOverrides *ov, CimRunCfg *out, CimDiag *diag);
-
-/* Checks a file of any kind by its top-level key: chip:, tech: or run:. */
-CimStatus cim_cfg_check(const char *path, CimDiag *diag);
-/* A file kind checked outside models/config (e.g. "network", by workloads/net). */
+/* A file kind `dcim check` knows: its top-level key, its checker and, for kinds read
+ * against a key table, the schema (the registry of all kinds is workloads/run/kinds.h). */
 typedef struct {
     const char *key;                                     /* its top-level key */
     CimStatus (*check)(const char *path, CimDiag *diag); /* validates one file */
+    const CimCfgSchema *schema;                          /* NULL: not a key table (networks) */
 } CimCfgKind;
-/* As cim_cfg_check, also accepting the n extra kinds; messages list all of them. */
-CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *extra, size_t n, CimDiag *diag);
+/* Checks a file of any of the n kinds, chosen by its top-level key; a file of none of them
+ * is reported with every kind listed in table order. */
+CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *kinds, size_t n, CimDiag *diag);
+/* CimCfgKind checkers of chip and tech files (the chip's tech file is loaded too). */
+CimStatus cim_cfg_check_chip(const char *path, CimDiag *diag);
+CimStatus cim_cfg_check_tech(const char *path, CimDiag *diag);
+/* cim_cfg_check_kinds over the kinds of this module: chip: and tech:. */
+CimStatus cim_cfg_check(const char *path, CimDiag *diag);
+/* "run., chip. or tech.": the roots of n schemas as override prefixes, into buf. */
+const char *cim_cfg_roots_text(const CimCfgSchema *const *schemas, size_t n, char *buf, size_t len);
+/* 1 when item ("chip.array.rows=128") names a key under the root of s. */
+int cim_cfg_item_in(const char *item, const CimCfgSchema *s);
 /* Writes the documented defaults into out (the values of configs/chip/default.yaml and
  * configs/tech/180nm_1t1r.yaml), for tests that need a chip without files. */
 void cim_cfg_defaults(CimChipCfg *out);
-/* The documented run defaults (configs/runs/mnist_bnn.yaml, paths resolved from the
- * repository root); has_train is 0 and train holds the train defaults. */
-void cim_cfg_run_defaults(CimRunCfg *out);
 
 /* ---- read-only YAML documents ---------------------------------------------- */
 /* For files whose schema lives outside models/config (network files): the parsed tree,

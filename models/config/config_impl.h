@@ -87,7 +87,6 @@ struct CimCfgRules {
     const YtNode **seen; /* per key of s */
 };
 
-extern const CimCfgSchema cfg_schema_run;    /* CimRunCfg */
 
 /* Index of the key with this exact path, or -1. */
 long cfg_schema_find(const CimCfgSchema *s, const char *path);

@@ -1,6 +1,7 @@
-/* The key schema of chip, technology and run files: every key path, its type, allowed
- * range, unit, default and place in the typed struct. docs/config.md and docs/tech.md
- * document the same keys; defaults equal the files in configs/ (runs/mnist_bnn.yaml). */
+/* The key schemas of chip and technology files: every key path, its type, allowed range,
+ * unit, default and place in the typed struct, and the rules between keys. Defaults equal
+ * configs/chip/default.yaml and configs/tech/180nm_1t1r.yaml; the key tables of
+ * docs/config.md and docs/tech.md are generated from these (`make docs`). */
 #include "models/config/config_impl.h"
 
 #include <math.h>
@@ -99,42 +100,6 @@ static const CimCfgKey tech_keys[] = {
     {"tech.area.controller_um2",      CIM_CFG_DOUBLE, CIM_CFG_POS,     0,    0,      "um^2", T(area.controller_um2),        "100000",     NULL, "controller, instruction memory excluded"},
 };
 
-#define R(f) offsetof(CimRunCfg, f)
-#define UMAX 4294967295.0
-
-static const CimCfgKey run_keys[] = {
-    /* path                           type       rule        lo    hi      unit    field                     default                                 choices                description */
-    CIM_CFG_GROUP("run", "one simulation or training run: chip, network, weights, data, pruning"),
-    {"run.name",                      CIM_CFG_STRING, CIM_CFG_ANY,    0,    0,      "",     R(name),                  "mnist_bnn",                            NULL,                  "name shown in reports"},
-    {"run.chip",                      CIM_CFG_PATH,   CIM_CFG_ANY,    0,    0,      "",     R(chip_path),             "../chip/default.yaml",                 NULL,                  "chip file, relative to this file"},
-    {"run.network",                   CIM_CFG_PATH,   CIM_CFG_ANY,    0,    0,      "",     R(network_path),          "../../workloads/nets/mnist_bnn.yaml",  NULL,                  "network file, relative to this file"},
-    {"run.weights",                   CIM_CFG_PATH,   CIM_CFG_EMPTY_OK,0,    0,      "",     R(weights_path),          "",                                     NULL,                  "safetensors weights, relative to this file; \"\": seeded random"},
-    {"run.seed",                      CIM_CFG_U64,    CIM_CFG_ANY,    0,    0,      "",     R(seed),                  "1",                                    NULL,                  "seed of random weights, data order and device model"},
-    {"run.fidelity",                  CIM_CFG_ENUM,   CIM_CFG_ANY,    0,    0,      "",     R(fidelity),              "fast",                                 "fast,program,cycle",  "how closely the chip is simulated"},
-    {"run.pruned_filters",            CIM_CFG_ENUM,   CIM_CFG_ANY,    0,    0,      "",     R(pruned_filters),        "reference",                            "reference,skip",      "pruned filters run with zero weights, or emit nothing"},
-    {"run.out",                       CIM_CFG_PATH,   CIM_CFG_ANY,    0,    0,      "",     R(out_dir),               "../../results/mnist_bnn",              NULL,                  "results folder, relative to this file"},
-    CIM_CFG_GROUP("run.data", "the data set"),
-    {"run.data.format",               CIM_CFG_ENUM,   CIM_CFG_ANY,    0,    0,      "",     R(data.format),           "mnist",                                "mnist",               "file format of the data set"},
-    {"run.data.dir",                  CIM_CFG_PATH,   CIM_CFG_ANY,    0,    0,      "",     R(data.dir),              "../../data/mnist",                     NULL,                  "folder of the data files, relative to this file"},
-    {"run.data.split",                CIM_CFG_ENUM,   CIM_CFG_ANY,    0,    0,      "",     R(data.split),            "t10k",                                 "t10k,train",          "which part of the data set is run"},
-    {"run.data.images",               CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,    UMAX,   "",     R(data.images),           "10000",                                NULL,                  "images to run, from the first"},
-    CIM_CFG_GROUP("run.prune", "on-chip filter pruning (the paper's rule)"),
-    {"run.prune.enabled",             CIM_CFG_BOOL,   CIM_CFG_ANY,    0,    0,      "",     R(prune.enabled),         "true",                                 NULL,                  "prune before running"},
-    {"run.prune.threshold_b",         CIM_CFG_DOUBLE, CIM_CFG_ANY,    0,    0,      "",     R(prune.threshold_b),     "0.146",                                NULL,                  "close pair: d < mean - threshold_b * variance"},
-    {"run.prune.threshold_c",         CIM_CFG_DOUBLE, CIM_CFG_ANY,    0,    0,      "",     R(prune.threshold_c),     "0.15",                                 NULL,                  "pruned: more than threshold_c * (N - 1) close pairs"},
-    {"run.prune.participation",       CIM_CFG_ENUM,   CIM_CFG_ANY,    0,    0,      "",     R(prune.participation),   "reference",                            "reference,live",      "which filters take part in a round"},
-    {"run.prune.rounds",              CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,    100,    "",     R(prune.rounds),          "1",                                    NULL,                  "pruning rounds"},
-    {"run.train", CIM_CFG_MAP, CIM_CFG_OPTIONAL, 0, 0, "", R(has_train), NULL, NULL, "in-situ training; leave the group out to run inference only"},
-    {"run.train.learning_rate",       CIM_CFG_DOUBLE, CIM_CFG_POS,     0,    0,      "",     R(train.learning_rate),   "0.001",                                NULL,                  "Adam learning rate"},
-    {"run.train.epochs",              CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,    10000,  "",     R(train.epochs),          "2",                                    NULL,                  "passes over the training images"},
-    {"run.train.batch_size",          CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,    65536,  "",     R(train.batch_size),      "64",                                   NULL,                  "images per optimiser step"},
-    {"run.train.learn",               CIM_CFG_ENUM,   CIM_CFG_ANY,    0,    0,      "",     R(train.learn),           "reference",                            "reference,ste",       "conv gradients: none (the script) or straight-through"},
-    {"run.train.prune_every",         CIM_CFG_UINT,   CIM_CFG_ANY,    0,    0,      "epochs",R(train.prune_every),    "1",                                    NULL,                  "epochs between pruning rounds; 0 = never"},
-    {"run.train.train_images",        CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,    UMAX,   "",     R(train.train_images),    "60000",                                NULL,                  "training images per epoch, from the first"},
-    {"run.train.eval_images",         CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,    UMAX,   "",     R(train.eval_images),     "10000",                                NULL,                  "test images evaluated after each epoch"},
-    {"run.train.ste_clip",            CIM_CFG_DOUBLE, CIM_CFG_POS,     0,    0,      "",     R(train.ste_clip),        "1",                                    NULL,                  "STE window: gradient passes where |latent| <= ste_clip"},
-};
-
 /* r_off_ohm above r_on_ohm (error at r_off_ohm); stuck-at rates sum to at most 1. */
 static void tech_rules(CimCfgRules *r, const void *cfg)
 {
@@ -156,8 +121,6 @@ const CimCfgSchema cim_cfg_schema_chip = {.root = "chip", .keys = chip_keys, .n 
                                           .size = sizeof(CimChipCfg)};
 const CimCfgSchema cim_cfg_schema_tech = {.root = "tech", .keys = tech_keys, .n = sizeof tech_keys / sizeof tech_keys[0],
                                           .size = sizeof(CimTechCfg), .rules = tech_rules};
-const CimCfgSchema cfg_schema_run = {.root = "run", .keys = run_keys, .n = sizeof run_keys / sizeof run_keys[0],
-                                     .size = sizeof(CimRunCfg)};
 
 long cfg_schema_find(const CimCfgSchema *s, const char *path)
 {

@@ -10,10 +10,6 @@
 #include <string.h>
 
 _Static_assert(sizeof(CimOverflow) == sizeof(int), "enum keys are stored as int");
-_Static_assert(sizeof(CimFidelity) == sizeof(int) && sizeof(CimRunPruned) == sizeof(int) &&
-                   sizeof(CimDataFormat) == sizeof(int) && sizeof(CimDataSplit) == sizeof(int) &&
-                   sizeof(CimParticipation) == sizeof(int) && sizeof(CimLearn) == sizeof(int),
-               "enum keys are stored as int");
 
 /* Bound as written by a person: 4096, 0.5, 1e+06 only when not integral. */
 static void fmt_bound(double x, char *buf, size_t len)

@@ -1,9 +1,7 @@
 /* dcim: entry point and subcommand dispatch. `dcim --help` lists the subcommands and
  * `dcim CMD --help` describes one. */
-#include "models/analog/analog.h"
-#include "models/gpu/gpu.h"
 #include "workloads/cli/cli.h"
-#include "workloads/net/netfile.h"
+#include "workloads/run/kinds.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -150,11 +148,9 @@ int cli_check(int argc, char **argv)
                 "file:line:col: error: message. Exit status 1 if there is any.\n");
         return argc == 2 ? 0 : 2;
     }
-    static const CimCfgKind kinds[] = {
-        {"network", cim_net_check}, {"analog", cim_analog_cfg_check}, {"gpu", cim_gpu_cfg_check}};
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = cim_cfg_check_kinds(argv[1], kinds, sizeof kinds / sizeof kinds[0], &d);
+    CimStatus st = cim_run_check_file(argv[1], &d);
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     if (st != CIM_OK)

@@ -548,16 +548,52 @@ static void test_cfg_check_rejects_unknown_kind(void **state)
     CimDiag d;
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("kind.yaml", "chipp:\n  name: x\n"), &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech, run");
+    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech");
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("seqtop.yaml", "- chip\n- tech\n"), &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "the top level must be a mapping with the key 'chip', 'tech' or 'run', got a sequence");
+    assert_string_equal(msg_of(&d, 0), "the top level must be a mapping with the key 'chip' or 'tech', got a sequence");
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("emptymap.yaml", "{}\n"), &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "missing key 'chip', 'tech' or 'run' at top level", 0));
+    assert_true(test_diag_has(&d, "missing key 'chip' or 'tech' at top level", 0));
     cim_diag_free(&d);
+}
+
+static CimStatus fake_check(const char *path, CimDiag *diag)
+{
+    (void)path;
+    (void)diag;
+    return CIM_ERR_RANGE;
+}
+
+/* A caller's table of kinds: the file's top-level key picks the checker; a file of none of
+ * them lists every kind, in table order. */
+static void test_cfg_check_kinds_dispatches_and_lists_all(void **state)
+{
+    (void)state;
+    const CimCfgKind kinds[] = {
+        {.key = "chip", .check = cim_cfg_check_chip, .schema = &cim_cfg_schema_chip},
+        {.key = "network", .check = fake_check, .schema = NULL},
+    };
+    CimDiag d;
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "network: {}\n"), kinds, 2, &d), CIM_ERR_RANGE);
+    assert_int_equal(cim_cfg_check_kinds(CHIP_FILE, kinds, 2, &d), CIM_OK);
+    assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "netwrk: {}\n"), kinds, 2, &d), CIM_ERR_CONFIG);
+    assert_string_equal(msg_of(&d, 0), "unknown key 'netwrk' at top level; expected one of: chip, network");
+    assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", ""), kinds, 2, &d), CIM_ERR_CONFIG);
+    assert_string_equal(msg_of(&d, 1), "file is empty; expected a mapping with a 'chip' or 'network' key");
+    assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "[1]\n"), kinds, 2, &d), CIM_ERR_CONFIG);
+    assert_string_equal(msg_of(&d, 2), "the top level must be a mapping with the key 'chip' or 'network', got a sequence");
+    cim_diag_free(&d);
+    char buf[64];
+    const CimCfgSchema *roots[] = {&cim_cfg_schema_chip, &cim_cfg_schema_tech};
+    assert_string_equal(cim_cfg_roots_text(roots, 2, buf, sizeof buf), "chip. or tech.");
+    assert_string_equal(cim_cfg_roots_text(roots, 1, buf, sizeof buf), "chip.");
+    assert_true(cim_cfg_item_in("tech.a=1", &cim_cfg_schema_tech) && !cim_cfg_item_in("technology=1", &cim_cfg_schema_tech));
+    assert_string_equal(cim_cfg_choice(CIM_OVERFLOW_NAMES, 1, buf, sizeof buf), "saturate");
+    assert_string_equal(cim_cfg_choice(CIM_OVERFLOW_NAMES, 2, buf, sizeof buf), "");
 }
 
 static void test_cfg_all_errors_in_file_reported(void **state)
@@ -782,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_cfg_bad_tech_path_reported_in_chip_file),
         cmocka_unit_test(test_cfg_missing_file_is_io_error),
         cmocka_unit_test(test_cfg_check_rejects_unknown_kind),
+        cmocka_unit_test(test_cfg_check_kinds_dispatches_and_lists_all),
         cmocka_unit_test(test_cfg_all_errors_in_file_reported),
         cmocka_unit_test(test_cfg_errors_capped_at_twenty),
         cmocka_unit_test(test_cfg_empty_file_is_error),
