@@ -53,6 +53,13 @@ check "run: bad weights file"            1 "error" "$DCIM" run $R --weights no/s
 check "run: too many images"             1 'run.data.images is 20000 but the data set has 10000 images' "$DCIM" run configs/runs/mnist_bnn.yaml --images 20000 --quiet --out "$tmp/res3"
 check "run: bad override"                1 "keys start with run., chip. or tech." "$DCIM" run $R --set foo=1
 check "run: unknown option"              2 'usage: dcim run' "$DCIM" run $R --frobnicate
+# No limit on overrides: the last of 150 --set items wins (run, compare, margin).
+MANY=""; for i in $(seq 1 150); do MANY="$MANY --set run.seed=$i"; done
+check "run takes 150 --set items"        0 '^weights +random, seed 150 ' "$DCIM" run $R $MANY
+check "compare takes 150 --set items"    0 '^results ' "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set run.weights= $MANY
+MANYC=""; for i in $(seq 1 150); do MANYC="$MANYC --set chip.array.rows=128"; done
+check "margin takes 150 --set items"     0 '128x256 cells' "$DCIM" margin configs/chip/default.yaml --samples 100 $MANYC
+check "compare: bad override"            1 "keys start with run., chip., tech., analog. or gpu." "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set foo=1
 # fast and program paths agree on every prediction
 "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/a" --json 2>/dev/null | tr -d ' \n' | grep -o '"predictions":\[[0-9,]*\]' >"$tmp/p1"
 "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/b" --json --fidelity program 2>/dev/null | tr -d ' \n' | grep -o '"predictions":\[[0-9,]*\]' >"$tmp/p2"

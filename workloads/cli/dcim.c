@@ -3,6 +3,7 @@
 #include "workloads/cli/cli.h"
 #include "workloads/run/kinds.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -46,7 +47,27 @@ static int cli_version(int argc, char **argv)
     return 0;
 }
 
-int cli_take_override(int argc, char **argv, int *i, const char **items, size_t *n, size_t cap)
+int cli_overrides_init(CliOverrides *o, int argc)
+{
+    size_t cap = argc > 0 ? (size_t)argc : 1;
+    *o = (CliOverrides){.ov = calloc(cap, sizeof *o->ov), .own = calloc(cap, sizeof *o->own), .cap = cap};
+    if (o->ov && o->own)
+        return 0;
+    fprintf(stderr, "dcim: error: out of memory\n");
+    cli_overrides_free(o);
+    return -1;
+}
+
+void cli_overrides_free(CliOverrides *o)
+{
+    for (size_t i = 0; o->own && i < o->nown; i++)
+        free(o->own[i]);
+    free(o->own);
+    free(o->ov);
+    *o = (CliOverrides){0};
+}
+
+int cli_take_override(int argc, char **argv, int *i, CliOverrides *o)
 {
     if (strcmp(argv[*i], "--set") != 0)
         return 0;
@@ -54,34 +75,39 @@ int cli_take_override(int argc, char **argv, int *i, const char **items, size_t 
         fprintf(stderr, "dcim: error: --set needs KEY=VALUE, e.g. --set chip.array.rows=128\n");
         return -1;
     }
-    if (*n == cap) {
-        fprintf(stderr, "dcim: error: at most %zu --set options\n", cap);
-        return -1;
-    }
-    items[(*n)++] = argv[++*i];
+    assert(o->n < o->cap && "cli_overrides_init makes room for every argument");
+    o->ov[o->n++] = argv[++*i];
     return 1;
 }
 
 int cli_add_override(CliOverrides *o, const char *key, const char *value)
 {
-    if (o->nown == sizeof o->own / sizeof o->own[0] || o->n == CLI_MAX_SET)
+    size_t len = strlen(key) + strlen(value) + 2;
+    char *item = malloc(len);
+    if (!item) {
+        fprintf(stderr, "dcim: error: out of memory\n");
         return -1;
-    snprintf(o->own[o->nown], sizeof o->own[0], "%s=%s", key, value);
-    o->ov[o->n++] = o->own[o->nown++];
+    }
+    snprintf(item, len, "%s=%s", key, value);
+    assert(o->n < o->cap && o->nown < o->cap && "cli_overrides_init makes room for every argument");
+    o->own[o->nown++] = item;
+    o->ov[o->n++] = item;
     return 0;
 }
 
 int cli_take_option(int argc, char **argv, int *i, const char *const (*map)[2], size_t nmap, CliOverrides *o)
 {
-    int t = cli_take_override(argc, argv, i, o->ov, &o->n, CLI_MAX_SET);
+    int t = cli_take_override(argc, argv, i, o);
     if (t != 0)
         return t;
     for (size_t k = 0; k < nmap; k++)
         if (strcmp(argv[*i], map[k][0]) == 0) {
-            if (*i + 1 >= argc || cli_add_override(o, map[k][1], argv[*i + 1]) != 0) {
+            if (*i + 1 >= argc) {
                 fprintf(stderr, "dcim: error: %s needs a value\n", map[k][0]);
                 return -1;
             }
+            if (cli_add_override(o, map[k][1], argv[*i + 1]) != 0)
+                return -1;
             ++*i;
             return 1;
         }
@@ -114,12 +140,12 @@ int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
     return 0;
 }
 
-int cli_load_chip(const char *path, const char **ov, size_t nov, CimChipCfg *cfg)
+int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg)
 {
     CimDiag d;
     cim_diag_init(&d);
-    CimOverrides o = {ov, nov};
-    CimStatus st = cim_cfg_load_chip(path, &o, cfg, &d);
+    CimOverrides ov = {.items = o->ov, .n = o->n};
+    CimStatus st = cim_cfg_load_chip(path, &ov, cfg, &d);
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     return st == CIM_OK ? 0 : -1;
