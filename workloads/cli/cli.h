@@ -15,6 +15,7 @@ typedef struct {
 } CliCommand;
 
 int cli_check(int argc, char **argv);
+int cli_config_doc(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_train(int argc, char **argv);

@@ -19,6 +19,7 @@ static const CliCommand commands[] = {
     {"margin", "sense margin and bit-error rate of every logic op (analytic + Monte Carlo)", cli_margin},
     {"compare", "the digital chip beside the analogue RRAM CIM and GPU baselines; reductions, sweeps", cli_compare},
     {"check", "validate a chip, technology, run or network file and report every error", cli_check},
+    {"config-doc", "print the markdown key table of a config schema (the docs' key tables)", cli_config_doc},
     {"asm", "assemble a controller program (.s) into a binary program file", cli_asm},
     {"disasm", "disassemble a binary program file into assembly text", cli_disasm},
     {"version", "print the version", cli_version},
@@ -34,7 +35,7 @@ static int cli_help(int argc, char **argv)
            "usage: dcim COMMAND [ARGS...]     (dcim COMMAND --help for details)\n\ncommands:\n",
            DCIM_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        printf("  %-9s %s\n", commands[i].name, commands[i].summary);
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
     printf("\nDocs: README.md, docs/. Config keys: docs/config.md, docs/tech.md.\n");
     return 0;
 }
@@ -183,6 +184,53 @@ int cli_check(int argc, char **argv)
         return 1;
     printf("ok: %s\n", argv[1]);
     return 0;
+}
+
+/* "chip, tech, run, analog, gpu": the kinds with a key table, separated by sep, into buf. */
+static const char *schema_kinds(const char *sep, char *buf, size_t len)
+{
+    size_t n, o = 0;
+    const CimCfgKind *k = cim_run_kinds(&n);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o < len; i++) {
+        if (!k[i].schema)
+            continue;
+        int w = snprintf(buf + o, len - o, "%s%s", o ? sep : "", k[i].key);
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
+    return buf;
+}
+
+int cli_config_doc(int argc, char **argv)
+{
+    char kinds[128];
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        printf("%s\n", schema_kinds("\n", kinds, sizeof kinds));
+        return 0;
+    }
+    schema_kinds(", ", kinds, sizeof kinds);
+    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
+        fprintf(argc == 2 ? stdout : stderr,
+                "usage: dcim config-doc KIND      (KIND: %s)\n"
+                "       dcim config-doc --list    (the kinds, one per line)\n"
+                "Prints the markdown key table of a file kind's schema: key, type, range, unit,\n"
+                "default, choices and description, all read from the table the loader checks files\n"
+                "against. docs/config.md, docs/tech.md and docs/energy.md hold these tables between\n"
+                "'<!-- dcim config-doc KIND -->' and '<!-- end -->' lines; make docs rewrites them and\n"
+                "make test fails when one differs.\n",
+                kinds);
+        return argc == 2 ? 0 : 2;
+    }
+    const CimCfgKind *k = cim_run_kind(argv[1]);
+    if (!k || !k->schema) {
+        fprintf(stderr, "dcim config-doc: error: %s '%s'; expected one of: %s\n",
+                k ? "no key table for file kind" : "unknown file kind", argv[1], kinds);
+        return 2;
+    }
+    cim_cfg_write_table(k->schema, stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
