@@ -10,9 +10,10 @@
 extern "C" {
 #endif
 
-/* The analogue RRAM CIM baseline (root key analog:): crossbars of the chip's cells with
- * DACs, multi-row reads, sample-and-hold and shared ADCs. docs/energy.md, "Analogue RRAM
- * CIM baseline", gives every key's meaning, source and formula. */
+/* ---- the baseline's configuration (configs/baselines/NAME.yaml, root key analog:) -- */
+/* Crossbars of the chip's cells with DACs, multi-row reads, sample-and-hold and shared
+ * ADCs. The key table (ranges, units, defaults) is cim_analog_schema (analog_cfg.c);
+ * docs/energy.md, "Analogue RRAM CIM baseline", gives each key's source and formula. */
 typedef enum { CIM_ADC_NEUROSIM_SAR, CIM_ADC_WALDEN, CIM_ADC_MODEL_COUNT } CimAdcModel;
 #define CIM_ADC_MODEL_NAMES "neurosim_sar,walden" /* analog.adc.model, in enum order */
 /* skip: pruned filters get no columns (the digital chip's mapping); map: every filter does. */
@@ -20,7 +21,7 @@ typedef enum { CIM_ANALOG_PRUNED_SKIP, CIM_ANALOG_PRUNED_MAP, CIM_ANALOG_PRUNED_
 #define CIM_ANALOG_PRUNED_NAMES "skip,map" /* analog.crossbar.pruned_filters, in enum order */
 
 typedef struct {
-    unsigned rows, cols;            /* cells; powers of two in [16, 4096] */
+    unsigned rows, cols;            /* cells */
     unsigned rows_active;           /* filter elements summed by one read (one conversion) */
     unsigned cells_per_weight;      /* 1: one 0/1 cell; 2: XNOR pair on two rows */
     CimAnalogPruned pruned_filters;
@@ -28,8 +29,8 @@ typedef struct {
 
 typedef struct {
     CimAdcModel model;
-    unsigned bits;                  /* resolution, 1..16 */
-    unsigned share;                 /* columns per ADC through a column mux (power of two) */
+    unsigned bits;                  /* resolution */
+    unsigned share;                 /* columns per ADC through a column mux */
     unsigned lsb_cells;             /* one LSB = this many unit-cell currents */
     double cycle_ns;                /* conversion time = (bits + 1) * cycle_ns */
     double sar_uw_per_bit;          /* neurosim_sar: P = sar_uw_per_bit * bits + sar_uw_fixed */
@@ -43,7 +44,7 @@ typedef struct {
 } CimAdcCfg;
 
 typedef struct {
-    unsigned bits;                  /* input bits applied per read, 1..8 */
+    unsigned bits;                  /* input bits applied per read */
     double power_1bit_uw;           /* power of a 1-bit DAC; x 2^(bits-1) */
     double area_1bit_um2;           /* area of a 1-bit DAC; x 2^(bits-1) */
 } CimDacCfg;
@@ -54,7 +55,7 @@ typedef struct {
 } CimShCfg;
 
 typedef struct {
-    unsigned accumulator_bits;      /* shift-add accumulator width, 8..64 */
+    unsigned accumulator_bits;      /* shift-add accumulator width */
     unsigned buffer_kib;            /* global buffer */
 } CimAnalogDigitalCfg;
 

@@ -1,6 +1,8 @@
-/* Typed, validated configuration of the chip and its technology. The loader (libyaml) is
- * the only code that sees YAML; models take these structs, already checked against the
- * ranges documented in docs/config.md and docs/tech.md. */
+/* Typed, validated configuration of the chip and its technology, and the loader machinery
+ * every file kind shares: key schemas (one aligned table per kind, whose ranges the docs'
+ * key tables are generated from), overrides, compiler-style errors, read-only YAML
+ * documents. The loader (libyaml) is the only code that sees YAML; models take the structs
+ * already checked against their schema. */
 #ifndef CIM_CONFIG_H
 #define CIM_CONFIG_H
 
@@ -79,13 +81,13 @@ typedef enum { CIM_OVERFLOW_WRAP, CIM_OVERFLOW_SATURATE, CIM_OVERFLOW_COUNT } Ci
 #define CIM_OVERFLOW_NAMES "wrap,saturate" /* chip.periphery.counter_overflow, in enum order */
 
 typedef struct {
-    unsigned rows, cols;           /* cells; both powers of two in [16, 4096] */
+    unsigned rows, cols;           /* cells */
 } CimArrayCfg;
 
 typedef struct {
-    unsigned counter_bits;         /* column counter width, 1..32 */
+    unsigned counter_bits;         /* column counter width */
     CimOverflow counter_overflow;  /* what a counter does past 2^bits - 1 */
-    unsigned shift_add_bits;       /* shift-add accumulator width, 8..64 */
+    unsigned shift_add_bits;       /* shift-add accumulator width */
 } CimPeriphCfg;
 
 typedef struct {
@@ -97,7 +99,7 @@ typedef struct {
 
 typedef struct {
     int verify;                    /* 1: read back after each pulse and retry */
-    unsigned max_pulses;           /* pulses per cell before a write is reported failed, >= 1 */
+    unsigned max_pulses;           /* pulses per cell before a write is reported failed */
 } CimWriteCfg;
 
 typedef struct {

@@ -10,9 +10,10 @@
 extern "C" {
 #endif
 
-/* The GPU baseline (root key gpu:): energy per inference = power x time, from peak
- * throughput, utilisation at the batch size and kernel-launch overhead; or measured power
- * samples. docs/energy.md, "GPU baseline". */
+/* ---- the baseline's configuration (configs/baselines/NAME.yaml, root key gpu:) ----- */
+/* Energy per inference = power x time, from peak throughput, utilisation at the batch size
+ * and kernel-launch overhead; or measured power samples. The key table (ranges, units,
+ * defaults) is cim_gpu_schema (gpu_cfg.c); docs/energy.md, "GPU baseline". */
 typedef enum { CIM_GPU_FP32, CIM_GPU_INT8, CIM_GPU_PRECISION_COUNT } CimGpuPrecision;
 #define CIM_GPU_PRECISION_NAMES "fp32,int8" /* gpu.throughput.precision, in enum order */
 /* board: board power while running; linear: idle + (board - idle) x utilisation. */
@@ -32,7 +33,7 @@ typedef struct {
 } CimGpuThroughputCfg;
 
 typedef struct {
-    double max;                     /* utilisation approached at large batches, (0, 1] */
+    double max;                     /* utilisation approached at large batches */
     double half_batch;              /* batch size at which utilisation is max / 2 */
 } CimGpuUtilCfg;
 
