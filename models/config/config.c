@@ -1,7 +1,6 @@
-/* Loads a file against a key schema into its typed struct (chip and tech files here, any
- * other kind through cim_cfg_load): walks the YAML tree against the table, applies
- * key.path=value overrides, reports every problem compiler style (STYLE.md section 3) and
- * writes the output only when all is valid. Also picks a file's kind for `dcim check`. */
+/* Loads a file against its key schema into its typed struct: walks the YAML tree against
+ * the table, applies key.path=value overrides, reports every problem compiler style
+ * (STYLE.md section 3), writes the output only when all is valid; picks a file's kind. */
 #include "models/config/config_impl.h"
 
 #include <assert.h>

@@ -1,8 +1,6 @@
-/* Typed, validated configuration of the chip and its technology, and the loader machinery
- * every file kind shares: key schemas (one aligned table per kind, whose ranges the docs'
- * key tables are generated from), overrides, compiler-style errors, read-only YAML
- * documents. The loader (libyaml) is the only code that sees YAML; models take the structs
- * already checked against their schema. */
+/* Typed, validated configuration of the chip and its technology, and the loader every file
+ * kind shares (libyaml, the only code that sees YAML): key schemas, overrides, compiler-style
+ * errors, read-only YAML documents. Models take the structs already checked. */
 #ifndef CIM_CONFIG_H
 #define CIM_CONFIG_H
 

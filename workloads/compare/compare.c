@@ -533,7 +533,7 @@ static void grid_point(const CimSweepAxis *axes, size_t naxes, size_t k, const c
 static CimStatus sweep_point(const CimCompareOptions *o, const char **kv, size_t naxes, int reuse, CimCompare *c,
                              CimSweepPoint *p, CimDiag *d)
 {
-    const char **ov = malloc((o->noverrides + naxes) * sizeof *ov);
+    const char **ov = malloc((o->noverrides + naxes + 1) * sizeof *ov);
     if (!ov)
         return CIM_ERR_NOMEM;
     size_t n = 0;

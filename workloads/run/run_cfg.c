@@ -1,7 +1,6 @@
-/* The run file's key table and its loaders: one row per key (type, range, unit, field,
- * default, choices, description). Defaults equal configs/runs/mnist_bnn.yaml and, for the
- * train group, configs/runs/mnist_train.yaml; docs/config.md's run table is generated from
- * this one (`make docs`). Enum choices are the names their owners declare. */
+/* The run file's key table and loaders. Defaults equal configs/runs/mnist_bnn.yaml (the
+ * train group: mnist_train.yaml); enum choices are the names their owners declare; the run
+ * table of docs/config.md is generated from this one (`make docs`). */
 #include "workloads/run/run_cfg.h"
 
 #include <limits.h>

@@ -1,7 +1,6 @@
-/* The run file (configs/runs/NAME.yaml, root key run:): what one `dcim run` or `dcim train`
- * does: which chip, network, weights and data, how closely to simulate, and how to prune
- * and train. Its key table (run_cfg.c) is the one home of every run key's type, range and
- * default; docs/config.md, "Run files", holds the table generated from it. */
+/* The run file (configs/runs/NAME.yaml, root run:): which chip, network, weights and data,
+ * how closely to simulate, how to prune and train. Its key table (run_cfg.c) is the one home
+ * of every run key's type, range and default; docs/config.md shows it (`make docs`). */
 #ifndef CIM_RUN_CFG_H
 #define CIM_RUN_CFG_H
 

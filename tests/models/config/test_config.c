@@ -276,7 +276,7 @@ static void test_cfg_override_replaces_values(void **state)
     const char *items[] = {"chip.array.rows=128", "tech.device.sigma_ln_on=0.3",
                            "chip.periphery.counter_overflow=saturate", "chip.physics.seed=18446744073709551615",
                            "chip.name=tuned"};
-    CimOverrides ov = {items, 5};
+    CimOverrides ov = {.items = items, .n = 5};
     CimDiag d;
     CimChipCfg c;
     cim_diag_init(&d);
@@ -295,7 +295,7 @@ static void test_cfg_override_inserts_missing_key(void **state)
     (void)state;
     const char *path = chip_variant("no_cols.yaml", "    cols: 256\n", "");
     const char *items[] = {"chip.array.cols=64"};
-    CimOverrides ov = {items, 1};
+    CimOverrides ov = {.items = items, .n = 1};
     CimDiag d;
     CimChipCfg c;
     cim_diag_init(&d);
@@ -308,7 +308,7 @@ static void test_cfg_override_bad_value_names_override(void **state)
 {
     (void)state;
     const char *items[] = {"chip.array.rows=1000"};
-    CimOverrides ov = {items, 1};
+    CimOverrides ov = {.items = items, .n = 1};
     CimDiag d;
     CimChipCfg c;
     char line[512];
@@ -324,7 +324,7 @@ static void test_cfg_override_bad_paths_reported(void **state)
 {
     (void)state;
     const char *items[] = {"chip.array.rowz=3", "noequals", "chip.array=3", "x.y=1", "chip.name.x=1", "=5"};
-    CimOverrides ov = {items, 6};
+    CimOverrides ov = {.items = items, .n = 6};
     CimDiag d;
     CimChipCfg c;
     cim_diag_init(&d);
@@ -343,7 +343,7 @@ static void test_cfg_override_chip_key_rejected_for_tech_file(void **state)
 {
     (void)state;
     const char *items[] = {"chip.macros=2"};
-    CimOverrides ov = {items, 1};
+    CimOverrides ov = {.items = items, .n = 1};
     CimDiag d;
     CimTechCfg t;
     cim_diag_init(&d);

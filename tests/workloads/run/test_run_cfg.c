@@ -211,7 +211,7 @@ static void test_run_overrides_applied(void **state)
     (void)state;
     const char *items[] = {"run.seed=7", "run.fidelity=cycle", "run.weights=out/w.safetensors",
                            "run.prune.enabled=false", "run.data.images=5"};
-    CimOverrides ov = {items, 5};
+    CimOverrides ov = {.items = items, .n = 5};
     CimRunCfg r;
     load_ok(RUN_FILE, &ov, &r);
     assert_true(r.seed == 7);
@@ -220,7 +220,7 @@ static void test_run_overrides_applied(void **state)
     assert_int_equal(r.prune.enabled, 0);
     assert_int_equal(r.data.images, 5);
     const char *empty[] = {"run.weights="};
-    CimOverrides ov2 = {empty, 1};
+    CimOverrides ov2 = {.items = empty, .n = 1};
     load_ok(variant(g_run_text, "weights: \"../../workloads/weights/mnist_bnn.safetensors\"", "weights: w.st"), &ov2, &r);
     assert_string_equal(r.weights_path, "");
 }
@@ -229,12 +229,12 @@ static void test_run_override_into_absent_train_group(void **state)
 {
     (void)state;
     const char *items[] = {"run.train.epochs=5"};
-    CimOverrides ov = {items, 1};
+    CimOverrides ov = {.items = items, .n = 1};
     /* the group now exists, so its other keys are missing */
     size_t n = expect_error(RUN_FILE, &ov, "missing key 'learning_rate' in 'run.train'");
     assert_int_equal(n, 7);
     const char *ok[] = {"run.train.epochs=5"};
-    CimOverrides ov2 = {ok, 1};
+    CimOverrides ov2 = {.items = ok, .n = 1};
     CimRunCfg r;
     load_ok(TRAIN_FILE, &ov2, &r);
     assert_int_equal(r.train.epochs, 5);
@@ -244,7 +244,7 @@ static void test_run_override_errors(void **state)
 {
     (void)state;
     const char *items[] = {"chip.array.rows=128", "run.rounds=1", "run.prune.rounds=0", "run.train=1"};
-    CimOverrides ov = {items, 4};
+    CimOverrides ov = {.items = items, .n = 4};
     CimDiag d;
     CimRunCfg r;
     cim_diag_init(&d);
