@@ -5,6 +5,7 @@
 #                 make test-python: the Python package with PyTorch (docs/python.md)
 #   make bench    speed benchmarks (ratios against a reference measured in the same run)
 #   make cosim    RTL against the model under Verilator (part of make test); make synth: yosys
+#   make docs     regenerate the docs' key tables from the config schemas (dcim config-doc)
 #   make sim      SystemC tests; make experiments: the training runs of docs/training.md
 #   make clean    remove build outputs
 # Sources are discovered: every .c under models/ goes into libcim.a, under workloads/ (but
@@ -185,7 +186,7 @@ $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
-.PHONY: all run test test-python unit asan bad-configs bench data experiments clean help check-includes
+.PHONY: all run test test-python unit asan bad-configs bench data experiments clean help check-includes docs
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST)
@@ -203,6 +204,7 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(asan_DCIM) $(asan_TESTS) $(asan
 	    scripts/check_includes.sh \
 	    $(rel_TESTS) \
 	    "tests/configs/run_bad.sh $(DCIM)" \
+	    "tests/configs/run_docs.sh $(DCIM)" \
 	    "tests/sim/run_sim.sh $(rel_SIMTEST)" \
 	    $(asan_TESTS) \
 	    "tests/configs/run_bad.sh $(asan_DCIM)" \
@@ -237,6 +239,11 @@ experiments: data $(DCIM)
 # The folder map's include rules (docs/architecture.md); part of make test.
 check-includes:
 	@scripts/check_includes.sh
+
+# The key tables of docs/*.md between <!-- dcim config-doc KIND --> and <!-- end --> lines,
+# from the schemas; make test fails when one differs (tests/configs/run_docs.sh).
+docs: $(DCIM)
+	@scripts/config_docs.sh $(DCIM) write
 
 bad-configs: $(DCIM)
 	@tests/configs/run_bad.sh $(DCIM)

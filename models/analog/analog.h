@@ -10,6 +10,75 @@
 extern "C" {
 #endif
 
+/* ---- the baseline's configuration (configs/baselines/NAME.yaml, root key analog:) -- */
+/* Crossbars of the chip's cells with DACs, multi-row reads, sample-and-hold and shared
+ * ADCs. The key table (ranges, units, defaults) is cim_analog_schema (analog_cfg.c);
+ * docs/energy.md, "Analogue RRAM CIM baseline", gives each key's source and formula. */
+typedef enum { CIM_ADC_NEUROSIM_SAR, CIM_ADC_WALDEN, CIM_ADC_MODEL_COUNT } CimAdcModel;
+#define CIM_ADC_MODEL_NAMES "neurosim_sar,walden" /* analog.adc.model, in enum order */
+/* skip: pruned filters get no columns (the digital chip's mapping); map: every filter does. */
+typedef enum { CIM_ANALOG_PRUNED_SKIP, CIM_ANALOG_PRUNED_MAP, CIM_ANALOG_PRUNED_COUNT } CimAnalogPruned;
+#define CIM_ANALOG_PRUNED_NAMES "skip,map" /* analog.crossbar.pruned_filters, in enum order */
+
+typedef struct {
+    unsigned rows, cols;            /* cells */
+    unsigned rows_active;           /* filter elements summed by one read (one conversion) */
+    unsigned cells_per_weight;      /* 1: one 0/1 cell; 2: XNOR pair on two rows */
+    CimAnalogPruned pruned_filters;
+} CimXbarCfg;
+
+typedef struct {
+    CimAdcModel model;
+    unsigned bits;                  /* resolution */
+    unsigned share;                 /* columns per ADC through a column mux */
+    unsigned lsb_cells;             /* one LSB = this many unit-cell currents */
+    double cycle_ns;                /* conversion time = (bits + 1) * cycle_ns */
+    double sar_uw_per_bit;          /* neurosim_sar: P = sar_uw_per_bit * bits + sar_uw_fixed */
+    double sar_uw_fixed;
+    double sar_transistors_fixed;   /* neurosim_sar area: (fixed + per_bit * (bits - 1)) */
+    double sar_transistors_per_bit; /*   transistors of transistor_area_f2 * F^2 each */
+    double transistor_area_f2;
+    double walden_fom_fj;           /* walden: E = fom * 2^bits per conversion */
+    double walden_area_um2;         /* walden: area of one ADC */
+    double mux_transistors_per_column; /* column mux, when share > 1 */
+} CimAdcCfg;
+
+typedef struct {
+    unsigned bits;                  /* input bits applied per read */
+    double power_1bit_uw;           /* power of a 1-bit DAC; x 2^(bits-1) */
+    double area_1bit_um2;           /* area of a 1-bit DAC; x 2^(bits-1) */
+} CimDacCfg;
+
+typedef struct {
+    double power_nw;                /* one sample-and-hold while it holds */
+    double area_um2;
+} CimShCfg;
+
+typedef struct {
+    unsigned accumulator_bits;      /* shift-add accumulator width */
+    unsigned buffer_kib;            /* global buffer */
+} CimAnalogDigitalCfg;
+
+typedef struct {
+    char name[CIM_NAME_MAX];
+    CimXbarCfg xbar;
+    CimAdcCfg adc;
+    CimDacCfg dac;
+    CimShCfg sh;
+    CimAnalogDigitalCfg digital;
+} CimAnalogCfg;
+
+/* ---- the baseline file (analog_cfg.c) --------------------------------------------- */
+/* The key table of analogue-baseline files (root analog:), offsets into CimAnalogCfg. */
+extern const CimCfgSchema cim_analog_schema;
+/* Loads an analogue-baseline file (configs/baselines/analog_180nm.yaml); overrides must
+ * all start with "analog.". Errors as cim_cfg_load; out is fully written only on CIM_OK. */
+CimStatus cim_analog_cfg_load(const char *path, const CimOverrides *ov, CimAnalogCfg *out, CimDiag *diag);
+/* Validates one file (a CimCfgKind checker for `dcim check`). */
+CimStatus cim_analog_cfg_check(const char *path, CimDiag *diag);
+/* The documented defaults: the values of configs/baselines/analog_180nm.yaml. */
+void cim_analog_cfg_defaults(CimAnalogCfg *out);
+
 /* Components the baseline's energy and area are broken down into. */
 typedef enum {
     CIM_AC_CELLS,     /* cell read currents and bit-line charge */

@@ -1,6 +1,6 @@
-/* Loads chip, technology and run files into the typed structs of config.h: walks the YAML
- * tree against the key schema (config_schema.c), applies key.path=value overrides, reports
- * every problem compiler style (STYLE.md section 3) and writes the output only when all is valid. */
+/* Loads a file against its key schema into its typed struct: walks the YAML tree against
+ * the table, applies key.path=value overrides, reports every problem compiler style
+ * (STYLE.md section 3), writes the output only when all is valid; picks a file's kind. */
 #include "models/config/config_impl.h"
 
 #include <assert.h>
@@ -9,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CFG_MAX_KEYS 96
 #define CFG_PATH_LEN 256
 
 /* ---- walking a tree against a schema ------------------------------------ */
 
 typedef struct {
-    const CfgSchema *s;
+    const CimCfgSchema *s;
     CfgReport *rep;
     void *out;
     const YtNode **seen; /* per schema key: the value node stored, or NULL */
@@ -33,7 +32,7 @@ static void report_missing(Walk *w, const YtNode *map, const char *path)
 {
     for (size_t i = 0; i < w->s->n; i++) {
         const char *seg = cfg_schema_child(w->s->keys[i].path, path);
-        if (!seg || yt_map_get(map, seg, NULL) || w->s->keys[i].rule == CR_OPTIONAL)
+        if (!seg || yt_map_get(map, seg, NULL) || w->s->keys[i].rule == CIM_CFG_OPTIONAL)
             continue;
         if (path[0])
             cfg_error(w->rep, map, "missing key '%s' in '%s'", seg, path);
@@ -67,12 +66,12 @@ static void walk_pair(Walk *w, const YtNode *key, const YtNode *val, const char 
         report_unknown(w, key, path);
         return;
     }
-    const CfgKey *k = &w->s->keys[idx];
-    if (k->type == CT_MAP && k->rule == CR_OPTIONAL && k->off != CFG_NOFIELD && val->kind == YT_MAP) {
+    const CimCfgKey *k = &w->s->keys[idx];
+    if (k->type == CIM_CFG_MAP && k->rule == CIM_CFG_OPTIONAL && k->off != CIM_CFG_NOFIELD && val->kind == YT_MAP) {
         int present = 1;
         memcpy((char *)w->out + k->off, &present, sizeof present);
     }
-    if (k->type == CT_MAP)
+    if (k->type == CIM_CFG_MAP)
         walk_map(w, val, child);
     else if (cfg_store_value(k, val, w->out, w->rep) == 0)
         w->seen[idx] = val;
@@ -96,71 +95,42 @@ static void walk_map(Walk *w, const YtNode *map, const char *path)
     report_missing(w, map, path);
 }
 
-static const YtNode *seen_at(const Walk *w, const char *path)
+/* ---- rules between keys ---------------------------------------------------- */
+
+static const YtNode *seen_at(const CimCfgRules *r, const char *path)
 {
-    long i = cfg_schema_find(w->s, path);
-    return i >= 0 ? w->seen[i] : NULL;
+    long i = cfg_schema_find(r->s, path);
+    return i >= 0 ? r->seen[i] : NULL;
 }
 
-/* Rules between keys, checked once both keys are valid on their own. */
-static void check_tech_pairs(Walk *w)
+const char *cim_cfg_rule_value(const CimCfgRules *r, const char *path, char *buf, size_t len)
 {
-    const CimTechCfg *t = w->out;
-    const YtNode *on = seen_at(w, "tech.device.r_on_ohm"), *off = seen_at(w, "tech.device.r_off_ohm");
-    char a[64], b[64];
-    if (on && off && !(t->device.r_off_ohm > t->device.r_on_ohm))
-        cfg_error(w->rep, off, "tech.device.r_off_ohm must be greater than tech.device.r_on_ohm (%s), got %s",
-                  yt_text(on, a, sizeof a), yt_text(off, b, sizeof b));
-    const YtNode *s0 = seen_at(w, "tech.device.stuck_at_0_rate"), *s1 = seen_at(w, "tech.device.stuck_at_1_rate");
-    if (s0 && s1 && t->device.stuck_at_0_rate + t->device.stuck_at_1_rate > 1.0)
-        cfg_error(w->rep, s1,
-                  "tech.device.stuck_at_0_rate + tech.device.stuck_at_1_rate must be at most 1, got %s + %s",
-                  yt_text(s0, a, sizeof a), yt_text(s1, b, sizeof b));
+    const YtNode *n = seen_at(r, path);
+    return n ? yt_text(n, buf, len) : NULL;
 }
 
-/* analog: the read spans rows_active * cells_per_weight rows of one crossbar; a mux
- * cannot share more columns than the crossbar has. */
-static void check_analog_pairs(Walk *w)
+void cim_cfg_rule_error(CimCfgRules *r, const char *path, const char *fmt, ...)
 {
-    const CimAnalogCfg *c = w->out;
-    const YtNode *ra = seen_at(w, "analog.crossbar.rows_active"), *rows = seen_at(w, "analog.crossbar.rows");
-    const YtNode *cpw = seen_at(w, "analog.crossbar.cells_per_weight");
-    const YtNode *share = seen_at(w, "analog.adc.share"), *cols = seen_at(w, "analog.crossbar.cols");
-    char a[64], b[64];
-    if (ra && rows && cpw && (uint64_t)c->xbar.rows_active * c->xbar.cells_per_weight > c->xbar.rows)
-        cfg_error(w->rep, ra,
-                  "analog.crossbar.rows_active x analog.crossbar.cells_per_weight (%u) must be at most "
-                  "analog.crossbar.rows (%s), got %s",
-                  c->xbar.cells_per_weight, yt_text(rows, a, sizeof a), yt_text(ra, b, sizeof b));
-    if (share && cols && c->adc.share > c->xbar.cols)
-        cfg_error(w->rep, share, "analog.adc.share must be at most analog.crossbar.cols (%s), got %s",
-                  yt_text(cols, a, sizeof a), yt_text(share, b, sizeof b));
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const YtNode *at = seen_at(r, path);
+    assert(at && "a rule reports at a key it found valid");
+    cfg_error(r->rep, at, "%s", msg);
 }
 
-static void check_gpu_pairs(Walk *w)
+/* Validates tree against schema s into out; seen (s->n entries) receives the valid value
+ * nodes. */
+static void validate(const CimCfgSchema *s, const YtNode *tree, void *out, CfgReport *rep, const YtNode **seen)
 {
-    const CimGpuCfg *g = w->out;
-    const YtNode *board = seen_at(w, "gpu.board.board_power_w"), *idle = seen_at(w, "gpu.board.idle_power_w");
-    char a[64], b[64];
-    if (board && idle && !(g->board.idle_power_w < g->board.board_power_w))
-        cfg_error(w->rep, idle, "gpu.board.idle_power_w must be below gpu.board.board_power_w (%s), got %s",
-                  yt_text(board, a, sizeof a), yt_text(idle, b, sizeof b));
-}
-
-/* Validates tree against schema s into out; seen receives the valid value nodes. */
-static void validate(const CfgSchema *s, const YtNode *tree, void *out, CfgReport *rep,
-                     const YtNode **seen)
-{
-    assert(s->n <= CFG_MAX_KEYS);
     memset(seen, 0, s->n * sizeof *seen);
-    Walk w = {s, rep, out, seen};
+    Walk w = {.s = s, .rep = rep, .out = out, .seen = seen};
     walk_map(&w, tree, "");
-    if (s == &cfg_schema_tech)
-        check_tech_pairs(&w);
-    else if (s == &cfg_schema_analog)
-        check_analog_pairs(&w);
-    else if (s == &cfg_schema_gpu)
-        check_gpu_pairs(&w);
+    CimCfgRules r = {.s = s, .rep = rep, .seen = seen};
+    if (s->rules)
+        s->rules(&r, out);
 }
 
 /* ---- overrides ---------------------------------------------------------- */
@@ -184,15 +154,8 @@ static void ov_error(CfgReport *rep, const char *item, const char *fmt, ...)
     cfg_error(rep, &at, "%s", msg);
 }
 
-/* The schemas whose keys a loader's overrides may name (NULL-terminated). */
-static const CfgSchema *const roots_chip[] = {&cfg_schema_chip, &cfg_schema_tech, NULL};
-static const CfgSchema *const roots_tech[] = {&cfg_schema_tech, NULL};
-static const CfgSchema *const roots_run[] = {&cfg_schema_run, NULL};
-static const CfgSchema *const roots_analog[] = {&cfg_schema_analog, NULL};
-static const CfgSchema *const roots_gpu[] = {&cfg_schema_gpu, NULL};
-
 /* The schema among the allowed ones whose root is the first segment of keypath. */
-static const CfgSchema *ov_schema(const char *keypath, const CfgSchema *const *allow)
+static const CimCfgSchema *ov_schema(const char *keypath, const CimCfgSchema *const *allow)
 {
     size_t n = strcspn(keypath, ".");
     for (; *allow; allow++)
@@ -202,7 +165,7 @@ static const CfgSchema *ov_schema(const char *keypath, const CfgSchema *const *a
 }
 
 /* "chip, tech": the allowed roots, comma separated, into buf. */
-static const char *roots_list(const CfgSchema *const *allow, char *buf, size_t len)
+static const char *roots_list(const CimCfgSchema *const *allow, char *buf, size_t len)
 {
     size_t o = 0;
     buf[0] = '\0';
@@ -216,7 +179,7 @@ static const char *roots_list(const CfgSchema *const *allow, char *buf, size_t l
 }
 
 /* Checks that keypath names one value key of s; says why not when rep is set. */
-static int ov_path_ok(const CfgSchema *s, const char *keypath, const char *item, CfgReport *rep)
+static int ov_path_ok(const CimCfgSchema *s, const char *keypath, const char *item, CfgReport *rep)
 {
     char parent[CFG_PATH_LEN] = "", cur[CFG_PATH_LEN], list[512];
     for (const char *seg = keypath;;) {
@@ -230,7 +193,7 @@ static int ov_path_ok(const CfgSchema *s, const char *keypath, const char *item,
                          parent, cfg_schema_children(s, parent, list, sizeof list));
             return 0;
         }
-        if (last != (s->keys[idx].type != CT_MAP)) {
+        if (last != (s->keys[idx].type != CIM_CFG_MAP)) {
             if (rep)
                 ov_error(rep, item, last ? "'%s' is a group of keys, not a value"
                                          : "'%s' is a value, not a group of keys", cur);
@@ -244,7 +207,7 @@ static int ov_path_ok(const CfgSchema *s, const char *keypath, const char *item,
 }
 
 /* Splits item "a.b=v" into keypath and value and checks the path; 0 if unusable. */
-static int ov_parse(const char *item, const CfgSchema *const *allow, CfgReport *rep, char *keypath,
+static int ov_parse(const char *item, const CimCfgSchema *const *allow, CfgReport *rep, char *keypath,
                     const char **value)
 {
     const char *eq = strchr(item, '=');
@@ -256,7 +219,7 @@ static int ov_parse(const char *item, const CfgSchema *const *allow, CfgReport *
     memcpy(keypath, item, (size_t)(eq - item));
     keypath[eq - item] = '\0';
     *value = eq + 1;
-    const CfgSchema *s = ov_schema(keypath, allow);
+    const CimCfgSchema *s = ov_schema(keypath, allow);
     if (!s) {
         char list[64];
         if (rep)
@@ -267,7 +230,7 @@ static int ov_parse(const char *item, const CfgSchema *const *allow, CfgReport *
     return ov_path_ok(s, keypath, item, rep);
 }
 
-static void ov_check_all(const CimOverrides *ov, const CfgSchema *const *allow, CfgReport *rep)
+static void ov_check_all(const CimOverrides *ov, const CimCfgSchema *const *allow, CfgReport *rep)
 {
     char keypath[CFG_PATH_LEN];
     const char *value;
@@ -340,12 +303,12 @@ static CimStatus tree_set(YtNode *tree, const char *keypath, const char *value, 
 }
 
 /* Applies the valid overrides whose path starts with s->root. */
-static CimStatus ov_apply(YtNode *tree, const CfgSchema *s, const CimOverrides *ov)
+static CimStatus ov_apply(YtNode *tree, const CimCfgSchema *s, const CimOverrides *ov)
 {
     char keypath[CFG_PATH_LEN];
     const char *value;
     size_t rl = strlen(s->root);
-    const CfgSchema *const only[] = {s, NULL};
+    const CimCfgSchema *const only[] = {s, NULL};
     for (size_t i = 0; tree && ov && i < ov->n; i++) {
         const char *item = ov->items[i] ? ov->items[i] : "";
         if (strncmp(item, s->root, rl) != 0 || item[rl] != '.' || !ov_parse(item, only, NULL, keypath, &value))
@@ -358,19 +321,34 @@ static CimStatus ov_apply(YtNode *tree, const CfgSchema *s, const CimOverrides *
 
 /* ---- loading ------------------------------------------------------------ */
 
-/* Reads path, applies the overrides for s and validates into out. The tree is returned
- * (seen points into it) for the caller to free. */
-static CimStatus load_one(const char *path, const CfgSchema *s, const CimOverrides *ov, void *out,
-                          CfgReport *rep, const YtNode **seen, YtNode **tree)
+/* A file read against a schema: its tree (overrides applied) and, per schema key, the
+ * valid value node in it. */
+typedef struct {
+    YtNode *tree;
+    const YtNode **seen;
+} Loaded;
+
+static void loaded_free(Loaded *l)
 {
-    memset(seen, 0, CFG_MAX_KEYS * sizeof *seen);
-    CimStatus st = yt_load_file(path, rep, tree);
+    yt_free(l->tree);
+    free(l->seen);
+}
+
+/* Reads path, applies the overrides for s and validates into out. */
+static CimStatus load_one(const char *path, const CimCfgSchema *s, const CimOverrides *ov, void *out,
+                          CfgReport *rep, Loaded *l)
+{
+    l->tree = NULL;
+    l->seen = calloc(s->n, sizeof *l->seen);
+    if (!l->seen)
+        return CIM_ERR_NOMEM;
+    CimStatus st = yt_load_file(path, rep, &l->tree);
     if (st == CIM_ERR_IO || st == CIM_ERR_NOMEM)
         return st;
-    if (*tree && ov_apply(*tree, s, ov) != CIM_OK)
+    if (l->tree && ov_apply(l->tree, s, ov) != CIM_OK)
         return CIM_ERR_NOMEM;
-    if (*tree)
-        validate(s, *tree, out, rep, seen);
+    if (l->tree)
+        validate(s, l->tree, out, rep, l->seen);
     return st;
 }
 
@@ -399,14 +377,13 @@ static CimStatus load_chip_tech(CimChipCfg *c, const CimOverrides *ov, const YtN
     rep.note_line = at->line;
     rep.note_col = at->col;
     rep.note_msg = "tech file selected here";
-    const YtNode *seen[CFG_MAX_KEYS];
-    YtNode *tree = NULL;
-    CimStatus st = load_one(c->tech_path, &cfg_schema_tech, ov, &c->tech, &rep, seen, &tree);
+    Loaded l;
+    CimStatus st = load_one(c->tech_path, &cim_cfg_schema_tech, ov, &c->tech, &rep, &l);
     if (st == CIM_ERR_IO) {
         cfg_error(chip_rep, at, "cannot read tech file '%s': %s", c->tech_path, strerror(errno));
         st = CIM_ERR_CONFIG;
     }
-    yt_free(tree);
+    loaded_free(&l);
     return (st == CIM_OK && rep.errors) ? CIM_ERR_CONFIG : st;
 }
 
@@ -431,124 +408,74 @@ static CimStatus finish(CimStatus st, const CfgReport *rep, void *out, const voi
 
 CimStatus cim_cfg_load_chip(const char *path, const CimOverrides *ov, CimChipCfg *out, CimDiag *diag)
 {
+    static const CimCfgSchema *const roots[] = {&cim_cfg_schema_chip, &cim_cfg_schema_tech, NULL};
     CfgReport rep = {.diag = diag, .file = path};
     CimChipCfg tmp;
-    const YtNode *seen[CFG_MAX_KEYS];
-    YtNode *tree = NULL;
+    Loaded l;
     memset(&tmp, 0, sizeof tmp);
-    ov_check_all(ov, roots_chip, &rep);
-    CimStatus st = load_one(path, &cfg_schema_chip, ov, &tmp, &rep, seen, &tree);
+    ov_check_all(ov, roots, &rep);
+    CimStatus st = load_one(path, &cim_cfg_schema_chip, ov, &tmp, &rep, &l);
     if (st == CIM_ERR_IO)
         cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
-    const YtNode *tech = tree ? seen[cfg_schema_find(&cfg_schema_chip, "chip.tech")] : NULL;
+    const YtNode *tech = l.tree ? l.seen[cfg_schema_find(&cim_cfg_schema_chip, "chip.tech")] : NULL;
     if (tech && st != CIM_ERR_NOMEM && resolve_path(path, tmp.tech_path, tech, "chip.tech", &rep) == 0)
         st = worst(st, load_chip_tech(&tmp, ov, tech, &rep));
-    yt_free(tree);
+    loaded_free(&l);
     return finish(st, &rep, out, &tmp, sizeof tmp);
 }
 
 CimStatus cim_cfg_load_tech(const char *path, const CimOverrides *ov, CimTechCfg *out, CimDiag *diag)
 {
-    CfgReport rep = {.diag = diag, .file = path, .expect = "a mapping with a 'tech' key"};
-    CimTechCfg tmp;
-    const YtNode *seen[CFG_MAX_KEYS];
-    YtNode *tree = NULL;
-    memset(&tmp, 0, sizeof tmp);
-    ov_check_all(ov, roots_tech, &rep);
-    CimStatus st = load_one(path, &cfg_schema_tech, ov, &tmp, &rep, seen, &tree);
-    if (st == CIM_ERR_IO)
-        cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
-    yt_free(tree);
-    return finish(st, &rep, out, &tmp, sizeof tmp);
+    return cim_cfg_load(path, &cim_cfg_schema_tech, ov, out, diag);
 }
 
 /* Resolves every non-empty path key of schema s in out, a file read from file. Paths set
  * by an override are left as written: on a command line they mean the working directory. */
-static void resolve_paths(const CfgSchema *s, const char *file, void *out, const YtNode *const *seen,
+static void resolve_paths(const CimCfgSchema *s, const char *file, void *out, const YtNode *const *seen,
                           CfgReport *rep)
 {
     for (size_t i = 0; i < s->n; i++) {
-        const CfgKey *k = &s->keys[i];
+        const CimCfgKey *k = &s->keys[i];
         char *buf = (char *)out + k->off;
-        if (k->type == CT_PATH && seen[i] && !seen[i]->origin && buf[0])
+        if (k->type == CIM_CFG_PATH && k->off != CIM_CFG_NOFIELD && seen[i] && !seen[i]->origin && buf[0])
             resolve_path(file, buf, seen[i], k->path, rep);
     }
 }
 
-CimStatus cim_cfg_load_run(const char *path, const CimOverrides *ov, CimRunCfg *out, CimDiag *diag)
+CimStatus cim_cfg_load(const char *path, const CimCfgSchema *s, const CimOverrides *ov, void *out, CimDiag *diag)
 {
-    CfgReport rep = {.diag = diag, .file = path, .expect = "a mapping with a 'run' key"};
-    CimRunCfg tmp;
-    const YtNode *seen[CFG_MAX_KEYS];
-    YtNode *tree = NULL;
-    memset(&tmp, 0, sizeof tmp);
-    ov_check_all(ov, roots_run, &rep);
-    CimStatus st = load_one(path, &cfg_schema_run, ov, &tmp, &rep, seen, &tree);
-    if (st == CIM_ERR_IO)
-        cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
-    if (tree && st != CIM_ERR_NOMEM)
-        resolve_paths(&cfg_schema_run, path, &tmp, seen, &rep);
-    yt_free(tree);
-    return finish(st, &rep, out, &tmp, sizeof tmp);
-}
-
-/* A baseline file of schema s (root key allowed by roots) into out (size bytes), via a
- * zeroed scratch copy tmp of the same size. */
-static CimStatus load_baseline(const char *path, const CfgSchema *s, const CfgSchema *const *roots,
-                               const CimOverrides *ov, void *out, void *tmp, size_t size, CimDiag *diag)
-{
-    char expect[64];
-    snprintf(expect, sizeof expect, "a mapping with a '%s' key", s->root);
+    char expect[100];
+    snprintf(expect, sizeof expect, "a mapping with a '%.60s' key", s->root);
     CfgReport rep = {.diag = diag, .file = path, .expect = expect};
-    const YtNode *seen[CFG_MAX_KEYS];
-    YtNode *tree = NULL;
-    memset(tmp, 0, size);
+    const CimCfgSchema *const roots[] = {s, NULL};
+    void *tmp = calloc(1, s->size);
+    if (!tmp)
+        return CIM_ERR_NOMEM;
+    Loaded l;
     ov_check_all(ov, roots, &rep);
-    CimStatus st = load_one(path, s, ov, tmp, &rep, seen, &tree);
+    CimStatus st = load_one(path, s, ov, tmp, &rep, &l);
     if (st == CIM_ERR_IO)
         cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
-    if (tree && st != CIM_ERR_NOMEM)
-        resolve_paths(s, path, tmp, seen, &rep);
-    yt_free(tree);
-    return finish(st, &rep, out, tmp, size);
-}
-
-CimStatus cim_cfg_load_analog(const char *path, const CimOverrides *ov, CimAnalogCfg *out, CimDiag *diag)
-{
-    CimAnalogCfg tmp;
-    return load_baseline(path, &cfg_schema_analog, roots_analog, ov, out, &tmp, sizeof tmp, diag);
-}
-
-CimStatus cim_cfg_load_gpu(const char *path, const CimOverrides *ov, CimGpuCfg *out, CimDiag *diag)
-{
-    CimGpuCfg tmp;
-    return load_baseline(path, &cfg_schema_gpu, roots_gpu, ov, out, &tmp, sizeof tmp, diag);
-}
-
-CimStatus cim_cfg_check_analog(const char *path, CimDiag *diag)
-{
-    CimAnalogCfg c;
-    return cim_cfg_load_analog(path, NULL, &c, diag);
-}
-
-CimStatus cim_cfg_check_gpu(const char *path, CimDiag *diag)
-{
-    CimGpuCfg c;
-    return cim_cfg_load_gpu(path, NULL, &c, diag);
+    if (l.tree && st != CIM_ERR_NOMEM)
+        resolve_paths(s, path, tmp, l.seen, &rep);
+    loaded_free(&l);
+    st = finish(st, &rep, out, tmp, s->size);
+    free(tmp);
+    return st;
 }
 
 /* ---- checking a file of any kind ------------------------------------------ */
 
-#define CFG_MAX_KINDS 8
-
-/* "chip, tech, run" (quoted = 0) or "'chip', 'tech' or 'run'" (quoted = 1) into buf. */
-static const char *kinds_text(const char *const *keys, size_t n, int quoted, char *buf, size_t len)
+/* The n names, separated as a list: "a, b, c" (quoted = 0) or "'a', 'b' or 'c'"
+ * (quoted = 1), into buf; name(i) gives the i-th. */
+static const char *list_text(size_t n, int quoted, const char *(*name)(const void *, size_t), const void *tab,
+                             const char *suffix, char *buf, size_t len)
 {
     size_t o = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && o < len; i++) {
         const char *sep = i == 0 ? "" : (quoted && i + 1 == n) ? " or " : ", ";
-        int w = snprintf(buf + o, len - o, quoted ? "%s'%s'" : "%s%s", sep, keys[i]);
+        int w = snprintf(buf + o, len - o, quoted ? "%s'%s%s'" : "%s%s%s", sep, name(tab, i), suffix);
         if (w < 0)
             break;
         o += (size_t)w;
@@ -556,12 +483,32 @@ static const char *kinds_text(const char *const *keys, size_t n, int quoted, cha
     return buf;
 }
 
+static const char *kind_key(const void *tab, size_t i) { return ((const CimCfgKind *)tab)[i].key; }
+static const char *schema_root(const void *tab, size_t i) { return ((const CimCfgSchema *const *)tab)[i]->root; }
+
+const char *cim_cfg_roots_text(const CimCfgSchema *const *schemas, size_t n, char *buf, size_t len)
+{
+    list_text(n, 0, schema_root, schemas, ".", buf, len);
+    char *last = n > 1 ? strrchr(buf, ',') : NULL; /* "run., chip., tech." -> "run., chip. or tech." */
+    if (last && strlen(buf) + 3 < len) {
+        memmove(last + 3, last + 1, strlen(last + 1) + 1);
+        memcpy(last, " or", 3);
+    }
+    return buf;
+}
+
+int cim_cfg_item_in(const char *item, const CimCfgSchema *s)
+{
+    size_t n = strlen(s->root);
+    return strncmp(item, s->root, n) == 0 && item[n] == '.';
+}
+
 /* The file is of no known kind: report its tree problems, then why. */
-static CimStatus report_kind(const char *path, const char *const *keys, size_t nk, CimDiag *diag)
+static CimStatus report_kind(const char *path, const CimCfgKind *kinds, size_t nk, CimDiag *diag)
 {
     char quoted[256], plain[256], expect[300], got[64];
-    kinds_text(keys, nk, 1, quoted, sizeof quoted);
-    kinds_text(keys, nk, 0, plain, sizeof plain);
+    list_text(nk, 1, kind_key, kinds, "", quoted, sizeof quoted);
+    list_text(nk, 0, kind_key, kinds, "", plain, sizeof plain);
     snprintf(expect, sizeof expect, "a mapping with a %s key", quoted);
     CfgReport rep = {.diag = diag, .file = path, .expect = expect};
     YtNode *tree = NULL;
@@ -579,8 +526,9 @@ static CimStatus report_kind(const char *path, const char *const *keys, size_t n
     return st == CIM_ERR_NOMEM ? st : CIM_ERR_CONFIG;
 }
 
-/* Index into keys of the first top-level key the file has, -1 if none; *st as read. */
-static long file_kind(const char *path, const char *const *keys, size_t nk, CimStatus *st, int *err)
+/* Index into kinds of the first kind whose top-level key the file has, -1 if none; *st as
+ * read. */
+static long file_kind(const char *path, const CimCfgKind *kinds, size_t nk, CimStatus *st, int *err)
 {
     CimDiag scratch;
     cim_diag_init(&scratch);
@@ -590,22 +538,18 @@ static long file_kind(const char *path, const char *const *keys, size_t nk, CimS
     *err = errno;
     long kind = -1;
     for (size_t i = 0; i < nk && kind < 0; i++)
-        if (yt_map_get(tree, keys[i], NULL))
+        if (yt_map_get(tree, kinds[i].key, NULL))
             kind = (long)i;
     yt_free(tree);
     cim_diag_free(&scratch);
     return kind;
 }
 
-CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *extra, size_t n, CimDiag *diag)
+CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *kinds, size_t n, CimDiag *diag)
 {
-    const char *keys[CFG_MAX_KINDS] = {"chip", "tech", "run"};
-    assert(n <= CFG_MAX_KINDS - 3);
-    for (size_t i = 0; i < n; i++)
-        keys[3 + i] = extra[i].key;
     CimStatus st;
     int err;
-    long kind = file_kind(path, keys, n + 3, &st, &err);
+    long kind = file_kind(path, kinds, n, &st, &err);
     if (st == CIM_ERR_NOMEM)
         return st;
     if (st == CIM_ERR_IO) {
@@ -613,31 +557,41 @@ CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *extra, size_t 
         cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(err));
         return st;
     }
-    CimChipCfg chip;
-    CimTechCfg tech;
-    CimRunCfg run;
-    switch (kind) {
-    case -1: return report_kind(path, keys, n + 3, diag);
-    case 0: return cim_cfg_load_chip(path, NULL, &chip, diag);
-    case 1: return cim_cfg_load_tech(path, NULL, &tech, diag);
-    case 2: return cim_cfg_load_run(path, NULL, &run, diag);
-    default: return extra[kind - 3].check(path, diag);
-    }
+    return kind < 0 ? report_kind(path, kinds, n, diag) : kinds[kind].check(path, diag);
 }
 
-CimStatus cim_cfg_check(const char *path, CimDiag *diag) { return cim_cfg_check_kinds(path, NULL, 0, diag); }
+CimStatus cim_cfg_check_chip(const char *path, CimDiag *diag)
+{
+    CimChipCfg c;
+    return cim_cfg_load_chip(path, NULL, &c, diag);
+}
+
+CimStatus cim_cfg_check_tech(const char *path, CimDiag *diag)
+{
+    CimTechCfg t;
+    return cim_cfg_load_tech(path, NULL, &t, diag);
+}
+
+CimStatus cim_cfg_check(const char *path, CimDiag *diag)
+{
+    static const CimCfgKind own[] = {
+        {.key = "chip", .check = cim_cfg_check_chip, .schema = &cim_cfg_schema_chip},
+        {.key = "tech", .check = cim_cfg_check_tech, .schema = &cim_cfg_schema_tech},
+    };
+    return cim_cfg_check_kinds(path, own, sizeof own / sizeof own[0], diag);
+}
 
 /* ---- defaults ----------------------------------------------------------- */
 
-static void defaults_from(const CfgSchema *s, void *out)
+/* Stores the default of every stored key of s into out; returns the number of defaults
+ * the table holds that its own rules reject (0 for a valid table). */
+static size_t store_defaults(const CimCfgSchema *s, void *out, CimDiag *d)
 {
-    CimDiag d;
-    cim_diag_init(&d);
-    CfgReport rep = {.diag = &d, .file = "<defaults>"};
+    CfgReport rep = {.diag = d, .file = "<defaults>"};
     for (size_t i = 0; i < s->n; i++) {
-        const CfgKey *k = &s->keys[i];
+        const CimCfgKey *k = &s->keys[i];
         char text[CIM_PATH_MAX];
-        if (k->off == CFG_NOFIELD || !k->def)
+        if (k->off == CIM_CFG_NOFIELD || !k->def || strlen(k->def) >= sizeof text)
             continue;
         YtNode n;
         memset(&n, 0, sizeof n);
@@ -647,44 +601,31 @@ static void defaults_from(const CfgSchema *s, void *out)
         n.str = memcpy(text, k->def, n.len + 1);
         cfg_store_value(k, &n, out, &rep);
     }
-    assert(rep.errors == 0 && "a schema default is invalid");
+    return rep.errors;
+}
+
+void cim_cfg_schema_defaults(const CimCfgSchema *s, const char *file, void *out)
+{
+    CimDiag d;
+    cim_diag_init(&d);
+    memset(out, 0, s->size);
+    size_t errors = store_defaults(s, out, &d);
+    CfgReport rep = {.diag = &d, .file = "<defaults>"};
+    for (size_t i = 0; file && i < s->n; i++) {
+        const CimCfgKey *k = &s->keys[i];
+        char *buf = (char *)out + k->off;
+        if (k->type == CIM_CFG_PATH && k->off != CIM_CFG_NOFIELD && buf[0])
+            resolve_path(file, buf, NULL, k->path, &rep);
+    }
+    assert(errors == 0 && rep.errors == 0 && "a schema default is invalid");
+    (void)errors;
     cim_diag_free(&d);
 }
 
 void cim_cfg_defaults(CimChipCfg *out)
 {
-    memset(out, 0, sizeof *out);
-    defaults_from(&cfg_schema_chip, out);
-    defaults_from(&cfg_schema_tech, &out->tech);
+    cim_cfg_schema_defaults(&cim_cfg_schema_chip, NULL, out);
+    cim_cfg_schema_defaults(&cim_cfg_schema_tech, NULL, &out->tech);
     /* The default file's tech: resolved from the repository root. */
     snprintf(out->tech_path, sizeof out->tech_path, "configs/tech/180nm_1t1r.yaml");
-}
-
-void cim_cfg_run_defaults(CimRunCfg *out)
-{
-    memset(out, 0, sizeof *out);
-    defaults_from(&cfg_schema_run, out);
-    CimDiag d;
-    cim_diag_init(&d);
-    CfgReport rep = {.diag = &d, .file = "<defaults>"};
-    for (size_t i = 0; i < cfg_schema_run.n; i++) {
-        const CfgKey *k = &cfg_schema_run.keys[i];
-        char *buf = (char *)out + k->off;
-        if (k->type == CT_PATH && buf[0])
-            resolve_path("configs/runs/mnist_bnn.yaml", buf, NULL, k->path, &rep);
-    }
-    assert(rep.errors == 0);
-    cim_diag_free(&d);
-}
-
-void cim_cfg_analog_defaults(CimAnalogCfg *out)
-{
-    memset(out, 0, sizeof *out);
-    defaults_from(&cfg_schema_analog, out);
-}
-
-void cim_cfg_gpu_defaults(CimGpuCfg *out)
-{
-    memset(out, 0, sizeof *out);
-    defaults_from(&cfg_schema_gpu, out);
 }

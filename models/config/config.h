@@ -1,6 +1,6 @@
-/* Typed, validated configuration of the chip and its technology. The loader (libyaml) is
- * the only code that sees YAML; models take these structs, already checked against the
- * ranges documented in docs/config.md and docs/tech.md. */
+/* Typed, validated configuration of the chip and its technology, and the loader every file
+ * kind shares (libyaml, the only code that sees YAML): key schemas, overrides, compiler-style
+ * errors, read-only YAML documents. Models take the structs already checked. */
 #ifndef CIM_CONFIG_H
 #define CIM_CONFIG_H
 
@@ -74,16 +74,18 @@ typedef struct {
 } CimTechCfg;
 
 /* ---- chip file (configs/chip/NAME.yaml) ------------------------------------ */
-typedef enum { CIM_OVERFLOW_WRAP, CIM_OVERFLOW_SATURATE } CimOverflow;
+/* What a column counter does past 2^bits - 1: wrap around, or stay at the maximum. */
+typedef enum { CIM_OVERFLOW_WRAP, CIM_OVERFLOW_SATURATE, CIM_OVERFLOW_COUNT } CimOverflow;
+#define CIM_OVERFLOW_NAMES "wrap,saturate" /* chip.periphery.counter_overflow, in enum order */
 
 typedef struct {
-    unsigned rows, cols;           /* cells; both powers of two in [16, 4096] */
+    unsigned rows, cols;           /* cells */
 } CimArrayCfg;
 
 typedef struct {
-    unsigned counter_bits;         /* column counter width, 1..32 */
+    unsigned counter_bits;         /* column counter width */
     CimOverflow counter_overflow;  /* what a counter does past 2^bits - 1 */
-    unsigned shift_add_bits;       /* shift-add accumulator width, 8..64 */
+    unsigned shift_add_bits;       /* shift-add accumulator width */
 } CimPeriphCfg;
 
 typedef struct {
@@ -95,7 +97,7 @@ typedef struct {
 
 typedef struct {
     int verify;                    /* 1: read back after each pulse and retry */
-    unsigned max_pulses;           /* pulses per cell before a write is reported failed, >= 1 */
+    unsigned max_pulses;           /* pulses per cell before a write is reported failed */
 } CimWriteCfg;
 
 typedef struct {
@@ -126,167 +128,6 @@ typedef struct {
     CimTechCfg tech;               /* loaded from tech_path */
 } CimChipCfg;
 
-/* ---- run file (configs/runs/NAME.yaml) ------------------------------------ */
-/* What one `dcim run` / `dcim train` does: which chip, network, weights and data, how
- * closely to simulate, and how to prune and train. docs/config.md, "Run files". */
-typedef enum { CIM_FIDELITY_FAST, CIM_FIDELITY_PROGRAM, CIM_FIDELITY_CYCLE } CimFidelity;
-/* reference: pruned filters still run, with their weights zeroed (as the script does);
- * skip: pruned filters emit no operations. Same order as workloads' CimPrunedMode. */
-typedef enum { CIM_RUN_PRUNED_REFERENCE, CIM_RUN_PRUNED_SKIP } CimRunPruned;
-typedef enum { CIM_DATA_MNIST } CimDataFormat;
-typedef enum { CIM_SPLIT_T10K, CIM_SPLIT_TRAIN } CimDataSplit;
-/* Which filters take part in a pruning round; same order as workloads' CimPruneMode. */
-typedef enum { CIM_PARTICIPATION_REFERENCE, CIM_PARTICIPATION_LIVE } CimParticipation;
-/* reference: conv weights get no gradient (the script); ste: straight-through estimator. */
-typedef enum { CIM_LEARN_REFERENCE, CIM_LEARN_STE } CimLearn;
-
-typedef struct {
-    CimDataFormat format;
-    char dir[CIM_PATH_MAX];        /* resolved relative to the run file */
-    CimDataSplit split;
-    unsigned images;               /* >= 1; the caller checks it against the data set */
-} CimRunDataCfg;
-
-typedef struct {
-    int enabled;
-    double threshold_b;            /* a pair is close when d < mean - threshold_b * variance */
-    double threshold_c;            /* pruned when in more than threshold_c * (N - 1) close pairs */
-    CimParticipation participation;
-    unsigned rounds;               /* 1..100 */
-} CimRunPruneCfg;
-
-typedef struct {
-    double learning_rate;          /* Adam, > 0 */
-    unsigned epochs;               /* 1..10000 */
-    unsigned batch_size;           /* 1..65536 */
-    CimLearn learn;
-    unsigned prune_every;          /* epochs between pruning rounds; 0 = never */
-    unsigned train_images, eval_images; /* >= 1 */
-    double ste_clip;               /* > 0: |latent| window where d sign(v)/dv = 1 */
-} CimRunTrainCfg;
-
-typedef struct {
-    char name[CIM_NAME_MAX];
-    char chip_path[CIM_PATH_MAX];     /* paths: resolved relative to the run file */
-    char network_path[CIM_PATH_MAX];
-    char weights_path[CIM_PATH_MAX];  /* "": seeded random weights */
-    uint64_t seed;
-    CimFidelity fidelity;
-    CimRunPruned pruned_filters;
-    char out_dir[CIM_PATH_MAX];       /* results folder */
-    CimRunDataCfg data;
-    CimRunPruneCfg prune;
-    int has_train;                    /* 1: the file has a train: group */
-    CimRunTrainCfg train;             /* zero when has_train is 0 */
-} CimRunCfg;
-
-/* ---- baseline files (configs/baselines/NAME.yaml) ---------------------------- */
-/* The analogue RRAM CIM baseline (root key analog:): crossbars of the chip's cells with
- * DACs, multi-row reads, sample-and-hold and shared ADCs. docs/energy.md, "Analogue RRAM
- * CIM baseline", gives every key's meaning, source and formula. */
-typedef enum { CIM_ADC_NEUROSIM_SAR, CIM_ADC_WALDEN } CimAdcModel;
-/* skip: pruned filters get no columns (the digital chip's mapping); map: every filter does. */
-typedef enum { CIM_ANALOG_PRUNED_SKIP, CIM_ANALOG_PRUNED_MAP } CimAnalogPruned;
-
-typedef struct {
-    unsigned rows, cols;            /* cells; powers of two in [16, 4096] */
-    unsigned rows_active;           /* filter elements summed by one read (one conversion) */
-    unsigned cells_per_weight;      /* 1: one 0/1 cell; 2: XNOR pair on two rows */
-    CimAnalogPruned pruned_filters;
-} CimXbarCfg;
-
-typedef struct {
-    CimAdcModel model;
-    unsigned bits;                  /* resolution, 1..16 */
-    unsigned share;                 /* columns per ADC through a column mux (power of two) */
-    unsigned lsb_cells;             /* one LSB = this many unit-cell currents */
-    double cycle_ns;                /* conversion time = (bits + 1) * cycle_ns */
-    double sar_uw_per_bit;          /* neurosim_sar: P = sar_uw_per_bit * bits + sar_uw_fixed */
-    double sar_uw_fixed;
-    double sar_transistors_fixed;   /* neurosim_sar area: (fixed + per_bit * (bits - 1)) */
-    double sar_transistors_per_bit; /*   transistors of transistor_area_f2 * F^2 each */
-    double transistor_area_f2;
-    double walden_fom_fj;           /* walden: E = fom * 2^bits per conversion */
-    double walden_area_um2;         /* walden: area of one ADC */
-    double mux_transistors_per_column; /* column mux, when share > 1 */
-} CimAdcCfg;
-
-typedef struct {
-    unsigned bits;                  /* input bits applied per read, 1..8 */
-    double power_1bit_uw;           /* power of a 1-bit DAC; x 2^(bits-1) */
-    double area_1bit_um2;           /* area of a 1-bit DAC; x 2^(bits-1) */
-} CimDacCfg;
-
-typedef struct {
-    double power_nw;                /* one sample-and-hold while it holds */
-    double area_um2;
-} CimShCfg;
-
-typedef struct {
-    unsigned accumulator_bits;      /* shift-add accumulator width, 8..64 */
-    unsigned buffer_kib;            /* global buffer */
-} CimAnalogDigitalCfg;
-
-typedef struct {
-    char name[CIM_NAME_MAX];
-    CimXbarCfg xbar;
-    CimAdcCfg adc;
-    CimDacCfg dac;
-    CimShCfg sh;
-    CimAnalogDigitalCfg digital;
-} CimAnalogCfg;
-
-/* The GPU baseline (root key gpu:): energy per inference = power x time, from peak
- * throughput, utilisation at the batch size and kernel-launch overhead; or measured power
- * samples. docs/energy.md, "GPU baseline". */
-typedef enum { CIM_GPU_FP32, CIM_GPU_INT8 } CimGpuPrecision;
-/* board: board power while running; linear: idle + (board - idle) x utilisation. */
-typedef enum { CIM_GPU_POWER_BOARD, CIM_GPU_POWER_LINEAR } CimGpuPowerModel;
-
-typedef struct {
-    double board_power_w;           /* total graphics power */
-    double idle_power_w;            /* below board_power_w */
-    double memory_bandwidth_gbs;
-} CimGpuBoardCfg;
-
-typedef struct {
-    double fp32_tflops;
-    double int8_dense_tops;
-    CimGpuPrecision precision;      /* which peak the network runs at */
-} CimGpuThroughputCfg;
-
-typedef struct {
-    double max;                     /* utilisation approached at large batches, (0, 1] */
-    double half_batch;              /* batch size at which utilisation is max / 2 */
-} CimGpuUtilCfg;
-
-typedef struct {
-    double overhead_us;             /* per kernel launch */
-    unsigned kernels_per_conv, kernels_per_linear, kernels_per_elementwise;
-} CimGpuLaunchCfg;
-
-typedef struct {
-    unsigned batch_size;
-    CimGpuPowerModel power_model;
-    int count_idle;                 /* 0: idle power is subtracted (energy above idle) */
-} CimGpuRunCfg;
-
-typedef struct {
-    char power_csv[CIM_PATH_MAX];   /* time_s,power_w samples; resolved relative to the file */
-    uint64_t inferences;            /* inferences run while the samples were taken */
-} CimGpuMeasuredCfg;
-
-typedef struct {
-    char name[CIM_NAME_MAX];
-    CimGpuBoardCfg board;
-    CimGpuThroughputCfg throughput;
-    CimGpuUtilCfg util;
-    CimGpuLaunchCfg launch;
-    CimGpuRunCfg run;
-    int has_measured;               /* 1: the file has a measured: group */
-    CimGpuMeasuredCfg measured;     /* zero when has_measured is 0 */
-} CimGpuCfg;
-
 /* "key.path=value" overrides applied on top of the files, e.g. "chip.array.rows=128" or
  * "tech.device.sigma_ln_on=0.3"; each is validated like a value in the file. */
 typedef struct {
@@ -294,47 +135,132 @@ typedef struct {
     size_t n;
 } CimOverrides;
 
+/* ---- key schemas -------------------------------------------------------------- */
+/* A file kind's keys as one aligned table: every key path, its type, allowed range, unit,
+ * default and place in the kind's typed struct. The loader, its error messages, the
+ * documented defaults and the docs' key tables (`dcim config-doc`) are all derived from
+ * the table. A schema lives beside the struct it fills: chip and tech here, run files in
+ * workloads/run, the baselines in models/analog and models/gpu. */
+typedef enum {
+    CIM_CFG_MAP,      /* a group of keys */
+    CIM_CFG_UINT,     /* unsigned */
+    CIM_CFG_U64,      /* uint64_t */
+    CIM_CFG_DOUBLE,   /* double */
+    CIM_CFG_BOOL,     /* int, 0 or 1; YAML true/false only */
+    CIM_CFG_ENUM,     /* int-sized enum, the index into choices */
+    CIM_CFG_STRING,   /* char[CIM_NAME_MAX], or not stored */
+    CIM_CFG_PATH      /* char[CIM_PATH_MAX] */
+} CimCfgType;
+
+typedef enum {
+    CIM_CFG_ANY,      /* any value of the type */
+    CIM_CFG_CLOSED,   /* [lo, hi] */
+    CIM_CFG_OPEN_LO,  /* (lo, hi] */
+    CIM_CFG_OPEN,     /* (lo, hi) */
+    CIM_CFG_POS,      /* > 0 */
+    CIM_CFG_NONNEG,   /* >= 0 */
+    CIM_CFG_POW2,     /* a power of two in [lo, hi] */
+    CIM_CFG_OPTIONAL, /* CIM_CFG_MAP only: the group may be left out as a whole; when it is
+                       * present, the int at off (unless CIM_CFG_NOFIELD) is set to 1 */
+    CIM_CFG_EMPTY_OK  /* CIM_CFG_PATH only: "" is allowed (quoted, or from an override) */
+} CimCfgRule;
+
+#define CIM_CFG_NOFIELD ((size_t)-1)
+
+typedef struct {
+    const char *path;     /* "chip.array.rows": the root, then one segment per group */
+    CimCfgType type;
+    CimCfgRule rule;
+    double lo, hi;        /* bounds of the rule; CIM_CFG_ENUM: hi is the enum's count */
+    const char *unit;     /* "" when dimensionless */
+    size_t off;           /* offset in the schema's struct, or CIM_CFG_NOFIELD */
+    const char *def;      /* default as written in the default file; NULL: none */
+    const char *choices;  /* CIM_CFG_ENUM: the names in enum order, "wrap,saturate"; the
+                           * enum's owner declares them beside it */
+    const char *desc;     /* the key's line in the docs' key table (markdown) */
+} CimCfgKey;
+
+/* Rows every schema has: a group of keys, and a group's `source:` (checked, not stored). */
+#define CIM_CFG_GROUP(path, desc) {path, CIM_CFG_MAP, CIM_CFG_ANY, 0, 0, "", CIM_CFG_NOFIELD, NULL, NULL, desc}
+#define CIM_CFG_SOURCE(path)                                                                               \
+    {path, CIM_CFG_STRING, CIM_CFG_ANY, 0, 0, "", CIM_CFG_NOFIELD, NULL, NULL,                             \
+     "where the values of this group come from"}
+
+/* The keys of one file as validated, for rules between keys. */
+typedef struct CimCfgRules CimCfgRules;
+
+typedef struct {
+    const char *root;      /* the top-level key, "chip" */
+    const CimCfgKey *keys; /* the root group first; each group before its keys */
+    size_t n;
+    size_t size;           /* sizeof the struct the offsets point into */
+    /* Rules between keys, run after every key was checked on its own; cfg is the struct
+     * as filled so far. NULL: none. */
+    void (*rules)(CimCfgRules *r, const void *cfg);
+} CimCfgSchema;
+
+/* For a schema's rules: the text of key path's value as written (in the file, or by an
+ * override), or NULL when the key is absent or was invalid on its own. */
+const char *cim_cfg_rule_value(const CimCfgRules *r, const char *path, char *buf, size_t len);
+/* An error at key path's value, which cim_cfg_rule_value found. */
+void cim_cfg_rule_error(CimCfgRules *r, const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+extern const CimCfgSchema cim_cfg_schema_chip; /* CimChipCfg */
+extern const CimCfgSchema cim_cfg_schema_tech; /* CimTechCfg */
+
+/* Loads a file of schema s into out (s->size bytes). Every problem is appended to diag as
+ * path:line:col; returns CIM_ERR_CONFIG if there was any, CIM_ERR_IO if the file cannot be
+ * read. Overrides must all start with s->root. Path keys read from the file are resolved
+ * relative to its directory (an absolute path stays as it is); a path set by an override
+ * is taken as written. Referenced files are not opened. out is fully written only on
+ * CIM_OK. */
+CimStatus cim_cfg_load(const char *path, const CimCfgSchema *s, const CimOverrides *ov, void *out, CimDiag *diag);
+/* Writes the defaults of s into out (zeroed first). Path defaults are resolved relative to
+ * file, the default file they are written in (NULL: kept as written). */
+void cim_cfg_schema_defaults(const CimCfgSchema *s, const char *file, void *out);
+/* Checks the table itself: paths unique and under their groups, fields inside s->size,
+ * every enum's choices counted against its hi, every default valid. Returns 0, or -1 with
+ * the first problem written to why. */
+int cim_cfg_schema_verify(const CimCfgSchema *s, char *why, size_t len);
+/* The idx-th name of a choices string ("fast,program,cycle", 1 -> "program") into buf;
+ * "" when idx is out of range. */
+const char *cim_cfg_choice(const char *choices, int idx, char *buf, size_t len);
+/* Writes the markdown key table of s, one row per key (groups included): key, type,
+ * range, unit, default, choices, description. docs/config.md, "Generated tables". */
+void cim_cfg_write_table(const CimCfgSchema *s, FILE *out);
+
 /* Loads a chip file and the technology file it names. Every problem in either file is
  * appended to diag as path:line:col; returns CIM_ERR_CONFIG if there was any, CIM_ERR_IO
  * if a file cannot be read. out is fully written only on CIM_OK. */
 CimStatus cim_cfg_load_chip(const char *path, const CimOverrides *ov, CimChipCfg *out, CimDiag *diag);
 /* Loads one technology file on its own. */
 CimStatus cim_cfg_load_tech(const char *path, const CimOverrides *ov, CimTechCfg *out, CimDiag *diag);
-/* Loads a run file. Paths in the file are relative to its directory and stored resolved
- * (an absolute path as it is); paths from overrides are taken as written (relative to the
- * working directory). Referenced files are not opened here. Overrides must all start with
- * "run." (a caller that also loads the chip passes it the chip./tech. items). Errors as
- * cim_cfg_load_chip; out is fully written only on CIM_OK. */
-CimStatus cim_cfg_load_run(const char *path, const CimOverrides *ov, CimRunCfg *out, CimDiag *diag);
-
-/* Checks a file of any kind by its top-level key: chip:, tech: or run:. */
-CimStatus cim_cfg_check(const char *path, CimDiag *diag);
-/* A file kind checked outside models/config (e.g. "network", by workloads/net). */
+/* A file kind `dcim check` knows: its top-level key, its checker and, for kinds read
+ * against a key table, the schema (the registry of all kinds is workloads/run/kinds.h). */
 typedef struct {
     const char *key;                                     /* its top-level key */
     CimStatus (*check)(const char *path, CimDiag *diag); /* validates one file */
+    const CimCfgSchema *schema;                          /* NULL: not a key table (networks) */
 } CimCfgKind;
-/* As cim_cfg_check, also accepting the n extra kinds; messages list all of them. */
-CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *extra, size_t n, CimDiag *diag);
+/* Checks a file of any of the n kinds, chosen by its top-level key; a file of none of them
+ * is reported with every kind listed in table order. */
+CimStatus cim_cfg_check_kinds(const char *path, const CimCfgKind *kinds, size_t n, CimDiag *diag);
+/* CimCfgKind checkers of chip and tech files (the chip's tech file is loaded too). */
+CimStatus cim_cfg_check_chip(const char *path, CimDiag *diag);
+CimStatus cim_cfg_check_tech(const char *path, CimDiag *diag);
+/* cim_cfg_check_kinds over the kinds of this module: chip: and tech:. */
+CimStatus cim_cfg_check(const char *path, CimDiag *diag);
+/* "run., chip. or tech.": the roots of n schemas as override prefixes, into buf. */
+const char *cim_cfg_roots_text(const CimCfgSchema *const *schemas, size_t n, char *buf, size_t len);
+/* 1 when item ("chip.array.rows=128") names a key under the root of s. */
+int cim_cfg_item_in(const char *item, const CimCfgSchema *s);
 /* Writes the documented defaults into out (the values of configs/chip/default.yaml and
  * configs/tech/180nm_1t1r.yaml), for tests that need a chip without files. */
 void cim_cfg_defaults(CimChipCfg *out);
-/* The documented run defaults (configs/runs/mnist_bnn.yaml, paths resolved from the
- * repository root); has_train is 0 and train holds the train defaults. */
-void cim_cfg_run_defaults(CimRunCfg *out);
-/* Loads an analogue-baseline file (root analog:) or a GPU-baseline file (root gpu:); the
- * GPU file's measured.power_csv is resolved relative to the file (an override's value is
- * taken as written). Overrides must all start with "analog." or "gpu." respectively.
- * Errors as cim_cfg_load_chip; out is fully written only on CIM_OK. */
-CimStatus cim_cfg_load_analog(const char *path, const CimOverrides *ov, CimAnalogCfg *out, CimDiag *diag);
-CimStatus cim_cfg_load_gpu(const char *path, const CimOverrides *ov, CimGpuCfg *out, CimDiag *diag);
-/* CimCfgKind checkers for `dcim check` (keys "analog" and "gpu"). */
-CimStatus cim_cfg_check_analog(const char *path, CimDiag *diag);
-CimStatus cim_cfg_check_gpu(const char *path, CimDiag *diag);
-/* The documented defaults: configs/baselines/analog_180nm.yaml and rtx4090.yaml
- * (has_measured 0). */
-void cim_cfg_analog_defaults(CimAnalogCfg *out);
-void cim_cfg_gpu_defaults(CimGpuCfg *out);
 
 /* ---- read-only YAML documents ---------------------------------------------- */
 /* For files whose schema lives outside models/config (network files): the parsed tree,

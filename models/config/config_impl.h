@@ -79,67 +79,28 @@ void cfg_note_pos(CfgReport *r, unsigned line, unsigned col, const char *fmt, ..
 #endif
     ;
 
-/* ---- key schema --------------------------------------------------------- */
-typedef enum {
-    CT_MAP,     /* a group of keys */
-    CT_UINT,    /* unsigned */
-    CT_U64,     /* uint64_t */
-    CT_DOUBLE,  /* double */
-    CT_BOOL,    /* int, 0 or 1; YAML true/false only */
-    CT_ENUM,    /* int-sized enum, the index into choices */
-    CT_STRING,  /* char[CIM_NAME_MAX], or not stored */
-    CT_PATH     /* char[CIM_PATH_MAX] */
-} CfgType;
+/* ---- key schemas (the table format is public: config.h) ---------------- */
+/* What a schema's rules see: the valid value node of each key (NULL: absent or invalid). */
+struct CimCfgRules {
+    const CimCfgSchema *s;
+    CfgReport *rep;
+    const YtNode **seen; /* per key of s */
+};
 
-typedef enum {
-    CR_NONE,    /* any value of the type */
-    CR_CLOSED,  /* [lo, hi] */
-    CR_OPEN_LO, /* (lo, hi] */
-    CR_OPEN,    /* (lo, hi) */
-    CR_POS,     /* > 0 */
-    CR_NONNEG,  /* >= 0 */
-    CR_POW2,    /* a power of two in [lo, hi] */
-    CR_OPTIONAL,/* CT_MAP only: the group may be left out as a whole; when it is present,
-                 * the int at off (unless CFG_NOFIELD) is set to 1 */
-    CR_EMPTY_OK /* CT_PATH only: "" is allowed (quoted, or from an override), stored as "" */
-} CfgRule;
-
-#define CFG_NOFIELD ((size_t)-1)
-
-typedef struct {
-    const char *path;     /* "chip.array.rows" */
-    CfgType type;
-    CfgRule rule;
-    double lo, hi;
-    const char *unit;     /* "" when dimensionless */
-    size_t off;           /* offset in the schema's struct, or CFG_NOFIELD */
-    const char *def;      /* default value as written in the default file; NULL: none */
-    const char *choices;  /* CT_ENUM: "wrap,saturate" in enum order */
-    const char *desc;
-} CfgKey;
-
-typedef struct {
-    const char *root;     /* "chip" or "tech" */
-    const CfgKey *keys;
-    size_t n;
-} CfgSchema;
-
-extern const CfgSchema cfg_schema_chip; /* offsets into CimChipCfg */
-extern const CfgSchema cfg_schema_tech; /* offsets into CimTechCfg */
-extern const CfgSchema cfg_schema_run;  /* offsets into CimRunCfg */
-extern const CfgSchema cfg_schema_analog; /* offsets into CimAnalogCfg (config_schema_baselines.c) */
-extern const CfgSchema cfg_schema_gpu;    /* offsets into CimGpuCfg */
 
 /* Index of the key with this exact path, or -1. */
-long cfg_schema_find(const CfgSchema *s, const char *path);
+long cfg_schema_find(const CimCfgSchema *s, const char *path);
 /* Last segment of key path when its parent is parent ("" = top level), else NULL. */
 const char *cfg_schema_child(const char *path, const char *parent);
 /* "rows, cols": the keys directly under parent, comma separated, into buf. */
-const char *cfg_schema_children(const CfgSchema *s, const char *parent, char *buf, size_t len);
+const char *cfg_schema_children(const CimCfgSchema *s, const char *parent, char *buf, size_t len);
 
 /* ---- values ------------------------------------------------------------- */
+/* The rule of key k as the error messages and the docs state it: "in [16, 4096]",
+ * "a power of two in [16, 4096]", "> 0", "a finite number"... */
+const char *cfg_rule_text(const CimCfgKey *k, char *buf, size_t len);
 /* Converts scalar text for key k and stores it at base + k->off (when stored). Returns 0,
  * or -1 after reporting the problem at node at (which carries the text). */
-int cfg_store_value(const CfgKey *k, const YtNode *at, void *base, CfgReport *rep);
+int cfg_store_value(const CimCfgKey *k, const YtNode *at, void *base, CfgReport *rep);
 
 #endif

@@ -1,6 +1,7 @@
-/* The key schema of chip, technology and run files: every key path, its type, allowed
- * range, unit, default and place in the typed struct. docs/config.md and docs/tech.md
- * document the same keys; defaults equal the files in configs/ (runs/mnist_bnn.yaml). */
+/* The key schemas of chip and technology files: every key path, its type, allowed range,
+ * unit, default and place in the typed struct, and the rules between keys. Defaults equal
+ * configs/chip/default.yaml and configs/tech/180nm_1t1r.yaml; the key tables of
+ * docs/config.md and docs/tech.md are generated from these (`make docs`). */
 #include "models/config/config_impl.h"
 
 #include <math.h>
@@ -9,141 +10,119 @@
 
 #define C(f) offsetof(CimChipCfg, f)
 #define T(f) offsetof(CimTechCfg, f)
-#define NF CFG_NOFIELD
-#define INF HUGE_VAL
-#define GROUP(p, d) {p, CT_MAP, CR_NONE, 0, 0, "", NF, NULL, NULL, d}
-#define SOURCE(p, d) {p, CT_STRING, CR_NONE, 0, 0, "", NF, d, NULL, "where the values of this group come from"}
 
-static const CfgKey chip_keys[] = {
-    /* path                           type       rule        lo    hi      unit    field                          default                    choices          description */
-    GROUP("chip", "the chip: array geometry, periphery, clock and technology"),
-    {"chip.name",                     CT_STRING, CR_NONE,    0,    0,      "",     C(name),                       "default",                 NULL,            "name shown in reports"},
-    {"chip.tech",                     CT_PATH,   CR_NONE,    0,    0,      "",     C(tech_path),                  "../tech/180nm_1t1r.yaml", NULL,            "technology file, relative to this file"},
-    {"chip.clock_mhz",                CT_DOUBLE, CR_OPEN_LO, 0,    10000,  "MHz",  C(clock_mhz),                  "100",                     NULL,            "controller and periphery clock"},
-    {"chip.macros",                   CT_UINT,   CR_CLOSED,  1,    1024,   "",     C(macros),                     "8",                       NULL,            "number of macros (array + periphery)"},
-    {"chip.buffer_kib",               CT_UINT,   CR_CLOSED,  1,    1048576,"KiB",  C(buffer_kib),                 "64",                      NULL,            "global buffer size"},
-    GROUP("chip.array", "geometry of one 1T1R array"),
-    {"chip.array.rows",               CT_UINT,   CR_POW2,    16,   4096,   "cells",C(array.rows),                 "256",                     NULL,            "word lines per array"},
-    {"chip.array.cols",               CT_UINT,   CR_POW2,    16,   4096,   "cells",C(array.cols),                 "256",                     NULL,            "bit lines per array"},
-    GROUP("chip.periphery", "digital column periphery"),
-    {"chip.periphery.counter_bits",   CT_UINT,   CR_CLOSED,  1,    32,     "bits", C(periph.counter_bits),        "10",                      NULL,            "column counter width"},
-    {"chip.periphery.counter_overflow",CT_ENUM,  CR_NONE,    0,    0,      "",     C(periph.counter_overflow),    "wrap",                    "wrap,saturate", "counter behaviour past 2^bits - 1"},
-    {"chip.periphery.shift_add_bits", CT_UINT,   CR_CLOSED,  8,    64,     "bits", C(periph.shift_add_bits),      "32",                      NULL,            "shift-add accumulator width"},
-    GROUP("chip.sense", "sense-amplifier references"),
-    {"chip.sense.ref_read_frac",      CT_DOUBLE, CR_OPEN,    0,    1,      "",     C(sense.ref_read_frac),        "0.5",                     NULL,            "single-row read: place between 0 and 1 LRS"},
-    {"chip.sense.ref_low_frac",       CT_DOUBLE, CR_OPEN,    0,    1,      "",     C(sense.ref_low_frac),         "0.5",                     NULL,            "dual-row read: place between 0 and 1 LRS"},
-    {"chip.sense.ref_high_frac",      CT_DOUBLE, CR_OPEN,    0,    1,      "",     C(sense.ref_high_frac),        "0.5",                     NULL,            "dual-row read: place between 1 and 2 LRS"},
-    GROUP("chip.write", "programming"),
-    {"chip.write.verify",             CT_BOOL,   CR_NONE,    0,    0,      "",     C(write.verify),               "true",                    NULL,            "read back after each pulse and retry"},
-    {"chip.write.max_pulses",         CT_UINT,   CR_CLOSED,  1,    1000,   "",     C(write.max_pulses),           "8",                       NULL,            "pulses per cell before a write is reported failed"},
-    GROUP("chip.physics", "device non-idealities"),
-    {"chip.physics.enabled",          CT_BOOL,   CR_NONE,    0,    0,      "",     C(physics.enabled),            "false",                   NULL,            "false: every operation exact"},
-    {"chip.physics.seed",             CT_U64,    CR_NONE,    0,    0,      "",     C(physics.seed),               "1",                       NULL,            "random seed of the device model"},
-    GROUP("chip.controller", "controller, window unit, post-processing unit and host DMA"),
-    {"chip.controller.buffer_port_bits", CT_UINT, CR_POW2,   8,    4096,   "bits", C(ctrl.buffer_port_bits),      "64",                      NULL,            "global-buffer bits read or written per cycle"},
-    {"chip.controller.dma_bits_per_cycle", CT_UINT, CR_CLOSED, 1,  4096,   "bits", C(ctrl.dma_bits_per_cycle),    "32",                      NULL,            "host DMA bandwidth"},
-    {"chip.controller.ppu_lanes",     CT_UINT,   CR_CLOSED,  1,    4096,   "",     C(ctrl.ppu_lanes),             "16",                      NULL,            "post-processing adders working in parallel"},
-    {"chip.controller.ppu_size",      CT_UINT,   CR_CLOSED,  1,    65536,  "",     C(ctrl.ppu_size),              "1024",                    NULL,            "post-processing accumulators (outputs per position)"},
-    {"chip.controller.ir_bits",       CT_UINT,   CR_CLOSED,  16,   65536,  "bits", C(ctrl.ir_bits),               "4096",                    NULL,            "input register: longest gated-read input (a window)"},
+static const CimCfgKey chip_keys[] = {
+    /* path                                type            rule             lo  hi                  unit     field                       default                    choices             description */
+    CIM_CFG_GROUP("chip", "the chip: array geometry, periphery, clock and technology"),
+    {"chip.name",                          CIM_CFG_STRING, CIM_CFG_ANY,     0,  0,                  "",      C(name),                    "default",                 NULL,               "name shown in reports"},
+    {"chip.tech",                          CIM_CFG_PATH,   CIM_CFG_ANY,     0,  0,                  "",      C(tech_path),               "../tech/180nm_1t1r.yaml", NULL,               "technology file (`tech:`, docs/tech.md), relative to this file"},
+    {"chip.clock_mhz",                     CIM_CFG_DOUBLE, CIM_CFG_OPEN_LO, 0,  10000,              "MHz",   C(clock_mhz),               "100",                     NULL,               "controller and periphery clock"},
+    {"chip.macros",                        CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  1024,               "",      C(macros),                  "8",                       NULL,               "macros (array + periphery) on the chip"},
+    {"chip.buffer_kib",                    CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  1048576,            "KiB",   C(buffer_kib),              "64",                      NULL,               "global buffer size"},
+    CIM_CFG_GROUP("chip.array", "geometry of one 1T1R array"),
+    {"chip.array.rows",                    CIM_CFG_UINT,   CIM_CFG_POW2,    16, 4096,               "cells", C(array.rows),              "256",                     NULL,               "word lines per array"},
+    {"chip.array.cols",                    CIM_CFG_UINT,   CIM_CFG_POW2,    16, 4096,               "cells", C(array.cols),              "256",                     NULL,               "bit lines per array"},
+    CIM_CFG_GROUP("chip.periphery", "digital column periphery"),
+    {"chip.periphery.counter_bits",        CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  32,                 "bits",  C(periph.counter_bits),     "10",                      NULL,               "column counter width"},
+    {"chip.periphery.counter_overflow",    CIM_CFG_ENUM,   CIM_CFG_ANY,     0,  CIM_OVERFLOW_COUNT, "",      C(periph.counter_overflow), "wrap",                    CIM_OVERFLOW_NAMES, "what a counter does past 2^bits - 1: wrap around, or stay at the maximum"},
+    {"chip.periphery.shift_add_bits",      CIM_CFG_UINT,   CIM_CFG_CLOSED,  8,  64,                 "bits",  C(periph.shift_add_bits),   "32",                      NULL,               "shift-add accumulator width"},
+    CIM_CFG_GROUP("chip.sense", "sense-amplifier references"),
+    {"chip.sense.ref_read_frac",           CIM_CFG_DOUBLE, CIM_CFG_OPEN,    0,  1,                  "",      C(sense.ref_read_frac),     "0.5",                     NULL,               "single-row read reference, between 0 and 1 LRS"},
+    {"chip.sense.ref_low_frac",            CIM_CFG_DOUBLE, CIM_CFG_OPEN,    0,  1,                  "",      C(sense.ref_low_frac),      "0.5",                     NULL,               "dual-row low reference, between 0 and 1 LRS"},
+    {"chip.sense.ref_high_frac",           CIM_CFG_DOUBLE, CIM_CFG_OPEN,    0,  1,                  "",      C(sense.ref_high_frac),     "0.5",                     NULL,               "dual-row high reference, between 1 and 2 LRS"},
+    CIM_CFG_GROUP("chip.write", "programming"),
+    {"chip.write.verify",                  CIM_CFG_BOOL,   CIM_CFG_ANY,     0,  0,                  "",      C(write.verify),            "true",                    NULL,               "read back after each pulse and retry"},
+    {"chip.write.max_pulses",              CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  1000,               "",      C(write.max_pulses),        "8",                       NULL,               "pulses per cell before a write is reported failed"},
+    CIM_CFG_GROUP("chip.physics", "device non-idealities"),
+    {"chip.physics.enabled",               CIM_CFG_BOOL,   CIM_CFG_ANY,     0,  0,                  "",      C(physics.enabled),         "false",                   NULL,               "device non-idealities; `false`: every operation exact"},
+    {"chip.physics.seed",                  CIM_CFG_U64,    CIM_CFG_ANY,     0,  0,                  "",      C(physics.seed),            "1",                       NULL,               "seed of the device model's random numbers"},
+    CIM_CFG_GROUP("chip.controller", "controller, window unit, post-processing unit and host DMA"),
+    {"chip.controller.buffer_port_bits",   CIM_CFG_UINT,   CIM_CFG_POW2,    8,  4096,               "bits",  C(ctrl.buffer_port_bits),   "64",                      NULL,               "global-buffer bits read or written per cycle (window loads, stores, DMA)"},
+    {"chip.controller.dma_bits_per_cycle", CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  4096,               "bits",  C(ctrl.dma_bits_per_cycle), "32",                      NULL,               "host DMA bandwidth per cycle"},
+    {"chip.controller.ppu_lanes",          CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  4096,               "",      C(ctrl.ppu_lanes),          "16",                      NULL,               "post-processing adders working in parallel"},
+    {"chip.controller.ppu_size",           CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  65536,              "",      C(ctrl.ppu_size),           "1024",                    NULL,               "post-processing accumulators: outputs per position"},
+    {"chip.controller.ir_bits",            CIM_CFG_UINT,   CIM_CFG_CLOSED,  16, 65536,              "bits",  C(ctrl.ir_bits),            "4096",                    NULL,               "input register: the longest gated-read input (one conv window)"},
 };
 
-static const CfgKey tech_keys[] = {
-    /* path                           type       rule        lo    hi      unit    field                          default      choices description */
-    GROUP("tech", "one technology node: device, timing, energy and area numbers"),
-    {"tech.name",                     CT_STRING, CR_NONE,    0,    0,      "",     T(name),                       "180nm_1t1r", NULL, "name shown in reports"},
-    {"tech.node_nm",                  CT_DOUBLE, CR_POS,     0,    0,      "nm",   T(node_nm),                    "180",        NULL, "feature size F"},
-    SOURCE("tech.source", NULL),
-    GROUP("tech.device", "1T1R cell"),
-    SOURCE("tech.device.source", NULL),
-    {"tech.device.r_on_ohm",          CT_DOUBLE, CR_POS,     0,    0,      "ohm",  T(device.r_on_ohm),            "10000",      NULL, "LRS resistance (logic 1)"},
-    {"tech.device.r_off_ohm",         CT_DOUBLE, CR_POS,     0,    0,      "ohm",  T(device.r_off_ohm),           "1000000",    NULL, "HRS resistance (logic 0), above r_on_ohm"},
-    {"tech.device.sigma_ln_on",       CT_DOUBLE, CR_CLOSED,  0,    5,      "",     T(device.sigma_ln_on),         "0.1",        NULL, "std of ln(R) of LRS cells"},
-    {"tech.device.sigma_ln_off",      CT_DOUBLE, CR_CLOSED,  0,    5,      "",     T(device.sigma_ln_off),        "0.3",        NULL, "std of ln(R) of HRS cells"},
-    {"tech.device.read_noise_rel",    CT_DOUBLE, CR_CLOSED,  0,    5,      "",     T(device.read_noise_rel),      "0.02",       NULL, "std of multiplicative read-current noise"},
-    {"tech.device.stuck_at_0_rate",   CT_DOUBLE, CR_CLOSED,  0,    1,      "",     T(device.stuck_at_0_rate),     "0",          NULL, "share of cells stuck in HRS"},
-    {"tech.device.stuck_at_1_rate",   CT_DOUBLE, CR_CLOSED,  0,    1,      "",     T(device.stuck_at_1_rate),     "0",          NULL, "share of cells stuck in LRS"},
-    {"tech.device.write_fail_prob",   CT_DOUBLE, CR_CLOSED,  0,    1,      "",     T(device.write_fail_prob),     "6.1e-6",     NULL, "probability a pulse leaves the cell unchanged"},
-    {"tech.device.v_read_v",          CT_DOUBLE, CR_POS,     0,    0,      "V",    T(device.v_read_v),            "0.15",       NULL, "bit-line read voltage"},
-    {"tech.device.v_set_v",           CT_DOUBLE, CR_POS,     0,    0,      "V",    T(device.v_set_v),             "3",          NULL, "SET pulse voltage"},
-    {"tech.device.v_reset_v",         CT_DOUBLE, CR_POS,     0,    0,      "V",    T(device.v_reset_v),           "3",          NULL, "RESET pulse voltage"},
-    {"tech.device.i_compliance_ua",   CT_DOUBLE, CR_POS,     0,    0,      "uA",   T(device.i_compliance_ua),     "100",        NULL, "SET compliance current"},
-    GROUP("tech.timing", "latencies"),
-    SOURCE("tech.timing.source", NULL),
-    {"tech.timing.t_read_ns",         CT_DOUBLE, CR_POS,     0,    0,      "ns",   T(timing.t_read_ns),           "10",         NULL, "read: word line on to sense decision latched"},
-    {"tech.timing.t_set_ns",          CT_DOUBLE, CR_POS,     0,    0,      "ns",   T(timing.t_set_ns),            "10",         NULL, "SET pulse width"},
-    {"tech.timing.t_reset_ns",        CT_DOUBLE, CR_POS,     0,    0,      "ns",   T(timing.t_reset_ns),          "10",         NULL, "RESET pulse width"},
-    {"tech.timing.t_verify_ns",       CT_DOUBLE, CR_POS,     0,    0,      "ns",   T(timing.t_verify_ns),         "10",         NULL, "one verify read after a pulse"},
-    {"tech.timing.t_adder_tree_ns",   CT_DOUBLE, CR_POS,     0,    0,      "ns",   T(timing.t_adder_tree_ns),     "3.06",       NULL, "column popcount through the adder tree"},
-    {"tech.timing.t_shift_add_ns",    CT_DOUBLE, CR_POS,     0,    0,      "ns",   T(timing.t_shift_add_ns),      "5.76",       NULL, "one shift-add step"},
-    GROUP("tech.energy", "energy per event and leakage"),
-    SOURCE("tech.energy.source", NULL),
-    {"tech.energy.vdd_v",             CT_DOUBLE, CR_POS,     0,    0,      "V",    T(energy.vdd_v),               "1.8",        NULL, "periphery supply"},
-    {"tech.energy.wl_per_cell_fj",    CT_DOUBLE, CR_POS,     0,    0,      "fJ",   T(energy.wl_per_cell_fj),      "3.24",       NULL, "word-line charge per cell of an activated row"},
-    {"tech.energy.bl_per_cell_fj",    CT_DOUBLE, CR_POS,     0,    0,      "fJ",   T(energy.bl_per_cell_fj),      "0.27",       NULL, "bit-line precharge per cell of an active column"},
-    {"tech.energy.sense_compare_fj",  CT_DOUBLE, CR_POS,     0,    0,      "fJ",   T(energy.sense_compare_fj),    "48.6",       NULL, "one comparator decision"},
-    {"tech.energy.counter_update_fj", CT_DOUBLE, CR_POS,     0,    0,      "fJ",   T(energy.counter_update_fj),   "51.84",      NULL, "one column-counter update"},
-    {"tech.energy.full_adder_fj",     CT_DOUBLE, CR_POS,     0,    0,      "fJ",   T(energy.full_adder_fj),       "32.4",       NULL, "one full-adder bit operation"},
-    {"tech.energy.register_bit_fj",   CT_DOUBLE, CR_POS,     0,    0,      "fJ",   T(energy.register_bit_fj),     "9.72",       NULL, "one register bit read or written"},
-    {"tech.energy.buffer_bit_fj",     CT_DOUBLE, CR_POS,     0,    0,      "fJ",   T(energy.buffer_bit_fj),       "81",         NULL, "one global-buffer bit read or written"},
-    {"tech.energy.instruction_pj",    CT_DOUBLE, CR_POS,     0,    0,      "pJ",   T(energy.instruction_pj),      "3.2",        NULL, "controller fetch, decode and issue"},
-    {"tech.energy.set_pulse_pj",      CT_DOUBLE, CR_POS,     0,    0,      "pJ",   T(energy.set_pulse_pj),        "3",          NULL, "one SET pulse on one cell"},
-    {"tech.energy.reset_pulse_pj",    CT_DOUBLE, CR_POS,     0,    0,      "pJ",   T(energy.reset_pulse_pj),      "3",          NULL, "one RESET pulse on one cell"},
-    {"tech.energy.leakage_per_macro_uw", CT_DOUBLE, CR_NONNEG, 0,  0,      "uW",   T(energy.leakage_per_macro_uw),"2.7",        NULL, "static power of one macro's periphery"},
-    {"tech.energy.leakage_control_uw",CT_DOUBLE, CR_NONNEG,  0,    0,      "uW",   T(energy.leakage_control_uw),  "10.3",       NULL, "static power of controller and buffer"},
-    GROUP("tech.area", "component areas"),
-    SOURCE("tech.area.source", NULL),
-    {"tech.area.cell_um2",            CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.cell_um2),              "1.5552",     NULL, "one 1T1R cell"},
-    {"tech.area.wl_driver_um2",       CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.wl_driver_um2),         "25",         NULL, "per row: word-line driver with input gating"},
-    {"tech.area.write_driver_um2",    CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.write_driver_um2),      "80",         NULL, "per column: SET/RESET driver and verify mux"},
-    {"tech.area.sense_amp_um2",       CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.sense_amp_um2),         "75",         NULL, "one comparator"},
-    {"tech.area.counter_bit_um2",     CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.counter_bit_um2),       "40",         NULL, "per counter bit (flip-flop + half adder)"},
-    {"tech.area.full_adder_um2",      CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.full_adder_um2),        "40",         NULL, "per full adder"},
-    {"tech.area.register_bit_um2",    CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.register_bit_um2),      "25",         NULL, "per register bit"},
-    {"tech.area.buffer_bit_um2",      CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.buffer_bit_um2),        "4.65",       NULL, "per global-buffer bit (6T SRAM)"},
-    {"tech.area.controller_um2",      CT_DOUBLE, CR_POS,     0,    0,      "um^2", T(area.controller_um2),        "100000",     NULL, "controller, instruction memory excluded"},
+static const CimCfgKey tech_keys[] = {
+    /* path                              type            rule            lo hi unit    field                           default       choicesdescription */
+    CIM_CFG_GROUP("tech", "one technology node: device, timing, energy and area numbers"),
+    {"tech.name",                        CIM_CFG_STRING, CIM_CFG_ANY,    0, 0, "",     T(name),                        "180nm_1t1r", NULL, "name shown in reports"},
+    {"tech.node_nm",                     CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "nm",   T(node_nm),                     "180",        NULL, "feature size F"},
+    CIM_CFG_SOURCE("tech.source"),
+    CIM_CFG_GROUP("tech.device", "1T1R cell"),
+    CIM_CFG_SOURCE("tech.device.source"),
+    {"tech.device.r_on_ohm",             CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "ohm",  T(device.r_on_ohm),             "10000",      NULL, "LRS resistance (logic 1)"},
+    {"tech.device.r_off_ohm",            CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "ohm",  T(device.r_off_ohm),            "1000000",    NULL, "HRS resistance (logic 0), above `r_on_ohm`"},
+    {"tech.device.sigma_ln_on",          CIM_CFG_DOUBLE, CIM_CFG_CLOSED, 0, 5, "",     T(device.sigma_ln_on),          "0.1",        NULL, "std of ln(R) of LRS cells"},
+    {"tech.device.sigma_ln_off",         CIM_CFG_DOUBLE, CIM_CFG_CLOSED, 0, 5, "",     T(device.sigma_ln_off),         "0.3",        NULL, "std of ln(R) of HRS cells"},
+    {"tech.device.read_noise_rel",       CIM_CFG_DOUBLE, CIM_CFG_CLOSED, 0, 5, "",     T(device.read_noise_rel),       "0.02",       NULL, "std of multiplicative read-current noise, per read"},
+    {"tech.device.stuck_at_0_rate",      CIM_CFG_DOUBLE, CIM_CFG_CLOSED, 0, 1, "",     T(device.stuck_at_0_rate),      "0",          NULL, "share of cells stuck in HRS"},
+    {"tech.device.stuck_at_1_rate",      CIM_CFG_DOUBLE, CIM_CFG_CLOSED, 0, 1, "",     T(device.stuck_at_1_rate),      "0",          NULL, "share of cells stuck in LRS"},
+    {"tech.device.write_fail_prob",      CIM_CFG_DOUBLE, CIM_CFG_CLOSED, 0, 1, "",     T(device.write_fail_prob),      "6.1e-6",     NULL, "probability one SET/RESET pulse leaves the cell unchanged"},
+    {"tech.device.v_read_v",             CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "V",    T(device.v_read_v),             "0.15",       NULL, "bit-line read voltage"},
+    {"tech.device.v_set_v",              CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "V",    T(device.v_set_v),              "3",          NULL, "SET pulse voltage"},
+    {"tech.device.v_reset_v",            CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "V",    T(device.v_reset_v),            "3",          NULL, "RESET pulse voltage"},
+    {"tech.device.i_compliance_ua",      CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "uA",   T(device.i_compliance_ua),      "100",        NULL, "SET compliance current set by the access transistor"},
+    CIM_CFG_GROUP("tech.timing", "latencies"),
+    CIM_CFG_SOURCE("tech.timing.source"),
+    {"tech.timing.t_read_ns",            CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "ns",   T(timing.t_read_ns),            "10",         NULL, "read: word line on to sense decision latched"},
+    {"tech.timing.t_set_ns",             CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "ns",   T(timing.t_set_ns),             "10",         NULL, "SET pulse width"},
+    {"tech.timing.t_reset_ns",           CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "ns",   T(timing.t_reset_ns),           "10",         NULL, "RESET pulse width"},
+    {"tech.timing.t_verify_ns",          CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "ns",   T(timing.t_verify_ns),          "10",         NULL, "one verify read after a pulse"},
+    {"tech.timing.t_adder_tree_ns",      CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "ns",   T(timing.t_adder_tree_ns),      "3.06",       NULL, "column popcount through the adder tree"},
+    {"tech.timing.t_shift_add_ns",       CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "ns",   T(timing.t_shift_add_ns),       "5.76",       NULL, "one shift-add step"},
+    CIM_CFG_GROUP("tech.energy", "energy per event and leakage"),
+    CIM_CFG_SOURCE("tech.energy.source"),
+    {"tech.energy.vdd_v",                CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "V",    T(energy.vdd_v),                "1.8",        NULL, "periphery supply"},
+    {"tech.energy.wl_per_cell_fj",       CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "fJ",   T(energy.wl_per_cell_fj),       "3.24",       NULL, "word-line charge per cell of an activated row"},
+    {"tech.energy.bl_per_cell_fj",       CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "fJ",   T(energy.bl_per_cell_fj),       "0.27",       NULL, "bit-line precharge per cell of an active column"},
+    {"tech.energy.sense_compare_fj",     CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "fJ",   T(energy.sense_compare_fj),     "48.6",       NULL, "one comparator decision against one reference"},
+    {"tech.energy.counter_update_fj",    CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "fJ",   T(energy.counter_update_fj),    "51.84",      NULL, "one column-counter update"},
+    {"tech.energy.full_adder_fj",        CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "fJ",   T(energy.full_adder_fj),        "32.4",       NULL, "one full-adder bit operation"},
+    {"tech.energy.register_bit_fj",      CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "fJ",   T(energy.register_bit_fj),      "9.72",       NULL, "one register bit read or written"},
+    {"tech.energy.buffer_bit_fj",        CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "fJ",   T(energy.buffer_bit_fj),        "81",         NULL, "one global-buffer (SRAM) bit read or written"},
+    {"tech.energy.instruction_pj",       CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "pJ",   T(energy.instruction_pj),       "3.2",        NULL, "controller fetch + decode + issue of one instruction"},
+    {"tech.energy.set_pulse_pj",         CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "pJ",   T(energy.set_pulse_pj),         "3",          NULL, "one SET pulse on one cell"},
+    {"tech.energy.reset_pulse_pj",       CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "pJ",   T(energy.reset_pulse_pj),       "3",          NULL, "one RESET pulse on one cell"},
+    {"tech.energy.leakage_per_macro_uw", CIM_CFG_DOUBLE, CIM_CFG_NONNEG, 0, 0, "uW",   T(energy.leakage_per_macro_uw), "2.7",        NULL, "static power of one macro's periphery"},
+    {"tech.energy.leakage_control_uw",   CIM_CFG_DOUBLE, CIM_CFG_NONNEG, 0, 0, "uW",   T(energy.leakage_control_uw),   "10.3",       NULL, "static power of controller and buffer"},
+    CIM_CFG_GROUP("tech.area", "component areas"),
+    CIM_CFG_SOURCE("tech.area.source"),
+    {"tech.area.cell_um2",               CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.cell_um2),               "1.5552",     NULL, "one 1T1R cell"},
+    {"tech.area.wl_driver_um2",          CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.wl_driver_um2),          "25",         NULL, "per row: word-line driver with input gating"},
+    {"tech.area.write_driver_um2",       CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.write_driver_um2),       "80",         NULL, "per column: SET/RESET driver and verify mux"},
+    {"tech.area.sense_amp_um2",          CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.sense_amp_um2),          "75",         NULL, "per comparator (two per column)"},
+    {"tech.area.counter_bit_um2",        CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.counter_bit_um2),        "40",         NULL, "per counter bit (flip-flop + half adder)"},
+    {"tech.area.full_adder_um2",         CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.full_adder_um2),         "40",         NULL, "per full adder"},
+    {"tech.area.register_bit_um2",       CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.register_bit_um2),       "25",         NULL, "per register bit"},
+    {"tech.area.buffer_bit_um2",         CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.buffer_bit_um2),         "4.65",       NULL, "per global-buffer bit (6T SRAM cell; array periphery not included)"},
+    {"tech.area.controller_um2",         CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.controller_um2),         "100000",     NULL, "controller, instruction memory excluded"},
 };
 
-#define R(f) offsetof(CimRunCfg, f)
-#define UMAX 4294967295.0
+/* r_off_ohm above r_on_ohm (error at r_off_ohm); stuck-at rates sum to at most 1. */
+static void tech_rules(CimCfgRules *r, const void *cfg)
+{
+    const CimTechCfg *t = cfg;
+    char a[64], b[64];
+    if (cim_cfg_rule_value(r, "tech.device.r_on_ohm", a, sizeof a) &&
+        cim_cfg_rule_value(r, "tech.device.r_off_ohm", b, sizeof b) && !(t->device.r_off_ohm > t->device.r_on_ohm))
+        cim_cfg_rule_error(r, "tech.device.r_off_ohm",
+                           "tech.device.r_off_ohm must be greater than tech.device.r_on_ohm (%s), got %s", a, b);
+    if (cim_cfg_rule_value(r, "tech.device.stuck_at_0_rate", a, sizeof a) &&
+        cim_cfg_rule_value(r, "tech.device.stuck_at_1_rate", b, sizeof b) &&
+        t->device.stuck_at_0_rate + t->device.stuck_at_1_rate > 1.0)
+        cim_cfg_rule_error(r, "tech.device.stuck_at_1_rate",
+                           "tech.device.stuck_at_0_rate + tech.device.stuck_at_1_rate must be at most 1, got %s + %s",
+                           a, b);
+}
 
-static const CfgKey run_keys[] = {
-    /* path                           type       rule        lo    hi      unit    field                     default                                 choices                description */
-    GROUP("run", "one simulation or training run: chip, network, weights, data, pruning"),
-    {"run.name",                      CT_STRING, CR_NONE,    0,    0,      "",     R(name),                  "mnist_bnn",                            NULL,                  "name shown in reports"},
-    {"run.chip",                      CT_PATH,   CR_NONE,    0,    0,      "",     R(chip_path),             "../chip/default.yaml",                 NULL,                  "chip file, relative to this file"},
-    {"run.network",                   CT_PATH,   CR_NONE,    0,    0,      "",     R(network_path),          "../../workloads/nets/mnist_bnn.yaml",  NULL,                  "network file, relative to this file"},
-    {"run.weights",                   CT_PATH,   CR_EMPTY_OK,0,    0,      "",     R(weights_path),          "",                                     NULL,                  "safetensors weights, relative to this file; \"\": seeded random"},
-    {"run.seed",                      CT_U64,    CR_NONE,    0,    0,      "",     R(seed),                  "1",                                    NULL,                  "seed of random weights, data order and device model"},
-    {"run.fidelity",                  CT_ENUM,   CR_NONE,    0,    0,      "",     R(fidelity),              "fast",                                 "fast,program,cycle",  "how closely the chip is simulated"},
-    {"run.pruned_filters",            CT_ENUM,   CR_NONE,    0,    0,      "",     R(pruned_filters),        "reference",                            "reference,skip",      "pruned filters run with zero weights, or emit nothing"},
-    {"run.out",                       CT_PATH,   CR_NONE,    0,    0,      "",     R(out_dir),               "../../results/mnist_bnn",              NULL,                  "results folder, relative to this file"},
-    GROUP("run.data", "the data set"),
-    {"run.data.format",               CT_ENUM,   CR_NONE,    0,    0,      "",     R(data.format),           "mnist",                                "mnist",               "file format of the data set"},
-    {"run.data.dir",                  CT_PATH,   CR_NONE,    0,    0,      "",     R(data.dir),              "../../data/mnist",                     NULL,                  "folder of the data files, relative to this file"},
-    {"run.data.split",                CT_ENUM,   CR_NONE,    0,    0,      "",     R(data.split),            "t10k",                                 "t10k,train",          "which part of the data set is run"},
-    {"run.data.images",               CT_UINT,   CR_CLOSED,  1,    UMAX,   "",     R(data.images),           "10000",                                NULL,                  "images to run, from the first"},
-    GROUP("run.prune", "on-chip filter pruning (the paper's rule)"),
-    {"run.prune.enabled",             CT_BOOL,   CR_NONE,    0,    0,      "",     R(prune.enabled),         "true",                                 NULL,                  "prune before running"},
-    {"run.prune.threshold_b",         CT_DOUBLE, CR_NONE,    0,    0,      "",     R(prune.threshold_b),     "0.146",                                NULL,                  "close pair: d < mean - threshold_b * variance"},
-    {"run.prune.threshold_c",         CT_DOUBLE, CR_NONE,    0,    0,      "",     R(prune.threshold_c),     "0.15",                                 NULL,                  "pruned: more than threshold_c * (N - 1) close pairs"},
-    {"run.prune.participation",       CT_ENUM,   CR_NONE,    0,    0,      "",     R(prune.participation),   "reference",                            "reference,live",      "which filters take part in a round"},
-    {"run.prune.rounds",              CT_UINT,   CR_CLOSED,  1,    100,    "",     R(prune.rounds),          "1",                                    NULL,                  "pruning rounds"},
-    {"run.train", CT_MAP, CR_OPTIONAL, 0, 0, "", R(has_train), NULL, NULL, "in-situ training; leave the group out to run inference only"},
-    {"run.train.learning_rate",       CT_DOUBLE, CR_POS,     0,    0,      "",     R(train.learning_rate),   "0.001",                                NULL,                  "Adam learning rate"},
-    {"run.train.epochs",              CT_UINT,   CR_CLOSED,  1,    10000,  "",     R(train.epochs),          "2",                                    NULL,                  "passes over the training images"},
-    {"run.train.batch_size",          CT_UINT,   CR_CLOSED,  1,    65536,  "",     R(train.batch_size),      "64",                                   NULL,                  "images per optimiser step"},
-    {"run.train.learn",               CT_ENUM,   CR_NONE,    0,    0,      "",     R(train.learn),           "reference",                            "reference,ste",       "conv gradients: none (the script) or straight-through"},
-    {"run.train.prune_every",         CT_UINT,   CR_NONE,    0,    0,      "epochs",R(train.prune_every),    "1",                                    NULL,                  "epochs between pruning rounds; 0 = never"},
-    {"run.train.train_images",        CT_UINT,   CR_CLOSED,  1,    UMAX,   "",     R(train.train_images),    "60000",                                NULL,                  "training images per epoch, from the first"},
-    {"run.train.eval_images",         CT_UINT,   CR_CLOSED,  1,    UMAX,   "",     R(train.eval_images),     "10000",                                NULL,                  "test images evaluated after each epoch"},
-    {"run.train.ste_clip",            CT_DOUBLE, CR_POS,     0,    0,      "",     R(train.ste_clip),        "1",                                    NULL,                  "STE window: gradient passes where |latent| <= ste_clip"},
-};
+const CimCfgSchema cim_cfg_schema_chip = {.root = "chip", .keys = chip_keys, .n = sizeof chip_keys / sizeof chip_keys[0],
+                                          .size = sizeof(CimChipCfg)};
+const CimCfgSchema cim_cfg_schema_tech = {.root = "tech", .keys = tech_keys, .n = sizeof tech_keys / sizeof tech_keys[0],
+                                          .size = sizeof(CimTechCfg), .rules = tech_rules};
 
-const CfgSchema cfg_schema_chip = {"chip", chip_keys, sizeof chip_keys / sizeof chip_keys[0]};
-const CfgSchema cfg_schema_tech = {"tech", tech_keys, sizeof tech_keys / sizeof tech_keys[0]};
-const CfgSchema cfg_schema_run = {"run", run_keys, sizeof run_keys / sizeof run_keys[0]};
-
-long cfg_schema_find(const CfgSchema *s, const char *path)
+long cfg_schema_find(const CimCfgSchema *s, const char *path)
 {
     for (size_t i = 0; i < s->n; i++)
         if (strcmp(s->keys[i].path, path) == 0)
@@ -163,7 +142,7 @@ const char *cfg_schema_child(const char *path, const char *parent)
     return strchr(seg, '.') ? NULL : seg;
 }
 
-const char *cfg_schema_children(const CfgSchema *s, const char *parent, char *buf, size_t len)
+const char *cfg_schema_children(const CimCfgSchema *s, const char *parent, char *buf, size_t len)
 {
     size_t o = 0;
     buf[0] = '\0';

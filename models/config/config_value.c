@@ -10,10 +10,6 @@
 #include <string.h>
 
 _Static_assert(sizeof(CimOverflow) == sizeof(int), "enum keys are stored as int");
-_Static_assert(sizeof(CimFidelity) == sizeof(int) && sizeof(CimRunPruned) == sizeof(int) &&
-                   sizeof(CimDataFormat) == sizeof(int) && sizeof(CimDataSplit) == sizeof(int) &&
-                   sizeof(CimParticipation) == sizeof(int) && sizeof(CimLearn) == sizeof(int),
-               "enum keys are stored as int");
 
 /* Bound as written by a person: 4096, 0.5, 1e+06 only when not integral. */
 static void fmt_bound(double x, char *buf, size_t len)
@@ -24,52 +20,53 @@ static void fmt_bound(double x, char *buf, size_t len)
         snprintf(buf, len, "%g", x);
 }
 
-static void rule_text(const CfgKey *k, char *buf, size_t len)
+const char *cfg_rule_text(const CimCfgKey *k, char *buf, size_t len)
 {
     char lo[32], hi[32];
     fmt_bound(k->lo, lo, sizeof lo);
     fmt_bound(k->hi, hi, sizeof hi);
     switch (k->rule) {
-    case CR_CLOSED: snprintf(buf, len, "in [%s, %s]", lo, hi); break;
-    case CR_OPEN_LO: snprintf(buf, len, "in (%s, %s]", lo, hi); break;
-    case CR_OPEN: snprintf(buf, len, "in (%s, %s)", lo, hi); break;
-    case CR_POS: snprintf(buf, len, "> 0"); break;
-    case CR_NONNEG: snprintf(buf, len, ">= 0"); break;
-    case CR_POW2: snprintf(buf, len, "a power of two in [%s, %s]", lo, hi); break;
-    case CR_NONE:
+    case CIM_CFG_CLOSED: snprintf(buf, len, "in [%s, %s]", lo, hi); break;
+    case CIM_CFG_OPEN_LO: snprintf(buf, len, "in (%s, %s]", lo, hi); break;
+    case CIM_CFG_OPEN: snprintf(buf, len, "in (%s, %s)", lo, hi); break;
+    case CIM_CFG_POS: snprintf(buf, len, "> 0"); break;
+    case CIM_CFG_NONNEG: snprintf(buf, len, ">= 0"); break;
+    case CIM_CFG_POW2: snprintf(buf, len, "a power of two in [%s, %s]", lo, hi); break;
+    case CIM_CFG_ANY:
     default:
-        if (k->type == CT_DOUBLE) {
+        if (k->type == CIM_CFG_DOUBLE) {
             snprintf(buf, len, "a finite number");
             break;
         }
-        snprintf(buf, len, k->type == CT_U64 ? "in [0, 18446744073709551615]" : "in [0, %u]", UINT_MAX);
+        snprintf(buf, len, k->type == CIM_CFG_U64 ? "in [0, 18446744073709551615]" : "in [0, %u]", UINT_MAX);
         break;
     }
+    return buf;
 }
 
-static int range_error(const CfgKey *k, const YtNode *at, CfgReport *rep)
+static int range_error(const CimCfgKey *k, const YtNode *at, CfgReport *rep)
 {
     char rule[96], got[64];
-    rule_text(k, rule, sizeof rule);
+    cfg_rule_text(k, rule, sizeof rule);
     cfg_error(rep, at, "%s must be %s, got %s", k->path, rule, yt_text(at, got, sizeof got));
     return -1;
 }
 
-static int in_range(const CfgKey *k, double x)
+static int in_range(const CimCfgKey *k, double x)
 {
     switch (k->rule) {
-    case CR_CLOSED: return x >= k->lo && x <= k->hi;
-    case CR_OPEN_LO: return x > k->lo && x <= k->hi;
-    case CR_OPEN: return x > k->lo && x < k->hi;
-    case CR_POS: return x > 0;
-    case CR_NONNEG: return x >= 0;
-    case CR_POW2: return x >= k->lo && x <= k->hi;
-    case CR_NONE:
+    case CIM_CFG_CLOSED: return x >= k->lo && x <= k->hi;
+    case CIM_CFG_OPEN_LO: return x > k->lo && x <= k->hi;
+    case CIM_CFG_OPEN: return x > k->lo && x < k->hi;
+    case CIM_CFG_POS: return x > 0;
+    case CIM_CFG_NONNEG: return x >= 0;
+    case CIM_CFG_POW2: return x >= k->lo && x <= k->hi;
+    case CIM_CFG_ANY:
     default: return 1;
     }
 }
 
-static int type_error(const CfgKey *k, const YtNode *at, const char *what, CfgReport *rep)
+static int type_error(const CimCfgKey *k, const YtNode *at, const char *what, CfgReport *rep)
 {
     char got[64];
     yt_describe(at, got, sizeof got);
@@ -93,7 +90,7 @@ static int integer_text(const YtNode *n)
     return 1;
 }
 
-static int store_integer(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+static int store_integer(const CimCfgKey *k, const YtNode *at, void *field, CfgReport *rep)
 {
     if (!integer_text(at))
         return type_error(k, at, "an integer", rep);
@@ -101,11 +98,11 @@ static int store_integer(const CfgKey *k, const YtNode *at, void *field, CfgRepo
         return range_error(k, at, rep);
     errno = 0;
     unsigned long long v = strtoull(at->str, NULL, 10);
-    if (errno == ERANGE || (k->type == CT_UINT && v > UINT_MAX))
+    if (errno == ERANGE || (k->type == CIM_CFG_UINT && v > UINT_MAX))
         return range_error(k, at, rep);
-    if (!in_range(k, (double)v) || (k->rule == CR_POW2 && (v & (v - 1)) != 0))
+    if (!in_range(k, (double)v) || (k->rule == CIM_CFG_POW2 && (v & (v - 1)) != 0))
         return range_error(k, at, rep);
-    if (k->type == CT_UINT) {
+    if (k->type == CIM_CFG_UINT) {
         unsigned u = (unsigned)v;
         memcpy(field, &u, sizeof u);
     } else {
@@ -115,7 +112,7 @@ static int store_integer(const CfgKey *k, const YtNode *at, void *field, CfgRepo
     return 0;
 }
 
-static int store_double(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+static int store_double(const CimCfgKey *k, const YtNode *at, void *field, CfgReport *rep)
 {
     /* Only decimal notation: no inf, nan or hex floats. */
     if (at->quoted || at->len == 0 || strspn(at->str, "0123456789+-.eE") != at->len)
@@ -131,7 +128,7 @@ static int store_double(const CfgKey *k, const YtNode *at, void *field, CfgRepor
     return 0;
 }
 
-static int store_bool(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+static int store_bool(const CimCfgKey *k, const YtNode *at, void *field, CfgReport *rep)
 {
     int b;
     if (!at->quoted && strcmp(at->str, "true") == 0 && at->len == 4)
@@ -144,7 +141,7 @@ static int store_bool(const CfgKey *k, const YtNode *at, void *field, CfgReport 
     return 0;
 }
 
-static int store_enum(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+static int store_enum(const CimCfgKey *k, const YtNode *at, void *field, CfgReport *rep)
 {
     int idx = 0;
     for (const char *c = k->choices; *c; idx++) {
@@ -168,15 +165,15 @@ static int store_enum(const CfgKey *k, const YtNode *at, void *field, CfgReport 
     return -1;
 }
 
-static int store_string(const CfgKey *k, const YtNode *at, void *field, CfgReport *rep)
+static int store_string(const CimCfgKey *k, const YtNode *at, void *field, CfgReport *rep)
 {
-    size_t cap = k->type == CT_PATH ? CIM_PATH_MAX : CIM_NAME_MAX;
-    if (at->len == 0 && k->rule == CR_EMPTY_OK && (at->quoted || at->origin)) {
+    size_t cap = k->type == CIM_CFG_PATH ? CIM_PATH_MAX : CIM_NAME_MAX;
+    if (at->len == 0 && k->rule == CIM_CFG_EMPTY_OK && (at->quoted || at->origin)) {
         if (field)
             ((char *)field)[0] = '\0';
         return 0;
     }
-    if (at->len == 0 && k->rule == CR_EMPTY_OK) {
+    if (at->len == 0 && k->rule == CIM_CFG_EMPTY_OK) {
         cfg_error(rep, at, "%s must be a file path or \"\" (quoted), got an empty value", k->path);
         return -1;
     }
@@ -188,7 +185,7 @@ static int store_string(const CfgKey *k, const YtNode *at, void *field, CfgRepor
         cfg_error(rep, at, "%s must not contain NUL characters", k->path);
         return -1;
     }
-    if (k->off != CFG_NOFIELD && at->len >= cap) {
+    if (k->off != CIM_CFG_NOFIELD && at->len >= cap) {
         cfg_error(rep, at, "%s must be at most %zu characters, got %zu", k->path, cap - 1, at->len);
         return -1;
     }
@@ -197,27 +194,27 @@ static int store_string(const CfgKey *k, const YtNode *at, void *field, CfgRepor
     return 0;
 }
 
-int cfg_store_value(const CfgKey *k, const YtNode *at, void *base, CfgReport *rep)
+int cfg_store_value(const CimCfgKey *k, const YtNode *at, void *base, CfgReport *rep)
 {
     static const char *const what[] = {
-        [CT_MAP] = "a mapping", [CT_UINT] = "an integer", [CT_U64] = "an integer",
-        [CT_DOUBLE] = "a number", [CT_BOOL] = "true or false", [CT_ENUM] = "one value",
-        [CT_STRING] = "a string", [CT_PATH] = "a file path",
+        [CIM_CFG_MAP] = "a mapping", [CIM_CFG_UINT] = "an integer", [CIM_CFG_U64] = "an integer",
+        [CIM_CFG_DOUBLE] = "a number", [CIM_CFG_BOOL] = "true or false", [CIM_CFG_ENUM] = "one value",
+        [CIM_CFG_STRING] = "a string", [CIM_CFG_PATH] = "a file path",
     };
     if (at->kind != YT_SCALAR)
         return type_error(k, at, what[k->type], rep);
     /* Unstored keys (source:) are checked into a scratch buffer. */
     char scratch[sizeof(uint64_t) + sizeof(double)];
-    void *field = k->off == CFG_NOFIELD ? (void *)scratch : (char *)base + k->off;
+    void *field = k->off == CIM_CFG_NOFIELD ? (void *)scratch : (char *)base + k->off;
     switch (k->type) {
-    case CT_UINT:
-    case CT_U64: return store_integer(k, at, field, rep);
-    case CT_DOUBLE: return store_double(k, at, field, rep);
-    case CT_BOOL: return store_bool(k, at, field, rep);
-    case CT_ENUM: return store_enum(k, at, field, rep);
-    case CT_STRING:
-    case CT_PATH: return store_string(k, at, k->off == CFG_NOFIELD ? NULL : field, rep);
-    case CT_MAP:
+    case CIM_CFG_UINT:
+    case CIM_CFG_U64: return store_integer(k, at, field, rep);
+    case CIM_CFG_DOUBLE: return store_double(k, at, field, rep);
+    case CIM_CFG_BOOL: return store_bool(k, at, field, rep);
+    case CIM_CFG_ENUM: return store_enum(k, at, field, rep);
+    case CIM_CFG_STRING:
+    case CIM_CFG_PATH: return store_string(k, at, k->off == CIM_CFG_NOFIELD ? NULL : field, rep);
+    case CIM_CFG_MAP:
     default: return type_error(k, at, what[k->type], rep);
     }
 }

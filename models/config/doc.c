@@ -149,7 +149,7 @@ void cim_doc_note(const CimDoc *doc, const CimDocNode *n, CimDiag *diag, const c
 /* ---- checked readers ------------------------------------------------------ */
 
 /* Converts n as key k into field (k->off is 0); reports through diag. */
-static CimStatus read_as(const CimDoc *doc, const CfgKey *k, const CimDocNode *n, void *field, CimDiag *diag)
+static CimStatus read_as(const CimDoc *doc, const CimCfgKey *k, const CimDocNode *n, void *field, CimDiag *diag)
 {
     CfgReport rep = {.diag = diag, .file = doc->file};
     if (!n) {
@@ -162,7 +162,7 @@ static CimStatus read_as(const CimDoc *doc, const CfgKey *k, const CimDocNode *n
 CimStatus cim_doc_uint(const CimDoc *doc, const CimDocNode *n, const char *what, unsigned lo, unsigned hi,
                        unsigned *v, CimDiag *diag)
 {
-    const CfgKey k = {what, CT_UINT, CR_CLOSED, lo, hi, "", 0, NULL, NULL, ""};
+    const CimCfgKey k = {what, CIM_CFG_UINT, CIM_CFG_CLOSED, lo, hi, "", 0, NULL, NULL, ""};
     unsigned x;
     CimStatus st = read_as(doc, &k, n, &x, diag);
     if (st == CIM_OK)
@@ -173,8 +173,8 @@ CimStatus cim_doc_uint(const CimDoc *doc, const CimDocNode *n, const char *what,
 CimStatus cim_doc_double(const CimDoc *doc, const CimDocNode *n, const char *what, CimDocRange range,
                          double lo, double hi, double *v, CimDiag *diag)
 {
-    CfgRule rule = range == CIM_DOC_CLOSED ? CR_CLOSED : range == CIM_DOC_POSITIVE ? CR_POS : CR_NONE;
-    const CfgKey k = {what, CT_DOUBLE, rule, lo, hi, "", 0, NULL, NULL, ""};
+    CimCfgRule rule = range == CIM_DOC_CLOSED ? CIM_CFG_CLOSED : range == CIM_DOC_POSITIVE ? CIM_CFG_POS : CIM_CFG_ANY;
+    const CimCfgKey k = {what, CIM_CFG_DOUBLE, rule, lo, hi, "", 0, NULL, NULL, ""};
     double x;
     CimStatus st = read_as(doc, &k, n, &x, diag);
     if (st == CIM_OK)
@@ -184,7 +184,7 @@ CimStatus cim_doc_double(const CimDoc *doc, const CimDocNode *n, const char *wha
 
 CimStatus cim_doc_bool(const CimDoc *doc, const CimDocNode *n, const char *what, int *v, CimDiag *diag)
 {
-    const CfgKey k = {what, CT_BOOL, CR_NONE, 0, 0, "", 0, NULL, NULL, ""};
+    const CimCfgKey k = {what, CIM_CFG_BOOL, CIM_CFG_ANY, 0, 0, "", 0, NULL, NULL, ""};
     int x;
     CimStatus st = read_as(doc, &k, n, &x, diag);
     if (st == CIM_OK)
@@ -195,7 +195,7 @@ CimStatus cim_doc_bool(const CimDoc *doc, const CimDocNode *n, const char *what,
 CimStatus cim_doc_string(const CimDoc *doc, const CimDocNode *n, const char *what, char *buf, size_t cap,
                          CimDiag *diag)
 {
-    const CfgKey k = {what, cap <= CIM_NAME_MAX ? CT_STRING : CT_PATH, CR_NONE, 0, 0, "", 0, NULL, NULL, ""};
+    const CimCfgKey k = {what, cap <= CIM_NAME_MAX ? CIM_CFG_STRING : CIM_CFG_PATH, CIM_CFG_ANY, 0, 0, "", 0, NULL, NULL, ""};
     char x[CIM_PATH_MAX];
     CimStatus st = read_as(doc, &k, n, x, diag);
     if (st != CIM_OK)
@@ -211,7 +211,7 @@ CimStatus cim_doc_string(const CimDoc *doc, const CimDocNode *n, const char *wha
 CimStatus cim_doc_enum(const CimDoc *doc, const CimDocNode *n, const char *what, const char *choices,
                        int *idx, CimDiag *diag)
 {
-    const CfgKey k = {what, CT_ENUM, CR_NONE, 0, 0, "", 0, NULL, choices, ""};
+    const CimCfgKey k = {what, CIM_CFG_ENUM, CIM_CFG_ANY, 0, 0, "", 0, NULL, choices, ""};
     int x;
     CimStatus st = read_as(doc, &k, n, &x, diag);
     if (st == CIM_OK)

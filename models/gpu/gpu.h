@@ -10,6 +10,72 @@
 extern "C" {
 #endif
 
+/* ---- the baseline's configuration (configs/baselines/NAME.yaml, root key gpu:) ----- */
+/* Energy per inference = power x time, from peak throughput, utilisation at the batch size
+ * and kernel-launch overhead; or measured power samples. The key table (ranges, units,
+ * defaults) is cim_gpu_schema (gpu_cfg.c); docs/energy.md, "GPU baseline". */
+typedef enum { CIM_GPU_FP32, CIM_GPU_INT8, CIM_GPU_PRECISION_COUNT } CimGpuPrecision;
+#define CIM_GPU_PRECISION_NAMES "fp32,int8" /* gpu.throughput.precision, in enum order */
+/* board: board power while running; linear: idle + (board - idle) x utilisation. */
+typedef enum { CIM_GPU_POWER_BOARD, CIM_GPU_POWER_LINEAR, CIM_GPU_POWER_COUNT } CimGpuPowerModel;
+#define CIM_GPU_POWER_NAMES "board,linear" /* gpu.run.power_model, in enum order */
+
+typedef struct {
+    double board_power_w;           /* total graphics power */
+    double idle_power_w;            /* below board_power_w */
+    double memory_bandwidth_gbs;
+} CimGpuBoardCfg;
+
+typedef struct {
+    double fp32_tflops;
+    double int8_dense_tops;
+    CimGpuPrecision precision;      /* which peak the network runs at */
+} CimGpuThroughputCfg;
+
+typedef struct {
+    double max;                     /* utilisation approached at large batches */
+    double half_batch;              /* batch size at which utilisation is max / 2 */
+} CimGpuUtilCfg;
+
+typedef struct {
+    double overhead_us;             /* per kernel launch */
+    unsigned kernels_per_conv, kernels_per_linear, kernels_per_elementwise;
+} CimGpuLaunchCfg;
+
+typedef struct {
+    unsigned batch_size;
+    CimGpuPowerModel power_model;
+    int count_idle;                 /* 0: idle power is subtracted (energy above idle) */
+} CimGpuRunCfg;
+
+typedef struct {
+    char power_csv[CIM_PATH_MAX];   /* time_s,power_w samples; resolved relative to the file */
+    uint64_t inferences;            /* inferences run while the samples were taken */
+} CimGpuMeasuredCfg;
+
+typedef struct {
+    char name[CIM_NAME_MAX];
+    CimGpuBoardCfg board;
+    CimGpuThroughputCfg throughput;
+    CimGpuUtilCfg util;
+    CimGpuLaunchCfg launch;
+    CimGpuRunCfg run;
+    int has_measured;               /* 1: the file has a measured: group */
+    CimGpuMeasuredCfg measured;     /* zero when has_measured is 0 */
+} CimGpuCfg;
+
+/* ---- the baseline file (gpu_cfg.c) ------------------------------------------------ */
+/* The key table of GPU-baseline files (root gpu:), offsets into CimGpuCfg. */
+extern const CimCfgSchema cim_gpu_schema;
+/* Loads a GPU-baseline file (configs/baselines/rtx4090.yaml); measured.power_csv is
+ * resolved relative to the file (an override's value is taken as written); overrides must
+ * all start with "gpu.". Errors as cim_cfg_load; out is fully written only on CIM_OK. */
+CimStatus cim_gpu_cfg_load(const char *path, const CimOverrides *ov, CimGpuCfg *out, CimDiag *diag);
+/* Validates one file (a CimCfgKind checker for `dcim check`). */
+CimStatus cim_gpu_cfg_check(const char *path, CimDiag *diag);
+/* The documented defaults: configs/baselines/rtx4090.yaml (has_measured 0). */
+void cim_gpu_cfg_defaults(CimGpuCfg *out);
+
 typedef enum {
     CIM_GPU_L_MATMUL,      /* conv or linear: compute bound, 2 ops per MAC */
     CIM_GPU_L_ELEMENTWISE  /* ReLU, max-pool, binarisation: memory bound */

@@ -20,9 +20,16 @@ check "no command is a usage error"    2 'usage: dcim' "$DCIM"
 check "unknown command names choices"  2 "unknown command 'marg'; expected one of: run, train, margin" "$DCIM" marg
 check "version"                        0 '^dcim [0-9]+\.[0-9]+\.[0-9]+$' "$DCIM" version
 check "margin --help"                  0 '^usage: dcim margin' "$DCIM" margin --help
-check "check accepts the default chip" 0 '^ok: configs/chip/default.yaml' "$DCIM" check configs/chip/default.yaml
-check "check accepts the default tech" 0 '^ok: configs/tech/180nm_1t1r.yaml' "$DCIM" check configs/tech/180nm_1t1r.yaml
-check "check accepts the run files"   0 '^ok: configs/runs/mnist_train.yaml' "$DCIM" check configs/runs/mnist_train.yaml
+# dcim check accepts every file under configs/, and each kind has at least one file there.
+for kind in tech chip runs baselines; do
+    files=$(ls configs/$kind/*.yaml 2>/dev/null)
+    if [ -z "$files" ]; then echo "no configs/$kind/*.yaml found" >"$tmp/out"; bad "configs/$kind/ has files"; continue; fi
+    for f in $files; do check "check accepts $f" 0 "^ok: $f\$" "$DCIM" check "$f"; done
+done
+other=$(find configs -type f ! -path 'configs/tech/*.yaml' ! -path 'configs/chip/*.yaml' ! -path 'configs/runs/*.yaml' \
+    ! -path 'configs/baselines/*.yaml' | sort)
+if [ -z "$other" ]; then ok "configs/ holds only tech, chip, runs and baselines files"
+else echo "$other" >"$tmp/out"; bad "configs/ holds only tech, chip, runs and baselines files (add the new kind here)"; fi
 check "check accepts the MNIST network" 0 '^ok: workloads/nets/mnist_bnn.yaml' "$DCIM" check workloads/nets/mnist_bnn.yaml
 check "margin table on the default"    0 '^xnor +0\.300 \| 15\.150 \| 30\.000' "$DCIM" margin configs/chip/default.yaml --samples 20000
 check "margin prints its seed"         0 '^Monte Carlo seed 7;' "$DCIM" margin configs/chip/default.yaml --samples 2000 --seed 7
@@ -53,6 +60,13 @@ check "run: bad weights file"            1 "error" "$DCIM" run $R --weights no/s
 check "run: too many images"             1 'run.data.images is 20000 but the data set has 10000 images' "$DCIM" run configs/runs/mnist_bnn.yaml --images 20000 --quiet --out "$tmp/res3"
 check "run: bad override"                1 "keys start with run., chip. or tech." "$DCIM" run $R --set foo=1
 check "run: unknown option"              2 'usage: dcim run' "$DCIM" run $R --frobnicate
+# No limit on overrides: the last of 150 --set items wins (run, compare, margin).
+MANY=""; for i in $(seq 1 150); do MANY="$MANY --set run.seed=$i"; done
+check "run takes 150 --set items"        0 '^weights +random, seed 150 ' "$DCIM" run $R $MANY
+check "compare takes 150 --set items"    0 '^results ' "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set run.weights= $MANY
+MANYC=""; for i in $(seq 1 150); do MANYC="$MANYC --set chip.array.rows=128"; done
+check "margin takes 150 --set items"     0 '128x256 cells' "$DCIM" margin configs/chip/default.yaml --samples 100 $MANYC
+check "compare: bad override"            1 "keys start with run., chip., tech., analog. or gpu." "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set foo=1
 # fast and program paths agree on every prediction
 "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/a" --json 2>/dev/null | tr -d ' \n' | grep -o '"predictions":\[[0-9,]*\]' >"$tmp/p1"
 "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/b" --json --fidelity program 2>/dev/null | tr -d ' \n' | grep -o '"predictions":\[[0-9,]*\]' >"$tmp/p2"

@@ -15,6 +15,7 @@ typedef struct {
 } CliCommand;
 
 int cli_check(int argc, char **argv);
+int cli_config_doc(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_train(int argc, char **argv);
@@ -22,22 +23,26 @@ int cli_margin(int argc, char **argv);
 int cli_asm(int argc, char **argv);
 int cli_disasm(int argc, char **argv);
 
-/* Collects "--set KEY=VALUE" overrides; returns 1 if argv[*i] was one (advancing *i),
- * 0 if not, -1 on a usage error (message printed). */
-int cli_take_override(int argc, char **argv, int *i, const char **items, size_t *n, size_t cap);
-/* Overrides collected from the command line: --set items as given, and options that
- * stand for a key (--images N -> run.data.images=N) formatted into own[]. */
-#define CLI_MAX_SET 96
+/* Overrides collected from the command line: --set items as given, and options that stand
+ * for a key (--images N -> run.data.images=N) formatted into strings of their own. Any
+ * number of them: each argument yields at most one item, and cli_overrides_init makes room
+ * for every argument. */
 typedef struct {
-    const char *ov[CLI_MAX_SET];
-    char own[16][600];
-    size_t n, nown;
+    const char **ov;   /* the items, n of them */
+    char **own;        /* the formatted ones, nown of them */
+    size_t n, nown, cap;
 } CliOverrides;
 
+/* Room for the items of argc arguments; 0, or -1 (message printed) out of memory. */
+int cli_overrides_init(CliOverrides *o, int argc);
+void cli_overrides_free(CliOverrides *o);
+/* Takes argv[*i] if it is --set KEY=VALUE: 1 taken (advancing *i), 0 not, -1 usage error
+ * (message printed). */
+int cli_take_override(int argc, char **argv, int *i, CliOverrides *o);
 /* Takes argv[*i] if it is --set KEY=VALUE or one of the `nmap` options of map ({option,
  * key}, each followed by a value): 1 taken (advancing *i), 0 not, -1 usage error. */
 int cli_take_option(int argc, char **argv, int *i, const char *const (*map)[2], size_t nmap, CliOverrides *o);
-/* Adds KEY=VALUE; -1 when full. */
+/* Adds KEY=VALUE; 0, or -1 (message printed) out of memory. */
 int cli_add_override(CliOverrides *o, const char *key, const char *value);
 /* Installs a Ctrl-C handler that sets the returned flag (for a clean stop). */
 volatile sig_atomic_t *cli_catch_sigint(void);
@@ -45,7 +50,7 @@ volatile sig_atomic_t *cli_catch_sigint(void);
 /* Parses an unsigned decimal option value; prints an error naming opt on failure. */
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
 /* Loads a chip file with overrides, printing every diagnostic to stderr. */
-int cli_load_chip(const char *path, const char **ov, size_t nov, CimChipCfg *cfg);
+int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg);
 /* A progress bar on stderr when it is a terminal: "label [#####.....] 42%". */
 void cli_progress(double frac, void *label);
 

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_SET 96
 #define MAX_AXES 4
 
 static const char usage[] =
@@ -34,14 +33,13 @@ static const char usage[] =
     "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap).\n";
 
 typedef struct {
-    const char *ov[MAX_SET];
-    size_t n;
+    CliOverrides o;
     const char *path, *analog, *gpu, *out;
     const char *sweep[MAX_AXES];
     size_t nsweep;
     uint64_t images;
     int json, quiet;
-    char analog_buf[1100], gpu_buf[1100];
+    char *analog_own, *gpu_own; /* default baseline paths, when not given */
 } Args;
 
 static int take_value(int argc, char **argv, int *i, const char **dst)
@@ -84,7 +82,7 @@ static int parse_one(int argc, char **argv, int *i, Args *a)
 static int parse(int argc, char **argv, Args *a)
 {
     for (int i = 1; i < argc; i++) {
-        int t = cli_take_override(argc, argv, &i, a->ov, &a->n, MAX_SET);
+        int t = cli_take_override(argc, argv, &i, &a->o);
         if (t < 0)
             return -1;
         if (t == 0 && parse_one(argc, argv, &i, a) != 0)
@@ -94,30 +92,37 @@ static int parse(int argc, char **argv, Args *a)
 }
 
 /* A baseline file next to the run file's folder (configs/runs/X.yaml -> configs/baselines/),
- * else under the working directory. */
-static const char *default_baseline(const char *run_path, const char *name, char *buf, size_t len)
+ * else under the working directory; the path is allocated (NULL: out of memory). */
+static char *default_baseline(const char *run_path, const char *name)
 {
     const char *slash = strrchr(run_path, '/');
     int dir = slash ? (int)(slash - run_path) : 1;
+    size_t len = (size_t)dir + strlen(name) + sizeof "/../baselines/" + sizeof "configs/baselines/";
+    char *buf = malloc(len);
+    if (!buf)
+        return NULL;
     snprintf(buf, len, "%.*s/../baselines/%s", dir, slash ? run_path : ".", name);
-    if (access(buf, R_OK) == 0)
-        return buf;
-    snprintf(buf, len, "configs/baselines/%s", name);
+    if (access(buf, R_OK) != 0)
+        snprintf(buf, len, "configs/baselines/%s", name);
     return buf;
 }
 
 /* Results: compare.json and report.html (of the first point when sweeping). */
 static int write_results(const Args *a, const CimCompare *c, const CimSweepResult *sw, CimDiag *d)
 {
-    char dir[1100];
-    if (a->out)
-        snprintf(dir, sizeof dir, "%s", a->out);
-    else
-        snprintf(dir, sizeof dir, "%s/compare", c->job.run.out_dir);
-    if (cim_compare_write_json(c, sw, dir, d) != CIM_OK || cim_compare_html_write(c, sw, dir, d) != CIM_OK)
+    size_t len = (a->out ? strlen(a->out) : strlen(c->job.run.out_dir) + sizeof "/compare") + 1;
+    char *dir = malloc(len);
+    if (!dir)
         return -1;
-    fprintf(a->json ? stderr : stdout, "\nresults                %s/compare.json, %s/report.html\n", dir, dir);
-    return 0;
+    if (a->out)
+        snprintf(dir, len, "%s", a->out);
+    else
+        snprintf(dir, len, "%s/compare", c->job.run.out_dir);
+    int rc = cim_compare_write_json(c, sw, dir, d) != CIM_OK || cim_compare_html_write(c, sw, dir, d) != CIM_OK ? -1 : 0;
+    if (rc == 0)
+        fprintf(a->json ? stderr : stdout, "\nresults                %s/compare.json, %s/report.html\n", dir, dir);
+    free(dir);
+    return rc;
 }
 
 static CimStatus run_sweep(const Args *a, const CimCompareOptions *o, CimCompare *c, CimSweepResult *sw, CimDiag *d)
@@ -154,33 +159,25 @@ static CimStatus run_once(const Args *a, const CimCompareOptions *o, CimCompare 
     return write_results(a, c, NULL, d) == 0 ? CIM_OK : CIM_ERR_IO;
 }
 
-int cli_compare(int argc, char **argv)
+/* Runs the parsed command into c; the exit status. */
+static int run_compare(Args *a, CimCompare *c)
 {
-    Args *a = calloc(1, sizeof *a);
-    CimCompare *c = calloc(1, sizeof *c);
-    if (!a || !c) {
-        free(a);
-        free(c);
+    a->analog_own = a->analog ? NULL : default_baseline(a->path, "analog_180nm.yaml");
+    a->gpu_own = a->gpu ? NULL : default_baseline(a->path, "rtx4090.yaml");
+    if ((!a->analog && !a->analog_own) || (!a->gpu && !a->gpu_own)) {
         fprintf(stderr, "dcim compare: error: out of memory\n");
         return 1;
     }
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help")) {
-            fputs(usage, stdout);
-            free(a);
-            free(c);
-            return 0;
-        }
-    if (parse(argc, argv, a) != 0) {
-        fprintf(stderr, "dcim compare: error: bad arguments\n%s", usage);
-        free(a);
-        free(c);
-        return 2;
-    }
-    CimCompareOptions o = {a->path,
-                           a->analog ? a->analog : default_baseline(a->path, "analog_180nm.yaml", a->analog_buf, 1100),
-                           a->gpu ? a->gpu : default_baseline(a->path, "rtx4090.yaml", a->gpu_buf, 1100),
-                           a->ov, a->n, a->images, !a->quiet && isatty(STDERR_FILENO), cli_catch_sigint()};
+    CimCompareOptions o = {
+        .run_path = a->path,
+        .analog_path = a->analog ? a->analog : a->analog_own,
+        .gpu_path = a->gpu ? a->gpu : a->gpu_own,
+        .overrides = a->o.ov,
+        .noverrides = a->o.n,
+        .images = a->images,
+        .progress = !a->quiet && isatty(STDERR_FILENO),
+        .stop = cli_catch_sigint(),
+    };
     CimDiag d;
     cim_diag_init(&d);
     CimSweepResult sw = {0};
@@ -192,7 +189,32 @@ int cli_compare(int argc, char **argv)
     cim_diag_free(&d);
     cim_sweep_result_free(&sw);
     cim_compare_free(c);
-    free(c);
+    return rc;
+}
+
+int cli_compare(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    Args *a = calloc(1, sizeof *a);
+    CimCompare *c = calloc(1, sizeof *c);
+    int rc = 1;
+    if (!a || !c)
+        fprintf(stderr, "dcim compare: error: out of memory\n");
+    else if (cli_overrides_init(&a->o, argc) == 0 && parse(argc, argv, a) != 0) {
+        fprintf(stderr, "dcim compare: error: bad arguments\n%s", usage);
+        rc = 2;
+    } else if (a->o.ov)
+        rc = run_compare(a, c);
+    if (a) {
+        cli_overrides_free(&a->o);
+        free(a->analog_own);
+        free(a->gpu_own);
+    }
     free(a);
+    free(c);
     return rc;
 }

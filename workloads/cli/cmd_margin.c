@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SET 64
-
 static const char usage[] =
     "usage: dcim margin CHIP.yaml [--samples N] [--seed S] [--set KEY=VALUE]... [--json] [--quiet]\n"
     "For each read-based operation (single-row read, gated read, dual-row OR/AND/XOR/NAND/\n"
@@ -96,55 +94,65 @@ static void print_json(const CimChipCfg *cfg, const CimMarginReport *rep)
            (unsigned long long)rep->write.mc_errors, (unsigned long long)rep->write.mc_samples);
 }
 
-int cli_margin(int argc, char **argv)
+typedef struct {
+    CliOverrides o;
+    const char *path;
+    uint64_t samples, seed;
+    int json, have_seed, quiet;
+} Args;
+
+/* 0 parsed, 1 --help printed, 2 usage error (printed). */
+static int parse(int argc, char **argv, Args *a)
 {
-    const char *path = NULL, *ov[MAX_SET];
-    size_t nov = 0;
-    uint64_t samples = 200000, seed = 0;
-    int json = 0, have_seed = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
-        int t = cli_take_override(argc, argv, &i, ov, &nov, MAX_SET);
+        int t = cli_take_override(argc, argv, &i, &a->o);
         if (t < 0)
             return 2;
         if (t > 0)
             continue;
         if (strcmp(argv[i], "--help") == 0) {
             fputs(usage, stdout);
-            return 0;
+            return 1;
         } else if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
+            a->json = 1;
         } else if (strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
+            a->quiet = 1;
         } else if ((strcmp(argv[i], "--samples") == 0 || strcmp(argv[i], "--seed") == 0) && i + 1 < argc) {
             int is_seed = argv[i][2] == 's' && argv[i][3] == 'e';
-            if (cli_parse_u64(argv[i], argv[i + 1], is_seed ? &seed : &samples) != 0)
+            if (cli_parse_u64(argv[i], argv[i + 1], is_seed ? &a->seed : &a->samples) != 0)
                 return 2;
-            have_seed |= is_seed;
+            a->have_seed |= is_seed;
             i++;
-        } else if (argv[i][0] != '-' && !path) {
-            path = argv[i];
+        } else if (argv[i][0] != '-' && !a->path) {
+            a->path = argv[i];
         } else {
             fprintf(stderr, "dcim margin: error: unexpected argument '%s'\n%s", argv[i], usage);
             return 2;
         }
     }
-    if (!path || samples == 0) {
-        fprintf(stderr, "dcim margin: error: %s\n%s", path ? "--samples must be at least 1" : "no chip file given", usage);
+    if (!a->path || a->samples == 0) {
+        fprintf(stderr, "dcim margin: error: %s\n%s", a->path ? "--samples must be at least 1" : "no chip file given",
+                usage);
         return 2;
     }
+    return 0;
+}
+
+static int run_margin(const Args *a)
+{
     CimChipCfg *cfg = malloc(sizeof *cfg);
     CimMarginReport *rep = malloc(sizeof *rep);
     int rc = 1;
-    if (cfg && rep && cli_load_chip(path, ov, nov, cfg) == 0) {
+    if (cfg && rep && cli_load_chip(a->path, &a->o, cfg) == 0) {
         CimProgressBar bar;
-        cim_progress_bar_init(&bar, "monte carlo", !quiet);
+        cim_progress_bar_init(&bar, "monte carlo", !a->quiet);
         CimProgress pr = cim_progress_bar(&bar);
-        CimStatus st = cim_margin_run(cfg, samples, have_seed ? seed : cfg->physics.seed, NULL, &pr, rep);
+        CimStatus st = cim_margin_run(cfg, a->samples, a->have_seed ? a->seed : cfg->physics.seed, NULL, &pr, rep);
         if (st == CIM_OK) {
-            if (json)
+            if (a->json)
                 print_json(cfg, rep);
             else
-                print_table(cfg, path, rep);
+                print_table(cfg, a->path, rep);
             rc = 0;
         } else {
             fprintf(stderr, "dcim margin: error: %s\n", cim_status_str(st));
@@ -152,5 +160,16 @@ int cli_margin(int argc, char **argv)
     }
     free(cfg);
     free(rep);
+    return rc;
+}
+
+int cli_margin(int argc, char **argv)
+{
+    Args a = {.samples = 200000};
+    if (cli_overrides_init(&a.o, argc) != 0)
+        return 1;
+    int rc = parse(argc, argv, &a);
+    rc = rc == 1 ? 0 : rc == 2 ? 2 : run_margin(&a);
+    cli_overrides_free(&a.o);
     return rc;
 }

@@ -49,9 +49,10 @@ static int parse(int argc, char **argv, Args *a)
             return -1;
         if (t > 0)
             continue;
-        if (strcmp(argv[i], "--no-prune") == 0)
-            cli_add_override(&a->o, "run.prune.enabled", "false");
-        else if (strcmp(argv[i], "--json") == 0)
+        if (strcmp(argv[i], "--no-prune") == 0) {
+            if (cli_add_override(&a->o, "run.prune.enabled", "false") != 0)
+                return -1;
+        } else if (strcmp(argv[i], "--json") == 0)
             a->json = 1;
         else if (strcmp(argv[i], "--quiet") == 0)
             a->quiet = 1;
@@ -73,19 +74,22 @@ static int parse(int argc, char **argv, Args *a)
 
 int cli_run(int argc, char **argv)
 {
-    Args a = {0};
-    a.vcd_end = UINT64_MAX;
+    Args a = {.vcd_end = UINT64_MAX};
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0) {
             fputs(usage, stdout);
             return 0;
         }
+    if (cli_overrides_init(&a.o, argc) != 0)
+        return 1;
     if (parse(argc, argv, &a) != 0) {
         fprintf(stderr, "dcim run: error: bad arguments\n%s", usage);
+        cli_overrides_free(&a.o);
         return 2;
     }
-    CimJobOptions o = {a.path, a.o.ov, a.o.n, !a.quiet && isatty(STDERR_FILENO), cli_catch_sigint(), a.vcd, a.vcd_start,
-                       a.vcd_end};
+    CimJobOptions o = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
+                       .progress = !a.quiet && isatty(STDERR_FILENO), .stop = cli_catch_sigint(), .vcd_path = a.vcd,
+                       .vcd_start = a.vcd_start, .vcd_end = a.vcd_end};
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);
@@ -109,5 +113,6 @@ int cli_run(int argc, char **argv)
     if (job)
         cim_job_free(job);
     free(job);
+    cli_overrides_free(&a.o);
     return rc;
 }

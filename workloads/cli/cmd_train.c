@@ -43,9 +43,10 @@ static int parse(int argc, char **argv, Args *a)
             continue;
         if (strcmp(argv[i], "--resume") == 0)
             a->resume = 1;
-        else if (strcmp(argv[i], "--no-prune") == 0)
-            cli_add_override(&a->o, "run.prune.enabled", "false");
-        else if (strcmp(argv[i], "--quiet") == 0)
+        else if (strcmp(argv[i], "--no-prune") == 0) {
+            if (cli_add_override(&a->o, "run.prune.enabled", "false") != 0)
+                return -1;
+        } else if (strcmp(argv[i], "--quiet") == 0)
             a->quiet = 1;
         else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
@@ -63,12 +64,16 @@ int cli_train(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
+    if (cli_overrides_init(&a.o, argc) != 0)
+        return 1;
     if (parse(argc, argv, &a) != 0) {
         fprintf(stderr, "dcim train: error: bad arguments\n%s", usage);
+        cli_overrides_free(&a.o);
         return 2;
     }
-    CimTrainOptions o = {{a.path, a.o.ov, a.o.n, !a.quiet && isatty(STDERR_FILENO), cli_catch_sigint(), NULL, 0, 0},
-                         a.resume};
+    CimTrainOptions o = {.job = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
+                                 .progress = !a.quiet && isatty(STDERR_FILENO), .stop = cli_catch_sigint()},
+                         .resume = a.resume};
     CimTrainReport rep;
     CimDiag d;
     cim_diag_init(&d);
@@ -86,5 +91,6 @@ int cli_train(int argc, char **argv)
     }
     cim_diag_free(&d);
     cim_train_report_free(&rep);
+    cli_overrides_free(&a.o);
     return rc;
 }

@@ -1,8 +1,9 @@
 /* dcim: entry point and subcommand dispatch. `dcim --help` lists the subcommands and
  * `dcim CMD --help` describes one. */
 #include "workloads/cli/cli.h"
-#include "workloads/net/netfile.h"
+#include "workloads/run/kinds.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ static const CliCommand commands[] = {
     {"margin", "sense margin and bit-error rate of every logic op (analytic + Monte Carlo)", cli_margin},
     {"compare", "the digital chip beside the analogue RRAM CIM and GPU baselines; reductions, sweeps", cli_compare},
     {"check", "validate a chip, technology, run or network file and report every error", cli_check},
+    {"config-doc", "print the markdown key table of a config schema (the docs' key tables)", cli_config_doc},
     {"asm", "assemble a controller program (.s) into a binary program file", cli_asm},
     {"disasm", "disassemble a binary program file into assembly text", cli_disasm},
     {"version", "print the version", cli_version},
@@ -33,7 +35,7 @@ static int cli_help(int argc, char **argv)
            "usage: dcim COMMAND [ARGS...]     (dcim COMMAND --help for details)\n\ncommands:\n",
            DCIM_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        printf("  %-9s %s\n", commands[i].name, commands[i].summary);
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
     printf("\nDocs: README.md, docs/. Config keys: docs/config.md, docs/tech.md.\n");
     return 0;
 }
@@ -46,7 +48,27 @@ static int cli_version(int argc, char **argv)
     return 0;
 }
 
-int cli_take_override(int argc, char **argv, int *i, const char **items, size_t *n, size_t cap)
+int cli_overrides_init(CliOverrides *o, int argc)
+{
+    size_t cap = argc > 0 ? (size_t)argc : 1;
+    *o = (CliOverrides){.ov = calloc(cap, sizeof *o->ov), .own = calloc(cap, sizeof *o->own), .cap = cap};
+    if (o->ov && o->own)
+        return 0;
+    fprintf(stderr, "dcim: error: out of memory\n");
+    cli_overrides_free(o);
+    return -1;
+}
+
+void cli_overrides_free(CliOverrides *o)
+{
+    for (size_t i = 0; o->own && i < o->nown; i++)
+        free(o->own[i]);
+    free(o->own);
+    free(o->ov);
+    *o = (CliOverrides){0};
+}
+
+int cli_take_override(int argc, char **argv, int *i, CliOverrides *o)
 {
     if (strcmp(argv[*i], "--set") != 0)
         return 0;
@@ -54,34 +76,39 @@ int cli_take_override(int argc, char **argv, int *i, const char **items, size_t 
         fprintf(stderr, "dcim: error: --set needs KEY=VALUE, e.g. --set chip.array.rows=128\n");
         return -1;
     }
-    if (*n == cap) {
-        fprintf(stderr, "dcim: error: at most %zu --set options\n", cap);
-        return -1;
-    }
-    items[(*n)++] = argv[++*i];
+    assert(o->n < o->cap && "cli_overrides_init makes room for every argument");
+    o->ov[o->n++] = argv[++*i];
     return 1;
 }
 
 int cli_add_override(CliOverrides *o, const char *key, const char *value)
 {
-    if (o->nown == sizeof o->own / sizeof o->own[0] || o->n == CLI_MAX_SET)
+    size_t len = strlen(key) + strlen(value) + 2;
+    char *item = malloc(len);
+    if (!item) {
+        fprintf(stderr, "dcim: error: out of memory\n");
         return -1;
-    snprintf(o->own[o->nown], sizeof o->own[0], "%s=%s", key, value);
-    o->ov[o->n++] = o->own[o->nown++];
+    }
+    snprintf(item, len, "%s=%s", key, value);
+    assert(o->n < o->cap && o->nown < o->cap && "cli_overrides_init makes room for every argument");
+    o->own[o->nown++] = item;
+    o->ov[o->n++] = item;
     return 0;
 }
 
 int cli_take_option(int argc, char **argv, int *i, const char *const (*map)[2], size_t nmap, CliOverrides *o)
 {
-    int t = cli_take_override(argc, argv, i, o->ov, &o->n, CLI_MAX_SET);
+    int t = cli_take_override(argc, argv, i, o);
     if (t != 0)
         return t;
     for (size_t k = 0; k < nmap; k++)
         if (strcmp(argv[*i], map[k][0]) == 0) {
-            if (*i + 1 >= argc || cli_add_override(o, map[k][1], argv[*i + 1]) != 0) {
+            if (*i + 1 >= argc) {
                 fprintf(stderr, "dcim: error: %s needs a value\n", map[k][0]);
                 return -1;
             }
+            if (cli_add_override(o, map[k][1], argv[*i + 1]) != 0)
+                return -1;
             ++*i;
             return 1;
         }
@@ -114,12 +141,12 @@ int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
     return 0;
 }
 
-int cli_load_chip(const char *path, const char **ov, size_t nov, CimChipCfg *cfg)
+int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg)
 {
     CimDiag d;
     cim_diag_init(&d);
-    CimOverrides o = {ov, nov};
-    CimStatus st = cim_cfg_load_chip(path, &o, cfg, &d);
+    CimOverrides ov = {.items = o->ov, .n = o->n};
+    CimStatus st = cim_cfg_load_chip(path, &ov, cfg, &d);
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     return st == CIM_OK ? 0 : -1;
@@ -148,17 +175,62 @@ int cli_check(int argc, char **argv)
                 "file:line:col: error: message. Exit status 1 if there is any.\n");
         return argc == 2 ? 0 : 2;
     }
-    static const CimCfgKind kinds[] = {
-        {"network", cim_net_check}, {"analog", cim_cfg_check_analog}, {"gpu", cim_cfg_check_gpu}};
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = cim_cfg_check_kinds(argv[1], kinds, sizeof kinds / sizeof kinds[0], &d);
+    CimStatus st = cim_run_check_file(argv[1], &d);
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     if (st != CIM_OK)
         return 1;
     printf("ok: %s\n", argv[1]);
     return 0;
+}
+
+/* "chip, tech, run, analog, gpu": the kinds with a key table, separated by sep, into buf. */
+static const char *schema_kinds(const char *sep, char *buf, size_t len)
+{
+    size_t n, o = 0;
+    const CimCfgKind *k = cim_run_kinds(&n);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o < len; i++) {
+        if (!k[i].schema)
+            continue;
+        int w = snprintf(buf + o, len - o, "%s%s", o ? sep : "", k[i].key);
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
+    return buf;
+}
+
+int cli_config_doc(int argc, char **argv)
+{
+    char kinds[128];
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        printf("%s\n", schema_kinds("\n", kinds, sizeof kinds));
+        return 0;
+    }
+    schema_kinds(", ", kinds, sizeof kinds);
+    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
+        fprintf(argc == 2 ? stdout : stderr,
+                "usage: dcim config-doc KIND      (KIND: %s)\n"
+                "       dcim config-doc --list    (the kinds, one per line)\n"
+                "Prints the markdown key table of a file kind's schema: key, type, range, unit,\n"
+                "default, choices and description, all read from the table the loader checks files\n"
+                "against. docs/config.md, docs/tech.md and docs/energy.md hold these tables between\n"
+                "'<!-- dcim config-doc KIND -->' and '<!-- end -->' lines; make docs rewrites them and\n"
+                "make test fails when one differs.\n",
+                kinds);
+        return argc == 2 ? 0 : 2;
+    }
+    const CimCfgKind *k = cim_run_kind(argv[1]);
+    if (!k || !k->schema) {
+        fprintf(stderr, "dcim config-doc: error: %s '%s'; expected one of: %s\n",
+                k ? "no key table for file kind" : "unknown file kind", argv[1], kinds);
+        return 2;
+    }
+    cim_cfg_write_table(k->schema, stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)

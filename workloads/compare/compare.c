@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_OV 160
-
 /* ---- arithmetic ------------------------------------------------------------------ */
 
 double cim_compare_reduction(double ours, double theirs) { return theirs != 0.0 ? ours / theirs - 1.0 : 0.0; }
@@ -112,38 +110,63 @@ typedef enum { DEST_JOB, DEST_ANALOG, DEST_GPU, DEST_BAD } Dest;
 
 static Dest dest_of(const char *kv)
 {
-    if (!strncmp(kv, "run.", 4) || !strncmp(kv, "chip.", 5) || !strncmp(kv, "tech.", 5))
+    if (cim_run_cfg_owns(kv))
         return DEST_JOB;
-    if (!strncmp(kv, "analog.", 7))
+    if (cim_cfg_item_in(kv, &cim_analog_schema))
         return DEST_ANALOG;
-    return !strncmp(kv, "gpu.", 4) ? DEST_GPU : DEST_BAD;
+    return cim_cfg_item_in(kv, &cim_gpu_schema) ? DEST_GPU : DEST_BAD;
+}
+
+/* "run., chip., tech., analog. or gpu.": every root an override of dcim compare may have. */
+static const char *roots_text(char *buf, size_t len)
+{
+    const CimCfgSchema *all[8];
+    size_t n = 0;
+    for (const CimCfgSchema *const *s = cim_run_roots; *s && n < 6; s++)
+        all[n++] = *s;
+    all[n++] = &cim_analog_schema;
+    all[n++] = &cim_gpu_schema;
+    return cim_cfg_roots_text(all, n, buf, len);
 }
 
 static CimStatus bad_prefix(const char *kv, CimDiag *d)
 {
-    cim_diag_add(d, CIM_SEV_ERROR, "<override>", 0, 0,
-                 "override '%s': keys start with run., chip., tech., analog. or gpu.", kv);
+    char roots[128];
+    cim_diag_add(d, CIM_SEV_ERROR, "<override>", 0, 0, "override '%s': keys start with %s", kv,
+                 roots_text(roots, sizeof roots));
     return CIM_ERR_CONFIG;
 }
 
-/* The overrides routed to one loader. */
+/* The overrides routed to one loader: room for all of them, and job one more for the
+ * image count load_inputs adds. */
 typedef struct {
-    const char *job[MAX_OV], *analog[MAX_OV], *gpu[MAX_OV];
+    const char **job, **analog, **gpu;
     size_t njob, nanalog, ngpu;
     char images[64];
 } Routed;
 
+static void routed_free(Routed *r)
+{
+    free(r->job);
+    free(r->analog);
+    free(r->gpu);
+    memset(r, 0, sizeof *r);
+}
+
 static CimStatus route(const char *const *ov, size_t n, Routed *r, CimDiag *d)
 {
-    if (n > MAX_OV) {
-        cim_diag_add(d, CIM_SEV_ERROR, "<override>", 0, 0, "at most %d overrides", MAX_OV);
-        return CIM_ERR_CONFIG;
-    }
+    memset(r, 0, sizeof *r);
+    r->job = calloc(n + 1, sizeof *r->job);
+    r->analog = calloc(n + 1, sizeof *r->analog);
+    r->gpu = calloc(n + 1, sizeof *r->gpu);
+    if (!r->job || !r->analog || !r->gpu)
+        return CIM_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         switch (dest_of(ov[i])) {
         case DEST_JOB: r->job[r->njob++] = ov[i]; break;
         case DEST_ANALOG: r->analog[r->nanalog++] = ov[i]; break;
         case DEST_GPU: r->gpu[r->ngpu++] = ov[i]; break;
+        case DEST_BAD:
         default: return bad_prefix(ov[i], d);
         }
     }
@@ -153,53 +176,40 @@ static CimStatus route(const char *const *ov, size_t n, Routed *r, CimDiag *d)
 /* Run and chip files with the job's overrides, as cim_job_run will load them. */
 static CimStatus load_run_chip(const char *run_path, const Routed *r, CimRunCfg *run, CimDiag *d)
 {
-    const char *ro[MAX_OV], *co[MAX_OV];
-    size_t nr = 0, nc = 0;
-    for (size_t i = 0; i < r->njob; i++) {
-        if (!strncmp(r->job[i], "run.", 4))
-            ro[nr++] = r->job[i];
-        else
-            co[nc++] = r->job[i];
-    }
-    CimOverrides rov = {ro, nr}, cov = {co, nc};
-    CimStatus st = cim_cfg_load_run(run_path, &rov, run, d);
-    CimChipCfg *chip = st == CIM_OK ? malloc(sizeof *chip) : NULL;
-    if (st == CIM_OK && !chip)
-        st = CIM_ERR_NOMEM;
-    if (st == CIM_OK)
-        st = cim_cfg_load_chip(run->chip_path, &cov, chip, d);
+    CimChipCfg *chip = malloc(sizeof *chip);
+    CimOverrides ov = {.items = r->job, .n = r->njob};
+    CimStatus st = chip ? cim_run_cfg_load_all(run_path, &ov, run, chip, d) : CIM_ERR_NOMEM;
     free(chip);
     return st;
 }
 
 CimStatus cim_compare_check_override(const CimCompareOptions *o, const char *kv, CimDiag *d)
 {
-    Routed r = {0};
+    Routed r;
     CimStatus st = route(&kv, 1, &r, d);
-    if (st != CIM_OK)
-        return st;
-    if (r.njob) {
+    if (st == CIM_OK && r.njob) {
         CimRunCfg *run = malloc(sizeof *run);
         st = run ? load_run_chip(o->run_path, &r, run, d) : CIM_ERR_NOMEM;
         free(run);
-    } else if (r.nanalog) {
+    } else if (st == CIM_OK && r.nanalog) {
         CimAnalogCfg a;
-        CimOverrides ov = {r.analog, 1};
-        st = cim_cfg_load_analog(o->analog_path, &ov, &a, d);
-    } else {
+        CimOverrides ov = {.items = r.analog, .n = 1};
+        st = cim_analog_cfg_load(o->analog_path, &ov, &a, d);
+    } else if (st == CIM_OK) {
         CimGpuCfg g;
-        CimOverrides ov = {r.gpu, 1};
-        st = cim_cfg_load_gpu(o->gpu_path, &ov, &g, d);
+        CimOverrides ov = {.items = r.gpu, .n = 1};
+        st = cim_gpu_cfg_load(o->gpu_path, &ov, &g, d);
     }
+    routed_free(&r);
     return st;
 }
 
 /* Baseline files, and the image count: --images, or the run file's capped at the default. */
 static CimStatus load_inputs(const CimCompareOptions *o, CimCompare *c, Routed *r, CimDiag *d)
 {
-    CimOverrides aov = {r->analog, r->nanalog}, gov = {r->gpu, r->ngpu};
-    CimStatus sa = cim_cfg_load_analog(o->analog_path, &aov, &c->analog, d);
-    CimStatus sg = cim_cfg_load_gpu(o->gpu_path, &gov, &c->gpu, d);
+    CimOverrides aov = {.items = r->analog, .n = r->nanalog}, gov = {.items = r->gpu, .n = r->ngpu};
+    CimStatus sa = cim_analog_cfg_load(o->analog_path, &aov, &c->analog, d);
+    CimStatus sg = cim_gpu_cfg_load(o->gpu_path, &gov, &c->gpu, d);
     CimRunCfg *run = malloc(sizeof *run);
     CimStatus sr = run ? load_run_chip(o->run_path, r, run, d) : CIM_ERR_NOMEM;
     if (sa != CIM_OK || sg != CIM_OK || sr != CIM_OK) {
@@ -296,7 +306,9 @@ static CimStatus run_analog(const CimCompareOptions *o, CimCompare *c, CimDiag *
     CimAnalogActivity *act = NULL;
     CimPrunedMode mode = c->job.cc.pruned_mode;
     c->lossless_bits = cim_analog_lossless_bits(c->analog.xbar.rows_active);
-    CimStatus st = cim_mnist_load(run->data.dir, run->data.split == CIM_SPLIT_TRAIN ? "train" : "t10k", NULL, &mn, d);
+    char split[16];
+    CimStatus st = cim_mnist_load(run->data.dir, cim_cfg_choice(CIM_SPLIT_NAMES, (int)run->data.split, split, sizeof split),
+                                  NULL, &mn, d);
     if (st == CIM_OK)
         st = cim_analog_net_create(&c->analog, &c->job.net, mode, &an);
     if (st == CIM_ERR_RANGE)
@@ -374,18 +386,16 @@ static void work_of(CimCompare *c)
 CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
 {
     memset(c, 0, sizeof *c);
-    Routed *r = calloc(1, sizeof *r);
-    if (!r)
-        return CIM_ERR_NOMEM;
-    CimStatus st = route(o->overrides, o->noverrides, r, d);
+    Routed r;
+    CimStatus st = route(o->overrides, o->noverrides, &r, d);
     if (st == CIM_OK)
-        st = load_inputs(o, c, r, d);
+        st = load_inputs(o, c, &r, d);
     if (st == CIM_OK) {
-        CimJobOptions jo = {.run_path = o->run_path, .overrides = r->job, .noverrides = r->njob,
+        CimJobOptions jo = {.run_path = o->run_path, .overrides = r.job, .noverrides = r.njob,
                             .progress = o->progress, .stop = o->stop, .vcd_end = UINT64_MAX};
         st = cim_job_run(&jo, &c->job, d);
     }
-    free(r);
+    routed_free(&r);
     if (st != CIM_OK)
         return st;
     work_of(c);
@@ -406,15 +416,15 @@ void cim_compare_free(CimCompare *c) { cim_job_free(&c->job); }
  * chip.* and tech.* ones must be those c ran with). */
 static CimStatus rerun_baselines(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
 {
-    Routed *r = calloc(1, sizeof *r);
-    CimStatus st = r ? route(o->overrides, o->noverrides, r, d) : CIM_ERR_NOMEM;
+    Routed r;
+    CimStatus st = route(o->overrides, o->noverrides, &r, d);
     if (st == CIM_OK) {
-        CimOverrides aov = {r->analog, r->nanalog}, gov = {r->gpu, r->ngpu};
-        st = cim_cfg_load_analog(o->analog_path, &aov, &c->analog, d);
+        CimOverrides aov = {.items = r.analog, .n = r.nanalog}, gov = {.items = r.gpu, .n = r.ngpu};
+        st = cim_analog_cfg_load(o->analog_path, &aov, &c->analog, d);
         if (st == CIM_OK)
-            st = cim_cfg_load_gpu(o->gpu_path, &gov, &c->gpu, d);
+            st = cim_gpu_cfg_load(o->gpu_path, &gov, &c->gpu, d);
     }
-    free(r);
+    routed_free(&r);
     c->adc_reads = c->adc_inexact = c->adc_clipped = 0;
     memset(&c->analog_cost, 0, sizeof c->analog_cost);
     memset(&c->gpu_model, 0, sizeof c->gpu_model);
@@ -442,8 +452,11 @@ CimStatus cim_sweep_parse(const char *arg, CimSweepAxis *out, CimDiag *d)
     if (klen >= sizeof out->key)
         return sweep_error(arg, "key too long", d);
     memcpy(out->key, arg, klen);
-    if (dest_of(out->key) == DEST_BAD)
-        return sweep_error(arg, "keys start with run., chip., tech., analog. or gpu.", d);
+    if (dest_of(out->key) == DEST_BAD) {
+        char roots[128], why[160];
+        snprintf(why, sizeof why, "keys start with %s", roots_text(roots, sizeof roots));
+        return sweep_error(arg, why, d);
+    }
     size_t n = 1;
     for (const char *p = eq + 1; *p; p++)
         n += *p == ',';
@@ -520,9 +533,11 @@ static void grid_point(const CimSweepAxis *axes, size_t naxes, size_t k, const c
 static CimStatus sweep_point(const CimCompareOptions *o, const char **kv, size_t naxes, int reuse, CimCompare *c,
                              CimSweepPoint *p, CimDiag *d)
 {
-    const char *ov[MAX_OV + 4];
+    const char **ov = malloc((o->noverrides + naxes + 1) * sizeof *ov);
+    if (!ov)
+        return CIM_ERR_NOMEM;
     size_t n = 0;
-    for (size_t i = 0; i < o->noverrides && n < MAX_OV; i++)
+    for (size_t i = 0; i < o->noverrides; i++)
         ov[n++] = o->overrides[i];
     for (size_t i = 0; i < naxes; i++) {
         ov[n++] = kv[i];
@@ -532,6 +547,7 @@ static CimStatus sweep_point(const CimCompareOptions *o, const char **kv, size_t
     po.overrides = ov;
     po.noverrides = n;
     CimStatus st = reuse ? rerun_baselines(&po, c, d) : cim_compare_run(&po, c, d);
+    free(ov);
     if (st == CIM_OK)
         point_of(c, p);
     else

@@ -20,7 +20,10 @@ typedef struct {
 } CimRegion;
 
 typedef enum { CIM_OUT_BITS, CIM_OUT_INTS } CimOutKind;
-typedef enum { CIM_PRUNED_REFERENCE, CIM_PRUNED_SKIP } CimPrunedMode;
+/* What a pruned filter outputs; neither mode spends array operations on it (docs/compiler.md).
+ * reference: the output of the reference script's all -1 filter; skip: 0. */
+typedef enum { CIM_PRUNED_REFERENCE, CIM_PRUNED_SKIP, CIM_PRUNED_COUNT } CimPrunedMode;
+#define CIM_PRUNED_NAMES "reference,skip" /* run.pruned_filters, in enum order */
 
 typedef struct {
     size_t layer;            /* the conv layer's index in the network */

@@ -19,8 +19,10 @@ typedef enum {
      * with as many +1 as -1 also sums to 0 and is silently left out, as in the reference. */
     CIM_PRUNE_REFERENCE = 0,
     /* Every filter not flagged as already pruned. */
-    CIM_PRUNE_LIVE
+    CIM_PRUNE_LIVE,
+    CIM_PRUNE_MODE_COUNT
 } CimPruneMode;
+#define CIM_PRUNE_MODE_NAMES "reference,live" /* run.prune.participation, in enum order */
 
 /* Precision of the pair-distance mean and variance, as numpy computes them. */
 typedef enum {

@@ -11,8 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_OV 128
-
 static double now_s(void)
 {
     struct timespec t;
@@ -22,24 +20,8 @@ static double now_s(void)
 
 static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
 {
-    const char *run_ov[MAX_OV], *chip_ov[MAX_OV];
-    size_t nr = 0, nc = 0;
-    for (size_t i = 0; i < o->noverrides && i < MAX_OV; i++) {
-        const char *s = o->overrides[i];
-        if (strncmp(s, "run.", 4) == 0)
-            run_ov[nr++] = s;
-        else if (strncmp(s, "chip.", 5) == 0 || strncmp(s, "tech.", 5) == 0)
-            chip_ov[nc++] = s;
-        else {
-            cim_diag_add(d, CIM_SEV_ERROR, "<override>", 0, 0,
-                         "override '%s': keys start with run., chip. or tech.", s);
-            return CIM_ERR_CONFIG;
-        }
-    }
-    CimOverrides ro = {run_ov, nr}, co = {chip_ov, nc};
-    CimStatus st = cim_cfg_load_run(o->run_path, &ro, &j->run, d);
-    if (st == CIM_OK)
-        st = cim_cfg_load_chip(j->run.chip_path, &co, &j->chip_cfg, d);
+    CimOverrides ov = {.items = o->overrides, .n = o->noverrides};
+    CimStatus st = cim_run_cfg_load_all(o->run_path, &ov, &j->run, &j->chip_cfg, d);
     if (st == CIM_OK && o->vcd_path && j->run.fidelity != CIM_FIDELITY_CYCLE) {
         cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0, "a VCD trace (--vcd) needs --fidelity cycle");
         st = CIM_ERR_CONFIG;
@@ -67,8 +49,9 @@ static CimStatus load_net(CimJob *j, CimDiag *d)
 
 static CimStatus load_data(CimJob *j, CimMnist *mn, CimDiag *d)
 {
-    CimStatus st = cim_mnist_load(j->run.data.dir, j->run.data.split == CIM_SPLIT_TRAIN ? "train" : "t10k", NULL,
-                                  mn, d);
+    char split[16];
+    CimStatus st = cim_mnist_load(j->run.data.dir, cim_cfg_choice(CIM_SPLIT_NAMES, (int)j->run.data.split, split, sizeof split),
+                                  NULL, mn, d);
     if (st != CIM_OK)
         return st;
     if (j->run.data.images > mn->images.n) {
@@ -89,7 +72,7 @@ void cim_job_prune_params(const CimRunCfg *run, CimPruneParams *p)
     cim_prune_params_reference(p);
     p->threshold_b = run->prune.threshold_b;
     p->threshold_c = run->prune.threshold_c;
-    p->mode = run->prune.participation == CIM_PARTICIPATION_LIVE ? CIM_PRUNE_LIVE : CIM_PRUNE_REFERENCE;
+    p->mode = run->prune.participation;
 }
 
 static CimStatus prune(CimJob *j, CimTrap *trap, CimDiag *d)
@@ -119,9 +102,8 @@ static CimStatus report_init(CimJob *j)
     else
         snprintf(r->weights, sizeof r->weights, "random, seed %llu (UNTRAINED: accuracy is chance level)",
                  (unsigned long long)j->run.seed);
-    static const char *fid[] = {"fast", "program", "cycle"};
-    snprintf(r->fidelity, sizeof r->fidelity, "%s", fid[j->run.fidelity]);
-    snprintf(r->pruned_mode, sizeof r->pruned_mode, "%s", cc->pruned_mode == CIM_PRUNED_SKIP ? "skip" : "reference");
+    cim_cfg_choice(CIM_FIDELITY_NAMES, (int)j->run.fidelity, r->fidelity, sizeof r->fidelity);
+    cim_cfg_choice(CIM_PRUNED_NAMES, (int)cc->pruned_mode, r->pruned_mode, sizeof r->pruned_mode);
     snprintf(r->status, sizeof r->status, "complete");
     r->seed = j->run.seed;
     r->cfg = &j->chip_cfg;
@@ -274,8 +256,7 @@ CimStatus cim_job_run(const CimJobOptions *o, CimJob *j, CimDiag *d)
     if (st == CIM_OK && j->run.prune.enabled)
         st = trap_error(prune(j, &trap, d), &trap, "pruning", d);
     if (st == CIM_OK) {
-        CimPrunedMode mode = j->run.pruned_filters == CIM_RUN_PRUNED_SKIP ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE;
-        st = cim_compile(&j->chip_cfg, &j->net, mode, NULL, &j->cc, d);
+        st = cim_compile(&j->chip_cfg, &j->net, j->run.pruned_filters, NULL, &j->cc, d);
         j->compiled = st == CIM_OK;
     }
     if (st == CIM_OK)

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "workloads/report/report.h"
+#include "workloads/run/run_cfg.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -13,7 +14,7 @@ extern "C" {
 
 typedef struct {
     const char *run_path;
-    const char *const *overrides;   /* run.* / chip.* / tech.* KEY=VALUE */
+    const char *const *overrides;   /* run.* / chip.* / tech.* KEY=VALUE, any number */
     size_t noverrides;
     int progress;                   /* draw a progress bar on stderr */
     volatile sig_atomic_t *stop;    /* set asynchronously (Ctrl-C): stop after the current image */

@@ -27,7 +27,7 @@ static double now_s(void)
 
 static CimPrunedMode pruned_mode(const Trainer *t)
 {
-    return t->job.run.pruned_filters == CIM_RUN_PRUNED_SKIP ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE;
+    return t->job.run.pruned_filters;
 }
 
 /* (Re)compile the network, program the chip and rebuild the fast path. */
@@ -245,11 +245,12 @@ static void out_path(const Trainer *t, const char *file, char *buf, size_t len)
 
 static CimStatus save_checkpoint(Trainer *t, unsigned epoch, CimDiag *d)
 {
-    char path[CIM_PATH_MAX + 32], ep[24], seed[24], step[24];
+    char path[CIM_PATH_MAX + 32], ep[24], seed[24], step[24], learn[16];
     snprintf(ep, sizeof ep, "%u", epoch);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)t->job.run.seed);
     const char *meta[] = {"epoch", ep, "seed", seed, "learn",
-                          t->job.run.train.learn == CIM_LEARN_STE ? "ste" : "reference", "written_by", "dcim train"};
+                          cim_cfg_choice(CIM_LEARN_NAMES, (int)t->job.run.train.learn, learn, sizeof learn),
+                          "written_by", "dcim train"};
     out_path(t, "checkpoint.safetensors", path, sizeof path);
     CimStatus st = cim_net_save_weights(&t->job.net, path, meta, 4, d);
     CimStWriteTensor ten[128];

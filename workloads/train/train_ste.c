@@ -133,7 +133,7 @@ static void forward(Trainer *t, const size_t *idx, size_t nb, float *logits)
 static void activations(Trainer *t, size_t nb)
 {
     SteState *s = t->ste;
-    int skip = t->job.run.pruned_filters == CIM_RUN_PRUNED_SKIP;
+    int skip = t->job.run.pruned_filters == CIM_PRUNED_SKIP;
     for (size_t k = 0; k + 1 < s->n; k++) {
         SteLayer *q = &s->layer[k], *nx = &s->layer[k + 1];
         size_t hw = (size_t)q->l->out_h * q->l->out_w;

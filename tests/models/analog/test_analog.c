@@ -26,7 +26,7 @@ static void test_analog_adc_energy_matches_anchor_table(void **state)
     /* research/anchors.md D.1, NeuroSim SAR at 130 nm LP: E = (8.4483 b + 65.243) uW x (b+1) ns */
     static const double table_pj[8] = {0.147, 0.246, 0.362, 0.495, 0.645, 0.812, 0.995, 1.195};
     CimAnalogCfg c;
-    cim_cfg_analog_defaults(&c);
+    cim_analog_cfg_defaults(&c);
     for (unsigned b = 1; b <= 8; b++) {
         double e = cim_analog_adc_energy_pj(&c.adc, b);
         if (fabs(e - table_pj[b - 1]) > 0.0005)
@@ -41,7 +41,7 @@ static void test_analog_adc_area_and_walden(void **state)
 {
     (void)state;
     CimAnalogCfg c;
-    cim_cfg_analog_defaults(&c);
+    cim_analog_cfg_defaults(&c);
     /* (478 + 182 (b - 1)) transistors x 212.8 F^2, F = 0.18 um: 6.89472 um^2 each */
     NEAR(cim_analog_adc_area_um2(&c.adc, 1, 180), 478 * 6.89472);
     NEAR(cim_analog_adc_area_um2(&c.adc, 8, 180), 1752 * 6.89472);
@@ -58,7 +58,7 @@ static void test_analog_dac_energy_and_area_double_per_bit(void **state)
 {
     (void)state;
     CimAnalogCfg c;
-    cim_cfg_analog_defaults(&c);
+    cim_analog_cfg_defaults(&c);
     NEAR(cim_analog_dac_energy_pj(&c.dac, 10), 3.9 * 10 * 1e-3); /* 39 fJ */
     NEAR(cim_analog_dac_area_um2(&c.dac), 0.166);
     c.dac.bits = 4;
@@ -121,7 +121,7 @@ static void toy_cfg(CimAnalogCfg *c, CimTechCfg *t)
     CimChipCfg chip;
     cim_cfg_defaults(&chip);
     *t = chip.tech;
-    cim_cfg_analog_defaults(c);
+    cim_analog_cfg_defaults(c);
     c->xbar.rows = c->xbar.cols = 16;
     c->xbar.rows_active = 4;
     c->adc.bits = 3;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tests/support/text_files.h"
-#include "models/config/config.h"
+#include "models/analog/analog.h"
 
 #define ANALOG_FILE "configs/baselines/analog_180nm.yaml"
 #define GPU_FILE "configs/baselines/rtx4090.yaml"
@@ -78,9 +78,9 @@ static void test_analog_cfg_file_equals_defaults(void **state)
     CimAnalogCfg loaded, def;
     cim_diag_init(&d);
     memset(&loaded, 0xA5, sizeof loaded);
-    assert_int_equal(cim_cfg_load_analog(ANALOG_FILE, NULL, &loaded, &d), CIM_OK);
+    assert_int_equal(cim_analog_cfg_load(ANALOG_FILE, NULL, &loaded, &d), CIM_OK);
     assert_int_equal(d.n, 0);
-    cim_cfg_analog_defaults(&def);
+    cim_analog_cfg_defaults(&def);
     assert_memory_equal(&loaded, &def, sizeof def);
     assert_string_equal(def.name, "analog_180nm");
     assert_int_equal(def.xbar.rows, 256);
@@ -93,7 +93,7 @@ static void test_analog_cfg_file_equals_defaults(void **state)
     assert_true(def.adc.sar_uw_per_bit == 8.4483 && def.adc.sar_uw_fixed == 65.243);
     assert_int_equal(def.dac.bits, 1);
     assert_int_equal(def.digital.accumulator_bits, 16);
-    assert_int_equal(cim_cfg_check_analog(ANALOG_FILE, &d), CIM_OK);
+    assert_int_equal(cim_analog_cfg_check(ANALOG_FILE, &d), CIM_OK);
     cim_diag_free(&d);
 }
 
@@ -136,7 +136,7 @@ static void expect_error(const char *old, const char *new_text, const char *need
     unsigned line, col;
     cim_diag_init(&d);
     const char *path = variant("bad.yaml", old, new_text);
-    assert_int_equal(cim_cfg_load_analog(path, NULL, &c, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_analog_cfg_load(path, NULL, &c, &d), CIM_ERR_CONFIG);
     assert_true(d.n >= 1);
     if (strcmp(d.v[0].msg, msg) != 0)
         fail_msg("got '%s', want '%s'", d.v[0].msg, msg);
@@ -197,16 +197,16 @@ static void test_analog_cfg_reports_every_error(void **state)
     CimAnalogCfg c;
     cim_diag_init(&d);
     const char *path = variant("two.yaml", "bits: 8\n    share: 8", "bits: 99\n    share: 6");
-    assert_int_equal(cim_cfg_load_analog(path, NULL, &c, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_analog_cfg_load(path, NULL, &c, &d), CIM_ERR_CONFIG);
     assert_int_equal(d.errors, 2);
     assert_non_null(strstr(d.v[1].msg, "analog.adc.share must be a power of two"));
     cim_diag_free(&d);
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_load_analog("no/such/analog.yaml", NULL, &c, &d), CIM_ERR_IO);
+    assert_int_equal(cim_analog_cfg_load("no/such/analog.yaml", NULL, &c, &d), CIM_ERR_IO);
     assert_non_null(strstr(d.v[0].msg, "cannot read file"));
     cim_diag_free(&d);
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_load_analog(GPU_FILE, NULL, &c, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_analog_cfg_load(GPU_FILE, NULL, &c, &d), CIM_ERR_CONFIG);
     assert_string_equal(d.v[0].msg, "unknown key 'gpu' at top level; expected one of: analog");
     cim_diag_free(&d);
 }
@@ -219,13 +219,13 @@ static void test_analog_cfg_overrides(void **state)
     CimDiag d;
     CimAnalogCfg c;
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_load_analog(ANALOG_FILE, &ov, &c, &d), CIM_OK);
+    assert_int_equal(cim_analog_cfg_load(ANALOG_FILE, &ov, &c, &d), CIM_OK);
     assert_int_equal(c.adc.bits, 5);
     assert_int_equal(c.xbar.cells_per_weight, 2);
     assert_int_equal(c.adc.model, CIM_ADC_WALDEN);
     const char *bad[] = {"analog.adc.bits=0", "chip.array.rows=128", "analog.crossbar.rows_active=4096"};
     CimOverrides ovb = {bad, 3};
-    assert_int_equal(cim_cfg_load_analog(ANALOG_FILE, &ovb, &c, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_analog_cfg_load(ANALOG_FILE, &ovb, &c, &d), CIM_ERR_CONFIG);
     assert_true(d.errors >= 3);
     int saw_root = 0;
     for (size_t i = 0; i < d.n; i++)

@@ -36,7 +36,7 @@ static void plain_conv(const CimAnalogShape *s, const int8_t *in, const float *w
  * +1 (sign) or -1, filter 0 all +1, filter 1 all -1 (weights 0 count as -1). */
 static void hand_setup(CimAnalogCfg *c, CimAnalogShape *s, unsigned cpw, int8_t sign, int8_t in[9], float w[18])
 {
-    cim_cfg_analog_defaults(c);
+    cim_analog_cfg_defaults(c);
     c->xbar.rows = c->xbar.cols = 16;
     c->xbar.rows_active = 4;
     c->xbar.cells_per_weight = cpw;
@@ -132,7 +132,7 @@ static void test_analog_conv_one_cell_negative_inputs_drive_nothing(void **state
 static void random_lossless_case(CimRng *r)
 {
     CimAnalogCfg c;
-    cim_cfg_analog_defaults(&c);
+    cim_analog_cfg_defaults(&c);
     c.xbar.rows = 16u << (cim_rng_u64(r) % 3);
     c.xbar.cols = 16;
     c.xbar.cells_per_weight = 1 + (unsigned)(cim_rng_u64(r) % 2);

@@ -220,36 +220,52 @@ static void test_cfg_check_accepts_both_kinds(void **state)
     cim_diag_free(&d);
 }
 
-/* Every key of the default files is documented in docs/config.md or docs/tech.md. */
-static void check_keys_documented(const char *yaml, const char *doc)
+/* ---- generated key tables ------------------------------------------------- */
+
+/* The markdown of cim_cfg_write_table(s); free it. */
+static char *table_of(const CimCfgSchema *s)
 {
-    char *text = test_read_text(yaml), *docs = test_read_text(doc);
-    assert_non_null(text);
-    assert_non_null(docs);
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        char *p = line + strspn(line, " "), key[80];
-        size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
-        if (n == 0 || p[n] != ':' || n + 3 > sizeof key)
-            continue;
-        /* as `key`, or as a segment of a dotted path: `chip.array.rows` */
-        static const char *const forms[] = {"`%.*s`", ".%.*s`", "`%.*s.", ".%.*s.", "`%.*s:`"};
-        int found = 0;
-        for (size_t f = 0; f < 5 && !found; f++) {
-            snprintf(key, sizeof key, forms[f], (int)n, p);
-            found = strstr(docs, key) != NULL;
-        }
-        if (!found)
-            fail_msg("%s: key '%.*s' of %s is not documented", doc, (int)n, p, yaml);
-    }
-    free(text);
-    free(docs);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    cim_cfg_write_table(s, f);
+    fclose(f);
+    return buf;
 }
 
-static void test_cfg_docs_list_every_key(void **state)
+/* Every column derived from the row: the range as the error message states it, defaults
+ * and choices quoted, '|' escaped, groups and optional groups marked. */
+static void test_cfg_write_table_rows(void **state)
 {
     (void)state;
-    check_keys_documented(CHIP_FILE, "docs/config.md");
-    check_keys_documented(TECH_FILE, "docs/tech.md");
+    char *t = table_of(&cim_cfg_schema_chip);
+    assert_true(strncmp(t, "| Key | Type | Range | Unit | Default | Choices | Description |\n|---|---|---|---|---|---|---|\n"
+                           "| `chip` | group | | | | | ", 100) == 0);
+    assert_non_null(strstr(t, "\n| `chip.array.rows` | integer | a power of two in [16, 4096] | cells | `256` | | "));
+    assert_non_null(strstr(t, "\n| `chip.periphery.counter_overflow` | choice | | | `wrap` | `wrap`, `saturate` | "));
+    assert_non_null(strstr(t, "\n| `chip.physics.seed` | integer | [0, 18446744073709551615] | | `1` | | "));
+    assert_non_null(strstr(t, "\n| `chip.name` | string | 1 to 63 characters | | `default` | | "));
+    free(t);
+    typedef struct {
+        int has;
+        char path[CIM_PATH_MAX];
+        double x;
+    } Mini;
+    const CimCfgKey keys[] = {
+        CIM_CFG_GROUP("m", "mini"),
+        {"m.opt", CIM_CFG_MAP, CIM_CFG_OPTIONAL, 0, 0, "", offsetof(Mini, has), NULL, NULL, "optional"},
+        {"m.opt.path", CIM_CFG_PATH, CIM_CFG_EMPTY_OK, 0, 0, "", offsetof(Mini, path), "", NULL, "a | b"},
+        {"m.x", CIM_CFG_DOUBLE, CIM_CFG_ANY, 0, 0, "um^2", offsetof(Mini, x), NULL, NULL, "any"},
+    };
+    const CimCfgSchema mini = {.root = "m", .keys = keys, .n = 4, .size = sizeof(Mini)};
+    char why[200];
+    assert_int_equal(cim_cfg_schema_verify(&mini, why, sizeof why), 0);
+    t = table_of(&mini);
+    assert_non_null(strstr(t, "\n| `m.opt` | optional group | | | | | optional |\n"));
+    assert_non_null(strstr(t, "\n| `m.opt.path` | path | `\"\"` or 1 to 511 characters | | `\"\"` | | a \\| b |\n"));
+    assert_non_null(strstr(t, "\n| `m.x` | number | a finite number | um^2 | | | any |\n"));
+    free(t);
 }
 
 /* ---- overrides ----------------------------------------------------------- */
@@ -260,7 +276,7 @@ static void test_cfg_override_replaces_values(void **state)
     const char *items[] = {"chip.array.rows=128", "tech.device.sigma_ln_on=0.3",
                            "chip.periphery.counter_overflow=saturate", "chip.physics.seed=18446744073709551615",
                            "chip.name=tuned"};
-    CimOverrides ov = {items, 5};
+    CimOverrides ov = {.items = items, .n = 5};
     CimDiag d;
     CimChipCfg c;
     cim_diag_init(&d);
@@ -279,7 +295,7 @@ static void test_cfg_override_inserts_missing_key(void **state)
     (void)state;
     const char *path = chip_variant("no_cols.yaml", "    cols: 256\n", "");
     const char *items[] = {"chip.array.cols=64"};
-    CimOverrides ov = {items, 1};
+    CimOverrides ov = {.items = items, .n = 1};
     CimDiag d;
     CimChipCfg c;
     cim_diag_init(&d);
@@ -292,7 +308,7 @@ static void test_cfg_override_bad_value_names_override(void **state)
 {
     (void)state;
     const char *items[] = {"chip.array.rows=1000"};
-    CimOverrides ov = {items, 1};
+    CimOverrides ov = {.items = items, .n = 1};
     CimDiag d;
     CimChipCfg c;
     char line[512];
@@ -308,7 +324,7 @@ static void test_cfg_override_bad_paths_reported(void **state)
 {
     (void)state;
     const char *items[] = {"chip.array.rowz=3", "noequals", "chip.array=3", "x.y=1", "chip.name.x=1", "=5"};
-    CimOverrides ov = {items, 6};
+    CimOverrides ov = {.items = items, .n = 6};
     CimDiag d;
     CimChipCfg c;
     cim_diag_init(&d);
@@ -327,7 +343,7 @@ static void test_cfg_override_chip_key_rejected_for_tech_file(void **state)
 {
     (void)state;
     const char *items[] = {"chip.macros=2"};
-    CimOverrides ov = {items, 1};
+    CimOverrides ov = {.items = items, .n = 1};
     CimDiag d;
     CimTechCfg t;
     cim_diag_init(&d);
@@ -548,16 +564,52 @@ static void test_cfg_check_rejects_unknown_kind(void **state)
     CimDiag d;
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("kind.yaml", "chipp:\n  name: x\n"), &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech, run");
+    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech");
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("seqtop.yaml", "- chip\n- tech\n"), &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "the top level must be a mapping with the key 'chip', 'tech' or 'run', got a sequence");
+    assert_string_equal(msg_of(&d, 0), "the top level must be a mapping with the key 'chip' or 'tech', got a sequence");
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("emptymap.yaml", "{}\n"), &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "missing key 'chip', 'tech' or 'run' at top level", 0));
+    assert_true(test_diag_has(&d, "missing key 'chip' or 'tech' at top level", 0));
     cim_diag_free(&d);
+}
+
+static CimStatus fake_check(const char *path, CimDiag *diag)
+{
+    (void)path;
+    (void)diag;
+    return CIM_ERR_RANGE;
+}
+
+/* A caller's table of kinds: the file's top-level key picks the checker; a file of none of
+ * them lists every kind, in table order. */
+static void test_cfg_check_kinds_dispatches_and_lists_all(void **state)
+{
+    (void)state;
+    const CimCfgKind kinds[] = {
+        {.key = "chip", .check = cim_cfg_check_chip, .schema = &cim_cfg_schema_chip},
+        {.key = "network", .check = fake_check, .schema = NULL},
+    };
+    CimDiag d;
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "network: {}\n"), kinds, 2, &d), CIM_ERR_RANGE);
+    assert_int_equal(cim_cfg_check_kinds(CHIP_FILE, kinds, 2, &d), CIM_OK);
+    assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "netwrk: {}\n"), kinds, 2, &d), CIM_ERR_CONFIG);
+    assert_string_equal(msg_of(&d, 0), "unknown key 'netwrk' at top level; expected one of: chip, network");
+    assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", ""), kinds, 2, &d), CIM_ERR_CONFIG);
+    assert_string_equal(msg_of(&d, 1), "file is empty; expected a mapping with a 'chip' or 'network' key");
+    assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "[1]\n"), kinds, 2, &d), CIM_ERR_CONFIG);
+    assert_string_equal(msg_of(&d, 2), "the top level must be a mapping with the key 'chip' or 'network', got a sequence");
+    cim_diag_free(&d);
+    char buf[64];
+    const CimCfgSchema *roots[] = {&cim_cfg_schema_chip, &cim_cfg_schema_tech};
+    assert_string_equal(cim_cfg_roots_text(roots, 2, buf, sizeof buf), "chip. or tech.");
+    assert_string_equal(cim_cfg_roots_text(roots, 1, buf, sizeof buf), "chip.");
+    assert_true(cim_cfg_item_in("tech.a=1", &cim_cfg_schema_tech) && !cim_cfg_item_in("technology=1", &cim_cfg_schema_tech));
+    assert_string_equal(cim_cfg_choice(CIM_OVERFLOW_NAMES, 1, buf, sizeof buf), "saturate");
+    assert_string_equal(cim_cfg_choice(CIM_OVERFLOW_NAMES, 2, buf, sizeof buf), "");
 }
 
 static void test_cfg_all_errors_in_file_reported(void **state)
@@ -761,7 +813,7 @@ int main(void)
         cmocka_unit_test(test_cfg_defaults_match_documented_values),
         cmocka_unit_test(test_cfg_tech_file_loads_alone),
         cmocka_unit_test(test_cfg_check_accepts_both_kinds),
-        cmocka_unit_test(test_cfg_docs_list_every_key),
+        cmocka_unit_test(test_cfg_write_table_rows),
         cmocka_unit_test(test_cfg_override_replaces_values),
         cmocka_unit_test(test_cfg_override_inserts_missing_key),
         cmocka_unit_test(test_cfg_override_bad_value_names_override),
@@ -782,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_cfg_bad_tech_path_reported_in_chip_file),
         cmocka_unit_test(test_cfg_missing_file_is_io_error),
         cmocka_unit_test(test_cfg_check_rejects_unknown_kind),
+        cmocka_unit_test(test_cfg_check_kinds_dispatches_and_lists_all),
         cmocka_unit_test(test_cfg_all_errors_in_file_reported),
         cmocka_unit_test(test_cfg_errors_capped_at_twenty),
         cmocka_unit_test(test_cfg_empty_file_is_error),

@@ -59,7 +59,7 @@ static void test_gpu_utilisation_and_power(void **state)
 {
     (void)state;
     CimGpuCfg g;
-    cim_cfg_gpu_defaults(&g);
+    cim_gpu_cfg_defaults(&g);
     NEAR(cim_gpu_utilisation(&g, 64), 0.25);
     NEAR(cim_gpu_utilisation(&g, 1), 0.5 / 65);
     NEAR(cim_gpu_utilisation(&g, 64 * 1023), 0.5 * 1023 / 1024);
@@ -83,7 +83,7 @@ static void test_gpu_estimate_toy_by_hand(void **state)
     (void)state;
     CimGpuCfg g;
     CimGpuResult r;
-    cim_cfg_gpu_defaults(&g);
+    cim_gpu_cfg_defaults(&g);
     g.run.batch_size = 64; /* u = 0.25 */
     cim_gpu_estimate(&g, toy, 3, &r);
     assert_int_equal(r.batch, 64);
@@ -113,7 +113,7 @@ static void test_gpu_batch_one_is_launch_bound(void **state)
     (void)state;
     CimGpuCfg g;
     CimGpuResult r;
-    cim_cfg_gpu_defaults(&g);
+    cim_gpu_cfg_defaults(&g);
     cim_gpu_estimate(&g, toy, 3, &r);
     assert_int_equal(r.batch, 1);
     NEAR(r.launch_s, 50e-6);
@@ -248,9 +248,9 @@ static void test_gpu_cfg_file_equals_defaults(void **state)
     CimGpuCfg loaded, def;
     cim_diag_init(&d);
     memset(&loaded, 0xA5, sizeof loaded);
-    assert_int_equal(cim_cfg_load_gpu(GPU_FILE, NULL, &loaded, &d), CIM_OK);
+    assert_int_equal(cim_gpu_cfg_load(GPU_FILE, NULL, &loaded, &d), CIM_OK);
     assert_int_equal(d.n, 0);
-    cim_cfg_gpu_defaults(&def);
+    cim_gpu_cfg_defaults(&def);
     assert_memory_equal(&loaded, &def, sizeof def);
     assert_true(def.board.board_power_w == 450 && def.throughput.fp32_tflops == 82.6);
     assert_true(def.throughput.int8_dense_tops == 660.6 && def.board.memory_bandwidth_gbs == 1008);
@@ -259,7 +259,7 @@ static void test_gpu_cfg_file_equals_defaults(void **state)
     assert_int_equal(def.run.power_model, CIM_GPU_POWER_BOARD);
     assert_int_equal(def.run.count_idle, 1);
     assert_int_equal(def.has_measured, 0);
-    assert_int_equal(cim_cfg_check_gpu(GPU_FILE, &d), CIM_OK);
+    assert_int_equal(cim_gpu_cfg_check(GPU_FILE, &d), CIM_OK);
     cim_diag_free(&d);
 }
 
@@ -285,7 +285,7 @@ static void test_gpu_cfg_errors(void **state)
     cim_diag_init(&d);
     char *t = gpu_text("idle_power_w: 21", "idle_power_w: 450");
     const char *p = write_file("idle.yaml", t, strlen(t));
-    assert_int_equal(cim_cfg_load_gpu(p, NULL, &g, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_gpu_cfg_load(p, NULL, &g, &d), CIM_ERR_CONFIG);
     assert_string_equal(d.v[0].msg, "gpu.board.idle_power_w must be below gpu.board.board_power_w (450), got 450");
     assert_int_equal(d.v[0].line, 12);
     assert_int_equal(d.v[0].col, 19);
@@ -293,13 +293,13 @@ static void test_gpu_cfg_errors(void **state)
     cim_diag_init(&d);
     t = gpu_text("precision: fp32", "precision: fp16");
     p = write_file("prec.yaml", t, strlen(t));
-    assert_int_equal(cim_cfg_load_gpu(p, NULL, &g, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_gpu_cfg_load(p, NULL, &g, &d), CIM_ERR_CONFIG);
     assert_string_equal(d.v[0].msg, "unknown value 'fp16' for gpu.throughput.precision; expected one of: fp32, int8");
     cim_diag_free(&d);
     cim_diag_init(&d);
     t = gpu_text("max: 0.5", "max: 1.5");
     p = write_file("max.yaml", t, strlen(t));
-    assert_int_equal(cim_cfg_load_gpu(p, NULL, &g, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_gpu_cfg_load(p, NULL, &g, &d), CIM_ERR_CONFIG);
     assert_string_equal(d.v[0].msg, "gpu.utilisation.max must be in (0, 1], got 1.5");
     cim_diag_free(&d);
 }
@@ -312,7 +312,7 @@ static void test_gpu_cfg_measured_group(void **state)
     cim_diag_init(&d);
     char *t = gpu_text("  # measured:", "  measured:\n    power_csv: p.csv\n    inferences: 100\n  # measured:");
     const char *p = write_file("meas.yaml", t, strlen(t));
-    assert_int_equal(cim_cfg_load_gpu(p, NULL, &g, &d), CIM_OK);
+    assert_int_equal(cim_gpu_cfg_load(p, NULL, &g, &d), CIM_OK);
     assert_int_equal(g.has_measured, 1);
     char want[160];
     snprintf(want, sizeof want, "%s/p.csv", g_dir);
@@ -320,17 +320,17 @@ static void test_gpu_cfg_measured_group(void **state)
     assert_int_equal(g.measured.inferences, 100);
     const char *items[] = {"gpu.measured.power_csv=x/q.csv"};
     CimOverrides ov = {items, 1};
-    assert_int_equal(cim_cfg_load_gpu(p, &ov, &g, &d), CIM_OK);
+    assert_int_equal(cim_gpu_cfg_load(p, &ov, &g, &d), CIM_OK);
     assert_string_equal(g.measured.power_csv, "x/q.csv"); /* an override is taken as written */
     t = gpu_text("  # measured:", "  measured:\n    power_csv: p.csv\n    inferences: 0\n");
     p = write_file("meas0.yaml", t, strlen(t));
-    assert_int_equal(cim_cfg_load_gpu(p, NULL, &g, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_gpu_cfg_load(p, NULL, &g, &d), CIM_ERR_CONFIG);
     assert_string_equal(d.v[0].msg, "gpu.measured.inferences must be > 0, got 0");
     cim_diag_free(&d);
     cim_diag_init(&d);
     t = gpu_text("  # measured:", "  measured:\n    power_csv: p.csv\n");
     p = write_file("meas1.yaml", t, strlen(t));
-    assert_int_equal(cim_cfg_load_gpu(p, NULL, &g, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_gpu_cfg_load(p, NULL, &g, &d), CIM_ERR_CONFIG);
     assert_string_equal(d.v[0].msg, "missing key 'inferences' in 'gpu.measured'");
     cim_diag_free(&d);
 }

@@ -95,7 +95,7 @@ static void test_baseline_lossless_adc_equals_reference(void **state)
 {
     Fx *f = *state;
     CimAnalogCfg c;
-    cim_cfg_analog_defaults(&c); /* 128 rows per read, 8 bits: lossless */
+    cim_analog_cfg_defaults(&c); /* 128 rows per read, 8 bits: lossless */
     assert_true(c.adc.bits >= cim_analog_lossless_bits(c.xbar.rows_active));
     for (int mode = 0; mode < 2; mode++)
         for (int cpw = 1; cpw <= 2; cpw++)
@@ -110,7 +110,7 @@ static void test_baseline_small_lossless_reads_equal_reference(void **state)
 {
     Fx *f = *state;
     CimAnalogCfg c;
-    cim_cfg_analog_defaults(&c);
+    cim_analog_cfg_defaults(&c);
     c.xbar.rows = c.xbar.cols = 16; /* many row and column tiles */
     c.xbar.rows_active = 3;
     c.adc.bits = 2;
@@ -129,7 +129,7 @@ static void test_baseline_few_bits_clip_partial_sums_down(void **state)
     CimAnalogCfg c;
     CimAnalogNet *an;
     float logits[10];
-    cim_cfg_analog_defaults(&c);
+    cim_analog_cfg_defaults(&c);
     c.adc.bits = 4; /* full scale 15 cells for reads of up to 128 elements */
     int32_t *acc[3] = {malloc(sizeof f->t->acc1), malloc(sizeof f->t->acc2), malloc(sizeof f->t->acc3)};
     CimAnalogActivity act[3] = {{0}};
@@ -162,7 +162,7 @@ static void test_baseline_activity_of_conv1(void **state)
     CimAnalogNet *an;
     float logits[10];
     CimAnalogActivity act[3] = {{0}};
-    cim_cfg_analog_defaults(&c);
+    cim_analog_cfg_defaults(&c);
     assert_int_equal(cim_analog_net_create(&c, &f->net, CIM_PRUNED_REFERENCE, &an), CIM_OK);
     assert_int_equal(cim_analog_net_forward(an, image(f, 1), logits, act, NULL), CIM_OK);
     cim_ref_bnn_forward(f->w, image(f, 1), CIM_REF_BNN_REFERENCE, f->t);
@@ -194,7 +194,7 @@ static void test_baseline_shapes_and_cost_of_mnist(void **state)
     CimAnalogShape s[3];
     CimChipCfg chip;
     cim_cfg_defaults(&chip);
-    cim_cfg_analog_defaults(&c);
+    cim_analog_cfg_defaults(&c);
     assert_int_equal(cim_analog_net_create(&c, &f->net, CIM_PRUNED_REFERENCE, &an), CIM_OK);
     cim_analog_net_shapes(an, s);
     static const unsigned values[3] = {196, 49, 49}, bits[3] = {1, 1, 32}, filters[3] = {32, 64, 16};
@@ -227,7 +227,7 @@ static void test_baseline_gpu_layers_of_mnist(void **state)
     Fx *f = *state;
     CimGpuCfg g;
     CimGpuLayer l[16];
-    cim_cfg_gpu_defaults(&g);
+    cim_gpu_cfg_defaults(&g);
     size_t n = cim_gpu_net_layers(&g, &f->net, l);
     assert_int_equal(n, 13); /* 14 layers but flatten */
     assert_int_equal(cim_gpu_net_layers(&g, &f->net, NULL), 13);

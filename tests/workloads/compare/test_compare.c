@@ -103,7 +103,7 @@ static void test_compare_side_analog_toy(void **state)
     (void)state;
     CimAnalogCfg a;
     CimChipCfg chip;
-    cim_cfg_analog_defaults(&a);
+    cim_analog_cfg_defaults(&a);
     cim_cfg_defaults(&chip);
     a.xbar.rows = a.xbar.cols = 16;
     a.xbar.rows_active = 8;
@@ -162,7 +162,7 @@ static void test_compare_side_gpu_model_and_measured(void **state)
 {
     (void)state;
     CimGpuCfg g;
-    cim_cfg_gpu_defaults(&g);
+    cim_gpu_cfg_defaults(&g);
     CimGpuResult res = {.batch = 4, .batch_s = 1e-3, .compute_s = 0.25e-3, .memory_s = 0.25e-3, .launch_s = 0.5e-3,
                         .energy_per_inference_j = 0.1};
     CimCompareSide s;

@@ -1,4 +1,4 @@
-/* Unit tests of run files (cim_cfg_load_run): the files in configs/runs/, the documented
+/* Unit tests of run files (cim_run_cfg_load): the files in configs/runs/, the documented
  * defaults, the optional train group, path resolution, overrides and every kind of error.
  * Run from the repository root; scratch files go to a temp dir. */
 #include <setjmp.h>
@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "tests/support/text_files.h"
-#include "models/config/config.h"
+#include "models/analog/analog.h"
+#include "models/gpu/gpu.h"
+#include "workloads/run/kinds.h"
+#include "workloads/run/run_cfg.h"
 
 #define RUN_FILE "configs/runs/mnist_bnn.yaml"
 #define TRAIN_FILE "configs/runs/mnist_train.yaml"
@@ -48,7 +51,7 @@ static size_t expect_error(const char *path, const CimOverrides *ov, const char 
     CimDiag d;
     CimRunCfg r;
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_load_run(path, ov, &r, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_run_cfg_load(path, ov, &r, &d), CIM_ERR_CONFIG);
     assert_true(d.n > 0);
     if (!strstr(d.v[0].msg, part))
         fail_msg("first error '%s' lacks '%s'", d.v[0].msg, part);
@@ -61,7 +64,7 @@ static void load_ok(const char *path, const CimOverrides *ov, CimRunCfg *r)
 {
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = cim_cfg_load_run(path, ov, r, &d);
+    CimStatus st = cim_run_cfg_load(path, ov, r, &d);
     if (st != CIM_OK) {
         cim_diag_print(&d, stderr);
         fail_msg("loading %s failed", path);
@@ -101,7 +104,7 @@ static void test_run_file_equals_documented_defaults(void **state)
     (void)state;
     CimRunCfg r, def;
     load_ok(RUN_FILE, NULL, &r);
-    cim_cfg_run_defaults(&def);
+    cim_run_cfg_defaults(&def);
     assert_string_equal(r.name, def.name);
     assert_string_equal(r.chip_path, "configs/runs/../chip/default.yaml");
     assert_string_equal(r.chip_path, def.chip_path);
@@ -115,7 +118,7 @@ static void test_run_file_equals_documented_defaults(void **state)
     assert_string_equal(r.data.dir, def.data.dir);
     assert_true(r.seed == 1 && def.seed == 1);
     assert_int_equal(r.fidelity, CIM_FIDELITY_FAST);
-    assert_int_equal(r.pruned_filters, CIM_RUN_PRUNED_REFERENCE);
+    assert_int_equal(r.pruned_filters, CIM_PRUNED_REFERENCE);
     assert_int_equal(r.data.format, CIM_DATA_MNIST);
     assert_int_equal(r.data.split, CIM_SPLIT_T10K);
     assert_int_equal(r.data.images, 10000);
@@ -123,7 +126,7 @@ static void test_run_file_equals_documented_defaults(void **state)
     assert_int_equal(def.prune.enabled, 1);
     assert_true(r.prune.threshold_b == 0.146 && def.prune.threshold_b == 0.146);
     assert_true(r.prune.threshold_c == 0.15 && def.prune.threshold_c == 0.15);
-    assert_int_equal(r.prune.participation, CIM_PARTICIPATION_REFERENCE);
+    assert_int_equal(r.prune.participation, CIM_PRUNE_REFERENCE);
     assert_int_equal(r.prune.rounds, 1);
     assert_int_equal(def.prune.rounds, 1);
     assert_int_equal(r.has_train, 0);
@@ -137,7 +140,7 @@ static void test_run_train_group_present(void **state)
     (void)state;
     CimRunCfg r, def;
     load_ok(TRAIN_FILE, NULL, &r);
-    cim_cfg_run_defaults(&def);
+    cim_run_cfg_defaults(&def);
     assert_string_equal(r.name, "mnist_train");
     assert_string_equal(r.out_dir, "configs/runs/../../results/mnist_train");
     assert_int_equal(r.has_train, 1);
@@ -208,7 +211,7 @@ static void test_run_overrides_applied(void **state)
     (void)state;
     const char *items[] = {"run.seed=7", "run.fidelity=cycle", "run.weights=out/w.safetensors",
                            "run.prune.enabled=false", "run.data.images=5"};
-    CimOverrides ov = {items, 5};
+    CimOverrides ov = {.items = items, .n = 5};
     CimRunCfg r;
     load_ok(RUN_FILE, &ov, &r);
     assert_true(r.seed == 7);
@@ -217,7 +220,7 @@ static void test_run_overrides_applied(void **state)
     assert_int_equal(r.prune.enabled, 0);
     assert_int_equal(r.data.images, 5);
     const char *empty[] = {"run.weights="};
-    CimOverrides ov2 = {empty, 1};
+    CimOverrides ov2 = {.items = empty, .n = 1};
     load_ok(variant(g_run_text, "weights: \"../../workloads/weights/mnist_bnn.safetensors\"", "weights: w.st"), &ov2, &r);
     assert_string_equal(r.weights_path, "");
 }
@@ -226,12 +229,12 @@ static void test_run_override_into_absent_train_group(void **state)
 {
     (void)state;
     const char *items[] = {"run.train.epochs=5"};
-    CimOverrides ov = {items, 1};
+    CimOverrides ov = {.items = items, .n = 1};
     /* the group now exists, so its other keys are missing */
     size_t n = expect_error(RUN_FILE, &ov, "missing key 'learning_rate' in 'run.train'");
     assert_int_equal(n, 7);
     const char *ok[] = {"run.train.epochs=5"};
-    CimOverrides ov2 = {ok, 1};
+    CimOverrides ov2 = {.items = ok, .n = 1};
     CimRunCfg r;
     load_ok(TRAIN_FILE, &ov2, &r);
     assert_int_equal(r.train.epochs, 5);
@@ -241,11 +244,11 @@ static void test_run_override_errors(void **state)
 {
     (void)state;
     const char *items[] = {"chip.array.rows=128", "run.rounds=1", "run.prune.rounds=0", "run.train=1"};
-    CimOverrides ov = {items, 4};
+    CimOverrides ov = {.items = items, .n = 4};
     CimDiag d;
     CimRunCfg r;
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_load_run(RUN_FILE, &ov, &r, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_run_cfg_load(RUN_FILE, &ov, &r, &d), CIM_ERR_CONFIG);
     assert_int_equal(d.errors, 4);
     assert_string_equal(d.v[0].file, "<override>");
     assert_true(test_diag_has(&d, "unknown key 'chip' at top level; expected one of: run", 0));
@@ -314,7 +317,7 @@ static void test_run_every_error_reported(void **state)
     CimRunCfg r;
     memset(&r, 0x5A, sizeof r);
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_load_run(p, NULL, &r, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_run_cfg_load(p, NULL, &r, &d), CIM_ERR_CONFIG);
     assert_int_equal(d.errors, 5); /* unknown nmae, missing name, seed, rounds, epochs */
     assert_true(test_diag_has(&d, "unknown key 'nmae' in 'run'", 0));
     assert_true(test_diag_has(&d, "missing key 'name' in 'run'", 0));
@@ -333,42 +336,110 @@ static void test_run_check_and_file_kinds(void **state)
     (void)state;
     CimDiag d;
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_check(RUN_FILE, &d), CIM_OK);
-    assert_int_equal(cim_cfg_check(TRAIN_FILE, &d), CIM_OK);
-    assert_int_equal(cim_cfg_check(variant(g_run_text, "seed: 1", "seed: 1.5"), &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_run_check_file(RUN_FILE, &d), CIM_OK);
+    assert_int_equal(cim_run_check_file(TRAIN_FILE, &d), CIM_OK);
+    assert_int_equal(cim_run_check_file(variant(g_run_text, "seed: 1", "seed: 1.5"), &d), CIM_ERR_CONFIG);
     assert_true(test_diag_has(&d, "run.seed must be an integer, got '1.5'", 0));
     cim_diag_free(&d);
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_load_run(write_text("run.yaml", "# nothing\n"), NULL, NULL, &d), CIM_ERR_CONFIG);
+    assert_int_equal(cim_run_cfg_load(write_text("run.yaml", "# nothing\n"), NULL, NULL, &d), CIM_ERR_CONFIG);
     assert_true(test_diag_has(&d, "file is empty; expected a mapping with a 'run' key", 0));
     cim_diag_free(&d);
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_load_run("/nonexistent/run.yaml", NULL, NULL, &d), CIM_ERR_IO);
+    assert_int_equal(cim_run_cfg_load("/nonexistent/run.yaml", NULL, NULL, &d), CIM_ERR_IO);
     assert_true(test_diag_has(&d, "cannot read file", 0));
     cim_diag_free(&d);
+    cim_diag_init(&d);
+    assert_int_equal(cim_run_check_file(write_text("run.yaml", "netwrk: {}\n"), &d), CIM_ERR_CONFIG);
+    assert_string_equal(d.v[0].msg,
+                        "unknown key 'netwrk' at top level; expected one of: chip, tech, run, network, analog, gpu");
+    cim_diag_free(&d);
 }
 
-static CimStatus fake_check(const char *path, CimDiag *diag)
-{
-    (void)path;
-    (void)diag;
-    return CIM_ERR_RANGE;
-}
-
-static void test_run_check_kinds_dispatches_and_lists_extra(void **state)
+/* The kinds in message order; every schema's root is its kind's key and its table passes
+ * cim_cfg_schema_verify (fields, groups, enum names counted against the enum, defaults). */
+static void test_run_kinds_registry_and_schemas_verify(void **state)
 {
     (void)state;
-    const CimCfgKind extra = {"network", fake_check};
+    static const char *const order[] = {"chip", "tech", "run", "network", "analog", "gpu"};
+    size_t n;
+    const CimCfgKind *k = cim_run_kinds(&n);
+    assert_int_equal(n, sizeof order / sizeof order[0]);
+    for (size_t i = 0; i < n; i++) {
+        char why[300] = "";
+        assert_string_equal(k[i].key, order[i]);
+        assert_ptr_equal(cim_run_kind(order[i]), &k[i]);
+        assert_non_null(k[i].check);
+        if (!k[i].schema)
+            continue;
+        assert_string_equal(k[i].schema->root, k[i].key);
+        if (cim_cfg_schema_verify(k[i].schema, why, sizeof why) != 0)
+            fail_msg("schema %s: %s", k[i].key, why);
+    }
+    assert_null(cim_run_kind("runn"));
+    assert_ptr_equal(cim_run_kind("run")->schema, &cim_run_schema);
+    assert_ptr_equal(cim_run_kind("analog")->schema, &cim_analog_schema);
+    assert_ptr_equal(cim_run_kind("gpu")->schema, &cim_gpu_schema);
+}
+
+/* A wrong table is caught: an enum with more names than values, a key outside its group. */
+static void test_run_schema_verify_catches_bad_tables(void **state)
+{
+    (void)state;
+    char why[300];
+    CimCfgKey keys[3] = {
+        CIM_CFG_GROUP("run", "root"),
+        {"run.fidelity", CIM_CFG_ENUM, CIM_CFG_ANY, 0, CIM_FIDELITY_COUNT, "", offsetof(CimRunCfg, fidelity), "fast",
+         "fast,program,cycle,extra", "how closely"},
+        {"run.seed", CIM_CFG_U64, CIM_CFG_ANY, 0, 0, "", offsetof(CimRunCfg, seed), "1", NULL, "seed"},
+    };
+    CimCfgSchema s = {.root = "run", .keys = keys, .n = 3, .size = sizeof(CimRunCfg)};
+    assert_int_equal(cim_cfg_schema_verify(&s, why, sizeof why), -1);
+    assert_string_equal(why, "run.fidelity: 4 choices ('fast,program,cycle,extra') but the enum has 3 values");
+    keys[1].choices = CIM_FIDELITY_NAMES;
+    assert_int_equal(cim_cfg_schema_verify(&s, why, sizeof why), 0);
+    keys[2].path = "run.data.seed";
+    assert_int_equal(cim_cfg_schema_verify(&s, why, sizeof why), -1);
+    assert_string_equal(why, "run.data.seed: its group 'run.data' is not listed before it");
+    keys[2].path = "run.seed";
+    keys[2].def = "-1";
+    assert_int_equal(cim_cfg_schema_verify(&s, why, sizeof why), -1);
+    assert_string_equal(why, "default: run.seed must be in [0, 18446744073709551615], got -1");
+    keys[2].def = "1";
+    keys[2].off = sizeof(CimRunCfg) - 4;
+    assert_int_equal(cim_cfg_schema_verify(&s, why, sizeof why), -1);
+    assert_true(strstr(why, "its field ends past the struct") != NULL);
+}
+
+/* run.* to the run file, chip.* and tech.* to the chip; as many as given (no cap). */
+static void test_run_load_all_routes_every_override(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    static char items[N][48];
+    const char *ov[N];
+    for (size_t i = 0; i < N; i++) {
+        snprintf(items[i], sizeof items[i], i % 3 == 0 ? "run.seed=%zu" : i % 3 == 1 ? "chip.macros=%zu"
+                                                                                     : "tech.node_nm=%zu", i + 1);
+        ov[i] = items[i];
+    }
+    CimOverrides o = {.items = ov, .n = N};
+    CimRunCfg *r = malloc(sizeof *r);
+    CimChipCfg *c = malloc(sizeof *c);
     CimDiag d;
     cim_diag_init(&d);
-    assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", "network: {}\n"), &extra, 1, &d), CIM_ERR_RANGE);
-    assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", "netwrk: {}\n"), &extra, 1, &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "unknown key 'netwrk' at top level; expected one of: chip, tech, run, network", 0));
-    assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", ""), &extra, 1, &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "expected a mapping with a 'chip', 'tech', 'run' or 'network' key", 0));
-    assert_int_equal(cim_cfg_check_kinds(write_text("run.yaml", "[1]\n"), &extra, 1, &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "the top level must be a mapping with the key 'chip', 'tech', 'run' or 'network', got a sequence", 0));
+    assert_int_equal(cim_run_cfg_load_all(RUN_FILE, &o, r, c, &d), CIM_OK);
+    assert_int_equal(r->seed, 400);     /* the last run.* item, i = 399 */
+    assert_int_equal(c->macros, 398);   /* i = 397 */
+    assert_true(c->tech.node_nm == 399);
+    const char *bad[] = {"run.seed=2", "foo.bar=1"};
+    o = (CimOverrides){.items = bad, .n = 2};
+    assert_int_equal(cim_run_cfg_load_all(RUN_FILE, &o, r, c, &d), CIM_ERR_CONFIG);
+    assert_string_equal(d.v[d.n - 1].msg, "override 'foo.bar=1': keys start with run., chip. or tech.");
+    assert_true(cim_run_cfg_owns("tech.x=1") && !cim_run_cfg_owns("analog.x=1") && !cim_run_cfg_owns("runx=1"));
     cim_diag_free(&d);
+    free(r);
+    free(c);
 }
 
 int main(void)
@@ -386,7 +457,9 @@ int main(void)
         cmocka_unit_test(test_run_zero_prune_every_and_any_thresholds),
         cmocka_unit_test(test_run_every_error_reported),
         cmocka_unit_test(test_run_check_and_file_kinds),
-        cmocka_unit_test(test_run_check_kinds_dispatches_and_lists_extra),
+        cmocka_unit_test(test_run_kinds_registry_and_schemas_verify),
+        cmocka_unit_test(test_run_schema_verify_catches_bad_tables),
+        cmocka_unit_test(test_run_load_all_routes_every_override),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
