@@ -27,22 +27,16 @@ struct CimArray {
     CimEvents ev;
 };
 
-static uint32_t cycles_of(double t_ns, double clock_mhz)
-{
-    double c = ceil(t_ns * clock_mhz * 1e-3 - 1e-9);
-    return c < 1.0 ? 1u : (uint32_t)c;
-}
-
 static void set_timing(CimArray *arr)
 {
     const CimTimingCfg *t = &arr->cfg->tech.timing;
     double f = arr->cfg->clock_mhz;
-    arr->timing.read = cycles_of(t->t_read_ns, f);
-    arr->timing.dual_read = cycles_of(t->t_read_ns, f);
-    arr->timing.gated_row = cycles_of(t->t_read_ns, f);
-    arr->timing.set = cycles_of(t->t_set_ns, f);
-    arr->timing.reset = cycles_of(t->t_reset_ns, f);
-    arr->timing.verify = cycles_of(t->t_verify_ns, f);
+    arr->timing.read = cim_cycles_of_ns(t->t_read_ns, f);
+    arr->timing.dual_read = cim_cycles_of_ns(t->t_read_ns, f);
+    arr->timing.gated_row = cim_cycles_of_ns(t->t_read_ns, f);
+    arr->timing.set = cim_cycles_of_ns(t->t_set_ns, f);
+    arr->timing.reset = cim_cycles_of_ns(t->t_reset_ns, f);
+    arr->timing.verify = cim_cycles_of_ns(t->t_verify_ns, f);
 }
 
 static void set_references(CimArray *arr)
