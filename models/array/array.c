@@ -281,11 +281,7 @@ static void gated_exact(CimArray *arr, unsigned row0, unsigned n, const uint64_t
         lrs += k;
     }
     uint64_t active = cim_bits_popcount(input, n);
-    arr->ev.n[CIM_EV_WL_ROW] += active;
-    arr->ev.n[CIM_EV_CELL_LRS] += lrs;
-    arr->ev.n[CIM_EV_CELL_HRS] += active * w.ncol - lrs;
-    arr->ev.n[CIM_EV_BL_COL] += active * w.ncol;
-    arr->ev.n[CIM_EV_SENSE] += active * w.ncol;
+    cim_array_gated_events(&arr->ev, active, w.ncol, lrs);
     arr->stats.gated_rows_active += active;
 }
 
@@ -296,7 +292,7 @@ static void gated_physics(CimArray *arr, unsigned row0, unsigned n, const uint64
     for (unsigned k = 0; k < n; k++) {
         if (!cim_bits_get(input, k))
             continue;
-        count_read(arr, 1, row_lrs(arr, row0 + k, w), 1, w.ncol);
+        cim_array_gated_events(&arr->ev, 1, w.ncol, row_lrs(arr, row0 + k, w));
         arr->stats.gated_rows_active++;
         sense_row(arr, row0 + k, w, arr->scratch);
         cim_counters_add_row(counters, arr->scratch, &arr->ev);
