@@ -2,22 +2,9 @@
  * adders, registers, buffer, controller and leakage use the chip's technology file (the same
  * cells and node); ADC, DAC and S&H use the baseline file. Formulas: docs/energy.md. */
 #include "models/analog/analog.h"
+#include "models/energy/energy.h"
 
 #include <string.h>
-
-/* Full adders of a popcount adder tree over n inputs, n rounded up to a power of two (as
- * models/energy's cim_adder_tree_full_adders): level l has n/2^l adders of l bits. */
-static double adder_tree_fas(unsigned n)
-{
-    unsigned p = 1;
-    while (p < n)
-        p *= 2;
-    double fa = 0;
-    unsigned bits = 1;
-    for (unsigned k = p / 2; k >= 1; k /= 2, bits++)
-        fa += (double)k * bits;
-    return fa;
-}
 
 /* Sum over column tiles of used columns x conversion rounds of one read. */
 static double used_rounds(const CimAnalogCfg *c, const CimAnalogMap *m)
@@ -52,7 +39,7 @@ CimStatus cim_analog_events(const CimAnalogCfg *c, const CimAnalogShape *s, cons
     double post = xnor ? 2 : 3;
     ev->fa_ops = (ev->conversions + P * M * post + P * (s->filters - M)) * acc;
     if (!xnor)
-        ev->fa_ops += P * adder_tree_fas(m->elems);
+        ev->fa_ops += P * (double)cim_adder_tree_full_adders(m->elems);
     ev->reg_bits = ev->conversions * acc;
     ev->buffer_bits = P * m->elems + (double)s->filters * s->out_values * s->out_bits;
     ev->instructions = M > 0 ? P * (G + 1) : P;
@@ -63,9 +50,8 @@ void cim_analog_energy(const CimAnalogCfg *c, const CimTechCfg *t, const CimAnal
                        CimAnalogEnergy *out)
 {
     const CimEnergyCfg *e = &t->energy;
-    double v = t->device.v_read_v, tr = t->timing.t_read_ns;
-    /* V^2 / R x t: V^2/ohm = W, x ns = 1e-9 J = 1e3 pJ */
-    double lrs_pj = v * v / t->device.r_on_ohm * tr * 1e3, hrs_pj = v * v / t->device.r_off_ohm * tr * 1e3;
+    double tr = t->timing.t_read_ns;
+    double lrs_pj = cim_cell_read_pj(t, t->device.r_on_ohm), hrs_pj = cim_cell_read_pj(t, t->device.r_off_ohm);
     memset(out, 0, sizeof *out);
     out->pj[CIM_AC_CELLS] = ev->cells_lrs * lrs_pj + ev->cells_hrs * hrs_pj +
                             ev->conversions * c->xbar.rows * e->bl_per_cell_fj * 1e-3;

@@ -27,22 +27,16 @@ struct CimArray {
     CimEvents ev;
 };
 
-static uint32_t cycles_of(double t_ns, double clock_mhz)
-{
-    double c = ceil(t_ns * clock_mhz * 1e-3 - 1e-9);
-    return c < 1.0 ? 1u : (uint32_t)c;
-}
-
 static void set_timing(CimArray *arr)
 {
     const CimTimingCfg *t = &arr->cfg->tech.timing;
     double f = arr->cfg->clock_mhz;
-    arr->timing.read = cycles_of(t->t_read_ns, f);
-    arr->timing.dual_read = cycles_of(t->t_read_ns, f);
-    arr->timing.gated_row = cycles_of(t->t_read_ns, f);
-    arr->timing.set = cycles_of(t->t_set_ns, f);
-    arr->timing.reset = cycles_of(t->t_reset_ns, f);
-    arr->timing.verify = cycles_of(t->t_verify_ns, f);
+    arr->timing.read = cim_cycles_of_ns(t->t_read_ns, f);
+    arr->timing.dual_read = cim_cycles_of_ns(t->t_read_ns, f);
+    arr->timing.gated_row = cim_cycles_of_ns(t->t_read_ns, f);
+    arr->timing.set = cim_cycles_of_ns(t->t_set_ns, f);
+    arr->timing.reset = cim_cycles_of_ns(t->t_reset_ns, f);
+    arr->timing.verify = cim_cycles_of_ns(t->t_verify_ns, f);
 }
 
 static void set_references(CimArray *arr)
@@ -287,11 +281,7 @@ static void gated_exact(CimArray *arr, unsigned row0, unsigned n, const uint64_t
         lrs += k;
     }
     uint64_t active = cim_bits_popcount(input, n);
-    arr->ev.n[CIM_EV_WL_ROW] += active;
-    arr->ev.n[CIM_EV_CELL_LRS] += lrs;
-    arr->ev.n[CIM_EV_CELL_HRS] += active * w.ncol - lrs;
-    arr->ev.n[CIM_EV_BL_COL] += active * w.ncol;
-    arr->ev.n[CIM_EV_SENSE] += active * w.ncol;
+    cim_array_gated_events(&arr->ev, active, w.ncol, lrs);
     arr->stats.gated_rows_active += active;
 }
 
@@ -302,7 +292,7 @@ static void gated_physics(CimArray *arr, unsigned row0, unsigned n, const uint64
     for (unsigned k = 0; k < n; k++) {
         if (!cim_bits_get(input, k))
             continue;
-        count_read(arr, 1, row_lrs(arr, row0 + k, w), 1, w.ncol);
+        cim_array_gated_events(&arr->ev, 1, w.ncol, row_lrs(arr, row0 + k, w));
         arr->stats.gated_rows_active++;
         sense_row(arr, row0 + k, w, arr->scratch);
         cim_counters_add_row(counters, arr->scratch, &arr->ev);

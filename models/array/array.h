@@ -111,6 +111,23 @@ CimStatus cim_array_dual_read(CimArray *arr, unsigned row_a, unsigned row_b, Cim
 CimStatus cim_array_gated_read(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input,
                                CimCols w, CimCounters *counters);
 
+/* The array events of a gated read (the counters count their own, cim_counter_events):
+ * each of the `active_rows` steps with input 1 drives its word line, precharges and senses
+ * the ncols window columns against one reference, and reads ncols cells, `lrs` of all of
+ * them conducting (LRS); steps with input 0 cost nothing. Inline: the fast path's
+ * per-position loop adds the same events.
+ * Example: 3 active rows, 4 columns, 5 LRS -> 3 word lines, 5 LRS + 7 HRS cells,
+ * 12 bit lines, 12 compares. */
+static inline void cim_array_gated_events(CimEvents *ev, uint64_t active_rows, unsigned ncols, uint64_t lrs)
+{
+    uint64_t cells = active_rows * ncols;
+    ev->n[CIM_EV_WL_ROW] += active_rows;
+    ev->n[CIM_EV_CELL_LRS] += lrs;
+    ev->n[CIM_EV_CELL_HRS] += cells - lrs;
+    ev->n[CIM_EV_BL_COL] += cells;
+    ev->n[CIM_EV_SENSE] += cells;
+}
+
 #ifdef __cplusplus
 }
 #endif

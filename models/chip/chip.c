@@ -1,14 +1,9 @@
 /* Chip construction, accessors and host-side buffer access. */
 #include "models/chip/chip_impl.h"
 
-#include <math.h>
 #include <string.h>
 
-uint32_t cim_chip_cycles_of(const CimChip *c, double t_ns)
-{
-    double x = ceil(t_ns * c->cfg->clock_mhz * 1e-3 - 1e-9);
-    return x < 1.0 ? 1u : (uint32_t)x;
-}
+uint32_t cim_chip_cycles_of(const CimChip *c, double t_ns) { return cim_cycles_of_ns(t_ns, c->cfg->clock_mhz); }
 
 static CimStatus create_macros(CimChip *c)
 {

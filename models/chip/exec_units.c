@@ -1,6 +1,7 @@
 /* Semantics of the window unit (wcfg, win, ild), the post-processing unit (lcfg, pclr,
  * pacc, pfin, pthr, prclr, pstb, psti) and the host interface (dmai, dmao, stw). */
 #include "models/chip/chip_impl.h"
+#include "models/chip/ppu.h"
 
 #include <string.h>
 
@@ -130,21 +131,13 @@ CimStatus ex_window(ExecCtx *x)
 
 /* ---- post-processing unit ---------------------------------------------------- */
 
-static int32_t get32(const uint64_t *buf, size_t addr)
-{
-    uint64_t v = 0;
-    cim_bits_copy_range(&v, 0, buf, addr, 32);
-    return (int32_t)(uint32_t)v;
-}
-
 static void put32(uint64_t *buf, size_t addr, int64_t v)
 {
     uint64_t u = (uint64_t)v & 0xFFFFFFFFull;
     cim_bits_copy_range(buf, addr, &u, 0, 32);
 }
 
-/* Layer table at addr: pruned mask (nf bits, padded to 32), nf thresholds, then npat x nf
- * offsets (pattern-major), all int32. */
+/* The layer table at addr (layout: CimPpuTable, models/chip/ppu.h). */
 static CimStatus exec_lcfg(ExecCtx *x)
 {
     CimChip *c = x->c;
@@ -153,37 +146,21 @@ static CimStatus exec_lcfg(ExecCtx *x)
         return ex_trap(x, CIM_TRAP_LCFG_NF, nf, c->cfg->ctrl.ppu_size);
     if (mode > 1)
         return ex_trap(x, CIM_TRAP_LCFG_MODE, mode);
-    uint32_t npat = c->win.configured ? (2 * c->win.pad + 1) * (2 * c->win.pad + 1) : 1;
-    uint64_t mask_bits = (nf + 31u) / 32u * 32u, bits = mask_bits + 32ull * nf * (1u + npat);
+    CimPpuTable tab = cim_ppu_table(nf, cim_ppu_npat(&c->win));
+    uint64_t bits = tab.bits;
     size_t addr;
     CimStatus st = ex_buf_range(x, x->in->m & 15u, bits, &addr);
     if (st != CIM_OK)
         return st;
     cim_bits_clear(c->pruned, c->cfg->ctrl.ppu_size);
-    cim_bits_copy_range(c->pruned, 0, c->buf, addr, nf);
-    for (uint32_t f = 0; f < nf; f++)
-        c->thr[f] = get32(c->buf, addr + mask_bits + 32u * f);
-    for (uint32_t i = 0; i < npat * nf; i++)
-        c->off[i] = get32(c->buf, addr + mask_bits + 32ull * nf + 32ull * i);
+    cim_ppu_table_read(&tab, c->buf, addr, c->pruned, c->thr, c->off);
     c->nf = nf;
     c->mode = mode;
-    c->npat = npat;
+    c->npat = tab.npat;
     c->ev.n[CIM_EV_BUFFER_BIT] += bits;
     ex_use(x, CIM_RES_PPU, ex_buf_cycles(c, bits));
     ex_use(x, CIM_RES_BUF, ex_buf_cycles(c, bits));
     return CIM_OK;
-}
-
-/* Two's-complement wrap of v to `bits` (<= 64). The PPU's adders are the shift-add's: an
- * n-bit accumulator wraps like cim_shift_add; arithmetic modulo 2^64 first, then modulo
- * 2^bits, gives the same value as wrapping after each addition. */
-static int64_t wrap_to(uint64_t v, unsigned bits)
-{
-    if (bits >= 64)
-        return (int64_t)v;
-    uint64_t m = ((uint64_t)1 << bits) - 1;
-    v &= m;
-    return (v >> (bits - 1)) ? (int64_t)(v | ~m) : (int64_t)v;
 }
 
 static CimStatus exec_pacc(ExecCtx *x)
@@ -198,35 +175,31 @@ static CimStatus exec_pacc(ExecCtx *x)
     if (shift >= c->cfg->periph.shift_add_bits || x->in->c > 1)
         return ex_trap(x, CIM_TRAP_PACC_SHIFT, shift, c->cfg->periph.shift_add_bits, x->in->c);
     unsigned bits = c->cfg->periph.shift_add_bits;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t term = (uint64_t)mc->cnt.v[mc->win.col0 + i] << shift;
-        c->p[off + i] = wrap_to((uint64_t)c->p[off + i] + (x->in->c ? -term : term), bits);
-    }
+    for (uint32_t i = 0; i < n; i++)
+        c->p[off + i] = cim_ppu_acc(c->p[off + i], mc->cnt.v[mc->win.col0 + i], shift, x->in->c != 0, bits);
     c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)n * bits;
     ex_use(x, CIM_RES_MACRO + x->in->m, ex_ppu_cycles(c, n));
     ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, n));
     return CIM_OK;
 }
 
-/* Binary finish. From the AND count a = pop(x & w) over the valid taps, with px = pop(x),
- * pw = pop(w & valid) and V valid taps, the +-1 dot product is
- *   sum (2x-1)(2w-1) = 4a - 2px - 2pw + V;  off[pattern][f] holds V - 2pw.
- * Example: x = 1100, w = 1010 (V = 4): a = 1, px = 2, pw = 2 -> 4 - 4 - 4 + 4 = 0.
- * A pruned filter is all -1: V - 2px (mode ref) or 0 (mode skip). */
+/* Binary finish of every output: cim_ppu_finish (live) or cim_ppu_pruned (pruned), with
+ * off[pattern][f] from the layer table; 3 adds per live output, 1 per pruned one in mode
+ * ref. */
 static CimStatus exec_pfin(ExecCtx *x)
 {
     CimChip *c = x->c;
     unsigned bits = c->cfg->periph.shift_add_bits;
     if (c->win.pattern >= c->npat)
         return ex_trap(x, CIM_TRAP_PFIN_PATTERN, c->win.pattern, c->npat);
-    uint64_t px2 = 2 * (uint64_t)c->win.px, adds = 0;
+    uint64_t adds = 0;
     const int32_t *off = c->off + (size_t)c->win.pattern * c->nf;
     for (uint32_t f = 0; f < c->nf; f++) {
         if (cim_bits_get(c->pruned, f)) {
-            c->p[f] = c->mode ? 0 : wrap_to((uint64_t)c->win.valid - px2, bits);
+            c->p[f] = cim_ppu_pruned(c->mode != 0, c->win.valid, c->win.px, bits);
             adds += c->mode ? 0 : 1;
         } else {
-            c->p[f] = wrap_to(((uint64_t)c->p[f] << 2) - px2 + (uint64_t)(int64_t)off[f], bits);
+            c->p[f] = cim_ppu_finish(c->p[f], c->win.px, off[f], bits);
             adds += 3;
         }
     }
@@ -273,7 +246,7 @@ CimStatus ex_ppu(ExecCtx *x)
         break;
     case CIM_I_PTHR: /* a comparator (a subtractor) per output */
         for (uint32_t f = 0; f < c->nf; f++)
-            if (c->p[f] >= c->thr[f])
+            if (cim_ppu_fires(c->p[f], c->thr[f]))
                 cim_bits_set(c->pr, f, 1);
         c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)c->nf * c->cfg->periph.shift_add_bits;
         break;

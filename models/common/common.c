@@ -1,4 +1,5 @@
-/* Status strings, diagnostics, allocator hook, RNG and bit-row helpers. */
+/* Status strings, diagnostics, allocator hook, ns-to-cycles rounding, RNG and bit-row
+ * helpers. */
 #define _POSIX_C_SOURCE 200809L
 #include "common.h"
 
@@ -148,6 +149,12 @@ void cim_free(const CimAlloc *a, void *p)
 }
 
 /* ---- RNG ---------------------------------------------------------------- */
+
+uint32_t cim_cycles_of_ns(double t_ns, double clock_mhz)
+{
+    double c = ceil(t_ns * clock_mhz * 1e-3 - 1e-9);
+    return c < 1.0 ? 1u : (uint32_t)c;
+}
 
 static uint64_t splitmix64(uint64_t *x)
 {

@@ -1,5 +1,6 @@
 /* Shared foundation of the chip model: status codes, compiler-style diagnostics,
- * the allocator hook every object draws memory from, packed bit rows and a seeded RNG.
+ * the allocator hook every object draws memory from, ns-to-cycles rounding, packed bit rows
+ * and a seeded RNG.
  * No global mutable state: every function works on what it is given. */
 #ifndef CIM_COMMON_H
 #define CIM_COMMON_H
@@ -90,6 +91,13 @@ typedef struct {
 void *cim_alloc(const CimAlloc *a, size_t bytes);          /* zero-filled, NULL on failure */
 void *cim_alloc_array(const CimAlloc *a, size_t n, size_t size); /* overflow-checked */
 void cim_free(const CimAlloc *a, void *p);
+
+/* ---- time ------------------------------------------------------------- */
+/* Cycles an operation of t_ns takes at clock_mhz: ceil(t_ns x f), at least 1; the one
+ * rounding rule of every latency (array timing, adder tree, RTL parameters). The 1e-9
+ * slack keeps an exact multiple from rounding up on floating-point error.
+ * Example at 100 MHz: 10 ns -> 1, 25 ns -> 3, 0.5 ns -> 1, 20 ns -> 2. */
+uint32_t cim_cycles_of_ns(double t_ns, double clock_mhz);
 
 /* ---- seeded random numbers (xoshiro256**, seeded by splitmix64) ---------- */
 typedef struct {

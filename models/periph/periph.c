@@ -37,23 +37,14 @@ void cim_counters_clear(CimCounters *c)
     memset(c->overflow, 0, cim_bits_words(c->n) * sizeof *c->overflow);
 }
 
-static uint32_t counter_max(const CimCounters *c)
-{
-    return c->bits == 32 ? UINT32_MAX : (((uint32_t)1 << c->bits) - 1u);
-}
-
 void cim_counters_add(CimCounters *c, unsigned i, uint32_t k, CimEvents *ev)
 {
-    uint32_t max = counter_max(c);
     uint64_t sum = (uint64_t)c->v[i] + k;
-    if (sum > max) {
+    if (sum > cim_counter_max(c->bits))
         c->overflow[i >> 6] |= (uint64_t)1 << (i & 63u);
-        c->v[i] = c->mode == CIM_OVERFLOW_WRAP ? (uint32_t)(sum & max) : max;
-    } else {
-        c->v[i] = (uint32_t)sum;
-    }
+    c->v[i] = cim_counter_value(c->bits, c->mode, sum);
     if (ev)
-        ev->n[CIM_EV_COUNTER] += k;
+        cim_counter_events(ev, k);
 }
 
 void cim_counters_add_row(CimCounters *c, const uint64_t *row, CimEvents *ev)
@@ -82,15 +73,6 @@ uint32_t cim_popcount_tree(const uint64_t *row, unsigned nbits, CimEvents *ev)
  * common case (no int64 overflow) stays in 64-bit arithmetic. */
 __extension__ typedef __int128 i128;
 
-static int64_t wrap_bits(uint64_t u, unsigned bits)
-{
-    if (bits >= 64)
-        return (int64_t)u;
-    uint64_t m = ((uint64_t)1 << bits) - 1;
-    u &= m;
-    return (u >> (bits - 1)) ? (int64_t)(u | ~m) : (int64_t)u;
-}
-
 int64_t cim_shift_add(int64_t acc, int64_t value, unsigned shift, int negate, unsigned acc_bits,
                       int *overflow, CimEvents *ev)
 {
@@ -100,7 +82,7 @@ int64_t cim_shift_add(int64_t acc, int64_t value, unsigned shift, int negate, un
     if (shift < 63 && value >= -(INT64_C(1) << (62 - shift)) && value < (INT64_C(1) << (62 - shift)) &&
         !(negate ? __builtin_sub_overflow(acc, value * (INT64_C(1) << shift), &exact)
                  : __builtin_add_overflow(acc, value * (INT64_C(1) << shift), &exact))) {
-        int64_t r = wrap_bits((uint64_t)exact, acc_bits);
+        int64_t r = cim_wrap_signed((uint64_t)exact, acc_bits);
         if (overflow)
             *overflow = r != exact;
         return r;
@@ -110,5 +92,5 @@ int64_t cim_shift_add(int64_t acc, int64_t value, unsigned shift, int negate, un
     i128 mod = (i128)1 << acc_bits;
     if (overflow)
         *overflow = e < -(mod / 2) || e > mod / 2 - 1;
-    return wrap_bits((uint64_t)e, acc_bits);
+    return cim_wrap_signed((uint64_t)e, acc_bits);
 }

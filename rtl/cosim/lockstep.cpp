@@ -12,6 +12,7 @@
 #include "cosim.h"
 
 #include "cim_cfg.h"
+#include "models/chip/ppu.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -116,13 +117,6 @@ Bits row_bits(const uint64_t *row, size_t n)
     Bits b = bits_zero(n);
     cim_bits_copy(b.data(), row, n);
     return b;
-}
-
-int32_t int_at(const Bits &b, size_t bit)
-{
-    uint64_t v = 0;
-    cim_bits_copy_range(&v, 0, b.data(), bit, 32);
-    return (int32_t)(uint32_t)v;
 }
 
 // Host side of one CimHostIO, owned by the harness.
@@ -285,25 +279,22 @@ void Lockstep::plan_checks(const Expect &e)
         Bits exp = from_words(host_.out.data(), at, n);
         fn = [exp, at, n](Rig &r, Diff &d) { d.bits("host output[" + std::to_string(at) + ", +" + std::to_string(n) + ")", exp, r.hout(at, n), n); };
     }
-    if (in.id == CIM_I_LCFG) {
-        const CimWindowState *w = cim_chip_window(chip_);
-        unsigned nf = in.a, npat = w->configured ? (2 * w->pad + 1) * (2 * w->pad + 1) : 1;
-        size_t addr = regv(in.m), mb = (nf + 31u) / 32u * 32u;
-        Bits tab = from_buf(chip_, addr, mb + 32ull * nf * (1 + npat));
+    if (in.id == CIM_I_LCFG) { /* the table as lcfg reads it (models/chip/ppu.h) */
+        CimPpuTable tab = cim_ppu_table(in.a, cim_ppu_npat(cim_chip_window(chip_)));
         unsigned psize = cfg_->ctrl.ppu_size;
-        fn = [tab, nf, npat, mb, psize](Rig &r, Diff &d) {
-            Bits pr = bits_zero(psize);
-            for (unsigned f = 0; f < nf; f++)
-                bits_put(pr, f, (int)bits_get(tab, f));
+        Bits pr = bits_zero(psize);
+        std::vector<int32_t> thr(tab.nf), off((size_t)tab.npat * tab.nf);
+        cim_ppu_table_read(&tab, cim_chip_buffer(chip_), regv(in.m), pr.data(), thr.data(), off.data());
+        fn = [pr, thr, off, psize](Rig &r, Diff &d) {
             d.bits("PPU pruned mask", pr, r.pruned(), psize);
-            for (unsigned f = 0; f < nf && d.lines.size() < 8; f++)
-                d.num("PPU thr[" + std::to_string(f) + "]", int_at(tab, mb + 32u * f), (int32_t)r.thr(f));
-            for (unsigned i = 0; i < npat * nf && d.lines.size() < 8; i++)
-                d.num("PPU off[" + std::to_string(i) + "]", int_at(tab, mb + 32ull * nf + 32ull * i), (int32_t)r.off(i));
+            for (unsigned f = 0; f < thr.size() && d.lines.size() < 8; f++)
+                d.num("PPU thr[" + std::to_string(f) + "]", thr[f], (int32_t)r.thr(f));
+            for (unsigned i = 0; i < off.size() && d.lines.size() < 8; i++)
+                d.num("PPU off[" + std::to_string(i) + "]", off[i], (int32_t)r.off(i));
         };
-        cur_nf_ = nf;
+        cur_nf_ = tab.nf;
         cur_mode_ = in.b;
-        cur_npat_ = npat;
+        cur_npat_ = tab.npat;
     }
     if (in.id == CIM_I_PACC || in.id == CIM_I_PFIN || in.id == CIM_I_PCLR) {
         unsigned lo = 0, n = cur_nf_;

@@ -7,7 +7,7 @@
  * DIR/cim_ops.vh (case items: logic-op code -> {valid, truth table}) and DIR/cim_cfg.h
  * (the same parameters for the C++ harness), each through a .tmp file renamed when done.
  *   cim_rtlgen CHIP.yaml [--set KEY=VALUE]... --area
- * prints instead the area model's estimate (cim_area_compute) of the blocks `make synth`
+ * prints instead the area model's estimate (cim_area_periph) of the blocks `make synth`
  * measures, one "key value" line each, for rtl/synth/report.sh. */
 #include "models/array/array.h"
 #include "models/chip/chip.h"
@@ -140,28 +140,27 @@ static int write_h(const char *dir, const CimRtlParams *p, const char *chip, con
     return finish(f, tmp);
 }
 
-/* The area model's periphery of one macro, split into the terms cim_area_compute sums. */
+/* The area model's periphery of one macro (cim_area_periph) and controller, block by block. */
 static void print_area(const CimChipCfg *cfg)
 {
     CimAreaBreakdown a;
+    CimPeriphArea p;
     cim_area_compute(cfg, &a);
+    cim_area_periph(cfg, &p);
     const CimAreaCfg *t = &cfg->tech.area;
-    unsigned cols = cfg->array.cols, sab = cfg->periph.shift_add_bits;
-    uint64_t tree = cim_adder_tree_full_adders(cols);
     printf("macros %u\n", cfg->macros);
     printf("periph_total_um2 %.1f\n", a.um2[CIM_COMP_PERIPH]);
-    printf("periph_per_macro_um2 %.1f\n", a.um2[CIM_COMP_PERIPH] / cfg->macros);
-    printf("counters_bits %u\n", cols * cfg->periph.counter_bits);
-    printf("counters_um2 %.1f\n", (double)cols * cfg->periph.counter_bits * t->counter_bit_um2);
-    printf("tree_full_adders %llu\n", (unsigned long long)tree);
-    printf("tree_um2 %.1f\n", (double)tree * t->full_adder_um2);
-    printf("shift_add_full_adders %u\n", sab);
-    printf("shift_add_um2 %.1f\n", (double)sab * t->full_adder_um2);
-    printf("output_register_um2 %.1f\n", (double)cols * t->register_bit_um2);
-    printf("column_periphery_um2 %.1f\n", (double)cols * cfg->periph.counter_bits * t->counter_bit_um2 +
-                                              (double)tree * t->full_adder_um2 + (double)cols * t->register_bit_um2);
-    printf("register_bits %u\n", cols + sab);
-    printf("registers_um2 %.1f\n", (double)(cols + sab) * t->register_bit_um2);
+    printf("periph_per_macro_um2 %.1f\n", p.total_um2);
+    printf("counters_bits %llu\n", (unsigned long long)p.counter_bits);
+    printf("counters_um2 %.1f\n", p.counters_um2);
+    printf("tree_full_adders %llu\n", (unsigned long long)p.tree_full_adders);
+    printf("tree_um2 %.1f\n", p.tree_um2);
+    printf("shift_add_full_adders %llu\n", (unsigned long long)p.shift_add_full_adders);
+    printf("shift_add_um2 %.1f\n", p.shift_add_um2);
+    printf("output_register_um2 %.1f\n", p.output_register_um2);
+    printf("column_periphery_um2 %.1f\n", p.counters_um2 + p.tree_um2 + p.output_register_um2);
+    printf("register_bits %llu\n", (unsigned long long)(p.output_register_bits + p.accumulator_bits));
+    printf("registers_um2 %.1f\n", p.output_register_um2 + p.accumulator_um2);
     printf("controller_um2 %.1f\n", a.um2[CIM_COMP_CONTROL]);
     printf("tech_register_bit_um2 %.2f\n", t->register_bit_um2);
     printf("tech_full_adder_um2 %.2f\n", t->full_adder_um2);

@@ -1,24 +1,19 @@
 /* Chip configuration -> RTL parameters. Cycle counts come from the model's own timing
- * (cim_array_timing), so the RTL and the model round nanoseconds to cycles the same way. */
+ * (cim_array_timing, cim_cycles_of_ns), so the RTL and the model round nanoseconds to
+ * cycles the same way. */
 #include "rtl/gen/rtl_params.h"
 
 #include "models/array/array.h"
 
-#include <math.h>
 #include <string.h>
 
+/* Appends a parameter; past CIM_RTL_MAX_PARAMS only the count grows, and cim_rtl_params
+ * refuses the result. */
 static void add(CimRtlParams *o, const char *name, uint64_t v, const char *what)
 {
     if (o->n < CIM_RTL_MAX_PARAMS)
-        o->p[o->n++] = (CimRtlParam){name, v, what};
-}
-
-/* ceil(t_ns * f), at least 1: the rule of models/chip (cim_chip_cycles_of), which is not
- * public; the adder tree latency is the only value that needs it here. */
-static uint64_t cycles_of(double t_ns, double clock_mhz)
-{
-    double c = ceil(t_ns * clock_mhz * 1e-3 - 1e-9);
-    return c < 1.0 ? 1u : (uint64_t)c;
+        o->p[o->n] = (CimRtlParam){name, v, what};
+    o->n++;
 }
 
 uint64_t cim_rtl_param(const CimRtlParams *p, const char *name)
@@ -61,11 +56,18 @@ CimStatus cim_rtl_params(const CimChipCfg *cfg, const CimRtlHarnessSizes *hs, Ci
     add(out, "T_SET", t->set, "SET phase of a row write, cycles");
     add(out, "T_RESET", t->reset, "RESET phase of a row write, cycles");
     add(out, "T_VERIFY", t->verify, "verify read of a row write, cycles");
-    add(out, "T_TREE", cycles_of(cfg->tech.timing.t_adder_tree_ns, cfg->clock_mhz), "adder-tree popcount, cycles");
+    add(out, "T_TREE", cim_cycles_of_ns(cfg->tech.timing.t_adder_tree_ns, cfg->clock_mhz), "adder-tree popcount, cycles");
     add(out, "VERIFY", cfg->write.verify != 0, "1: row writes end with a verify read");
     add(out, "IMEM_WORDS", hs->imem_words, "cosim instruction memory, words");
     add(out, "HOST_IN_BITS", hs->host_in_bits, "cosim host input stream, bits");
     add(out, "HOST_OUT_BITS", hs->host_out_bits, "cosim host output, bits");
     cim_array_destroy(arr);
+    if (out->n > CIM_RTL_MAX_PARAMS) {
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "%u RTL parameters, more than CIM_RTL_MAX_PARAMS (%d): raise the limit in rtl/gen/rtl_params.h",
+                     out->n, CIM_RTL_MAX_PARAMS);
+        out->n = CIM_RTL_MAX_PARAMS;
+        return CIM_ERR_RANGE;
+    }
     return CIM_OK;
 }

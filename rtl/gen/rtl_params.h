@@ -17,6 +17,7 @@ typedef struct {
     const char *what;   /* one-line meaning, with the unit */
 } CimRtlParam;
 
+/* Most parameters a CimRtlParams holds; cim_rtl_params refuses a list that outgrows it. */
 #define CIM_RTL_MAX_PARAMS 40
 
 typedef struct {
@@ -32,7 +33,8 @@ typedef struct {
 
 /* Fills out from cfg. CIM_ERR_CONFIG (reason in diag) when the RTL cannot represent the
  * config: device physics on (the RTL array is exact), or a size past what the harness
- * memories hold. */
+ * memories hold. CIM_ERR_RANGE (reason in diag, naming the limit) when there are more
+ * parameters than CIM_RTL_MAX_PARAMS. */
 CimStatus cim_rtl_params(const CimChipCfg *cfg, const CimRtlHarnessSizes *hs, CimRtlParams *out, CimDiag *diag);
 /* Value of a parameter by name; 0 if absent. */
 uint64_t cim_rtl_param(const CimRtlParams *p, const char *name);

@@ -2,6 +2,8 @@
  * mask, thresholds, border offsets) and the weight-loading program. docs/compiler.md. */
 #include "workloads/compile/compile_impl.h"
 
+#include "models/chip/ppu.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -93,33 +95,30 @@ static int tap_valid(unsigned cls, unsigned kk, unsigned k, unsigned pad)
     return kk < k - (cls - pad);   /* cut at the end */
 }
 
-static void put_bits32(uint64_t *dst, size_t at, int32_t v)
-{
-    uint64_t u = (uint32_t)v;
-    cim_bits_copy_range(dst, at, &u, 0, 32);
-}
-
-/* Layer table: pruned mask (F bits, padded to 32), F thresholds, npat x F offsets. */
+/* The layer's table (layout: CimPpuTable, models/chip/ppu.h), PPU order: the pruned
+ * mask, the thresholds of the biases (a pruned filter in mode skip gets one above the
+ * value it finishes at, so its bit is 0) and per border pattern the offsets V - 2pw of
+ * cim_ppu_finish. */
 static void write_table(const CimLayer *l, const CimChipLayer *cl, CimPrunedMode mode, uint64_t *dst, size_t at)
 {
-    unsigned F = cl->F, ncls = 2 * cl->pad + 1, npat = ncls * ncls;
-    size_t mask_bits = (F + 31u) / 32u * 32u;
-    for (unsigned i = 0; i < F; i++) {
+    unsigned ncls = 2 * cl->pad + 1;
+    CimPpuTable tab = cim_ppu_table(cl->F, cim_window_patterns(cl->pad));
+    for (unsigned i = 0; i < cl->F; i++) {
         unsigned f = cl->order[i];
         int pruned = i >= cl->nlive;
-        cim_bits_set(dst, at + i, pruned);
         double b = l->b ? (double)l->b[f] : 0.0;
-        put_bits32(dst, at + mask_bits + 32u * i, pruned && mode == CIM_PRUNED_SKIP ? 1 : threshold(b, cl->L));
-        for (unsigned pat = 0; pat < npat; pat++) {
-            int32_t v = 0, pw = 0;
+        int32_t thr = pruned && mode == CIM_PRUNED_SKIP ? (int32_t)cim_ppu_pruned(1, 0, 0, 32) + 1 : threshold(b, cl->L);
+        cim_ppu_table_put_filter(&tab, dst, at, i, pruned, thr);
+        for (unsigned pat = 0; pat < tab.npat; pat++) {
+            uint32_t v = 0, pw = 0;
             for (unsigned e = 0; !pruned && e < cl->L; e++) {
                 unsigned t = e / cl->in_c, ky = t / cl->k, kx = t % cl->k;
                 if (tap_valid(pat / ncls, ky, cl->k, cl->pad) && tap_valid(pat % ncls, kx, cl->k, cl->pad)) {
                     v++;
-                    pw += weight_bit(l, cl, f, e);
+                    pw += (uint32_t)weight_bit(l, cl, f, e);
                 }
             }
-            put_bits32(dst, at + mask_bits + 32ull * F + 32ull * (pat * F + i), v - 2 * pw);
+            cim_ppu_table_put_offset(&tab, dst, at, pat, i, cim_ppu_offset(v, pw));
         }
     }
 }
@@ -227,9 +226,8 @@ static void layout_buffer(const CimNet *net, CimCompiled *cc)
     }
     for (size_t k = 0; k < cc->n; k++) {
         CimChipLayer *cl = &cc->layers[k];
-        unsigned npat = (2 * cl->pad + 1) * (2 * cl->pad + 1);
         cl->table_addr = at;
-        cl->table_bits = (cl->F + 31u) / 32u * 32u + 32ull * cl->F * (1u + npat);
+        cl->table_bits = cim_ppu_table(cl->F, cim_window_patterns(cl->pad)).bits;
         at = align64(at + cl->table_bits);
     }
     const CimChipLayer *last = &cc->layers[cc->n - 1];

@@ -1,6 +1,9 @@
 /* Fast path: per position, per live filter, popcount(window & weights) on packed words,
- * then the same counter, accumulator, finish and threshold arithmetic as the chip. */
+ * then the chip's own counter, array-event, finish and threshold rules (models/periph,
+ * models/array, models/chip/ppu.h) on the layer table the chip reads. */
 #include "workloads/exec/fast.h"
+
+#include "models/chip/ppu.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,8 @@ typedef struct {
     uint64_t *pin;          /* padded input, channels-last, zero borders */
     size_t tw;              /* words per row tile */
     uint64_t *w;            /* [nregions][ncols][tw]: stored weight bits of each region column */
+    uint64_t *pruned;       /* PPU order: the table's pruned mask, F bits */
+    unsigned live_run;      /* outputs [0, live_run) are live (the compiler puts them first) */
     int32_t *thr, *off;     /* PPU order: F thresholds, npat x F offsets */
     int64_t *acc;           /* F accumulators */
     CimLayerTally stat;     /* data-independent cost of one image */
@@ -19,7 +24,6 @@ typedef struct {
 struct CimFast {
     CimHost host;
     int32_t *const *trace;    /* per chip layer, or NULL */
-    uint32_t cmax;            /* largest column-counter value */
     const CimChipCfg *cfg;
     const CimCompiled *cc;
     const CimNet *net;
@@ -29,38 +33,23 @@ struct CimFast {
     float *scratch;
 };
 
-static int64_t wrap(int64_t v, unsigned bits)
-{
-    if (bits == 32)
-        return (int32_t)(uint32_t)v;
-    if (bits >= 64)
-        return v;
-    uint64_t m = ((uint64_t)1 << bits) - 1, u = (uint64_t)v & m;
-    return (u >> (bits - 1)) ? (int64_t)(u | ~m) : (int64_t)u;
-}
-
-static uint32_t counter_value(const CimChipCfg *cfg, uint32_t a)
-{
-    unsigned b = cfg->periph.counter_bits;
-    uint32_t max = b == 32 ? UINT32_MAX : ((1u << b) - 1u);
-    if (a <= max)
-        return a;
-    return cfg->periph.counter_overflow == CIM_OVERFLOW_WRAP ? (a & max) : max;
-}
-
+/* The stored weights of the layer's regions (read back from the arrays) and its layer
+ * table (read from the buffer as lcfg reads it). */
 static CimStatus read_layer(CimFast *f, CimChip *chip, FastLayer *fl)
 {
     const CimChipLayer *cl = fl->cl;
-    unsigned npat = (2 * cl->pad + 1) * (2 * cl->pad + 1), R = f->cfg->array.rows;
+    CimPpuTable tab = cim_ppu_table(cl->F, cim_window_patterns(cl->pad));
+    unsigned R = f->cfg->array.rows;
     fl->tw = cim_bits_words(R);
     fl->w = calloc((size_t)(cl->nregions ? cl->nregions : 1) * f->cfg->array.cols * fl->tw, sizeof(uint64_t));
+    fl->pruned = calloc(cim_bits_words(cl->F), sizeof *fl->pruned);
     fl->thr = calloc(cl->F, sizeof *fl->thr);
-    fl->off = calloc((size_t)npat * cl->F, sizeof *fl->off);
+    fl->off = calloc((size_t)tab.npat * cl->F, sizeof *fl->off);
     fl->ph = cl->in_h + 2 * cl->pad;
     fl->pw = cl->in_w + 2 * cl->pad;
     fl->pin = calloc(cim_bits_words((size_t)fl->ph * fl->pw * cl->in_c) + 2, sizeof(uint64_t));
     fl->acc = calloc(cl->F, sizeof *fl->acc);
-    if (!fl->w || !fl->thr || !fl->off || !fl->pin || !fl->acc)
+    if (!fl->w || !fl->pruned || !fl->thr || !fl->off || !fl->pin || !fl->acc)
         return CIM_ERR_NOMEM;
     for (unsigned i = 0; i < cl->nregions; i++) {
         const CimRegion *r = &cl->regions[i];
@@ -70,28 +59,25 @@ static CimStatus read_layer(CimFast *f, CimChip *chip, FastLayer *fl)
                 if (cim_bits_get(cim_array_row_state(arr, r->row0 + row), r->col0 + c))
                     cim_bits_set(fl->w + ((size_t)i * f->cfg->array.cols + c) * fl->tw, row, 1);
     }
-    size_t mask_bits = (cl->F + 31u) / 32u * 32u;
-    uint64_t v;
-    for (unsigned k = 0; k < cl->F; k++) {
-        cim_chip_buf_read(chip, cl->table_addr + mask_bits + 32u * k, &v, 32);
-        fl->thr[k] = (int32_t)(uint32_t)v;
-    }
-    for (unsigned k = 0; k < npat * cl->F; k++) {
-        cim_chip_buf_read(chip, cl->table_addr + mask_bits + 32ull * cl->F + 32ull * k, &v, 32);
-        fl->off[k] = (int32_t)(uint32_t)v;
-    }
+    if (cl->table_addr + tab.bits > cim_chip_buffer_bits(chip))
+        return CIM_ERR_RANGE;
+    cim_ppu_table_read(&tab, cim_chip_buffer(chip), cl->table_addr, fl->pruned, fl->thr, fl->off);
+    while (fl->live_run < cl->F && !cim_bits_get(fl->pruned, fl->live_run))
+        fl->live_run++;
     return CIM_OK;
 }
 
-/* AND counts of every column of region i against the window tile xt (nw words). */
-/* Column loop with the word count known at compile time (the common tile sizes). */
+/* AND counts of every column of region i against the window tile x (nw words): each
+ * column's counter value (cleared before the gated read) into its accumulator, as pacc
+ * adds it; returns the conducting cells. Column loop with the word count known at
+ * compile time (the common tile sizes). */
 #define COUNT_COLUMNS(NW)                                                                   \
     for (unsigned c = 0; c < ncols; c++, w += tw) {                                         \
         uint32_t a = 0;                                                                     \
         for (size_t k = 0; k < (NW); k++)                                                   \
             a += (uint32_t)__builtin_popcountll(x[k] & w[k]);                               \
         lrs += a;                                                                           \
-        acc[c] += a <= max ? a : counter_value(f->cfg, a);                                  \
+        acc[c] += cim_counter_value(cbits, cmode, a);                                       \
     }
 
 static uint64_t region_counts(CimFast *f, FastLayer *fl, unsigned i, const uint64_t *restrict x, size_t nw)
@@ -100,8 +86,8 @@ static uint64_t region_counts(CimFast *f, FastLayer *fl, unsigned i, const uint6
     const uint64_t *restrict w = fl->w + (size_t)i * f->cfg->array.cols * fl->tw;
     int64_t *restrict acc = fl->acc + r->f0;
     const size_t tw = fl->tw;
-    const unsigned ncols = r->ncols;
-    const uint32_t max = f->cmax;
+    const unsigned ncols = r->ncols, cbits = f->cfg->periph.counter_bits;
+    const CimOverflow cmode = f->cfg->periph.counter_overflow;
     uint64_t lrs = 0;
     switch (nw) {
     case 1: COUNT_COLUMNS(1) break;
@@ -113,9 +99,8 @@ static uint64_t region_counts(CimFast *f, FastLayer *fl, unsigned i, const uint6
 }
 
 /* Array events and accumulators of one position: every region's gated read, then the
- * binary finish. The accumulator arithmetic wraps at shift_add_bits like the chip's; since
- * two's-complement wrapping is arithmetic modulo 2^bits, wrapping once at the end gives
- * the same value as wrapping after every step. */
+ * binary finish. The accumulators hold the exact sums of their pacc terms; the PPU's
+ * finish wraps them once (ppu.h: the same value as wrapping after every step). */
 static void position(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEvents *ev)
 {
     const CimChipLayer *cl = fl->cl;
@@ -131,20 +116,16 @@ static void position(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEve
         }
         uint64_t active = cim_bits_popcount(x, r->nrows);
         uint64_t lrs = region_counts(f, fl, i, x, cim_bits_words(r->nrows));
-        ev->n[CIM_EV_WL_ROW] += active;
-        ev->n[CIM_EV_CELL_LRS] += lrs;
-        ev->n[CIM_EV_CELL_HRS] += active * r->ncols - lrs;
-        ev->n[CIM_EV_BL_COL] += active * r->ncols;
-        ev->n[CIM_EV_SENSE] += active * r->ncols;
-        ev->n[CIM_EV_COUNTER] += lrs;
+        cim_array_gated_events(ev, active, r->ncols, lrs);
+        cim_counter_events(ev, lrs);
     }
     const int32_t *off = fl->off + (size_t)ws->pattern * cl->F;
-    int64_t px2 = 2 * (int64_t)ws->px;
-    for (unsigned k = 0; k < cl->nlive; k++)
-        fl->acc[k] = wrap(4 * fl->acc[k] - px2 + off[k], sab);
-    int64_t pruned = f->cc->pruned_mode == CIM_PRUNED_SKIP ? 0 : wrap((int64_t)ws->valid - px2, sab);
-    for (unsigned k = cl->nlive; k < cl->F; k++)
-        fl->acc[k] = pruned;
+    int64_t pruned = cim_ppu_pruned(f->cc->pruned_mode == CIM_PRUNED_SKIP, ws->valid, ws->px, sab);
+    unsigned k = 0;
+    for (; k < fl->live_run; k++)
+        fl->acc[k] = cim_ppu_finish(fl->acc[k], ws->px, off[k], sab);
+    for (; k < cl->F; k++)
+        fl->acc[k] = cim_bits_get(fl->pruned, k) ? pruned : cim_ppu_finish(fl->acc[k], ws->px, off[k], sab);
 }
 
 /* The window at (y, x) from the padded map: one contiguous run of k*C bits per kernel row. */
@@ -192,7 +173,7 @@ static void layer(CimFast *f, FastLayer *fl, FastLayer *next, CimEvents *ev, int
                                 (int32_t)fl->acc[k];
                     else
                         for (unsigned k = 0; k < cl->F; k++) /* OR: pooling of the sign bits */
-                            next->pin[(at + k) >> 6] |= (uint64_t)(fl->acc[k] >= fl->thr[k]) << ((at + k) & 63);
+                            next->pin[(at + k) >> 6] |= (uint64_t)cim_ppu_fires(fl->acc[k], fl->thr[k]) << ((at + k) & 63);
                 }
         }
 }
@@ -245,6 +226,7 @@ void cim_fast_destroy(CimFast *f)
         return;
     for (size_t k = 0; f->layers && k < f->cc->n; k++) {
         free(f->layers[k].w);
+        free(f->layers[k].pruned);
         free(f->layers[k].thr);
         free(f->layers[k].off);
         free(f->layers[k].pin);
@@ -299,7 +281,6 @@ CimStatus cim_fast_create(CimChip *chip, const CimCompiled *cc, const CimNet *ne
     if (!f)
         return CIM_ERR_NOMEM;
     f->cfg = cfg;
-    f->cmax = cfg->periph.counter_bits >= 32 ? UINT32_MAX : (1u << cfg->periph.counter_bits) - 1u;
     f->cc = cc;
     f->net = net;
     size_t act = cim_net_max_activation(net);

@@ -18,7 +18,8 @@ typedef struct CimFast CimFast;
 /* Builds the fast path for a chip already loaded with cc (cim_infer_load): reads the
  * stored weights back from the arrays and the layer tables from the buffer, then runs one
  * calibration image through the programs to take the static costs. CIM_ERR_RANGE if the
- * chip has physics on; CIM_ERR_TRAP (trap filled) if the calibration run traps. */
+ * chip has physics on or cc's layer tables lie outside its buffer; CIM_ERR_TRAP (trap
+ * filled) if the calibration run traps. */
 CimStatus cim_fast_create(CimChip *chip, const CimCompiled *cc, const CimNet *net, CimFast **out, CimTrap *trap);
 void cim_fast_destroy(CimFast *f);
 /* Also writes every chip layer's integer outputs before pooling, [F][H][W] in original

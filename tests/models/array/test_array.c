@@ -230,6 +230,48 @@ static void test_array_rejects_out_of_range_rows(void **state)
     cim_array_destroy(a);
 }
 
+/* A gated read's events are the shared rule (cim_array_gated_events, which the fast path
+ * adds too) of its active rows, window columns and conducting cells, plus one counter
+ * event per conducting cell. Example of the header: 3 active rows, 4 columns, 5 LRS. */
+static void test_array_gated_read_events_are_the_shared_rule(void **state)
+{
+    (void)state;
+    CimEvents ex = {{0}};
+    cim_array_gated_events(&ex, 3, 4, 5);
+    assert_int_equal(ex.n[CIM_EV_WL_ROW], 3);
+    assert_int_equal(ex.n[CIM_EV_CELL_LRS], 5);
+    assert_int_equal(ex.n[CIM_EV_CELL_HRS], 7);
+    assert_int_equal(ex.n[CIM_EV_BL_COL], 12);
+    assert_int_equal(ex.n[CIM_EV_SENSE], 12);
+    const unsigned rows = 64, cols = 128;
+    CimChipCfg c = small_chip(rows, cols);
+    CimArray *a = make(&c);
+    CimRng r;
+    cim_rng_seed(&r, 5);
+    static uint64_t data[64][4];
+    fill_random(a, data, rows, cols, &r);
+    CimCounters cnt;
+    assert_int_equal(cim_counters_init(&cnt, cols, 3, CIM_OVERFLOW_SATURATE, NULL), CIM_OK);
+    for (int trial = 0; trial < 20; trial++) {
+        unsigned row0 = (unsigned)(cim_rng_u64(&r) % rows), n = 1 + (unsigned)(cim_rng_u64(&r) % (rows - row0));
+        CimCols w = {(unsigned)(cim_rng_u64(&r) % 64), 1 + (unsigned)(cim_rng_u64(&r) % 64)};
+        uint64_t in[1];
+        cim_bits_random(in, n, &r);
+        uint64_t lrs = 0;
+        for (unsigned k = 0; k < n; k++)
+            for (unsigned col = w.col0; col < w.col0 + w.ncol; col++)
+                lrs += (uint64_t)(cim_bits_get(in, k) & cim_bits_get(data[row0 + k], col));
+        CimEvents want = {{0}};
+        cim_array_gated_events(&want, cim_bits_popcount(in, n), w.ncol, lrs);
+        cim_counter_events(&want, lrs);
+        cim_array_reset_counts(a);
+        assert_int_equal(cim_array_gated_read(a, row0, n, in, w, &cnt), CIM_OK);
+        assert_memory_equal(cim_array_events(a), &want, sizeof want);
+    }
+    cim_counters_free(&cnt, NULL);
+    cim_array_destroy(a);
+}
+
 /* The word-parallel gated read (physics off) and the row-by-row one through the sense
  * amplifiers (physics on, exact devices) give the same counters and the same events. */
 static void test_array_gated_fast_and_row_by_row_paths_agree(void **state)
@@ -318,6 +360,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_array_gated_read_matches_naive_popcount),
+        cmocka_unit_test(test_array_gated_read_events_are_the_shared_rule),
         cmocka_unit_test(test_array_dual_read_exact_with_physics_off),
         cmocka_unit_test(test_array_dual_read_counts_events),
         cmocka_unit_test(test_array_write_pulses_only_changed_cells),

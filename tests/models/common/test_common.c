@@ -126,6 +126,18 @@ static void test_alloc_array_rejects_overflow(void **state)
     cim_free(NULL, p);
 }
 
+/* ceil(t_ns x f), at least 1, with exact multiples not rounded up by float error. */
+static void test_cycles_of_ns_rounds_up_to_whole_cycles(void **state)
+{
+    (void)state;
+    assert_int_equal(cim_cycles_of_ns(10, 100), 1);   /* 10 ns x 100 MHz = 1.0 */
+    assert_int_equal(cim_cycles_of_ns(20, 100), 2);
+    assert_int_equal(cim_cycles_of_ns(25, 100), 3);   /* 2.5 -> 3 */
+    assert_int_equal(cim_cycles_of_ns(0.5, 100), 1);  /* 0.05 -> at least 1 */
+    assert_int_equal(cim_cycles_of_ns(0.1 * 3, 1e4), 3); /* 0.30000000000000004 x 10 GHz */
+    assert_int_equal(cim_cycles_of_ns(15, 333.3), 5); /* 4.9995 -> 5 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_rng_normal_has_unit_moments),
         cmocka_unit_test(test_diag_formats_compiler_style_and_caps),
         cmocka_unit_test(test_alloc_array_rejects_overflow),
+        cmocka_unit_test(test_cycles_of_ns_rounds_up_to_whole_cycles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

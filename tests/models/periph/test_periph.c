@@ -1,4 +1,5 @@
-/* Column counters (overflow behaviour), adder-tree popcount and shift-add. */
+/* Column counters (overflow behaviour, the shared overflow rule), adder-tree popcount,
+ * shift-add and its two's-complement wrap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,6 +52,52 @@ static void test_counter_saturates_when_configured(void **state)
     assert_int_equal(c.v[0], 1);
     cim_counters_free(&c, NULL);
     assert_int_equal(cim_counters_init(&c, 1, 33, CIM_OVERFLOW_WRAP, NULL), CIM_ERR_RANGE);
+}
+
+/* The overflow rule the fast path applies to a whole gated read. */
+static void test_counter_value_wraps_or_saturates_past_max(void **state)
+{
+    (void)state;
+    assert_int_equal(cim_counter_max(1), 1);
+    assert_int_equal(cim_counter_max(10), 1023);
+    assert_true(cim_counter_max(32) == UINT32_MAX);
+    assert_int_equal(cim_counter_value(2, CIM_OVERFLOW_WRAP, 3), 3);
+    assert_int_equal(cim_counter_value(2, CIM_OVERFLOW_WRAP, 5), 1);
+    assert_int_equal(cim_counter_value(2, CIM_OVERFLOW_SATURATE, 5), 3);
+    assert_int_equal(cim_counter_value(32, CIM_OVERFLOW_WRAP, (uint64_t)UINT32_MAX + 2), 1);
+    assert_true(cim_counter_value(32, CIM_OVERFLOW_SATURATE, (uint64_t)UINT32_MAX + 2) == UINT32_MAX);
+    CimEvents ev = {{0}};
+    cim_counter_events(&ev, 7);
+    assert_int_equal(ev.n[CIM_EV_COUNTER], 7);
+}
+
+/* Adding k at once (a word-parallel gated read, the fast path) gives the value, overflow
+ * flag and events of k single increments (a row-by-row gated read), and the value is
+ * cim_counter_value of the exact count: random widths, both modes. */
+static void test_counter_add_k_equals_k_increments(void **state)
+{
+    (void)state;
+    CimRng r;
+    cim_rng_seed(&r, 42);
+    uint64_t one[1] = {1};
+    for (int t = 0; t < 400; t++) {
+        unsigned bits = 1 + (unsigned)(cim_rng_u64(&r) % 8);
+        CimOverflow mode = (CimOverflow)(cim_rng_u64(&r) & 1);
+        CimCounters a, b;
+        CimEvents ea = {{0}}, eb = {{0}};
+        assert_int_equal(cim_counters_init(&a, 1, bits, mode, NULL), CIM_OK);
+        assert_int_equal(cim_counters_init(&b, 1, bits, mode, NULL), CIM_OK);
+        uint32_t k = (uint32_t)(cim_rng_u64(&r) % 600);
+        cim_counters_add(&a, 0, k, &ea);
+        for (uint32_t i = 0; i < k; i++)
+            cim_counters_add_row(&b, one, &eb);
+        assert_int_equal(a.v[0], b.v[0]);
+        assert_int_equal(a.v[0], cim_counter_value(bits, mode, k));
+        assert_int_equal(a.overflow[0], b.overflow[0]);
+        assert_int_equal(ea.n[CIM_EV_COUNTER], eb.n[CIM_EV_COUNTER]);
+        cim_counters_free(&a, NULL);
+        cim_counters_free(&b, NULL);
+    }
 }
 
 static void test_popcount_tree_counts_full_adders(void **state)
@@ -120,14 +167,38 @@ static void test_shift_add_matches_wide_reference(void **state)
     }
 }
 
+/* The accumulators' wrap: examples, and the same value as the shift-add's result. */
+static void test_wrap_signed_is_the_shift_add_wrap(void **state)
+{
+    (void)state;
+    assert_int_equal(cim_wrap_signed(200, 8), -56);
+    assert_int_equal(cim_wrap_signed(0x1FF, 8), -1);
+    assert_int_equal(cim_wrap_signed(127, 8), 127);
+    assert_int_equal(cim_wrap_signed(0x80000000u, 32), INT32_MIN);
+    assert_int_equal(cim_wrap_signed((uint64_t)-5, 32), -5);
+    assert_true(cim_wrap_signed(UINT64_MAX, 64) == -1);
+    CimRng r;
+    cim_rng_seed(&r, 7);
+    for (int i = 0; i < 100000; i++) {
+        unsigned bits = 8 + (unsigned)(cim_rng_u64(&r) % 57);
+        int64_t acc = (int64_t)cim_rng_u64(&r) >> (cim_rng_u64(&r) % 64);
+        int64_t v = (int64_t)cim_rng_u64(&r) >> (1 + cim_rng_u64(&r) % 63);
+        int64_t want = cim_shift_add(acc, v, 0, 0, bits, NULL, NULL);
+        assert_true(cim_wrap_signed((uint64_t)acc + (uint64_t)v, bits) == want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counter_wraps_at_overflow_and_flags_it),
         cmocka_unit_test(test_counter_saturates_when_configured),
+        cmocka_unit_test(test_counter_value_wraps_or_saturates_past_max),
+        cmocka_unit_test(test_counter_add_k_equals_k_increments),
         cmocka_unit_test(test_popcount_tree_counts_full_adders),
         cmocka_unit_test(test_shift_add_signed_and_wrapping),
         cmocka_unit_test(test_shift_add_matches_wide_reference),
+        cmocka_unit_test(test_wrap_signed_is_the_shift_add_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

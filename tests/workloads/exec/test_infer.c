@@ -1,12 +1,15 @@
 /* The chip runs the paper's MNIST network (workloads/nets/mnist_bnn.yaml) bit for bit like a
  * plain C reference written separately (tests/support/ref_bnn.c): integer conv outputs, the
  * binarised feature maps between layers and the final logits, on random weights and real
- * MNIST images, pruned and unpruned, in both pruned-filter modes. */
+ * MNIST images, pruned and unpruned, in both pruned-filter modes. The fast path equals the
+ * program path on that network and on random small networks and chips (kernels 1 to 7,
+ * row and column tiling, narrow counters that overflow, narrow accumulators that wrap). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,12 +200,164 @@ static void test_infer_fast_path_equals_program_path(void **state)
     cim_net_free(&net);
 }
 
+/* ---- random small networks and chips --------------------------------------------- */
+
+static unsigned pick(CimRng *r, unsigned n) { return (unsigned)(cim_rng_u64(r) % n); }
+
+static void add_layer(CimNet *net, CimLayerKind k, unsigned n, unsigned kernel)
+{
+    CimLayer *l = &net->layers[net->n];
+    memset(l, 0, sizeof *l);
+    l->kind = k;
+    snprintf(l->name, sizeof l->name, "l%zu", net->n);
+    l->out_channels = l->out_features = n;
+    l->kernel = kernel;
+    l->padding = (kernel - 1) / 2;
+    l->pool = 2;
+    l->has_bias = 1;
+    net->n++;
+}
+
+/* 1 to 3 binary convs (odd kernels up to 7, up to 40 filters), each maybe followed by a
+ * 2x2 max-pool and a ReLU, then flatten and a linear layer; random weights and pruned
+ * filters. */
+static void random_net(CimNet *net, CimRng *r)
+{
+    memset(net, 0, sizeof *net);
+    snprintf(net->name, sizeof net->name, "random");
+    net->in_c = 1 + pick(r, 3);
+    net->in_h = 4 + pick(r, 9);
+    net->in_w = 4 + pick(r, 9);
+    net->in_div = 255;
+    net->in_mean = 0.5;
+    net->in_std = 0.25;
+    net->layers = calloc(12, sizeof *net->layers);
+    assert_non_null(net->layers);
+    unsigned h = net->in_h, w = net->in_w, convs = 1 + pick(r, 3);
+    for (unsigned i = 0; i < convs; i++) {
+        unsigned k = 2 * pick(r, 4) + 1;
+        while (k > h || k > w)
+            k -= 2;
+        add_layer(net, CIM_L_CONV_BIN, 1 + pick(r, 40), k);
+        if (h % 2 == 0 && w % 2 == 0 && h >= 4 && w >= 4 && pick(r, 2)) {
+            add_layer(net, CIM_L_MAXPOOL, 0, 0);
+            h /= 2;
+            w /= 2;
+        }
+        add_layer(net, CIM_L_RELU, 0, 0);
+    }
+    add_layer(net, CIM_L_FLATTEN, 0, 0);
+    add_layer(net, CIM_L_LINEAR, 1 + pick(r, 10), 0);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_net_infer(net, "random", &d);
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    assert_int_equal(st, CIM_OK);
+    cim_net_init_random(net, cim_rng_u64(r));
+    for (size_t i = 0; i < net->n; i++)
+        for (unsigned f = 0; net->layers[i].pruned && f < net->layers[i].out_c; f++)
+            net->layers[i].pruned[f] = pick(r, 4) == 0;
+}
+
+/* Small arrays (row and column tiles), counters of 1 to 6 bits in both overflow modes, 8 to
+ * 32-bit accumulators. Enough macros that the regions of a layer never share one: the
+ * compiler does not refuse a layer whose regions share a macro, and the program it emits
+ * for one mixes their counters (the fast path does not). */
+static void random_chip(CimChipCfg *cfg, CimRng *r)
+{
+    cim_cfg_defaults(cfg);
+    cfg->array.rows = 16u << pick(r, 3);
+    cfg->array.cols = 16u << pick(r, 2);
+    cfg->macros = 256; /* the row tiles of 7x7 kernels on 16-row arrays */
+    cfg->periph.counter_bits = 1 + pick(r, 6);
+    cfg->periph.counter_overflow = pick(r, 2) ? CIM_OVERFLOW_WRAP : CIM_OVERFLOW_SATURATE;
+    static const unsigned sab[] = {8, 10, 16, 32};
+    cfg->periph.shift_add_bits = sab[pick(r, 4)];
+}
+
+/* Logits, last-layer ints and per-layer tallies of both paths over `images` random images.
+ * Returns the counter overflows the program path saw (flags summed over the macros). */
+static unsigned check_random_case(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimRng *r,
+                                  unsigned images)
+{
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_compile(cfg, net, mode, NULL, &cc, &d);
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    assert_int_equal(st, CIM_OK);
+    CimChip *chip;
+    CimTrap trap;
+    CimFast *fast;
+    assert_int_equal(cim_chip_create(cfg, NULL, &chip), CIM_OK);
+    assert_int_equal(cim_infer_load(chip, &cc, NULL, &trap), CIM_OK);
+    assert_int_equal(cim_fast_create(chip, &cc, net, &fast, &trap), CIM_OK);
+    const CimChipLayer *last = &cc.layers[cc.n - 1];
+    size_t nint = (size_t)last->F * last->out_h * last->out_w, npix = (size_t)net->in_c * net->in_h * net->in_w;
+    unsigned nlog = net->layers[net->n - 1].out_c, overflows = 0;
+    int32_t *cp = calloc(nint, sizeof *cp), *cf = calloc(nint, sizeof *cf);
+    uint8_t *img = malloc(npix);
+    float lp[10], lf[10];
+    CimLayerTally tp[3] = {0}, tf[3] = {0};
+    for (unsigned i = 0; i < images; i++) {
+        for (size_t p = 0; p < npix; p++)
+            img[p] = (uint8_t)pick(r, 256);
+        if (cim_infer_image(chip, &cc, net, img, lp, cp, tp, &trap) != CIM_OK)
+            fail_msg("trap at pc %llu: %s", (unsigned long long)trap.pc, trap.reason);
+        for (unsigned m = 0; m < cfg->macros; m++)
+            overflows += (unsigned)cim_bits_popcount(cim_chip_macro(chip, m)->cnt.overflow, cfg->array.cols);
+        assert_int_equal(cim_fast_image(fast, img, lf, cf, tf), CIM_OK);
+        assert_memory_equal(lp, lf, nlog * sizeof *lp);
+        assert_memory_equal(cp, cf, nint * sizeof *cp);
+    }
+    for (size_t k = 0; k < cc.n; k++) {
+        assert_int_equal(tp[k].cycles, tf[k].cycles);
+        assert_int_equal(tp[k].instructions, tf[k].instructions);
+        for (int e = 0; e < CIM_EV_COUNT; e++)
+            if (tp[k].ev.n[e] != tf[k].ev.n[e])
+                fail_msg("layer %zu event %s: program %llu, fast %llu", k, cim_event_info((CimEventId)e)->name,
+                         (unsigned long long)tp[k].ev.n[e], (unsigned long long)tf[k].ev.n[e]);
+    }
+    free(cp);
+    free(cf);
+    free(img);
+    cim_fast_destroy(fast);
+    cim_chip_destroy(chip);
+    cim_compiled_free(&cc);
+    return overflows;
+}
+
+/* The fast path is the program path, faster, on random small networks and chips. The
+ * narrow counters must actually overflow in some cases, or the counter rule is untested. */
+static void test_infer_fast_path_equals_program_path_on_random_layers(void **state)
+{
+    (void)state;
+    CimRng r;
+    cim_rng_seed(&r, 1234);
+    unsigned overflows = 0, tiled = 0;
+    for (int t = 0; t < 24; t++) {
+        CimNet net;
+        CimChipCfg cfg;
+        random_net(&net, &r);
+        random_chip(&cfg, &r);
+        for (size_t i = 0; i < net.n; i++)
+            tiled += net.layers[i].kind == CIM_L_CONV_BIN && cim_layer_fan_in(&net.layers[i]) > cfg.array.rows;
+        overflows += check_random_case(&cfg, &net, t % 2 ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE, &r, 3);
+        cim_net_free(&net);
+    }
+    assert_true(overflows > 0);
+    assert_true(tiled > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_infer_matches_reference_unpruned),
         cmocka_unit_test(test_infer_matches_reference_pruned_both_modes),
         cmocka_unit_test(test_infer_fast_path_equals_program_path),
+        cmocka_unit_test(test_infer_fast_path_equals_program_path_on_random_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

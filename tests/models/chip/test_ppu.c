@@ -1,0 +1,121 @@
+/* The post-processing unit's shared rules (models/chip/ppu.h): the layer-table layout with
+ * its writer and reader, the border-pattern count, and the accumulate, finish, pruned and
+ * threshold arithmetic, each against a worked example or a plain restatement. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "models/chip/ppu.h"
+
+/* The example of the header: nf 3, npat 9. */
+static void test_ppu_table_layout_example(void **state)
+{
+    (void)state;
+    CimPpuTable t = cim_ppu_table(3, 9);
+    assert_int_equal(t.mask_bits, 32);
+    assert_int_equal(t.thr_bit, 32);
+    assert_int_equal(t.off_bit, 128);
+    assert_int_equal(t.bits, 992);
+    assert_int_equal(cim_ppu_table_thr_bit(&t, 2), 96);
+    assert_int_equal(cim_ppu_table_off_bit(&t, 1, 2), 128 + 32 * (3 + 2));
+    CimPpuTable u = cim_ppu_table(33, 1); /* mask padded to 64 bits */
+    assert_int_equal(u.mask_bits, 64);
+    assert_int_equal(u.bits, 64 + 32 * 33 * 2);
+}
+
+static void test_ppu_npat_follows_the_window(void **state)
+{
+    (void)state;
+    assert_int_equal(cim_window_patterns(0), 1);
+    assert_int_equal(cim_window_patterns(1), 9);
+    assert_int_equal(cim_window_patterns(3), 49);
+    CimWindowState w = {0};
+    assert_int_equal(cim_ppu_npat(&w), 1); /* not configured: ild inputs */
+    w.configured = 1;
+    w.pad = 2;
+    assert_int_equal(cim_ppu_npat(&w), 25);
+}
+
+/* What the writer puts at an odd bit address, the reader gets back; neither touches the
+ * rest of the buffer. */
+static void test_ppu_table_write_then_read_round_trips(void **state)
+{
+    (void)state;
+    enum { NF = 37, NPAT = 9, AT = 77 };
+    CimPpuTable t = cim_ppu_table(NF, NPAT);
+    static uint64_t buf[200], orig[200], before[200];
+    CimRng r;
+    cim_rng_seed(&r, 3);
+    for (int i = 0; i < 200; i++)
+        buf[i] = orig[i] = cim_rng_u64(&r);
+    assert_true(AT + t.bits + 100 < 200 * 64);
+    int32_t thr[NF], off[NPAT * NF];
+    uint8_t pr[NF];
+    for (unsigned f = 0; f < NF; f++) {
+        pr[f] = (uint8_t)(cim_rng_u64(&r) & 1);
+        thr[f] = (int32_t)cim_rng_u64(&r);
+        cim_ppu_table_put_filter(&t, buf, AT, f, pr[f], thr[f]);
+        for (unsigned p = 0; p < NPAT; p++) {
+            off[p * NF + f] = (int32_t)cim_rng_u64(&r);
+            cim_ppu_table_put_offset(&t, buf, AT, p, f, off[p * NF + f]);
+        }
+    }
+    memcpy(before, buf, sizeof buf);
+    uint64_t rp[1] = {0};
+    int32_t rt[NF], ro[NPAT * NF];
+    cim_ppu_table_read(&t, buf, AT, rp, rt, ro);
+    for (unsigned f = 0; f < NF; f++)
+        assert_int_equal(cim_bits_get(rp, f), pr[f]);
+    assert_memory_equal(rt, thr, sizeof thr);
+    assert_memory_equal(ro, off, sizeof off);
+    assert_memory_equal(buf, before, sizeof buf); /* reading changes nothing */
+    for (size_t i = 0; i < 200 * 64; i++) /* writing nothing outside the table */
+        if (i < AT || i >= AT + t.bits)
+            assert_int_equal(cim_bits_get(buf, i), cim_bits_get(orig, i));
+    cim_ppu_table_read(&t, buf, AT, NULL, NULL, NULL); /* every output may be left out */
+}
+
+/* pacc, pfin and pthr against their worked examples and the plain +-1 dot product. */
+static void test_ppu_arithmetic_examples(void **state)
+{
+    (void)state;
+    assert_int_equal(cim_ppu_acc(100, 30, 1, 0, 8), -96); /* 160 wraps at 8 bits */
+    assert_int_equal(cim_ppu_acc(5, 3, 2, 1, 16), -7);
+    /* x = 1100, w = 1010, V = 4: p = 1, px = 2, pw = 2: dot product 0 */
+    assert_int_equal(cim_ppu_offset(4, 2), 0);
+    assert_int_equal(cim_ppu_finish(1, 2, cim_ppu_offset(4, 2), 32), 0);
+    /* a pruned filter is all -1: dot = V - 2 px in mode ref, 0 in mode skip */
+    assert_int_equal(cim_ppu_pruned(0, 9, 7, 32), -5);
+    assert_int_equal(cim_ppu_pruned(1, 9, 7, 32), 0);
+    assert_int_equal(cim_ppu_fires(3, 3), 1);
+    assert_int_equal(cim_ppu_fires(2, 3), 0);
+    CimRng r;
+    cim_rng_seed(&r, 9);
+    for (int t = 0; t < 2000; t++) { /* random x, w of up to 64 taps, V valid */
+        unsigned V = 1 + (unsigned)(cim_rng_u64(&r) % 64);
+        uint64_t m = V == 64 ? ~0ull : (1ull << V) - 1, x = cim_rng_u64(&r) & m, w = cim_rng_u64(&r) & m;
+        int dot = 0;
+        for (unsigned i = 0; i < V; i++)
+            dot += (((x >> i) & 1) ? 1 : -1) * (((w >> i) & 1) ? 1 : -1);
+        uint32_t p = (uint32_t)__builtin_popcountll(x & w), px = (uint32_t)__builtin_popcountll(x);
+        int32_t off = cim_ppu_offset(V, (uint32_t)__builtin_popcountll(w));
+        assert_int_equal(cim_ppu_finish(p, px, off, 16), dot);
+        assert_int_equal(cim_ppu_finish(cim_ppu_acc(0, p, 0, 0, 16), px, off, 16), dot);
+        if (w == 0)
+            assert_int_equal(cim_ppu_finish(0, px, off, 16), cim_ppu_pruned(0, V, px, 16));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ppu_table_layout_example),
+        cmocka_unit_test(test_ppu_npat_follows_the_window),
+        cmocka_unit_test(test_ppu_table_write_then_read_round_trips),
+        cmocka_unit_test(test_ppu_arithmetic_examples),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
