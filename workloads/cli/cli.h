@@ -51,7 +51,5 @@ volatile sig_atomic_t *cli_catch_sigint(void);
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
 /* Loads a chip file with overrides, printing every diagnostic to stderr. */
 int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg);
-/* A progress bar on stderr when it is a terminal: "label [#####.....] 42%". */
-void cli_progress(double frac, void *label);
 
 #endif

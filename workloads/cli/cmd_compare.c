@@ -175,14 +175,14 @@ static int run_compare(Args *a, CimCompare *c)
         .overrides = a->o.ov,
         .noverrides = a->o.n,
         .images = a->images,
-        .progress = !a->quiet && isatty(STDERR_FILENO),
+        .progress = !a->quiet,
         .stop = cli_catch_sigint(),
     };
     CimDiag d;
     cim_diag_init(&d);
     CimSweepResult sw = {0};
     CimStatus st = a->nsweep ? run_sweep(a, &o, c, &sw, &d) : run_once(a, &o, c, &d);
-    int rc = st == CIM_OK ? (strcmp(c->status, "complete") == 0 ? 0 : 3) : 1;
+    int rc = st == CIM_OK ? (c->status == CIM_RUN_COMPLETE ? 0 : 3) : 1;
     if (st != CIM_OK && !d.errors)
         fprintf(stderr, "dcim compare: error: %s\n", cim_status_str(st));
     cim_diag_print(&d, stderr);

@@ -88,7 +88,7 @@ int cli_run(int argc, char **argv)
         return 2;
     }
     CimJobOptions o = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
-                       .progress = !a.quiet && isatty(STDERR_FILENO), .stop = cli_catch_sigint(), .vcd_path = a.vcd,
+                       .progress = !a.quiet, .stop = cli_catch_sigint(), .vcd_path = a.vcd,
                        .vcd_start = a.vcd_start, .vcd_end = a.vcd_end};
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
@@ -104,7 +104,7 @@ int cli_run(int argc, char **argv)
             cim_html_write(&job->report, job->run.out_dir, &d) == CIM_OK)
             fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
-        rc = d.errors ? 1 : strcmp(job->report.status, "complete") == 0 ? 0 : 3;
+        rc = d.errors ? 1 : job->report.status == CIM_RUN_COMPLETE ? 0 : 3;
     } else if (!d.errors) {
         fprintf(stderr, "dcim run: error: %s\n", cim_status_str(st));
     }

@@ -72,7 +72,7 @@ int cli_train(int argc, char **argv)
         return 2;
     }
     CimTrainOptions o = {.job = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
-                                 .progress = !a.quiet && isatty(STDERR_FILENO), .stop = cli_catch_sigint()},
+                                 .progress = !a.quiet, .stop = cli_catch_sigint()},
                          .resume = a.resume};
     CimTrainReport rep;
     CimDiag d;
@@ -80,7 +80,7 @@ int cli_train(int argc, char **argv)
     CimStatus st = cim_train_run(&o, &rep, &d);
     cim_diag_print(&d, stderr);
     int rc = 1;
-    if (st == CIM_OK && strcmp(rep.status, "complete") == 0) {
+    if (st == CIM_OK && rep.status == CIM_RUN_COMPLETE) {
         printf("done: %s/checkpoint.safetensors, %s/metrics.jsonl\n", rep.out_dir, rep.out_dir);
         rc = 0;
     } else if (st == CIM_OK) {

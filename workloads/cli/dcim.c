@@ -152,19 +152,6 @@ int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg)
     return st == CIM_OK ? 0 : -1;
 }
 
-void cli_progress(double frac, void *label)
-{
-    if (!isatty(STDERR_FILENO))
-        return;
-    int filled = (int)(frac * 30 + 0.5);
-    fprintf(stderr, "\r%s [%.*s%.*s] %3d%%", (const char *)label, filled,
-            "##############################", 30 - filled, "..............................",
-            (int)(frac * 100 + 0.5));
-    if (frac >= 1.0)
-        fprintf(stderr, "\n");
-    fflush(stderr);
-}
-
 int cli_check(int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[1], "--help") == 0) {

@@ -1,6 +1,7 @@
 /* dcim compare: one digital run, the analogue baseline's bit-true forward pass and costs on
  * the same images, and the GPU baseline; sweeps over config keys. docs/energy.md. */
 #include "workloads/compare/compare.h"
+#include "workloads/report/progress.h"
 #include "workloads/io/idx.h"
 
 #include <math.h>
@@ -232,16 +233,6 @@ static CimStatus load_inputs(const CimCompareOptions *o, CimCompare *c, Routed *
 
 /* ---- the analogue baseline -------------------------------------------------------- */
 
-static void analog_progress(uint64_t done, uint64_t total)
-{
-    int filled = total ? (int)(30.0 * (double)done / (double)total) : 30;
-    fprintf(stderr, "\ranalogue [%.*s%.*s] %llu/%llu", filled, "##############################", 30 - filled,
-            "..............................", (unsigned long long)done, (unsigned long long)total);
-    if (done == total)
-        fprintf(stderr, "\n");
-    fflush(stderr);
-}
-
 /* The images the digital run completed through a net; counts correct, adds activity. */
 static CimStatus forward_images(const CimCompareOptions *o, CimAnalogNet *an, const CimNet *net, const CimMnist *mn,
                                 uint64_t n, CimAnalogActivity *act, uint64_t *done, uint64_t *correct)
@@ -251,15 +242,16 @@ static CimStatus forward_images(const CimCompareOptions *o, CimAnalogNet *an, co
     float *logits = malloc(nout * sizeof *logits);
     if (!logits)
         return CIM_ERR_NOMEM;
-    uint64_t step = n / 100 + 1;
+    CimProgressBar bar;
+    cim_progress_bar_init(&bar, "analogue", o->progress && act); /* the exact pass (act NULL) draws none */
     for (uint64_t i = 0; i < n && !(o->stop && *o->stop); i++) {
         const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
         cim_analog_net_forward(an, img, logits, act, NULL); /* CIM_OK: scratch is allocated at creation */
         *correct += cim_argmax(logits, nout) == mn->labels.labels[i];
         *done = i + 1;
-        if (o->progress && act && ((i + 1) % step == 0 || i + 1 == n))
-            analog_progress(i + 1, n);
+        cim_progress_bar_update(&bar, i + 1, n, NULL);
     }
+    cim_progress_bar_end(&bar);
     free(logits);
     return CIM_OK;
 }
@@ -379,7 +371,7 @@ static void work_of(CimCompare *c)
             c->conv_macs_removed += r->layers[i].macs_removed;
         }
     c->images = r->images;
-    snprintf(c->status, sizeof c->status, "%s", r->status);
+    c->status = r->status;
     snprintf(c->reason, sizeof c->reason, "%s", r->reason);
 }
 
@@ -403,8 +395,8 @@ CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
     st = run_analog(o, c, d);
     if (st == CIM_OK)
         st = run_gpu(c, d);
-    if (st == CIM_OK && o->stop && *o->stop && !strcmp(c->status, "complete")) {
-        snprintf(c->status, sizeof c->status, "aborted");
+    if (st == CIM_OK && o->stop && *o->stop && c->status == CIM_RUN_COMPLETE) {
+        c->status = CIM_RUN_ABORTED;
         snprintf(c->reason, sizeof c->reason, "interrupted (Ctrl-C) during the baselines");
     }
     return st;

@@ -62,7 +62,8 @@ typedef struct {
     uint64_t conv_macs, conv_macs_removed; /* chip layers: all, and removed by pruning */
     uint64_t images, images_asked; /* compared; the run file's (before compare's cap) */
     int images_capped;         /* 1: images was capped at CIM_COMPARE_DEFAULT_IMAGES */
-    char status[16], reason[200];  /* "complete" or "aborted" (the digital run's) */
+    CimRunStatus status;           /* the digital run's */
+    char reason[200];
     CimCompareSide side[CIM_SIDE_COUNT];
     uint64_t exact_correct;    /* the exact network (float reference) on the same images */
     int exact_done;            /* exact_correct is known (a sweep reuses it) */

@@ -192,7 +192,7 @@ void cim_compare_print(const CimCompare *c, FILE *out)
     const CimRunReport *r = &c->job.report;
     fprintf(out, "dcim compare %s: digital chip %s vs analogue RRAM CIM %s vs GPU %s (%s), network %s\n", r->run_name,
             r->chip, c->analog.name, c->gpu.name, c->gpu_measured ? "measured" : "model", r->network);
-    if (strcmp(c->status, "complete") != 0)
+    if (c->status != CIM_RUN_COMPLETE)
         fprintf(out, "status                 ABORTED after %llu images: %s\n", (unsigned long long)c->images, c->reason);
     if (c->images_capped)
         fprintf(out, "images                 %llu of the run file's %llu (compare's default; --images N for more)\n",
@@ -316,7 +316,7 @@ static json_t *sweep_json(const CimSweepResult *sw)
 static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
 {
     const CimRunReport *r = &c->job.report;
-    json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:I}}", "status", c->status, "reason",
+    json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:I}}", "status", cim_run_status_name(c->status), "reason",
                           c->reason, "run", "name", r->run_name, "chip", r->chip, "tech", r->tech, "network",
                           r->network, "weights", r->weights, "pruned_filters", r->pruned_mode, "seed",
                           (json_int_t)r->seed);

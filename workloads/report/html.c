@@ -127,7 +127,7 @@ void cim_html_run_summary(const CimRunReport *r, FILE *out)
     cim_report_totals(r, &t);
     char v[96], s[160];
     fprintf(out, "<section id=\"summary\"><h2>Summary</h2>\n");
-    if (strcmp(r->status, "complete") != 0) {
+    if (r->status != CIM_RUN_COMPLETE) {
         fprintf(out, "<p class=\"bad\">ABORTED after %llu images: ", (unsigned long long)r->images);
         cim_html_escape(r->reason, out);
         fprintf(out, "</p>\n");
@@ -262,7 +262,7 @@ void cim_html_head(const CimRunReport *r, const char *command, FILE *out)
     fprintf(out, "; pruned filters: ");
     cim_html_escape(r->pruned_mode, out);
     fprintf(out, "; seed %llu; status ", (unsigned long long)r->seed);
-    cim_html_escape(r->status, out);
+    cim_html_escape(cim_run_status_name(r->status), out);
     fprintf(out, "</p></header>\n<main>\n");
 }
 

@@ -12,6 +12,8 @@ void cim_report_energy(const CimRunReport *r, const CimLayerTally *t, CimEnergyB
     cim_energy_compute(r->cfg, &r->etable, &t->ev, t->cycles, out);
 }
 
+const char *cim_run_status_name(CimRunStatus s) { return s == CIM_RUN_COMPLETE ? "complete" : "aborted"; }
+
 double cim_report_per_image(const CimRunReport *r, double v) { return r->images ? v / (double)r->images : 0.0; }
 #define per_image cim_report_per_image
 
@@ -87,7 +89,7 @@ void cim_report_print(const CimRunReport *r, FILE *out)
             r->chip, r->macros, r->rows, r->cols, r->clock_mhz, r->tech, r->network);
     fprintf(out, "weights %s; fidelity %s; pruned filters: %s; seed %llu\n", r->weights, r->fidelity, r->pruned_mode,
             (unsigned long long)r->seed);
-    if (strcmp(r->status, "complete") != 0)
+    if (r->status != CIM_RUN_COMPLETE)
         fprintf(out, "status          ABORTED after %llu images: %s\n", (unsigned long long)r->images, r->reason);
     fprintf(out, "accuracy        %.2f %% (%llu/%llu images)\n", pct(r->correct, r->images),
             (unsigned long long)r->correct, (unsigned long long)r->images);
@@ -189,7 +191,7 @@ static json_t *report_json(const CimRunReport *r, int predictions)
     CimReportTotals t;
     cim_report_totals(r, &t);
     json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}, s:I, s:I, s:f}", "status",
-                          r->status, "reason", r->reason, "run", "name", r->run_name, "chip", r->chip, "tech", r->tech,
+                          cim_run_status_name(r->status), "reason", r->reason, "run", "name", r->run_name, "chip", r->chip, "tech", r->tech,
                           "network", r->network, "weights", r->weights, "fidelity", r->fidelity, "pruned_filters",
                           r->pruned_mode, "seed", (json_int_t)r->seed, "images", (json_int_t)r->images, "correct",
                           (json_int_t)r->correct, "accuracy", r->images ? (double)r->correct / (double)r->images : 0.0);

@@ -9,6 +9,12 @@
 extern "C" {
 #endif
 
+/* How a run, a training or a comparison ended: all the work done, or stopped early (Ctrl-C,
+ * a trap) with what was measured so far. */
+typedef enum { CIM_RUN_COMPLETE, CIM_RUN_ABORTED } CimRunStatus;
+/* "complete" or "aborted", as the reports write it. */
+const char *cim_run_status_name(CimRunStatus s);
+
 typedef struct {
     char name[64];
     CimLayerWhere where;           /* CIM_WHERE_CHIP or CIM_WHERE_HOST */
@@ -22,7 +28,8 @@ typedef struct {
 typedef struct {
     /* what ran */
     char run_name[64], chip[64], tech[64], network[64], weights[600], fidelity[16], pruned_mode[16];
-    char status[16], reason[200];  /* "complete" or "aborted" and why */
+    CimRunStatus status;
+    char reason[200];              /* why the run was aborted */
     uint64_t seed;
     uint64_t images, correct;
     /* per layer, chip layers first in network order, then host layers */

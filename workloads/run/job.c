@@ -1,5 +1,6 @@
 /* The dcim run job: everything between a run file and a filled report. */
 #include "workloads/run/job.h"
+#include "workloads/report/progress.h"
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
 #include "workloads/exec/cycle.h"
@@ -8,15 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
 {
@@ -104,7 +97,7 @@ static CimStatus report_init(CimJob *j)
                  (unsigned long long)j->run.seed);
     cim_cfg_choice(CIM_FIDELITY_NAMES, (int)j->run.fidelity, r->fidelity, sizeof r->fidelity);
     cim_cfg_choice(CIM_PRUNED_NAMES, (int)cc->pruned_mode, r->pruned_mode, sizeof r->pruned_mode);
-    snprintf(r->status, sizeof r->status, "complete");
+    r->status = CIM_RUN_COMPLETE;
     r->seed = j->run.seed;
     r->cfg = &j->chip_cfg;
     r->clock_mhz = j->chip_cfg.clock_mhz;
@@ -150,22 +143,9 @@ static CimStatus report_init(CimJob *j)
     return CIM_OK;
 }
 
-static void progress(const CimJob *j, uint64_t done, uint64_t total, double t0)
-{
-    double el = now_s() - t0, rate = el > 0 ? (double)done / el : 0;
-    int filled = (int)(30.0 * (double)done / (double)total);
-    fprintf(stderr, "\rimages [%.*s%.*s] %3d%% %llu/%llu  accuracy %.2f %%  %.0f images/s ", filled,
-            "##############################", 30 - filled, "..............................",
-            (int)(100.0 * (double)done / (double)total), (unsigned long long)done, (unsigned long long)total,
-            done ? 100.0 * (double)j->report.correct / (double)done : 0.0, rate);
-    if (done == total)
-        fprintf(stderr, "\n");
-    fflush(stderr);
-}
-
 static void abort_run(CimRunReport *r, const char *why)
 {
-    snprintf(r->status, sizeof r->status, "aborted");
+    r->status = CIM_RUN_ABORTED;
     snprintf(r->reason, sizeof r->reason, "%s", why);
 }
 
@@ -187,8 +167,9 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
     }
     size_t nout = j->net.layers[j->net.n - 1].out_c;
     float *logits = calloc(nout, sizeof *logits);
-    uint64_t total = j->run.data.images, step = total / 200 + 1;
-    double t0 = now_s();
+    uint64_t total = j->run.data.images;
+    CimProgressBar bar;
+    cim_progress_bar_init(&bar, "images", o->progress);
     for (uint64_t i = 0; st == CIM_OK && logits && i < total; i++) {
         if (o->stop && *o->stop) {
             abort_run(r, "interrupted (Ctrl-C)");
@@ -204,9 +185,11 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
         r->label[i] = mn->labels.labels[i];
         r->correct += r->pred[i] == r->label[i];
         r->images = i + 1;
-        if (o->progress && (r->images % step == 0 || r->images == total))
-            progress(j, r->images, total, t0);
+        char status[48];
+        snprintf(status, sizeof status, "accuracy %.2f %%", 100.0 * (double)r->correct / (double)r->images);
+        cim_progress_bar_update(&bar, r->images, total, status);
     }
+    cim_progress_bar_end(&bar);
     if (st == CIM_ERR_TRAP) {
         char why[200];
         snprintf(why, sizeof why, "trap at pc %llu, cycle %llu: %s", (unsigned long long)trap->pc,

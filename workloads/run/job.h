@@ -34,7 +34,7 @@ typedef struct {
     CimRunReport report;
 } CimJob;
 
-/* Runs the job. CIM_OK with report.status "complete" or "aborted" (Ctrl-C, a trap: the
+/* Runs the job. CIM_OK with report.status CIM_RUN_COMPLETE or CIM_RUN_ABORTED (Ctrl-C, a trap: the
  * report holds what was measured so far); any other status is an error in diag before
  * any image ran. */
 CimStatus cim_job_run(const CimJobOptions *opt, CimJob *job, CimDiag *diag);

@@ -16,14 +16,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "workloads/report/progress.h"
 #include "workloads/train/train_impl.h"
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static CimPrunedMode pruned_mode(const Trainer *t)
 {
@@ -120,19 +114,11 @@ static double evaluate(Trainer *t)
     return n ? (double)correct / n : 0.0;
 }
 
-static void progress(const Trainer *t, unsigned epoch, size_t done, size_t total, double loss, double acc, double t0)
+static void progress(CimProgressBar *bar, size_t done, size_t total, double loss, double acc)
 {
-    if (!t->opt->job.progress)
-        return;
-    double el = now_s() - t0;
-    int filled = (int)(30.0 * (double)done / (double)total);
-    fprintf(stderr, "\repoch %u/%u [%.*s%.*s] %3d%%  loss %.4f  accuracy %.2f %%  %.0f images/s ", epoch,
-            t->job.run.train.epochs, filled, "##############################", 30 - filled,
-            "..............................", (int)(100.0 * (double)done / (double)total), loss, 100 * acc,
-            el > 0 ? (double)done / el : 0.0);
-    if (done == total)
-        fprintf(stderr, "\n");
-    fflush(stderr);
+    char status[64];
+    snprintf(status, sizeof status, "loss %.4f  accuracy %.2f %%", loss, 100 * acc);
+    cim_progress_bar_update(bar, done, total, status);
 }
 
 void trainer_step(Trainer *t)
@@ -153,18 +139,26 @@ static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimD
     CimRng rng;
     cim_rng_seed(&rng, t->job.run.seed * 0x9E3779B97F4A7C15ull + epoch);
     cim_init_randperm(t->perm, n, &rng);
-    double t0 = now_s(), loss_sum = 0;
+    char label[40];
+    snprintf(label, sizeof label, "epoch %u/%u", epoch, tc->epochs);
+    CimProgressBar bar;
+    cim_progress_bar_init(&bar, label, t->opt->job.progress);
+    double t0 = cim_clock_s(), loss_sum = 0;
     size_t correct = 0;
     float logits[1024];
     for (size_t b0 = 0; b0 < n; b0 += bs, batches++) {
-        if (t->opt->job.stop && *t->opt->job.stop)
+        if (t->opt->job.stop && *t->opt->job.stop) {
+            cim_progress_bar_end(&bar);
             return CIM_ERR_RANGE;
+        }
         size_t nb = n - b0 < bs ? n - b0 : bs;
         if (t->ste) {
             CimStatus st = ste_batch(t, t->perm + b0, nb, &loss_sum, &correct, d);
-            if (st != CIM_OK)
+            if (st != CIM_OK) {
+                cim_progress_bar_end(&bar);
                 return st;
-            progress(t, epoch, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb), t0);
+            }
+            progress(&bar, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb));
             continue;
         }
         for (size_t i = 0; i < nb; i++) {
@@ -179,11 +173,11 @@ static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimD
             correct += (int32_t)cim_nn_argmax(z + i * k, k) == t->labels[i];
         loss_sum += cim_head_backward(&t->head, t->labels, nb);
         trainer_step(t);
-        progress(t, epoch, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb), t0);
+        progress(&bar, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb));
     }
     es->loss = batches ? loss_sum / (double)batches : 0;
     es->train_acc = n ? (double)correct / (double)n : 0;
-    es->seconds = now_s() - t0;
+    es->seconds = cim_clock_s() - t0;
     es->train_images_per_s = es->seconds > 0 ? (double)n / es->seconds : 0;
     return CIM_OK;
 }
@@ -501,7 +495,7 @@ CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag
     memset(rep, 0, sizeof *rep);
     t->opt = opt;
     t->rep = rep;
-    snprintf(rep->status, sizeof rep->status, "complete");
+    rep->status = CIM_RUN_COMPLETE;
     CimStatus st = init(t, d);
     if (st == CIM_OK && cim_report_make_dirs(t->job.run.out_dir) != 0) {
         cim_diag_add(d, CIM_SEV_ERROR, t->job.run.out_dir, 0, 0, "cannot create the folder: %s", strerror(errno));
@@ -525,7 +519,7 @@ CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag
         es->epoch = e;
         st = train_epoch(t, e, es, d);
         if (st == CIM_ERR_RANGE) {
-            snprintf(rep->status, sizeof rep->status, "aborted");
+            rep->status = CIM_RUN_ABORTED;
             snprintf(rep->reason, sizeof rep->reason, "interrupted (Ctrl-C) in epoch %u; the checkpoint of epoch %u stays",
                      e, e - 1);
             st = CIM_OK;

@@ -36,13 +36,14 @@ typedef struct {
     unsigned nepochs;
     unsigned nconv;
     char conv_names[CIM_TRAIN_MAX_CONV][64];
-    char status[16], reason[200];
+    CimRunStatus status;
+    char reason[200];
     char out_dir[CIM_PATH_MAX];
 } CimTrainReport;
 
 /* Trains as the run file's train group says; progress on stderr, one line per epoch on
  * stdout; checkpoint.safetensors, optimizer.safetensors and metrics.jsonl in run.out.
- * CIM_OK with status "complete" or "aborted" (Ctrl-C: the last epoch's checkpoint stays). */
+ * CIM_OK with status CIM_RUN_COMPLETE or CIM_RUN_ABORTED (Ctrl-C: the last epoch's checkpoint stays). */
 CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag *diag);
 void cim_train_report_free(CimTrainReport *rep);
 

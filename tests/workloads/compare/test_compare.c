@@ -333,7 +333,7 @@ static void test_compare_run_mnist_small(void **state)
     CimStatus st = cim_compare_run(&o, c, &d);
     cim_diag_print(&d, stderr);
     assert_int_equal(st, CIM_OK);
-    assert_string_equal(c->status, "complete");
+    assert_int_equal(c->status, CIM_RUN_COMPLETE);
     assert_int_equal(c->images, 10);
     assert_int_equal(c->images_capped, 0);
     assert_int_equal(c->macs, 4524800); /* the whole MNIST network, dense */

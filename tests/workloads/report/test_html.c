@@ -34,7 +34,7 @@ static Toy *toy(void)
     snprintf(r->weights, sizeof r->weights, "w<1>.safetensors");
     snprintf(r->fidelity, sizeof r->fidelity, "fast");
     snprintf(r->pruned_mode, sizeof r->pruned_mode, "reference");
-    snprintf(r->status, sizeof r->status, "complete");
+    r->status = CIM_RUN_COMPLETE;
     r->images = 2;
     r->correct = 1;
     r->cfg = &t->cfg;

@@ -50,7 +50,7 @@ static void test_train_beats_chance_by_a_wide_margin(void **state)
     assert_non_null(mkdtemp(dir));
     CimTrainReport rep;
     assert_int_equal(train(dir, "2", "false", 0, &rep), CIM_OK);
-    assert_string_equal(rep.status, "complete");
+    assert_int_equal(rep.status, CIM_RUN_COMPLETE);
     assert_int_equal(rep.nepochs, 2);
     /* chance is 10 %; a random binary feature extractor with a trained head does far better */
     assert_true(rep.epochs[1].test_acc > 0.60);
