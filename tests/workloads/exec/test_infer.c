@@ -260,16 +260,15 @@ static void random_net(CimNet *net, CimRng *r)
             net->layers[i].pruned[f] = pick(r, 4) == 0;
 }
 
-/* Small arrays (row and column tiles), counters of 1 to 6 bits in both overflow modes, 8 to
- * 32-bit accumulators. Enough macros that the regions of a layer never share one: the
- * compiler does not refuse a layer whose regions share a macro, and the program it emits
- * for one mixes their counters (the fast path does not). */
+/* Small arrays (row and column tiles), 1 to 4 macros (so that regions of a layer often
+ * share a macro and take turns), counters of 1 to 6 bits in both overflow modes, 8 to
+ * 32-bit accumulators. */
 static void random_chip(CimChipCfg *cfg, CimRng *r)
 {
     cim_cfg_defaults(cfg);
     cfg->array.rows = 16u << pick(r, 3);
     cfg->array.cols = 16u << pick(r, 2);
-    cfg->macros = 256; /* the row tiles of 7x7 kernels on 16-row arrays */
+    cfg->macros = 1 + pick(r, 4);
     cfg->periph.counter_bits = 1 + pick(r, 6);
     cfg->periph.counter_overflow = pick(r, 2) ? CIM_OVERFLOW_WRAP : CIM_OVERFLOW_SATURATE;
     static const unsigned sab[] = {8, 10, 16, 32};
@@ -278,16 +277,42 @@ static void random_chip(CimChipCfg *cfg, CimRng *r)
 
 /* Logits, last-layer ints and per-layer tallies of both paths over `images` random images.
  * Returns the counter overflows the program path saw (flags summed over the macros). */
-static unsigned check_random_case(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimRng *r,
-                                  unsigned images)
+/* 1 when some macro holds two regions of one chip layer. */
+static int shares_macro(const CimCompiled *cc)
+{
+    for (size_t k = 0; k < cc->n; k++)
+        for (unsigned i = 0; i < cc->layers[k].nregions; i++)
+            for (unsigned j = 0; j < i; j++)
+                if (cc->layers[k].regions[i].macro == cc->layers[k].regions[j].macro)
+                    return 1;
+    return 0;
+}
+
+/* Compiles net, doubling the macros while the chip is too small for it. */
+static void compile_fitting(CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimCompiled *cc)
+{
+    for (;;) {
+        CimDiag d;
+        cim_diag_init(&d);
+        CimStatus st = cim_compile(cfg, net, mode, NULL, cc, &d);
+        if (st == CIM_ERR_CONFIG && cfg->macros < 512) {
+            cim_diag_free(&d);
+            cfg->macros *= 2;
+            continue;
+        }
+        cim_diag_print(&d, stderr);
+        cim_diag_free(&d);
+        assert_int_equal(st, CIM_OK);
+        return;
+    }
+}
+
+static unsigned check_random_case(CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimRng *r,
+                                  unsigned images, unsigned *shared)
 {
     CimCompiled cc;
-    CimDiag d;
-    cim_diag_init(&d);
-    CimStatus st = cim_compile(cfg, net, mode, NULL, &cc, &d);
-    cim_diag_print(&d, stderr);
-    cim_diag_free(&d);
-    assert_int_equal(st, CIM_OK);
+    compile_fitting(cfg, net, mode, &cc);
+    *shared += (unsigned)shares_macro(&cc);
     CimChip *chip;
     CimTrap trap;
     CimFast *fast;
@@ -330,13 +355,14 @@ static unsigned check_random_case(const CimChipCfg *cfg, const CimNet *net, CimP
 }
 
 /* The fast path is the program path, faster, on random small networks and chips. The
- * narrow counters must actually overflow in some cases, or the counter rule is untested. */
+ * narrow counters must actually overflow in some cases, layers must be tiled and regions
+ * must share macros in some, or those rules are untested. */
 static void test_infer_fast_path_equals_program_path_on_random_layers(void **state)
 {
     (void)state;
     CimRng r;
     cim_rng_seed(&r, 1234);
-    unsigned overflows = 0, tiled = 0;
+    unsigned overflows = 0, tiled = 0, shared = 0;
     for (int t = 0; t < 24; t++) {
         CimNet net;
         CimChipCfg cfg;
@@ -344,11 +370,12 @@ static void test_infer_fast_path_equals_program_path_on_random_layers(void **sta
         random_chip(&cfg, &r);
         for (size_t i = 0; i < net.n; i++)
             tiled += net.layers[i].kind == CIM_L_CONV_BIN && cim_layer_fan_in(&net.layers[i]) > cfg.array.rows;
-        overflows += check_random_case(&cfg, &net, t % 2 ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE, &r, 3);
+        overflows += check_random_case(&cfg, &net, t % 2 ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE, &r, 3, &shared);
         cim_net_free(&net);
     }
     assert_true(overflows > 0);
     assert_true(tiled > 0);
+    assert_true(shared > 0); /* regions taking turns in a macro (emit.c rounds) */
 }
 
 int main(void)
