@@ -102,6 +102,12 @@ uint32_t cim_window_gather(CimWindowState *st, const uint64_t *fmap, uint32_t y,
 /* The border bookkeeping of cim_window_gather alone: valid taps x channels and the border
  * class of position (y, x). */
 void cim_window_class(const CimWindowState *st, uint32_t y, uint32_t x, uint32_t *valid, uint32_t *pattern);
+/* Whether tap kk (0..k-1) of one axis lies inside the map for that axis's border class cls
+ * (pattern = cls_y * (2 pad + 1) + cls_x): class 0 is inside, 1..pad are cut by cls taps at
+ * the start, pad+1..2pad by cls - pad taps at the end. The layer tables' offsets come
+ * from it (workloads/compile), so they agree with the window unit by construction.
+ * Example: k 3, pad 1: class 1 drops tap 0, class 2 drops tap 2. */
+int cim_window_tap_valid(uint32_t cls, uint32_t kk, uint32_t k, uint32_t pad);
 
 CimStatus cim_chip_create(const CimChipCfg *cfg, const CimAlloc *a, CimChip **out);
 void cim_chip_destroy(CimChip *c);

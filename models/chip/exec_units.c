@@ -47,6 +47,15 @@ static uint32_t border_class(uint32_t pos, uint32_t size, uint32_t pad)
     return 0;
 }
 
+int cim_window_tap_valid(uint32_t cls, uint32_t kk, uint32_t k, uint32_t pad)
+{
+    if (cls == 0)
+        return 1;
+    if (cls <= pad)
+        return kk >= cls;          /* cut at the start by cls taps */
+    return kk < k - (cls - pad);   /* cut at the end */
+}
+
 /* Taps of one axis inside the map at position pos. */
 static uint32_t axis_taps(uint32_t pos, uint32_t size, uint32_t k, uint32_t pad)
 {

@@ -86,15 +86,6 @@ static int32_t threshold(double b, unsigned L)
     return (int32_t)t;
 }
 
-static int tap_valid(unsigned cls, unsigned kk, unsigned k, unsigned pad)
-{
-    if (cls == 0)
-        return 1;
-    if (cls <= pad)
-        return kk >= cls;          /* cut at the start by cls taps */
-    return kk < k - (cls - pad);   /* cut at the end */
-}
-
 /* The layer's table (layout: CimPpuTable, models/chip/ppu.h), PPU order: the pruned
  * mask, the thresholds of the biases (a pruned filter in mode skip gets one above the
  * value it finishes at, so its bit is 0) and per border pattern the offsets V - 2pw of
@@ -113,7 +104,8 @@ static void write_table(const CimLayer *l, const CimChipLayer *cl, CimPrunedMode
             uint32_t v = 0, pw = 0;
             for (unsigned e = 0; !pruned && e < cl->L; e++) {
                 unsigned t = e / cl->in_c, ky = t / cl->k, kx = t % cl->k;
-                if (tap_valid(pat / ncls, ky, cl->k, cl->pad) && tap_valid(pat % ncls, kx, cl->k, cl->pad)) {
+                if (cim_window_tap_valid(pat / ncls, ky, cl->k, cl->pad) &&
+                    cim_window_tap_valid(pat % ncls, kx, cl->k, cl->pad)) {
                     v++;
                     pw += (uint32_t)weight_bit(l, cl, f, e);
                 }

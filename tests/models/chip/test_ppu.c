@@ -109,6 +109,39 @@ static void test_ppu_arithmetic_examples(void **state)
     }
 }
 
+/* The border classes of the window unit and the taps the tables count as valid agree: at
+ * every position of maps from k x k up to k + 3, a tap is inside the map exactly when
+ * cim_window_tap_valid says so for the position's classes, and the valid count matches. */
+static void test_window_tap_valid_matches_the_window_unit(void **state)
+{
+    (void)state;
+    unsigned checked = 0;
+    for (uint32_t k = 1; k <= 7; k += 2)
+        for (uint32_t h = k; h <= k + 3; h++)
+            for (uint32_t w = k; w <= k + 3; w++) {
+                uint32_t pad = (k - 1) / 2, ncls = 2 * pad + 1;
+                CimWindowState s = {.configured = 1, .c = 2, .h = h, .w = w, .k = k, .pad = pad};
+                for (uint32_t y = 0; y < h; y++)
+                    for (uint32_t x = 0; x < w; x++) {
+                        uint32_t valid, pattern, inside = 0;
+                        cim_window_class(&s, y, x, &valid, &pattern);
+                        assert_true(pattern < cim_window_patterns(pad));
+                        for (uint32_t ky = 0; ky < k; ky++)
+                            for (uint32_t kx = 0; kx < k; kx++) {
+                                int64_t yy = (int64_t)y + ky - pad, xx = (int64_t)x + kx - pad;
+                                int in = yy >= 0 && xx >= 0 && yy < h && xx < w;
+                                int said = cim_window_tap_valid(pattern / ncls, ky, k, pad) &&
+                                           cim_window_tap_valid(pattern % ncls, kx, k, pad);
+                                assert_int_equal(in, said);
+                                inside += (uint32_t)in;
+                                checked++;
+                            }
+                        assert_int_equal(valid, inside * s.c);
+                    }
+            }
+    assert_true(checked > 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_ppu_npat_follows_the_window),
         cmocka_unit_test(test_ppu_table_write_then_read_round_trips),
         cmocka_unit_test(test_ppu_arithmetic_examples),
+        cmocka_unit_test(test_window_tap_valid_matches_the_window_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
