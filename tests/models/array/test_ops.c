@@ -9,6 +9,14 @@
 
 #include "models/array/array.h"
 
+/* Rows of models/array/ops.def, counted here from the table itself: loops "over every op"
+ * below must have visited this many, so a loop that silently tests fewer fails. */
+#define CIM_OP(id, mnemonic, opcode, ...) +1
+enum { OPS_IN_TABLE = 0
+#include "models/array/ops.def"
+};
+#undef CIM_OP
+
 /* Independent truth tables, written out: expected[op][a][b]. */
 static int expected(CimLogicOp op, int a, int b)
 {
@@ -25,6 +33,7 @@ static int expected(CimLogicOp op, int a, int b)
 
 static void check_width(size_t n)
 {
+    int tested = 0;
     uint64_t a[5], b[5], out[5];
     CimRng r;
     cim_rng_seed(&r, n);
@@ -43,8 +52,23 @@ static void check_width(size_t n)
             for (size_t i = 0; i < n; i++)
                 assert_int_equal(cim_bits_get(out, i), expected((CimLogicOp)op, cim_bits_get(a, i), cim_bits_get(b, i)));
             assert_int_equal(out[cim_bits_words(n) - 1] & ~cim_bits_tail_mask(n), 0);
+            tested += rep == 0;
         }
     }
+    assert_int_equal(tested, OPS_IN_TABLE);
+}
+
+/* Every row of ops.def has an independent truth table above (a new row without one fails
+ * here, not silently in a loop), and the table has the paper's six ops at least. */
+static void test_ops_every_row_has_an_independent_table(void **state)
+{
+    (void)state;
+    assert_int_equal(CIM_OP_COUNT, OPS_IN_TABLE);
+    assert_true(OPS_IN_TABLE >= 6);
+    for (int op = 0; op < CIM_OP_COUNT; op++)
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+                assert_int_not_equal(expected((CimLogicOp)op, a, b), -1);
 }
 
 static void test_ops_truth_tables_all_widths(void **state)
@@ -94,6 +118,7 @@ static void test_ops_references_needed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ops_every_row_has_an_independent_table),
         cmocka_unit_test(test_ops_truth_tables_all_widths),
         cmocka_unit_test(test_ops_opcodes_and_mnemonics_unique),
         cmocka_unit_test(test_ops_parse_round_trips_and_rejects_unknown),
