@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SETS 64
-
 static int usage(void)
 {
     fprintf(stderr, "usage: cim_rtlgen CHIP.yaml [--set KEY=VALUE]... --out DIR [--imem-words N]\n"
@@ -181,9 +179,9 @@ static int parse_u64(const char *opt, const char *s, uint64_t *v)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv, const char **sets)
 {
-    const char *chip = NULL, *out = NULL, *sets[MAX_SETS];
+    const char *chip = NULL, *out = NULL;
     int area = 0;
     size_t nsets = 0;
     CimRtlHarnessSizes hs = {65536, 1u << 20, 1u << 20};
@@ -193,7 +191,7 @@ int main(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage();
             return 0;
-        } else if (strcmp(a, "--set") == 0 && more && nsets < MAX_SETS) {
+        } else if (strcmp(a, "--set") == 0 && more) {
             sets[nsets++] = argv[++i];
         } else if (strcmp(a, "--area") == 0) {
             area = 1;
@@ -241,4 +239,17 @@ int main(int argc, char **argv)
     bad |= write_ops(out, chip, sets, nsets);
     bad |= write_h(out, &p, chip, sets, nsets);
     return bad;
+}
+
+int main(int argc, char **argv)
+{
+    /* --set items point into argv: there are fewer than argc of them, so no limit */
+    const char **sets = malloc((size_t)argc * sizeof *sets);
+    if (!sets) {
+        fprintf(stderr, "cim_rtlgen: error: out of memory\n");
+        return 1;
+    }
+    int rc = run(argc, argv, sets);
+    free(sets);
+    return rc;
 }

@@ -4,6 +4,7 @@
 #include "workloads/report/progress.h"
 #include "workloads/io/idx.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +37,7 @@ void cim_compare_reductions(const CimCompare *c, CimCompareReductions *out)
 
 static void add_comp(CimCompareSide *s, const char *name, double pj, double um2)
 {
-    if (s->ncomp == CIM_COMPARE_MAX_COMP)
-        return;
+    assert(s->ncomp < CIM_COMPARE_MAX_COMP); /* sized for the largest side (compare.h) */
     CimCompareComp *k = &s->comp[s->ncomp++];
     k->name = name;
     k->energy_pj = pj;
