@@ -2,14 +2,12 @@
  * paper's (arXiv 2506.13151 v1 abstract) and assumptions; the sweep table; compare.json. */
 #include "workloads/compare/compare.h"
 #include "workloads/report/html.h"
+#include "workloads/report/json.h"
 
-#include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char *const side_title[CIM_SIDE_COUNT] = {"digital", "analogue", "GPU"};
 static const char *const side_key[CIM_SIDE_COUNT] = {"digital", "analog", "gpu"};
@@ -352,30 +350,10 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
 
 CimStatus cim_compare_print_json(const CimCompare *c, const CimSweepResult *sw, FILE *out)
 {
-    json_t *o = compare_json(c, sw);
-    if (!o)
-        return CIM_ERR_NOMEM;
-    int rc = json_dumpf(o, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
-    fputc('\n', out);
-    json_decref(o);
-    return rc == 0 ? CIM_OK : CIM_ERR_IO;
+    return cim_json_print(compare_json(c, sw), out);
 }
 
 CimStatus cim_compare_write_json(const CimCompare *c, const CimSweepResult *sw, const char *dir, CimDiag *diag)
 {
-    char path[1100], tmp[1110];
-    if (cim_report_make_dirs(dir) != 0) {
-        cim_diag_add(diag, CIM_SEV_ERROR, dir, 0, 0, "cannot create the results folder: %s", strerror(errno));
-        return CIM_ERR_IO;
-    }
-    snprintf(path, sizeof path, "%s/compare.json", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    json_t *o = compare_json(c, sw);
-    int ok = o && json_dump_file(o, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) == 0;
-    json_decref(o);
-    if (ok && rename(tmp, path) == 0)
-        return CIM_OK;
-    cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot write: %s", strerror(errno));
-    remove(tmp);
-    return CIM_ERR_IO;
+    return cim_json_write(compare_json(c, sw), dir, "compare.json", diag);
 }

@@ -2,7 +2,6 @@
  * and of dcim compare: summary, breakdowns, per-layer operations, the three machines. */
 #include "workloads/report/html.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -281,27 +280,22 @@ void cim_html_render(const CimRunReport *r, FILE *out)
     cim_html_foot(out);
 }
 
+typedef struct {
+    CimHtmlRender render;
+    const void *ctx;
+} Page;
+
+static int write_page(const void *p, FILE *f)
+{
+    const Page *pg = p;
+    pg->render(pg->ctx, f);
+    return 0;
+}
+
 CimStatus cim_html_write_page(const char *dir, CimHtmlRender render, const void *ctx, CimDiag *diag)
 {
-    char path[1100], tmp[1110];
-    if (cim_report_make_dirs(dir) != 0) {
-        cim_diag_add(diag, CIM_SEV_ERROR, dir, 0, 0, "cannot create the results folder: %s", strerror(errno));
-        return CIM_ERR_IO;
-    }
-    snprintf(path, sizeof path, "%s/report.html", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int ok = f != NULL;
-    if (f) {
-        render(ctx, f);
-        ok = !ferror(f);
-        ok &= fclose(f) == 0;
-    }
-    if (ok && rename(tmp, path) == 0)
-        return CIM_OK;
-    cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot write: %s", strerror(errno));
-    remove(tmp);
-    return CIM_ERR_IO;
+    Page p = {render, ctx};
+    return cim_report_write_file(dir, "report.html", write_page, &p, diag);
 }
 
 static void render_run(const void *r, FILE *out) { cim_html_render(r, out); }

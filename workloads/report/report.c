@@ -1,8 +1,7 @@
 /* Run summary as text, JSON (jansson) and CSV; results written atomically. */
-#include "workloads/report/report.h"
+#include "workloads/report/json.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -216,36 +215,13 @@ static json_t *report_json(const CimRunReport *r, int predictions)
     return o;
 }
 
-CimStatus cim_report_print_json(const CimRunReport *r, FILE *out)
-{
-    json_t *o = report_json(r, 1);
-    if (!o)
-        return CIM_ERR_NOMEM;
-    int rc = json_dumpf(o, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
-    fputc('\n', out);
-    json_decref(o);
-    return rc == 0 ? CIM_OK : CIM_ERR_IO;
-}
+CimStatus cim_report_print_json(const CimRunReport *r, FILE *out) { return cim_json_print(report_json(r, 1), out); }
 
 /* ---- files ---------------------------------------------------------------------- */
 
-static CimStatus commit(const char *tmp, const char *path, int ok, CimDiag *diag)
+static int write_csv(const void *ctx, FILE *f)
 {
-    if (ok && rename(tmp, path) == 0)
-        return CIM_OK;
-    cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot write: %s", strerror(errno));
-    remove(tmp);
-    return CIM_ERR_IO;
-}
-
-static CimStatus write_csv(const CimRunReport *r, const char *dir, CimDiag *diag)
-{
-    char path[1100], tmp[1110];
-    snprintf(path, sizeof path, "%s/layers.csv", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return commit(tmp, path, 0, diag);
+    const CimRunReport *r = ctx;
     fprintf(f, "layer,where,filters,live,macs_per_image,macs_removed_per_image,cycles_per_image,instructions_per_image");
     for (int c = 0; c < CIM_COMP_COUNT; c++)
         fprintf(f, ",energy_%s_pj_per_image", cim_component_name((CimComponent)c));
@@ -261,9 +237,7 @@ static CimStatus write_csv(const CimRunReport *r, const char *dir, CimDiag *diag
             fprintf(f, ",%.6g", per_image(r, e.pj[c]));
         fprintf(f, ",%.6g\n", per_image(r, e.total_pj));
     }
-    int ok = !ferror(f);
-    ok &= fclose(f) == 0;
-    return commit(tmp, path, ok, diag);
+    return 0;
 }
 
 int cim_report_make_dirs(const char *dir)
@@ -284,18 +258,52 @@ int cim_report_make_dirs(const char *dir)
 }
 
 
-CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag)
+CimStatus cim_report_write_file(const char *dir, const char *name, CimWriteFn write, const void *ctx, CimDiag *diag)
 {
     if (cim_report_make_dirs(dir) != 0) {
         cim_diag_add(diag, CIM_SEV_ERROR, dir, 0, 0, "cannot create the results folder: %s", strerror(errno));
         return CIM_ERR_IO;
     }
     char path[1100], tmp[1110];
-    snprintf(path, sizeof path, "%s/stats.json", dir);
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
+        cim_diag_add(diag, CIM_SEV_ERROR, dir, 0, 0, "results path too long (limit %zu bytes)", sizeof path - 1);
+        return CIM_ERR_IO;
+    }
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    json_t *o = report_json(r, 1);
-    int ok = o && json_dump_file(o, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) == 0;
+    FILE *f = fopen(tmp, "w");
+    int ok = f && write(ctx, f) == 0;
+    ok &= f && !ferror(f);
+    ok &= f && fclose(f) == 0;
+    if (ok && rename(tmp, path) == 0)
+        return CIM_OK;
+    cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot write: %s", strerror(errno ? errno : EIO));
+    remove(tmp);
+    return CIM_ERR_IO;
+}
+
+static int dump_json(const void *o, FILE *f) { return json_dumpf(o, f, CIM_JSON_FLAGS); }
+
+CimStatus cim_json_print(json_t *o, FILE *out)
+{
+    if (!o)
+        return CIM_ERR_NOMEM;
+    int rc = json_dumpf(o, out, CIM_JSON_FLAGS);
+    fputc('\n', out);
     json_decref(o);
-    CimStatus st = commit(tmp, path, ok, diag);
-    return st == CIM_OK ? write_csv(r, dir, diag) : st;
+    return rc == 0 ? CIM_OK : CIM_ERR_IO;
+}
+
+CimStatus cim_json_write(json_t *o, const char *dir, const char *name, CimDiag *diag)
+{
+    if (!o)
+        return CIM_ERR_NOMEM;
+    CimStatus st = cim_report_write_file(dir, name, dump_json, o, diag);
+    json_decref(o);
+    return st;
+}
+
+CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag)
+{
+    CimStatus st = cim_json_write(report_json(r, 1), dir, "stats.json", diag);
+    return st == CIM_OK ? cim_report_write_file(dir, "layers.csv", write_csv, r, diag) : st;
 }

@@ -81,6 +81,12 @@ const char *cim_fmt_pct(double frac, char *buf, size_t n);
 void cim_report_print(const CimRunReport *r, FILE *out);
 /* mkdir -p: creates dir and its missing parents; 0, or -1 with errno set. */
 int cim_report_make_dirs(const char *dir);
+/* The one way results reach the disk: DIR/NAME is written by write(ctx, f) (returning 0
+ * on success) into DIR/NAME.tmp, which then replaces DIR/NAME by rename, so an existing
+ * file is only ever replaced by a complete one; DIR is created if missing. CIM_ERR_IO,
+ * with the path and the reason in diag, if anything fails (the .tmp is removed). */
+typedef int (*CimWriteFn)(const void *ctx, FILE *f);
+CimStatus cim_report_write_file(const char *dir, const char *name, CimWriteFn write, const void *ctx, CimDiag *diag);
 /* stats.json and layers.csv into dir (created if missing). Errors go to diag. */
 CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag);
 /* The summary as one JSON object, with the predicted label of every image. */

@@ -335,22 +335,18 @@ static void epoch_json(const Trainer *t, const CimEpochStats *e, FILE *f)
             (unsigned long long)e->cycles_prune);
 }
 
+static int write_epochs(const void *ctx, FILE *f)
+{
+    const Trainer *t = ctx;
+    for (unsigned e = 0; e < t->rep->nepochs; e++)
+        epoch_json(t, &t->rep->epochs[e], f);
+    return 0;
+}
+
 /* metrics.jsonl rewritten whole (atomically) after each epoch. */
 static CimStatus write_metrics(const Trainer *t, CimDiag *d)
 {
-    char path[CIM_PATH_MAX + 32], tmp[CIM_PATH_MAX + 40];
-    out_path(t, "metrics.jsonl", path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f) {
-        for (unsigned e = 0; e < t->rep->nepochs; e++)
-            epoch_json(t, &t->rep->epochs[e], f);
-        if (fclose(f) == 0 && rename(tmp, path) == 0)
-            return CIM_OK;
-    }
-    cim_diag_add(d, CIM_SEV_ERROR, path, 0, 0, "cannot write: %s", strerror(errno));
-    remove(tmp);
-    return CIM_ERR_IO;
+    return cim_report_write_file(t->job.run.out_dir, "metrics.jsonl", write_epochs, t, d);
 }
 
 #include <jansson.h>
