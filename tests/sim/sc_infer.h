@@ -1,4 +1,4 @@
-// Program-path inference on the SystemC model: the flow of workloads/exec/infer.c
+// Program-path inference on the SystemC model: workloads/exec/infer.c's flow
 // (binarise, each chip layer's program, unpack, host layers) with every program run by
 // cim_sc_session_run instead of cim_chip_run. Used by the MNIST scenario and bench_sim.
 #ifndef CIM_TEST_SIM_SC_INFER_H
