@@ -267,6 +267,26 @@ static CimStatus save_checkpoint(Trainer *t, unsigned epoch, CimDiag *d)
     return st;
 }
 
+/* A resume continues the same training: the checkpoint's seed and learning mode must be
+ * the run's (a different seed would silently relabel it). */
+static CimStatus same_training(const Trainer *t, const CimSafetensors *ws, const char *path, CimDiag *d)
+{
+    char seed[24], learn[16];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)t->job.run.seed);
+    cim_cfg_choice(CIM_LEARN_NAMES, (int)t->job.run.train.learn, learn, sizeof learn);
+    const char *keys[] = {"seed", "learn"}, *want[] = {seed, learn}, *option[] = {"run.seed", "run.train.learn"};
+    for (int i = 0; i < 2; i++) {
+        const char *got = cim_st_meta_get(ws, keys[i]);
+        if (!got || strcmp(got, want[i]) != 0) {
+            cim_diag_add(d, CIM_SEV_ERROR, path, 0, 0,
+                         "--resume: the checkpoint was trained with %s %s, this run has %s %s; resume with the "
+                         "same value or start a new run.out", option[i], got ? got : "(none)", option[i], want[i]);
+            return CIM_ERR_CONFIG;
+        }
+    }
+    return CIM_OK;
+}
+
 static CimStatus read_epoch(const char *path, unsigned *epoch, CimSafetensors **st, CimDiag *d)
 {
     CimStatus s = cim_st_open(path, NULL, st, d);
@@ -294,6 +314,8 @@ static CimStatus load_checkpoint(Trainer *t, CimDiag *d)
         st = CIM_ERR_FORMAT;
     }
     if (st == CIM_OK)
+        st = same_training(t, ws, wp, d);
+    if (st == CIM_OK)
         st = cim_net_load_weights(&t->job.net, wp, d);
     const char *stepm = os ? cim_st_meta_get(os, "step") : NULL;
     unsigned long long step = 0;
@@ -319,6 +341,9 @@ static CimStatus load_checkpoint(Trainer *t, CimDiag *d)
     return st;
 }
 
+/* part / whole, 0 when nothing was counted (never NaN in the log). */
+static double share(uint64_t part, uint64_t whole) { return whole ? (double)part / (double)whole : 0.0; }
+
 static void epoch_json(const Trainer *t, const CimEpochStats *e, FILE *f)
 {
     fprintf(f, "{\"epoch\": %u, \"loss\": %.6f, \"train_accuracy\": %.6f, \"test_accuracy_before_pruning\": %.6f, "
@@ -329,17 +354,23 @@ static void epoch_json(const Trainer *t, const CimEpochStats *e, FILE *f)
     fprintf(f, "}, \"conv_mac_reduction\": %.6f, \"all_mac_reduction\": %.6f, \"seconds\": %.2f, "
                "\"train_images_per_s\": %.1f, \"energy_uj\": {\"forward\": %.4f, \"pruning\": %.4f, \"programming\": %.4f}, "
                "\"cycles\": {\"forward\": %llu, \"pruning\": %llu}}\n",
-            (double)e->conv_macs_removed / (double)(e->conv_macs + e->conv_macs_removed),
-            (double)e->all_macs_removed / (double)(e->all_macs + e->all_macs_removed), e->seconds, e->train_images_per_s,
+            share(e->conv_macs_removed, e->conv_macs + e->conv_macs_removed),
+            share(e->all_macs_removed, e->all_macs + e->all_macs_removed), e->seconds, e->train_images_per_s,
             e->energy_forward_uj, e->energy_prune_uj, e->energy_program_uj, (unsigned long long)e->cycles_forward,
             (unsigned long long)e->cycles_prune);
 }
 
+/* Epochs loaded on resume are written back as they were read (their byte counts, times
+ * and pruned filters are not all kept in CimEpochStats), the others from their stats. */
 static int write_epochs(const void *ctx, FILE *f)
 {
     const Trainer *t = ctx;
-    for (unsigned e = 0; e < t->rep->nepochs; e++)
-        epoch_json(t, &t->rep->epochs[e], f);
+    for (unsigned e = 0; e < t->rep->nepochs; e++) {
+        if (t->logged && e < t->start_epoch && t->logged[e])
+            fputs(t->logged[e], f);
+        else
+            epoch_json(t, &t->rep->epochs[e], f);
+    }
     return 0;
 }
 
@@ -357,25 +388,44 @@ static CimStatus load_metrics(Trainer *t, CimDiag *d)
     char path[CIM_PATH_MAX + 32], line[8192];
     out_path(t, "metrics.jsonl", path, sizeof path);
     FILE *f = fopen(path, "r");
-    if (!f)
-        return CIM_OK; /* nothing logged yet */
-    while (t->rep->nepochs < t->start_epoch && fgets(line, sizeof line, f)) {
+    if (!f) {
+        cim_diag_add(d, CIM_SEV_ERROR, path, 0, 0, "cannot read the metrics of the checkpoint's %u epochs: %s",
+                     t->start_epoch, strerror(errno));
+        return CIM_ERR_IO;
+    }
+    t->logged = calloc(t->start_epoch ? t->start_epoch : 1, sizeof *t->logged);
+    CimStatus st = t->logged ? CIM_OK : CIM_ERR_NOMEM;
+    while (st == CIM_OK && t->rep->nepochs < t->start_epoch && fgets(line, sizeof line, f)) {
         json_error_t err;
         json_t *o = json_loads(line, 0, &err);
         CimEpochStats *e = &t->rep->epochs[t->rep->nepochs];
-        if (!o || json_unpack(o, "{s:i, s:f, s:f, s:f, s:f}", "epoch", &e->epoch, "loss", &e->loss, "train_accuracy",
-                              &e->train_acc, "test_accuracy_before_pruning", &e->test_acc_before_prune,
-                              "test_accuracy", &e->test_acc) != 0) {
-            cim_diag_add(d, CIM_SEV_ERROR, path, t->rep->nepochs + 1, 0, "not a dcim train metrics line");
-            json_decref(o);
-            fclose(f);
-            return CIM_ERR_FORMAT;
+        int pruned = 0;
+        size_t n = strlen(line);
+        if (!o || n == 0 || line[n - 1] != '\n' ||
+            json_unpack(o, "{s:i, s:f, s:f, s:f, s:f, s:b}", "epoch", &e->epoch, "loss", &e->loss, "train_accuracy",
+                        &e->train_acc, "test_accuracy_before_pruning", &e->test_acc_before_prune, "test_accuracy",
+                        &e->test_acc, "pruned_this_epoch", &pruned) != 0 ||
+            e->epoch != t->rep->nepochs + 1) {
+            cim_diag_add(d, CIM_SEV_ERROR, path, t->rep->nepochs + 1, 0, "not the dcim train metrics line of epoch %u",
+                         t->rep->nepochs + 1);
+            st = CIM_ERR_FORMAT;
+        } else if (!(t->logged[t->rep->nepochs] = malloc(n + 1))) {
+            st = CIM_ERR_NOMEM;
+        } else {
+            memcpy(t->logged[t->rep->nepochs], line, n + 1);
+            e->pruned_this_epoch = pruned;
+            t->rep->nepochs++;
         }
         json_decref(o);
-        t->rep->nepochs++;
     }
     fclose(f);
-    return CIM_OK;
+    if (st == CIM_OK && t->rep->nepochs < t->start_epoch) {
+        cim_diag_add(d, CIM_SEV_ERROR, path, t->rep->nepochs + 1, 0,
+                     "holds %u epochs, the checkpoint %u: the metrics do not belong to it", t->rep->nepochs,
+                     t->start_epoch);
+        st = CIM_ERR_FORMAT;
+    }
+    return st;
 }
 
 #include <cblas.h>
@@ -443,10 +493,12 @@ static CimStatus finish_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, Cim
     op_stats(t, es);
     memset(t->fwd_layers, 0, sizeof t->fwd_layers);
     t->rep->nepochs = epoch;
-    if (st == CIM_OK)
-        st = save_checkpoint(t, epoch, d);
+    /* the log first: a checkpoint never exists without its epoch's line (a resume reads only
+     * as many lines as the checkpoint has epochs, and rewrites any after them) */
     if (st == CIM_OK)
         st = write_metrics(t, d);
+    if (st == CIM_OK)
+        st = save_checkpoint(t, epoch, d);
     return st;
 }
 
@@ -481,6 +533,9 @@ static void teardown(Trainer *t)
     free(t->ints);
     free(t->labels);
     free(t->perm);
+    for (unsigned e = 0; t->logged && e < t->start_epoch; e++)
+        free(t->logged[e]);
+    free(t->logged);
 }
 
 CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag *d)

@@ -35,6 +35,7 @@ typedef struct {
     CimTrainReport *rep;
     unsigned start_epoch;
     SteState *ste;         /* NULL in reference mode */
+    char **logged;         /* resumed: the metrics lines of epochs 1..start_epoch, verbatim */
 } Trainer;
 
 

@@ -12,20 +12,31 @@
 
 #include "workloads/train/train.h"
 
-static CimStatus train(const char *out, const char *epochs, const char *prune, int resume, CimTrainReport *rep)
+/* dcim train on 2048 images; the first error line (if any) into err. */
+static CimStatus train_seed(const char *out, const char *epochs, const char *prune, int resume, const char *seed,
+                            CimTrainReport *rep, char *err, size_t errlen)
 {
-    char o1[600], o2[64], o3[64];
+    char o1[600], o2[64], o3[64], o4[64];
     snprintf(o1, sizeof o1, "run.out=%s", out);
     snprintf(o2, sizeof o2, "run.train.epochs=%s", epochs);
     snprintf(o3, sizeof o3, "run.prune.enabled=%s", prune);
-    const char *ov[] = {o1, o2, o3, "run.train.train_images=2048", "run.train.eval_images=1000", "run.seed=3"};
+    snprintf(o4, sizeof o4, "run.seed=%s", seed);
+    const char *ov[] = {o1, o2, o3, "run.train.train_images=2048", "run.train.eval_images=1000", o4};
     CimTrainOptions o = {{"configs/runs/mnist_train.yaml", ov, 6, 0, NULL, NULL, 0, 0}, resume};
     CimDiag d;
     cim_diag_init(&d);
     CimStatus st = cim_train_run(&o, rep, &d);
-    cim_diag_print(&d, stderr);
+    if (err && d.n)
+        cim_diag_format(&d, 0, err, errlen);
+    else
+        cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     return st;
+}
+
+static CimStatus train(const char *out, const char *epochs, const char *prune, int resume, CimTrainReport *rep)
+{
+    return train_seed(out, epochs, prune, resume, "3", rep, NULL, 0);
 }
 
 static char *slurp(const char *dir, const char *file, size_t *n)
@@ -85,6 +96,78 @@ static void test_train_resume_equals_uninterrupted(void **state)
     }
 }
 
+/* metrics.jsonl, each line up to its "seconds" field: what training computed, without the
+ * time fields (they change with the machine) and the on-chip cost fields after them (a
+ * resumed chip starts from fresh arrays, so its first pruning round writes a few more cells
+ * than the uninterrupted run's: docs/training.md). */
+static char *metrics_up_to_times(const char *dir)
+{
+    size_t n;
+    char *m = slurp(dir, "metrics.jsonl", &n), *out = malloc(n + 1), *o = out;
+    m[n] = '\0';
+    assert_null(strstr(m, "nan")); /* every value is a JSON number */
+    for (char *line = m; *line;) {
+        char *end = strchr(line, '\n'), *sec = strstr(line, "\"seconds\": ");
+        assert_non_null(end);
+        assert_true(sec && sec < end);
+        memcpy(o, line, (size_t)(sec - line));
+        o += sec - line;
+        *o++ = '\n';
+        line = end + 1;
+    }
+    *o = '\0';
+    free(m);
+    return out;
+}
+
+/* Chained resumes (1 -> 2 -> 3 epochs) end with the checkpoint, the optimizer state and the
+ * metrics of an uninterrupted 3-epoch run (times and on-chip costs aside); the log's
+ * earlier lines are not rewritten with lost fields (they were: -nan, zero pruned filters). */
+static void test_train_chained_resumes_equal_uninterrupted(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/dcim_train_XXXXXX", b[] = "/tmp/dcim_train_XXXXXX";
+    assert_non_null(mkdtemp(a));
+    assert_non_null(mkdtemp(b));
+    CimTrainReport rep;
+    assert_int_equal(train(a, "3", "true", 0, &rep), CIM_OK);
+    cim_train_report_free(&rep);
+    for (int e = 1; e <= 3; e++) {
+        char ep[8];
+        snprintf(ep, sizeof ep, "%d", e);
+        assert_int_equal(train(b, ep, "true", e > 1, &rep), CIM_OK);
+        assert_int_equal(rep.nepochs, (unsigned)e);
+        cim_train_report_free(&rep);
+    }
+    const char *files[] = {"checkpoint.safetensors", "optimizer.safetensors"};
+    for (int i = 0; i < 2; i++) {
+        size_t na, nb;
+        char *x = slurp(a, files[i], &na), *y = slurp(b, files[i], &nb);
+        assert_int_equal(na, nb);
+        assert_memory_equal(x, y, na);
+        free(x);
+        free(y);
+    }
+    char *ma = metrics_up_to_times(a), *mb = metrics_up_to_times(b);
+    assert_string_equal(ma, mb);
+    free(ma);
+    free(mb);
+}
+
+/* A resume with another seed would relabel the checkpoint: refused, naming the key. */
+static void test_train_resume_with_another_seed_is_refused(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/dcim_train_XXXXXX", err[1400] = "";
+    assert_non_null(mkdtemp(a));
+    CimTrainReport rep;
+    assert_int_equal(train(a, "1", "false", 0, &rep), CIM_OK);
+    cim_train_report_free(&rep);
+    assert_int_equal(train_seed(a, "2", "false", 1, "4", &rep, err, sizeof err), CIM_ERR_CONFIG);
+    cim_train_report_free(&rep);
+    assert_non_null(strstr(err, "the checkpoint was trained with run.seed 3, this run has run.seed 4"));
+}
+
 static void test_train_refuses_a_run_without_train_group(void **state)
 {
     (void)state;
@@ -105,6 +188,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_train_beats_chance_by_a_wide_margin),
         cmocka_unit_test(test_train_resume_equals_uninterrupted),
+        cmocka_unit_test(test_train_chained_resumes_equal_uninterrupted),
+        cmocka_unit_test(test_train_resume_with_another_seed_is_refused),
         cmocka_unit_test(test_train_refuses_a_run_without_train_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
