@@ -431,14 +431,20 @@ CimStatus cim_cfg_load_tech(const char *path, const CimOverrides *ov, CimTechCfg
 
 /* Resolves every non-empty path key of schema s in out, a file read from file. Paths set
  * by an override are left as written: on a command line they mean the working directory. */
+/* The stored text of path key k in out, or NULL when k is not a stored path. The offset is
+ * only added when it is a field's (CIM_CFG_NOFIELD + out would overflow the pointer). */
+static char *path_field(const CimCfgKey *k, void *out)
+{
+    return k->type == CIM_CFG_PATH && k->off != CIM_CFG_NOFIELD ? (char *)out + k->off : NULL;
+}
+
 static void resolve_paths(const CimCfgSchema *s, const char *file, void *out, const YtNode *const *seen,
                           CfgReport *rep)
 {
     for (size_t i = 0; i < s->n; i++) {
-        const CimCfgKey *k = &s->keys[i];
-        char *buf = (char *)out + k->off;
-        if (k->type == CIM_CFG_PATH && k->off != CIM_CFG_NOFIELD && seen[i] && !seen[i]->origin && buf[0])
-            resolve_path(file, buf, seen[i], k->path, rep);
+        char *buf = path_field(&s->keys[i], out);
+        if (buf && seen[i] && !seen[i]->origin && buf[0])
+            resolve_path(file, buf, seen[i], s->keys[i].path, rep);
     }
 }
 
@@ -612,10 +618,9 @@ void cim_cfg_schema_defaults(const CimCfgSchema *s, const char *file, void *out)
     size_t errors = store_defaults(s, out, &d);
     CfgReport rep = {.diag = &d, .file = "<defaults>"};
     for (size_t i = 0; file && i < s->n; i++) {
-        const CimCfgKey *k = &s->keys[i];
-        char *buf = (char *)out + k->off;
-        if (k->type == CIM_CFG_PATH && k->off != CIM_CFG_NOFIELD && buf[0])
-            resolve_path(file, buf, NULL, k->path, &rep);
+        char *buf = path_field(&s->keys[i], out);
+        if (buf && buf[0])
+            resolve_path(file, buf, NULL, s->keys[i].path, &rep);
     }
     assert(errors == 0 && rep.errors == 0 && "a schema default is invalid");
     (void)errors;
