@@ -5,27 +5,10 @@
 #include "models/chip/ppu.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static size_t align64(size_t x) { return (x + 63u) & ~(size_t)63u; }
-
-/* Rows are handed out per macro from the top; regions of one layer go to distinct macros
- * when they can, so that they run concurrently. */
-static int place(const CimChipCfg *cfg, unsigned *rows_used, unsigned nrows, const uint8_t *busy, unsigned *macro)
-{
-    int best = -1;
-    for (int pass = 0; pass < 2 && best < 0; pass++)
-        for (unsigned m = 0; m < cfg->macros; m++) {
-            if (rows_used[m] + nrows > cfg->array.rows || (pass == 0 && busy[m]))
-                continue;
-            if (best < 0 || rows_used[m] < rows_used[best])
-                best = (int)m;
-        }
-    if (best < 0)
-        return -1;
-    *macro = (unsigned)best;
-    return 0;
-}
 
 /* Binary weight bit of element e (tap-major: e = (ky*k + kx)*C + channel position) of
  * original filter f; 1 = +1 (w > 0). */
@@ -36,15 +19,14 @@ static int weight_bit(const CimLayer *l, const CimChipLayer *cl, unsigned f, uns
     return l->w[idx] > 0.0f;
 }
 
-static CimStatus map_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl, CimDiag *diag,
-                             const CimLayer *l)
+/* The layer's regions, not yet placed: row tiles x column tiles of the live filters. */
+static CimStatus shape_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl)
 {
     unsigned R = cfg->array.rows, C = cfg->array.cols;
     cl->row_tiles = cl->nlive ? (cl->L + R - 1) / R : 0;
     cl->col_tiles = cl->nlive ? (cl->nlive + C - 1) / C : 0;
     cl->nregions = cl->row_tiles * cl->col_tiles;
     cl->regions = cim_alloc_array(&cc->alloc, cl->nregions ? cl->nregions : 1, sizeof *cl->regions);
-    uint8_t busy[1024] = {0};
     if (!cl->regions)
         return CIM_ERR_NOMEM;
     /* Row tiles of equal height (within one row): the tiles of a position run concurrently on
@@ -58,19 +40,70 @@ static CimStatus map_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLaye
             r->nrows = cl->L - r->e0 < tile ? cl->L - r->e0 : tile;
             r->f0 = j * C;
             r->ncols = cl->nlive - r->f0 < C ? cl->nlive - r->f0 : C;
-            r->col0 = 0;
-            if (place(cfg, cc->rows_used, r->nrows, busy, &r->macro) != 0) {
-                cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
-                             "layer '%s' does not fit: %u macros of %ux%u cells are full; raise chip.macros or "
-                             "chip.array.rows", l->name, cfg->macros, R, C);
-                return CIM_ERR_CONFIG;
-            }
-            busy[r->macro] = 1;
-            r->row0 = cc->rows_used[r->macro];
-            cc->rows_used[r->macro] += r->nrows;
-            cc->cells_used += (uint64_t)r->nrows * r->ncols;
         }
     return CIM_OK;
+}
+
+/* Places every region of every chip layer on `macros` macros (pack.c). Returns the index
+ * of the first chip layer that does not fit, or n when all do; with `set`, writes the
+ * placements and the rows used per macro into cc. */
+static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *cc, int set, size_t *failed)
+{
+    CimPack p;
+    CimStatus st = cim_pack_init(&p, macros, cfg->array.rows, cfg->array.cols, &cc->alloc);
+    if (st != CIM_OK)
+        return st;
+    *failed = cc->n;
+    for (size_t k = 0; k < cc->n && *failed == cc->n; k++) {
+        CimChipLayer *cl = &cc->layers[k];
+        cim_pack_next_layer(&p);
+        for (unsigned i = 0; i < cl->nregions; i++) {
+            CimRegion r = cl->regions[i];
+            if (cim_pack_place(&p, r.nrows, r.ncols, &r) != 0) {
+                *failed = k;
+                break;
+            }
+            if (set)
+                cl->regions[i] = r;
+        }
+    }
+    for (unsigned m = 0; set && m < macros; m++)
+        cc->rows_used[m] = p.top[m];
+    cim_pack_free(&p);
+    return CIM_OK;
+}
+
+/* Places the regions, or says which layer does not fit and the smallest number of macros
+ * on which the whole network fits (a region never exceeds one array, so one macro per
+ * region always does, up to the schema's 1024). */
+static CimStatus map_all(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, CimDiag *diag)
+{
+    size_t failed;
+    uint64_t need = 0;
+    for (size_t k = 0; k < cc->n; k++)
+        for (unsigned i = 0; i < cc->layers[k].nregions; i++)
+            need += (uint64_t)cc->layers[k].regions[i].nrows * cc->layers[k].regions[i].ncols;
+    cc->cells_used = need;
+    CimStatus st = place_all(cfg, cfg->macros, cc, 1, &failed);
+    if (st != CIM_OK || failed == cc->n)
+        return st;
+    unsigned more = cfg->macros + 1;
+    for (size_t f2 = 0; more <= 1024; more++) {
+        if ((st = place_all(cfg, more, cc, 0, &f2)) != CIM_OK)
+            return st;
+        if (f2 == cc->n)
+            break;
+    }
+    const CimLayer *l = &net->layers[cc->layers[failed].layer];
+    char fix[96] = "no number of macros up to 1024 holds it; raise chip.array.rows or chip.array.cols";
+    if (more <= 1024)
+        snprintf(fix, sizeof fix, "the smallest change that fits: chip.macros: %u", more);
+    cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                 "layer '%s' does not fit: the network's regions need %llu cells (filters as columns, "
+                 "row tiles of equal height) and %u macros of %ux%u cells have no free rectangle left for "
+                 "them; %s",
+                 l->name, (unsigned long long)need, cfg->macros, cfg->array.rows, cfg->array.cols, fix);
+    return CIM_ERR_CONFIG;
 }
 
 /* Threshold on the integer dot product d for the bit (d + b > 0) of a float32 bias b:
@@ -145,7 +178,7 @@ static CimStatus setup_layer(const CimChipCfg *cfg, const CimNet *net, CimCompil
                      "the PPU (%u outputs)", l->name, cl->L, cl->F, cfg->ctrl.ir_bits, cfg->ctrl.ppu_size);
         return CIM_ERR_CONFIG;
     }
-    return map_regions(cfg, cc, cl, diag, l);
+    return shape_regions(cfg, cc, cl);
 }
 
 /* Which layers fold into the chip layer of conv i, and whether it outputs bits. */
@@ -228,37 +261,72 @@ static void layout_buffer(const CimNet *net, CimCompiled *cc)
     cc->buffer_bits_used = at;
 }
 
-/* Load program: every region row through a staging area, then every layer table. */
-static CimStatus build_load(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc)
+/* The bits of (macro m, row) from every region covering it, at stream bit `at`. */
+static void put_row(const CimNet *net, const CimCompiled *cc, unsigned m, unsigned row, size_t at)
 {
-    unsigned cols = cfg->array.cols;
-    size_t stage = cc->buffer_bits_used, bits = 0;
-    for (size_t k = 0; k < cc->n; k++) {
-        for (unsigned i = 0; i < cc->layers[k].nregions; i++)
-            bits += (size_t)cc->layers[k].regions[i].nrows * cols;
-        bits += cc->layers[k].table_bits;
-    }
-    cc->load_bits = bits;
-    cc->load_stream = cim_alloc_array(&cc->alloc, cim_bits_words(bits) + 1, sizeof(uint64_t));
-    if (!cc->load_stream)
-        return CIM_ERR_NOMEM;
-    Emit e = {&cc->prog_load, &cc->alloc, CIM_OK};
-    size_t at = 0;
-    em_li(&e, R_ADDR, (int32_t)stage);
     for (size_t k = 0; k < cc->n; k++) {
         const CimChipLayer *cl = &cc->layers[k];
         const CimLayer *l = &net->layers[cl->layer];
         for (unsigned i = 0; i < cl->nregions; i++) {
             const CimRegion *r = &cl->regions[i];
-            for (unsigned row = 0; row < r->nrows; row++, at += cols) {
-                for (unsigned c = 0; c < r->ncols; c++)
-                    cim_bits_set(cc->load_stream, at + r->col0 + c,
-                                 weight_bit(l, cl, cl->order[r->f0 + c], r->e0 + row));
-                em_nbits(&e, CIM_I_DMAI, R_ADDR, cols);
-                em(&e, CIM_I_WROW, r->macro, r->row0 + row, R_ADDR, 0, 0);
-            }
+            if (r->macro != m || row < r->row0 || row >= r->row0 + r->nrows)
+                continue;
+            for (unsigned c = 0; c < r->ncols; c++)
+                cim_bits_set(cc->load_stream, at + r->col0 + c,
+                             weight_bit(l, cl, cl->order[r->f0 + c], r->e0 + row - r->row0));
         }
     }
+}
+
+/* Rows to write, in the order the regions were placed, each (macro, row) once: a row
+ * shared by regions side by side is written with all their bits. Marks them in `done`
+ * (macros x rows bits, cleared by the caller); returns how many there are, and with
+ * `e` emits their dmai + wrow and fills the stream from bit 0. */
+static size_t load_rows(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, uint64_t *done, Emit *e)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < cc->n; k++)
+        for (unsigned i = 0; i < cc->layers[k].nregions; i++) {
+            const CimRegion *r = &cc->layers[k].regions[i];
+            for (unsigned row = r->row0; row < r->row0 + r->nrows; row++) {
+                size_t bit = (size_t)r->macro * cfg->array.rows + row;
+                if (cim_bits_get(done, bit))
+                    continue;
+                cim_bits_set(done, bit, 1);
+                if (e) {
+                    put_row(net, cc, r->macro, row, n * cfg->array.cols);
+                    em_nbits(e, CIM_I_DMAI, R_ADDR, cfg->array.cols);
+                    em(e, CIM_I_WROW, r->macro, row, R_ADDR, 0, 0);
+                }
+                n++;
+            }
+        }
+    return n;
+}
+
+/* Load program: every used row of every macro through a staging area, then every layer
+ * table. */
+static CimStatus build_load(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc)
+{
+    unsigned cols = cfg->array.cols;
+    size_t stage = cc->buffer_bits_used, nmap = (size_t)cfg->macros * cfg->array.rows;
+    uint64_t *done = cim_alloc_array(&cc->alloc, cim_bits_words(nmap), sizeof *done);
+    if (!done)
+        return CIM_ERR_NOMEM;
+    size_t at = load_rows(cfg, net, cc, done, NULL) * cols, bits = at;
+    for (size_t k = 0; k < cc->n; k++)
+        bits += cc->layers[k].table_bits;
+    cc->load_bits = bits;
+    cc->load_stream = cim_alloc_array(&cc->alloc, cim_bits_words(bits) + 1, sizeof(uint64_t));
+    if (!cc->load_stream) {
+        cim_free(&cc->alloc, done);
+        return CIM_ERR_NOMEM;
+    }
+    Emit e = {&cc->prog_load, &cc->alloc, CIM_OK};
+    em_li(&e, R_ADDR, (int32_t)stage);
+    cim_bits_clear(done, nmap);
+    load_rows(cfg, net, cc, done, &e);
+    cim_free(&cc->alloc, done);
     for (size_t k = 0; k < cc->n; k++) {
         const CimChipLayer *cl = &cc->layers[k];
         write_table(&net->layers[cl->layer], cl, cc->pruned_mode, cc->load_stream, at);
@@ -285,6 +353,8 @@ CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
     CimStatus st = find_chip_layers(net, out, diag);
     for (size_t k = 0; st == CIM_OK && k < out->n; k++)
         st = setup_layer(cfg, net, out, &out->layers[k], k ? out->layers[k - 1].order : NULL, diag);
+    if (st == CIM_OK)
+        st = map_all(cfg, net, out, diag);
     if (st == CIM_OK) {
         layout_buffer(net, out);
         st = build_load(cfg, net, out);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tests/support/mnist_net.h"
+#include "tests/support/test_alloc.h"
 #include "workloads/exec/fast.h"
 #include "workloads/io/idx.h"
 
@@ -19,13 +20,17 @@
 
 typedef struct {
     unsigned macros, rows, cols;
+    int packed; /* 1: the case under test is regions side by side in a macro's columns */
 } Shape;
 
 /* Shapes the chip schema accepts (powers of two) on which regions stack in a macro. */
 static const Shape shapes[] = {
-    {1, 4096, 16},  /* every region of every layer in one macro: 16-column windows */
-    {2, 2048, 16},  /* conv2's 3-4 column tiles on 2 macros */
-    {1, 2048, 32},  /* column tiles of unequal width when pruned: 45 live = 32 + 13 */
+    {1, 4096, 16, 0},  /* every region of every layer in one macro: 16-column windows */
+    {2, 2048, 16, 0},  /* conv2's 3-4 column tiles on 2 macros */
+    {1, 2048, 32, 0},  /* column tiles of unequal width when pruned: 45 live = 32 + 13 */
+    {4, 128, 128, 1},  /* issue 11: refused before packing; conv3's tiles beside conv1 and conv2 */
+    {4, 256, 256, 1},  /* conv3's tiles beside conv1 and conv2 in columns */
+    {3, 128, 128, 1},  /* 27936 of 49152 cells (unpruned): the fewest 128x128 macros that hold it */
 };
 
 static void load_mnist(CimMnist *mn)
@@ -37,6 +42,24 @@ static void load_mnist(CimMnist *mn)
         fail_msg("MNIST missing: run scripts/fetch_mnist.sh (make test does)");
     }
     cim_diag_free(&d);
+}
+
+/* 1 when some region of some layer starts past column 0 of its macro and shares rows
+ * with another region there (pieces side by side, the 2-D allocator's case). */
+static int side_by_side(const CimCompiled *cc)
+{
+    for (size_t k = 0; k < cc->n; k++)
+        for (unsigned i = 0; i < cc->layers[k].nregions; i++) {
+            const CimRegion *a = &cc->layers[k].regions[i];
+            for (size_t k2 = 0; a->col0 > 0 && k2 < cc->n; k2++)
+                for (unsigned j = 0; j < cc->layers[k2].nregions; j++) {
+                    const CimRegion *b = &cc->layers[k2].regions[j];
+                    if (b != a && b->macro == a->macro && b->row0 < a->row0 + a->nrows &&
+                        a->row0 < b->row0 + b->nrows)
+                        return 1;
+                }
+        }
+    return 0;
 }
 
 /* Largest number of regions any macro holds in any chip layer. */
@@ -67,7 +90,9 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     CimStatus st = cim_compile(&cfg, net, mode, NULL, &cc, &d);
     cim_diag_print(&d, stderr);
     assert_int_equal(st, CIM_OK);
-    if (max_regions_per_macro(&cc, s->macros) < 2) /* the case under test */
+    if (s->packed && !side_by_side(&cc))
+        fail_msg("%ux%ux%u: no regions side by side", s->macros, s->rows, s->cols);
+    if (!s->packed && max_regions_per_macro(&cc, s->macros) < 2) /* the case under test */
         fail_msg("%ux%ux%u: no macro holds two regions of a layer", s->macros, s->rows, s->cols);
     CimChip *chip;
     CimTrap trap;
@@ -144,11 +169,77 @@ static void test_emit_shared_macros_pruned_both_modes(void **state)
     run_shapes(CIM_PRUNED_SKIP, 1);
 }
 
+/* A chip with fewer cells than the network's regions is refused at compile time, naming
+ * the layer and the smallest number of macros that holds the network. */
+static void test_emit_too_small_chip_names_smallest_fix(void **state)
+{
+    (void)state;
+    static const struct {
+        Shape s;
+        const char *msg;
+    } cases[] = {
+        {{1, 128, 128, 0}, "layer 'conv2' does not fit: the network's regions need 27936 cells"},
+        {{1, 128, 128, 0}, "the smallest change that fits: chip.macros: 3"},
+        {{2, 128, 128, 0}, "layer 'conv3' does not fit"},
+        {{1, 16, 16, 0}, "chip.macros: 110"}, /* 2 + 72 + 36 regions, each a 16x16 macro of its own */
+    };
+    CimNet net;
+    assert_int_equal(test_mnist_net(&net), CIM_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CimChipCfg cfg;
+        cim_cfg_defaults(&cfg);
+        cfg.macros = cases[i].s.macros;
+        cfg.array.rows = cases[i].s.rows;
+        cfg.array.cols = cases[i].s.cols;
+        CimCompiled cc;
+        CimDiag d;
+        cim_diag_init(&d);
+        assert_int_equal(cim_compile(&cfg, &net, CIM_PRUNED_REFERENCE, NULL, &cc, &d), CIM_ERR_CONFIG);
+        char buf[1024];
+        FILE *f = fmemopen(buf, sizeof buf, "w");
+        cim_diag_print(&d, f);
+        fclose(f);
+        if (!strstr(buf, cases[i].msg))
+            fail_msg("expected '%s' in: %s", cases[i].msg, buf);
+        cim_diag_free(&d);
+    }
+    cim_net_free(&net);
+}
+
+static CimStatus compile_packed(void *ctx, const CimAlloc *a)
+{
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    cfg.macros = 4;
+    cfg.array.rows = cfg.array.cols = 128;
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_compile(&cfg, ctx, CIM_PRUNED_REFERENCE, a, &cc, &d);
+    if (st == CIM_OK)
+        cim_compiled_free(&cc);
+    cim_diag_free(&d);
+    return st;
+}
+
+/* Every allocation of a packed compile (the allocator's skylines, the load program's
+ * row map) can fail: CIM_ERR_NOMEM, nothing leaked. */
+static void test_emit_packed_compile_allocation_failures(void **state)
+{
+    (void)state;
+    CimNet net;
+    assert_int_equal(test_mnist_net(&net), CIM_OK);
+    assert_true(test_alloc_sweep(compile_packed, &net) > 10);
+    cim_net_free(&net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_emit_shared_macros_unpruned),
         cmocka_unit_test(test_emit_shared_macros_pruned_both_modes),
+        cmocka_unit_test(test_emit_too_small_chip_names_smallest_fix),
+        cmocka_unit_test(test_emit_packed_compile_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -288,6 +288,49 @@ static int shares_macro(const CimCompiled *cc)
     return 0;
 }
 
+/* 1 when some region starts past column 0 of its macro and shares rows with another
+ * region there (pieces of one or two layers side by side: the 2-D allocator's case). */
+static int side_by_side(const CimCompiled *cc)
+{
+    for (size_t k = 0; k < cc->n; k++)
+        for (unsigned i = 0; i < cc->layers[k].nregions; i++) {
+            const CimRegion *a = &cc->layers[k].regions[i];
+            for (size_t k2 = 0; a->col0 > 0 && k2 < cc->n; k2++)
+                for (unsigned j = 0; j < cc->layers[k2].nregions; j++) {
+                    const CimRegion *b = &cc->layers[k2].regions[j];
+                    if (b != a && b->macro == a->macro && b->row0 < a->row0 + a->nrows &&
+                        a->row0 < b->row0 + b->nrows)
+                        return 1;
+                }
+        }
+    return 0;
+}
+
+/* Every region's cells hold its filters' weight bits after loading: packed pieces do not
+ * overwrite each other (a shared row is written whole, once). Recomputed here from the
+ * network's float weights, not from the compiler's stream. Cell (row0 + e - e0, col0 + c)
+ * holds element e (tap-major, e = (ky k + kx) C + channel position) of filter order[f0 + c]. */
+static void check_stored_weights(const CimChip *chip, const CimCompiled *cc, const CimNet *net)
+{
+    for (size_t k = 0; k < cc->n; k++) {
+        const CimChipLayer *cl = &cc->layers[k];
+        const CimLayer *l = &net->layers[cl->layer];
+        for (unsigned i = 0; i < cl->nregions; i++) {
+            const CimRegion *r = &cl->regions[i];
+            CimArray *arr = cim_chip_macro((CimChip *)chip, r->macro)->arr;
+            for (unsigned row = 0; row < r->nrows; row++)
+                for (unsigned c = 0; c < r->ncols; c++) {
+                    unsigned e = r->e0 + row, f = cl->order[r->f0 + c], t = e / cl->in_c;
+                    size_t idx = (((size_t)f * l->in_c + cl->in_perm[e % cl->in_c]) * cl->k + t / cl->k) * cl->k +
+                                 t % cl->k;
+                    if (cim_bits_get(cim_array_row_state(arr, r->row0 + row), r->col0 + c) != (l->w[idx] > 0.0f))
+                        fail_msg("layer %zu region %u: cell (%u, %u) of macro %u is wrong", k, i, r->row0 + row,
+                                 r->col0 + c, r->macro);
+                }
+        }
+    }
+}
+
 /* Compiles net, doubling the macros while the chip is too small for it. */
 static void compile_fitting(CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimCompiled *cc)
 {
@@ -308,16 +351,18 @@ static void compile_fitting(CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
 }
 
 static unsigned check_random_case(CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimRng *r,
-                                  unsigned images, unsigned *shared)
+                                  unsigned images, unsigned *shared, unsigned *packed)
 {
     CimCompiled cc;
     compile_fitting(cfg, net, mode, &cc);
     *shared += (unsigned)shares_macro(&cc);
+    *packed += (unsigned)side_by_side(&cc);
     CimChip *chip;
     CimTrap trap;
     CimFast *fast;
     assert_int_equal(cim_chip_create(cfg, NULL, &chip), CIM_OK);
     assert_int_equal(cim_infer_load(chip, &cc, NULL, &trap), CIM_OK);
+    check_stored_weights(chip, &cc, net);
     assert_int_equal(cim_fast_create(chip, &cc, net, &fast, &trap), CIM_OK);
     const CimChipLayer *last = &cc.layers[cc.n - 1];
     size_t nint = (size_t)last->F * last->out_h * last->out_w, npix = (size_t)net->in_c * net->in_h * net->in_w;
@@ -362,7 +407,7 @@ static void test_infer_fast_path_equals_program_path_on_random_layers(void **sta
     (void)state;
     CimRng r;
     cim_rng_seed(&r, 1234);
-    unsigned overflows = 0, tiled = 0, shared = 0;
+    unsigned overflows = 0, tiled = 0, shared = 0, packed = 0;
     for (int t = 0; t < 24; t++) {
         CimNet net;
         CimChipCfg cfg;
@@ -370,12 +415,15 @@ static void test_infer_fast_path_equals_program_path_on_random_layers(void **sta
         random_chip(&cfg, &r);
         for (size_t i = 0; i < net.n; i++)
             tiled += net.layers[i].kind == CIM_L_CONV_BIN && cim_layer_fan_in(&net.layers[i]) > cfg.array.rows;
-        overflows += check_random_case(&cfg, &net, t % 2 ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE, &r, 3, &shared);
+        overflows += check_random_case(&cfg, &net, t % 2 ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE, &r, 3, &shared, &packed);
         cim_net_free(&net);
     }
     assert_true(overflows > 0);
     assert_true(tiled > 0);
     assert_true(shared > 0); /* regions taking turns in a macro (emit.c rounds) */
+    assert_true(packed > 0); /* regions side by side in a macro's columns (pack.c) */
+    fprintf(stderr, "random layers: %u counter overflow flags, %u tiled layers, %u cases with shared macros, %u packed\n",
+            overflows, tiled, shared, packed);
 }
 
 int main(void)
