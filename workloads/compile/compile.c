@@ -19,13 +19,15 @@ static int weight_bit(const CimLayer *l, const CimChipLayer *cl, unsigned f, uns
     return l->w[idx] > 0.0f;
 }
 
-/* The layer's regions, not yet placed: row tiles x column tiles of the live filters. */
-static CimStatus shape_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl)
+/* The layer's regions, not yet placed: `tiles` row tiles (0: as few as the rows allow)
+ * x column tiles of the live filters. */
+static CimStatus shape_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl, unsigned tiles)
 {
     unsigned R = cfg->array.rows, C = cfg->array.cols;
-    cl->row_tiles = cl->nlive ? (cl->L + R - 1) / R : 0;
+    cl->row_tiles = cl->nlive ? (tiles ? tiles : (cl->L + R - 1) / R) : 0;
     cl->col_tiles = cl->nlive ? (cl->nlive + C - 1) / C : 0;
     cl->nregions = cl->row_tiles * cl->col_tiles;
+    cim_free(&cc->alloc, cl->regions);
     cl->regions = cim_alloc_array(&cc->alloc, cl->nregions ? cl->nregions : 1, sizeof *cl->regions);
     if (!cl->regions)
         return CIM_ERR_NOMEM;
@@ -53,6 +55,7 @@ static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *
     CimStatus st = cim_pack_init(&p, macros, cfg->array.rows, cfg->array.cols, &cc->alloc);
     if (st != CIM_OK)
         return st;
+    p.first_fit = cfg->mapping.strategy == CIM_MAP_PACK;
     *failed = cc->n;
     for (size_t k = 0; k < cc->n && *failed == cc->n; k++) {
         CimChipLayer *cl = &cc->layers[k];
@@ -71,6 +74,49 @@ static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *
         cc->rows_used[m] = p.top[m];
     cim_pack_free(&p);
     return CIM_OK;
+}
+
+/* Row tiles for chip.mapping.split auto: t in [fewest, macros / column tiles] (all of a
+ * layer's regions on distinct macros, one round) minimising the estimated cycles of one
+ * position, t_gated(ceil(L / t)) + t x column tiles x (cclr + gated + pacc issue, 3 cycles,
+ * + pacc's ceil(ncol / ppu_lanes)); ties keep fewer tiles. Only an estimate to choose
+ * with: the cycles reported are the simulated ones. Example: conv2 of MNIST (L = 288,
+ * 53 live filters) on 8 macros of 256x256: t = 2 -> 144 + 2 x (3 + 4) = 158,
+ * t = 8 -> 36 + 8 x 7 = 92. */
+static unsigned split_tiles(const CimChipCfg *cfg, const CimChipLayer *cl)
+{
+    unsigned R = cfg->array.rows, C = cfg->array.cols, fewest = (cl->L + R - 1) / R;
+    unsigned ct = (cl->nlive + C - 1) / C, ncol = cl->nlive < C ? cl->nlive : C;
+    if (!cl->nlive)
+        return 0;
+    uint64_t tr = cim_cycles_of_ns(cfg->tech.timing.t_read_ns, cfg->clock_mhz), best_cost = UINT64_MAX;
+    unsigned best = fewest, most = cfg->macros / ct;
+    for (unsigned t = fewest; t <= most && t <= cl->L; t++) {
+        uint64_t cost = (uint64_t)((cl->L + t - 1) / t) * (tr ? tr : 1) +
+                        (uint64_t)t * ct * (3u + (ncol + cfg->ctrl.ppu_lanes - 1) / cfg->ctrl.ppu_lanes);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = t;
+        }
+    }
+    return best;
+}
+
+/* With split auto, cuts each layer into split_tiles row tiles; when that layout does not
+ * fit, keeps the fewest tiles. */
+static CimStatus split_all(const CimChipCfg *cfg, CimCompiled *cc)
+{
+    CimStatus st = CIM_OK;
+    size_t failed = 0;
+    if (cfg->mapping.split != CIM_MAP_SPLIT_AUTO)
+        return CIM_OK;
+    for (size_t k = 0; st == CIM_OK && k < cc->n; k++)
+        st = shape_regions(cfg, cc, &cc->layers[k], split_tiles(cfg, &cc->layers[k]));
+    if (st == CIM_OK)
+        st = place_all(cfg, cfg->macros, cc, 0, &failed);
+    for (size_t k = 0; st == CIM_OK && failed < cc->n && k < cc->n; k++)
+        st = shape_regions(cfg, cc, &cc->layers[k], 0);
+    return st;
 }
 
 /* Places the regions, or says which layer does not fit and the smallest number of macros
@@ -178,7 +224,7 @@ static CimStatus setup_layer(const CimChipCfg *cfg, const CimNet *net, CimCompil
                      "the PPU (%u outputs)", l->name, cl->L, cl->F, cfg->ctrl.ir_bits, cfg->ctrl.ppu_size);
         return CIM_ERR_CONFIG;
     }
-    return shape_regions(cfg, cc, cl);
+    return shape_regions(cfg, cc, cl, 0);
 }
 
 /* Which layers fold into the chip layer of conv i, and whether it outputs bits. */
@@ -353,6 +399,8 @@ CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
     CimStatus st = find_chip_layers(net, out, diag);
     for (size_t k = 0; st == CIM_OK && k < out->n; k++)
         st = setup_layer(cfg, net, out, &out->layers[k], k ? out->layers[k - 1].order : NULL, diag);
+    if (st == CIM_OK)
+        st = split_all(cfg, out);
     if (st == CIM_OK)
         st = map_all(cfg, net, out, diag);
     if (st == CIM_OK) {

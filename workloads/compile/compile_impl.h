@@ -26,6 +26,7 @@ typedef struct {
     unsigned macros, rows, cols;
     unsigned *height, *top;
     uint8_t *busy;     /* macros holding a region of the layer being placed */
+    int first_fit;     /* chip.mapping.strategy pack: the lowest-index macro with room */
     const CimAlloc *a;
 } CimPack;
 
@@ -37,6 +38,7 @@ void cim_pack_next_layer(CimPack *p);
  * not yet holding a region of this layer when one has room (regions of one layer on
  * distinct macros run concurrently), else on any; among those with room the macro with
  * the lowest top, then the lowest index; in it the lowest row, then the leftmost column.
+ * With first_fit (strategy pack): the lowest-index macro with room, busy or not.
  * Returns -1 when no macro has a free rectangle that large. */
 int cim_pack_place(CimPack *p, unsigned nrows, unsigned ncols, CimRegion *r);
 

@@ -9,6 +9,7 @@ CimStatus cim_pack_init(CimPack *p, unsigned macros, unsigned rows, unsigned col
     p->rows = rows;
     p->cols = cols;
     p->a = a;
+    p->first_fit = 0;
     p->height = cim_alloc_array(a, (size_t)macros * cols, sizeof *p->height);
     p->top = cim_alloc_array(a, macros, sizeof *p->top);
     p->busy = cim_alloc_array(a, macros, sizeof *p->busy);
@@ -62,10 +63,10 @@ int cim_pack_place(CimPack *p, unsigned nrows, unsigned ncols, CimRegion *r)
 {
     int best = -1;
     unsigned brow = 0, bcol = 0;
-    for (int pass = 0; pass < 2 && best < 0; pass++)
+    for (int pass = p->first_fit; pass < 2 && best < 0; pass++)
         for (unsigned m = 0; m < p->macros; m++) {
             unsigned row0 = 0, col0 = 0;
-            if ((pass == 0 && p->busy[m]) || (best >= 0 && p->top[m] >= p->top[best]))
+            if ((pass == 0 && p->busy[m]) || (best >= 0 && (p->first_fit || p->top[m] >= p->top[best])))
                 continue;
             if (fit_in(p, m, nrows, ncols, &row0, &col0)) {
                 best = (int)m;

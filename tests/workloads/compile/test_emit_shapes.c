@@ -18,19 +18,28 @@
 
 #define NIMG 3
 
+/* The case under test: regions of a layer sharing a macro, regions side by side in a
+ * macro's columns, layers cut into more row tiles than the rows need. */
+enum { STACKED, SIDE_BY_SIDE, SPLIT };
+
 typedef struct {
     unsigned macros, rows, cols;
-    int packed; /* 1: the case under test is regions side by side in a macro's columns */
+    int want;
+    CimMapStrategy strategy;
+    CimMapSplit split;
 } Shape;
 
 /* Shapes the chip schema accepts (powers of two) on which regions stack in a macro. */
 static const Shape shapes[] = {
-    {1, 4096, 16, 0},  /* every region of every layer in one macro: 16-column windows */
-    {2, 2048, 16, 0},  /* conv2's 3-4 column tiles on 2 macros */
-    {1, 2048, 32, 0},  /* column tiles of unequal width when pruned: 45 live = 32 + 13 */
-    {4, 128, 128, 1},  /* issue 11: refused before packing; conv3's tiles beside conv1 and conv2 */
-    {4, 256, 256, 1},  /* conv3's tiles beside conv1 and conv2 in columns */
-    {3, 128, 128, 1},  /* 27936 of 49152 cells (unpruned): the fewest 128x128 macros that hold it */
+    {1, 4096, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE},  /* every region in one macro: 16-column windows */
+    {2, 2048, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE},  /* conv2's 3-4 column tiles on 2 macros */
+    {1, 2048, 32, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE},  /* unequal column tiles when pruned: 45 = 32 + 13 */
+    {4, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE}, /* issue 11: refused before packing */
+    {4, 256, 256, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE}, /* conv3's tiles beside conv1 and conv2 */
+    {3, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE}, /* the fewest 128x128 macros (27936 cells) */
+    {4, 256, 256, STACKED, CIM_MAP_PACK, CIM_MAP_SPLIT_NONE},        /* first fit: conv3's tiles share m0 */
+    {8, 256, 256, SPLIT, CIM_MAP_SPREAD, CIM_MAP_SPLIT_AUTO},        /* the default chip, split: conv2 and conv3 in 8 */
+    {16, 128, 128, SPLIT, CIM_MAP_PACK, CIM_MAP_SPLIT_AUTO},         /* split, then first fit */
 };
 
 static void load_mnist(CimMnist *mn)
@@ -83,6 +92,8 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     cfg.macros = s->macros;
     cfg.array.rows = s->rows;
     cfg.array.cols = s->cols;
+    cfg.mapping.strategy = s->strategy;
+    cfg.mapping.split = s->split;
     CimCompiled cc;
     CimDiag d;
     cim_diag_init(&d);
@@ -90,9 +101,11 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     CimStatus st = cim_compile(&cfg, net, mode, NULL, &cc, &d);
     cim_diag_print(&d, stderr);
     assert_int_equal(st, CIM_OK);
-    if (s->packed && !side_by_side(&cc))
+    if (s->want == SIDE_BY_SIDE && !side_by_side(&cc))
         fail_msg("%ux%ux%u: no regions side by side", s->macros, s->rows, s->cols);
-    if (!s->packed && max_regions_per_macro(&cc, s->macros) < 2) /* the case under test */
+    if (s->want == SPLIT && cc.layers[1].row_tiles <= (cc.layers[1].L + s->rows - 1) / s->rows)
+        fail_msg("%ux%ux%u: conv2 not split", s->macros, s->rows, s->cols);
+    if (s->want == STACKED && max_regions_per_macro(&cc, s->macros) < 2) /* the case under test */
         fail_msg("%ux%ux%u: no macro holds two regions of a layer", s->macros, s->rows, s->cols);
     CimChip *chip;
     CimTrap trap;
@@ -178,10 +191,10 @@ static void test_emit_too_small_chip_names_smallest_fix(void **state)
         Shape s;
         const char *msg;
     } cases[] = {
-        {{1, 128, 128, 0}, "layer 'conv2' does not fit: the network's regions need 27936 cells"},
-        {{1, 128, 128, 0}, "the smallest change that fits: chip.macros: 3"},
-        {{2, 128, 128, 0}, "layer 'conv3' does not fit"},
-        {{1, 16, 16, 0}, "chip.macros: 110"}, /* 2 + 72 + 36 regions, each a 16x16 macro of its own */
+        {{1, 128, 128, 0, 0, 0}, "layer 'conv2' does not fit: the network's regions need 27936 cells"},
+        {{1, 128, 128, 0, 0, 0}, "the smallest change that fits: chip.macros: 3"},
+        {{2, 128, 128, 0, 0, 0}, "layer 'conv3' does not fit"},
+        {{1, 16, 16, 0, 0, 0}, "chip.macros: 110"}, /* 2 + 72 + 36 regions, each a 16x16 macro of its own */
     };
     CimNet net;
     assert_int_equal(test_mnist_net(&net), CIM_OK);

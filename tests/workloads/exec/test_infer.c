@@ -351,10 +351,12 @@ static void compile_fitting(CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
 }
 
 static unsigned check_random_case(CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimRng *r,
-                                  unsigned images, unsigned *shared, unsigned *packed)
+                                  unsigned images, unsigned *shared, unsigned *packed, unsigned *split)
 {
     CimCompiled cc;
     compile_fitting(cfg, net, mode, &cc);
+    for (size_t k = 0; k < cc.n; k++) /* chip.mapping.split auto cut more row tiles than the rows need */
+        *split += cc.layers[k].row_tiles > (cc.layers[k].L + cfg->array.rows - 1) / cfg->array.rows;
     *shared += (unsigned)shares_macro(&cc);
     *packed += (unsigned)side_by_side(&cc);
     CimChip *chip;
@@ -407,23 +409,27 @@ static void test_infer_fast_path_equals_program_path_on_random_layers(void **sta
     (void)state;
     CimRng r;
     cim_rng_seed(&r, 1234);
-    unsigned overflows = 0, tiled = 0, shared = 0, packed = 0;
+    unsigned overflows = 0, tiled = 0, shared = 0, packed = 0, split = 0;
     for (int t = 0; t < 24; t++) {
         CimNet net;
         CimChipCfg cfg;
         random_net(&net, &r);
         random_chip(&cfg, &r);
+        cfg.mapping.strategy = (t / 2) % 2 ? CIM_MAP_PACK : CIM_MAP_SPREAD; /* not drawn: keeps the stream */
+        cfg.mapping.split = (t / 4) % 2 ? CIM_MAP_SPLIT_AUTO : CIM_MAP_SPLIT_NONE;
         for (size_t i = 0; i < net.n; i++)
             tiled += net.layers[i].kind == CIM_L_CONV_BIN && cim_layer_fan_in(&net.layers[i]) > cfg.array.rows;
-        overflows += check_random_case(&cfg, &net, t % 2 ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE, &r, 3, &shared, &packed);
+        overflows += check_random_case(&cfg, &net, t % 2 ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE, &r, 3, &shared, &packed, &split);
         cim_net_free(&net);
     }
     assert_true(overflows > 0);
     assert_true(tiled > 0);
     assert_true(shared > 0); /* regions taking turns in a macro (emit.c rounds) */
     assert_true(packed > 0); /* regions side by side in a macro's columns (pack.c) */
-    fprintf(stderr, "random layers: %u counter overflow flags, %u tiled layers, %u cases with shared macros, %u packed\n",
-            overflows, tiled, shared, packed);
+    assert_true(split > 0);  /* layers cut into extra row tiles (chip.mapping.split auto) */
+    fprintf(stderr,
+            "random layers: %u counter overflow flags, %u tiled layers, %u cases with shared macros, %u packed, "
+            "%u split layers\n", overflows, tiled, shared, packed, split);
 }
 
 int main(void)
