@@ -119,9 +119,13 @@ typedef enum { CIM_MAP_SPREAD, CIM_MAP_PACK, CIM_MAP_STRATEGY_COUNT } CimMapStra
 typedef enum { CIM_MAP_SPLIT_NONE, CIM_MAP_SPLIT_AUTO, CIM_MAP_SPLIT_COUNT } CimMapSplit;
 #define CIM_MAP_SPLIT_NAMES "none,auto" /* chip.mapping.split, in enum order */
 
+typedef enum { CIM_MAP_RELOAD_FORBID, CIM_MAP_RELOAD_ALLOW, CIM_MAP_RELOAD_COUNT } CimMapReload;
+#define CIM_MAP_RELOAD_NAMES "forbid,allow" /* chip.mapping.reload, in enum order */
+
 typedef struct {
     CimMapStrategy strategy;       /* spread: a layer's regions on distinct macros first; pack: first fit */
     CimMapSplit split;             /* auto: more row tiles than the rows need, on spare macros */
+    CimMapReload reload;           /* allow: layers take turns on the arrays, weights rewritten per image */
 } CimMappingCfg;
 
 typedef struct {

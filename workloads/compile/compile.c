@@ -46,10 +46,12 @@ static CimStatus shape_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLa
     return CIM_OK;
 }
 
-/* Places every region of every chip layer on `macros` macros (pack.c). Returns the index
- * of the first chip layer that does not fit, or n when all do; with `set`, writes the
- * placements and the rows used per macro into cc. */
-static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *cc, int set, size_t *failed)
+/* Places every region of every chip layer on `macros` macros (pack.c); `alone`: each
+ * layer on an empty chip (reload). Sets *failed to the index of the first chip layer that
+ * does not fit, or n when all do; with `set`, writes the placements and the rows used per
+ * macro (the most over the layers) into cc. */
+static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *cc, int set, int alone,
+                           size_t *failed)
 {
     CimPack p;
     CimStatus st = cim_pack_init(&p, macros, cfg->array.rows, cfg->array.cols, &cc->alloc);
@@ -59,6 +61,8 @@ static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *
     *failed = cc->n;
     for (size_t k = 0; k < cc->n && *failed == cc->n; k++) {
         CimChipLayer *cl = &cc->layers[k];
+        if (alone)
+            cim_pack_clear(&p);
         cim_pack_next_layer(&p);
         for (unsigned i = 0; i < cl->nregions; i++) {
             CimRegion r = cl->regions[i];
@@ -69,10 +73,29 @@ static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *
             if (set)
                 cl->regions[i] = r;
         }
+        for (unsigned m = 0; set && m < macros; m++)
+            cc->rows_used[m] = p.top[m] > cc->rows_used[m] ? p.top[m] : cc->rows_used[m];
     }
-    for (unsigned m = 0; set && m < macros; m++)
-        cc->rows_used[m] = p.top[m];
     cim_pack_free(&p);
+    return CIM_OK;
+}
+
+/* The smallest number of macros, up to the schema's 1024, on which place_all(alone)
+ * succeeds; 0 when none does. A region never exceeds one array, so one macro per region
+ * always does. */
+static CimStatus fewest_macros(const CimChipCfg *cfg, CimCompiled *cc, int alone, unsigned *out)
+{
+    *out = 0;
+    for (unsigned m = cfg->macros + 1; m <= 1024; m++) {
+        size_t failed;
+        CimStatus st = place_all(cfg, m, cc, 0, alone, &failed);
+        if (st != CIM_OK)
+            return st;
+        if (failed == cc->n) {
+            *out = m;
+            return CIM_OK;
+        }
+    }
     return CIM_OK;
 }
 
@@ -113,42 +136,54 @@ static CimStatus split_all(const CimChipCfg *cfg, CimCompiled *cc)
     for (size_t k = 0; st == CIM_OK && k < cc->n; k++)
         st = shape_regions(cfg, cc, &cc->layers[k], split_tiles(cfg, &cc->layers[k]));
     if (st == CIM_OK)
-        st = place_all(cfg, cfg->macros, cc, 0, &failed);
+        st = place_all(cfg, cfg->macros, cc, 0, 0, &failed);
     for (size_t k = 0; st == CIM_OK && failed < cc->n && k < cc->n; k++)
         st = shape_regions(cfg, cc, &cc->layers[k], 0);
     return st;
 }
 
-/* Places the regions, or says which layer does not fit and the smallest number of macros
- * on which the whole network fits (a region never exceeds one array, so one macro per
- * region always does, up to the schema's 1024). */
+/* Places the regions. When the layers do not fit together: with reload allow, each
+ * layer alone on the whole chip (cc->reload); else, or when even one layer alone does not
+ * fit, an error naming the layer, the limit and the smallest change that fits. */
 static CimStatus map_all(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, CimDiag *diag)
 {
-    size_t failed;
+    size_t failed, alone_failed;
     uint64_t need = 0;
     for (size_t k = 0; k < cc->n; k++)
         for (unsigned i = 0; i < cc->layers[k].nregions; i++)
             need += (uint64_t)cc->layers[k].regions[i].nrows * cc->layers[k].regions[i].ncols;
     cc->cells_used = need;
-    CimStatus st = place_all(cfg, cfg->macros, cc, 1, &failed);
+    CimStatus st = place_all(cfg, cfg->macros, cc, 1, 0, &failed);
     if (st != CIM_OK || failed == cc->n)
         return st;
-    unsigned more = cfg->macros + 1;
-    for (size_t f2 = 0; more <= 1024; more++) {
-        if ((st = place_all(cfg, more, cc, 0, &f2)) != CIM_OK)
-            return st;
-        if (f2 == cc->n)
-            break;
+    if ((st = place_all(cfg, cfg->macros, cc, 0, 1, &alone_failed)) != CIM_OK)
+        return st;
+    if (alone_failed == cc->n && cfg->mapping.reload == CIM_MAP_RELOAD_ALLOW) {
+        memset(cc->rows_used, 0, cfg->macros * sizeof *cc->rows_used);
+        cc->reload = 1;
+        return place_all(cfg, cfg->macros, cc, 1, 1, &alone_failed);
     }
-    const CimLayer *l = &net->layers[cc->layers[failed].layer];
-    char fix[96] = "no number of macros up to 1024 holds it; raise chip.array.rows or chip.array.cols";
-    if (more <= 1024)
-        snprintf(fix, sizeof fix, "the smallest change that fits: chip.macros: %u", more);
-    cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
-                 "layer '%s' does not fit: the network's regions need %llu cells (filters as columns, "
-                 "row tiles of equal height) and %u macros of %ux%u cells have no free rectangle left for "
-                 "them; %s",
-                 l->name, (unsigned long long)need, cfg->macros, cfg->array.rows, cfg->array.cols, fix);
+    int reload = cfg->mapping.reload == CIM_MAP_RELOAD_ALLOW;
+    unsigned more;
+    if ((st = fewest_macros(cfg, cc, reload, &more)) != CIM_OK)
+        return st;
+    const CimLayer *l = &net->layers[cc->layers[reload ? alone_failed : failed].layer];
+    char fix[160] = "no number of macros up to 1024 holds it; raise chip.array.rows or chip.array.cols";
+    if (more)
+        snprintf(fix, sizeof fix, "the smallest change that fits: chip.macros: %u%s", more,
+                 alone_failed == cc->n ? ", or chip.mapping.reload: allow (weights rewritten per layer and image)"
+                                       : "");
+    if (reload)
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "layer '%s' does not fit even alone (chip.mapping.reload: allow): %u macros of %ux%u cells "
+                     "have no free rectangle for its regions; %s",
+                     l->name, cfg->macros, cfg->array.rows, cfg->array.cols, fix);
+    else
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "layer '%s' does not fit: the network's regions need %llu cells (filters as columns, "
+                     "row tiles of equal height) and %u macros of %ux%u cells have no free rectangle left for "
+                     "them; %s",
+                     l->name, (unsigned long long)need, cfg->macros, cfg->array.rows, cfg->array.cols, fix);
     return CIM_ERR_CONFIG;
 }
 
@@ -266,6 +301,7 @@ static CimStatus find_chip_layers(const CimNet *net, CimCompiled *cc, CimDiag *d
     for (size_t k = 0; k < n; k++) {
         CimChipLayer *cl = &cc->layers[k];
         cim_program_init(&cl->prog);
+        cim_program_init(&cl->reload);
         cl->layer = i;
         fold(net, cl);
         cc->n++;
@@ -307,10 +343,12 @@ static void layout_buffer(const CimNet *net, CimCompiled *cc)
     cc->buffer_bits_used = at;
 }
 
-/* The bits of (macro m, row) from every region covering it, at stream bit `at`. */
-static void put_row(const CimNet *net, const CimCompiled *cc, unsigned m, unsigned row, size_t at)
+/* The bits of (macro m, row) from every region of chip layers [k0, k1) covering it, at
+ * stream bit `at`. */
+static void put_row(const CimNet *net, const CimCompiled *cc, size_t k0, size_t k1, unsigned m, unsigned row,
+                    uint64_t *stream, size_t at)
 {
-    for (size_t k = 0; k < cc->n; k++) {
+    for (size_t k = k0; k < k1; k++) {
         const CimChipLayer *cl = &cc->layers[k];
         const CimLayer *l = &net->layers[cl->layer];
         for (unsigned i = 0; i < cl->nregions; i++) {
@@ -318,20 +356,20 @@ static void put_row(const CimNet *net, const CimCompiled *cc, unsigned m, unsign
             if (r->macro != m || row < r->row0 || row >= r->row0 + r->nrows)
                 continue;
             for (unsigned c = 0; c < r->ncols; c++)
-                cim_bits_set(cc->load_stream, at + r->col0 + c,
-                             weight_bit(l, cl, cl->order[r->f0 + c], r->e0 + row - r->row0));
+                cim_bits_set(stream, at + r->col0 + c, weight_bit(l, cl, cl->order[r->f0 + c], r->e0 + row - r->row0));
         }
     }
 }
 
-/* Rows to write, in the order the regions were placed, each (macro, row) once: a row
- * shared by regions side by side is written with all their bits. Marks them in `done`
- * (macros x rows bits, cleared by the caller); returns how many there are, and with
- * `e` emits their dmai + wrow and fills the stream from bit 0. */
-static size_t load_rows(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, uint64_t *done, Emit *e)
+/* Rows of chip layers [k0, k1) to write, in the order the regions were placed, each
+ * (macro, row) once: a row shared by regions side by side is written whole, with all
+ * their bits. Marks them in `done` (macros x rows bits); returns how many there are, and
+ * with `e` emits their dmai + wrow and puts them in the stream from row `first` on. */
+static size_t load_rows(const CimChipCfg *cfg, const CimNet *net, const CimCompiled *cc, size_t k0, size_t k1,
+                        uint64_t *done, uint64_t *stream, size_t first, Emit *e)
 {
     size_t n = 0;
-    for (size_t k = 0; k < cc->n; k++)
+    for (size_t k = k0; k < k1; k++)
         for (unsigned i = 0; i < cc->layers[k].nregions; i++) {
             const CimRegion *r = &cc->layers[k].regions[i];
             for (unsigned row = r->row0; row < r->row0 + r->nrows; row++) {
@@ -340,7 +378,7 @@ static size_t load_rows(const CimChipCfg *cfg, const CimNet *net, CimCompiled *c
                     continue;
                 cim_bits_set(done, bit, 1);
                 if (e) {
-                    put_row(net, cc, r->macro, row, n * cfg->array.cols);
+                    put_row(net, cc, k0, k1, r->macro, row, stream, (first + n) * cfg->array.cols);
                     em_nbits(e, CIM_I_DMAI, R_ADDR, cfg->array.cols);
                     em(e, CIM_I_WROW, r->macro, row, R_ADDR, 0, 0);
                 }
@@ -350,30 +388,66 @@ static size_t load_rows(const CimChipCfg *cfg, const CimNet *net, CimCompiled *c
     return n;
 }
 
-/* Load program: every used row of every macro through a staging area, then every layer
- * table. */
+/* The rows of chip layers [k0, k1) into a new stream and the program that writes them
+ * through the staging area (emitted into e, which may already hold instructions). */
+static CimStatus emit_rows(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, size_t k0, size_t k1,
+                           uint64_t *done, uint64_t *stream, size_t first, Emit *e, size_t *rows)
+{
+    size_t nmap = (size_t)cfg->macros * cfg->array.rows;
+    cim_bits_clear(done, nmap);
+    *rows = load_rows(cfg, net, cc, k0, k1, done, stream, first, e);
+    return e->st;
+}
+
+/* Per chip layer (reload only): the program that rewrites its rows before it runs. */
+static CimStatus build_reloads(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, uint64_t *done,
+                               size_t stage)
+{
+    CimStatus st = CIM_OK;
+    size_t nmap = (size_t)cfg->macros * cfg->array.rows, rows;
+    for (size_t k = 0; st == CIM_OK && k < cc->n; k++) {
+        CimChipLayer *cl = &cc->layers[k];
+        cim_bits_clear(done, nmap);
+        cl->reload_bits = load_rows(cfg, net, cc, k, k + 1, done, NULL, 0, NULL) * cfg->array.cols;
+        cl->reload_stream = cim_alloc_array(&cc->alloc, cim_bits_words(cl->reload_bits) + 1, sizeof(uint64_t));
+        if (!cl->reload_stream)
+            return CIM_ERR_NOMEM;
+        Emit e = {&cl->reload, &cc->alloc, CIM_OK};
+        em_li(&e, R_ADDR, (int32_t)stage);
+        st = emit_rows(cfg, net, cc, k, k + 1, done, cl->reload_stream, 0, &e, &rows);
+        em(&e, CIM_I_HALT, 0, 0, 0, 0, 0);
+        st = st == CIM_OK ? e.st : st;
+    }
+    return st;
+}
+
+/* Load program: the used rows of every macro through a staging area (with reload: layer
+ * by layer, so that the arrays end as after any image's reloads), then every layer table. */
 static CimStatus build_load(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc)
 {
     unsigned cols = cfg->array.cols;
-    size_t stage = cc->buffer_bits_used, nmap = (size_t)cfg->macros * cfg->array.rows;
+    size_t stage = cc->buffer_bits_used, nmap = (size_t)cfg->macros * cfg->array.rows, rows = 0, n;
     uint64_t *done = cim_alloc_array(&cc->alloc, cim_bits_words(nmap), sizeof *done);
     if (!done)
         return CIM_ERR_NOMEM;
-    size_t at = load_rows(cfg, net, cc, done, NULL) * cols, bits = at;
+    for (size_t k = 0; k < (cc->reload ? cc->n : 1); k++) {
+        cim_bits_clear(done, nmap);
+        rows += load_rows(cfg, net, cc, k, cc->reload ? k + 1 : cc->n, done, NULL, 0, NULL);
+    }
+    size_t at = rows * cols, bits = at;
     for (size_t k = 0; k < cc->n; k++)
         bits += cc->layers[k].table_bits;
     cc->load_bits = bits;
     cc->load_stream = cim_alloc_array(&cc->alloc, cim_bits_words(bits) + 1, sizeof(uint64_t));
-    if (!cc->load_stream) {
-        cim_free(&cc->alloc, done);
-        return CIM_ERR_NOMEM;
-    }
+    CimStatus st = cc->load_stream ? CIM_OK : CIM_ERR_NOMEM;
     Emit e = {&cc->prog_load, &cc->alloc, CIM_OK};
     em_li(&e, R_ADDR, (int32_t)stage);
-    cim_bits_clear(done, nmap);
-    load_rows(cfg, net, cc, done, &e);
+    for (size_t k = 0, first = 0; st == CIM_OK && k < (cc->reload ? cc->n : 1); k++, first += n)
+        st = emit_rows(cfg, net, cc, k, cc->reload ? k + 1 : cc->n, done, cc->load_stream, first, &e, &n);
+    if (st == CIM_OK && cc->reload)
+        st = build_reloads(cfg, net, cc, done, stage);
     cim_free(&cc->alloc, done);
-    for (size_t k = 0; k < cc->n; k++) {
+    for (size_t k = 0; st == CIM_OK && k < cc->n; k++) {
         const CimChipLayer *cl = &cc->layers[k];
         write_table(&net->layers[cl->layer], cl, cc->pruned_mode, cc->load_stream, at);
         at += cl->table_bits;
@@ -382,7 +456,7 @@ static CimStatus build_load(const CimChipCfg *cfg, const CimNet *net, CimCompile
     }
     em(&e, CIM_I_HALT, 0, 0, 0, 0, 0);
     cc->buffer_bits_used = stage + cols;
-    return e.st;
+    return st == CIM_OK ? e.st : st;
 }
 
 CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, const CimAlloc *a,
@@ -430,6 +504,8 @@ void cim_compiled_free(CimCompiled *c)
         cim_free(&c->alloc, c->layers[k].in_perm);
         cim_free(&c->alloc, c->layers[k].regions);
         cim_program_free(&c->layers[k].prog, &c->alloc);
+        cim_program_free(&c->layers[k].reload, &c->alloc);
+        cim_free(&c->alloc, c->layers[k].reload_stream);
     }
     cim_free(&c->alloc, c->layers);
     cim_free(&c->alloc, c->rows_used);

@@ -38,6 +38,11 @@ typedef struct {
     size_t in_addr, out_addr, table_addr, table_bits;
     CimOutKind out_kind;
     CimProgram prog;         /* one image through this layer */
+    /* cc->reload only: rewrites this layer's rows before each image's pass (dmai + wrow
+     * of every row its regions use), from reload_stream */
+    CimProgram reload;
+    uint64_t *reload_stream;
+    size_t reload_bits;
 } CimChipLayer;
 
 typedef struct {
@@ -53,6 +58,8 @@ typedef struct {
     uint64_t cells_used;     /* cells holding weights */
     size_t buffer_bits_used;
     CimPrunedMode pruned_mode;
+    int reload;              /* the layers do not fit together: each is placed on the whole chip alone
+                              * and rewritten before it runs (chip.mapping.reload allow) */
     CimAlloc alloc;
 } CimCompiled;
 

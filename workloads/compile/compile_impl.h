@@ -32,6 +32,8 @@ typedef struct {
 
 CimStatus cim_pack_init(CimPack *p, unsigned macros, unsigned rows, unsigned cols, const CimAlloc *a);
 void cim_pack_free(CimPack *p);
+/* Empties every macro (reload: each layer has the whole chip to itself). */
+void cim_pack_clear(CimPack *p);
 /* Starts a new layer: no macro holds one of its regions yet. */
 void cim_pack_next_layer(CimPack *p);
 /* Places an nrows x ncols region (sets r's macro, row0, nrows, col0, ncols): on a macro

@@ -29,6 +29,14 @@ void cim_pack_free(CimPack *p)
     p->busy = NULL;
 }
 
+void cim_pack_clear(CimPack *p)
+{
+    for (size_t i = 0; i < (size_t)p->macros * p->cols; i++)
+        p->height[i] = 0;
+    for (unsigned m = 0; m < p->macros; m++)
+        p->top[m] = 0;
+}
+
 void cim_pack_next_layer(CimPack *p)
 {
     for (unsigned m = 0; m < p->macros; m++)

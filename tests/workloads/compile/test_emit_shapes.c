@@ -20,26 +20,29 @@
 
 /* The case under test: regions of a layer sharing a macro, regions side by side in a
  * macro's columns, layers cut into more row tiles than the rows need. */
-enum { STACKED, SIDE_BY_SIDE, SPLIT };
+enum { STACKED, SIDE_BY_SIDE, SPLIT, RELOAD };
 
 typedef struct {
     unsigned macros, rows, cols;
     int want;
     CimMapStrategy strategy;
     CimMapSplit split;
+    CimMapReload reload;
 } Shape;
 
 /* Shapes the chip schema accepts (powers of two) on which regions stack in a macro. */
 static const Shape shapes[] = {
-    {1, 4096, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE},  /* every region in one macro: 16-column windows */
-    {2, 2048, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE},  /* conv2's 3-4 column tiles on 2 macros */
-    {1, 2048, 32, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE},  /* unequal column tiles when pruned: 45 = 32 + 13 */
-    {4, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE}, /* issue 11: refused before packing */
-    {4, 256, 256, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE}, /* conv3's tiles beside conv1 and conv2 */
-    {3, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE}, /* the fewest 128x128 macros (27936 cells) */
-    {4, 256, 256, STACKED, CIM_MAP_PACK, CIM_MAP_SPLIT_NONE},        /* first fit: conv3's tiles share m0 */
-    {8, 256, 256, SPLIT, CIM_MAP_SPREAD, CIM_MAP_SPLIT_AUTO},        /* the default chip, split: conv2 and conv3 in 8 */
-    {16, 128, 128, SPLIT, CIM_MAP_PACK, CIM_MAP_SPLIT_AUTO},         /* split, then first fit */
+    {1, 4096, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},  /* every region in one macro: 16-column windows */
+    {2, 2048, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},  /* conv2's 3-4 column tiles on 2 macros */
+    {1, 2048, 32, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},  /* unequal column tiles when pruned: 45 = 32 + 13 */
+    {4, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID}, /* issue 11: refused before packing */
+    {4, 256, 256, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID}, /* conv3's tiles beside conv1 and conv2 */
+    {3, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID}, /* the fewest 128x128 macros (27936 cells) */
+    {4, 256, 256, STACKED, CIM_MAP_PACK, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},        /* first fit: conv3's tiles share m0 */
+    {8, 256, 256, SPLIT, CIM_MAP_SPREAD, CIM_MAP_SPLIT_AUTO, CIM_MAP_RELOAD_FORBID},        /* the default chip, split: conv2 and conv3 in 8 */
+    {16, 128, 128, SPLIT, CIM_MAP_PACK, CIM_MAP_SPLIT_AUTO, CIM_MAP_RELOAD_FORBID},         /* split, then first fit */
+    {1, 512, 64, RELOAD, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW},  /* conv2 and conv3 take turns */
+    {4, 256, 32, RELOAD, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW},  /* conv2 takes 144 rows of all 4 */
 };
 
 static void load_mnist(CimMnist *mn)
@@ -94,6 +97,7 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     cfg.array.cols = s->cols;
     cfg.mapping.strategy = s->strategy;
     cfg.mapping.split = s->split;
+    cfg.mapping.reload = s->reload;
     CimCompiled cc;
     CimDiag d;
     cim_diag_init(&d);
@@ -105,6 +109,8 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
         fail_msg("%ux%ux%u: no regions side by side", s->macros, s->rows, s->cols);
     if (s->want == SPLIT && cc.layers[1].row_tiles <= (cc.layers[1].L + s->rows - 1) / s->rows)
         fail_msg("%ux%ux%u: conv2 not split", s->macros, s->rows, s->cols);
+    if ((s->want == RELOAD) != cc.reload)
+        fail_msg("%ux%ux%u: reload %d", s->macros, s->rows, s->cols, cc.reload);
     if (s->want == STACKED && max_regions_per_macro(&cc, s->macros) < 2) /* the case under test */
         fail_msg("%ux%ux%u: no macro holds two regions of a layer", s->macros, s->rows, s->cols);
     CimChip *chip;
@@ -133,6 +139,9 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     for (int k = 0; k < 3; k++) {
         assert_int_equal(tp[k].cycles, tf[k].cycles);
         assert_int_equal(tp[k].instructions, tf[k].instructions);
+        assert_int_equal(tp[k].reload_cycles, tf[k].reload_cycles);
+        if (s->want == RELOAD && (tp[k].reload_cycles == 0 || tp[k].ev.n[CIM_EV_SET_PULSE] == 0))
+            fail_msg("%ux%ux%u layer %d: no reload cost", s->macros, s->rows, s->cols, k);
         for (int e = 0; e < CIM_EV_COUNT; e++)
             if (tp[k].ev.n[e] != tf[k].ev.n[e])
                 fail_msg("%ux%ux%u layer %d event %s: program %llu, fast %llu", s->macros, s->rows, s->cols, k,
@@ -191,10 +200,14 @@ static void test_emit_too_small_chip_names_smallest_fix(void **state)
         Shape s;
         const char *msg;
     } cases[] = {
-        {{1, 128, 128, 0, 0, 0}, "layer 'conv2' does not fit: the network's regions need 27936 cells"},
-        {{1, 128, 128, 0, 0, 0}, "the smallest change that fits: chip.macros: 3"},
-        {{2, 128, 128, 0, 0, 0}, "layer 'conv3' does not fit"},
-        {{1, 16, 16, 0, 0, 0}, "chip.macros: 110"}, /* 2 + 72 + 36 regions, each a 16x16 macro of its own */
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "layer 'conv2' does not fit: the network's regions need 27936 cells"},
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "the smallest change that fits: chip.macros: 3"},
+        {{2, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "layer 'conv3' does not fit"},
+        {{2, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "chip.macros: 3, or chip.mapping.reload: allow (weights rewritten per layer"},
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_ALLOW},
+         "layer 'conv2' does not fit even alone (chip.mapping.reload: allow): 1 macros of 128x128 cells"},
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_ALLOW}, "the smallest change that fits: chip.macros: 2\n"},
+        {{1, 16, 16, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "chip.macros: 110"}, /* 2 + 72 + 36 regions, each a 16x16 macro of its own */
     };
     CimNet net;
     assert_int_equal(test_mnist_net(&net), CIM_OK);
@@ -204,6 +217,7 @@ static void test_emit_too_small_chip_names_smallest_fix(void **state)
         cfg.macros = cases[i].s.macros;
         cfg.array.rows = cases[i].s.rows;
         cfg.array.cols = cases[i].s.cols;
+        cfg.mapping.reload = cases[i].s.reload;
         CimCompiled cc;
         CimDiag d;
         cim_diag_init(&d);
