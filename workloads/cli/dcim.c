@@ -1,6 +1,7 @@
 /* dcim: entry point and subcommand dispatch. `dcim --help` lists the subcommands and
  * `dcim CMD --help` describes one. */
 #include "workloads/cli/cli.h"
+#include "workloads/run/job.h"
 #include "workloads/run/kinds.h"
 
 #include <assert.h>
@@ -152,6 +153,24 @@ int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg)
     return st == CIM_OK ? 0 : -1;
 }
 
+/* A run file: compile its network for its chip and print the mapping (no image runs). */
+static CimStatus check_mapping(const char *path)
+{
+    CimJobOptions o = {.run_path = path};
+    CimJob *j = calloc(1, sizeof *j);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = j ? cim_job_check(&o, j, &d) : CIM_ERR_NOMEM;
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    if (st == CIM_OK)
+        cim_report_print_mapping(&j->report, stdout);
+    if (j)
+        cim_job_free(j);
+    free(j);
+    return st;
+}
+
 int cli_check(int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[1], "--help") == 0) {
@@ -159,7 +178,9 @@ int cli_check(int argc, char **argv)
                 "usage: dcim check FILE.yaml\n"
                 "Validates a chip (chip:), technology (tech:), run (run:), network (network:),\n"
                 "analogue baseline (analog:) or GPU baseline (gpu:) file and prints every error as\n"
-                "file:line:col: error: message. Exit status 1 if there is any.\n");
+                "file:line:col: error: message. Exit status 1 if there is any. A run file is also\n"
+                "compiled for its chip (no image runs) and its mapping printed: per chip layer the\n"
+                "regions, macros, rounds and cells, or the error naming what does not fit.\n");
         return argc == 2 ? 0 : 2;
     }
     CimDiag d;
@@ -168,6 +189,11 @@ int cli_check(int argc, char **argv)
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     if (st != CIM_OK)
+        return 1;
+    cim_diag_init(&d);
+    int is_run = cim_run_cfg_check(argv[1], &d) == CIM_OK;
+    cim_diag_free(&d);
+    if (is_run && check_mapping(argv[1]) != CIM_OK)
         return 1;
     printf("ok: %s\n", argv[1]);
     return 0;

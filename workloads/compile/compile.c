@@ -516,6 +516,26 @@ void cim_compiled_free(CimCompiled *c)
     c->alloc = a;
 }
 
+void cim_compile_layer_map(const CimChipLayer *cl, CimLayerMap *out)
+{
+    memset(out, 0, sizeof *out);
+    out->regions = cl->nregions;
+    out->row_tiles = cl->row_tiles;
+    out->col_tiles = cl->col_tiles;
+    for (unsigned i = 0; i < cl->nregions; i++) {
+        const CimRegion *r = &cl->regions[i];
+        unsigned same = 0, earlier = 0;
+        for (unsigned j = 0; j < cl->nregions; j++) {
+            same += cl->regions[j].macro == r->macro;
+            earlier += j < i && cl->regions[j].macro == r->macro;
+        }
+        out->macros_used += earlier == 0;
+        out->rounds = same > out->rounds ? same : out->rounds;
+        out->tile_rows = r->nrows > out->tile_rows ? r->nrows : out->tile_rows;
+        out->cells += (uint64_t)r->nrows * r->ncols;
+    }
+}
+
 void cim_compile_binarise_image(const CimNet *net, const uint8_t *pixels, uint64_t *bits)
 {
     unsigned C = net->in_c, HW = net->in_h * net->in_w;

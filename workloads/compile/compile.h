@@ -63,6 +63,16 @@ typedef struct {
     CimAlloc alloc;
 } CimCompiled;
 
+/* Where one chip layer sits, as the mapping report shows it. */
+typedef struct {
+    unsigned regions, row_tiles, col_tiles;
+    unsigned tile_rows;      /* rows of the tallest region: word lines of one gated read */
+    unsigned macros_used;    /* distinct macros holding its regions */
+    unsigned rounds;         /* most regions on one macro: they take turns per position */
+    uint64_t cells;          /* cells holding its weights */
+} CimLayerMap;
+void cim_compile_layer_map(const CimChipLayer *cl, CimLayerMap *out);
+
 /* Compiles net for the chip. Errors (does not fit, unsupported layer order) go to diag. */
 CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, const CimAlloc *a,
                       CimCompiled *out, CimDiag *diag);

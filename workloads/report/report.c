@@ -1,5 +1,6 @@
 /* Run summary as text, JSON (jansson) and CSV; results written atomically. */
 #include "workloads/report/report.h"
+#include "workloads/report/report_impl.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -124,6 +125,7 @@ void cim_report_print(const CimRunReport *r, FILE *out)
     }
     print_oneoff(r, out);
     print_layers(r, out);
+    cim_report_print_mapping(r, out);
 }
 
 /* ---- JSON ---------------------------------------------------------------------- */
@@ -215,6 +217,7 @@ static json_t *report_json(const CimRunReport *r, int predictions)
     json_object_set_new(o, "programming", tally_json(r, &r->programming, 1.0));
     json_object_set_new(o, "pruning", prune_json(r));
     json_object_set_new(o, "layers", layers_json(r));
+    json_object_set_new(o, "mapping", cim_report_mapping_json(r));
     if (predictions && r->pred) {
         json_t *a = json_array();
         for (uint64_t i = 0; i < r->images; i++)
