@@ -233,6 +233,30 @@ static void test_emit_too_small_chip_names_smallest_fix(void **state)
     cim_net_free(&net);
 }
 
+static CimStatus compile_on(const CimNet *net, const CimChipCfg *cfg, const CimAlloc *a)
+{
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_compile(cfg, net, CIM_PRUNED_REFERENCE, a, &cc, &d);
+    if (st == CIM_OK)
+        cim_compiled_free(&cc);
+    cim_diag_free(&d);
+    return st;
+}
+
+static CimStatus compile_reloading(void *ctx, const CimAlloc *a)
+{
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    cfg.macros = 1;
+    cfg.array.rows = 512;
+    cfg.array.cols = 64;
+    cfg.mapping.reload = CIM_MAP_RELOAD_ALLOW;
+    cfg.mapping.split = CIM_MAP_SPLIT_AUTO; /* tried, then given up for reloading */
+    return compile_on(ctx, &cfg, a);
+}
+
 static CimStatus compile_packed(void *ctx, const CimAlloc *a)
 {
     CimChipCfg cfg;
@@ -249,14 +273,15 @@ static CimStatus compile_packed(void *ctx, const CimAlloc *a)
     return st;
 }
 
-/* Every allocation of a packed compile (the allocator's skylines, the load program's
- * row map) can fail: CIM_ERR_NOMEM, nothing leaked. */
+/* Every allocation of a packed or reloading compile (the allocator's skylines, the load
+ * program's row map, the reload programs) can fail: CIM_ERR_NOMEM, nothing leaked. */
 static void test_emit_packed_compile_allocation_failures(void **state)
 {
     (void)state;
     CimNet net;
     assert_int_equal(test_mnist_net(&net), CIM_OK);
     assert_true(test_alloc_sweep(compile_packed, &net) > 10);
+    assert_true(test_alloc_sweep(compile_reloading, &net) > 10); /* reload programs and streams too */
     cim_net_free(&net);
 }
 
