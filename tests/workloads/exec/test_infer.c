@@ -418,7 +418,7 @@ static void test_infer_fast_path_equals_program_path_on_random_layers(void **sta
     CimRng r;
     cim_rng_seed(&r, 1234);
     unsigned overflows = 0, tiled = 0, shared = 0, packed = 0, split = 0, reloaded = 0;
-    for (int t = 0; t < 24; t++) {
+    for (int t = 0; t < 96; t++) {
         CimNet net;
         CimChipCfg cfg;
         random_net(&net, &r);
