@@ -113,6 +113,21 @@ typedef struct {
     unsigned ir_bits;              /* input register: longest gated-read input */
 } CimCtrlCfg;
 
+/* How the compiler lays layers onto macros (docs/compiler.md, "Packing" and "Splitting"). */
+typedef enum { CIM_MAP_SPREAD, CIM_MAP_PACK, CIM_MAP_STRATEGY_COUNT } CimMapStrategy;
+#define CIM_MAP_STRATEGY_NAMES "spread,pack" /* chip.mapping.strategy, in enum order */
+typedef enum { CIM_MAP_SPLIT_NONE, CIM_MAP_SPLIT_AUTO, CIM_MAP_SPLIT_COUNT } CimMapSplit;
+#define CIM_MAP_SPLIT_NAMES "none,auto" /* chip.mapping.split, in enum order */
+
+typedef enum { CIM_MAP_RELOAD_FORBID, CIM_MAP_RELOAD_ALLOW, CIM_MAP_RELOAD_COUNT } CimMapReload;
+#define CIM_MAP_RELOAD_NAMES "forbid,allow" /* chip.mapping.reload, in enum order */
+
+typedef struct {
+    CimMapStrategy strategy;       /* spread: a layer's regions on distinct macros first; pack: first fit */
+    CimMapSplit split;             /* auto: more row tiles than the rows need, on spare macros */
+    CimMapReload reload;           /* allow: layers take turns on the arrays, weights rewritten per image */
+} CimMappingCfg;
+
 typedef struct {
     char name[CIM_NAME_MAX];
     char tech_path[CIM_PATH_MAX];  /* resolved relative to the chip file */
@@ -125,6 +140,7 @@ typedef struct {
     CimWriteCfg write;
     CimPhysicsCfg physics;
     CimCtrlCfg ctrl;
+    CimMappingCfg mapping;
     CimTechCfg tech;               /* loaded from tech_path */
 } CimChipCfg;
 

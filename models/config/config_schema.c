@@ -42,6 +42,10 @@ static const CimCfgKey chip_keys[] = {
     {"chip.controller.ppu_lanes",          CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  4096,               "",      C(ctrl.ppu_lanes),          "16",                      NULL,               "post-processing adders working in parallel"},
     {"chip.controller.ppu_size",           CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  65536,              "",      C(ctrl.ppu_size),           "1024",                    NULL,               "post-processing accumulators: outputs per position"},
     {"chip.controller.ir_bits",            CIM_CFG_UINT,   CIM_CFG_CLOSED,  16, 65536,              "bits",  C(ctrl.ir_bits),            "4096",                    NULL,               "input register: the longest gated-read input (one conv window)"},
+    {"chip.mapping",                       CIM_CFG_MAP,    CIM_CFG_OPTIONAL, 0, 0,                 "",      CIM_CFG_NOFIELD,            NULL,                      NULL,               "how the compiler lays layers onto the macros (docs/compiler.md); leave the group out for the defaults"},
+    {"chip.mapping.strategy",              CIM_CFG_ENUM,   CIM_CFG_ANY,     0,  CIM_MAP_STRATEGY_COUNT, "",  C(mapping.strategy),        "spread",                  CIM_MAP_STRATEGY_NAMES, "spread: a layer's regions on distinct macros when they can (they run concurrently); pack: each region on the first macro with room"},
+    {"chip.mapping.split",                 CIM_CFG_ENUM,   CIM_CFG_ANY,     0,  CIM_MAP_SPLIT_COUNT, "",        C(mapping.split),           "none",                    CIM_MAP_SPLIT_NAMES, "auto: cut a layer into more row tiles than the rows need, one per spare macro, when the estimated cycles fall; none: as few row tiles as the rows allow"},
+    {"chip.mapping.reload",                CIM_CFG_ENUM,   CIM_CFG_ANY,     0,  CIM_MAP_RELOAD_COUNT, "",    C(mapping.reload),          "forbid",                  CIM_MAP_RELOAD_NAMES, "allow: a network larger than the chip runs with each layer's weights rewritten before it, every image (the write cost is counted per image); forbid: refused"},
 };
 
 static const CimCfgKey tech_keys[] = {

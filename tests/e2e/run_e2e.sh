@@ -67,6 +67,17 @@ check "compare takes 150 --set items"    0 '^results ' "$DCIM" compare configs/r
 MANYC=""; for i in $(seq 1 150); do MANYC="$MANYC --set chip.array.rows=128"; done
 check "margin takes 150 --set items"     0 '128x256 cells' "$DCIM" margin configs/chip/default.yaml --samples 100 $MANYC
 check "compare: bad override"            1 "keys start with run., chip., tech., analog. or gpu." "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set foo=1
+# The mapper (docs/compiler.md): dcim check of a run file prints the mapping without running
+# images; small chips pack, or reload, or are refused naming the smallest change.
+check "check prints a run file's mapping" 0 '^conv2 +2 +2x1 +144 +2 +1 +15264 ' "$DCIM" check configs/runs/mnist_bnn.yaml
+check "check --set compiles another chip" 0 '^conv2 +4 +4x1 +72 +4 +1 +15264 ' "$DCIM" check configs/runs/mnist_bnn.yaml --set chip.macros=4 --set chip.array.rows=128 --set chip.array.cols=128 --set chip.mapping.split=auto
+check "check refuses what does not fit"  1 "layer 'conv2' does not fit" "$DCIM" check configs/runs/mnist_bnn.yaml --set chip.macros=1 --set chip.array.rows=128 --set chip.array.cols=128
+check "check --set needs a run file"     2 'applies to run files only' "$DCIM" check configs/chip/default.yaml --set chip.macros=1
+check "run packs 4 macros of 128x128"    0 '^mapping +4 macros of 128x128 cells; strategy spread' "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/m1" --set chip.macros=4 --set chip.array.rows=128 --set chip.array.cols=128
+check "run refuses a chip too small"     1 "layer 'conv2' does not fit: .* the smallest change that fits: chip.macros: 2$" "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/m2" --set chip.macros=1 --set chip.array.rows=128 --set chip.array.cols=128
+check "run reloads when allowed"         0 '^cycles .* of which [0-9]+ rewrite the weights' "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/m3" --set chip.macros=1 --set chip.array.rows=512 --set chip.array.cols=64 --set chip.mapping.reload=allow
+check "stats.json has the mapping"       0 '"reloading": true' cat "$tmp/m3/stats.json"
+check "report.html has the mapping"      0 '<section id="mapping">' cat "$tmp/m3/report.html"
 # fast and program paths agree on every prediction
 "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/a" --json 2>/dev/null | tr -d ' \n' | grep -o '"predictions":\[[0-9,]*\]' >"$tmp/p1"
 "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/b" --json --fidelity program 2>/dev/null | tr -d ' \n' | grep -o '"predictions":\[[0-9,]*\]' >"$tmp/p2"

@@ -1,6 +1,7 @@
 /* dcim: entry point and subcommand dispatch. `dcim --help` lists the subcommands and
  * `dcim CMD --help` describes one. */
 #include "workloads/cli/cli.h"
+#include "workloads/run/job.h"
 #include "workloads/run/kinds.h"
 
 #include <assert.h>
@@ -152,25 +153,85 @@ int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg)
     return st == CIM_OK ? 0 : -1;
 }
 
-int cli_check(int argc, char **argv)
+/* A run file: compile its network for its chip (with the --set overrides) and print the
+ * mapping (no image runs). */
+static CimStatus check_mapping(const char *path, const CliOverrides *ov)
 {
-    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
-        fprintf(argc == 2 ? stdout : stderr,
-                "usage: dcim check FILE.yaml\n"
-                "Validates a chip (chip:), technology (tech:), run (run:), network (network:),\n"
-                "analogue baseline (analog:) or GPU baseline (gpu:) file and prints every error as\n"
-                "file:line:col: error: message. Exit status 1 if there is any.\n");
-        return argc == 2 ? 0 : 2;
-    }
+    CimJobOptions o = {.run_path = path, .overrides = ov->ov, .noverrides = ov->n};
+    CimJob *j = calloc(1, sizeof *j);
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = cim_run_check_file(argv[1], &d);
+    CimStatus st = j ? cim_job_check(&o, j, &d) : CIM_ERR_NOMEM;
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    if (st == CIM_OK)
+        cim_report_print_mapping(&j->report, stdout);
+    if (j)
+        cim_job_free(j);
+    free(j);
+    return st;
+}
+
+static const char check_usage[] =
+    "usage: dcim check FILE.yaml [--set KEY=VALUE]...\n"
+    "Validates a chip (chip:), technology (tech:), run (run:), network (network:),\n"
+    "analogue baseline (analog:) or GPU baseline (gpu:) file and prints every error as\n"
+    "file:line:col: error: message. Exit status 1 if there is any. A run file is also\n"
+    "compiled for its chip (no image runs) and its mapping printed: per chip layer the\n"
+    "regions, macros, rounds and cells, or the error naming what does not fit. --set\n"
+    "(run files only) overrides run., chip. or tech. keys for that compile, e.g.\n"
+    "--set chip.macros=4 --set chip.mapping.split=auto.\n";
+
+/* 0 with the file checked (and a run file's mapping printed), 1 errors, 2 usage. */
+static int check_file(const char *path, const CliOverrides *ov)
+{
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_run_check_file(path, &d);
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     if (st != CIM_OK)
         return 1;
-    printf("ok: %s\n", argv[1]);
+    cim_diag_init(&d);
+    int is_run = cim_run_cfg_check(path, &d) == CIM_OK;
+    cim_diag_free(&d);
+    if (!is_run && ov->n) {
+        fprintf(stderr, "dcim check: error: --set applies to run files only\n%s", check_usage);
+        return 2;
+    }
+    if (is_run && check_mapping(path, ov) != CIM_OK)
+        return 1;
+    printf("ok: %s\n", path);
     return 0;
+}
+
+int cli_check(int argc, char **argv)
+{
+    const char *path = NULL;
+    CliOverrides ov;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(check_usage, stdout);
+            return 0;
+        }
+    if (cli_overrides_init(&ov, argc) != 0)
+        return 1;
+    int bad = 0;
+    for (int i = 1; i < argc && !bad; i++) {
+        int t = cli_take_override(argc, argv, &i, &ov);
+        if (t < 0 || (t == 0 && (argv[i][0] == '-' || path)))
+            bad = 1;
+        else if (t == 0)
+            path = argv[i];
+    }
+    if (bad || !path) {
+        fputs(check_usage, stderr);
+        cli_overrides_free(&ov);
+        return 2;
+    }
+    int rc = check_file(path, &ov);
+    cli_overrides_free(&ov);
+    return rc;
 }
 
 /* "chip, tech, run, analog, gpu": the kinds with a key table, separated by sep, into buf. */

@@ -5,27 +5,10 @@
 #include "models/chip/ppu.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static size_t align64(size_t x) { return (x + 63u) & ~(size_t)63u; }
-
-/* Rows are handed out per macro from the top; regions of one layer go to distinct macros
- * when they can, so that they run concurrently. */
-static int place(const CimChipCfg *cfg, unsigned *rows_used, unsigned nrows, const uint8_t *busy, unsigned *macro)
-{
-    int best = -1;
-    for (int pass = 0; pass < 2 && best < 0; pass++)
-        for (unsigned m = 0; m < cfg->macros; m++) {
-            if (rows_used[m] + nrows > cfg->array.rows || (pass == 0 && busy[m]))
-                continue;
-            if (best < 0 || rows_used[m] < rows_used[best])
-                best = (int)m;
-        }
-    if (best < 0)
-        return -1;
-    *macro = (unsigned)best;
-    return 0;
-}
 
 /* Binary weight bit of element e (tap-major: e = (ky*k + kx)*C + channel position) of
  * original filter f; 1 = +1 (w > 0). */
@@ -36,15 +19,16 @@ static int weight_bit(const CimLayer *l, const CimChipLayer *cl, unsigned f, uns
     return l->w[idx] > 0.0f;
 }
 
-static CimStatus map_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl, CimDiag *diag,
-                             const CimLayer *l)
+/* The layer's regions, not yet placed: `tiles` row tiles (0: as few as the rows allow)
+ * x column tiles of the live filters. */
+static CimStatus shape_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl, unsigned tiles)
 {
     unsigned R = cfg->array.rows, C = cfg->array.cols;
-    cl->row_tiles = cl->nlive ? (cl->L + R - 1) / R : 0;
+    cl->row_tiles = cl->nlive ? (tiles ? tiles : (cl->L + R - 1) / R) : 0;
     cl->col_tiles = cl->nlive ? (cl->nlive + C - 1) / C : 0;
     cl->nregions = cl->row_tiles * cl->col_tiles;
+    cim_free(&cc->alloc, cl->regions);
     cl->regions = cim_alloc_array(&cc->alloc, cl->nregions ? cl->nregions : 1, sizeof *cl->regions);
-    uint8_t busy[1024] = {0};
     if (!cl->regions)
         return CIM_ERR_NOMEM;
     /* Row tiles of equal height (within one row): the tiles of a position run concurrently on
@@ -58,19 +42,149 @@ static CimStatus map_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLaye
             r->nrows = cl->L - r->e0 < tile ? cl->L - r->e0 : tile;
             r->f0 = j * C;
             r->ncols = cl->nlive - r->f0 < C ? cl->nlive - r->f0 : C;
-            r->col0 = 0;
-            if (place(cfg, cc->rows_used, r->nrows, busy, &r->macro) != 0) {
-                cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
-                             "layer '%s' does not fit: %u macros of %ux%u cells are full; raise chip.macros or "
-                             "chip.array.rows", l->name, cfg->macros, R, C);
-                return CIM_ERR_CONFIG;
-            }
-            busy[r->macro] = 1;
-            r->row0 = cc->rows_used[r->macro];
-            cc->rows_used[r->macro] += r->nrows;
-            cc->cells_used += (uint64_t)r->nrows * r->ncols;
         }
     return CIM_OK;
+}
+
+/* Places every region of every chip layer on `macros` macros (pack.c); `alone`: each
+ * layer on an empty chip (reload). Sets *failed to the index of the first chip layer that
+ * does not fit, or n when all do; with `set`, writes the placements and the rows used per
+ * macro (the most over the layers) into cc. */
+static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *cc, int set, int alone,
+                           size_t *failed)
+{
+    CimPack p;
+    CimStatus st = cim_pack_init(&p, macros, cfg->array.rows, cfg->array.cols, &cc->alloc);
+    if (st != CIM_OK)
+        return st;
+    p.first_fit = cfg->mapping.strategy == CIM_MAP_PACK;
+    *failed = cc->n;
+    for (size_t k = 0; k < cc->n && *failed == cc->n; k++) {
+        CimChipLayer *cl = &cc->layers[k];
+        if (alone)
+            cim_pack_clear(&p);
+        cim_pack_next_layer(&p);
+        for (unsigned i = 0; i < cl->nregions; i++) {
+            CimRegion r = cl->regions[i];
+            if (cim_pack_place(&p, r.nrows, r.ncols, &r) != 0) {
+                *failed = k;
+                break;
+            }
+            if (set)
+                cl->regions[i] = r;
+        }
+        for (unsigned m = 0; set && m < macros; m++)
+            cc->rows_used[m] = p.top[m] > cc->rows_used[m] ? p.top[m] : cc->rows_used[m];
+    }
+    cim_pack_free(&p);
+    return CIM_OK;
+}
+
+/* The smallest number of macros, up to the schema's 1024, on which place_all(alone)
+ * succeeds; 0 when none does. A region never exceeds one array, so one macro per region
+ * always does. */
+static CimStatus fewest_macros(const CimChipCfg *cfg, CimCompiled *cc, int alone, unsigned *out)
+{
+    *out = 0;
+    for (unsigned m = cfg->macros + 1; m <= 1024; m++) {
+        size_t failed;
+        CimStatus st = place_all(cfg, m, cc, 0, alone, &failed);
+        if (st != CIM_OK)
+            return st;
+        if (failed == cc->n) {
+            *out = m;
+            return CIM_OK;
+        }
+    }
+    return CIM_OK;
+}
+
+/* Row tiles for chip.mapping.split auto: t in [fewest, macros / column tiles] (all of a
+ * layer's regions on distinct macros, one round) minimising the estimated cycles of one
+ * position, t_gated(ceil(L / t)) + t x column tiles x (cclr + gated + pacc issue, 3 cycles,
+ * + pacc's ceil(ncol / ppu_lanes)); ties keep fewer tiles. Only an estimate to choose
+ * with: the cycles reported are the simulated ones. Example: conv2 of MNIST (L = 288,
+ * 53 live filters) on 8 macros of 256x256: t = 2 -> 144 + 2 x (3 + 4) = 158,
+ * t = 8 -> 36 + 8 x 7 = 92. */
+static unsigned split_tiles(const CimChipCfg *cfg, const CimChipLayer *cl)
+{
+    unsigned R = cfg->array.rows, C = cfg->array.cols, fewest = (cl->L + R - 1) / R;
+    unsigned ct = (cl->nlive + C - 1) / C, ncol = cl->nlive < C ? cl->nlive : C;
+    if (!cl->nlive)
+        return 0;
+    uint64_t tr = cim_cycles_of_ns(cfg->tech.timing.t_read_ns, cfg->clock_mhz), best_cost = UINT64_MAX;
+    unsigned best = fewest, most = cfg->macros / ct;
+    for (unsigned t = fewest; t <= most && t <= cl->L; t++) {
+        uint64_t cost = (uint64_t)((cl->L + t - 1) / t) * (tr ? tr : 1) +
+                        (uint64_t)t * ct * (3u + (ncol + cfg->ctrl.ppu_lanes - 1) / cfg->ctrl.ppu_lanes);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = t;
+        }
+    }
+    return best;
+}
+
+/* With split auto, cuts each layer into split_tiles row tiles; when that layout does not
+ * fit, keeps the fewest tiles. */
+static CimStatus split_all(const CimChipCfg *cfg, CimCompiled *cc)
+{
+    CimStatus st = CIM_OK;
+    size_t failed = 0;
+    if (cfg->mapping.split != CIM_MAP_SPLIT_AUTO)
+        return CIM_OK;
+    for (size_t k = 0; st == CIM_OK && k < cc->n; k++)
+        st = shape_regions(cfg, cc, &cc->layers[k], split_tiles(cfg, &cc->layers[k]));
+    if (st == CIM_OK)
+        st = place_all(cfg, cfg->macros, cc, 0, 0, &failed);
+    for (size_t k = 0; st == CIM_OK && failed < cc->n && k < cc->n; k++)
+        st = shape_regions(cfg, cc, &cc->layers[k], 0);
+    return st;
+}
+
+/* Places the regions. When the layers do not fit together: with reload allow, each
+ * layer alone on the whole chip (cc->reload); else, or when even one layer alone does not
+ * fit, an error naming the layer, the limit and the smallest change that fits. */
+static CimStatus map_all(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, CimDiag *diag)
+{
+    size_t failed, alone_failed;
+    uint64_t need = 0;
+    for (size_t k = 0; k < cc->n; k++)
+        for (unsigned i = 0; i < cc->layers[k].nregions; i++)
+            need += (uint64_t)cc->layers[k].regions[i].nrows * cc->layers[k].regions[i].ncols;
+    cc->cells_used = need;
+    CimStatus st = place_all(cfg, cfg->macros, cc, 1, 0, &failed);
+    if (st != CIM_OK || failed == cc->n)
+        return st;
+    if ((st = place_all(cfg, cfg->macros, cc, 0, 1, &alone_failed)) != CIM_OK)
+        return st;
+    if (alone_failed == cc->n && cfg->mapping.reload == CIM_MAP_RELOAD_ALLOW) {
+        memset(cc->rows_used, 0, cfg->macros * sizeof *cc->rows_used);
+        cc->reload = 1;
+        return place_all(cfg, cfg->macros, cc, 1, 1, &alone_failed);
+    }
+    int reload = cfg->mapping.reload == CIM_MAP_RELOAD_ALLOW;
+    unsigned more;
+    if ((st = fewest_macros(cfg, cc, reload, &more)) != CIM_OK)
+        return st;
+    const CimLayer *l = &net->layers[cc->layers[reload ? alone_failed : failed].layer];
+    char fix[160] = "no number of macros up to 1024 holds it; raise chip.array.rows or chip.array.cols";
+    if (more)
+        snprintf(fix, sizeof fix, "the smallest change that fits: chip.macros: %u%s", more,
+                 alone_failed == cc->n ? ", or chip.mapping.reload: allow (weights rewritten per layer and image)"
+                                       : "");
+    if (reload)
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "layer '%s' does not fit even alone (chip.mapping.reload: allow): %u macros of %ux%u cells "
+                     "have no free rectangle for its regions; %s",
+                     l->name, cfg->macros, cfg->array.rows, cfg->array.cols, fix);
+    else
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "layer '%s' does not fit: the network's regions need %llu cells (filters as columns, "
+                     "row tiles of equal height) and %u macros of %ux%u cells have no free rectangle left for "
+                     "them; %s",
+                     l->name, (unsigned long long)need, cfg->macros, cfg->array.rows, cfg->array.cols, fix);
+    return CIM_ERR_CONFIG;
 }
 
 /* Threshold on the integer dot product d for the bit (d + b > 0) of a float32 bias b:
@@ -145,7 +259,7 @@ static CimStatus setup_layer(const CimChipCfg *cfg, const CimNet *net, CimCompil
                      "the PPU (%u outputs)", l->name, cl->L, cl->F, cfg->ctrl.ir_bits, cfg->ctrl.ppu_size);
         return CIM_ERR_CONFIG;
     }
-    return map_regions(cfg, cc, cl, diag, l);
+    return shape_regions(cfg, cc, cl, 0);
 }
 
 /* Which layers fold into the chip layer of conv i, and whether it outputs bits. */
@@ -187,6 +301,7 @@ static CimStatus find_chip_layers(const CimNet *net, CimCompiled *cc, CimDiag *d
     for (size_t k = 0; k < n; k++) {
         CimChipLayer *cl = &cc->layers[k];
         cim_program_init(&cl->prog);
+        cim_program_init(&cl->reload);
         cl->layer = i;
         fold(net, cl);
         cc->n++;
@@ -228,38 +343,111 @@ static void layout_buffer(const CimNet *net, CimCompiled *cc)
     cc->buffer_bits_used = at;
 }
 
-/* Load program: every region row through a staging area, then every layer table. */
-static CimStatus build_load(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc)
+/* The bits of (macro m, row) from every region of chip layers [k0, k1) covering it, at
+ * stream bit `at`. */
+static void put_row(const CimNet *net, const CimCompiled *cc, size_t k0, size_t k1, unsigned m, unsigned row,
+                    uint64_t *stream, size_t at)
 {
-    unsigned cols = cfg->array.cols;
-    size_t stage = cc->buffer_bits_used, bits = 0;
-    for (size_t k = 0; k < cc->n; k++) {
-        for (unsigned i = 0; i < cc->layers[k].nregions; i++)
-            bits += (size_t)cc->layers[k].regions[i].nrows * cols;
-        bits += cc->layers[k].table_bits;
-    }
-    cc->load_bits = bits;
-    cc->load_stream = cim_alloc_array(&cc->alloc, cim_bits_words(bits) + 1, sizeof(uint64_t));
-    if (!cc->load_stream)
-        return CIM_ERR_NOMEM;
-    Emit e = {&cc->prog_load, &cc->alloc, CIM_OK};
-    size_t at = 0;
-    em_li(&e, R_ADDR, (int32_t)stage);
-    for (size_t k = 0; k < cc->n; k++) {
+    for (size_t k = k0; k < k1; k++) {
         const CimChipLayer *cl = &cc->layers[k];
         const CimLayer *l = &net->layers[cl->layer];
         for (unsigned i = 0; i < cl->nregions; i++) {
             const CimRegion *r = &cl->regions[i];
-            for (unsigned row = 0; row < r->nrows; row++, at += cols) {
-                for (unsigned c = 0; c < r->ncols; c++)
-                    cim_bits_set(cc->load_stream, at + r->col0 + c,
-                                 weight_bit(l, cl, cl->order[r->f0 + c], r->e0 + row));
-                em_nbits(&e, CIM_I_DMAI, R_ADDR, cols);
-                em(&e, CIM_I_WROW, r->macro, r->row0 + row, R_ADDR, 0, 0);
-            }
+            if (r->macro != m || row < r->row0 || row >= r->row0 + r->nrows)
+                continue;
+            for (unsigned c = 0; c < r->ncols; c++)
+                cim_bits_set(stream, at + r->col0 + c, weight_bit(l, cl, cl->order[r->f0 + c], r->e0 + row - r->row0));
         }
     }
-    for (size_t k = 0; k < cc->n; k++) {
+}
+
+/* Rows of chip layers [k0, k1) to write, in the order the regions were placed, each
+ * (macro, row) once: a row shared by regions side by side is written whole, with all
+ * their bits. Marks them in `done` (macros x rows bits); returns how many there are, and
+ * with `e` emits their dmai + wrow and puts them in the stream from row `first` on. */
+static size_t load_rows(const CimChipCfg *cfg, const CimNet *net, const CimCompiled *cc, size_t k0, size_t k1,
+                        uint64_t *done, uint64_t *stream, size_t first, Emit *e)
+{
+    size_t n = 0;
+    for (size_t k = k0; k < k1; k++)
+        for (unsigned i = 0; i < cc->layers[k].nregions; i++) {
+            const CimRegion *r = &cc->layers[k].regions[i];
+            for (unsigned row = r->row0; row < r->row0 + r->nrows; row++) {
+                size_t bit = (size_t)r->macro * cfg->array.rows + row;
+                if (cim_bits_get(done, bit))
+                    continue;
+                cim_bits_set(done, bit, 1);
+                if (e) {
+                    put_row(net, cc, k0, k1, r->macro, row, stream, (first + n) * cfg->array.cols);
+                    em_nbits(e, CIM_I_DMAI, R_ADDR, cfg->array.cols);
+                    em(e, CIM_I_WROW, r->macro, row, R_ADDR, 0, 0);
+                }
+                n++;
+            }
+        }
+    return n;
+}
+
+/* The rows of chip layers [k0, k1) into a new stream and the program that writes them
+ * through the staging area (emitted into e, which may already hold instructions). */
+static CimStatus emit_rows(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, size_t k0, size_t k1,
+                           uint64_t *done, uint64_t *stream, size_t first, Emit *e, size_t *rows)
+{
+    size_t nmap = (size_t)cfg->macros * cfg->array.rows;
+    cim_bits_clear(done, nmap);
+    *rows = load_rows(cfg, net, cc, k0, k1, done, stream, first, e);
+    return e->st;
+}
+
+/* Per chip layer (reload only): the program that rewrites its rows before it runs. */
+static CimStatus build_reloads(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, uint64_t *done,
+                               size_t stage)
+{
+    CimStatus st = CIM_OK;
+    size_t nmap = (size_t)cfg->macros * cfg->array.rows, rows;
+    for (size_t k = 0; st == CIM_OK && k < cc->n; k++) {
+        CimChipLayer *cl = &cc->layers[k];
+        cim_bits_clear(done, nmap);
+        cl->reload_bits = load_rows(cfg, net, cc, k, k + 1, done, NULL, 0, NULL) * cfg->array.cols;
+        cl->reload_stream = cim_alloc_array(&cc->alloc, cim_bits_words(cl->reload_bits) + 1, sizeof(uint64_t));
+        if (!cl->reload_stream)
+            return CIM_ERR_NOMEM;
+        Emit e = {&cl->reload, &cc->alloc, CIM_OK};
+        em_li(&e, R_ADDR, (int32_t)stage);
+        st = emit_rows(cfg, net, cc, k, k + 1, done, cl->reload_stream, 0, &e, &rows);
+        em(&e, CIM_I_HALT, 0, 0, 0, 0, 0);
+        st = st == CIM_OK ? e.st : st;
+    }
+    return st;
+}
+
+/* Load program: the used rows of every macro through a staging area (with reload: layer
+ * by layer, so that the arrays end as after any image's reloads), then every layer table. */
+static CimStatus build_load(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc)
+{
+    unsigned cols = cfg->array.cols;
+    size_t stage = cc->buffer_bits_used, nmap = (size_t)cfg->macros * cfg->array.rows, rows = 0, n;
+    uint64_t *done = cim_alloc_array(&cc->alloc, cim_bits_words(nmap), sizeof *done);
+    if (!done)
+        return CIM_ERR_NOMEM;
+    for (size_t k = 0; k < (cc->reload ? cc->n : 1); k++) {
+        cim_bits_clear(done, nmap);
+        rows += load_rows(cfg, net, cc, k, cc->reload ? k + 1 : cc->n, done, NULL, 0, NULL);
+    }
+    size_t at = rows * cols, bits = at;
+    for (size_t k = 0; k < cc->n; k++)
+        bits += cc->layers[k].table_bits;
+    cc->load_bits = bits;
+    cc->load_stream = cim_alloc_array(&cc->alloc, cim_bits_words(bits) + 1, sizeof(uint64_t));
+    CimStatus st = cc->load_stream ? CIM_OK : CIM_ERR_NOMEM;
+    Emit e = {&cc->prog_load, &cc->alloc, CIM_OK};
+    em_li(&e, R_ADDR, (int32_t)stage);
+    for (size_t k = 0, first = 0; st == CIM_OK && k < (cc->reload ? cc->n : 1); k++, first += n)
+        st = emit_rows(cfg, net, cc, k, cc->reload ? k + 1 : cc->n, done, cc->load_stream, first, &e, &n);
+    if (st == CIM_OK && cc->reload)
+        st = build_reloads(cfg, net, cc, done, stage);
+    cim_free(&cc->alloc, done);
+    for (size_t k = 0; st == CIM_OK && k < cc->n; k++) {
         const CimChipLayer *cl = &cc->layers[k];
         write_table(&net->layers[cl->layer], cl, cc->pruned_mode, cc->load_stream, at);
         at += cl->table_bits;
@@ -268,7 +456,7 @@ static CimStatus build_load(const CimChipCfg *cfg, const CimNet *net, CimCompile
     }
     em(&e, CIM_I_HALT, 0, 0, 0, 0, 0);
     cc->buffer_bits_used = stage + cols;
-    return e.st;
+    return st == CIM_OK ? e.st : st;
 }
 
 CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, const CimAlloc *a,
@@ -285,6 +473,10 @@ CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
     CimStatus st = find_chip_layers(net, out, diag);
     for (size_t k = 0; st == CIM_OK && k < out->n; k++)
         st = setup_layer(cfg, net, out, &out->layers[k], k ? out->layers[k - 1].order : NULL, diag);
+    if (st == CIM_OK)
+        st = split_all(cfg, out);
+    if (st == CIM_OK)
+        st = map_all(cfg, net, out, diag);
     if (st == CIM_OK) {
         layout_buffer(net, out);
         st = build_load(cfg, net, out);
@@ -312,6 +504,8 @@ void cim_compiled_free(CimCompiled *c)
         cim_free(&c->alloc, c->layers[k].in_perm);
         cim_free(&c->alloc, c->layers[k].regions);
         cim_program_free(&c->layers[k].prog, &c->alloc);
+        cim_program_free(&c->layers[k].reload, &c->alloc);
+        cim_free(&c->alloc, c->layers[k].reload_stream);
     }
     cim_free(&c->alloc, c->layers);
     cim_free(&c->alloc, c->rows_used);
@@ -320,6 +514,26 @@ void cim_compiled_free(CimCompiled *c)
     CimAlloc a = c->alloc;
     memset(c, 0, sizeof *c);
     c->alloc = a;
+}
+
+void cim_compile_layer_map(const CimChipLayer *cl, CimLayerMap *out)
+{
+    memset(out, 0, sizeof *out);
+    out->regions = cl->nregions;
+    out->row_tiles = cl->row_tiles;
+    out->col_tiles = cl->col_tiles;
+    for (unsigned i = 0; i < cl->nregions; i++) {
+        const CimRegion *r = &cl->regions[i];
+        unsigned same = 0, earlier = 0;
+        for (unsigned j = 0; j < cl->nregions; j++) {
+            same += cl->regions[j].macro == r->macro;
+            earlier += j < i && cl->regions[j].macro == r->macro;
+        }
+        out->macros_used += earlier == 0;
+        out->rounds = same > out->rounds ? same : out->rounds;
+        out->tile_rows = r->nrows > out->tile_rows ? r->nrows : out->tile_rows;
+        out->cells += (uint64_t)r->nrows * r->ncols;
+    }
 }
 
 void cim_compile_binarise_image(const CimNet *net, const uint8_t *pixels, uint64_t *bits)

@@ -38,6 +38,11 @@ typedef struct {
     size_t in_addr, out_addr, table_addr, table_bits;
     CimOutKind out_kind;
     CimProgram prog;         /* one image through this layer */
+    /* cc->reload only: rewrites this layer's rows before each image's pass (dmai + wrow
+     * of every row its regions use), from reload_stream */
+    CimProgram reload;
+    uint64_t *reload_stream;
+    size_t reload_bits;
 } CimChipLayer;
 
 typedef struct {
@@ -53,8 +58,20 @@ typedef struct {
     uint64_t cells_used;     /* cells holding weights */
     size_t buffer_bits_used;
     CimPrunedMode pruned_mode;
+    int reload;              /* the layers do not fit together: each is placed on the whole chip alone
+                              * and rewritten before it runs (chip.mapping.reload allow) */
     CimAlloc alloc;
 } CimCompiled;
+
+/* Where one chip layer sits, as the mapping report shows it. */
+typedef struct {
+    unsigned regions, row_tiles, col_tiles;
+    unsigned tile_rows;      /* rows of the tallest region: word lines of one gated read */
+    unsigned macros_used;    /* distinct macros holding its regions */
+    unsigned rounds;         /* most regions on one macro: they take turns per position */
+    uint64_t cells;          /* cells holding its weights */
+} CimLayerMap;
+void cim_compile_layer_map(const CimChipLayer *cl, CimLayerMap *out);
 
 /* Compiles net for the chip. Errors (does not fit, unsupported layer order) go to diag. */
 CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, const CimAlloc *a,

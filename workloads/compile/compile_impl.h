@@ -20,6 +20,30 @@ void em_branch(Emit *e, CimInsnId id, unsigned rs, unsigned rt, uint64_t target)
 /* dmai/dmao/ild with an n-bit count (encoded n - 1 in a:b) */
 void em_nbits(Emit *e, CimInsnId id, unsigned ra, uint32_t n);
 
+/* The 2-D allocator of macro cells (pack.c): per macro a skyline, height[m * cols + c] =
+ * the first free row of column c; top[m] = the highest used row + 1. */
+typedef struct {
+    unsigned macros, rows, cols;
+    unsigned *height, *top;
+    uint8_t *busy;     /* macros holding a region of the layer being placed */
+    int first_fit;     /* chip.mapping.strategy pack: the lowest-index macro with room */
+    const CimAlloc *a;
+} CimPack;
+
+CimStatus cim_pack_init(CimPack *p, unsigned macros, unsigned rows, unsigned cols, const CimAlloc *a);
+void cim_pack_free(CimPack *p);
+/* Empties every macro (reload: each layer has the whole chip to itself). */
+void cim_pack_clear(CimPack *p);
+/* Starts a new layer: no macro holds one of its regions yet. */
+void cim_pack_next_layer(CimPack *p);
+/* Places an nrows x ncols region (sets r's macro, row0, nrows, col0, ncols): on a macro
+ * not yet holding a region of this layer when one has room (regions of one layer on
+ * distinct macros run concurrently), else on any; among those with room the macro with
+ * the lowest top, then the lowest index; in it the lowest row, then the leftmost column.
+ * With first_fit (strategy pack): the lowest-index macro with room, busy or not.
+ * Returns -1 when no macro has a free rectangle that large. */
+int cim_pack_place(CimPack *p, unsigned nrows, unsigned ncols, CimRegion *r);
+
 /* Emits the program of one chip layer (docs/compiler.md). */
 CimStatus cim_emit_layer(const CimChipCfg *cfg, const CimChipLayer *cl, int first, int last, const CimCompiled *cc,
                          const CimAlloc *a, CimProgram *out);

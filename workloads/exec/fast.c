@@ -202,6 +202,7 @@ CimStatus cim_fast_image(CimFast *f, const uint8_t *pixels, float *logits, int32
         if (tallies) {
             tallies[k].cycles += fl->stat.cycles;
             tallies[k].instructions += fl->stat.instructions;
+            tallies[k].reload_cycles += fl->stat.reload_cycles;
             cim_events_add(&tallies[k].ev, &ev);
         }
     }
@@ -261,6 +262,7 @@ static CimStatus calibrate(CimFast *f, CimChip *chip, CimTrap *trap)
         CimLayerTally *s = &f->layers[k].stat;
         s->cycles = prog[k].cycles;
         s->instructions = prog[k].instructions;
+        s->reload_cycles = prog[k].reload_cycles;
         for (int e = 0; e < CIM_EV_COUNT; e++)
             s->ev.n[e] = prog[k].ev.n[e] - fast[k].ev.n[e];
     }
@@ -294,7 +296,12 @@ CimStatus cim_fast_create(CimChip *chip, const CimCompiled *cc, const CimNet *ne
                                                                                   : CIM_ERR_NOMEM;
     for (size_t k = 0; st == CIM_OK && k < cc->n; k++) {
         f->layers[k].cl = &cc->layers[k];
-        st = read_layer(f, chip, &f->layers[k]);
+        if (cc->reload) { /* the arrays hold one layer at a time; in order, so they end as they began */
+            CimHostIO io = {cc->layers[k].reload_stream, cc->layers[k].reload_bits, 0, NULL, 0, 0};
+            st = cim_run_tallied(NULL, NULL, chip, &cc->layers[k].reload, &io, NULL, trap);
+        }
+        if (st == CIM_OK)
+            st = read_layer(f, chip, &f->layers[k]);
     }
     if (st == CIM_OK)
         st = calibrate(f, chip, trap);

@@ -16,12 +16,14 @@ void cim_tally_add(CimLayerTally *dst, const CimLayerTally *src)
 {
     dst->cycles += src->cycles;
     dst->instructions += src->instructions;
+    dst->reload_cycles += src->reload_cycles;
     cim_events_add(&dst->ev, &src->ev);
 }
 
 CimLayerTally cim_tally_since(const CimLayerTally *now, const CimLayerTally *then)
 {
-    CimLayerTally d = {now->cycles - then->cycles, now->instructions - then->instructions, {{0}}};
+    CimLayerTally d = {now->cycles - then->cycles, now->instructions - then->instructions, {{0}},
+                       now->reload_cycles - then->reload_cycles};
     for (int i = 0; i < CIM_EV_COUNT; i++)
         d.ev.n[i] = now->ev.n[i] - then->ev.n[i];
     return d;
@@ -73,6 +75,19 @@ static void unpack_result(const CimCompiled *cc, const uint64_t *raw, int32_t *o
         }
 }
 
+/* The layer's weight rewrite (cc->reload), its cycles also counted as reload_cycles. */
+static CimStatus run_reload(CimProgRunner runner, void *ctx, CimChip *chip, const CimChipLayer *cl, CimLayerTally *t,
+                            CimTrap *trap)
+{
+    CimHostIO io = {cl->reload_stream, cl->reload_bits, 0, NULL, 0, 0};
+    CimLayerTally r = {0};
+    CimStatus st = cim_run_tallied(runner, ctx, chip, &cl->reload, &io, &r, trap);
+    r.reload_cycles = r.cycles;
+    if (st == CIM_OK && t)
+        cim_tally_add(t, &r);
+    return st;
+}
+
 CimStatus cim_infer_image(CimChip *chip, const CimCompiled *cc, const CimNet *net, const uint8_t *pixels,
                           float *logits, int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap)
 {
@@ -93,8 +108,12 @@ CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, const CimHost *h
     if (st == CIM_OK) {
         cim_compile_binarise_image(net, pixels, img);
         CimHostIO io = {img, cc->image_bits, 0, raw, cc->result_bits, 0};
-        for (size_t k = 0; k < cc->n && st == CIM_OK; k++)
-            st = cim_run_tallied(runner, ctx, chip, &cc->layers[k].prog, &io, tallies ? &tallies[k] : NULL, trap);
+        for (size_t k = 0; k < cc->n && st == CIM_OK; k++) {
+            if (cc->reload)
+                st = run_reload(runner, ctx, chip, &cc->layers[k], tallies ? &tallies[k] : NULL, trap);
+            if (st == CIM_OK)
+                st = cim_run_tallied(runner, ctx, chip, &cc->layers[k].prog, &io, tallies ? &tallies[k] : NULL, trap);
+        }
     }
     if (st == CIM_OK) {
         unpack_result(cc, raw, ints);

@@ -9,10 +9,13 @@
 extern "C" {
 #endif
 
-/* What one chip layer cost for the images run so far. */
+/* What one chip layer cost for the images run so far. With cc->reload the layer's
+ * weight rewrite (cl->reload) is included, and reload_cycles says how many of the cycles
+ * it took; its SET/RESET pulses and verify reads are the write events. */
 typedef struct {
     uint64_t cycles, instructions;
     CimEvents ev;
+    uint64_t reload_cycles;
 } CimLayerTally;
 
 /* Writes the weights and layer tables (prog_load) into the chip; tally gets its cost. */
@@ -40,7 +43,8 @@ CimStatus cim_infer_image_with(CimProgRunner runner, void *ctx, const CimHost *h
                                const CimCompiled *cc, const CimNet *net, const uint8_t *pixels, float *logits,
                                int32_t *conv_out, CimLayerTally *tallies, CimTrap *trap);
 
-/* One image (C x H x W uint8 pixels) through every chip layer program and the host layers.
+/* One image (C x H x W uint8 pixels) through every chip layer program (after its reload
+ * program when cc->reload) and the host layers.
  * logits: out_c of the last layer. conv_out (may be NULL): the last chip layer's int32
  * outputs in original filter order, [F][H][W]. tallies: one per chip layer, added to.
  * A trap returns CIM_ERR_TRAP with the record in trap. */

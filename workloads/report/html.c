@@ -277,6 +277,7 @@ void cim_html_render(const CimRunReport *r, FILE *out)
     cim_html_run_summary(r, out);
     cim_html_run_breakdowns(r, out);
     cim_html_run_layers(r, out);
+    cim_html_run_mapping(r, out);
     cim_html_foot(out);
 }
 

@@ -48,6 +48,8 @@ void cim_html_run_summary(const CimRunReport *r, FILE *out);
 void cim_html_run_breakdowns(const CimRunReport *r, FILE *out);
 void cim_html_run_layers(const CimRunReport *r, FILE *out);
 
+/* The mapping section (id mapping): per chip layer its regions, macros, rounds, cells. */
+void cim_html_run_mapping(const CimRunReport *r, FILE *out);
 /* The page of a run. */
 void cim_html_render(const CimRunReport *r, FILE *out);
 /* Writes a page: render(ctx, f) into DIR/report.html.tmp, renamed to DIR/report.html (an

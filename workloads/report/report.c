@@ -1,5 +1,6 @@
 /* Run summary as text, JSON (jansson) and CSV; results written atomically. */
 #include "workloads/report/json.h"
+#include "workloads/report/report_impl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -102,8 +103,14 @@ void cim_report_print(const CimRunReport *r, FILE *out)
             (unsigned long long)t.chip_macs, (unsigned long long)t.chip_macs_removed,
             pct(t.chip_macs_removed, t.chip_macs + t.chip_macs_removed), (unsigned long long)t.all_macs,
             pct(t.all_macs_removed, t.all_macs + t.all_macs_removed));
-    fprintf(out, "cycles          %.0f per image = %.2f us at %.0f MHz\n", per_image(r, (double)t.chip.cycles),
+    fprintf(out, "cycles          %.0f per image = %.2f us at %.0f MHz", per_image(r, (double)t.chip.cycles),
             per_image(r, (double)t.chip.cycles) / r->clock_mhz, r->clock_mhz);
+    if (t.chip.reload_cycles)
+        fprintf(out, "; of which %.0f rewrite the weights (chip.mapping.reload allow: %.0f SET + %.0f RESET pulses "
+                     "per image, energy under 'write')",
+                per_image(r, (double)t.chip.reload_cycles), per_image(r, (double)t.chip.ev.n[CIM_EV_SET_PULSE]),
+                per_image(r, (double)t.chip.ev.n[CIM_EV_RESET_PULSE]));
+    fprintf(out, "\n");
     fprintf(out, "energy          %.4f uJ per image (chip): ", per_image(r, e.total_pj) * 1e-6);
     print_breakdown(e.pj, CIM_COMP_COUNT, e.total_pj, cim_component_name, out);
     fprintf(out, "\narea            %.3f mm2: ", r->area.total_um2 * 1e-6);
@@ -117,6 +124,7 @@ void cim_report_print(const CimRunReport *r, FILE *out)
     }
     print_oneoff(r, out);
     print_layers(r, out);
+    cim_report_print_mapping(r, out);
 }
 
 /* ---- JSON ---------------------------------------------------------------------- */
@@ -137,6 +145,8 @@ static json_t *tally_json(const CimRunReport *r, const CimLayerTally *t, double 
     json_t *o = json_object(), *ev = json_object();
     json_object_set_new(o, "cycles", json_real((double)t->cycles * scale));
     json_object_set_new(o, "instructions", json_real((double)t->instructions * scale));
+    if (t->reload_cycles) /* chip.mapping.reload allow: the weight rewrites' part of cycles */
+        json_object_set_new(o, "reload_cycles", json_real((double)t->reload_cycles * scale));
     json_object_set_new(o, "energy_pj", breakdown_json(e.pj, e.total_pj, scale));
     for (int i = 0; i < CIM_EV_COUNT; i++)
         json_object_set_new(ev, cim_event_info((CimEventId)i)->name, json_real((double)t->ev.n[i] * scale));
@@ -206,6 +216,7 @@ static json_t *report_json(const CimRunReport *r, int predictions)
     json_object_set_new(o, "programming", tally_json(r, &r->programming, 1.0));
     json_object_set_new(o, "pruning", prune_json(r));
     json_object_set_new(o, "layers", layers_json(r));
+    json_object_set_new(o, "mapping", cim_report_mapping_json(r));
     if (predictions && r->pred) {
         json_t *a = json_array();
         for (uint64_t i = 0; i < r->images; i++)

@@ -22,6 +22,7 @@ typedef struct {
     uint64_t macs, macs_removed;   /* per image: logical MACs executed / removed by pruning */
     unsigned regions, macros_used;
     uint64_t cells_used;
+    CimLayerMap map;               /* chip layers: where it sits (cim_compile_layer_map) */
     CimLayerTally cost;            /* all images run */
 } CimReportLayer;
 
@@ -43,6 +44,7 @@ typedef struct {
     double clock_mhz;
     unsigned macros, rows, cols;
     uint64_t cells_used;
+    int reload;                    /* layers take turns on the arrays (chip.mapping.reload allow) */
     CimAreaBreakdown area;
     CimEnergyTable etable;
     const CimChipCfg *cfg;
@@ -53,6 +55,11 @@ typedef struct {
     /* predictions, images entries (NULL if not kept) */
     uint8_t *pred, *label;
 } CimRunReport;
+
+/* The mapping: per chip layer its regions (row x column tiles), rows of a gated read,
+ * macros, rounds, cells and share of the chip's cells; the policy and whether layers
+ * reload. Part of cim_report_print; `dcim check RUN.yaml` prints it alone. */
+void cim_report_print_mapping(const CimRunReport *r, FILE *out);
 
 /* Energy of a tally with the report's chip, by component. */
 void cim_report_energy(const CimRunReport *r, const CimLayerTally *t, CimEnergyBreakdown *out);

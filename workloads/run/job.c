@@ -105,6 +105,7 @@ static CimStatus report_init(CimJob *j)
     r->rows = j->chip_cfg.array.rows;
     r->cols = j->chip_cfg.array.cols;
     r->cells_used = cc->cells_used;
+    r->reload = cc->reload;
     cim_area_compute(&j->chip_cfg, &r->area);
     cim_energy_table(&j->chip_cfg, &r->etable);
     size_t nhost = 0;
@@ -127,6 +128,7 @@ static CimStatus report_init(CimJob *j)
         rl->macs = (uint64_t)cl->L * cl->nlive * pos;
         rl->macs_removed = (uint64_t)cl->L * (cl->F - cl->nlive) * pos;
         rl->regions = cl->nregions;
+        cim_compile_layer_map(cl, &rl->map);
         for (unsigned i = 0; i < cl->nregions; i++)
             rl->cells_used += (uint64_t)cl->regions[i].nrows * cl->regions[i].ncols;
     }
@@ -252,6 +254,16 @@ CimStatus cim_job_run(const CimJobOptions *o, CimJob *j, CimDiag *d)
         st = trap_error(st, &trap, "calibration", d);
     cim_mnist_free(&mn);
     return st;
+}
+
+CimStatus cim_job_check(const CimJobOptions *o, CimJob *j, CimDiag *d)
+{
+    CimStatus st = cim_job_prepare(o, j, d);
+    if (st == CIM_OK) {
+        st = cim_compile(&j->chip_cfg, &j->net, j->run.pruned_filters, NULL, &j->cc, d);
+        j->compiled = st == CIM_OK;
+    }
+    return st == CIM_OK ? report_init(j) : st;
 }
 
 void cim_job_free(CimJob *j)

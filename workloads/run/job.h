@@ -42,6 +42,10 @@ void cim_job_free(CimJob *job);
 /* The first part of a job, shared with dcim train: run and chip files (with overrides),
  * network, weights (the file's, or seeded random ones) and an empty chip. */
 CimStatus cim_job_prepare(const CimJobOptions *opt, CimJob *job, CimDiag *diag);
+/* What `dcim check RUN.yaml` shows: the job prepared and compiled (the weights' own
+ * pruned filters; no on-chip pruning, no image) and the report's mapping filled. A
+ * network that does not fit is an error in diag, as for cim_job_run. */
+CimStatus cim_job_check(const CimJobOptions *opt, CimJob *job, CimDiag *diag);
 /* The pruning parameters of a run file. */
 void cim_job_prune_params(const CimRunCfg *run, CimPruneParams *p);
 

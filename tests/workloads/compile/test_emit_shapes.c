@@ -12,20 +12,37 @@
 #include <string.h>
 
 #include "tests/support/mnist_net.h"
+#include "tests/support/test_alloc.h"
 #include "workloads/exec/fast.h"
 #include "workloads/io/idx.h"
 
 #define NIMG 3
 
+/* The case under test: regions of a layer sharing a macro, regions side by side in a
+ * macro's columns, layers cut into more row tiles than the rows need. */
+enum { STACKED, SIDE_BY_SIDE, SPLIT, RELOAD };
+
 typedef struct {
     unsigned macros, rows, cols;
+    int want;
+    CimMapStrategy strategy;
+    CimMapSplit split;
+    CimMapReload reload;
 } Shape;
 
 /* Shapes the chip schema accepts (powers of two) on which regions stack in a macro. */
 static const Shape shapes[] = {
-    {1, 4096, 16},  /* every region of every layer in one macro: 16-column windows */
-    {2, 2048, 16},  /* conv2's 3-4 column tiles on 2 macros */
-    {1, 2048, 32},  /* column tiles of unequal width when pruned: 45 live = 32 + 13 */
+    {1, 4096, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},  /* every region in one macro: 16-column windows */
+    {2, 2048, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},  /* conv2's 3-4 column tiles on 2 macros */
+    {1, 2048, 32, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},  /* unequal column tiles when pruned: 45 = 32 + 13 */
+    {4, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID}, /* issue 11: refused before packing */
+    {4, 256, 256, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID}, /* conv3's tiles beside conv1 and conv2 */
+    {3, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID}, /* the fewest 128x128 macros (27936 cells) */
+    {4, 256, 256, STACKED, CIM_MAP_PACK, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},        /* first fit: conv3's tiles share m0 */
+    {8, 256, 256, SPLIT, CIM_MAP_SPREAD, CIM_MAP_SPLIT_AUTO, CIM_MAP_RELOAD_FORBID},        /* the default chip, split: conv2 and conv3 in 8 */
+    {16, 128, 128, SPLIT, CIM_MAP_PACK, CIM_MAP_SPLIT_AUTO, CIM_MAP_RELOAD_FORBID},         /* split, then first fit */
+    {1, 512, 64, RELOAD, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW},  /* conv2 and conv3 take turns */
+    {4, 256, 32, RELOAD, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW},  /* conv2 takes 144 rows of all 4 */
 };
 
 static void load_mnist(CimMnist *mn)
@@ -37,6 +54,24 @@ static void load_mnist(CimMnist *mn)
         fail_msg("MNIST missing: run scripts/fetch_mnist.sh (make test does)");
     }
     cim_diag_free(&d);
+}
+
+/* 1 when some region of some layer starts past column 0 of its macro and shares rows
+ * with another region there (pieces side by side, the 2-D allocator's case). */
+static int side_by_side(const CimCompiled *cc)
+{
+    for (size_t k = 0; k < cc->n; k++)
+        for (unsigned i = 0; i < cc->layers[k].nregions; i++) {
+            const CimRegion *a = &cc->layers[k].regions[i];
+            for (size_t k2 = 0; a->col0 > 0 && k2 < cc->n; k2++)
+                for (unsigned j = 0; j < cc->layers[k2].nregions; j++) {
+                    const CimRegion *b = &cc->layers[k2].regions[j];
+                    if (b != a && b->macro == a->macro && b->row0 < a->row0 + a->nrows &&
+                        a->row0 < b->row0 + b->nrows)
+                        return 1;
+                }
+        }
+    return 0;
 }
 
 /* Largest number of regions any macro holds in any chip layer. */
@@ -60,6 +95,9 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     cfg.macros = s->macros;
     cfg.array.rows = s->rows;
     cfg.array.cols = s->cols;
+    cfg.mapping.strategy = s->strategy;
+    cfg.mapping.split = s->split;
+    cfg.mapping.reload = s->reload;
     CimCompiled cc;
     CimDiag d;
     cim_diag_init(&d);
@@ -67,7 +105,13 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     CimStatus st = cim_compile(&cfg, net, mode, NULL, &cc, &d);
     cim_diag_print(&d, stderr);
     assert_int_equal(st, CIM_OK);
-    if (max_regions_per_macro(&cc, s->macros) < 2) /* the case under test */
+    if (s->want == SIDE_BY_SIDE && !side_by_side(&cc))
+        fail_msg("%ux%ux%u: no regions side by side", s->macros, s->rows, s->cols);
+    if (s->want == SPLIT && cc.layers[1].row_tiles <= (cc.layers[1].L + s->rows - 1) / s->rows)
+        fail_msg("%ux%ux%u: conv2 not split", s->macros, s->rows, s->cols);
+    if ((s->want == RELOAD) != cc.reload)
+        fail_msg("%ux%ux%u: reload %d", s->macros, s->rows, s->cols, cc.reload);
+    if (s->want == STACKED && max_regions_per_macro(&cc, s->macros) < 2) /* the case under test */
         fail_msg("%ux%ux%u: no macro holds two regions of a layer", s->macros, s->rows, s->cols);
     CimChip *chip;
     CimTrap trap;
@@ -95,6 +139,9 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     for (int k = 0; k < 3; k++) {
         assert_int_equal(tp[k].cycles, tf[k].cycles);
         assert_int_equal(tp[k].instructions, tf[k].instructions);
+        assert_int_equal(tp[k].reload_cycles, tf[k].reload_cycles);
+        if (s->want == RELOAD && (tp[k].reload_cycles == 0 || tp[k].ev.n[CIM_EV_SET_PULSE] == 0))
+            fail_msg("%ux%ux%u layer %d: no reload cost", s->macros, s->rows, s->cols, k);
         for (int e = 0; e < CIM_EV_COUNT; e++)
             if (tp[k].ev.n[e] != tf[k].ev.n[e])
                 fail_msg("%ux%ux%u layer %d event %s: program %llu, fast %llu", s->macros, s->rows, s->cols, k,
@@ -144,11 +191,107 @@ static void test_emit_shared_macros_pruned_both_modes(void **state)
     run_shapes(CIM_PRUNED_SKIP, 1);
 }
 
+/* A chip with fewer cells than the network's regions is refused at compile time, naming
+ * the layer and the smallest number of macros that holds the network. */
+static void test_emit_too_small_chip_names_smallest_fix(void **state)
+{
+    (void)state;
+    static const struct {
+        Shape s;
+        const char *msg;
+    } cases[] = {
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "layer 'conv2' does not fit: the network's regions need 27936 cells"},
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "the smallest change that fits: chip.macros: 3"},
+        {{2, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "layer 'conv3' does not fit"},
+        {{2, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "chip.macros: 3, or chip.mapping.reload: allow (weights rewritten per layer"},
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_ALLOW},
+         "layer 'conv2' does not fit even alone (chip.mapping.reload: allow): 1 macros of 128x128 cells"},
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_ALLOW}, "the smallest change that fits: chip.macros: 2\n"},
+        {{1, 16, 16, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "chip.macros: 110"}, /* 2 + 72 + 36 regions, each a 16x16 macro of its own */
+    };
+    CimNet net;
+    assert_int_equal(test_mnist_net(&net), CIM_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CimChipCfg cfg;
+        cim_cfg_defaults(&cfg);
+        cfg.macros = cases[i].s.macros;
+        cfg.array.rows = cases[i].s.rows;
+        cfg.array.cols = cases[i].s.cols;
+        cfg.mapping.reload = cases[i].s.reload;
+        CimCompiled cc;
+        CimDiag d;
+        cim_diag_init(&d);
+        assert_int_equal(cim_compile(&cfg, &net, CIM_PRUNED_REFERENCE, NULL, &cc, &d), CIM_ERR_CONFIG);
+        char buf[1024];
+        FILE *f = fmemopen(buf, sizeof buf, "w");
+        cim_diag_print(&d, f);
+        fclose(f);
+        if (!strstr(buf, cases[i].msg))
+            fail_msg("expected '%s' in: %s", cases[i].msg, buf);
+        cim_diag_free(&d);
+    }
+    cim_net_free(&net);
+}
+
+static CimStatus compile_on(const CimNet *net, const CimChipCfg *cfg, const CimAlloc *a)
+{
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_compile(cfg, net, CIM_PRUNED_REFERENCE, a, &cc, &d);
+    if (st == CIM_OK)
+        cim_compiled_free(&cc);
+    cim_diag_free(&d);
+    return st;
+}
+
+static CimStatus compile_reloading(void *ctx, const CimAlloc *a)
+{
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    cfg.macros = 1;
+    cfg.array.rows = 512;
+    cfg.array.cols = 64;
+    cfg.mapping.reload = CIM_MAP_RELOAD_ALLOW;
+    cfg.mapping.split = CIM_MAP_SPLIT_AUTO; /* tried, then given up for reloading */
+    return compile_on(ctx, &cfg, a);
+}
+
+static CimStatus compile_packed(void *ctx, const CimAlloc *a)
+{
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    cfg.macros = 4;
+    cfg.array.rows = cfg.array.cols = 128;
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_compile(&cfg, ctx, CIM_PRUNED_REFERENCE, a, &cc, &d);
+    if (st == CIM_OK)
+        cim_compiled_free(&cc);
+    cim_diag_free(&d);
+    return st;
+}
+
+/* Every allocation of a packed or reloading compile (the allocator's skylines, the load
+ * program's row map, the reload programs) can fail: CIM_ERR_NOMEM, nothing leaked. */
+static void test_emit_packed_compile_allocation_failures(void **state)
+{
+    (void)state;
+    CimNet net;
+    assert_int_equal(test_mnist_net(&net), CIM_OK);
+    assert_true(test_alloc_sweep(compile_packed, &net) > 10);
+    assert_true(test_alloc_sweep(compile_reloading, &net) > 10); /* reload programs and streams too */
+    cim_net_free(&net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_emit_shared_macros_unpruned),
         cmocka_unit_test(test_emit_shared_macros_pruned_both_modes),
+        cmocka_unit_test(test_emit_too_small_chip_names_smallest_fix),
+        cmocka_unit_test(test_emit_packed_compile_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
