@@ -180,16 +180,31 @@ synth: $(RTL_OUT)/default/cim_cfg.vh $(RTLGEN)
 # ==== end of the RTL section =================================================================
 
 DCIM := $(rel_DCIM)
+# The shape campaign (docs/compiler.md, "Differential testing"): random chips x random binary
+# networks, program path = fast path = plain reference. make test runs a fixed seed for about
+# a minute; make fuzz-shapes SEED=.. COUNT=.. runs a long campaign (SC_COUNT=.. of them also
+# through SystemC, one process per macro count).
+SHAPES_FUZZ := $(BUILD)/rel/tests/workloads/shapes/shapes_fuzz
+SHAPES_TEST_SEED ?= 1
+SHAPES_TEST_SECONDS ?= 50
+SEED ?= 1
+COUNT ?= 1000
+SC_COUNT ?= 0
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH := $(BUILD)/rel/bench/bench_mnist
 $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
+.PHONY: fuzz-shapes
+fuzz-shapes: data $(SHAPES_FUZZ) $(rel_SIMTEST)
+	@$(SHAPES_FUZZ) --seed $(SEED) --count $(COUNT)
+	@if [ "$(SC_COUNT)" -gt 0 ]; then tests/sim/run_shapes.sh $(rel_SIMTEST) $(SEED) $(SC_COUNT); fi
+
 .PHONY: all run test test-python unit asan bad-configs bench data experiments clean help check-includes docs
 .SECONDARY:
 
-all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST)
+all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ)
 
 run: data $(DCIM)
 	$(DCIM) run configs/runs/mnist_bnn.yaml
@@ -199,13 +214,14 @@ data:
 	@scripts/fetch_mnist.sh data/mnist
 
 # Every tier runs; the last line is "N passed, N failed" over all of them.
-test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS)
+test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS)
 	@scripts/run_tests.sh \
 	    scripts/check_includes.sh \
 	    $(rel_TESTS) \
 	    "tests/configs/run_bad.sh $(DCIM)" \
 	    "tests/configs/run_docs.sh $(DCIM)" \
 	    "tests/sim/run_sim.sh $(rel_SIMTEST)" \
+	    "$(SHAPES_FUZZ) --seed $(SHAPES_TEST_SEED) --count 100000 --seconds $(SHAPES_TEST_SECONDS)" \
 	    $(asan_TESTS) \
 	    "tests/configs/run_bad.sh $(asan_DCIM)" \
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
