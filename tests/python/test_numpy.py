@@ -270,7 +270,7 @@ def test_run_passes_options_and_overrides(tmp):
 def test_run_errors_carry_dcims_stderr(tmp):
     e = raises(dcim.DcimError, dcim.run, os.path.join(tmp, "none.yaml"), dcim=DCIM, contains=["none.yaml", "No such file"])
     assert e.returncode == 1 and "none.yaml" in e.stderr and e.cmd[:2] == [DCIM, "run"]
-    e = raises(dcim.DcimError, dcim.run, RUN, images=1, out=tmp, dcim=DCIM, chip__array__rows=1000,
+    e = raises(dcim.DcimError, dcim.run, RUN, images=1, out=tmp, dcim=DCIM, chip__array__rows=5000,
                contains="chip.array.rows")
     assert "error" in e.stderr
     e = raises(dcim.DcimError, dcim.run, RUN, dcim=os.path.join(tmp, "nodcim"), contains=["cannot run", "make"])
