@@ -62,7 +62,7 @@ void scenario_shapes()
     if (!have_mnist)
         return;
     ShapesRunner sc = {open_sc, close_sc, nullptr, "SystemC"};
-    ShapesOpts o = {&mn, &sc, 0};
+    ShapesOpts o = {&mn, &sc, 0, 0};
     unsigned long pass = 0, refused = 0, fail = 0;
     for (unsigned long i = 0; i < count; i++) {
         uint64_t cs = one ? one : case_seed(seed, macros, i);

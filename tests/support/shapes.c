@@ -210,12 +210,31 @@ void shapes_case_make(uint64_t seed, unsigned force_macros, ShapesCase *c)
     cim_diag_free(&d);
 }
 
-void shapes_case_free(ShapesCase *c)
+int shapes_net_make(uint64_t seed, unsigned cols, CimNet *net, CimPrunedMode *mode)
 {
-    cim_net_free(&c->net);
-    free(c->net.layers);
-    c->net.layers = NULL;
+    CimRng r;
+    cim_rng_seed(&r, seed);
+    make_net(&r, cols, net);
+    *mode = pick(&r, 2) ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_net_infer(net, "shapes", &d);
+    cim_diag_free(&d);
+    if (st != CIM_OK)
+        return -1;
+    cim_net_init_random(net, cim_rng_u64(&r));
+    prune(&r, net);
+    return 0;
 }
+
+void shapes_net_free(CimNet *net)
+{
+    cim_net_free(net);
+    free(net->layers);
+    net->layers = NULL;
+}
+
+void shapes_case_free(ShapesCase *c) { shapes_net_free(&c->net); }
 
 void shapes_case_describe(const ShapesCase *c, char *buf, size_t n)
 {

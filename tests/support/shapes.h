@@ -36,6 +36,11 @@ typedef struct {
  * process). A network the format refuses (cim_net_infer) sets net_refused and why. */
 void shapes_case_make(uint64_t seed, unsigned force_macros, ShapesCase *c);
 void shapes_case_free(ShapesCase *c);
+/* Only a network (weights, pruned filters, mode) from seed, for a chip of `cols` columns,
+ * as the cases draw them: for a fixed chip (the co-simulation's). -1: the format refused
+ * it. Free with shapes_net_free. */
+int shapes_net_make(uint64_t seed, unsigned cols, CimNet *net, CimPrunedMode *mode);
+void shapes_net_free(CimNet *net);
 /* One line: macros, rows x cols, counters, accumulator, timings, layers, mode. */
 void shapes_case_describe(const ShapesCase *c, char *buf, size_t n);
 
@@ -54,6 +59,8 @@ typedef struct {
     const CimMnist *mnist; /* real inputs (crops of MNIST digits); NULL: random pixels only */
     const ShapesRunner *other;
     int skip_fast;         /* 1: program path (+ other) and reference only */
+    unsigned ref_counter_bits; /* > 0: the reference models counters this wide, not the chip's
+                                * (checks that the campaign sees a wrong model) */
 } ShapesOpts;
 
 typedef struct {

@@ -230,7 +230,7 @@ static int run_image(Rig *g, const ShapesCase *c, const ShapesOpts *o, const Cim
     image(c, o->mnist, i, g->px);
     if (cim_infer_image(g->chip, cc, net, g->px, g->lp, g->cp, g->tp, &trap) != CIM_OK)
         return failf(r, "image %u: program path trapped at pc %llu: %s", i, (unsigned long long)trap.pc, trap.reason);
-    ShapesArith a = {c->cfg.periph.counter_bits, c->cfg.periph.counter_overflow, c->cfg.periph.shift_add_bits,
+    ShapesArith a = {o->ref_counter_bits ? o->ref_counter_bits : c->cfg.periph.counter_bits, c->cfg.periph.counter_overflow, c->cfg.periph.shift_add_bits,
                      c->mode == CIM_PRUNED_SKIP};
     shapes_ref_forward(net, &a, g->segs, g->px, &g->ref, g->lr);
     r->counter_overflow |= g->ref.counter_overflow;

@@ -289,7 +289,9 @@ CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
         layout_buffer(net, out);
         st = build_load(cfg, net, out);
     }
-    if (st == CIM_OK && out->buffer_bits_used > (size_t)cfg->buffer_kib * 8192u) {
+    /* A layout past the buffer is named as such even when its addresses also overflowed an
+     * instruction field while the load program was built (CIM_ERR_RANGE). */
+    if ((st == CIM_OK || st == CIM_ERR_RANGE) && out->buffer_bits_used > (size_t)cfg->buffer_kib * 8192u) {
         cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "the network needs %zu buffer bits, the chip has %zu (chip.buffer_kib)",
                      out->buffer_bits_used, (size_t)cfg->buffer_kib * 8192u);
         st = CIM_ERR_CONFIG;
@@ -297,7 +299,10 @@ CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
     for (size_t k = 0; st == CIM_OK && k < out->n; k++)
         st = cim_emit_layer(cfg, &out->layers[k], k == 0, k + 1 == out->n, out, &out->alloc, &out->layers[k].prog);
     if (st == CIM_ERR_RANGE) {
-        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "a buffer address or count does not fit an instruction field");
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "a buffer address or count does not fit an instruction field: addresses reach %d bits (li's "
+                     "24-bit immediate), DMA counts %d bits; the network's buffer layout needs %zu bits",
+                     (1 << 23) - 1, 1 << 24, out->buffer_bits_used);
         st = CIM_ERR_CONFIG;
     }
     if (st != CIM_OK)
