@@ -133,7 +133,7 @@ VL_RT      := $(patsubst %,$(RTL_OUT)/vlrt/%.o,verilated verilated_vcd_c verilat
 # C++ optimisation of the Verilated models: -O2 builds in ~2 min and runs twice as fast as -O1
 VL_OPT     ?= -O2
 # cosim configurations: the chip file, its overrides, the cosim memories' sizes
-COSIM_CFGS        := small default
+COSIM_CFGS        := small default shape
 COSIM_small_CHIP  := rtl/cosim/chip_small.yaml
 COSIM_small_SET   := tech.timing.t_read_ns=25 tech.timing.t_set_ns=15 tech.timing.t_reset_ns=30 \
                      tech.timing.t_verify_ns=12 tech.timing.t_adder_tree_ns=15
@@ -141,6 +141,10 @@ COSIM_small_GEN   := --imem-words 4096 --host-in-bits 65536 --host-out-bits 6553
 COSIM_default_CHIP := configs/chip/default.yaml
 COSIM_default_SET :=
 COSIM_default_GEN := --imem-words 32768 --host-in-bits 262144 --host-out-bits 131072
+COSIM_shape_CHIP  := rtl/cosim/chip_shape.yaml
+COSIM_shape_SET   := tech.timing.t_read_ns=18 tech.timing.t_set_ns=35 tech.timing.t_reset_ns=12 \
+                     tech.timing.t_verify_ns=25 tech.timing.t_adder_tree_ns=22
+COSIM_shape_GEN   := --imem-words 8192 --host-in-bits 65536 --host-out-bits 65536
 
 $(RTLGEN): rtl/gen/cim_rtlgen.c $(RTL_OUT)/rtl_params.o $(rel_LIBCIM)
 	@mkdir -p $(@D)
@@ -171,9 +175,9 @@ $(foreach c,$(COSIM_CFGS),$(eval $(call cosim_cfg,$(c))))
 COSIM_BINS := $(COSIM_CFGS:%=$(RTL_OUT)/%/cosim)
 
 .PHONY: cosim rtl-lint synth
-cosim: data $(COSIM_BINS) $(RTL_OUT)/small/cim_cfg.vh $(RTL_OUT)/default/cim_cfg.vh
+cosim: data $(COSIM_BINS) $(COSIM_CFGS:%=$(RTL_OUT)/%/cim_cfg.vh)
 	@tests/rtl/run_cosim.sh $(RTL_OUT)
-rtl-lint: $(RTL_OUT)/small/cim_cfg.vh $(RTL_OUT)/default/cim_cfg.vh
+rtl-lint: $(COSIM_CFGS:%=$(RTL_OUT)/%/cim_cfg.vh)
 	@tests/rtl/lint.sh $(RTL_OUT)
 synth: $(RTL_OUT)/default/cim_cfg.vh $(RTLGEN)
 	@rtl/synth/synth.sh $(RTL_OUT) $(RTLGEN) $(COSIM_default_CHIP)
