@@ -14,6 +14,7 @@ extern "C" { /* C headers without C++ guards */
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 
 namespace simtest {
@@ -64,6 +65,7 @@ void scenario_shapes()
     ShapesRunner sc = {open_sc, close_sc, nullptr, "SystemC"};
     ShapesOpts o = {&mn, &sc, 0, 0};
     unsigned long pass = 0, refused = 0, fail = 0;
+    std::map<std::string, unsigned> reasons;
     for (unsigned long i = 0; i < count; i++) {
         uint64_t cs = one ? one : case_seed(seed, macros, i);
         ShapesCase c;
@@ -80,9 +82,13 @@ void scenario_shapes()
         }
         pass += r.verdict == SHAPES_PASS;
         refused += r.verdict == SHAPES_REFUSED;
+        if (r.verdict == SHAPES_REFUSED)
+            reasons[r.reason]++;
         shapes_case_free(&c);
     }
     cim_mnist_free(&mn);
+    for (const auto &kv : reasons)
+        std::printf("  refused %5u x %s\n", kv.second, kv.first.c_str());
     std::printf("shapes through SystemC, %u macros, seed %llu: %lu cases, %lu agreed, %lu failed, %lu refused\n",
                 macros, (unsigned long long)seed, count, pass, fail, refused);
     SIM_CHECK(pass > 0, "no case ran through SystemC");
