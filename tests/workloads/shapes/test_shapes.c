@@ -1,7 +1,8 @@
 /* The shape campaign's own checks (tests/support/shapes.h): its plain reference equals the
  * MNIST reference (tests/support/ref_bnn.c) on the paper's network; it notices a chip whose
  * counters differ from what it models; non-power-of-two arrays load from a chip file and
- * run; and the refusals its campaign found name their limits. */
+ * run and prune on chip like the reference; and the refusals its campaign found name their
+ * limits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "tests/support/mnist_net.h"
 #include "tests/support/shapes.h"
+#include "workloads/prune/prune_chip.h"
 
 /* One segment per filter and no narrow widths: the exact network. */
 static void exact_segments(const CimNet *net, ShapesSegments *segs, unsigned **seg)
@@ -140,6 +142,56 @@ static void test_shapes_non_power_of_two_chip_file_runs(void **state)
     cim_net_free(&net);
 }
 
+/* On-chip pruning (filters as rows, distances by dual-row XOR and the adder tree over
+ * column chunks) decides what the reference rule decides on arrays that are not powers of
+ * two: uneven last chunks and adder trees over padded widths. */
+static void test_shapes_prune_on_chip_on_odd_arrays(void **state)
+{
+    (void)state;
+    static const unsigned shapes[][3] = {{16, 100, 77}, {4, 65, 1000}, {2, 70, 4095}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        CimNet net;
+        assert_int_equal(test_mnist_net(&net), CIM_OK);
+        CimRefBnnWeights *w = calloc(1, sizeof *w);
+        CimRng r;
+        cim_rng_seed(&r, 40 + i);
+        cim_ref_bnn_init_random(w, &r);
+        test_mnist_copy_weights(&net, w);
+        CimChipCfg cfg;
+        cim_cfg_defaults(&cfg);
+        cfg.macros = shapes[i][0];
+        cfg.array.rows = shapes[i][1];
+        cfg.array.cols = shapes[i][2];
+        CimChip *chip;
+        assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
+        CimPruneParams p;
+        cim_prune_params_reference(&p);
+        CimPruneReport rep = {0};
+        CimTrap trap;
+        CimDiag d;
+        cim_diag_init(&d);
+        size_t n_new[3];
+        assert_int_equal(cim_ref_bnn_prune(w, &p, n_new), CIM_OK);
+        if (cim_prune_on_chip(chip, &net, &p, 1, &rep, &trap, &d) != CIM_OK) {
+            cim_diag_print(&d, stderr);
+            fail_msg("%ux%ux%u: pruning failed (trap: %s)", shapes[i][0], shapes[i][1], shapes[i][2], trap.reason);
+        }
+        CimRefBnnWeights *got = calloc(1, sizeof *got);
+        test_mnist_export_weights(&net, got);
+        assert_memory_equal(got->conv1_pruned, w->conv1_pruned, sizeof w->conv1_pruned);
+        assert_memory_equal(got->conv2_pruned, w->conv2_pruned, sizeof w->conv2_pruned);
+        assert_memory_equal(got->conv3_pruned, w->conv3_pruned, sizeof w->conv3_pruned);
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(rep.layers[k].pruned_new, n_new[k]);
+        free(got);
+        cim_prune_report_free(&rep);
+        cim_diag_free(&d);
+        cim_chip_destroy(chip);
+        free(w);
+        cim_net_free(&net);
+    }
+}
+
 static void first_error(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, char *line, size_t n)
 {
     CimCompiled cc;
@@ -175,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_shapes_reference_equals_mnist_reference),
         cmocka_unit_test(test_shapes_campaign_sees_a_wrong_counter_width),
         cmocka_unit_test(test_shapes_non_power_of_two_chip_file_runs),
+        cmocka_unit_test(test_shapes_prune_on_chip_on_odd_arrays),
         cmocka_unit_test(test_shapes_refusals_name_their_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
