@@ -269,7 +269,7 @@ void shapes_normalise_reason(const char *line, char *out, size_t n)
             out[o++] = 'N';
             while (isdigit((unsigned char)*p))
                 p++;
-        } else if (*p == '\'') {
+        } else if (*p == '\'' && (p == line || p[-1] == ' ')) { /* a quoted name, not "li's" */
             const char *e = strchr(p + 1, '\'');
             if (!e)
                 break;

@@ -115,6 +115,29 @@ static void write_table(const CimLayer *l, const CimChipLayer *cl, CimPrunedMode
     }
 }
 
+/* Instruction fields are 12 bits (docs/isa.md): a layer whose geometry, filter count or a
+ * row tile's input offset passes 4095 cannot be programmed; say which. */
+static CimStatus check_fields(const CimChipLayer *cl, const CimLayer *l, CimDiag *diag)
+{
+    const unsigned max = 0xFFFu;
+    unsigned e0 = 0;
+    for (unsigned i = 0; i < cl->nregions; i++)
+        e0 = cl->regions[i].e0 > e0 ? cl->regions[i].e0 : e0;
+    if (e0 > max)
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "layer '%s': filter length %u puts a row tile at input offset %u, past gated's 12-bit field "
+                     "(at most %u)", l->name, cl->L, e0, max);
+    else if (cl->F > max)
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "layer '%s': %u filters, past lcfg's 12-bit field (at most %u)",
+                     l->name, cl->F, max);
+    else if (cl->in_c > max || cl->in_h > max || cl->in_w > max)
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "layer '%s': input %u x %u x %u, past wcfg's 12-bit fields (at most %u)",
+                     l->name, cl->in_c, cl->in_h, cl->in_w, max);
+    else
+        return CIM_OK;
+    return CIM_ERR_CONFIG;
+}
+
 static CimStatus setup_layer(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, CimChipLayer *cl,
                              const unsigned *prev_order, CimDiag *diag)
 {
@@ -145,7 +168,8 @@ static CimStatus setup_layer(const CimChipCfg *cfg, const CimNet *net, CimCompil
                      "the PPU (%u outputs)", l->name, cl->L, cl->F, cfg->ctrl.ir_bits, cfg->ctrl.ppu_size);
         return CIM_ERR_CONFIG;
     }
-    return map_regions(cfg, cc, cl, diag, l);
+    CimStatus st = map_regions(cfg, cc, cl, diag, l);
+    return st == CIM_OK ? check_fields(cl, l, diag) : st;
 }
 
 /* Which layers fold into the chip layer of conv i, and whether it outputs bits. */
