@@ -7,6 +7,7 @@
 #   make cosim    RTL against the model under Verilator (part of make test); make synth: yosys
 #   make docs     regenerate the docs' key tables from the config schemas (dcim config-doc)
 #   make sim      SystemC tests; make experiments: the training runs of docs/training.md
+#   make fuzz-shapes SEED=.. COUNT=.. [SC_COUNT=..]: random chips x networks (docs/compiler.md)
 #   make clean    remove build outputs
 # Sources are discovered: every .c under models/ goes into libcim.a, under workloads/ (but
 # workloads/cli/) into libdcimwl.a, every tests/**/test_*.c becomes one cmocka binary.
@@ -272,4 +273,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,11p' Makefile
