@@ -7,6 +7,7 @@
 #   make cosim    RTL against the model under Verilator (part of make test); make synth: yosys
 #   make docs     regenerate the docs' key tables from the config schemas (dcim config-doc)
 #   make sim      SystemC tests; make experiments: the training runs of docs/training.md
+#   make fuzz-shapes SEED=.. COUNT=.. [SC_COUNT=..]: random chips x networks (docs/compiler.md)
 #   make clean    remove build outputs
 # Sources are discovered: every .c under models/ goes into libcim.a, under workloads/ (but
 # workloads/cli/) into libdcimwl.a, every tests/**/test_*.c becomes one cmocka binary.
@@ -133,7 +134,7 @@ VL_RT      := $(patsubst %,$(RTL_OUT)/vlrt/%.o,verilated verilated_vcd_c verilat
 # C++ optimisation of the Verilated models: -O2 builds in ~2 min and runs twice as fast as -O1
 VL_OPT     ?= -O2
 # cosim configurations: the chip file, its overrides, the cosim memories' sizes
-COSIM_CFGS        := small default
+COSIM_CFGS        := small default shape
 COSIM_small_CHIP  := rtl/cosim/chip_small.yaml
 COSIM_small_SET   := tech.timing.t_read_ns=25 tech.timing.t_set_ns=15 tech.timing.t_reset_ns=30 \
                      tech.timing.t_verify_ns=12 tech.timing.t_adder_tree_ns=15
@@ -141,6 +142,10 @@ COSIM_small_GEN   := --imem-words 4096 --host-in-bits 65536 --host-out-bits 6553
 COSIM_default_CHIP := configs/chip/default.yaml
 COSIM_default_SET :=
 COSIM_default_GEN := --imem-words 32768 --host-in-bits 262144 --host-out-bits 131072
+COSIM_shape_CHIP  := rtl/cosim/chip_shape.yaml
+COSIM_shape_SET   := tech.timing.t_read_ns=18 tech.timing.t_set_ns=35 tech.timing.t_reset_ns=12 \
+                     tech.timing.t_verify_ns=25 tech.timing.t_adder_tree_ns=22
+COSIM_shape_GEN   := --imem-words 8192 --host-in-bits 65536 --host-out-bits 65536
 
 $(RTLGEN): rtl/gen/cim_rtlgen.c $(RTL_OUT)/rtl_params.o $(rel_LIBCIM)
 	@mkdir -p $(@D)
@@ -171,25 +176,40 @@ $(foreach c,$(COSIM_CFGS),$(eval $(call cosim_cfg,$(c))))
 COSIM_BINS := $(COSIM_CFGS:%=$(RTL_OUT)/%/cosim)
 
 .PHONY: cosim rtl-lint synth
-cosim: data $(COSIM_BINS) $(RTL_OUT)/small/cim_cfg.vh $(RTL_OUT)/default/cim_cfg.vh
+cosim: data $(COSIM_BINS) $(COSIM_CFGS:%=$(RTL_OUT)/%/cim_cfg.vh)
 	@tests/rtl/run_cosim.sh $(RTL_OUT)
-rtl-lint: $(RTL_OUT)/small/cim_cfg.vh $(RTL_OUT)/default/cim_cfg.vh
+rtl-lint: $(COSIM_CFGS:%=$(RTL_OUT)/%/cim_cfg.vh)
 	@tests/rtl/lint.sh $(RTL_OUT)
 synth: $(RTL_OUT)/default/cim_cfg.vh $(RTLGEN)
 	@rtl/synth/synth.sh $(RTL_OUT) $(RTLGEN) $(COSIM_default_CHIP)
 # ==== end of the RTL section =================================================================
 
 DCIM := $(rel_DCIM)
+# The shape campaign (docs/compiler.md, "Differential testing"): random chips x random binary
+# networks, program path = fast path = plain reference. make test runs a fixed seed for about
+# a minute; make fuzz-shapes SEED=.. COUNT=.. runs a long campaign (SC_COUNT=.. of them also
+# through SystemC, one process per macro count).
+SHAPES_FUZZ := $(BUILD)/rel/tests/workloads/shapes/shapes_fuzz
+SHAPES_TEST_SEED ?= 1
+SHAPES_TEST_SECONDS ?= 50
+SEED ?= 1
+COUNT ?= 1000
+SC_COUNT ?= 0
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH := $(BUILD)/rel/bench/bench_mnist
 $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
+.PHONY: fuzz-shapes
+fuzz-shapes: data $(SHAPES_FUZZ) $(rel_SIMTEST)
+	@$(SHAPES_FUZZ) --seed $(SEED) --count $(COUNT)
+	@if [ "$(SC_COUNT)" -gt 0 ]; then tests/sim/run_shapes.sh $(rel_SIMTEST) $(SEED) $(SC_COUNT); fi
+
 .PHONY: all run test test-python unit asan bad-configs bench data experiments clean help check-includes docs
 .SECONDARY:
 
-all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST)
+all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ)
 
 run: data $(DCIM)
 	$(DCIM) run configs/runs/mnist_bnn.yaml
@@ -199,13 +219,14 @@ data:
 	@scripts/fetch_mnist.sh data/mnist
 
 # Every tier runs; the last line is "N passed, N failed" over all of them.
-test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS)
+test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS)
 	@scripts/run_tests.sh \
 	    scripts/check_includes.sh \
 	    $(rel_TESTS) \
 	    "tests/configs/run_bad.sh $(DCIM)" \
 	    "tests/configs/run_docs.sh $(DCIM)" \
 	    "tests/sim/run_sim.sh $(rel_SIMTEST)" \
+	    "$(SHAPES_FUZZ) --seed $(SHAPES_TEST_SEED) --count 100000 --seconds $(SHAPES_TEST_SECONDS)" \
 	    $(asan_TESTS) \
 	    "tests/configs/run_bad.sh $(asan_DCIM)" \
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
@@ -252,4 +273,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,11p' Makefile

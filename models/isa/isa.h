@@ -36,6 +36,8 @@ typedef struct {
 } CimInsn;
 
 #define CIM_NREGS 16
+/* The largest value of the 12-bit fields a, b, c and d (m is 8 bits). */
+#define CIM_ISA_FIELD_MAX 0xFFFu
 
 const CimInsnInfo *cim_isa_info(CimInsnId id);
 uint64_t cim_isa_encode(const CimInsn *in);

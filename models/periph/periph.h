@@ -78,8 +78,9 @@ void cim_counters_add_row(CimCounters *c, const uint64_t *row, CimEvents *ev);
  * rules as k single increments; counts k events. */
 void cim_counters_add(CimCounters *c, unsigned i, uint32_t k, CimEvents *ev);
 
-/* Popcount of an nbits-wide row through the adder tree (nbits a power of two); counts
- * cim_adder_tree_full_adders(nbits) full-adder operations. */
+/* Popcount of an nbits-wide row through the adder tree (any nbits: the tree is built over
+ * the next power of two, padded with zeros); counts cim_adder_tree_full_adders(nbits)
+ * full-adder operations. */
 uint32_t cim_popcount_tree(const uint64_t *row, unsigned nbits, CimEvents *ev);
 
 /* acc + (negate ? -1 : 1) * (value << shift) in a two's-complement accumulator of

@@ -2,7 +2,7 @@
 //   cosim [CHIP.yaml [--set KEY=VALUE]...] --suite S[,S...] [--seed N] [--count N]
 //         [--images N] [--vcd-dir DIR] [--break OP=OP2] [-v]
 // Without a chip file it uses the one (and the overrides) its RTL was generated from.
-// Suites: directed, random, illegal, mnist, prune. COSIM_SEED, COSIM_COUNT and
+// Suites: directed, random, illegal, mnist, prune, shapes (random networks of the shape campaign).
 // COSIM_BREAK (e.g. "xor=xnor": the model executes dual.xor as dual.xnor, to show that the
 // checker catches a wrong model) override the options. Prints one line per suite,
 //   cosim: <suite>: matched N instructions, C cycles in K cases (seed S)
@@ -24,7 +24,7 @@ static int usage()
 {
     fprintf(stderr, "usage: cosim [CHIP.yaml [--set KEY=VALUE]...] --suite S[,S...] [--seed N] [--count N]\n"
                     "             [--images N] [--vcd-dir DIR] [--break OP=OP2] [-v]\n"
-                    "suites: directed, random, illegal, mnist, prune\n");
+                    "suites: directed, random, illegal, mnist, prune, shapes\n");
     return 2;
 }
 
@@ -180,8 +180,10 @@ int main(int argc, char **argv)
             ok = mnist_cases(&cfg, o.seed, o.images, cases, err);
         else if (suite == "prune")
             ok = prune_cases(&cfg, o.seed, cases, err);
+        else if (suite == "shapes")
+            ok = shape_cases(&cfg, o.seed, o.count ? o.count : 8, cases, err);
         else {
-            fprintf(stderr, "cosim: error: unknown suite '%s'; expected one of: directed, random, illegal, mnist, prune\n",
+            fprintf(stderr, "cosim: error: unknown suite '%s'; expected one of: directed, random, illegal, mnist, prune, shapes\n",
                     suite.c_str());
             return 2;
         }

@@ -7,12 +7,15 @@
 extern "C" {
 #include "tests/support/mnist_net.h"
 #include "tests/support/ref_bnn.h"
+#include "tests/support/shapes.h"
 #include "workloads/compile/compile.h"
 #include "workloads/io/idx.h"
 }
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 namespace {
 
@@ -182,4 +185,78 @@ bool prune_cases(const CimChipCfg *cfg, uint64_t seed, std::vector<CaseSpec> &ou
     if (ok)
         out.push_back(cs);
     return ok;
+}
+
+// The shape campaign's random binary networks (tests/support/shapes.h), compiled for this
+// chip: the load program, then every layer program of two random images. Networks the
+// format or the compiler refuses, or whose input is larger than 12 x 12 (time), are
+// skipped and counted by reason; `count` networks run.
+bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vector<CaseSpec> &out, std::string &err)
+{
+    std::map<std::string, unsigned> refused;
+    for (uint64_t i = 0; out.size() < count && i < 50ull * count; i++) {
+        CimNet net;
+        CimPrunedMode mode;
+        uint64_t ns = seed * 1000003ull + i;
+        if (shapes_net_make(ns, cfg->array.cols, &net, &mode) != 0) {
+            refused["network format"]++;
+            shapes_net_free(&net);
+            continue;
+        }
+        if (net.in_h * net.in_w > 144) {
+            refused["input larger than 12 x 12"]++;
+            shapes_net_free(&net);
+            continue;
+        }
+        CimCompiled cc;
+        CimDiag d;
+        cim_diag_init(&d);
+        if (cim_compile(cfg, &net, mode, nullptr, &cc, &d) != CIM_OK) {
+            char line[256], norm[256];
+            cim_diag_format(&d, 0, line, sizeof line);
+            const char *e = strstr(line, "error: ");
+            shapes_normalise_reason(e ? e + 7 : line, norm, sizeof norm);
+            refused[norm]++;
+            cim_diag_free(&d);
+            shapes_net_free(&net);
+            continue;
+        }
+        cim_diag_free(&d);
+        CaseSpec cs;
+        cs.suite = "shapes";
+        cs.name = "net" + std::to_string(ns);
+        RunSpec load = prog_run("load weights", cc.prog_load);
+        load.in = words_to_bits(cc.load_stream, cc.load_bits);
+        load.in_bits = cc.load_bits;
+        cs.runs.push_back(load);
+        CimRng r;
+        cim_rng_seed(&r, ns);
+        std::vector<uint8_t> px((size_t)net.in_c * net.in_h * net.in_w);
+        for (unsigned img = 0; img < 2; img++) {
+            for (uint8_t &p : px)
+                p = (uint8_t)cim_rng_u64(&r);
+            Bits bits = bits_zero(cc.image_bits);
+            cim_compile_binarise_image(&net, px.data(), bits.data());
+            for (size_t k = 0; k < cc.n; k++) {
+                RunSpec run = prog_run("image " + std::to_string(img) + " layer " + std::to_string(k), cc.layers[k].prog);
+                run.new_io = k == 0;
+                if (k == 0) {
+                    run.in = bits;
+                    run.in_bits = cc.image_bits;
+                    run.out_bits = cc.result_bits;
+                }
+                cs.runs.push_back(run);
+            }
+        }
+        out.push_back(cs);
+        cim_compiled_free(&cc);
+        shapes_net_free(&net);
+    }
+    for (const auto &kv : refused)
+        printf("cosim: shapes: skipped %u x %s\n", kv.second, kv.first.c_str());
+    if (out.empty()) {
+        err = "no random network compiled for this chip";
+        return false;
+    }
+    return true;
 }

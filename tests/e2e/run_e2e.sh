@@ -34,7 +34,7 @@ check "check accepts the MNIST network" 0 '^ok: workloads/nets/mnist_bnn.yaml' "
 check "margin table on the default"    0 '^xnor +0\.300 \| 15\.150 \| 30\.000' "$DCIM" margin configs/chip/default.yaml --samples 20000
 check "margin prints its seed"         0 '^Monte Carlo seed 7;' "$DCIM" margin configs/chip/default.yaml --samples 2000 --seed 7
 check "margin JSON"                    0 '^\{"tech": "180nm_1t1r", "seed": 1, "ops": \[\{"op": "read"' "$DCIM" margin configs/chip/default.yaml --samples 2000 --json
-check "margin rejects a bad override"  1 'error' "$DCIM" margin configs/chip/default.yaml --set chip.array.rows=1000
+check "margin rejects a bad override"  1 'error' "$DCIM" margin configs/chip/default.yaml --set chip.array.rows=5000
 check "margin rejects bad --samples"   2 "--samples needs a non-negative integer, got 'x'" "$DCIM" margin configs/chip/default.yaml --samples x
 check "margin on a missing file"       1 'error' "$DCIM" margin no/such/chip.yaml
 

@@ -129,6 +129,7 @@ def test_random_mnist_weights_run_in_dcim(tmp):
     assert [l["name"] for l in s["layers"]] == ["conv1", "conv2", "conv3", "fc1", "fc2", "fc3"]
     assert layers["conv2"]["filters"] == 64 and layers["conv2"]["live"] == 62 and layers["conv1"]["live"] == 32
     assert layers["conv2"]["macs_removed_per_image"] == 2 * 288 * 14 * 14
+    assert layers["conv2"]["pruned_filters"] == [3, 9] and layers["conv1"]["pruned_filters"] == []
     assert s["chip_per_image"]["cycles"] > 0 and s["area_um2"]["total"] > 0
     # the same numbers as the results folder dcim wrote
     with open(os.path.join(tmp, "out", "stats.json")) as f:
@@ -270,7 +271,7 @@ def test_run_passes_options_and_overrides(tmp):
 def test_run_errors_carry_dcims_stderr(tmp):
     e = raises(dcim.DcimError, dcim.run, os.path.join(tmp, "none.yaml"), dcim=DCIM, contains=["none.yaml", "No such file"])
     assert e.returncode == 1 and "none.yaml" in e.stderr and e.cmd[:2] == [DCIM, "run"]
-    e = raises(dcim.DcimError, dcim.run, RUN, images=1, out=tmp, dcim=DCIM, chip__array__rows=1000,
+    e = raises(dcim.DcimError, dcim.run, RUN, images=1, out=tmp, dcim=DCIM, chip__array__rows=5000,
                contains="chip.array.rows")
     assert "error" in e.stderr
     e = raises(dcim.DcimError, dcim.run, RUN, dcim=os.path.join(tmp, "nodcim"), contains=["cannot run", "make"])

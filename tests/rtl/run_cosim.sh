@@ -11,6 +11,7 @@ COUNT=${COSIM_COUNT:-40}
 IMAGES=${COSIM_IMAGES:-2}
 SMALL=$D/small/cosim
 BIG=$D/default/cosim
+SHAPE=$D/shape/cosim
 VCD=$D/vcd
 mkdir -p "$VCD"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -57,6 +58,8 @@ run "random illegal programs and traps, small chip" "$SMALL" --suite illegal --s
 run "compiled MNIST network, default chip" "$BIG" --suite mnist --seed "$SEED" --images "$IMAGES" --vcd-dir "$VCD"
 run "on-chip pruning distances, default chip" "$BIG" --suite prune --seed "$SEED" --vcd-dir "$VCD"
 run "random programs, default chip"    "$BIG" --suite random,illegal --seed "$SEED" --count $(( (COUNT + 3) / 4 )) --vcd-dir "$VCD"
+run "random compiled networks, 3 x 40x24 chip" "$SHAPE" --suite shapes --seed "$SEED" --count $(( (COUNT + 1) / 2 )) --vcd-dir "$VCD"
+run "random programs, 3 x 40x24 chip"  "$SHAPE" --suite random,illegal --seed "$SEED" --count $(( (COUNT + 3) / 4 )) --vcd-dir "$VCD"
 
 # The checker must catch a wrong model: dual.xor executed as dual.xnor on the model side.
 rm -f "$VCD/cosim_directed_dual_logic_ops.vcd"

@@ -23,6 +23,7 @@ const Scenario scenarios[] = {
     {"vcd", simtest::scenario_vcd},
     {"vcd_window", simtest::scenario_vcd_window},
     {"session", simtest::scenario_session},
+    {"shapes", simtest::scenario_shapes},
 };
 
 }  // namespace

@@ -14,6 +14,7 @@ void scenario_trap();
 void scenario_vcd();
 void scenario_vcd_window();
 void scenario_session();
+void scenario_shapes();
 
 }  // namespace simtest
 

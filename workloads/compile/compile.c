@@ -115,6 +115,8 @@ static unsigned split_tiles(const CimChipCfg *cfg, const CimChipLayer *cl)
     uint64_t tr = cim_cycles_of_ns(cfg->tech.timing.t_read_ns, cfg->clock_mhz), best_cost = UINT64_MAX;
     unsigned best = fewest, most = cfg->macros / ct;
     for (unsigned t = fewest; t <= most && t <= cl->L; t++) {
+        if (t > fewest && (uint64_t)(t - 1) * ((cl->L + t - 1) / t) > CIM_ISA_FIELD_MAX)
+            break; /* a tile would start past gated's input-offset field (check_fields) */
         uint64_t cost = (uint64_t)((cl->L + t - 1) / t) * (tr ? tr : 1) +
                         (uint64_t)t * ct * (3u + (ncol + cfg->ctrl.ppu_lanes - 1) / cfg->ctrl.ppu_lanes);
         if (cost < best_cost) {
@@ -229,6 +231,29 @@ static void write_table(const CimLayer *l, const CimChipLayer *cl, CimPrunedMode
     }
 }
 
+/* Instruction fields are 12 bits (docs/isa.md): a layer whose geometry, filter count or a
+ * row tile's input offset passes 4095 cannot be programmed; say which. */
+static CimStatus check_fields(const CimChipLayer *cl, const CimLayer *l, CimDiag *diag)
+{
+    const unsigned max = CIM_ISA_FIELD_MAX;
+    unsigned e0 = 0;
+    for (unsigned i = 0; i < cl->nregions; i++)
+        e0 = cl->regions[i].e0 > e0 ? cl->regions[i].e0 : e0;
+    if (e0 > max)
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "layer '%s': filter length %u puts a row tile at input offset %u, past gated's 12-bit field "
+                     "(at most %u)", l->name, cl->L, e0, max);
+    else if (cl->F > max)
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "layer '%s': %u filters, past lcfg's 12-bit field (at most %u)",
+                     l->name, cl->F, max);
+    else if (cl->in_c > max || cl->in_h > max || cl->in_w > max)
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "layer '%s': input %u x %u x %u, past wcfg's 12-bit fields (at most %u)",
+                     l->name, cl->in_c, cl->in_h, cl->in_w, max);
+    else
+        return CIM_OK;
+    return CIM_ERR_CONFIG;
+}
+
 static CimStatus setup_layer(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, CimChipLayer *cl,
                              const unsigned *prev_order, CimDiag *diag)
 {
@@ -259,7 +284,8 @@ static CimStatus setup_layer(const CimChipCfg *cfg, const CimNet *net, CimCompil
                      "the PPU (%u outputs)", l->name, cl->L, cl->F, cfg->ctrl.ir_bits, cfg->ctrl.ppu_size);
         return CIM_ERR_CONFIG;
     }
-    return shape_regions(cfg, cc, cl, 0);
+    CimStatus st = shape_regions(cfg, cc, cl, 0);
+    return st == CIM_OK ? check_fields(cl, l, diag) : st;
 }
 
 /* Which layers fold into the chip layer of conv i, and whether it outputs bits. */
@@ -481,7 +507,9 @@ CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
         layout_buffer(net, out);
         st = build_load(cfg, net, out);
     }
-    if (st == CIM_OK && out->buffer_bits_used > (size_t)cfg->buffer_kib * 8192u) {
+    /* A layout past the buffer is named as such even when its addresses also overflowed an
+     * instruction field while the load program was built (CIM_ERR_RANGE). */
+    if ((st == CIM_OK || st == CIM_ERR_RANGE) && out->buffer_bits_used > (size_t)cfg->buffer_kib * 8192u) {
         cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "the network needs %zu buffer bits, the chip has %zu (chip.buffer_kib)",
                      out->buffer_bits_used, (size_t)cfg->buffer_kib * 8192u);
         st = CIM_ERR_CONFIG;
@@ -489,7 +517,10 @@ CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
     for (size_t k = 0; st == CIM_OK && k < out->n; k++)
         st = cim_emit_layer(cfg, &out->layers[k], k == 0, k + 1 == out->n, out, &out->alloc, &out->layers[k].prog);
     if (st == CIM_ERR_RANGE) {
-        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "a buffer address or count does not fit an instruction field");
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "a buffer address or count does not fit an instruction field: addresses reach %d bits (li's "
+                     "24-bit immediate), DMA counts %d bits; the network's buffer layout needs %zu bits",
+                     (1 << 23) - 1, 1 << 24, out->buffer_bits_used);
         st = CIM_ERR_CONFIG;
     }
     if (st != CIM_OK)

@@ -164,6 +164,11 @@ static json_t *layers_json(const CimRunReport *r)
                               (json_int_t)l->filters, "live", (json_int_t)l->live, "macs_per_image",
                               (json_int_t)l->macs, "macs_removed_per_image", (json_int_t)l->macs_removed);
         if (l->where == CIM_WHERE_CHIP) {
+            json_t *idx = json_array(); /* original filter indices, ascending */
+            for (unsigned f = 0; l->pruned && f < l->filters; f++)
+                if (l->pruned[f])
+                    json_array_append_new(idx, json_integer(f));
+            json_object_set_new(o, "pruned_filters", idx);
             json_object_set_new(o, "per_image", tally_json(r, &l->cost, s));
             json_object_set_new(o, "regions", json_integer(l->regions));
             json_object_set_new(o, "cells_used", json_integer((json_int_t)l->cells_used));

@@ -19,6 +19,8 @@ typedef struct {
     char name[64];
     CimLayerWhere where;           /* CIM_WHERE_CHIP or CIM_WHERE_HOST */
     unsigned filters, live;        /* conv: output filters and live ones; host: outputs */
+    const uint8_t *pruned;         /* conv: per original filter, 1 = pruned (the network's flags;
+                                    * the JSON lists their indices); NULL: none or a host layer */
     uint64_t macs, macs_removed;   /* per image: logical MACs executed / removed by pruning */
     unsigned regions, macros_used;
     uint64_t cells_used;

@@ -125,6 +125,7 @@ static CimStatus report_init(CimJob *j)
         rl->where = CIM_WHERE_CHIP;
         rl->filters = cl->F;
         rl->live = cl->nlive;
+        rl->pruned = l->pruned;
         rl->macs = (uint64_t)cl->L * cl->nlive * pos;
         rl->macs_removed = (uint64_t)cl->L * (cl->F - cl->nlive) * pos;
         rl->regions = cl->nregions;

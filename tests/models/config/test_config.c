@@ -242,7 +242,7 @@ static void test_cfg_write_table_rows(void **state)
     char *t = table_of(&cim_cfg_schema_chip);
     assert_true(strncmp(t, "| Key | Type | Range | Unit | Default | Choices | Description |\n|---|---|---|---|---|---|---|\n"
                            "| `chip` | group | | | | | ", 100) == 0);
-    assert_non_null(strstr(t, "\n| `chip.array.rows` | integer | a power of two in [16, 4096] | cells | `256` | | "));
+    assert_non_null(strstr(t, "\n| `chip.array.rows` | integer | [8, 4096] | cells | `256` | | "));
     assert_non_null(strstr(t, "\n| `chip.periphery.counter_overflow` | choice | | | `wrap` | `wrap`, `saturate` | "));
     assert_non_null(strstr(t, "\n| `chip.physics.seed` | integer | [0, 18446744073709551615] | | `1` | | "));
     assert_non_null(strstr(t, "\n| `chip.name` | string | 1 to 63 characters | | `default` | | "));
@@ -307,7 +307,7 @@ static void test_cfg_override_inserts_missing_key(void **state)
 static void test_cfg_override_bad_value_names_override(void **state)
 {
     (void)state;
-    const char *items[] = {"chip.array.rows=1000"};
+    const char *items[] = {"chip.array.rows=5000"};
     CimOverrides ov = {.items = items, .n = 1};
     CimDiag d;
     CimChipCfg c;
@@ -315,8 +315,8 @@ static void test_cfg_override_bad_value_names_override(void **state)
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_load_chip(CHIP_FILE, &ov, &c, &d), CIM_ERR_CONFIG);
     cim_diag_format(&d, 0, line, sizeof line);
-    assert_string_equal(line, "<override>: error: chip.array.rows must be a power of two in [16, 4096], "
-                              "got 1000 (override 'chip.array.rows=1000')");
+    assert_string_equal(line, "<override>: error: chip.array.rows must be in [8, 4096], "
+                              "got 5000 (override 'chip.array.rows=5000')");
     cim_diag_free(&d);
 }
 
@@ -355,7 +355,7 @@ static void test_cfg_override_chip_key_rejected_for_tech_file(void **state)
 static void test_cfg_failed_load_leaves_output_untouched(void **state)
 {
     (void)state;
-    const char *path = chip_variant("bad_rows.yaml", "rows: 256", "rows: 1000");
+    const char *path = chip_variant("bad_rows.yaml", "rows: 256", "rows: 5000");
     CimDiag d;
     CimChipCfg c, before;
     memset(&c, 0x5A, sizeof c);
@@ -393,9 +393,11 @@ static void test_cfg_wrong_type_shows_value(void **state)
 static void test_cfg_out_of_range_is_rejected_not_clamped(void **state)
 {
     (void)state;
-    expect_chip_error(chip_variant("pow2.yaml", "rows: 256", "rows: 1000"),
-                      "chip.array.rows must be a power of two in [16, 4096], got 1000", 10, 11);
-    expect_chip_error(chip_variant("big.yaml", "cols: 256", "cols: 8192"), "power of two in [16, 4096], got 8192", 0, 0);
+    expect_chip_error(chip_variant("pow2.yaml", "buffer_port_bits: 64", "buffer_port_bits: 48"),
+                      "chip.controller.buffer_port_bits must be a power of two in [8, 4096], got 48", 27, 23);
+    expect_chip_error(chip_variant("small.yaml", "rows: 256", "rows: 7"), "chip.array.rows must be in [8, 4096], got 7",
+                      10, 11);
+    expect_chip_error(chip_variant("big.yaml", "cols: 256", "cols: 8192"), "must be in [8, 4096], got 8192", 0, 0);
     expect_chip_error(chip_variant("neg.yaml", "macros: 8", "macros: -3"), "chip.macros must be in [1, 1024], got -3", 0, 0);
     expect_chip_error(chip_variant("huge.yaml", "macros: 8", "macros: 99999999999999999999999"),
                       "must be in [1, 1024], got 99999999999999999999999", 0, 0);
@@ -615,7 +617,7 @@ static void test_cfg_check_kinds_dispatches_and_lists_all(void **state)
 static void test_cfg_all_errors_in_file_reported(void **state)
 {
     (void)state;
-    char *a = test_subst(g_chip_text, "rows: 256", "rows: 100");
+    char *a = test_subst(g_chip_text, "rows: 256", "rows: 5");
     char *b = test_subst(a, "macros: 8", "macros: 0");
     char *c3 = test_subst(b, "verify: true", "verify: maybe");
     char *c4 = test_subst(c3, "ref_low_frac: 0.5", "ref_lo_frac: 0.5");
@@ -765,7 +767,7 @@ static void test_cfg_very_long_scalars_shortened(void **state)
     size_t n = (size_t)1 << 20;
     char *t = subst_long(g_chip_text, "rows: 256", "rows: ", '7', n);
     expect_chip_error(write_text("longnum.yaml", t),
-                      "power of two in [16, 4096], got 7777777777777777777777777777777777777777...", 0, 0);
+                      "chip.array.rows must be in [8, 4096], got 7777777777777777777777777777777777777777...", 0, 0);
     free(t);
     t = subst_long(g_chip_text, "name: default", "name: ", 'n', n);
     expect_chip_error(write_text("longname.yaml", t), "chip.name must be at most 63 characters, got 1048576", 0, 0);

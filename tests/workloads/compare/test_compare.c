@@ -222,7 +222,7 @@ static void test_sweep_check_rejects_bad_values(void **state)
 {
     (void)state;
     CimCompareOptions o = options(NULL, 0);
-    static const char *const bad[] = {"analog.adc.bits=99", "analog.adc.bitz=4", "chip.array.rows=1000",
+    static const char *const bad[] = {"analog.adc.bits=99", "analog.adc.bitz=4", "chip.array.rows=5000",
                                       "gpu.run.batch_size=x", "tech.timing.t_read_ns=-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CimDiag d;
@@ -231,7 +231,7 @@ static void test_sweep_check_rejects_bad_values(void **state)
         assert_true(d.errors >= 1);
         cim_diag_free(&d);
     }
-    static const char *const good[] = {"analog.adc.bits=6", "chip.array.rows=512", "gpu.run.batch_size=64",
+    static const char *const good[] = {"analog.adc.bits=6", "chip.array.rows=1000", "gpu.run.batch_size=64",
                                        "run.data.images=7"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         CimDiag d;
