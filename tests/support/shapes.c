@@ -14,9 +14,40 @@ static CimStatus compile_default(const CimChipCfg *cfg, const CimNet *net, CimPr
     return cim_compile(cfg, net, mode, NULL, out, diag);
 }
 
-/* The mapping strategies a case draws from: add a row for a new one. */
+/* The chip's mapping policy (chip.mapping) set to one strategy, split and reload. */
+static CimStatus compile_with(const CimChipCfg *cfg, CimMapStrategy strategy, CimMapSplit split, CimMapReload reload,
+                              const CimNet *net, CimPrunedMode mode, CimCompiled *out, CimDiag *diag)
+{
+    CimChipCfg c = *cfg;
+    c.mapping = (CimMappingCfg){.strategy = strategy, .split = split, .reload = reload};
+    return cim_compile(&c, net, mode, NULL, out, diag);
+}
+
+static CimStatus compile_pack(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimCompiled *out,
+                              CimDiag *diag)
+{
+    return compile_with(cfg, CIM_MAP_PACK, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, net, mode, out, diag);
+}
+
+static CimStatus compile_split(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimCompiled *out,
+                               CimDiag *diag)
+{
+    return compile_with(cfg, CIM_MAP_SPREAD, CIM_MAP_SPLIT_AUTO, CIM_MAP_RELOAD_FORBID, net, mode, out, diag);
+}
+
+static CimStatus compile_reload(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimCompiled *out,
+                                CimDiag *diag)
+{
+    return compile_with(cfg, CIM_MAP_PACK, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW, net, mode, out, diag);
+}
+
+/* The mapping strategies a case draws from: add a row for a new one. default is the
+ * chip file's policy (spread, no split, no reload). */
 static const ShapesStrategy shapes_strategies[] = {
     {"default", compile_default},
+    {"pack", compile_pack},
+    {"split", compile_split},
+    {"reload", compile_reload},
 };
 
 static unsigned pick(CimRng *r, unsigned n) { return (unsigned)(cim_rng_u64(r) % n); }
