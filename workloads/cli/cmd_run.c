@@ -38,6 +38,8 @@ typedef struct {
     uint64_t vcd_start, vcd_end;
 } Args;
 
+/* 0 parsed; -1 a message was printed; else the index of the argument that cannot be taken
+ * (argc: no run file). */
 static int parse(int argc, char **argv, Args *a)
 {
     static const char *const map[][2] = {{"--weights", "run.weights"},         {"--images", "run.data.images"},
@@ -60,16 +62,19 @@ static int parse(int argc, char **argv, Args *a)
             a->vcd = argv[++i];
         else if (strcmp(argv[i], "--vcd-window") == 0 && i + 1 < argc) {
             unsigned long long s0, s1;
-            if (sscanf(argv[++i], "%llu:%llu", &s0, &s1) != 2 || s1 <= s0)
+            char end;
+            if (sscanf(argv[++i], "%llu:%llu%c", &s0, &s1, &end) != 2 || s1 <= s0) {
+                fprintf(stderr, "dcim run: error: --vcd-window needs A:B, cycles with A < B, got '%s'\n", argv[i]);
                 return -1;
+            }
             a->vcd_start = s0;
             a->vcd_end = s1;
         } else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
         else
-            return -1;
+            return i;
     }
-    return a->path ? 0 : -1;
+    return a->path ? 0 : argc;
 }
 
 int cli_run(int argc, char **argv)
@@ -82,8 +87,10 @@ int cli_run(int argc, char **argv)
         }
     if (cli_overrides_init(&a.o, argc) != 0)
         return 1;
-    if (parse(argc, argv, &a) != 0) {
-        fprintf(stderr, "dcim run: error: bad arguments\n%s", usage);
+    int bad = parse(argc, argv, &a);
+    if (bad != 0) {
+        if (bad > 0)
+            cli_usage_error(usage, argc, argv, bad, "run file", a.path);
         cli_overrides_free(&a.o);
         return 2;
     }

@@ -1,0 +1,37 @@
+#!/bin/sh
+# The dcim command line's own messages: a misspelt option or command is named with the
+# nearest valid one, a missing value or file is named. Usage: run_cli.sh DCIM
+# Prints one line per check and ends with "N passed, M failed".
+DCIM=${1:?usage: run_cli.sh DCIM}
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ok()  { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$tmp/out" ] && sed 's/^/     | /' "$tmp/out" | head -20; }
+# check NAME EXPECTED_RC FIXED_LINE CMD...: runs CMD, wants its exit code and exactly this line
+check() {
+    name=$1; want_rc=$2; line=$3; shift 3
+    "$@" >"$tmp/out" 2>&1; rc=$?
+    if [ "$rc" -ne "$want_rc" ]; then echo "     exit $rc, expected $want_rc" >>"$tmp/out"; bad "$name"
+    elif ! grep -Fxq -- "$line" "$tmp/out"; then echo "     no line is: $line" >>"$tmp/out"; bad "$name"
+    else ok "$name"; fi
+}
+R=configs/runs/mnist_bnn.yaml
+check "run: misspelt option"         2 "dcim run: error: unknown option '--image'; did you mean '--images'?" "$DCIM" run $R --image 3
+check "run: unknown option"          2 "dcim run: error: unknown option '--frobnicate'" "$DCIM" run $R --frobnicate
+check "run: points at --help"        2 "(dcim run --help lists every option)" "$DCIM" run $R --frobnicate
+check "run: option without value"    2 "dcim run: error: option '--vcd' needs a value" "$DCIM" run $R --vcd
+check "run: mapped option no value"  2 "dcim run: error: option '--images' needs a value" "$DCIM" run $R --images
+check "run: no run file"             2 "dcim run: error: no run file given" "$DCIM" run --quiet
+check "run: two run files"           2 "dcim run: error: unexpected argument 'b.yaml' (the run file is already '$R')" "$DCIM" run $R b.yaml
+check "run: bad --vcd-window"        2 "dcim run: error: --vcd-window needs A:B, cycles with A < B, got '9:3'" "$DCIM" run $R --vcd-window 9:3
+check "train: misspelt option"       2 "dcim train: error: unknown option '--epoch'; did you mean '--epochs'?" "$DCIM" train $R --epoch 1
+check "compare: misspelt option"     2 "dcim compare: error: unknown option '--swep'; did you mean '--sweep'?" "$DCIM" compare $R --swep a=1
+check "compare: option without value" 2 "dcim compare: error: option '--gpu' needs a value" "$DCIM" compare $R --gpu
+check "margin: misspelt option"      2 "dcim margin: error: unknown option '--sampls'; did you mean '--samples'?" "$DCIM" margin configs/chip/default.yaml --sampls 3
+check "margin: no chip file"         2 "dcim margin: error: no chip file given" "$DCIM" margin --json
+check "asm: misspelt option"         2 "dcim asm: error: unknown option '-0'; did you mean '-o'?" "$DCIM" asm x.s -0 y
+check "disasm: no input"             2 "dcim disasm: error: no input file given" "$DCIM" disasm
+check "misspelt command"             2 "dcim: error: unknown command 'rnu'; did you mean 'run'? expected one of: run, train, margin, compare, check, config-doc, asm, disasm, version, help" "$DCIM" rnu
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
