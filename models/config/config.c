@@ -43,13 +43,14 @@ static void report_missing(Walk *w, const YtNode *map, const char *path)
 
 static void report_unknown(Walk *w, const YtNode *key, const char *path)
 {
-    char got[64], list[512];
+    char got[64], list[512], near[96];
     yt_describe(key, got, sizeof got);
     cfg_schema_children(w->s, path, list, sizeof list);
+    cfg_did_you_mean(key->str, key->len, list, near, sizeof near);
     if (path[0])
-        cfg_error(w->rep, key, "unknown key %s in '%s'; expected one of: %s", got, path, list);
+        cfg_error(w->rep, key, "unknown key %s in '%s'; expected one of: %s%s", got, path, list, near);
     else
-        cfg_error(w->rep, key, "unknown key %s at top level; expected one of: %s", got, list);
+        cfg_error(w->rep, key, "unknown key %s at top level; expected one of: %s%s", got, list, near);
 }
 
 static void walk_map(Walk *w, const YtNode *map, const char *path);
@@ -181,16 +182,18 @@ static const char *roots_list(const CimCfgSchema *const *allow, char *buf, size_
 /* Checks that keypath names one value key of s; says why not when rep is set. */
 static int ov_path_ok(const CimCfgSchema *s, const char *keypath, const char *item, CfgReport *rep)
 {
-    char parent[CFG_PATH_LEN] = "", cur[CFG_PATH_LEN], list[512];
+    char parent[CFG_PATH_LEN] = "", cur[CFG_PATH_LEN], list[512], near[96];
     for (const char *seg = keypath;;) {
         size_t n = strcspn(seg, ".");
         int last = seg[n] == '\0';
         join(cur, parent, seg, n);
         long idx = cfg_schema_find(s, cur);
         if (idx < 0) {
-            if (rep)
-                ov_error(rep, item, "unknown key '%.*s' in '%s'; expected one of: %s", (int)n, seg,
-                         parent, cfg_schema_children(s, parent, list, sizeof list));
+            if (rep) {
+                cfg_schema_children(s, parent, list, sizeof list);
+                ov_error(rep, item, "unknown key '%.*s' in '%s'; expected one of: %s%s", (int)n, seg, parent, list,
+                         cfg_did_you_mean(seg, n, list, near, sizeof near));
+            }
             return 0;
         }
         if (last != (s->keys[idx].type != CIM_CFG_MAP)) {
@@ -221,10 +224,12 @@ static int ov_parse(const char *item, const CimCfgSchema *const *allow, CfgRepor
     *value = eq + 1;
     const CimCfgSchema *s = ov_schema(keypath, allow);
     if (!s) {
-        char list[64];
+        char list[64], near[96];
+        size_t n = strcspn(keypath, ".");
+        roots_list(allow, list, sizeof list);
         if (rep)
-            ov_error(rep, item, "unknown key '%.*s' at top level; expected one of: %s",
-                     (int)strcspn(keypath, "."), keypath, roots_list(allow, list, sizeof list));
+            ov_error(rep, item, "unknown key '%.*s' at top level; expected one of: %s%s", (int)n, keypath, list,
+                     cfg_did_you_mean(keypath, n, list, near, sizeof near));
         return 0;
     }
     return ov_path_ok(s, keypath, item, rep);
@@ -506,7 +511,7 @@ int cim_cfg_item_in(const char *item, const CimCfgSchema *s)
 /* The file is of no known kind: report its tree problems, then why. */
 static CimStatus report_kind(const char *path, const CimCfgKind *kinds, size_t nk, CimDiag *diag)
 {
-    char quoted[256], plain[256], expect[300], got[64];
+    char quoted[256], plain[256], expect[300], got[64], near[96];
     list_text(nk, 1, kind_key, kinds, "", quoted, sizeof quoted);
     list_text(nk, 0, kind_key, kinds, "", plain, sizeof plain);
     snprintf(expect, sizeof expect, "a mapping with a %s key", quoted);
@@ -520,8 +525,9 @@ static CimStatus report_kind(const char *path, const CimCfgKind *kinds, size_t n
         cfg_error(&rep, tree, "missing key %s at top level", quoted);
     for (size_t i = 0; tree && tree->kind == YT_MAP && i + 1 < tree->n; i += 2)
         if (!tree->items[i]->dup)
-            cfg_error(&rep, tree->items[i], "unknown key %s at top level; expected one of: %s",
-                      yt_describe(tree->items[i], got, sizeof got), plain);
+            cfg_error(&rep, tree->items[i], "unknown key %s at top level; expected one of: %s%s",
+                      yt_describe(tree->items[i], got, sizeof got), plain,
+                      cfg_did_you_mean(tree->items[i]->str, tree->items[i]->len, plain, near, sizeof near));
     yt_free(tree);
     return st == CIM_ERR_NOMEM ? st : CIM_ERR_CONFIG;
 }

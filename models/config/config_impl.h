@@ -95,6 +95,10 @@ const char *cfg_schema_child(const char *path, const char *parent);
 /* "rows, cols": the keys directly under parent, comma separated, into buf. */
 const char *cfg_schema_children(const CimCfgSchema *s, const char *parent, char *buf, size_t len);
 
+/* "; did you mean 'rows'?" when one of the names in list ("rows, cols": comma and optional
+ * spaces) is near got (cim_suggest), else "", into buf. got: len bytes. */
+const char *cfg_did_you_mean(const char *got, size_t len, const char *list, char *buf, size_t buflen);
+
 /* ---- values ------------------------------------------------------------- */
 /* The rule of key k as the error messages and the docs state it: "in [16, 4096]",
  * "a power of two in [16, 4096]", "> 0", "a finite number"... */

@@ -564,7 +564,7 @@ static void test_cfg_check_rejects_unknown_kind(void **state)
     CimDiag d;
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("kind.yaml", "chipp:\n  name: x\n"), &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech");
+    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech; did you mean 'chip'?");
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("seqtop.yaml", "- chip\n- tech\n"), &d), CIM_ERR_CONFIG);
@@ -597,7 +597,7 @@ static void test_cfg_check_kinds_dispatches_and_lists_all(void **state)
     assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "network: {}\n"), kinds, 2, &d), CIM_ERR_RANGE);
     assert_int_equal(cim_cfg_check_kinds(CHIP_FILE, kinds, 2, &d), CIM_OK);
     assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "netwrk: {}\n"), kinds, 2, &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "unknown key 'netwrk' at top level; expected one of: chip, network");
+    assert_string_equal(msg_of(&d, 0), "unknown key 'netwrk' at top level; expected one of: chip, network; did you mean 'network'?");
     assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", ""), kinds, 2, &d), CIM_ERR_CONFIG);
     assert_string_equal(msg_of(&d, 1), "file is empty; expected a mapping with a 'chip' or 'network' key");
     assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "[1]\n"), kinds, 2, &d), CIM_ERR_CONFIG);
