@@ -32,7 +32,8 @@ static void report_missing(Walk *w, const YtNode *map, const char *path)
 {
     for (size_t i = 0; i < w->s->n; i++) {
         const char *seg = cfg_schema_child(w->s->keys[i].path, path);
-        if (!seg || yt_map_get(map, seg, NULL) || w->s->keys[i].rule == CIM_CFG_OPTIONAL)
+        if (!seg || yt_map_get(map, seg, NULL) || w->s->keys[i].rule == CIM_CFG_OPTIONAL ||
+            cfg_key_fillable(w->s, &w->s->keys[i]))
             continue;
         if (path[0])
             cfg_error(w->rep, map, "missing key '%s' in '%s'", seg, path);
@@ -331,12 +332,14 @@ static CimStatus ov_apply(YtNode *tree, const CimCfgSchema *s, const CimOverride
 typedef struct {
     YtNode *tree;
     const YtNode **seen;
+    CfgBases bases; /* the files its extends chain read */
 } Loaded;
 
 static void loaded_free(Loaded *l)
 {
     yt_free(l->tree);
     free(l->seen);
+    cfg_bases_free(&l->bases);
 }
 
 /* Reads path, applies the overrides for s and validates into out. */
@@ -344,29 +347,36 @@ static CimStatus load_one(const char *path, const CimCfgSchema *s, const CimOver
                           CfgReport *rep, Loaded *l)
 {
     l->tree = NULL;
+    l->bases.n = 0;
     l->seen = calloc(s->n, sizeof *l->seen);
     if (!l->seen)
         return CIM_ERR_NOMEM;
     CimStatus st = yt_load_file(path, rep, &l->tree);
     if (st == CIM_ERR_IO || st == CIM_ERR_NOMEM)
         return st;
+    CimStatus ext = l->tree ? cfg_extends_apply(path, s, rep, &l->tree, &l->bases) : CIM_OK;
+    if (ext == CIM_ERR_NOMEM || ext == CIM_ERR_IO)
+        return ext;
     if (l->tree && ov_apply(l->tree, s, ov) != CIM_OK)
         return CIM_ERR_NOMEM;
+    cfg_fill_defaults(s, out);
     if (l->tree)
         validate(s, l->tree, out, rep, l->seen);
-    return st;
+    return st != CIM_OK ? st : ext;
 }
 
 /* A relative path in buf[CIM_PATH_MAX], read from file, becomes relative to the working
- * directory: file's directory is put in front (an absolute path stays as it is). */
+ * directory: file's directory is put in front (an absolute path stays as it is), and the
+ * result is normalised ("configs/runs/../chip/x.yaml" -> "configs/chip/x.yaml"). */
 static int resolve_path(const char *file, char *buf, const YtNode *at, const char *key, CfgReport *rep)
 {
-    char raw[CIM_PATH_MAX];
+    char raw[CIM_PATH_MAX], joined[2 * CIM_PATH_MAX];
     memcpy(raw, buf, sizeof raw);
     const char *slash = strrchr(file, '/');
     int dir = (raw[0] == '/' || !slash) ? 0 : (int)(slash - file) + 1;
-    int w = snprintf(buf, CIM_PATH_MAX, "%.*s%s", dir, file, raw);
-    if (w < 0 || w >= CIM_PATH_MAX) {
+    int w = snprintf(joined, sizeof joined, "%.*s%s", dir, file, raw);
+    if (w < 0 || (size_t)w >= sizeof joined || cim_path_normalise(joined, buf, CIM_PATH_MAX) != 0) {
+        memcpy(buf, raw, sizeof raw);
         cfg_error(rep, at, "%s resolves to a path longer than %d characters", key, CIM_PATH_MAX - 1);
         return -1;
     }
@@ -378,7 +388,7 @@ static int resolve_path(const char *file, char *buf, const YtNode *at, const cha
 static CimStatus load_chip_tech(CimChipCfg *c, const CimOverrides *ov, const YtNode *at, CfgReport *chip_rep)
 {
     CfgReport rep = {.diag = chip_rep->diag, .file = c->tech_path, .expect = "a mapping with a 'tech' key"};
-    rep.note_file = at->origin ? "<override>" : chip_rep->file;
+    rep.note_file = at->origin ? "<override>" : at->file ? at->file : chip_rep->file;
     rep.note_line = at->line;
     rep.note_col = at->col;
     rep.note_msg = "tech file selected here";
@@ -423,7 +433,7 @@ CimStatus cim_cfg_load_chip(const char *path, const CimOverrides *ov, CimChipCfg
     if (st == CIM_ERR_IO)
         cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
     const YtNode *tech = l.tree ? l.seen[cfg_schema_find(&cim_cfg_schema_chip, "chip.tech")] : NULL;
-    if (tech && st != CIM_ERR_NOMEM && resolve_path(path, tmp.tech_path, tech, "chip.tech", &rep) == 0)
+    if (tech && st != CIM_ERR_NOMEM && resolve_path(tech->file ? tech->file : path, tmp.tech_path, tech, "chip.tech", &rep) == 0)
         st = worst(st, load_chip_tech(&tmp, ov, tech, &rep));
     loaded_free(&l);
     return finish(st, &rep, out, &tmp, sizeof tmp);
@@ -443,7 +453,7 @@ static void resolve_paths(const CimCfgSchema *s, const char *file, void *out, co
         const CimCfgKey *k = &s->keys[i];
         char *buf = (char *)out + k->off;
         if (k->type == CIM_CFG_PATH && k->off != CIM_CFG_NOFIELD && seen[i] && !seen[i]->origin && buf[0])
-            resolve_path(file, buf, seen[i], k->path, rep);
+            resolve_path(seen[i]->file ? seen[i]->file : file, buf, seen[i], k->path, rep);
     }
 }
 

@@ -15,6 +15,14 @@ check() {
     elif ! grep -Fxq -- "$line" "$tmp/out"; then echo "     no line is: $line" >>"$tmp/out"; bad "$name"
     else ok "$name"; fi
 }
+# checkre NAME EXPECTED_RC PATTERN CMD...: as check, with an extended regular expression
+checkre() {
+    name=$1; want_rc=$2; pattern=$3; shift 3
+    "$@" >"$tmp/out" 2>&1; rc=$?
+    if [ "$rc" -ne "$want_rc" ]; then echo "     exit $rc, expected $want_rc" >>"$tmp/out"; bad "$name"
+    elif ! grep -Eq -- "$pattern" "$tmp/out"; then echo "     no line matches: $pattern" >>"$tmp/out"; bad "$name"
+    else ok "$name"; fi
+}
 R=configs/runs/mnist_bnn.yaml
 check "run: misspelt option"         2 "dcim run: error: unknown option '--image'; did you mean '--images'?" "$DCIM" run $R --image 3
 check "run: unknown option"          2 "dcim run: error: unknown option '--frobnicate'" "$DCIM" run $R --frobnicate
@@ -32,6 +40,22 @@ check "margin: no chip file"         2 "dcim margin: error: no chip file given" 
 check "asm: misspelt option"         2 "dcim asm: error: unknown option '-0'; did you mean '-o'?" "$DCIM" asm x.s -0 y
 check "disasm: no input"             2 "dcim disasm: error: no input file given" "$DCIM" disasm
 check "misspelt command"             2 "dcim: error: unknown command 'rnu'; did you mean 'run'? expected one of: run, train, margin, compare, check, config-doc, asm, disasm, version, help" "$DCIM" rnu
+
+# Short run files: a file that extends another states only what differs; its own paths are
+# relative to it, the inherited ones to the base, and printed paths are normalised.
+mkdir -p "$tmp/runs"
+printf 'extends: %s/configs/runs/mnist_quick.yaml\nrun:\n  name: e2e_short\n  out: sub/../res\n  data: {images: 2}\n' \
+    "$PWD" >"$tmp/runs/short.yaml"
+checkre "short file: inherited keys"     0 "^weights $PWD/workloads/weights/mnist_bnn.safetensors; fidelity program;" "$DCIM" run "$tmp/runs/short.yaml" --quiet
+cp "$tmp/out" "$tmp/short.txt"
+checkre "short file: own keys"           0 '^accuracy .*\(2/2 images\)' cat "$tmp/short.txt"
+check   "short file: normalised out path" 0 "results         $tmp/runs/res/stats.json, $tmp/runs/res/layers.csv, $tmp/runs/res/report.html" cat "$tmp/short.txt"
+check   "short file: --out is relative to the working directory" 0 "results         cli/stats.json, cli/layers.csv, cli/report.html" \
+    sh -c "cd '$tmp' && '$(cd "$(dirname "$DCIM")" && pwd)/$(basename "$DCIM")' run runs/short.yaml --quiet --out cli"
+checkre "short file: --out wrote there"  0 '"status": "complete"' cat "$tmp/cli/stats.json"
+check   "check accepts the short file"   0 "ok: $tmp/runs/short.yaml" "$DCIM" check "$tmp/runs/short.yaml"
+checkre "a misspelt key names the nearest" 1 "unknown key 'imagez' in 'run.data'; expected one of: .*; did you mean 'images'\?" \
+    "$DCIM" run "$tmp/runs/short.yaml" --set run.data.imagez=3
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
