@@ -57,5 +57,18 @@ check   "check accepts the short file"   0 "ok: $tmp/runs/short.yaml" "$DCIM" ch
 checkre "a misspelt key names the nearest" 1 "unknown key 'imagez' in 'run.data'; expected one of: .*; did you mean 'images'\?" \
     "$DCIM" run "$tmp/runs/short.yaml" --set run.data.imagez=3
 
+# VCD traces: the same run gives the same file byte for byte (no date unless --vcd-date),
+# the top scope is the chip's name, and the translate filters name opcodes and states.
+V="configs/runs/mnist_bnn.yaml --images 1 --quiet --fidelity cycle --vcd-window 0:400"
+"$DCIM" run $V --out "$tmp/v1" --vcd "$tmp/a.vcd" >/dev/null 2>&1
+"$DCIM" run $V --out "$tmp/v2" --vcd "$tmp/b.vcd" >/dev/null 2>&1
+if [ -s "$tmp/a.vcd" ] && cmp -s "$tmp/a.vcd" "$tmp/b.vcd"; then ok "vcd: two runs give the same file"
+else echo "a.vcd and b.vcd differ or are empty" >"$tmp/out"; bad "vcd: two runs give the same file"; fi
+check   "vcd: top scope is the chip"      0 '$scope module default $end' cat "$tmp/a.vcd"
+check   "vcd: opcode filter"              0 '14 gated' cat "$tmp/a.vcd.opcodes.txt"
+check   "vcd: state filter"               0 '2 stall_unit' cat "$tmp/a.vcd.state.txt"
+checkre "vcd: --vcd-date keeps the date"  0 '^\$date' sh -c "'$(cd "$(dirname "$DCIM")" && pwd)/$(basename "$DCIM")' run $V --out '$tmp/v3' --vcd '$tmp/c.vcd' --vcd-date >/dev/null && cat '$tmp/c.vcd'"
+if ls "$tmp"/*.tmp* >/dev/null 2>&1; then ls "$tmp"/*.tmp* >"$tmp/out"; bad "vcd: no temporary files left"; else ok "vcd: no temporary files left"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

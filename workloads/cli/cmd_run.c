@@ -28,12 +28,15 @@ static const char usage[] =
     "  --vcd FILE              (fidelity cycle) write a VCD trace of the controller, the\n"
     "                          macros and the buffer, readable in GTKWave\n"
     "  --vcd-window A:B        trace only cycles [A, B) (keeps traces of long runs small)\n"
+    "  --vcd-date              keep the wall-clock date in the VCD (by default the same run\n"
+    "                          gives the same file); FILE.opcodes.txt and FILE.state.txt\n"
+    "                          are GTKWave translate filters that name opcodes and states\n"
     "  --quiet                 no progress bar\n"
     "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap; partial results written).\n";
 
 typedef struct {
     CliOverrides o;
-    int json, quiet;
+    int json, quiet, vcd_date;
     const char *path, *vcd;
     uint64_t vcd_start, vcd_end;
 } Args;
@@ -58,6 +61,8 @@ static int parse(int argc, char **argv, Args *a)
             a->json = 1;
         else if (strcmp(argv[i], "--quiet") == 0)
             a->quiet = 1;
+        else if (strcmp(argv[i], "--vcd-date") == 0)
+            a->vcd_date = 1;
         else if (strcmp(argv[i], "--vcd") == 0 && i + 1 < argc)
             a->vcd = argv[++i];
         else if (strcmp(argv[i], "--vcd-window") == 0 && i + 1 < argc) {
@@ -96,7 +101,7 @@ int cli_run(int argc, char **argv)
     }
     CimJobOptions o = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
                        .progress = !a.quiet, .stop = cli_catch_sigint(), .vcd_path = a.vcd,
-                       .vcd_start = a.vcd_start, .vcd_end = a.vcd_end};
+                       .vcd_start = a.vcd_start, .vcd_end = a.vcd_end, .vcd_date = a.vcd_date};
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);

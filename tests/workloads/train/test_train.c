@@ -19,7 +19,7 @@ static CimStatus train(const char *out, const char *epochs, const char *prune, i
     snprintf(o2, sizeof o2, "run.train.epochs=%s", epochs);
     snprintf(o3, sizeof o3, "run.prune.enabled=%s", prune);
     const char *ov[] = {o1, o2, o3, "run.train.train_images=2048", "run.train.eval_images=1000", "run.seed=3"};
-    CimTrainOptions o = {{"configs/runs/mnist_train.yaml", ov, 6, 0, NULL, NULL, 0, 0}, resume};
+    CimTrainOptions o = {.job = {.run_path = "configs/runs/mnist_train.yaml", .overrides = ov, .noverrides = 6}, .resume = resume};
     CimDiag d;
     cim_diag_init(&d);
     CimStatus st = cim_train_run(&o, rep, &d);
@@ -88,7 +88,7 @@ static void test_train_resume_equals_uninterrupted(void **state)
 static void test_train_refuses_a_run_without_train_group(void **state)
 {
     (void)state;
-    CimTrainOptions o = {{"configs/runs/mnist_bnn.yaml", NULL, 0, 0, NULL, NULL, 0, 0}, 0};
+    CimTrainOptions o = {.job = {.run_path = "configs/runs/mnist_bnn.yaml"}};
     CimTrainReport rep;
     CimDiag d;
     cim_diag_init(&d);
