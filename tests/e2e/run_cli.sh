@@ -70,5 +70,24 @@ check   "vcd: state filter"               0 '2 stall_unit' cat "$tmp/a.vcd.state
 checkre "vcd: --vcd-date keeps the date"  0 '^\$date' sh -c "'$(cd "$(dirname "$DCIM")" && pwd)/$(basename "$DCIM")' run $V --out '$tmp/v3' --vcd '$tmp/c.vcd' --vcd-date >/dev/null && cat '$tmp/c.vcd'"
 if ls "$tmp"/*.tmp* >/dev/null 2>&1; then ls "$tmp"/*.tmp* >"$tmp/out"; bad "vcd: no temporary files left"; else ok "vcd: no temporary files left"; fi
 
+# The architect's numbers: the same in every fidelity (text and stats.json), conventions
+# stated, and a faster clock shows more cycles per device operation.
+for fid in fast program cycle; do
+    "$DCIM" run configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/f_$fid" --fidelity $fid 2>&1 |
+        grep -E '^(throughput|efficiency|device timing) ' >"$tmp/fig_$fid.txt"
+    sed -n '/"figures": {/,/^ }/p' "$tmp/f_$fid/stats.json" >"$tmp/figj_$fid.txt"
+done
+if [ "$(wc -l <"$tmp/fig_fast.txt")" -eq 3 ] && cmp -s "$tmp/fig_fast.txt" "$tmp/fig_program.txt" && cmp -s "$tmp/fig_fast.txt" "$tmp/fig_cycle.txt"
+then ok "figures: text identical in fast, program and cycle"
+else cat "$tmp"/fig_*.txt >"$tmp/out"; bad "figures: text identical in fast, program and cycle"; fi
+if grep -q '"tops_per_w"' "$tmp/figj_fast.txt" && cmp -s "$tmp/figj_fast.txt" "$tmp/figj_program.txt" && cmp -s "$tmp/figj_fast.txt" "$tmp/figj_cycle.txt"
+then ok "figures: stats.json identical in fast, program and cycle"
+else cat "$tmp"/figj_*.txt >"$tmp/out"; bad "figures: stats.json identical in fast, program and cycle"; fi
+checkre "figures: ops convention stated"  0 '^efficiency +[0-9.]+ TOPS/W, [0-9.]+ TOPS/mm2 \(1 MAC = 2 ops; the chip.s executed MACs' cat "$tmp/fig_fast.txt"
+checkre "figures: throughput at the clock" 0 '^throughput +[0-9.]+ inferences/s at 100 MHz' cat "$tmp/fig_fast.txt"
+checkre "figures: in report.html"         0 'id="fig-tops-w"' cat "$tmp/f_fast/report.html"
+checkre "figures: 400 MHz, 10 ns = 4 cycles" 0 '^device timing .* read 10 ns = 4,' \
+    "$DCIM" run configs/runs/mnist_bnn.yaml --images 1 --quiet --out "$tmp/f400" --set chip.clock_mhz=400
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

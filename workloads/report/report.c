@@ -1,5 +1,6 @@
 /* Run summary as text, JSON (jansson) and CSV; results written atomically. */
 #include "workloads/report/report.h"
+#include "workloads/report/figures.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -116,6 +117,7 @@ void cim_report_print(const CimRunReport *r, FILE *out)
             fprintf(out, "%sm%u %.1f %%", m ? ", " : "", m, 100.0 * r->macro_util[m]);
         fprintf(out, " (SystemC model)\n");
     }
+    cim_report_print_figures(r, out);
     print_oneoff(r, out);
     print_layers(r, out);
 }
@@ -186,6 +188,23 @@ static json_t *prune_json(const CimRunReport *r)
     return o;
 }
 
+/* The architect's numbers (figures.h), with their conventions stated in the file. */
+static json_t *figures_json(const CimRunReport *r)
+{
+    CimReportFigures f;
+    cim_report_figures(r, &f);
+    json_t *tm = json_object();
+    for (int i = 0; i < CIM_REPORT_NTIMING && r->cfg; i++)
+        json_object_set_new(tm, f.timing[i].name,
+                            json_pack("{s:f, s:I}", "ns", f.timing[i].ns, "cycles", (json_int_t)f.timing[i].cycles));
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:o}", "clock_mhz", f.clock_mhz,
+                     "inferences_per_s", f.inferences_per_s, "ops_per_image", f.ops_per_image, "tops", f.tops,
+                     "energy_pj_per_image", f.energy_pj_per_image, "tops_per_w", f.tops_per_w, "area_mm2",
+                     f.area_mm2, "tops_per_mm2", f.tops_per_mm2, "cycles_per_image", f.cycles_per_image,
+                     "ops_convention", "1 MAC = 2 ops; the chip's executed MACs (pruned filters and host layers excluded)",
+                     "device_timing", tm);
+}
+
 static json_t *report_json(const CimRunReport *r, int predictions)
 {
     CimReportTotals t;
@@ -204,6 +223,7 @@ static json_t *report_json(const CimRunReport *r, int predictions)
     json_object_set_new(o, "chip_per_image", tally_json(r, &t.chip, r->images ? 1.0 / (double)r->images : 0.0));
     json_object_set_new(o, "latency_us_per_image", json_real(per_image(r, (double)t.chip.cycles) / r->clock_mhz));
     json_object_set_new(o, "area_um2", breakdown_json(r->area.um2, r->area.total_um2, 1.0));
+    json_object_set_new(o, "figures", figures_json(r));
     json_object_set_new(o, "programming", tally_json(r, &r->programming, 1.0));
     json_object_set_new(o, "pruning", prune_json(r));
     json_object_set_new(o, "layers", layers_json(r));
