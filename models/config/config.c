@@ -360,7 +360,7 @@ static CimStatus load_one(const char *path, const CimCfgSchema *s, const CimOver
     if (l->tree && ov_apply(l->tree, s, ov) != CIM_OK)
         return CIM_ERR_NOMEM;
     cfg_fill_defaults(s, out);
-    if (l->tree)
+    if (l->tree && ext == CIM_OK) /* without its base the file would only report missing keys */
         validate(s, l->tree, out, rep, l->seen);
     return st != CIM_OK ? st : ext;
 }

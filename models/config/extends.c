@@ -169,6 +169,9 @@ static CimStatus read_base(const YtNode *ext, const char *file, const CimCfgSche
         st = CIM_ERR_CONFIG;
     } else if (*base)
         st = apply(name, s, &brep, base, bases, chain);
+    if (brep.errors) /* the errors name the base file: say which file extended it */
+        cim_diag_add(rep->diag, CIM_SEV_NOTE, file, ext->line, ext->col,
+                     "'%s' is extended here", name);
     rep->errors += brep.errors;
     mark_file(*base, name);
     return st == CIM_ERR_IO ? CIM_ERR_CONFIG : st;
