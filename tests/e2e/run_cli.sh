@@ -74,10 +74,10 @@ if ls "$tmp"/*.tmp* >/dev/null 2>&1; then ls "$tmp"/*.tmp* >"$tmp/out"; bad "vcd
 # stated, and a faster clock shows more cycles per device operation.
 for fid in fast program cycle; do
     "$DCIM" run configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/f_$fid" --fidelity $fid 2>&1 |
-        grep -E '^(throughput|efficiency|device timing) ' >"$tmp/fig_$fid.txt"
+        grep -E '^(cycles|throughput|efficiency|cycle split|unit busy|macro busy|device timing) ' >"$tmp/fig_$fid.txt"
     sed -n '/"figures": {/,/^ }/p' "$tmp/f_$fid/stats.json" >"$tmp/figj_$fid.txt"
 done
-if [ "$(wc -l <"$tmp/fig_fast.txt")" -eq 3 ] && cmp -s "$tmp/fig_fast.txt" "$tmp/fig_program.txt" && cmp -s "$tmp/fig_fast.txt" "$tmp/fig_cycle.txt"
+if [ "$(wc -l <"$tmp/fig_fast.txt")" -eq 7 ] && cmp -s "$tmp/fig_fast.txt" "$tmp/fig_program.txt" && cmp -s "$tmp/fig_fast.txt" "$tmp/fig_cycle.txt"
 then ok "figures: text identical in fast, program and cycle"
 else cat "$tmp"/fig_*.txt >"$tmp/out"; bad "figures: text identical in fast, program and cycle"; fi
 if grep -q '"tops_per_w"' "$tmp/figj_fast.txt" && cmp -s "$tmp/figj_fast.txt" "$tmp/figj_program.txt" && cmp -s "$tmp/figj_fast.txt" "$tmp/figj_cycle.txt"
@@ -85,6 +85,13 @@ then ok "figures: stats.json identical in fast, program and cycle"
 else cat "$tmp"/figj_*.txt >"$tmp/out"; bad "figures: stats.json identical in fast, program and cycle"; fi
 checkre "figures: ops convention stated"  0 '^efficiency +[0-9.]+ TOPS/W, [0-9.]+ TOPS/mm2 \(1 MAC = 2 ops; the chip.s executed MACs' cat "$tmp/fig_fast.txt"
 checkre "figures: throughput at the clock" 0 '^throughput +[0-9.]+ inferences/s at 100 MHz' cat "$tmp/fig_fast.txt"
+# issue + every wait + drain = the cycles per image
+total=$(sed -n 's/^cycles *\([0-9]*\) per image.*/\1/p' "$tmp/fig_fast.txt")
+sum=$(sed -n 's/^cycle split *per image: \([0-9]*\) issue ([0-9.]* %), waiting for \(.*\); drain \([0-9]*\)$/\1 \2 \3/p' \
+    "$tmp/fig_fast.txt" | tr -c '0-9' ' ' | tr -s ' ' '\n' | grep -v '^$' | paste -sd+)
+parts=$((${sum:-0}))
+if [ -n "$total" ] && [ "$total" = "$parts" ]; then ok "figures: the cycle split adds up to the cycles ($total)"
+else echo "cycles $total, split sums to $parts" >"$tmp/out"; bad "figures: the cycle split adds up to the cycles"; fi
 checkre "figures: in report.html"         0 'id="fig-tops-w"' cat "$tmp/f_fast/report.html"
 checkre "figures: 400 MHz, 10 ns = 4 cycles" 0 '^device timing .* read 10 ns = 4,' \
     "$DCIM" run configs/runs/mnist_bnn.yaml --images 1 --quiet --out "$tmp/f400" --set chip.clock_mhz=400

@@ -5,6 +5,21 @@
 
 #include <string.h>
 
+const char *cim_report_unit_name(int i)
+{
+    static const char *const names[CIM_RES_MACRO + 2] = {"IR", "PPU", "buffer", "DMA", "macros", "registers"};
+    return i >= 0 && i <= CIM_RES_MACRO + 1 ? names[i] : "";
+}
+
+double cim_report_macro_busy(const CimRunReport *r, unsigned m)
+{
+    CimReportTotals t;
+    cim_report_totals(r, &t);
+    if (!t.chip.cycles || CIM_RES_MACRO + m >= CIM_RUN_MAX_RES)
+        return 0;
+    return (double)t.chip.busy[CIM_RES_MACRO + m] / (double)t.chip.cycles;
+}
+
 void cim_report_figures(const CimRunReport *r, CimReportFigures *out)
 {
     CimReportTotals t;
@@ -20,6 +35,16 @@ void cim_report_figures(const CimRunReport *r, CimReportFigures *out)
     out->tops_per_w = out->energy_pj_per_image > 0 ? out->ops_per_image / out->energy_pj_per_image : 0;
     out->area_mm2 = r->area.total_um2 * 1e-6;
     out->tops_per_mm2 = out->area_mm2 > 0 ? out->tops / out->area_mm2 : 0;
+    double cycles = (double)t.chip.cycles;
+    out->issue_per_image = cim_report_per_image(r, (double)t.chip.instructions);
+    for (int u = 0; u <= CIM_RES_MACRO; u++)
+        out->stall_per_image[u] = cim_report_per_image(r, (double)t.chip.split.stall_unit[u]);
+    out->stall_per_image[CIM_RES_MACRO + 1] = cim_report_per_image(r, (double)t.chip.split.stall_reg);
+    out->drain_per_image = cim_report_per_image(r, (double)t.chip.split.drain);
+    for (int u = 0; u < CIM_RES_MACRO && cycles > 0; u++)
+        out->busy_share[u] = (double)t.chip.busy[u] / cycles;
+    for (unsigned m = 0; m < r->macros && cycles > 0; m++)
+        out->busy_share[CIM_RES_MACRO] += cim_report_macro_busy(r, m) / r->macros;
     if (!r->cfg)
         return;
     const CimTimingCfg *tm = &r->cfg->tech.timing;
@@ -46,6 +71,19 @@ void cim_report_print_figures(const CimRunReport *r, FILE *out)
     fprintf(out, "efficiency      %.4f TOPS/W, %.5f TOPS/mm2 (1 MAC = 2 ops; the chip's executed MACs, "
                  "%.0f ops per image)\n",
             f.tops_per_w, f.tops_per_mm2, f.ops_per_image);
+    fprintf(out, "cycle split     per image: %.0f issue (%.1f %%), waiting for", f.issue_per_image,
+            f.cycles_per_image > 0 ? 100.0 * f.issue_per_image / f.cycles_per_image : 0.0);
+    for (int u = 0; u <= CIM_RES_MACRO + 1; u++)
+        fprintf(out, "%s %s %.0f", u ? "," : "", cim_report_unit_name(u), f.stall_per_image[u]);
+    fprintf(out, "; drain %.0f\n", f.drain_per_image);
+    fprintf(out, "unit busy       share of the cycles:");
+    for (int u = 0; u <= CIM_RES_MACRO; u++)
+        fprintf(out, "%s %s %.1f %%", u ? "," : "", u == CIM_RES_MACRO ? "macros (mean)" : cim_report_unit_name(u),
+                100.0 * f.busy_share[u]);
+    fprintf(out, "\nmacro busy      ");
+    for (unsigned m = 0; m < r->macros && CIM_RES_MACRO + m < CIM_RUN_MAX_RES; m++)
+        fprintf(out, "%sm%u %.1f %%", m ? ", " : "", m, 100.0 * cim_report_macro_busy(r, m));
+    fprintf(out, "\n");
     if (!r->cfg)
         return;
     fprintf(out, "device timing   cycles = ceil(ns x %.0f MHz / 1000):", f.clock_mhz);
@@ -69,6 +107,18 @@ void cim_html_run_figures(const CimRunReport *r, FILE *out)
             f.tops_per_w);
     fprintf(out, "<tr><td>TOPS/mm2</td><td id=\"fig-tops-mm2\">%.5f</td><td>TOPS / %.3f mm2</td></tr>\n",
             f.tops_per_mm2, f.area_mm2);
+    fprintf(out, "<tr><td>cycle split</td><td id=\"fig-split\">%.0f issue</td><td>per image; waiting for",
+            f.issue_per_image);
+    for (int u = 0; u <= CIM_RES_MACRO + 1; u++)
+        fprintf(out, "%s %s %.0f", u ? "," : "", cim_report_unit_name(u), f.stall_per_image[u]);
+    fprintf(out, "; drain %.0f</td></tr>\n", f.drain_per_image);
+    fprintf(out, "<tr><td>unit busy</td><td id=\"fig-busy\">macros %.1f %%</td><td>", 100.0 * f.busy_share[CIM_RES_MACRO]);
+    for (int u = 0; u < CIM_RES_MACRO; u++)
+        fprintf(out, "%s%s %.1f %%", u ? ", " : "", cim_report_unit_name(u), 100.0 * f.busy_share[u]);
+    fprintf(out, "; per macro:");
+    for (unsigned m = 0; m < r->macros && CIM_RES_MACRO + m < CIM_RUN_MAX_RES; m++)
+        fprintf(out, " m%u %.1f %%", m, 100.0 * cim_report_macro_busy(r, m));
+    fprintf(out, "</td></tr>\n");
     fprintf(out, "</table>\n<p class=\"note\">1 MAC = 2 ops, counting the MACs the chip executes (pruned filters "
                  "excluded, host layers excluded). The same for every fidelity.</p>\n");
     if (r->cfg) {

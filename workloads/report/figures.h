@@ -33,7 +33,20 @@ typedef struct {
     double area_mm2;
     double tops_per_mm2;
     CimReportTiming timing[CIM_REPORT_NTIMING];
+    /* Where the cycles of an image go (CimCycleSplit, per image): one issue cycle per
+     * instruction, waits by what held the issue (IR, PPU, buffer port, DMA, a macro, a
+     * register), and the drain after the last issue; they add up to cycles_per_image. */
+    double issue_per_image, stall_per_image[CIM_RES_MACRO + 2], drain_per_image;
+    /* Busy share of the chip-layer cycles: IR, PPU, buffer port, DMA, and the macros' mean
+     * (each macro: cim_report_macro_busy). */
+    double busy_share[CIM_RES_MACRO + 1];
 } CimReportFigures;
+
+/* "IR", "PPU", "buffer", "DMA", "macros", "registers": the names of busy_share and
+ * stall_per_image entries (i <= CIM_RES_MACRO + 1). */
+const char *cim_report_unit_name(int i);
+/* Busy share of macro m over the chip-layer cycles. */
+double cim_report_macro_busy(const CimRunReport *r, unsigned m);
 
 /* The figures of a run; zeros (no division by zero) before any image. */
 void cim_report_figures(const CimRunReport *r, CimReportFigures *out);
