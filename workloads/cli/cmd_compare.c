@@ -117,6 +117,7 @@ static char *default_baseline(const char *run_path, const char *name)
     if (!buf)
         return NULL;
     snprintf(buf, len, "%.*s/../baselines/%s", dir, slash ? run_path : ".", name);
+    cim_path_normalise(buf, buf, len); /* as messages print it: configs/baselines/NAME */
     if (access(buf, R_OK) != 0)
         snprintf(buf, len, "configs/baselines/%s", name);
     return buf;
