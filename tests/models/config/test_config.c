@@ -136,6 +136,34 @@ static void expect_tech_error(const char *path, const char *part)
 
 /* ---- default files ------------------------------------------------------- */
 
+/* extends works for every kind: a chip file that changes two keys of the default chip; the
+ * base's tech path stays relative to the base (configs/chip/), normalised. */
+static void test_cfg_chip_extends_the_default(void **state)
+{
+    (void)state;
+    char text[4200], cwd[4000];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text, "extends: %s/" CHIP_FILE "\nchip:\n  name: small\n  array: {rows: 128}\n", cwd);
+    CimChipCfg c, def;
+    CimDiag d;
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_load_chip(write_text("small.yaml", text), NULL, &c, &d), CIM_OK);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(cim_cfg_load_chip(CHIP_FILE, NULL, &def, &d), CIM_OK);
+    assert_string_equal(c.name, "small");
+    assert_int_equal(c.array.rows, 128);
+    assert_int_equal(c.array.cols, def.array.cols); /* merged: the base's */
+    assert_int_equal(c.macros, def.macros);
+    char want[4100];
+    snprintf(want, sizeof want, "%s/configs/tech/180nm_1t1r.yaml", cwd);
+    assert_string_equal(c.tech_path, want);
+    /* chip files keep every key required: without extends, the two keys are not enough */
+    assert_int_equal(cim_cfg_load_chip(write_text("small.yaml", "chip:\n  name: small\n  array: {rows: 128}\n"), NULL,
+                                       &c, &d),
+                     CIM_ERR_CONFIG);
+    cim_diag_free(&d);
+}
+
 static void test_cfg_defaults_files_load_and_equal_defaults(void **state)
 {
     (void)state;
@@ -832,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_cfg_tech_group_needs_source),
         cmocka_unit_test(test_cfg_tech_errors_name_tech_file_with_note),
         cmocka_unit_test(test_cfg_bad_tech_path_reported_in_chip_file),
+        cmocka_unit_test(test_cfg_chip_extends_the_default),
         cmocka_unit_test(test_cfg_missing_file_is_io_error),
         cmocka_unit_test(test_cfg_check_rejects_unknown_kind),
         cmocka_unit_test(test_cfg_check_kinds_dispatches_and_lists_all),
