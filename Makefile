@@ -231,6 +231,7 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/configs/run_bad.sh $(asan_DCIM)" \
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
 	    "tests/e2e/run_e2e.sh $(DCIM)" \
+	    "tests/e2e/run_cli.sh $(DCIM)" \
 	    "tests/e2e/run_html.sh $(DCIM)" \
 	    "tests/rtl/run_cosim.sh $(RTL_OUT)" \
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)"

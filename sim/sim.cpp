@@ -51,7 +51,8 @@ CimStatus elaborate(const CimChip *chip, const CimScOptions *opt)
     m->chip = std::make_unique<cim::Chip>("chip", m->macros, m->clock_mhz);
     if (opt && opt->vcd_path)
         m->tracer = std::make_unique<cim::Tracer>("tracer", *m->chip, opt->vcd_path, opt->vcd_start_cycle,
-                                                  opt->vcd_end_cycle, opt->vcd_clock != 0);
+                                                  opt->vcd_end_cycle, opt->vcd_clock != 0,
+                                                  cim::Tracer::Naming{cim_chip_cfg(chip)->name, opt->vcd_date != 0});
     else
         m->chip->ctrl.set_decoupled(true); /* nothing to trace: let the controller run ahead */
     g_model = m.release();

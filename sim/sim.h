@@ -15,6 +15,8 @@ typedef struct {
     uint64_t vcd_start_cycle; /* first session cycle traced (session cycles: all runs, in order) */
     uint64_t vcd_end_cycle;   /* first session cycle not traced; 0: to the end */
     int vcd_clock;            /* 1: trace clk too (two changes per cycle: much larger files) */
+    int vcd_date;             /* 1: keep SystemC's wall-clock $date; 0: none, so the same run
+                               * gives the same file byte for byte */
 } CimScOptions;
 
 typedef struct CimScSession CimScSession;
@@ -22,7 +24,10 @@ typedef struct CimScSession CimScSession;
 /* Builds the SystemC model for chip (its macro count and clock) and elaborates it. A
  * process elaborates SystemC once: one session at a time, and a later session must have
  * the same macro count and clock and no VCD (CIM_ERR_RANGE otherwise). opt may be NULL.
- * The VCD is written to vcd_path.tmp.vcd and renamed to vcd_path by destroy.
+ * The VCD is written to vcd_path.tmp.vcd and renamed to vcd_path by destroy; its top
+ * scope is the chip's name (chip.name, non-identifier characters as '_'), and beside it
+ * go GTKWave translate-filter files vcd_path.opcodes.txt (ctrl.insn and every .op:
+ * mnemonics from isa.def) and vcd_path.state.txt (ctrl.state), docs/architecture.md.
  * CIM_ERR_RANGE also for vcd_end_cycle <= vcd_start_cycle (other than 0) or a window
  * beyond SystemC's time range (2^63 ps here), CIM_ERR_IO when
  * the VCD cannot be created, CIM_ERR_NOMEM. chip must outlive the session (or set_chip). */

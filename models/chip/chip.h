@@ -141,11 +141,26 @@ void cim_chip_reset_regs(CimChip *c);
 CimStatus cim_chip_exec(CimChip *c, const CimInsn *in, uint64_t pc, CimHostIO *io, uint64_t *next_pc,
                         CimInsnTiming *t, CimTrap *trap);
 
+/* Resources a run accounts for: the units, then up to 1024 macros (chip.macros' limit). */
+#define CIM_RUN_MAX_RES (CIM_RES_MACRO + 1024)
+
+/* Where a run's cycles go: cycles = instructions (one issue cycle each) + the stall
+ * cycles (an issue later than its slot, by what it waited for) + drain (after the last
+ * issue until the last unit frees). Example: gated m0 of 64 rows issued at 11, halt at 12:
+ * drain = 75 - 13 = 62. */
+typedef struct {
+    uint64_t stall_unit[CIM_RES_MACRO + 1]; /* waiting for IR, PPU, BUF, DMA, any macro */
+    uint64_t stall_reg;                     /* waiting for a register */
+    uint64_t drain;
+} CimCycleSplit;
+
 typedef struct {
     uint64_t cycles;        /* from start to the last resource free after halt */
     uint64_t instructions;
     uint64_t insn_count[CIM_I_COUNT];
     CimTrap trap;
+    CimCycleSplit split;
+    uint64_t busy[CIM_RUN_MAX_RES]; /* cycles each resource was occupied (index: CimResUse.res) */
 } CimRunResult;
 
 /* Runs program p from pc 0 until halt or a trap, through the stepping calls below.

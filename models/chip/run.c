@@ -101,11 +101,31 @@ int cim_chip_run_next(CimRun *r, CimStep *s)
     return 1;
 }
 
+/* Counts why s issues after its slot (the resource that frees last, when a unit held it)
+ * and the cycles each resource it uses is occupied; before the free times move on. */
+static void account(CimRun *r, const CimStep *s)
+{
+    const CimInsnTiming *t = &s->t;
+    uint64_t late = s->issue_cycle - r->slot;
+    unsigned last = 0;
+    for (unsigned i = 0; i < t->nuse; i++) {
+        if (r->free_at[t->use[i].res] > r->free_at[t->use[last].res])
+            last = i;
+        if (t->use[i].res < CIM_RUN_MAX_RES)
+            r->res.busy[t->use[i].res] += t->use[i].cycles;
+    }
+    if (s->wait == CIM_WAIT_REG)
+        r->res.split.stall_reg += late;
+    else if (s->wait == CIM_WAIT_UNIT)
+        r->res.split.stall_unit[t->use[last].res < CIM_RES_MACRO ? t->use[last].res : CIM_RES_MACRO] += late;
+}
+
 void cim_chip_run_issue(CimRun *r, const CimStep *s)
 {
     assert(!r->ended && s->pc == r->pc);
     const CimInsnTiming *t = &s->t;
     uint64_t at = s->issue_cycle;
+    account(r, s);
     for (unsigned i = 0; i < t->nuse; i++) {
         r->free_at[t->use[i].res] = at + t->use[i].cycles;
         r->horizon = max64(r->horizon, at + t->use[i].cycles);
@@ -142,6 +162,8 @@ void cim_chip_run_end(CimRun *r, CimRunResult *res)
     if (res) {
         *res = r->res;
         res->cycles = cim_chip_run_cycles(r);
+        /* after the last issue (slot - 1): nothing issues until the last unit frees */
+        res->split.drain = res->instructions ? res->cycles - r->slot : 0;
     }
     CimAlloc a = r->c->alloc;
     cim_free(&a, r);

@@ -99,6 +99,20 @@ void cim_free(const CimAlloc *a, void *p);
  * Example at 100 MHz: 10 ns -> 1, 25 ns -> 3, 0.5 ns -> 1, 20 ns -> 2. */
 uint32_t cim_cycles_of_ns(double t_ns, double clock_mhz);
 
+/* ---- names and paths (text.c) ------------------------------------------ */
+/* Edits (insert, delete, substitute, swap two neighbours) that turn a into b; names of
+ * up to 63 characters (longer ones count as far apart). Example: "--image" -> "--images" 1,
+ * "rwos" -> "rows" 1. */
+size_t cim_edit_distance(const char *a, const char *b);
+/* The one of the n names closest to got, for "did you mean 'X'?": at most 2 edits and
+ * fewer than a third of got's length (at least 1); the first of equals; NULL if none. */
+const char *cim_suggest(const char *got, const char *const *names, size_t n);
+/* A path with "." segments, repeated slashes and "DIR/.." pairs removed, into out[len]:
+ * "configs/runs/../../data/mnist" -> "data/mnist", "./a//b/" -> "a/b", "../x" stays.
+ * Lexical, as a person reads it (a symlinked DIR is not followed). -1 if out is too
+ * small (out then holds ""), else 0. in and out may be the same buffer. */
+int cim_path_normalise(const char *in, char *out, size_t len);
+
 /* ---- seeded random numbers (xoshiro256**, seeded by splitmix64) ---------- */
 typedef struct {
     uint64_t s[4];

@@ -32,7 +32,8 @@ static void report_missing(Walk *w, const YtNode *map, const char *path)
 {
     for (size_t i = 0; i < w->s->n; i++) {
         const char *seg = cfg_schema_child(w->s->keys[i].path, path);
-        if (!seg || yt_map_get(map, seg, NULL) || w->s->keys[i].rule == CIM_CFG_OPTIONAL)
+        if (!seg || yt_map_get(map, seg, NULL) || w->s->keys[i].rule == CIM_CFG_OPTIONAL ||
+            cfg_key_fillable(w->s, &w->s->keys[i]))
             continue;
         if (path[0])
             cfg_error(w->rep, map, "missing key '%s' in '%s'", seg, path);
@@ -43,13 +44,14 @@ static void report_missing(Walk *w, const YtNode *map, const char *path)
 
 static void report_unknown(Walk *w, const YtNode *key, const char *path)
 {
-    char got[64], list[512];
+    char got[64], list[512], near[96];
     yt_describe(key, got, sizeof got);
     cfg_schema_children(w->s, path, list, sizeof list);
+    cfg_did_you_mean(key->str, key->len, list, near, sizeof near);
     if (path[0])
-        cfg_error(w->rep, key, "unknown key %s in '%s'; expected one of: %s", got, path, list);
+        cfg_error(w->rep, key, "unknown key %s in '%s'; expected one of: %s%s", got, path, list, near);
     else
-        cfg_error(w->rep, key, "unknown key %s at top level; expected one of: %s", got, list);
+        cfg_error(w->rep, key, "unknown key %s at top level; expected one of: %s%s", got, list, near);
 }
 
 static void walk_map(Walk *w, const YtNode *map, const char *path);
@@ -181,16 +183,18 @@ static const char *roots_list(const CimCfgSchema *const *allow, char *buf, size_
 /* Checks that keypath names one value key of s; says why not when rep is set. */
 static int ov_path_ok(const CimCfgSchema *s, const char *keypath, const char *item, CfgReport *rep)
 {
-    char parent[CFG_PATH_LEN] = "", cur[CFG_PATH_LEN], list[512];
+    char parent[CFG_PATH_LEN] = "", cur[CFG_PATH_LEN], list[512], near[96];
     for (const char *seg = keypath;;) {
         size_t n = strcspn(seg, ".");
         int last = seg[n] == '\0';
         join(cur, parent, seg, n);
         long idx = cfg_schema_find(s, cur);
         if (idx < 0) {
-            if (rep)
-                ov_error(rep, item, "unknown key '%.*s' in '%s'; expected one of: %s", (int)n, seg,
-                         parent, cfg_schema_children(s, parent, list, sizeof list));
+            if (rep) {
+                cfg_schema_children(s, parent, list, sizeof list);
+                ov_error(rep, item, "unknown key '%.*s' in '%s'; expected one of: %s%s", (int)n, seg, parent, list,
+                         cfg_did_you_mean(seg, n, list, near, sizeof near));
+            }
             return 0;
         }
         if (last != (s->keys[idx].type != CIM_CFG_MAP)) {
@@ -221,10 +225,12 @@ static int ov_parse(const char *item, const CimCfgSchema *const *allow, CfgRepor
     *value = eq + 1;
     const CimCfgSchema *s = ov_schema(keypath, allow);
     if (!s) {
-        char list[64];
+        char list[64], near[96];
+        size_t n = strcspn(keypath, ".");
+        roots_list(allow, list, sizeof list);
         if (rep)
-            ov_error(rep, item, "unknown key '%.*s' at top level; expected one of: %s",
-                     (int)strcspn(keypath, "."), keypath, roots_list(allow, list, sizeof list));
+            ov_error(rep, item, "unknown key '%.*s' at top level; expected one of: %s%s", (int)n, keypath, list,
+                     cfg_did_you_mean(keypath, n, list, near, sizeof near));
         return 0;
     }
     return ov_path_ok(s, keypath, item, rep);
@@ -326,12 +332,14 @@ static CimStatus ov_apply(YtNode *tree, const CimCfgSchema *s, const CimOverride
 typedef struct {
     YtNode *tree;
     const YtNode **seen;
+    CfgBases bases; /* the files its extends chain read */
 } Loaded;
 
 static void loaded_free(Loaded *l)
 {
     yt_free(l->tree);
     free(l->seen);
+    cfg_bases_free(&l->bases);
 }
 
 /* Reads path, applies the overrides for s and validates into out. */
@@ -339,29 +347,36 @@ static CimStatus load_one(const char *path, const CimCfgSchema *s, const CimOver
                           CfgReport *rep, Loaded *l)
 {
     l->tree = NULL;
+    l->bases.n = 0;
     l->seen = calloc(s->n, sizeof *l->seen);
     if (!l->seen)
         return CIM_ERR_NOMEM;
     CimStatus st = yt_load_file(path, rep, &l->tree);
     if (st == CIM_ERR_IO || st == CIM_ERR_NOMEM)
         return st;
+    CimStatus ext = l->tree ? cfg_extends_apply(path, s, rep, &l->tree, &l->bases) : CIM_OK;
+    if (ext == CIM_ERR_NOMEM || ext == CIM_ERR_IO)
+        return ext;
     if (l->tree && ov_apply(l->tree, s, ov) != CIM_OK)
         return CIM_ERR_NOMEM;
-    if (l->tree)
+    cfg_fill_defaults(s, out);
+    if (l->tree && ext == CIM_OK) /* without its base the file would only report missing keys */
         validate(s, l->tree, out, rep, l->seen);
-    return st;
+    return st != CIM_OK ? st : ext;
 }
 
 /* A relative path in buf[CIM_PATH_MAX], read from file, becomes relative to the working
- * directory: file's directory is put in front (an absolute path stays as it is). */
+ * directory: file's directory is put in front (an absolute path stays as it is), and the
+ * result is normalised ("configs/runs/../chip/x.yaml" -> "configs/chip/x.yaml"). */
 static int resolve_path(const char *file, char *buf, const YtNode *at, const char *key, CfgReport *rep)
 {
-    char raw[CIM_PATH_MAX];
+    char raw[CIM_PATH_MAX], joined[2 * CIM_PATH_MAX];
     memcpy(raw, buf, sizeof raw);
     const char *slash = strrchr(file, '/');
     int dir = (raw[0] == '/' || !slash) ? 0 : (int)(slash - file) + 1;
-    int w = snprintf(buf, CIM_PATH_MAX, "%.*s%s", dir, file, raw);
-    if (w < 0 || w >= CIM_PATH_MAX) {
+    int w = snprintf(joined, sizeof joined, "%.*s%s", dir, file, raw);
+    if (w < 0 || (size_t)w >= sizeof joined || cim_path_normalise(joined, buf, CIM_PATH_MAX) != 0) {
+        memcpy(buf, raw, sizeof raw);
         cfg_error(rep, at, "%s resolves to a path longer than %d characters", key, CIM_PATH_MAX - 1);
         return -1;
     }
@@ -373,7 +388,7 @@ static int resolve_path(const char *file, char *buf, const YtNode *at, const cha
 static CimStatus load_chip_tech(CimChipCfg *c, const CimOverrides *ov, const YtNode *at, CfgReport *chip_rep)
 {
     CfgReport rep = {.diag = chip_rep->diag, .file = c->tech_path, .expect = "a mapping with a 'tech' key"};
-    rep.note_file = at->origin ? "<override>" : chip_rep->file;
+    rep.note_file = at->origin ? "<override>" : at->file ? at->file : chip_rep->file;
     rep.note_line = at->line;
     rep.note_col = at->col;
     rep.note_msg = "tech file selected here";
@@ -418,7 +433,7 @@ CimStatus cim_cfg_load_chip(const char *path, const CimOverrides *ov, CimChipCfg
     if (st == CIM_ERR_IO)
         cfg_error_pos(&rep, 0, 0, "cannot read file: %s", strerror(errno));
     const YtNode *tech = l.tree ? l.seen[cfg_schema_find(&cim_cfg_schema_chip, "chip.tech")] : NULL;
-    if (tech && st != CIM_ERR_NOMEM && resolve_path(path, tmp.tech_path, tech, "chip.tech", &rep) == 0)
+    if (tech && st != CIM_ERR_NOMEM && resolve_path(tech->file ? tech->file : path, tmp.tech_path, tech, "chip.tech", &rep) == 0)
         st = worst(st, load_chip_tech(&tmp, ov, tech, &rep));
     loaded_free(&l);
     return finish(st, &rep, out, &tmp, sizeof tmp);
@@ -444,7 +459,7 @@ static void resolve_paths(const CimCfgSchema *s, const char *file, void *out, co
     for (size_t i = 0; i < s->n; i++) {
         char *buf = path_field(&s->keys[i], out);
         if (buf && seen[i] && !seen[i]->origin && buf[0])
-            resolve_path(file, buf, seen[i], s->keys[i].path, rep);
+            resolve_path(seen[i]->file ? seen[i]->file : file, buf, seen[i], s->keys[i].path, rep);
     }
 }
 
@@ -512,7 +527,7 @@ int cim_cfg_item_in(const char *item, const CimCfgSchema *s)
 /* The file is of no known kind: report its tree problems, then why. */
 static CimStatus report_kind(const char *path, const CimCfgKind *kinds, size_t nk, CimDiag *diag)
 {
-    char quoted[256], plain[256], expect[300], got[64];
+    char quoted[256], plain[256], expect[300], got[64], near[96];
     list_text(nk, 1, kind_key, kinds, "", quoted, sizeof quoted);
     list_text(nk, 0, kind_key, kinds, "", plain, sizeof plain);
     snprintf(expect, sizeof expect, "a mapping with a %s key", quoted);
@@ -526,8 +541,9 @@ static CimStatus report_kind(const char *path, const CimCfgKind *kinds, size_t n
         cfg_error(&rep, tree, "missing key %s at top level", quoted);
     for (size_t i = 0; tree && tree->kind == YT_MAP && i + 1 < tree->n; i += 2)
         if (!tree->items[i]->dup)
-            cfg_error(&rep, tree->items[i], "unknown key %s at top level; expected one of: %s",
-                      yt_describe(tree->items[i], got, sizeof got), plain);
+            cfg_error(&rep, tree->items[i], "unknown key %s at top level; expected one of: %s%s",
+                      yt_describe(tree->items[i], got, sizeof got), plain,
+                      cfg_did_you_mean(tree->items[i]->str, tree->items[i]->len, plain, near, sizeof near));
     yt_free(tree);
     return st == CIM_ERR_NOMEM ? st : CIM_ERR_CONFIG;
 }

@@ -11,6 +11,7 @@ extern "C" {
 #endif
 
 #define CIM_NAME_MAX 64
+#define CIM_CFG_EXTENDS_MAX 8 /* files in one extends chain, the first one included */
 #define CIM_PATH_MAX 512
 
 /* ---- technology file (configs/tech/NAME.yaml) ------------------------------- */
@@ -210,6 +211,10 @@ typedef struct {
     const CimCfgKey *keys; /* the root group first; each group before its keys */
     size_t n;
     size_t size;           /* sizeof the struct the offsets point into */
+    /* 1: a key whose default is a number, boolean, choice or "" may be left out and takes
+     * its default (so may a group of such keys); names and non-empty paths stay required
+     * (a default path is relative to the default file). 0: every key is required. */
+    int fill_defaults;
     /* Rules between keys, run after every key was checked on its own; cfg is the struct
      * as filled so far. NULL: none. */
     void (*rules)(CimCfgRules *r, const void *cfg);
@@ -230,9 +235,13 @@ extern const CimCfgSchema cim_cfg_schema_tech; /* CimTechCfg */
 
 /* Loads a file of schema s into out (s->size bytes). Every problem is appended to diag as
  * path:line:col; returns CIM_ERR_CONFIG if there was any, CIM_ERR_IO if the file cannot be
- * read. Overrides must all start with s->root. Path keys read from the file are resolved
- * relative to its directory (an absolute path stays as it is); a path set by an override
- * is taken as written. Referenced files are not opened. out is fully written only on
+ * read. Overrides must all start with s->root. A top-level `extends: BASE.yaml` (relative
+ * to the file that writes it) reads BASE first, a file of the same kind that may extend
+ * another (at most CIM_CFG_EXTENDS_MAX files in a chain, no cycles); the file's keys
+ * replace BASE's, groups merge key by key. Path keys are resolved relative to the
+ * directory of the file that wrote them (an absolute path stays as it is) and normalised
+ * (cim_path_normalise); a path set by an override is taken as written, relative to the
+ * working directory. Referenced files are not opened. out is fully written only on
  * CIM_OK. */
 CimStatus cim_cfg_load(const char *path, const CimCfgSchema *s, const CimOverrides *ov, void *out, CimDiag *diag);
 /* Writes the defaults of s into out (zeroed first). Path defaults are resolved relative to

@@ -29,6 +29,7 @@ struct YtNode {
     YtKind kind;
     unsigned line, col;   /* 1-based; 0 for nodes an override made */
     const char *origin;   /* NULL: read from the file; else the override text that set it */
+    const char *file;     /* NULL: the file being loaded; else the base file (extends:) it came from */
     char *str;            /* scalar text, NUL-terminated (may hold NULs before len) */
     size_t len;
     int quoted;           /* scalar was quoted or a block scalar: never a number or bool */
@@ -94,6 +95,28 @@ long cfg_schema_find(const CimCfgSchema *s, const char *path);
 const char *cfg_schema_child(const char *path, const char *parent);
 /* "rows, cols": the keys directly under parent, comma separated, into buf. */
 const char *cfg_schema_children(const CimCfgSchema *s, const char *parent, char *buf, size_t len);
+
+/* "; did you mean 'rows'?" when one of the names in list ("rows, cols": comma and optional
+ * spaces) is near got (cim_suggest), else "", into buf. got: len bytes. */
+const char *cfg_did_you_mean(const char *got, size_t len, const char *list, char *buf, size_t buflen);
+
+/* ---- extends and defaults (extends.c) ------------------------------------ */
+/* The base files an extends chain read; they own the paths YtNode.file points at. */
+typedef struct {
+    char *files[CIM_CFG_EXTENDS_MAX];
+    size_t n;
+} CfgBases;
+
+/* Replaces *tree, read from path, by its extends chain merged under it (see cim_cfg_load);
+ * problems are reported through rep at the extends: value. The extends key is removed. */
+CimStatus cfg_extends_apply(const char *path, const CimCfgSchema *s, CfgReport *rep, YtNode **tree,
+                            CfgBases *bases);
+void cfg_bases_free(CfgBases *b);
+/* 1 when key k of s may be left out (CimCfgSchema.fill_defaults); a group when all its
+ * keys may. */
+int cfg_key_fillable(const CimCfgSchema *s, const CimCfgKey *k);
+/* Stores the default of every key of s that may be left out into out. */
+void cfg_fill_defaults(const CimCfgSchema *s, void *out);
 
 /* ---- values ------------------------------------------------------------- */
 /* The rule of key k as the error messages and the docs state it: "in [16, 4096]",

@@ -161,3 +161,30 @@ const char *cfg_schema_children(const CimCfgSchema *s, const char *parent, char 
     }
     return buf;
 }
+
+const char *cfg_did_you_mean(const char *got, size_t len, const char *list, char *buf, size_t buflen)
+{
+    char word[64], names[64][64];
+    const char *ptr[64];
+    size_t n = 0;
+    buf[0] = '\0';
+    if (len >= sizeof word)
+        return buf;
+    memcpy(word, got, len);
+    word[len] = '\0';
+    for (const char *c = list; *c && n < 64;) {
+        c += strspn(c, ", ");
+        size_t w = strcspn(c, ",");
+        if (w && w < 64) {
+            memcpy(names[n], c, w);
+            names[n][w] = '\0';
+            ptr[n] = names[n];
+            n++;
+        }
+        c += w;
+    }
+    const char *near = cim_suggest(word, ptr, n);
+    if (near && strcmp(near, word) != 0)
+        snprintf(buf, buflen, "; did you mean '%s'?", near);
+    return buf;
+}

@@ -224,9 +224,17 @@ static const char *range_text(const CimCfgKey *k, char *buf, size_t len)
     return buf;
 }
 
-static const char *default_text(const CimCfgKey *k, char *buf, size_t len)
+/* The default; in a schema that fills defaults, "required" for a key that must be written
+ * (with the default file's value, if any, beside it). */
+static const char *default_text(const CimCfgSchema *s, const CimCfgKey *k, char *buf, size_t len)
 {
-    if (!k->def)
+    int required = s->fill_defaults && !cfg_key_fillable(s, k) && k->rule != CIM_CFG_OPTIONAL &&
+                   strchr(k->path, '.'); /* the root group is the file itself */
+    if (required && k->def)
+        snprintf(buf, len, "required (`%s` in the default file)", k->def);
+    else if (required)
+        snprintf(buf, len, "required");
+    else if (!k->def)
         buf[0] = '\0';
     else
         snprintf(buf, len, "`%s`", k->def[0] ? k->def : "\"\"");
@@ -260,7 +268,7 @@ void cim_cfg_write_table(const CimCfgSchema *s, FILE *out)
         cell(out, type_name(k));
         cell(out, range_text(k, range, sizeof range));
         cell(out, k->unit);
-        cell(out, default_text(k, def, sizeof def));
+        cell(out, default_text(s, k, def, sizeof def));
         cell(out, choices_text(k, choices, sizeof choices));
         cell(out, k->desc);
         fputc('\n', out);

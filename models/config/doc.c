@@ -290,10 +290,14 @@ size_t cim_doc_check_keys(const CimDoc *doc, const CimDocNode *map, const char *
         if (key->dup || key_valid(key, valid))
             continue;
         yt_describe(key, got, sizeof got);
+        char near[96];
+        cfg_did_you_mean(key->str, key->len, list, near, sizeof near);
         if (what[0])
-            cim_doc_error(doc, key, diag, "unknown key %s in '%s'%s; expected one of: %s", got, what, d, list);
+            cim_doc_error(doc, key, diag, "unknown key %s in '%s'%s; expected one of: %s%s", got, what, d, list,
+                          near);
         else
-            cim_doc_error(doc, key, diag, "unknown key %s at top level%s; expected one of: %s", got, d, list);
+            cim_doc_error(doc, key, diag, "unknown key %s at top level%s; expected one of: %s%s", got, d, list,
+                          near);
         errors++;
     }
     return errors;

@@ -30,8 +30,8 @@ void cfg_error(CfgReport *r, const YtNode *at, const char *fmt, ...)
         cim_diag_add(r->diag, CIM_SEV_ERROR, "<override>", 0, 0, "%s (override '%.200s')", msg,
                      at->origin);
     else
-        cim_diag_add(r->diag, CIM_SEV_ERROR, r->file, at ? at->line : 0, at ? at->col : 0, "%s",
-                     msg);
+        cim_diag_add(r->diag, CIM_SEV_ERROR, at && at->file ? at->file : r->file, at ? at->line : 0,
+                     at ? at->col : 0, "%s", msg);
     add_pending_note(r);
 }
 

@@ -86,7 +86,7 @@ else cp "$tmp/run.txt" "$tmp/out"; bad "run writes report.html"; fi
 shot run "$tmp/run/report.html"
 png_ok run
 has "run report: section ids" "$tmp/run.dom" 'id="summary"' 'id="energy-breakdown"' 'id="area-breakdown"' \
-    'id="layers"' 'id="energy-chart"' 'id="layers-chart"' '<svg'
+    'id="layers"' 'id="energy-chart"' 'id="layers-chart"' '<svg' 'id="figures"' 'id="fig-tops-w"' 'id="fig-split"'
 has "run report: the printed numbers" "$tmp/run.dom" "${acc:-accuracy?}" "${energy:-energy?}" "${area:-area?}" \
     'conv2' 'pruned'
 

@@ -83,7 +83,7 @@ void scenario_session()
               "m3 utilisation 100/104");
     cim_sc_session_destroy(s);
     SIM_CHECK(cim_sc_session_create(b, nullptr, &t) == CIM_ERR_RANGE, "a later session of another shape");
-    CimScOptions vcd = {"never.vcd", 0, 0, 0};
+    CimScOptions vcd = {"never.vcd", 0, 0, 0, 0};
     SIM_CHECK(cim_sc_session_create(a, &vcd, &t) == CIM_ERR_RANGE, "a VCD after elaboration");
     SIM_CHECK(cim_sc_session_create(a, nullptr, &t) == CIM_OK, "a later session of the same shape");
     SIM_CHECK(cim_sc_session_run(t, &p, nullptr, UINT64_MAX, &r) == CIM_OK && r.cycles == 104, "run again");

@@ -1,8 +1,10 @@
 // The VCD trace: written to its path (no .tmp left), well formed (header, declared ids,
 // increasing times, values no wider than their variables, no x), holding the expected
-// signals with the right waveforms; and the window option: nothing changes outside it.
+// signals with the right waveforms, readable (chip-named top scope, no date, translate
+// filters); and the window option: nothing changes outside it.
 #include "tests/sim/scenarios.h"
 #include "tests/sim/sim_rig.h"
+#include "models/isa/isa.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -37,7 +39,7 @@ void parse_var(Vcd &v, std::istringstream &in, const std::vector<std::string> &s
     unsigned w = 0;
     in >> type >> w >> id >> name;
     std::string full;
-    for (size_t i = 1; i < scopes.size(); i++) /* scopes[0] is SystemC's top */
+    for (size_t i = 1; i < scopes.size(); i++) /* scopes[0] is the top: the chip's name */
         full += scopes[i] + ".";
     v.id_of[full + name] = id;
     v.width[id] = w;
@@ -187,15 +189,45 @@ void check_signals(const Vcd &v)
     SIM_CHECK(v.timescale.find("1 ps") != std::string::npos, "VCD timescale: " + v.timescale);
 }
 
+std::string read_all(const std::string &path)
+{
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+// Readable and reproducible: the top scope is the chip's name, no wall-clock date, and the
+// translate filters name every opcode of isa.def and every controller state.
+void check_readable(const std::string &path)
+{
+    std::string text = read_all(path), ops = read_all(path + ".opcodes.txt"), st = read_all(path + ".state.txt");
+    SIM_CHECK(text.find("$date") == std::string::npos, "no $date in the VCD");
+    SIM_CHECK(text.rfind("$version", 0) == 0, "the VCD starts with $version");
+    SIM_CHECK(text.find("$scope module default $end") != std::string::npos, "top scope named after the chip");
+    SIM_CHECK(text.find("module SystemC") == std::string::npos, "no SystemC top scope");
+    for (int i = 0; i < CIM_I_COUNT; i++) {
+        const CimInsnInfo *in = cim_isa_info(static_cast<CimInsnId>(i));
+        char line[64];
+        std::snprintf(line, sizeof line, "%02X %s\n", in->opcode, in->mnemonic);
+        SIM_CHECK(ops.find(line) != std::string::npos, std::string("opcode filter lacks ") + line);
+    }
+    SIM_CHECK(ops.find("14 gated\n") != std::string::npos, "gated (0x14, macro0.op below) by name");
+    SIM_CHECK(st == "0 idle\n1 issue\n2 stall_unit\n3 stall_reg\n4 drain\n", "state filter: " + st);
+    std::remove((path + ".opcodes.txt").c_str());
+    std::remove((path + ".state.txt").c_str());
+}
+
 }  // namespace
 
 void scenario_vcd()
 {
     std::string dir = temp_dir(), path = dir + "/trace.vcd";
-    CimScOptions o = {path.c_str(), 0, 0, 1};
+    CimScOptions o = {path.c_str(), 0, 0, 1, 0};
     traced_run(o, 1);
     Vcd v = parse(path);
     check_signals(v);
+    check_readable(path);
     SIM_CHECK_EQ(value_at(v, "macro0.busy", 10 * kPs), 0, "m0 idle at 10");
     SIM_CHECK_EQ(value_at(v, "macro0.busy", 11 * kPs), 1, "m0 busy from 11");
     SIM_CHECK_EQ(value_at(v, "macro0.op", 11 * kPs), 0x14, "m0 runs gated");
@@ -224,11 +256,11 @@ void scenario_vcd_window()
     cim_cfg_defaults(&cfg);
     CimChip *c = fresh_chip(cfg);
     CimScSession *bad = nullptr;
-    CimScOptions empty = {path.c_str(), 30, 30, 0}, far = {path.c_str(), 0, UINT64_MAX / 1000, 0};
+    CimScOptions empty = {path.c_str(), 30, 30, 0, 0}, far = {path.c_str(), 0, UINT64_MAX / 1000, 0, 0};
     SIM_CHECK(cim_sc_session_create(c, &empty, &bad) == CIM_ERR_RANGE && !bad, "an empty window is refused");
     SIM_CHECK(cim_sc_session_create(c, &far, &bad) == CIM_ERR_RANGE && !bad, "a window past 2^63 ps is refused");
     cim_chip_destroy(c);
-    CimScOptions o = {path.c_str(), 15, 30, 0};
+    CimScOptions o = {path.c_str(), 15, 30, 0, 0};
     traced_run(o, 2);
     Vcd v = parse(path);
     SIM_CHECK(!v.id_of.count("clk"), "no clk without vcd_clock");
@@ -240,6 +272,8 @@ void scenario_vcd_window()
     SIM_CHECK_EQ(value_at(v, "macro1.busy", 21 * kPs), 1, "m1 rises inside the window");
     SIM_CHECK_EQ(value_at(v, "macro0.busy", 170 * kPs), 1, "m0's end at 75 is outside the window");
     std::printf("VCD window: last change at %llu ps\n", (unsigned long long)v.last_t);
+    std::remove((path + ".opcodes.txt").c_str());
+    std::remove((path + ".state.txt").c_str());
     remove_unless_failed(path, dir);
 }
 

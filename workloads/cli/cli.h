@@ -47,6 +47,17 @@ int cli_add_override(CliOverrides *o, const char *key, const char *value);
 /* Installs a Ctrl-C handler that sets the returned flag (for a clean stop). */
 volatile sig_atomic_t *cli_catch_sigint(void);
 
+/* Reports why argv[bad] (bad == argc: a missing FILE) cannot be taken, as one line:
+ *   dcim run: error: unknown option '--image'; did you mean '--images'?
+ *   dcim run: error: option '--vcd' needs a value
+ *   dcim run: error: unexpected argument 'b.yaml' (the file is already 'a.yaml')
+ * then the usage's first line and where the options are listed. The valid options are the
+ * ones usage lists (words starting with '-'), so the help text is their one home. what
+ * names the file argument ("run file"); path is the one taken so far (NULL: none). */
+void cli_usage_error(const char *usage, int argc, char **argv, int bad, const char *what, const char *path);
+/* The options usage lists, into names[cap] pointing into buf[len]; returns their number. */
+size_t cli_usage_options(const char *usage, const char **names, size_t cap, char *buf, size_t len);
+
 /* Parses an unsigned decimal option value; prints an error naming opt on failure. */
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
 /* Loads a chip file with overrides, printing every diagnostic to stderr. */

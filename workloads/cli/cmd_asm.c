@@ -35,18 +35,15 @@ static int parse_args(int argc, char **argv, const char *usage, const char **in,
             return 2;
         } else if (strcmp(argv[i], "-o") == 0) {
             *out = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "dcim %s: error: unknown option '%s'\n%s", argv[0], argv[i], usage);
-            return 2;
-        } else if (!*in) {
+        } else if (!*in && (argv[i][0] != '-' || !argv[i][1])) {
             *in = argv[i];
         } else {
-            fprintf(stderr, "dcim %s: error: unexpected argument '%s'\n%s", argv[0], argv[i], usage);
+            cli_usage_error(usage, argc, argv, i, "input file", *in);
             return 2;
         }
     }
     if (!*in) {
-        fprintf(stderr, "dcim %s: error: no input file\n%s", argv[0], usage);
+        cli_usage_error(usage, argc, argv, argc, "input file", NULL);
         return 2;
     }
     return 0;

@@ -42,12 +42,15 @@ typedef struct {
     char *analog_own, *gpu_own; /* default baseline paths, when not given */
 } Args;
 
+/* parse_one's answers: taken, a message was printed, argv[*i] cannot be taken. */
+enum { TAKEN = 0, PRINTED = -1, BAD = 1 };
+
 static int take_value(int argc, char **argv, int *i, const char **dst)
 {
     if (*i + 1 >= argc)
-        return -1;
+        return BAD;
     *dst = argv[++*i];
-    return 0;
+    return TAKEN;
 }
 
 static int parse_one(int argc, char **argv, int *i, Args *a)
@@ -59,36 +62,48 @@ static int parse_one(int argc, char **argv, int *i, Args *a)
         return take_value(argc, argv, i, &a->gpu);
     if (!strcmp(s, "--out"))
         return take_value(argc, argv, i, &a->out);
-    if (!strcmp(s, "--images"))
-        return take_value(argc, argv, i, &v) || cli_parse_u64("--images", v, &a->images) || a->images == 0 ? -1 : 0;
+    if (!strcmp(s, "--images")) {
+        if (take_value(argc, argv, i, &v) != TAKEN)
+            return BAD;
+        if (cli_parse_u64("--images", v, &a->images) != 0)
+            return PRINTED;
+        if (a->images == 0)
+            fprintf(stderr, "dcim compare: error: --images must be at least 1\n");
+        return a->images == 0 ? PRINTED : TAKEN;
+    }
     if (!strcmp(s, "--sweep")) {
         if (a->nsweep == MAX_AXES) {
             fprintf(stderr, "dcim compare: error: at most %d --sweep keys\n", MAX_AXES);
-            return -1;
+            return PRINTED;
         }
         return take_value(argc, argv, i, &a->sweep[a->nsweep++]);
     }
     if (!strcmp(s, "--json") || !strcmp(s, "--quiet")) {
         *(s[2] == 'j' ? &a->json : &a->quiet) = 1;
-        return 0;
+        return TAKEN;
     }
     if (s[0] != '-' && !a->path) {
         a->path = s;
-        return 0;
+        return TAKEN;
     }
-    return -1;
+    return BAD;
 }
 
+/* 0 parsed; -1 a message was printed; else the index of the argument that cannot be taken
+ * (argc: no run file). */
 static int parse(int argc, char **argv, Args *a)
 {
     for (int i = 1; i < argc; i++) {
         int t = cli_take_override(argc, argv, &i, &a->o);
         if (t < 0)
             return -1;
-        if (t == 0 && parse_one(argc, argv, &i, a) != 0)
-            return -1;
+        if (t > 0)
+            continue;
+        t = parse_one(argc, argv, &i, a);
+        if (t != TAKEN)
+            return t == PRINTED ? -1 : i;
     }
-    return a->path ? 0 : -1;
+    return a->path ? 0 : argc;
 }
 
 /* A baseline file next to the run file's folder (configs/runs/X.yaml -> configs/baselines/),
@@ -102,6 +117,7 @@ static char *default_baseline(const char *run_path, const char *name)
     if (!buf)
         return NULL;
     snprintf(buf, len, "%.*s/../baselines/%s", dir, slash ? run_path : ".", name);
+    cim_path_normalise(buf, buf, len); /* as messages print it: configs/baselines/NAME */
     if (access(buf, R_OK) != 0)
         snprintf(buf, len, "configs/baselines/%s", name);
     return buf;
@@ -201,11 +217,12 @@ int cli_compare(int argc, char **argv)
         }
     Args *a = calloc(1, sizeof *a);
     CimCompare *c = calloc(1, sizeof *c);
-    int rc = 1;
+    int rc = 1, bad;
     if (!a || !c)
         fprintf(stderr, "dcim compare: error: out of memory\n");
-    else if (cli_overrides_init(&a->o, argc) == 0 && parse(argc, argv, a) != 0) {
-        fprintf(stderr, "dcim compare: error: bad arguments\n%s", usage);
+    else if (cli_overrides_init(&a->o, argc) == 0 && (bad = parse(argc, argv, a)) != 0) {
+        if (bad > 0)
+            cli_usage_error(usage, argc, argv, bad, "run file", a->path);
         rc = 2;
     } else if (a->o.ov)
         rc = run_compare(a, c);

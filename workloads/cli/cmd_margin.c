@@ -126,15 +126,16 @@ static int parse(int argc, char **argv, Args *a)
         } else if (argv[i][0] != '-' && !a->path) {
             a->path = argv[i];
         } else {
-            fprintf(stderr, "dcim margin: error: unexpected argument '%s'\n%s", argv[i], usage);
+            cli_usage_error(usage, argc, argv, i, "chip file", a->path);
             return 2;
         }
     }
-    if (!a->path || a->samples == 0) {
-        fprintf(stderr, "dcim margin: error: %s\n%s", a->path ? "--samples must be at least 1" : "no chip file given",
-                usage);
+    if (!a->path)
+        cli_usage_error(usage, argc, argv, argc, "chip file", NULL);
+    else if (a->samples == 0)
+        fprintf(stderr, "dcim margin: error: --samples must be at least 1\n%s", usage);
+    if (!a->path || a->samples == 0)
         return 2;
-    }
     return 0;
 }
 

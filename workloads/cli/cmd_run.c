@@ -28,16 +28,21 @@ static const char usage[] =
     "  --vcd FILE              (fidelity cycle) write a VCD trace of the controller, the\n"
     "                          macros and the buffer, readable in GTKWave\n"
     "  --vcd-window A:B        trace only cycles [A, B) (keeps traces of long runs small)\n"
+    "  --vcd-date              keep the wall-clock date in the VCD (by default the same run\n"
+    "                          gives the same file); FILE.opcodes.txt and FILE.state.txt\n"
+    "                          are GTKWave translate filters that name opcodes and states\n"
     "  --quiet                 no progress bar\n"
     "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap; partial results written).\n";
 
 typedef struct {
     CliOverrides o;
-    int json, quiet;
+    int json, quiet, vcd_date;
     const char *path, *vcd;
     uint64_t vcd_start, vcd_end;
 } Args;
 
+/* 0 parsed; -1 a message was printed; else the index of the argument that cannot be taken
+ * (argc: no run file). */
 static int parse(int argc, char **argv, Args *a)
 {
     static const char *const map[][2] = {{"--weights", "run.weights"},         {"--images", "run.data.images"},
@@ -56,20 +61,25 @@ static int parse(int argc, char **argv, Args *a)
             a->json = 1;
         else if (strcmp(argv[i], "--quiet") == 0)
             a->quiet = 1;
+        else if (strcmp(argv[i], "--vcd-date") == 0)
+            a->vcd_date = 1;
         else if (strcmp(argv[i], "--vcd") == 0 && i + 1 < argc)
             a->vcd = argv[++i];
         else if (strcmp(argv[i], "--vcd-window") == 0 && i + 1 < argc) {
             unsigned long long s0, s1;
-            if (sscanf(argv[++i], "%llu:%llu", &s0, &s1) != 2 || s1 <= s0)
+            char end;
+            if (sscanf(argv[++i], "%llu:%llu%c", &s0, &s1, &end) != 2 || s1 <= s0) {
+                fprintf(stderr, "dcim run: error: --vcd-window needs A:B, cycles with A < B, got '%s'\n", argv[i]);
                 return -1;
+            }
             a->vcd_start = s0;
             a->vcd_end = s1;
         } else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
         else
-            return -1;
+            return i;
     }
-    return a->path ? 0 : -1;
+    return a->path ? 0 : argc;
 }
 
 int cli_run(int argc, char **argv)
@@ -82,14 +92,16 @@ int cli_run(int argc, char **argv)
         }
     if (cli_overrides_init(&a.o, argc) != 0)
         return 1;
-    if (parse(argc, argv, &a) != 0) {
-        fprintf(stderr, "dcim run: error: bad arguments\n%s", usage);
+    int bad = parse(argc, argv, &a);
+    if (bad != 0) {
+        if (bad > 0)
+            cli_usage_error(usage, argc, argv, bad, "run file", a.path);
         cli_overrides_free(&a.o);
         return 2;
     }
     CimJobOptions o = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
                        .progress = !a.quiet, .stop = cli_catch_sigint(), .vcd_path = a.vcd,
-                       .vcd_start = a.vcd_start, .vcd_end = a.vcd_end};
+                       .vcd_start = a.vcd_start, .vcd_end = a.vcd_end, .vcd_date = a.vcd_date};
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);

@@ -29,6 +29,8 @@ typedef struct {
     const char *path;
 } Args;
 
+/* 0 parsed; -1 a message was printed; else the index of the argument that cannot be taken
+ * (argc: no run file). */
 static int parse(int argc, char **argv, Args *a)
 {
     static const char *const map[][2] = {{"--epochs", "run.train.epochs"}, {"--seed", "run.seed"},
@@ -51,9 +53,9 @@ static int parse(int argc, char **argv, Args *a)
         else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
         else
-            return -1;
+            return i;
     }
-    return a->path ? 0 : -1;
+    return a->path ? 0 : argc;
 }
 
 int cli_train(int argc, char **argv)
@@ -66,8 +68,10 @@ int cli_train(int argc, char **argv)
         }
     if (cli_overrides_init(&a.o, argc) != 0)
         return 1;
-    if (parse(argc, argv, &a) != 0) {
-        fprintf(stderr, "dcim train: error: bad arguments\n%s", usage);
+    int bad = parse(argc, argv, &a);
+    if (bad != 0) {
+        if (bad > 0)
+            cli_usage_error(usage, argc, argv, bad, "run file", a.path);
         cli_overrides_free(&a.o);
         return 2;
     }

@@ -74,7 +74,7 @@ int cli_take_override(int argc, char **argv, int *i, CliOverrides *o)
     if (strcmp(argv[*i], "--set") != 0)
         return 0;
     if (*i + 1 >= argc || !strchr(argv[*i + 1], '=')) {
-        fprintf(stderr, "dcim: error: --set needs KEY=VALUE, e.g. --set chip.array.rows=128\n");
+        fprintf(stderr, "dcim %s: error: --set needs KEY=VALUE, e.g. --set chip.array.rows=128\n", argv[0]);
         return -1;
     }
     assert(o->n < o->cap && "cli_overrides_init makes room for every argument");
@@ -105,7 +105,7 @@ int cli_take_option(int argc, char **argv, int *i, const char *const (*map)[2], 
     for (size_t k = 0; k < nmap; k++)
         if (strcmp(argv[*i], map[k][0]) == 0) {
             if (*i + 1 >= argc) {
-                fprintf(stderr, "dcim: error: %s needs a value\n", map[k][0]);
+                fprintf(stderr, "dcim %s: error: option '%s' needs a value\n", argv[0], map[k][0]);
                 return -1;
             }
             if (cli_add_override(o, map[k][1], argv[*i + 1]) != 0)
@@ -290,7 +290,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "dcim: error: unknown command '%s'; expected one of:", argv[1]);
+    const char *names[NCOMMANDS];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        names[i] = commands[i].name;
+    const char *near = cim_suggest(argv[1], names, NCOMMANDS);
+    fprintf(stderr, "dcim: error: unknown command '%s'; ", argv[1]);
+    if (near)
+        fprintf(stderr, "did you mean '%s'? ", near);
+    fprintf(stderr, "expected one of:");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(stderr, "%s %s", i ? "," : "", commands[i].name);
     fprintf(stderr, "\n");

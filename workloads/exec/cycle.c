@@ -16,7 +16,8 @@ CimStatus cim_cycle_open(CimChip *chip, const CimCycleOptions *o, CimCycle **out
         return CIM_ERR_NOMEM;
     CimScOptions so = {.vcd_path = o ? o->vcd_path : NULL,
                        .vcd_start_cycle = o ? o->vcd_start : 0,
-                       .vcd_end_cycle = o ? o->vcd_end : 0};
+                       .vcd_end_cycle = o ? o->vcd_end : 0,
+                       .vcd_date = o ? o->vcd_date : 0};
     CimStatus st = cim_sc_session_create(chip, &so, &c->s);
     if (st != CIM_OK) {
         free(c);

@@ -16,6 +16,7 @@ typedef struct {
     const char *vcd_path;     /* NULL: no trace */
     uint64_t vcd_start;       /* first traced cycle (over all runs, in order) */
     uint64_t vcd_end;         /* first cycle not traced; 0: to the end */
+    int vcd_date;             /* 1: keep the wall-clock $date line (the file then differs per run) */
 } CimCycleOptions;
 
 /* Builds (or reuses) the SystemC model for chip. Errors as cim_sc_session_create. */

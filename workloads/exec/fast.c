@@ -200,9 +200,7 @@ CimStatus cim_fast_image(CimFast *f, const uint8_t *pixels, float *logits, int32
         CimEvents ev = fl->stat.ev;
         layer(f, fl, k + 1 < cc->n ? &f->layers[k + 1] : NULL, &ev, f->trace ? f->trace[k] : NULL);
         if (tallies) {
-            tallies[k].cycles += fl->stat.cycles;
-            tallies[k].instructions += fl->stat.instructions;
-            tallies[k].reload_cycles += fl->stat.reload_cycles;
+            cim_tally_add_static(&tallies[k], &fl->stat);
             cim_events_add(&tallies[k].ev, &ev);
         }
     }
@@ -263,6 +261,8 @@ static CimStatus calibrate(CimFast *f, CimChip *chip, CimTrap *trap)
         s->cycles = prog[k].cycles;
         s->instructions = prog[k].instructions;
         s->reload_cycles = prog[k].reload_cycles;
+        s->split = prog[k].split;
+        memcpy(s->busy, prog[k].busy, sizeof s->busy);
         for (int e = 0; e < CIM_EV_COUNT; e++)
             s->ev.n[e] = prog[k].ev.n[e] - fast[k].ev.n[e];
     }

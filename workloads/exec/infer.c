@@ -4,12 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* dst += sign x src for the cycle split and busy counts (sign -1: since). */
+static void split_add(CimLayerTally *dst, const CimCycleSplit *split, const uint64_t *busy, int sign)
+{
+    uint64_t k = (uint64_t)(int64_t)sign; /* two's complement: adding -x subtracts x */
+    for (int u = 0; u <= CIM_RES_MACRO; u++)
+        dst->split.stall_unit[u] += k * split->stall_unit[u];
+    dst->split.stall_reg += k * split->stall_reg;
+    dst->split.drain += k * split->drain;
+    for (int u = 0; u < CIM_RUN_MAX_RES; u++)
+        dst->busy[u] += k * busy[u];
+}
+
 static void tally_add(CimLayerTally *t, const CimRunResult *r, const CimEvents *before, const CimEvents *after)
 {
     t->cycles += r->cycles;
     t->instructions += r->instructions;
     for (int i = 0; i < CIM_EV_COUNT; i++)
         t->ev.n[i] += after->n[i] - before->n[i];
+    split_add(t, &r->split, r->busy, 1);
 }
 
 void cim_tally_add(CimLayerTally *dst, const CimLayerTally *src)
@@ -18,14 +31,26 @@ void cim_tally_add(CimLayerTally *dst, const CimLayerTally *src)
     dst->instructions += src->instructions;
     dst->reload_cycles += src->reload_cycles;
     cim_events_add(&dst->ev, &src->ev);
+    split_add(dst, &src->split, src->busy, 1);
+}
+
+void cim_tally_add_static(CimLayerTally *dst, const CimLayerTally *src)
+{
+    dst->cycles += src->cycles;
+    dst->instructions += src->instructions;
+    dst->reload_cycles += src->reload_cycles;
+    split_add(dst, &src->split, src->busy, 1);
 }
 
 CimLayerTally cim_tally_since(const CimLayerTally *now, const CimLayerTally *then)
 {
-    CimLayerTally d = {now->cycles - then->cycles, now->instructions - then->instructions, {{0}},
-                       now->reload_cycles - then->reload_cycles};
+    CimLayerTally d = *now;
+    d.cycles -= then->cycles;
+    d.instructions -= then->instructions;
+    d.reload_cycles -= then->reload_cycles;
     for (int i = 0; i < CIM_EV_COUNT; i++)
-        d.ev.n[i] = now->ev.n[i] - then->ev.n[i];
+        d.ev.n[i] -= then->ev.n[i];
+    split_add(&d, &then->split, then->busy, -1);
     return d;
 }
 

@@ -16,6 +16,8 @@ typedef struct {
     uint64_t cycles, instructions;
     CimEvents ev;
     uint64_t reload_cycles;
+    CimCycleSplit split;            /* where the cycles went (models/chip/chip.h) */
+    uint64_t busy[CIM_RUN_MAX_RES]; /* cycles each resource was occupied */
 } CimLayerTally;
 
 /* Writes the weights and layer tables (prog_load) into the chip; tally gets its cost. */
@@ -28,6 +30,9 @@ typedef CimStatus (*CimProgRunner)(void *ctx, CimChip *chip, const CimProgram *p
 
 /* dst += src (cycles, instructions, events). */
 void cim_tally_add(CimLayerTally *dst, const CimLayerTally *src);
+/* Adds src's cycles (with the reload cycles), instructions, cycle split and busy counts,
+ * not its events: the fast path's static cost of one image of a layer. */
+void cim_tally_add_static(CimLayerTally *dst, const CimLayerTally *src);
 /* The cost accumulated by a running tally since the snapshot `then` was taken: now - then. */
 CimLayerTally cim_tally_since(const CimLayerTally *now, const CimLayerTally *then);
 

@@ -3,6 +3,7 @@
 #include "workloads/io/safetensors.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,8 +76,24 @@ uint64_t cim_layer_pruned_macs(const CimLayer *l)
     return n * cim_layer_fan_in(l) * l->out_h * l->out_w;
 }
 
-/* Output shape of one layer from its input shape; 0 or an error message. */
-static const char *layer_shape(CimLayer *l)
+/* Writes the message into err[len]; returns -1. */
+static int shape_error(char *err, size_t len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int shape_error(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Output shape of one layer from its input shape; 0, or -1 with the reason, naming the
+ * sizes involved, in err[len] (the wording of python/dcim/network.py). */
+static int layer_shape(CimLayer *l, char *err, size_t len)
 {
     l->out_c = l->in_c;
     l->out_h = l->in_h;
@@ -84,29 +101,38 @@ static const char *layer_shape(CimLayer *l)
     switch (l->kind) {
     case CIM_L_CONV_BIN:
         if (l->in_h == 1 && l->in_w == 1 && l->in_c > 1)
-            return "conv2d_binary needs a feature map, got a flat vector";
+            return shape_error(err, len, "conv2d_binary needs a feature map, got a flat vector of %u values",
+                               l->in_c);
         if (l->kernel % 2 == 0 || l->padding != (l->kernel - 1) / 2)
-            return "conv2d_binary supports odd kernels with 'same' padding (padding = (kernel-1)/2), stride 1";
+            return shape_error(err, len,
+                               "conv2d_binary supports odd kernels with 'same' padding (padding = (kernel-1)/2), "
+                               "stride 1; got kernel %u, padding %u",
+                               l->kernel, l->padding);
         if (l->in_h < l->kernel || l->in_w < l->kernel)
-            return "conv2d_binary: the feature map is smaller than the kernel";
+            return shape_error(err, len, "the %ux%u feature map is smaller than the %ux%u kernel", l->in_h,
+                               l->in_w, l->kernel, l->kernel);
         l->out_c = l->out_channels;
-        return NULL;
+        return 0;
     case CIM_L_MAXPOOL:
         if (l->pool == 0 || l->in_h % l->pool || l->in_w % l->pool)
-            return "maxpool: the kernel must divide the feature map (stride = kernel)";
+            return shape_error(err, len,
+                               "the kernel %u must divide the %ux%u feature map (stride = kernel, no padding, "
+                               "no partial windows)",
+                               l->pool, l->in_h, l->in_w);
         l->out_h = l->in_h / l->pool;
         l->out_w = l->in_w / l->pool;
-        return NULL;
+        return 0;
     case CIM_L_FLATTEN:
         l->out_c = l->in_c * l->in_h * l->in_w;
         l->out_h = l->out_w = 1;
-        return NULL;
+        return 0;
     case CIM_L_LINEAR:
         if (l->in_h != 1 || l->in_w != 1)
-            return "linear needs a flat vector: add a flatten layer before it";
+            return shape_error(err, len, "linear needs a flat vector, got %ux%ux%u: add a flatten layer before it",
+                               l->in_c, l->in_h, l->in_w);
         l->out_c = l->out_features;
-        return NULL;
-    default: return NULL;
+        return 0;
+    default: return 0;
     }
 }
 
@@ -134,10 +160,11 @@ CimStatus cim_net_infer(CimNet *net, const char *file, CimDiag *diag)
         l->in_c = c;
         l->in_h = h;
         l->in_w = w;
-        const char *err = layer_shape(l);
-        if (!err && l->kind == CIM_L_CONV_BIN && host_seen)
-            err = "conv2d_binary after a host layer (flatten/linear) is not supported";
-        if (err) {
+        char err[200];
+        int bad = layer_shape(l, err, sizeof err);
+        if (!bad && l->kind == CIM_L_CONV_BIN && host_seen)
+            bad = shape_error(err, sizeof err, "conv2d_binary after a host layer (flatten/linear) is not supported");
+        if (bad) {
             cim_diag_add(diag, CIM_SEV_ERROR, file, l->line, l->col, "network.layers[%zu] (%s): %s", i,
                          cim_layer_kind_name(l->kind), err);
             return CIM_ERR_CONFIG;

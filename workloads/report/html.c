@@ -1,6 +1,7 @@
 /* The self-contained HTML report (inline CSS, inline SVG bar charts, no scripts) of a dcim run
  * and of dcim compare: summary, breakdowns, per-layer operations, the three machines. */
 #include "workloads/report/html.h"
+#include "workloads/report/figures.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -275,6 +276,7 @@ void cim_html_render(const CimRunReport *r, FILE *out)
 {
     cim_html_head(r, "run", out);
     cim_html_run_summary(r, out);
+    cim_html_run_figures(r, out);
     cim_html_run_breakdowns(r, out);
     cim_html_run_layers(r, out);
     cim_html_run_mapping(r, out);

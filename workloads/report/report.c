@@ -1,4 +1,5 @@
 /* Run summary as text, JSON (jansson) and CSV; results written atomically. */
+#include "workloads/report/figures.h"
 #include "workloads/report/json.h"
 #include "workloads/report/report_impl.h"
 
@@ -117,11 +118,12 @@ void cim_report_print(const CimRunReport *r, FILE *out)
     print_breakdown(r->area.um2, CIM_COMP_COUNT, r->area.total_um2, cim_component_name, out);
     fprintf(out, "\n");
     if (r->nutil) {
-        fprintf(out, "macro busy      ");
+        fprintf(out, "SystemC busy    ");
         for (unsigned m = 0; m < r->nutil; m++)
             fprintf(out, "%sm%u %.1f %%", m ? ", " : "", m, 100.0 * r->macro_util[m]);
         fprintf(out, " (SystemC model)\n");
     }
+    cim_report_print_figures(r, out);
     print_oneoff(r, out);
     print_layers(r, out);
     cim_report_print_mapping(r, out);
@@ -200,6 +202,35 @@ static json_t *prune_json(const CimRunReport *r)
     return o;
 }
 
+/* The architect's numbers (figures.h), with their conventions stated in the file. */
+static json_t *figures_json(const CimRunReport *r)
+{
+    CimReportFigures f;
+    cim_report_figures(r, &f);
+    json_t *tm = json_object();
+    for (int i = 0; i < CIM_REPORT_NTIMING && r->cfg; i++)
+        json_object_set_new(tm, f.timing[i].name,
+                            json_pack("{s:f, s:I}", "ns", f.timing[i].ns, "cycles", (json_int_t)f.timing[i].cycles));
+    json_t *split = json_pack("{s:f, s:f}", "issue", f.issue_per_image, "drain", f.drain_per_image);
+    json_t *busy = json_object(), *macros = json_array();
+    for (int u = 0; u <= CIM_RES_MACRO + 1; u++) {
+        char key[32];
+        snprintf(key, sizeof key, "waiting_for_%s", cim_report_unit_name(u));
+        json_object_set_new(split, key, json_real(f.stall_per_image[u]));
+    }
+    for (int u = 0; u <= CIM_RES_MACRO; u++)
+        json_object_set_new(busy, cim_report_unit_name(u), json_real(f.busy_share[u]));
+    for (unsigned m = 0; m < r->macros && CIM_RES_MACRO + m < CIM_RUN_MAX_RES; m++)
+        json_array_append_new(macros, json_real(cim_report_macro_busy(r, m)));
+    json_object_set_new(busy, "per_macro", macros);
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:o, s:o, s:o}", "clock_mhz", f.clock_mhz,
+                     "inferences_per_s", f.inferences_per_s, "ops_per_image", f.ops_per_image, "tops", f.tops,
+                     "energy_pj_per_image", f.energy_pj_per_image, "tops_per_w", f.tops_per_w, "area_mm2",
+                     f.area_mm2, "tops_per_mm2", f.tops_per_mm2, "cycles_per_image", f.cycles_per_image,
+                     "ops_convention", "1 MAC = 2 ops; the chip's executed MACs (pruned filters and host layers excluded)",
+                     "device_timing", tm, "cycle_split_per_image", split, "busy_share", busy);
+}
+
 static json_t *report_json(const CimRunReport *r, int predictions)
 {
     CimReportTotals t;
@@ -218,6 +249,7 @@ static json_t *report_json(const CimRunReport *r, int predictions)
     json_object_set_new(o, "chip_per_image", tally_json(r, &t.chip, r->images ? 1.0 / (double)r->images : 0.0));
     json_object_set_new(o, "latency_us_per_image", json_real(per_image(r, (double)t.chip.cycles) / r->clock_mhz));
     json_object_set_new(o, "area_um2", breakdown_json(r->area.um2, r->area.total_um2, 1.0));
+    json_object_set_new(o, "figures", figures_json(r));
     json_object_set_new(o, "programming", tally_json(r, &r->programming, 1.0));
     json_object_set_new(o, "pruning", prune_json(r));
     json_object_set_new(o, "layers", layers_json(r));

@@ -165,7 +165,7 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
         st = cim_fast_create(j->chip, &j->cc, &j->net, &fast, trap);
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
         CimCycleOptions co = {.vcd_path = o->vcd_path, .vcd_start = o->vcd_start,
-                              .vcd_end = o->vcd_end == UINT64_MAX ? 0 : o->vcd_end};
+                              .vcd_end = o->vcd_end == UINT64_MAX ? 0 : o->vcd_end, .vcd_date = o->vcd_date};
         st = cim_cycle_open(j->chip, &co, &sc);
     }
     size_t nout = j->net.layers[j->net.n - 1].out_c;

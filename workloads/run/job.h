@@ -20,6 +20,7 @@ typedef struct {
     volatile sig_atomic_t *stop;    /* set asynchronously (Ctrl-C): stop after the current image */
     const char *vcd_path;           /* fidelity cycle only; NULL: no trace */
     uint64_t vcd_start, vcd_end;
+    int vcd_date;                   /* keep the VCD's wall-clock $date line */
 } CimJobOptions;
 
 /* Everything a job owns; free with cim_job_free (also after an error). */

@@ -49,7 +49,7 @@ static const CimCfgKey run_keys[] = {
 };
 
 const CimCfgSchema cim_run_schema = {.root = "run", .keys = run_keys, .n = sizeof run_keys / sizeof run_keys[0],
-                                     .size = sizeof(CimRunCfg)};
+                                     .size = sizeof(CimRunCfg), .fill_defaults = 1};
 
 const CimCfgSchema *const cim_run_roots[] = {&cim_run_schema, &cim_cfg_schema_chip, &cim_cfg_schema_tech, NULL};
 

@@ -184,10 +184,10 @@ static void test_analog_cfg_structure_errors(void **state)
     expect_error("    bits: 8\n", "    bits: 8\n    bitz: 8\n", "bitz",
                  "unknown key 'bitz' in 'analog.adc'; expected one of: source, model, bits, share, lsb_cells, "
                  "cycle_ns, sar_uw_per_bit, sar_uw_fixed, sar_transistors_fixed, sar_transistors_per_bit, "
-                 "transistor_area_f2, walden_fom_fj, walden_area_um2, mux_transistors_per_column");
+                 "transistor_area_f2, walden_fom_fj, walden_area_um2, mux_transistors_per_column; did you mean 'bits'?");
     expect_error("    lsb_cells: 1                # 1 LSB = 1 unit-cell current: codes clip at 2^bits - 1 cells\n", "",
                  NULL, "missing key 'lsb_cells' in 'analog.adc'");
-    expect_error("analog:", "analogue:", "analogue", "unknown key 'analogue' at top level; expected one of: analog");
+    expect_error("analog:", "analogue:", "analogue", "unknown key 'analogue' at top level; expected one of: analog; did you mean 'analog'?");
 }
 
 static void test_analog_cfg_reports_every_error(void **state)

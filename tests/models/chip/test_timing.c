@@ -36,6 +36,32 @@ static void test_timing_halt_waits_for_drain(void **state)
     rig_probe_total(&r, "ild r0, 4096\nhalt\n", 64);
 }
 
+/* Where the cycles go (CimCycleSplit) and how long each unit is busy, on the program of
+ * tests/sim/hand_cycles.cpp: li@0, wcfg@1, win@2 (IR and port to 11), gated m0 of 64 rows
+ * @11 (slot 3: 8 cycles waiting for the IR; to 75), win@12 (to 21), gated m1 @21 (slot 13:
+ * 8 more for the IR; to 85), halt@22 (slot 22). 7 issue + 16 IR + drain 85 - 23 = 62 = 85.
+ * Busy: m0 and m1 64 each, the port 9 per window. */
+static void test_timing_cycle_split_and_busy(void **state)
+{
+    (void)state;
+    Rig r = rig_default();
+    CimRunResult res;
+    CimChip *c = rig_run_ok(&r, "li r1, 1\nwcfg r0, 64, 4, 4, 3, 1\nwin r1, r1\ngated m0, 0, 64, 0\nwin r1, r1\n"
+                                "gated m1, 0, 64, 0\nhalt\n", &res);
+    assert_int_equal(res.cycles, 85);
+    assert_int_equal(res.instructions, 7);
+    assert_int_equal(res.split.stall_unit[CIM_RES_IR], 16);
+    assert_int_equal(res.split.stall_unit[CIM_RES_PPU] + res.split.stall_unit[CIM_RES_BUF] +
+                         res.split.stall_unit[CIM_RES_DMA] + res.split.stall_unit[CIM_RES_MACRO] + res.split.stall_reg,
+                     0);
+    assert_int_equal(res.split.drain, 62);
+    assert_int_equal(res.busy[CIM_RES_MACRO + 0], 64);
+    assert_int_equal(res.busy[CIM_RES_MACRO + 1], 64);
+    assert_int_equal(res.busy[CIM_RES_MACRO + 2], 0);
+    assert_int_equal(res.busy[CIM_RES_BUF], 18);
+    cim_chip_destroy(c);
+}
+
 /* A branch takes one issue slot, taken or not, with no penalty.
  * li@0, (addi, bne) x3 @1..6, halt@7 -> 8. jmp@0 over two nops, halt@1 -> 2.
  * li@0, blt (taken) @1, halt@2 -> 3. */
@@ -612,6 +638,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timing_issue_one_per_cycle),
         cmocka_unit_test(test_timing_halt_waits_for_drain),
+        cmocka_unit_test(test_timing_cycle_split_and_busy),
         cmocka_unit_test(test_timing_branch_one_cycle),
         cmocka_unit_test(test_timing_register_ready_after_latency),
         cmocka_unit_test(test_timing_popo_occupies_macro),

@@ -138,6 +138,51 @@ static void test_cycles_of_ns_rounds_up_to_whole_cycles(void **state)
     assert_int_equal(cim_cycles_of_ns(15, 333.3), 5); /* 4.9995 -> 5 */
 }
 
+static void test_edit_distance_counts_each_kind_of_edit(void **state)
+{
+    (void)state;
+    assert_int_equal(cim_edit_distance("--image", "--images"), 1); /* insert */
+    assert_int_equal(cim_edit_distance("rowss", "rows"), 1);       /* delete */
+    assert_int_equal(cim_edit_distance("rovs", "rows"), 1);        /* substitute */
+    assert_int_equal(cim_edit_distance("rwos", "rows"), 1);        /* swap neighbours */
+    assert_int_equal(cim_edit_distance("", "abc"), 3);
+    assert_int_equal(cim_edit_distance("same", "same"), 0);
+}
+
+static void test_suggest_picks_nearest_within_limit(void **state)
+{
+    (void)state;
+    const char *names[] = {"--images", "--out", "--vcd", "--vcd-window"};
+    assert_string_equal(cim_suggest("--image", names, 4), "--images");
+    assert_string_equal(cim_suggest("--ot", names, 4), "--out");
+    assert_null(cim_suggest("--frobnicate", names, 4));
+    const char *cmds[] = {"run", "train", "margin"};
+    assert_string_equal(cim_suggest("rnu", cmds, 3), "run");
+    assert_null(cim_suggest("xyz", cmds, 3)); /* 3 edits: too far */
+}
+
+static void test_path_normalise_removes_dot_segments(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"configs/runs/../../data/mnist", "data/mnist"}, {"./a//b/", "a/b"},   {"../x", "../x"},
+        {"a/../../x", "../x"},                           {"/a/../..", "/"},    {"a/..", "."},
+        {"configs/runs/../chip/default.yaml", "configs/chip/default.yaml"},    {"/tmp/./r", "/tmp/r"},
+        {"../../a/b", "../../a/b"},
+    };
+    char buf[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(cim_path_normalise(cases[i][0], buf, sizeof buf), 0);
+        assert_string_equal(buf, cases[i][1]);
+    }
+    strcpy(buf, "x/./y/../z"); /* in place */
+    assert_int_equal(cim_path_normalise(buf, buf, sizeof buf), 0);
+    assert_string_equal(buf, "x/z");
+    char small[4];
+    assert_int_equal(cim_path_normalise("abcdef", small, sizeof small), -1);
+    assert_string_equal(small, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +195,9 @@ int main(void)
         cmocka_unit_test(test_diag_formats_compiler_style_and_caps),
         cmocka_unit_test(test_alloc_array_rejects_overflow),
         cmocka_unit_test(test_cycles_of_ns_rounds_up_to_whole_cycles),
+        cmocka_unit_test(test_edit_distance_counts_each_kind_of_edit),
+        cmocka_unit_test(test_suggest_picks_nearest_within_limit),
+        cmocka_unit_test(test_path_normalise_removes_dot_segments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

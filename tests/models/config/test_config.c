@@ -136,6 +136,34 @@ static void expect_tech_error(const char *path, const char *part)
 
 /* ---- default files ------------------------------------------------------- */
 
+/* extends works for every kind: a chip file that changes two keys of the default chip; the
+ * base's tech path stays relative to the base (configs/chip/), normalised. */
+static void test_cfg_chip_extends_the_default(void **state)
+{
+    (void)state;
+    char text[4200], cwd[4000];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text, "extends: %s/" CHIP_FILE "\nchip:\n  name: small\n  array: {rows: 128}\n", cwd);
+    CimChipCfg c, def;
+    CimDiag d;
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_load_chip(write_text("small.yaml", text), NULL, &c, &d), CIM_OK);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(cim_cfg_load_chip(CHIP_FILE, NULL, &def, &d), CIM_OK);
+    assert_string_equal(c.name, "small");
+    assert_int_equal(c.array.rows, 128);
+    assert_int_equal(c.array.cols, def.array.cols); /* merged: the base's */
+    assert_int_equal(c.macros, def.macros);
+    char want[4100];
+    snprintf(want, sizeof want, "%s/configs/tech/180nm_1t1r.yaml", cwd);
+    assert_string_equal(c.tech_path, want);
+    /* chip files keep every key required: without extends, the two keys are not enough */
+    assert_int_equal(cim_cfg_load_chip(write_text("small.yaml", "chip:\n  name: small\n  array: {rows: 128}\n"), NULL,
+                                       &c, &d),
+                     CIM_ERR_CONFIG);
+    cim_diag_free(&d);
+}
+
 static void test_cfg_defaults_files_load_and_equal_defaults(void **state)
 {
     (void)state;
@@ -147,7 +175,7 @@ static void test_cfg_defaults_files_load_and_equal_defaults(void **state)
     assert_int_equal(cim_cfg_load_chip(CHIP_FILE, NULL, &loaded, &d), CIM_OK);
     assert_int_equal(d.n, 0);
     cim_cfg_defaults(&def);
-    assert_string_equal(loaded.tech_path, "configs/chip/../tech/180nm_1t1r.yaml");
+    assert_string_equal(loaded.tech_path, "configs/tech/180nm_1t1r.yaml"); /* resolved and normalised */
     assert_int_equal(stat(loaded.tech_path, &a), 0);
     assert_int_equal(stat(def.tech_path, &b), 0);
     assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
@@ -566,7 +594,7 @@ static void test_cfg_check_rejects_unknown_kind(void **state)
     CimDiag d;
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("kind.yaml", "chipp:\n  name: x\n"), &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech");
+    assert_string_equal(msg_of(&d, 0), "unknown key 'chipp' at top level; expected one of: chip, tech; did you mean 'chip'?");
     cim_diag_free(&d);
     cim_diag_init(&d);
     assert_int_equal(cim_cfg_check(write_text("seqtop.yaml", "- chip\n- tech\n"), &d), CIM_ERR_CONFIG);
@@ -599,7 +627,7 @@ static void test_cfg_check_kinds_dispatches_and_lists_all(void **state)
     assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "network: {}\n"), kinds, 2, &d), CIM_ERR_RANGE);
     assert_int_equal(cim_cfg_check_kinds(CHIP_FILE, kinds, 2, &d), CIM_OK);
     assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "netwrk: {}\n"), kinds, 2, &d), CIM_ERR_CONFIG);
-    assert_string_equal(msg_of(&d, 0), "unknown key 'netwrk' at top level; expected one of: chip, network");
+    assert_string_equal(msg_of(&d, 0), "unknown key 'netwrk' at top level; expected one of: chip, network; did you mean 'network'?");
     assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", ""), kinds, 2, &d), CIM_ERR_CONFIG);
     assert_string_equal(msg_of(&d, 1), "file is empty; expected a mapping with a 'chip' or 'network' key");
     assert_int_equal(cim_cfg_check_kinds(write_text("k.yaml", "[1]\n"), kinds, 2, &d), CIM_ERR_CONFIG);
@@ -834,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_cfg_tech_group_needs_source),
         cmocka_unit_test(test_cfg_tech_errors_name_tech_file_with_note),
         cmocka_unit_test(test_cfg_bad_tech_path_reported_in_chip_file),
+        cmocka_unit_test(test_cfg_chip_extends_the_default),
         cmocka_unit_test(test_cfg_missing_file_is_io_error),
         cmocka_unit_test(test_cfg_check_rejects_unknown_kind),
         cmocka_unit_test(test_cfg_check_kinds_dispatches_and_lists_all),

@@ -150,7 +150,7 @@ static void test_doc_unknown_and_missing_keys(void **state)
     const CimDocNode *root = cim_doc_root(doc), *seq = cim_doc_get(root, "net");
     const CimDocNode *l0 = cim_doc_item(seq, 0);
     assert_int_equal(cim_doc_check_keys(doc, l0, "net[0]", "maxpool", "type,kernel", &d), 1);
-    assert_string_equal(d.v[0].msg, "unknown key 'kernal' in 'net[0]' (maxpool); expected one of: type, kernel");
+    assert_string_equal(d.v[0].msg, "unknown key 'kernal' in 'net[0]' (maxpool); expected one of: type, kernel; did you mean 'kernel'?");
     assert_int_equal(d.v[0].col, 21);
     assert_null(cim_doc_need(doc, l0, "kernel", "net[0]", "maxpool", &d));
     assert_string_equal(d.v[1].msg, "missing key 'kernel' in 'net[0]' (maxpool)");

@@ -259,9 +259,11 @@ static void test_netfile_shape_errors_at_layer(void **state)
     assert_int_equal(d.v[0].col, 7);
     assert_true(test_diag_has(&d, "network.layers[0] (conv2d_binary): conv2d_binary supports odd kernels", 1));
     cim_diag_free(&d);
-    expect_error(variant("{type: flatten}", "{type: relu}"), "network.layers[9] (linear): linear needs a flat vector");
+    /* Shape errors name the sizes: the kernel and the map it does not divide. */
+    expect_error(variant("{type: flatten}", "{type: relu}"),
+                 "network.layers[9] (linear): linear needs a flat vector, got 16x7x7: add a flatten layer before it");
     expect_error(variant("{type: maxpool, kernel: 2}", "{type: maxpool, kernel: 3}"),
-                 "network.layers[1] (maxpool): maxpool: the kernel must divide the feature map");
+                 "network.layers[1] (maxpool): the kernel 3 must divide the 28x28 feature map (stride = kernel");
 }
 
 static void test_netfile_every_error_reported_and_capped(void **state)

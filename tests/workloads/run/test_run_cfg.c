@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/support/text_files.h"
@@ -90,9 +91,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    static const char *const files[] = {"run.yaml", "short.yaml", "child.yaml", "sub/base.yaml", "sub"};
     char path[128];
-    snprintf(path, sizeof path, "%s/run.yaml", g_dir);
-    unlink(path);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", g_dir, files[i]);
+        if (unlink(path) != 0)
+            rmdir(path);
+    }
     rmdir(g_dir);
     free(g_run_text);
     free(g_train_text);
@@ -106,15 +111,15 @@ static void test_run_file_equals_documented_defaults(void **state)
     load_ok(RUN_FILE, NULL, &r);
     cim_run_cfg_defaults(&def);
     assert_string_equal(r.name, def.name);
-    assert_string_equal(r.chip_path, "configs/runs/../chip/default.yaml");
+    assert_string_equal(r.chip_path, "configs/chip/default.yaml"); /* resolved and normalised */
     assert_string_equal(r.chip_path, def.chip_path);
-    assert_string_equal(r.network_path, "configs/runs/../../workloads/nets/mnist_bnn.yaml");
+    assert_string_equal(r.network_path, "workloads/nets/mnist_bnn.yaml");
     assert_string_equal(r.network_path, def.network_path);
     /* the run file uses the trained weights (pruned while training); the defaults do not */
-    assert_string_equal(r.weights_path, "configs/runs/../../workloads/weights/mnist_bnn.safetensors");
+    assert_string_equal(r.weights_path, "workloads/weights/mnist_bnn.safetensors");
     assert_string_equal(def.weights_path, "");
     assert_string_equal(r.out_dir, def.out_dir);
-    assert_string_equal(r.data.dir, "configs/runs/../../data/mnist");
+    assert_string_equal(r.data.dir, "data/mnist");
     assert_string_equal(r.data.dir, def.data.dir);
     assert_true(r.seed == 1 && def.seed == 1);
     assert_int_equal(r.fidelity, CIM_FIDELITY_FAST);
@@ -131,7 +136,7 @@ static void test_run_file_equals_documented_defaults(void **state)
     assert_int_equal(def.prune.rounds, 1);
     assert_int_equal(r.has_train, 0);
     assert_int_equal(def.has_train, 0);
-    assert_int_equal(r.train.epochs, 0); /* absent group: zero */
+    assert_int_equal(r.train.epochs, 2); /* absent group: its defaults, unused */
     assert_int_equal(def.train.epochs, 2);
 }
 
@@ -142,7 +147,7 @@ static void test_run_train_group_present(void **state)
     load_ok(TRAIN_FILE, NULL, &r);
     cim_run_cfg_defaults(&def);
     assert_string_equal(r.name, "mnist_train");
-    assert_string_equal(r.out_dir, "configs/runs/../../results/mnist_train");
+    assert_string_equal(r.out_dir, "results/mnist_train");
     assert_int_equal(r.has_train, 1);
     assert_true(r.train.learning_rate == 0.001);
     assert_int_equal(r.train.epochs, 2);
@@ -155,19 +160,73 @@ static void test_run_train_group_present(void **state)
     assert_memory_equal(&r.train, &def.train, sizeof r.train);
 }
 
-static void test_run_train_group_all_or_nothing(void **state)
+static void test_run_train_group_partial_takes_defaults(void **state)
 {
     (void)state;
-    /* present but partial: every missing key is named, at the group */
-    size_t n = expect_error(variant(g_train_text, "    epochs: 2\n    batch_size: 64\n", ""), NULL,
-                            "missing key 'epochs' in 'run.train'");
-    assert_int_equal(n, 2);
+    /* present but partial: the missing keys take their defaults */
+    CimRunCfg r;
+    load_ok(variant(g_train_text, "    epochs: 2\n    batch_size: 64\n", "    epochs: 3\n"), NULL, &r);
+    assert_int_equal(r.has_train, 1);
+    assert_int_equal(r.train.epochs, 3);
+    assert_int_equal(r.train.batch_size, 64);
     expect_error(variant(g_train_text, "  train:\n", "  train: 5\n  trainx:\n"), NULL,
                  "run.train must be a mapping of keys, got '5'");
     expect_error(variant(g_run_text, "    rounds: 1\n", "    rounds: 1\n  train:\n"), NULL,
                  "run.train must be a mapping of keys, got an empty value");
-    /* the other groups stay required */
     expect_error(variant(g_run_text, "  prune:\n", "  prunex:\n"), NULL, "unknown key 'prunex' in 'run'");
+}
+
+/* A run file of only the keys without a default: every other key takes the schema's. */
+static void test_run_short_file_takes_defaults(void **state)
+{
+    (void)state;
+    const char *p = write_text("short.yaml", "run:\n  name: s\n  chip: c.yaml\n  network: n.yaml\n  out: o\n"
+                                             "  data: {dir: d}\n");
+    CimRunCfg r, def;
+    load_ok(p, NULL, &r);
+    cim_run_cfg_defaults(&def);
+    assert_string_equal(r.weights_path, ""); /* random weights */
+    assert_true(r.seed == def.seed);
+    assert_int_equal(r.fidelity, def.fidelity);
+    assert_int_equal(r.data.images, def.data.images);
+    assert_int_equal(r.data.split, def.data.split);
+    assert_int_equal(r.prune.enabled, def.prune.enabled);
+    assert_true(r.prune.threshold_b == def.prune.threshold_b);
+    assert_int_equal(r.has_train, 0);
+    /* names and paths have no default: each missing one is named */
+    size_t n = expect_error(write_text("short.yaml", "run:\n  seed: 3\n"), NULL, "missing key 'name' in 'run'");
+    assert_int_equal(n, 5); /* name, chip, network, out, data (for data.dir) */
+}
+
+/* extends: the base's keys under the file's, groups merged key by key, each path relative
+ * to the file that wrote it, override paths as written. */
+static void test_run_extends_merges_and_resolves_paths(void **state)
+{
+    (void)state;
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/sub", g_dir);
+    mkdir(sub, 0700);
+    /* base in g_dir/sub, written with paths relative to sub/ */
+    write_text("sub/base.yaml", "run:\n  name: base\n  chip: chip.yaml\n  network: ../n.yaml\n  out: res\n"
+                                "  data: {dir: data, images: 7}\n  prune: {rounds: 3, enabled: false}\n");
+    const char *p = write_text("child.yaml", "extends: sub/base.yaml\nrun:\n  name: child\n  out: mine\n"
+                                             "  prune: {rounds: 2}\n");
+    CimRunCfg r;
+    const char *items[] = {"run.data.dir=cli/data"};
+    CimOverrides ov = {.items = items, .n = 1};
+    load_ok(p, &ov, &r);
+    char want[256];
+    assert_string_equal(r.name, "child");
+    snprintf(want, sizeof want, "%s/sub/chip.yaml", g_dir); /* the base's path: relative to the base */
+    assert_string_equal(r.chip_path, want);
+    snprintf(want, sizeof want, "%s/n.yaml", g_dir); /* sub/../n.yaml, normalised */
+    assert_string_equal(r.network_path, want);
+    snprintf(want, sizeof want, "%s/mine", g_dir); /* the file's own path: relative to it */
+    assert_string_equal(r.out_dir, want);
+    assert_string_equal(r.data.dir, "cli/data");   /* an override: the working directory */
+    assert_int_equal(r.data.images, 7);            /* from the base */
+    assert_int_equal(r.prune.rounds, 2);           /* merged: the file's */
+    assert_int_equal(r.prune.enabled, 0);          /* merged: the base's */
 }
 
 static void test_run_paths_resolved(void **state)
@@ -184,8 +243,7 @@ static void test_run_paths_resolved(void **state)
     assert_string_equal(r.chip_path, "/abs/chip.yaml");
     snprintf(want, sizeof want, "%s/w/x.safetensors", g_dir);
     assert_string_equal(r.weights_path, want);
-    snprintf(want, sizeof want, "%s/../../data/mnist", g_dir);
-    assert_string_equal(r.data.dir, want);
+    assert_string_equal(r.data.dir, "/data/mnist"); /* g_dir is /tmp/NAME: ../.. is / */
     /* a file named without a directory: paths stay as written */
     char cwd[1024];
     assert_non_null(getcwd(cwd, sizeof cwd));
@@ -230,13 +288,13 @@ static void test_run_override_into_absent_train_group(void **state)
     (void)state;
     const char *items[] = {"run.train.epochs=5"};
     CimOverrides ov = {.items = items, .n = 1};
-    /* the group now exists, so its other keys are missing */
-    size_t n = expect_error(RUN_FILE, &ov, "missing key 'learning_rate' in 'run.train'");
-    assert_int_equal(n, 7);
-    const char *ok[] = {"run.train.epochs=5"};
-    CimOverrides ov2 = {.items = ok, .n = 1};
+    /* the group now exists; its other keys take their defaults */
     CimRunCfg r;
-    load_ok(TRAIN_FILE, &ov2, &r);
+    load_ok(RUN_FILE, &ov, &r);
+    assert_int_equal(r.has_train, 1);
+    assert_int_equal(r.train.epochs, 5);
+    assert_int_equal(r.train.batch_size, 64);
+    load_ok(TRAIN_FILE, &ov, &r);
     assert_int_equal(r.train.epochs, 5);
 }
 
@@ -352,7 +410,7 @@ static void test_run_check_and_file_kinds(void **state)
     cim_diag_init(&d);
     assert_int_equal(cim_run_check_file(write_text("run.yaml", "netwrk: {}\n"), &d), CIM_ERR_CONFIG);
     assert_string_equal(d.v[0].msg,
-                        "unknown key 'netwrk' at top level; expected one of: chip, tech, run, network, analog, gpu");
+                        "unknown key 'netwrk' at top level; expected one of: chip, tech, run, network, analog, gpu; did you mean 'network'?");
     cim_diag_free(&d);
 }
 
@@ -447,7 +505,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_file_equals_documented_defaults),
         cmocka_unit_test(test_run_train_group_present),
-        cmocka_unit_test(test_run_train_group_all_or_nothing),
+        cmocka_unit_test(test_run_train_group_partial_takes_defaults),
+        cmocka_unit_test(test_run_short_file_takes_defaults),
+        cmocka_unit_test(test_run_extends_merges_and_resolves_paths),
         cmocka_unit_test(test_run_paths_resolved),
         cmocka_unit_test(test_run_path_too_long_after_resolving),
         cmocka_unit_test(test_run_overrides_applied),

@@ -22,7 +22,8 @@ static CimStatus train_seed(const char *out, const char *epochs, const char *pru
     snprintf(o3, sizeof o3, "run.prune.enabled=%s", prune);
     snprintf(o4, sizeof o4, "run.seed=%s", seed);
     const char *ov[] = {o1, o2, o3, "run.train.train_images=2048", "run.train.eval_images=1000", o4};
-    CimTrainOptions o = {{"configs/runs/mnist_train.yaml", ov, 6, 0, NULL, NULL, 0, 0}, resume};
+    CimTrainOptions o = {.job = {.run_path = "configs/runs/mnist_train.yaml", .overrides = ov, .noverrides = 6},
+                         .resume = resume};
     CimDiag d;
     cim_diag_init(&d);
     CimStatus st = cim_train_run(&o, rep, &d);
@@ -171,7 +172,7 @@ static void test_train_resume_with_another_seed_is_refused(void **state)
 static void test_train_refuses_a_run_without_train_group(void **state)
 {
     (void)state;
-    CimTrainOptions o = {{"configs/runs/mnist_bnn.yaml", NULL, 0, 0, NULL, NULL, 0, 0}, 0};
+    CimTrainOptions o = {.job = {.run_path = "configs/runs/mnist_bnn.yaml"}};
     CimTrainReport rep;
     CimDiag d;
     cim_diag_init(&d);
