@@ -134,7 +134,7 @@ static void test_train_chained_resumes_equal_uninterrupted(void **state)
     assert_int_equal(train(a, "3", "true", 0, &rep), CIM_OK);
     cim_train_report_free(&rep);
     for (int e = 1; e <= 3; e++) {
-        char ep[8];
+        char ep[16];
         snprintf(ep, sizeof ep, "%d", e);
         assert_int_equal(train(b, ep, "true", e > 1, &rep), CIM_OK);
         assert_int_equal(rep.nepochs, (unsigned)e);
