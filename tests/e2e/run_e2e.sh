@@ -70,6 +70,9 @@ check "compare: bad override"            1 "keys start with run., chip., tech., 
 # The mapper (docs/compiler.md): dcim check of a run file prints the mapping without running
 # images; small chips pack, or reload, or are refused naming the smallest change.
 check "check prints a run file's mapping" 0 '^conv2 +2 +2x1 +144 +2 +1 +15264 ' "$DCIM" check configs/runs/mnist_bnn.yaml
+check "check prints the network's shapes" 0 '^conv2 +conv2d_binary +chip +32x14x14 +64x14x14 +3612672 +11/64$' "$DCIM" check configs/runs/mnist_bnn.yaml
+check "check says what runs on the host"  0 '^fc1 +linear +host +784x1x1 +256x1x1 +200704 ' "$DCIM" check configs/runs/mnist_bnn.yaml
+check "check totals chip and host MACs"   0 '^MACs per image  4290048 on the chip, 234752 on the host' "$DCIM" check configs/runs/mnist_bnn.yaml
 check "check --set compiles another chip" 0 '^conv2 +4 +4x1 +72 +4 +1 +15264 ' "$DCIM" check configs/runs/mnist_bnn.yaml --set chip.macros=4 --set chip.array.rows=128 --set chip.array.cols=128 --set chip.mapping.split=auto
 check "check refuses what does not fit"  1 "layer 'conv2' does not fit" "$DCIM" check configs/runs/mnist_bnn.yaml --set chip.macros=1 --set chip.array.rows=128 --set chip.array.cols=128
 check "check --set needs a run file"     2 'applies to run files only' "$DCIM" check configs/chip/default.yaml --set chip.macros=1

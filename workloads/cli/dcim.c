@@ -154,7 +154,7 @@ int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg)
 }
 
 /* A run file: compile its network for its chip (with the --set overrides) and print the
- * mapping (no image runs). */
+ * network's shapes, MACs and where each layer runs, then the mapping (no image runs). */
 static CimStatus check_mapping(const char *path, const CliOverrides *ov)
 {
     CimJobOptions o = {.run_path = path, .overrides = ov->ov, .noverrides = ov->n};
@@ -164,8 +164,10 @@ static CimStatus check_mapping(const char *path, const CliOverrides *ov)
     CimStatus st = j ? cim_job_check(&o, j, &d) : CIM_ERR_NOMEM;
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
-    if (st == CIM_OK)
+    if (st == CIM_OK) {
+        cim_report_print_network(&j->net, &j->cc, stdout);
         cim_report_print_mapping(&j->report, stdout);
+    }
     if (j)
         cim_job_free(j);
     free(j);

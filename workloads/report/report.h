@@ -62,6 +62,10 @@ typedef struct {
  * macros, rounds, cells and share of the chip's cells; the policy and whether layers
  * reload. Part of cim_report_print; `dcim check RUN.yaml` prints it alone. */
 void cim_report_print_mapping(const CimRunReport *r, FILE *out);
+/* The network as compiled: per layer its type, where it runs (chip: a chip layer or folded
+ * into one; host), input and output shapes, dense MACs per image and pruned filters, then
+ * the MACs on the chip and on the host. dcim check prints it for a run file. */
+void cim_report_print_network(const CimNet *net, const CimCompiled *cc, FILE *out);
 
 /* Energy of a tally with the report's chip, by component. */
 void cim_report_energy(const CimRunReport *r, const CimLayerTally *t, CimEnergyBreakdown *out);
