@@ -179,8 +179,10 @@ static const char check_usage[] =
     "Validates a chip (chip:), technology (tech:), run (run:), network (network:),\n"
     "analogue baseline (analog:) or GPU baseline (gpu:) file and prints every error as\n"
     "file:line:col: error: message. Exit status 1 if there is any. A run file is also\n"
-    "compiled for its chip (no image runs) and its mapping printed: per chip layer the\n"
-    "regions, macros, rounds and cells, or the error naming what does not fit. --set\n"
+    "compiled for its chip (no image runs): the network is printed (per layer its shapes,\n"
+    "MACs, pruned filters and whether it runs on the chip or the host), then the mapping\n"
+    "(per chip layer the regions, macros, rounds and cells), or the error naming what does\n"
+    "not fit. --set\n"
     "(run files only) overrides run., chip. or tech. keys for that compile, e.g.\n"
     "--set chip.macros=4 --set chip.mapping.split=auto.\n";
 
