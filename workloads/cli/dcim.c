@@ -182,8 +182,8 @@ static const char check_usage[] =
     "compiled for its chip (no image runs): the network is printed (per layer its shapes,\n"
     "MACs, pruned filters and whether it runs on the chip or the host), then the mapping\n"
     "(per chip layer the regions, macros, rounds and cells), or the error naming what does\n"
-    "not fit. --set\n"
-    "(run files only) overrides run., chip. or tech. keys for that compile, e.g.\n"
+    "not fit. --set (run files only) overrides run., chip. or tech. keys for that compile,\n"
+    "e.g.\n"
     "--set chip.macros=4 --set chip.mapping.split=auto.\n";
 
 /* 0 with the file checked (and a run file's mapping printed), 1 errors, 2 usage. */
