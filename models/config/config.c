@@ -610,19 +610,8 @@ CimStatus cim_cfg_check(const char *path, CimDiag *diag)
 static size_t store_defaults(const CimCfgSchema *s, void *out, CimDiag *d)
 {
     CfgReport rep = {.diag = d, .file = "<defaults>"};
-    for (size_t i = 0; i < s->n; i++) {
-        const CimCfgKey *k = &s->keys[i];
-        char text[CIM_PATH_MAX];
-        if (k->off == CIM_CFG_NOFIELD || !k->def || strlen(k->def) >= sizeof text)
-            continue;
-        YtNode n;
-        memset(&n, 0, sizeof n);
-        n.kind = YT_SCALAR;
-        n.len = strlen(k->def);
-        n.quoted = n.len == 0; /* "" as a file writes it */
-        n.str = memcpy(text, k->def, n.len + 1);
-        cfg_store_value(k, &n, out, &rep);
-    }
+    for (size_t i = 0; i < s->n; i++)
+        cfg_store_default(&s->keys[i], out, &rep);
     return rep.errors;
 }
 

@@ -125,5 +125,9 @@ const char *cfg_rule_text(const CimCfgKey *k, char *buf, size_t len);
 /* Converts scalar text for key k and stores it at base + k->off (when stored). Returns 0,
  * or -1 after reporting the problem at node at (which carries the text). */
 int cfg_store_value(const CimCfgKey *k, const YtNode *at, void *base, CfgReport *rep);
+/* Stores key k's default text (k->def) at base + k->off as cfg_store_value would read it
+ * from a file ("" as a quoted empty string). 0, or -1 after reporting; keys without a
+ * field or a default are left alone (0). */
+int cfg_store_default(const CimCfgKey *k, void *base, CfgReport *rep);
 
 #endif

@@ -218,3 +218,17 @@ int cfg_store_value(const CimCfgKey *k, const YtNode *at, void *base, CfgReport 
     default: return type_error(k, at, what[k->type], rep);
     }
 }
+
+int cfg_store_default(const CimCfgKey *k, void *base, CfgReport *rep)
+{
+    char text[CIM_PATH_MAX];
+    if (k->off == CIM_CFG_NOFIELD || !k->def || strlen(k->def) >= sizeof text)
+        return 0;
+    YtNode n;
+    memset(&n, 0, sizeof n);
+    n.kind = YT_SCALAR;
+    n.len = strlen(k->def);
+    n.quoted = n.len == 0; /* "" as a file writes it */
+    n.str = memcpy(text, k->def, n.len + 1);
+    return cfg_store_value(k, &n, base, rep);
+}

@@ -241,18 +241,8 @@ void cfg_fill_defaults(const CimCfgSchema *s, void *out)
     CimDiag d;
     cim_diag_init(&d);
     CfgReport rep = {.diag = &d, .file = "<defaults>"};
-    for (size_t i = 0; s->fill_defaults && i < s->n; i++) {
-        const CimCfgKey *k = &s->keys[i];
-        char text[CIM_PATH_MAX];
-        if (k->off == CIM_CFG_NOFIELD || !value_fillable(k) || strlen(k->def) >= sizeof text)
-            continue;
-        YtNode n;
-        memset(&n, 0, sizeof n);
-        n.kind = YT_SCALAR;
-        n.len = strlen(k->def);
-        n.quoted = n.len == 0; /* "" as a file writes it */
-        n.str = memcpy(text, k->def, n.len + 1);
-        cfg_store_value(k, &n, out, &rep); /* cim_cfg_schema_verify checks every default */
-    }
+    for (size_t i = 0; s->fill_defaults && i < s->n; i++)
+        if (value_fillable(&s->keys[i]))
+            cfg_store_default(&s->keys[i], out, &rep); /* cim_cfg_schema_verify checks every default */
     cim_diag_free(&d);
 }
