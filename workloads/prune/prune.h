@@ -48,6 +48,11 @@ typedef struct {
     CimPruneMode mode;
     CimPruneStatsPrec stats_prec;
     CimPruneCmp cmp;
+    /* A guard outside the paper's rule, off (0) by default so the rule stays exact: a round
+     * never leaves a layer with fewer than this many live filters; the newly pruned filters
+     * in the fewest close pairs (then the lowest index) are kept. Applied by
+     * cim_prune_on_chip, not by cim_prune_select. */
+    unsigned keep_min_filters;
 } CimPruneParams;
 
 /* Fills the script's values: threshold_b 0.146, threshold_c 0.15, reference mode, float64

@@ -55,13 +55,31 @@ static void apply(CimLayer *l, const CimPruneOut *o, int rewrite_sign)
         l->w[i] = l->w[i] > 0.0f ? 1.0f : l->w[i] < 0.0f ? -1.0f : 0.0f;
 }
 
+/* The keep_min_filters guard: while the round would leave fewer than `keep` live filters
+ * (or all it had, if it had fewer), un-prunes the newly pruned filter in the fewest close
+ * pairs (the least redundant; ties: the lowest index). Returns how many it kept. */
+static unsigned guard(CimPruneOut *o, const size_t *close_count, unsigned live_before, unsigned keep)
+{
+    unsigned want = keep < live_before ? keep : live_before, kept = 0;
+    while (keep && live_before - o->n_pruned < want) {
+        size_t best = 0;
+        for (size_t i = 1; i < o->n_pruned; i++)
+            if (close_count[o->pruned[i]] < close_count[o->pruned[best]])
+                best = i;
+        memmove(&o->pruned[best], &o->pruned[best + 1], (o->n_pruned - best - 1) * sizeof *o->pruned);
+        o->n_pruned--;
+        kept++;
+    }
+    return kept;
+}
+
 static CimStatus prune_layer(CimChip *chip, const CimSimLayer *sl, CimLayer *l, const CimPruneParams *p,
                              int rewrite_sign, CimPruneLayerReport *lr, CimPruneReport *rep, CimTrap *trap)
 {
     int64_t *sign_sum = calloc(sl->F, sizeof *sign_sum);
     double *dist = calloc((size_t)sl->F * sl->F, sizeof *dist);
-    size_t *pruned = calloc(sl->F, sizeof *pruned);
-    CimStatus st = sign_sum && dist && pruned ? CIM_OK : CIM_ERR_NOMEM;
+    size_t *pruned = calloc(sl->F, sizeof *pruned), *close = calloc(sl->F, sizeof *close);
+    CimStatus st = sign_sum && dist && pruned && close ? CIM_OK : CIM_ERR_NOMEM;
     lr->layer = sl->layer;
     lr->filters = sl->F;
     lr->pruned_before = 0;
@@ -70,10 +88,11 @@ static CimStatus prune_layer(CimChip *chip, const CimSimLayer *sl, CimLayer *l, 
     if (st == CIM_OK)
         st = measure(chip, sl, l, sign_sum, dist, rep, trap);
     CimPruneLayer in = {sl->F, l->pruned, sign_sum};
-    CimPruneOut o = {pruned, 0, NULL, {0}};
+    CimPruneOut o = {pruned, 0, close, {0}};
     if (st == CIM_OK)
         st = cim_prune_select_matrix(p, &in, dist, NULL, &o);
     if (st == CIM_OK) {
+        lr->kept_by_guard = guard(&o, close, sl->F - lr->pruned_before, p->keep_min_filters);
         apply(l, &o, rewrite_sign);
         lr->pruned_new = (unsigned)o.n_pruned;
         lr->stats = o.stats;
@@ -81,6 +100,7 @@ static CimStatus prune_layer(CimChip *chip, const CimSimLayer *sl, CimLayer *l, 
     free(sign_sum);
     free(dist);
     free(pruned);
+    free(close);
     return st;
 }
 

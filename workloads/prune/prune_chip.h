@@ -14,6 +14,7 @@ extern "C" {
 typedef struct {
     size_t layer;             /* network layer index */
     unsigned filters, pruned_before, pruned_new;
+    unsigned kept_by_guard;   /* filters the rule pruned and keep_min_filters kept (last round) */
     CimPruneStats stats;
 } CimPruneLayerReport;
 

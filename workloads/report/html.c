@@ -132,6 +132,13 @@ void cim_html_run_summary(const CimRunReport *r, FILE *out)
         cim_html_escape(r->reason, out);
         fprintf(out, "</p>\n");
     }
+    char warn[8][CIM_REPORT_WARNING_LEN];
+    size_t nw = cim_report_warnings(r, warn, 8);
+    for (size_t i = 0; i < nw && i < 8; i++) {
+        fprintf(out, "<p class=\"bad\" id=\"warning-%zu\">Warning: ", i);
+        cim_html_escape(warn[i], out);
+        fprintf(out, "</p>\n");
+    }
     fprintf(out, "<div class=\"cards\">\n");
     snprintf(v, sizeof v, "%.2f %%", pct((double)r->correct, (double)r->images));
     snprintf(s, sizeof s, "%llu/%llu images", (unsigned long long)r->correct, (unsigned long long)r->images);

@@ -99,6 +99,10 @@ void cim_report_print(const CimRunReport *r, FILE *out)
         if (r->layers[k].where == CIM_WHERE_CHIP)
             fprintf(out, " %s %u/%u", r->layers[k].name, r->layers[k].filters - r->layers[k].live, r->layers[k].filters);
     fprintf(out, "\n");
+    char warn[8][CIM_REPORT_WARNING_LEN];
+    size_t nw = cim_report_warnings(r, warn, 8);
+    for (size_t i = 0; i < nw && i < 8; i++)
+        fprintf(out, "warning         %s\n", warn[i]);
     fprintf(out, "operations      per image: chip (conv) MACs %llu executed, %llu removed by pruning (-%.1f %%); "
                  "all MACs %llu, -%.1f %%\n",
             (unsigned long long)t.chip_macs, (unsigned long long)t.chip_macs_removed,
@@ -188,9 +192,10 @@ static json_t *prune_json(const CimRunReport *r)
     json_t *a = json_array();
     for (size_t k = 0; k < r->prune.n; k++) {
         const CimPruneLayerReport *p = &r->prune.layers[k];
-        json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:i, s:I, s:f, s:f, s:f}", "layer", r->layers[k].name,
-                                           "filters", (json_int_t)p->filters, "pruned_before",
+        json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:f, s:f, s:f}", "layer",
+                                           r->layers[k].name, "filters", (json_int_t)p->filters, "pruned_before",
                                            (json_int_t)p->pruned_before, "pruned_new", (json_int_t)p->pruned_new,
+                                           "kept_by_guard", (json_int_t)p->kept_by_guard,
                                            "pairs", (json_int_t)p->stats.pairs, "mean",
                                            p->stats.pairs ? p->stats.mean : 0.0, "variance",
                                            p->stats.pairs ? p->stats.variance : 0.0, "threshold",
@@ -252,6 +257,12 @@ static json_t *report_json(const CimRunReport *r, int predictions)
     json_object_set_new(o, "figures", figures_json(r));
     json_object_set_new(o, "programming", tally_json(r, &r->programming, 1.0));
     json_object_set_new(o, "pruning", prune_json(r));
+    char warn[8][CIM_REPORT_WARNING_LEN];
+    size_t nw = cim_report_warnings(r, warn, 8);
+    json_t *wa = json_array();
+    for (size_t i = 0; i < nw && i < 8; i++)
+        json_array_append_new(wa, json_string(warn[i]));
+    json_object_set_new(o, "warnings", wa);
     json_object_set_new(o, "layers", layers_json(r));
     json_object_set_new(o, "mapping", cim_report_mapping_json(r));
     if (predictions && r->pred) {

@@ -42,6 +42,7 @@ typedef struct {
     CimLayerTally programming;
     CimPruneReport prune;
     int pruned_on_chip;
+    double warn_share;             /* run.prune.warn_share: a layer this pruned is warned about */
     /* chip */
     double clock_mhz;
     unsigned macros, rows, cols;
@@ -88,6 +89,13 @@ const char *cim_fmt_energy(double pj, char *buf, size_t n);
 const char *cim_fmt_time(double ns, char *buf, size_t n);
 /* A signed percentage with two decimals: -0.72301 -> "-72.30 %". */
 const char *cim_fmt_pct(double frac, char *buf, size_t n);
+
+/* Pruning that speaks: one sentence per chip layer whose pruned share is at least
+ * r->warn_share (saying what each pruned-filter semantics makes of it), and per layer where
+ * run.prune.keep_min_filters kept filters the rule pruned. Writes at most max sentences
+ * into out and returns how many there are; the text, JSON and HTML reports show them. */
+#define CIM_REPORT_WARNING_LEN 400
+size_t cim_report_warnings(const CimRunReport *r, char (*out)[CIM_REPORT_WARNING_LEN], size_t max);
 
 /* The summary a user reads: accuracy, operations and what pruning removed, cycles and
  * latency per image, energy and area with breakdowns by component and by layer. */

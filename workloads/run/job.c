@@ -66,6 +66,7 @@ void cim_job_prune_params(const CimRunCfg *run, CimPruneParams *p)
     p->threshold_b = run->prune.threshold_b;
     p->threshold_c = run->prune.threshold_c;
     p->mode = run->prune.participation;
+    p->keep_min_filters = run->prune.keep_min_filters;
 }
 
 static CimStatus prune(CimJob *j, CimTrap *trap, CimDiag *d)
@@ -97,6 +98,7 @@ static CimStatus report_init(CimJob *j)
                  (unsigned long long)j->run.seed);
     cim_cfg_choice(CIM_FIDELITY_NAMES, (int)j->run.fidelity, r->fidelity, sizeof r->fidelity);
     cim_cfg_choice(CIM_PRUNED_NAMES, (int)cc->pruned_mode, r->pruned_mode, sizeof r->pruned_mode);
+    r->warn_share = j->run.prune.warn_share;
     r->status = CIM_RUN_COMPLETE;
     r->seed = j->run.seed;
     r->cfg = &j->chip_cfg;

@@ -44,6 +44,8 @@ typedef struct {
     double threshold_c;            /* pruned when in more than threshold_c * (N - 1) close pairs */
     CimPruneMode participation;    /* which filters take part in a round */
     unsigned rounds;
+    unsigned keep_min_filters;     /* guard: live filters a round leaves at least (0: off) */
+    double warn_share;             /* warn when a round leaves this share of a layer pruned */
 } CimRunPruneCfg;
 
 typedef struct {

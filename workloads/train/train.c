@@ -226,6 +226,8 @@ static void op_stats(const Trainer *t, CimEpochStats *es)
         es->conv_filters[k] = l->out_c;
         for (unsigned f = 0; f < l->out_c; f++)
             es->conv_pruned[k] += l->pruned[f];
+        if (es->pruned_this_epoch && k < t->prune.n)
+            es->conv_kept[k] = t->prune.layers[k].kept_by_guard;
         k++;
     }
 }
@@ -341,6 +343,30 @@ static CimStatus load_checkpoint(Trainer *t, CimDiag *d)
     return st;
 }
 
+/* Pruning that speaks: warning k (0-based) of an epoch into buf, or 0 when there is none;
+ * a layer pruned to at least run.prune.warn_share of its filters, or filters that
+ * run.prune.keep_min_filters kept. */
+static int epoch_warning(const Trainer *t, const CimEpochStats *e, unsigned k, char *buf, size_t len)
+{
+    unsigned seen = 0;
+    double limit = t->job.run.prune.warn_share;
+    for (unsigned c = 0; c < t->rep->nconv; c++) {
+        unsigned p = e->conv_pruned[c], n = e->conv_filters[c];
+        if (n && p && (double)p >= limit * (double)n && seen++ == k) {
+            snprintf(buf, len, "layer %s: %u of %u filters pruned (run.prune.warn_share %g): with pruned_filters "
+                               "reference it still computes the all -1 filter's outputs, with skip it outputs %s",
+                     t->rep->conv_names[c], p, n, limit, p == n ? "only zeros" : "0 for them");
+            return 1;
+        }
+        if (e->conv_kept[c] && seen++ == k) {
+            snprintf(buf, len, "layer %s: run.prune.keep_min_filters kept %u filters the paper's rule pruned",
+                     t->rep->conv_names[c], e->conv_kept[c]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* part / whole, 0 when nothing was counted (never NaN in the log). */
 static double share(uint64_t part, uint64_t whole) { return whole ? (double)part / (double)whole : 0.0; }
 
@@ -353,11 +379,15 @@ static void epoch_json(const Trainer *t, const CimEpochStats *e, FILE *f)
         fprintf(f, "%s\"%s\": [%u, %u]", k ? ", " : "", t->rep->conv_names[k], e->conv_pruned[k], e->conv_filters[k]);
     fprintf(f, "}, \"conv_mac_reduction\": %.6f, \"all_mac_reduction\": %.6f, \"seconds\": %.2f, "
                "\"train_images_per_s\": %.1f, \"energy_uj\": {\"forward\": %.4f, \"pruning\": %.4f, \"programming\": %.4f}, "
-               "\"cycles\": {\"forward\": %llu, \"pruning\": %llu}}\n",
+               "\"cycles\": {\"forward\": %llu, \"pruning\": %llu}, \"warnings\": [",
             share(e->conv_macs_removed, e->conv_macs + e->conv_macs_removed),
             share(e->all_macs_removed, e->all_macs + e->all_macs_removed), e->seconds, e->train_images_per_s,
             e->energy_forward_uj, e->energy_prune_uj, e->energy_program_uj, (unsigned long long)e->cycles_forward,
             (unsigned long long)e->cycles_prune);
+    char w[400];
+    for (unsigned k = 0; epoch_warning(t, e, k, w, sizeof w); k++)
+        fprintf(f, "%s\"%s\"", k ? ", " : "", w); /* layer names hold no quotes (network files) */
+    fprintf(f, "]}\n");
 }
 
 /* Epochs loaded on resume are written back as they were read (their byte counts, times
@@ -515,6 +545,9 @@ static void print_epoch(const Trainer *t, const CimEpochStats *e)
            100.0 * (double)e->all_macs_removed / (double)(e->all_macs + e->all_macs_removed), e->seconds,
            e->train_images_per_s, e->energy_forward_uj, e->energy_prune_uj);
     fflush(stdout);
+    char w[400];
+    for (unsigned k = 0; epoch_warning(t, e, k, w, sizeof w); k++)
+        fprintf(stderr, "dcim train: warning: epoch %u: %s\n", e->epoch, w);
 }
 
 static void teardown(Trainer *t)

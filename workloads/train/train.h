@@ -20,6 +20,7 @@ typedef struct {
     double test_acc;                /* the model as saved, after this epoch's pruning */
     int pruned_this_epoch;
     unsigned conv_filters[CIM_TRAIN_MAX_CONV], conv_pruned[CIM_TRAIN_MAX_CONV];
+    unsigned conv_kept[CIM_TRAIN_MAX_CONV]; /* kept by run.prune.keep_min_filters this epoch */
     uint64_t conv_macs, conv_macs_removed, all_macs, all_macs_removed; /* per image, after pruning */
     double seconds, train_images_per_s;
     double energy_forward_uj, energy_prune_uj, energy_program_uj; /* on-chip work of the epoch */

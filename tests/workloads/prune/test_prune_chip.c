@@ -74,9 +74,71 @@ static void test_prune_chip_matches_live_rule(void **state)
     check_seed(9, CIM_PRUNE_LIVE);
 }
 
+/* keep_min_filters (off in the reference rule): with the guard on, no round leaves a layer
+ * with fewer live filters than asked (or than it had); the filters it keeps are among those
+ * the exact rule pruned, the rest are pruned exactly as without the guard, and the report
+ * says how many were kept. The reference rule prunes all 32 of conv1 on this seed. */
+static void test_prune_guard_keeps_a_minimum_of_the_rules_choice(void **state)
+{
+    (void)state;
+    CimNet exact, guarded;
+    assert_int_equal(test_mnist_net(&exact), CIM_OK);
+    assert_int_equal(test_mnist_net(&guarded), CIM_OK);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    CimRng r;
+    cim_rng_seed(&r, 3);
+    cim_ref_bnn_init_random(w, &r);
+    test_mnist_copy_weights(&exact, w);
+    test_mnist_copy_weights(&guarded, w);
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    CimChip *chip;
+    assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
+    CimPruneParams p;
+    cim_prune_params_reference(&p);
+    CimPruneReport re = {0}, rg = {0};
+    CimTrap trap;
+    CimDiag d;
+    cim_diag_init(&d);
+    assert_int_equal(cim_prune_on_chip(chip, &exact, &p, 1, &re, &trap, &d), CIM_OK);
+    p.keep_min_filters = 5;
+    assert_int_equal(cim_prune_on_chip(chip, &guarded, &p, 1, &rg, &trap, &d), CIM_OK);
+    unsigned kept_total = 0;
+    for (size_t k = 0, li = 0; k < 3; k++, li++) {
+        while (exact.layers[li].kind != CIM_L_CONV_BIN)
+            li++;
+        const CimLayer *le = &exact.layers[li], *lg = &guarded.layers[li];
+        unsigned live_e = 0, live_g = 0, differ = 0;
+        for (unsigned f = 0; f < le->out_c; f++) {
+            live_e += !le->pruned[f];
+            live_g += !lg->pruned[f];
+            if (le->pruned[f] != lg->pruned[f]) {
+                assert_true(le->pruned[f] && !lg->pruned[f]); /* only the rule's choices are undone */
+                differ++;
+            }
+        }
+        assert_true(live_g >= (le->out_c < 5 ? le->out_c : 5u));
+        assert_int_equal(differ, rg.layers[k].kept_by_guard);
+        assert_int_equal(re.layers[k].kept_by_guard, 0);
+        assert_int_equal(live_g, live_e > 5 ? live_e : 5u);
+        kept_total += rg.layers[k].kept_by_guard;
+    }
+    assert_int_equal(re.layers[0].pruned_new, 32); /* the case under test: conv1 wiped out */
+    assert_int_equal(rg.layers[0].kept_by_guard, 5);
+    assert_true(kept_total >= 5);
+    cim_prune_report_free(&re);
+    cim_prune_report_free(&rg);
+    cim_diag_free(&d);
+    cim_chip_destroy(chip);
+    cim_net_free(&exact);
+    cim_net_free(&guarded);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_prune_guard_keeps_a_minimum_of_the_rules_choice),
         cmocka_unit_test(test_prune_chip_matches_reference_rule),
         cmocka_unit_test(test_prune_chip_matches_live_rule),
     };
