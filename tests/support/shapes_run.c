@@ -2,6 +2,7 @@
  * the program path, the fast path and the plain reference on every image, and another
  * runner (SystemC) when given: equal integers, bits, logits, cycles and event counts. */
 #include "tests/support/shapes.h"
+#include "tests/support/tally_check.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -118,16 +119,10 @@ static void compare_bits(ShapesResult *r, CimChip *chip, const CimChipLayer *cl,
 static void compare_tallies(ShapesResult *r, const char *what, const CimLayerTally *a, const CimLayerTally *b,
                             size_t n)
 {
-    for (size_t k = 0; k < n; k++) {
-        if (a[k].cycles != b[k].cycles || a[k].instructions != b[k].instructions)
-            failf(r, "%s layer %zu: cycles %llu vs %llu, instructions %llu vs %llu", what, k,
-                  (unsigned long long)a[k].cycles, (unsigned long long)b[k].cycles,
-                  (unsigned long long)a[k].instructions, (unsigned long long)b[k].instructions);
-        for (int e = 0; e < CIM_EV_COUNT; e++)
-            if (a[k].ev.n[e] != b[k].ev.n[e])
-                failf(r, "%s layer %zu event %s: %llu vs %llu", what, k, cim_event_info((CimEventId)e)->name,
-                      (unsigned long long)a[k].ev.n[e], (unsigned long long)b[k].ev.n[e]);
-    }
+    char why[128];
+    for (size_t k = 0; k < n; k++)
+        if (test_tally_diff(&a[k], &b[k], why, sizeof why))
+            failf(r, "%s layer %zu: %s", what, k, why);
 }
 
 typedef struct {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tests/support/mnist_net.h"
+#include "tests/support/tally_check.h"
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
 #include "workloads/exec/fast.h"
@@ -164,14 +165,10 @@ static void check_fast_equals_program(CimNet *net, CimRefBnnWeights *w, CimPrune
         assert_memory_equal(lp, lf, sizeof lp);
         assert_memory_equal(cp, cf, sizeof cp);
     }
-    for (int k = 0; k < 3; k++) {
-        assert_int_equal(tp[k].cycles, tf[k].cycles);
-        assert_int_equal(tp[k].instructions, tf[k].instructions);
-        for (int e = 0; e < CIM_EV_COUNT; e++)
-            if (tp[k].ev.n[e] != tf[k].ev.n[e])
-                fail_msg("layer %d event %s: program %llu, fast %llu", k, cim_event_info((CimEventId)e)->name,
-                         (unsigned long long)tp[k].ev.n[e], (unsigned long long)tf[k].ev.n[e]);
-    }
+    char why[128];
+    for (int k = 0; k < 3; k++)
+        if (test_tally_diff(&tp[k], &tf[k], why, sizeof why))
+            fail_msg("layer %d, program vs fast: %s", k, why);
     if (mode == CIM_PRUNED_REFERENCE) /* in skip mode a fully pruned conv1 feeds conv2 zeros */
         assert_true(tp[1].ev.n[CIM_EV_CELL_LRS] > 0);
     cim_fast_destroy(fast);
@@ -275,37 +272,6 @@ static void random_chip(CimChipCfg *cfg, CimRng *r)
     cfg->periph.shift_add_bits = sab[pick(r, 4)];
 }
 
-/* Logits, last-layer ints and per-layer tallies of both paths over `images` random images.
- * Returns the counter overflows the program path saw (flags summed over the macros). */
-/* 1 when some macro holds two regions of one chip layer. */
-static int shares_macro(const CimCompiled *cc)
-{
-    for (size_t k = 0; k < cc->n; k++)
-        for (unsigned i = 0; i < cc->layers[k].nregions; i++)
-            for (unsigned j = 0; j < i; j++)
-                if (cc->layers[k].regions[i].macro == cc->layers[k].regions[j].macro)
-                    return 1;
-    return 0;
-}
-
-/* 1 when some region starts past column 0 of its macro and shares rows with another
- * region there (pieces of one or two layers side by side: the 2-D allocator's case). */
-static int side_by_side(const CimCompiled *cc)
-{
-    for (size_t k = 0; k < cc->n; k++)
-        for (unsigned i = 0; i < cc->layers[k].nregions; i++) {
-            const CimRegion *a = &cc->layers[k].regions[i];
-            for (size_t k2 = 0; a->col0 > 0 && k2 < cc->n; k2++)
-                for (unsigned j = 0; j < cc->layers[k2].nregions; j++) {
-                    const CimRegion *b = &cc->layers[k2].regions[j];
-                    if (b != a && b->macro == a->macro && b->row0 < a->row0 + a->nrows &&
-                        a->row0 < b->row0 + b->nrows)
-                        return 1;
-                }
-        }
-    return 0;
-}
-
 /* Every region's cells hold its filters' weight bits after loading: packed pieces do not
  * overwrite each other (a shared row is written whole, once). Recomputed here from the
  * network's float weights, not from the compiler's stream. Cell (row0 + e - e0, col0 + c)
@@ -355,6 +321,8 @@ static void compile_fitting(CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
     }
 }
 
+/* Logits, last-layer ints and per-layer tallies of both paths over `images` random images.
+ * Returns the counter overflows the program path saw (flags summed over the macros). */
 static unsigned check_random_case(CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimRng *r,
                                   unsigned images, unsigned *shared, unsigned *packed, unsigned *split,
                                   unsigned *reloaded)
@@ -364,8 +332,8 @@ static unsigned check_random_case(CimChipCfg *cfg, const CimNet *net, CimPrunedM
     *reloaded += (unsigned)cc.reload;
     for (size_t k = 0; k < cc.n; k++) /* chip.mapping.split auto cut more row tiles than the rows need */
         *split += cc.layers[k].row_tiles > (cc.layers[k].L + cfg->array.rows - 1) / cfg->array.rows;
-    *shared += (unsigned)shares_macro(&cc);
-    *packed += (unsigned)side_by_side(&cc);
+    *shared += (unsigned)test_regions_share_macro(&cc);
+    *packed += (unsigned)test_regions_side_by_side(&cc);
     CimChip *chip;
     CimTrap trap;
     CimFast *fast;
@@ -391,15 +359,10 @@ static unsigned check_random_case(CimChipCfg *cfg, const CimNet *net, CimPrunedM
         assert_memory_equal(lp, lf, nlog * sizeof *lp);
         assert_memory_equal(cp, cf, nint * sizeof *cp);
     }
-    for (size_t k = 0; k < cc.n; k++) {
-        assert_int_equal(tp[k].cycles, tf[k].cycles);
-        assert_int_equal(tp[k].instructions, tf[k].instructions);
-        assert_int_equal(tp[k].reload_cycles, tf[k].reload_cycles);
-        for (int e = 0; e < CIM_EV_COUNT; e++)
-            if (tp[k].ev.n[e] != tf[k].ev.n[e])
-                fail_msg("layer %zu event %s: program %llu, fast %llu", k, cim_event_info((CimEventId)e)->name,
-                         (unsigned long long)tp[k].ev.n[e], (unsigned long long)tf[k].ev.n[e]);
-    }
+    char why[128];
+    for (size_t k = 0; k < cc.n; k++)
+        if (test_tally_diff(&tp[k], &tf[k], why, sizeof why))
+            fail_msg("layer %zu, program vs fast: %s", k, why);
     free(cp);
     free(cf);
     free(img);

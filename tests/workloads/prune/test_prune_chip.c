@@ -103,7 +103,6 @@ static void test_prune_guard_keeps_a_minimum_of_the_rules_choice(void **state)
     assert_int_equal(cim_prune_on_chip(chip, &exact, &p, 1, &re, &trap, &d), CIM_OK);
     p.keep_min_filters = 5;
     assert_int_equal(cim_prune_on_chip(chip, &guarded, &p, 1, &rg, &trap, &d), CIM_OK);
-    unsigned kept_total = 0;
     for (size_t k = 0, li = 0; k < 3; k++, li++) {
         while (exact.layers[li].kind != CIM_L_CONV_BIN)
             li++;
@@ -121,11 +120,9 @@ static void test_prune_guard_keeps_a_minimum_of_the_rules_choice(void **state)
         assert_int_equal(differ, rg.layers[k].kept_by_guard);
         assert_int_equal(re.layers[k].kept_by_guard, 0);
         assert_int_equal(live_g, live_e > 5 ? live_e : 5u);
-        kept_total += rg.layers[k].kept_by_guard;
     }
     assert_int_equal(re.layers[0].pruned_new, 32); /* the case under test: conv1 wiped out */
     assert_int_equal(rg.layers[0].kept_by_guard, 5);
-    assert_true(kept_total >= 5);
     cim_prune_report_free(&re);
     cim_prune_report_free(&rg);
     cim_diag_free(&d);
