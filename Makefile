@@ -199,6 +199,9 @@ BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH := $(BUILD)/rel/bench/bench_mnist
 $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
+BENCH_INT8 := $(BUILD)/rel/bench/int8/bench_int8
+$(BENCH_INT8): $(BUILD)/rel/bench/int8/bench_int8.o $(rel_LIBWL) $(rel_LIBCIM)
+	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
 .PHONY: fuzz-shapes
@@ -250,9 +253,10 @@ asan: $(asan_DCIM) $(asan_TESTS)
 	@scripts/run_tests.sh $(asan_TESTS) "tests/configs/run_bad.sh $(asan_DCIM)"
 
 # Speed: images/s of the fast and program paths beside references measured in the same run.
-bench: data $(BENCH) $(BENCH_SIM)
+bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8)
 	@$(BENCH)
 	@$(BENCH_SIM)
+	@$(BENCH_INT8)
 
 # The training experiments of docs/training.md (long: see the measured times there).
 experiments: data $(DCIM)

@@ -139,6 +139,7 @@ std::vector<CaseSpec> illegal_cases(const CimChipCfg *cfg, uint64_t seed, unsign
 bool mnist_cases(const CimChipCfg *cfg, uint64_t seed, unsigned images, std::vector<CaseSpec> &out, std::string &err);
 bool prune_cases(const CimChipCfg *cfg, uint64_t seed, std::vector<CaseSpec> &out, std::string &err);
 bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vector<CaseSpec> &out, std::string &err);
+bool int8_cases(const CimChipCfg *cfg, uint64_t seed, std::vector<CaseSpec> &out, std::string &err);
 
 // Assembles text (must be valid) into words; aborts with the diagnostics otherwise.
 std::vector<uint64_t> assemble(const std::string &text, const char *name);

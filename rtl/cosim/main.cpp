@@ -24,7 +24,7 @@ static int usage()
 {
     fprintf(stderr, "usage: cosim [CHIP.yaml [--set KEY=VALUE]...] --suite S[,S...] [--seed N] [--count N]\n"
                     "             [--images N] [--vcd-dir DIR] [--break OP=OP2] [-v]\n"
-                    "suites: directed, random, illegal, mnist, prune, shapes\n");
+                    "suites: directed, random, illegal, mnist, prune, shapes, int8\n");
     return 2;
 }
 
@@ -182,8 +182,10 @@ int main(int argc, char **argv)
             ok = prune_cases(&cfg, o.seed, cases, err);
         else if (suite == "shapes")
             ok = shape_cases(&cfg, o.seed, o.count ? o.count : 8, cases, err);
+        else if (suite == "int8")
+            ok = int8_cases(&cfg, o.seed, cases, err);
         else {
-            fprintf(stderr, "cosim: error: unknown suite '%s'; expected one of: directed, random, illegal, mnist, prune, shapes\n",
+            fprintf(stderr, "cosim: error: unknown suite '%s'; expected one of: directed, random, illegal, mnist, prune, shapes, int8\n",
                     suite.c_str());
             return 2;
         }

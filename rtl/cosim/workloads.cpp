@@ -1,7 +1,8 @@
 // Workload stimulus: the compiled MNIST network (weights programmed by the load program,
 // then every layer program per image, as cim_infer_image runs them) and the on-chip
 // pruning programs (filters written as rows, then each layer's popcounts and pairwise
-// Hamming distances by dual-row XOR and the adder tree, cim_compile_distances).
+// Hamming distances by dual-row XOR and the adder tree, cim_compile_distances), and the int8
+// 1x1 convolution (bit-sliced weights, input bit planes through gated reads, pacc).
 #include "cosim.h"
 
 extern "C" {
@@ -9,6 +10,7 @@ extern "C" {
 #include "tests/support/ref_bnn.h"
 #include "tests/support/shapes.h"
 #include "workloads/compile/compile.h"
+#include "workloads/compile/int8.h"
 #include "workloads/io/idx.h"
 }
 
@@ -256,6 +258,63 @@ bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vect
         printf("cosim: shapes: skipped %u x %s\n", kv.second, kv.first.c_str());
     if (out.empty()) {
         err = "no random network compiled for this chip";
+        return false;
+    }
+    return true;
+}
+
+// The int8 1x1 convolution (workloads/compile/int8.h) with seeded random codes (the
+// extremes -128 and 127 included): for each shape that compiles for this chip (the small
+// chip's 3-bit counters and 20-bit shift-add take only the small one), the load program,
+// then one run of three positions.
+bool int8_cases(const CimChipCfg *cfg, uint64_t seed, std::vector<CaseSpec> &out, std::string &err)
+{
+    const unsigned shapes[][2] = {{13, 20}, {131, 128}};
+    const unsigned npos = 3;
+    std::string refused;
+    for (const auto &sh : shapes) {
+        unsigned C = sh[0], F = sh[1];
+        CimRng r;
+        cim_rng_seed(&r, seed * 31 + C);
+        std::vector<int8_t> w((size_t)F * C), x((size_t)npos * C);
+        for (int8_t &v : w)
+            v = (int8_t)(uint8_t)cim_rng_u64(&r);
+        for (int8_t &v : x)
+            v = (int8_t)(uint8_t)cim_rng_u64(&r);
+        w[0] = x[0] = -128;
+        w[1] = x[1] = 127;
+        CimInt8Conv conv;
+        CimDiag d;
+        cim_diag_init(&d);
+        if (cim_int8_compile(cfg, w.data(), C, F, npos, nullptr, &conv, &d) != CIM_OK) {
+            char line[256];
+            cim_diag_format(&d, 0, line, sizeof line);
+            refused += std::string(refused.empty() ? "" : "; ") + line;
+            cim_diag_free(&d);
+            continue;
+        }
+        cim_diag_free(&d);
+        CaseSpec cs;
+        cs.suite = "int8";
+        cs.name = "c" + std::to_string(C) + "_f" + std::to_string(F);
+        RunSpec load = prog_run("load weights", conv.prog_load);
+        load.in = words_to_bits(conv.load_stream, conv.load_bits);
+        load.in_bits = conv.load_bits;
+        cs.runs.push_back(load);
+        RunSpec run = prog_run(std::to_string(npos) + " positions", conv.prog);
+        size_t in_bits = cim_int8_input_bits(&conv, npos);
+        run.in = bits_zero(in_bits);
+        cim_int8_pack_inputs(&conv, x.data(), npos, run.in.data());
+        run.in_bits = in_bits;
+        run.out_bits = cim_int8_output_bits(&conv, npos);
+        cs.runs.push_back(run);
+        printf("cosim: int8: %s: %u regions (%u row x %u column tiles)\n", cs.name.c_str(), conv.nregions,
+               conv.row_tiles, conv.col_tiles);
+        out.push_back(cs);
+        cim_int8_free(&conv);
+    }
+    if (out.empty()) {
+        err = "no int8 shape compiled for this chip: " + refused;
         return false;
     }
     return true;

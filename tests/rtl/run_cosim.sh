@@ -57,6 +57,8 @@ run "random legal programs, small chip" "$SMALL" --suite random --seed "$SEED" -
 run "random illegal programs and traps, small chip" "$SMALL" --suite illegal --seed "$SEED" --count "$COUNT" --vcd-dir "$VCD"
 run "compiled MNIST network, default chip" "$BIG" --suite mnist --seed "$SEED" --images "$IMAGES" --vcd-dir "$VCD"
 run "on-chip pruning distances, default chip" "$BIG" --suite prune --seed "$SEED" --vcd-dir "$VCD"
+run "int8 1x1 convolutions, default chip" "$BIG" --suite int8 --seed "$SEED" --vcd-dir "$VCD"
+run "int8 1x1 convolution, small chip"  "$SMALL" --suite int8 --seed "$SEED" --vcd-dir "$VCD"
 run "random programs, default chip"    "$BIG" --suite random,illegal --seed "$SEED" --count $(( (COUNT + 3) / 4 )) --vcd-dir "$VCD"
 run "random compiled networks, 3 x 40x24 chip" "$SHAPE" --suite shapes --seed "$SEED" --count $(( (COUNT + 1) / 2 )) --vcd-dir "$VCD"
 run "random programs, 3 x 40x24 chip"  "$SHAPE" --suite random,illegal --seed "$SEED" --count $(( (COUNT + 3) / 4 )) --vcd-dir "$VCD"

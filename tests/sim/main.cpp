@@ -24,6 +24,7 @@ const Scenario scenarios[] = {
     {"vcd_window", simtest::scenario_vcd_window},
     {"session", simtest::scenario_session},
     {"shapes", simtest::scenario_shapes},
+    {"int8", simtest::scenario_int8},
 };
 
 }  // namespace

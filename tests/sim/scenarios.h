@@ -15,6 +15,7 @@ void scenario_vcd();
 void scenario_vcd_window();
 void scenario_session();
 void scenario_shapes();
+void scenario_int8();
 
 }  // namespace simtest
 

@@ -5,6 +5,7 @@
 
 #include "models/chip/ppu.h"
 
+#include <limits.h>
 #include <string.h>
 
 static size_t align64(size_t x) { return (x + 63u) & ~(size_t)63u; }
@@ -192,11 +193,8 @@ static void sel(Emit *e, uint32_t *win, unsigned m, unsigned col0, unsigned ncol
     em(e, CIM_I_CSEL, m, col0, ncol - 1u, 0, 0);
 }
 
-/* Input plane j (bit j of every code) of one position: the plane into the input register;
- * per round: the regions' windows, cleared counters and gated reads, then per piece its
- * window and one pacc with shift bit + j. */
-static void em_plane(Emit *e, const CimInt8Conv *c, unsigned j, const unsigned *round_of, unsigned rounds,
-                     uint32_t *win)
+/* Input plane j (bit j of every code) into the input register. */
+static void em_ild(Emit *e, const CimInt8Conv *c, unsigned j)
 {
     unsigned reg = R_IN;
     if (j) {
@@ -204,28 +202,60 @@ static void em_plane(Emit *e, const CimInt8Conv *c, unsigned j, const unsigned *
         reg = R_TMP;
     }
     em_nbits(e, CIM_I_ILD, reg, c->C);
-    for (unsigned round = 0; round < rounds; round++) {
-        for (unsigned i = 0; i < c->nregions; i++)
-            if (round_of[i] == round) {
-                sel(e, win, c->regions[i].r.macro, c->regions[i].r.col0, c->regions[i].r.ncols);
-                em(e, CIM_I_CCLR, c->regions[i].r.macro, 0, 0, 0, 0);
-            }
+}
+
+/* Region i's gated read of the plane in the input register, from cleared counters. */
+static void em_gate(Emit *e, const CimInt8Conv *c, unsigned i, uint32_t *win)
+{
+    const CimRegion *r = &c->regions[i].r;
+    sel(e, win, r->macro, r->col0, r->ncols);
+    em(e, CIM_I_CCLR, r->macro, 0, 0, 0, 0);
+    em(e, CIM_I_GATED, r->macro, r->row0, r->nrows - 1u, r->e0, 0);
+}
+
+/* Region i's counters of plane j into the PPU: per piece its window and one pacc, shift
+ * bit + j, negated per cim_int8_negated. */
+static void em_paccs(Emit *e, const CimInt8Conv *c, unsigned i, unsigned j, uint32_t *win)
+{
+    const CimRegion *r = &c->regions[i].r;
+    unsigned col = r->col0;
+    for (unsigned p = c->regions[i].piece0; p < c->regions[i].piece0 + c->regions[i].npieces; p++) {
+        CimInt8Piece pc = cim_int8_piece(c, p);
+        sel(e, win, r->macro, col, pc.n);
+        em(e, CIM_I_PACC, r->macro, pc.f0, pc.bit + j, (unsigned)cim_int8_negated(pc.bit, j), 0);
+        col += pc.n;
+    }
+}
+
+/* One position, software-pipelined. Step s = (plane j, round) gates the round's regions
+ * (one per macro); steps run plane-major. Each macro's gated read of step s + 1 is issued
+ * right after its own paccs of step s, so that it runs while the other macros' paccs of
+ * step s wait for the PPU (in-order issue would otherwise hold every macro until the last
+ * pacc of the step); the next plane is loaded (ild) once the gated reads of step s, which
+ * latched the current one, are all issued. at[m * rounds + round]: the region of macro m
+ * in that round, or UINT_MAX. */
+static void em_position(Emit *e, const CimInt8Conv *c, const unsigned *round, const unsigned *at, unsigned rounds,
+                        unsigned macros, uint32_t *win)
+{
+    unsigned steps = CIM_INT8_BITS * rounds;
+    em_ild(e, c, 0);
+    for (unsigned i = 0; i < c->nregions; i++)
+        if (round[i] == 0)
+            em_gate(e, c, i, win);
+    for (unsigned s = 0; s < steps; s++) {
+        unsigned j = s / rounds, rd = s % rounds, nj = (s + 1) / rounds, nrd = (s + 1) % rounds, more = s + 1 < steps;
+        if (more && nj != j)
+            em_ild(e, c, nj);
+        for (unsigned m = 0; more && m < macros; m++) /* macros idle in step s start step s + 1 at once */
+            if (at[m * rounds + rd] == UINT_MAX && at[m * rounds + nrd] != UINT_MAX)
+                em_gate(e, c, at[m * rounds + nrd], win);
         for (unsigned i = 0; i < c->nregions; i++) {
-            const CimRegion *r = &c->regions[i].r;
-            if (round_of[i] == round)
-                em(e, CIM_I_GATED, r->macro, r->row0, r->nrows - 1u, r->e0, 0);
-        }
-        for (unsigned i = 0; i < c->nregions; i++) {
-            const CimRegion *r = &c->regions[i].r;
-            if (round_of[i] != round)
+            if (round[i] != rd)
                 continue;
-            unsigned col = r->col0;
-            for (unsigned p = c->regions[i].piece0; p < c->regions[i].piece0 + c->regions[i].npieces; p++) {
-                CimInt8Piece pc = cim_int8_piece(c, p);
-                sel(e, win, r->macro, col, pc.n);
-                em(e, CIM_I_PACC, r->macro, pc.f0, pc.bit + j, (unsigned)cim_int8_negated(pc.bit, j), 0);
-                col += pc.n;
-            }
+            em_paccs(e, c, i, j, win);
+            unsigned next = more ? at[c->regions[i].r.macro * rounds + nrd] : UINT_MAX;
+            if (next != UINT_MAX)
+                em_gate(e, c, next, win);
         }
     }
 }
@@ -236,12 +266,17 @@ CimStatus cim_int8_program(const CimChipCfg *cfg, CimInt8Conv *c, unsigned npos)
         return CIM_ERR_RANGE;
     uint32_t *win = cim_alloc_array(&c->alloc, cfg->macros, sizeof *win);
     unsigned *round = cim_alloc_array(&c->alloc, c->nregions, sizeof *round);
-    if (!win || !round) {
+    unsigned rounds = win && round ? rounds_of(c, cfg->macros, round, win) : 0;
+    unsigned *at = rounds ? cim_alloc_array(&c->alloc, (size_t)cfg->macros * rounds, sizeof *at) : NULL;
+    if (!at) {
         cim_free(&c->alloc, win);
         cim_free(&c->alloc, round);
         return CIM_ERR_NOMEM;
     }
-    unsigned rounds = rounds_of(c, cfg->macros, round, win);
+    for (size_t k = 0; k < (size_t)cfg->macros * rounds; k++)
+        at[k] = UINT_MAX;
+    for (unsigned i = 0; i < c->nregions; i++)
+        at[c->regions[i].r.macro * rounds + round[i]] = i;
     cim_program_free(&c->prog, &c->alloc);
     cim_program_init(&c->prog);
     c->npos = npos;
@@ -258,8 +293,7 @@ CimStatus cim_int8_program(const CimChipCfg *cfg, CimInt8Conv *c, unsigned npos)
         win[m] = UINT32_MAX; /* unknown at the loop head */
     em_nbits(&e, CIM_I_DMAI, R_IN, CIM_INT8_BITS * c->C);
     em(&e, CIM_I_PCLR, 0, 0, 0, 0, 0);
-    for (unsigned j = 0; j < CIM_INT8_BITS; j++)
-        em_plane(&e, c, j, round, rounds, win);
+    em_position(&e, c, round, at, rounds, cfg->macros, win);
     em(&e, CIM_I_PSTI, R_OUT, 0, 0, 0, 0);
     em_nbits(&e, CIM_I_DMAO, R_OUT, 32u * c->F);
     em_addi(&e, R_PX, R_PX, 1);
@@ -267,6 +301,7 @@ CimStatus cim_int8_program(const CimChipCfg *cfg, CimInt8Conv *c, unsigned npos)
     em(&e, CIM_I_HALT, 0, 0, 0, 0, 0);
     cim_free(&c->alloc, win);
     cim_free(&c->alloc, round);
+    cim_free(&c->alloc, at);
     return e.st;
 }
 
