@@ -1,7 +1,7 @@
 // The int8 1x1 convolution (workloads/compile/int8.h) on the C program path and on the
 // SystemC model, from two fresh chips: the load program, then positions of random codes on
-// the default chip (C = 131, F = 128: four regions on four macros; C = 259, F = 256: 16
-// regions taking turns two per macro): identical outputs (equal to the plain loop), cycles,
+// the default chip (C = 131, F = 128: four regions on four macros; C = 100, F = 300: each
+// weight bit in two pieces of 150 columns, 16 regions taking turns two per macro): identical outputs (equal to the plain loop), cycles,
 // instructions and events, and identical chips afterwards.
 #include "tests/sim/scenarios.h"
 #include "tests/sim/sim_rig.h"
@@ -85,7 +85,7 @@ void scenario_int8()
     CimChipCfg cfg;
     cim_cfg_defaults(&cfg);
     run_case(cfg, 131, 128, 3, 7);
-    run_case(cfg, 259, 256, 2, 8);
+    run_case(cfg, 100, 300, 2, 8);
 }
 
 }  // namespace simtest
