@@ -1,6 +1,6 @@
-/* int8 1x1 convolution on the chip: program path, fast path (per plane and region column,
- * popcount(plane & weight column) through the chip's counter and pacc rules) and the plain
- * reference. */
+/* int8 1x1 convolution on the chip: program path, fast path (the dot products of the codes
+ * the arrays hold, and the gated reads' events from each region row's LRS cells) and the
+ * plain reference. */
 #include "workloads/exec/int8_exec.h"
 
 #include "models/chip/ppu.h"
@@ -8,20 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    uint64_t *w;          /* [ncols][tw]: stored weight bits of each column, rows of the region */
-    unsigned *f, *bit;    /* per column: its filter and weight bit */
-} FastRegion;
-
 struct CimInt8Engine {
     CimChip *chip;
     CimInt8Conv *conv;
     const CimChipCfg *cfg;
-    size_t tw;            /* words per region column */
-    FastRegion *reg;
-    uint64_t *planes;     /* 8 planes of C bits, one position */
-    uint64_t *xt;         /* one plane's bits on a region's rows */
-    int64_t *acc;         /* F accumulators */
+    int8_t *w;            /* [F][C]: the codes the arrays hold, read back bit by bit */
+    uint32_t *ones;       /* per region, per row: its LRS cells (the weight bits 1 on its columns) */
+    size_t *ones_at;      /* region i's rows start at ones + ones_at[i] */
     unsigned cal_npos;    /* npos of the calibration in `stat` (0: none) */
     CimLayerTally stat;   /* data-independent cost of cal_npos positions */
 };
@@ -37,32 +30,41 @@ void cim_int8_conv_ref(const int8_t *w, const int8_t *x, unsigned C, unsigned F,
         }
 }
 
-/* Each region column's stored bits (read back from the array) and what it computes. */
+/* The stored codes (cell (row, column of weight bit i, filter f) is bit i of w[f][channel])
+ * and each region row's LRS cells, read back from the arrays. A region taller than the
+ * counters hold (which the compiler never makes) is refused: the fast path relies on
+ * counters that do not overflow. */
 static CimStatus read_weights(CimInt8Engine *e)
 {
     const CimInt8Conv *c = e->conv;
-    e->tw = cim_bits_words(e->cfg->array.rows);
-    e->reg = calloc(c->nregions, sizeof *e->reg);
-    if (!e->reg)
+    size_t rows = 0;
+    e->ones_at = calloc(c->nregions, sizeof *e->ones_at);
+    if (!e->ones_at)
+        return CIM_ERR_NOMEM;
+    for (unsigned i = 0; i < c->nregions; i++) {
+        if (c->regions[i].r.nrows > cim_counter_max(e->cfg->periph.counter_bits))
+            return CIM_ERR_RANGE;
+        e->ones_at[i] = rows;
+        rows += c->regions[i].r.nrows;
+    }
+    e->ones = calloc(rows ? rows : 1, sizeof *e->ones);
+    e->w = calloc((size_t)c->F * c->C, sizeof *e->w);
+    if (!e->ones || !e->w)
         return CIM_ERR_NOMEM;
     for (unsigned i = 0; i < c->nregions; i++) {
         const CimRegion *r = &c->regions[i].r;
-        FastRegion *fr = &e->reg[i];
-        fr->w = calloc((size_t)r->ncols * e->tw, sizeof *fr->w);
-        fr->f = calloc(r->ncols, sizeof *fr->f);
-        fr->bit = calloc(r->ncols, sizeof *fr->bit);
-        if (!fr->w || !fr->f || !fr->bit)
-            return CIM_ERR_NOMEM;
         CimArray *arr = cim_chip_macro(e->chip, r->macro)->arr;
-        for (unsigned row = 0; row < r->nrows; row++)
-            for (unsigned col = 0; col < r->ncols; col++)
-                if (cim_bits_get(cim_array_row_state(arr, r->row0 + row), r->col0 + col))
-                    cim_bits_set(fr->w + (size_t)col * e->tw, row, 1);
-        for (unsigned p = c->regions[i].piece0, col = 0; p < c->regions[i].piece0 + c->regions[i].npieces; p++) {
-            CimInt8Piece pc = cim_int8_piece(c, p);
-            for (unsigned k = 0; k < pc.n; k++, col++) {
-                fr->f[col] = pc.f0 + k;
-                fr->bit[col] = pc.bit;
+        for (unsigned row = 0; row < r->nrows; row++) {
+            const uint64_t *cells = cim_array_row_state(arr, r->row0 + row);
+            unsigned ch = r->e0 + row, col = r->col0;
+            for (unsigned p = c->regions[i].piece0; p < c->regions[i].piece0 + c->regions[i].npieces; p++) {
+                CimInt8Piece pc = cim_int8_piece(c, p);
+                for (unsigned k = 0; k < pc.n; k++, col++)
+                    if (cim_bits_get(cells, col)) {
+                        e->w[(size_t)(pc.f0 + k) * c->C + ch] =
+                            (int8_t)(uint8_t)((uint8_t)e->w[(size_t)(pc.f0 + k) * c->C + ch] | 1u << pc.bit);
+                        e->ones[e->ones_at[i] + row]++;
+                    }
             }
         }
     }
@@ -82,11 +84,8 @@ CimStatus cim_int8_engine_create(CimChip *chip, CimInt8Conv *conv, CimProgRunner
     e->chip = chip;
     e->conv = conv;
     e->cfg = cfg;
-    e->planes = calloc(CIM_INT8_BITS * cim_bits_words(conv->C), sizeof *e->planes);
-    e->xt = calloc(cim_bits_words(cfg->array.rows) + 1, sizeof *e->xt);
-    e->acc = calloc(conv->F, sizeof *e->acc);
-    CimStatus st = e->planes && e->xt && e->acc ? CIM_OK : CIM_ERR_NOMEM;
-    if (st == CIM_OK) {
+    CimStatus st = CIM_OK;
+    {
         CimHostIO io = {conv->load_stream, conv->load_bits, 0, NULL, 0, 0};
         st = cim_run_tallied(runner, ctx, chip, &conv->prog_load, &io, load_tally, trap);
     }
@@ -104,15 +103,9 @@ void cim_int8_engine_destroy(CimInt8Engine *e)
 {
     if (!e)
         return;
-    for (unsigned i = 0; e->reg && i < e->conv->nregions; i++) {
-        free(e->reg[i].w);
-        free(e->reg[i].f);
-        free(e->reg[i].bit);
-    }
-    free(e->reg);
-    free(e->planes);
-    free(e->xt);
-    free(e->acc);
+    free(e->w);
+    free(e->ones);
+    free(e->ones_at);
     free(e);
 }
 
@@ -148,43 +141,37 @@ CimStatus cim_int8_engine_program(CimInt8Engine *e, CimProgRunner runner, void *
     return st;
 }
 
-/* One position: for every plane j and region, the gated read's counts (cleared counters,
- * so each column's value is its AND count through the counter rule) and events, each
- * column's value accumulated as its pacc adds it (shift bit + j, cim_int8_negated). */
+/* One position. Region i's 8 gated reads drive, over the planes, one word line per 1 bit of
+ * the codes on its rows, and conduct in every LRS cell of such a row: active rows =
+ * sum_c popcount(x[c]), LRS = sum_c popcount(x[c]) ones(c) (cim_array_gated_events is
+ * linear in both, so one call per region gives the 8 reads' events; each conducting cell
+ * is one counter increment). No counter overflows (read_weights), so each pacc adds
+ * s_ij 2^(i+j) times the exact AND count and the accumulator ends at the dot product of
+ * the stored codes, wrapped to the shift-add width (cim_wrap_signed, as cim_ppu_acc wraps);
+ * psti stores its low 32 bits. */
 static void position(CimInt8Engine *e, const int8_t *x, int32_t *y, CimEvents *ev)
 {
     const CimInt8Conv *c = e->conv;
-    const unsigned sab = e->cfg->periph.shift_add_bits, cbits = e->cfg->periph.counter_bits;
-    const CimOverflow cmode = e->cfg->periph.counter_overflow;
-    size_t pw = cim_bits_words(c->C);
-    memset(e->planes, 0, CIM_INT8_BITS * pw * sizeof *e->planes);
-    for (unsigned ch = 0; ch < c->C; ch++)
-        for (unsigned j = 0, v = (uint8_t)x[ch]; j < CIM_INT8_BITS; j++)
-            e->planes[j * pw + (ch >> 6)] |= (uint64_t)((v >> j) & 1u) << (ch & 63);
-    memset(e->acc, 0, c->F * sizeof *e->acc);
-    for (unsigned j = 0; j < CIM_INT8_BITS; j++)
-        for (unsigned i = 0; i < c->nregions; i++) {
-            const CimRegion *r = &c->regions[i].r;
-            const FastRegion *fr = &e->reg[i];
-            size_t nw = cim_bits_words(r->nrows);
-            cim_bits_clear(e->xt, r->nrows);
-            cim_bits_copy_range(e->xt, 0, e->planes + j * pw, r->e0, r->nrows);
-            uint64_t lrs = 0;
-            for (unsigned col = 0; col < r->ncols; col++) {
-                const uint64_t *w = fr->w + (size_t)col * e->tw;
-                uint32_t a = 0;
-                for (size_t k = 0; k < nw; k++)
-                    a += (uint32_t)__builtin_popcountll(e->xt[k] & w[k]);
-                lrs += a;
-                unsigned b = fr->bit[col];
-                e->acc[fr->f[col]] = cim_ppu_acc(e->acc[fr->f[col]], cim_counter_value(cbits, cmode, a), b + j,
-                                                 cim_int8_negated(b, j), sab);
-            }
-            cim_array_gated_events(ev, cim_bits_popcount(e->xt, r->nrows), r->ncols, lrs);
-            cim_counter_events(ev, lrs);
+    const unsigned sab = e->cfg->periph.shift_add_bits;
+    for (unsigned i = 0; i < c->nregions; i++) {
+        const CimRegion *r = &c->regions[i].r;
+        const uint32_t *ones = e->ones + e->ones_at[i];
+        uint64_t active = 0, lrs = 0;
+        for (unsigned row = 0; row < r->nrows; row++) {
+            unsigned bits = (unsigned)__builtin_popcount((uint8_t)x[r->e0 + row]);
+            active += bits;
+            lrs += (uint64_t)bits * ones[row];
         }
-    for (unsigned f = 0; f < c->F; f++)
-        y[f] = (int32_t)(uint32_t)(uint64_t)e->acc[f]; /* psti: the low 32 bits */
+        cim_array_gated_events(ev, active, r->ncols, lrs);
+        cim_counter_events(ev, lrs);
+    }
+    for (unsigned f = 0; f < c->F; f++) {
+        const int8_t *w = e->w + (size_t)f * c->C;
+        int32_t s = 0;
+        for (unsigned ch = 0; ch < c->C; ch++)
+            s += (int32_t)x[ch] * (int32_t)w[ch];
+        y[f] = (int32_t)(uint32_t)(uint64_t)cim_wrap_signed((uint64_t)(int64_t)s, sab);
+    }
 }
 
 static void fast_events(CimInt8Engine *e, const int8_t *x, unsigned npos, int32_t *y, CimEvents *ev)

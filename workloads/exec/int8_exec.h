@@ -18,7 +18,8 @@ typedef struct CimInt8Engine CimInt8Engine;
  * its cost added to load_tally, may be NULL) and reads them back from the arrays for the fast path. The engine keeps chip and
  * conv (re-emitting conv->prog when a call asks for another number of positions); both
  * must outlive it. CIM_ERR_RANGE if the chip has physics on (the fast path is exact only
- * without it); CIM_ERR_TRAP (trap filled) if the load traps. */
+ * without it) or a region is taller than the column counters hold (cim_int8_compile never
+ * makes one); CIM_ERR_TRAP (trap filled) if the load traps. */
 CimStatus cim_int8_engine_create(CimChip *chip, CimInt8Conv *conv, CimProgRunner runner, void *ctx,
                                  CimLayerTally *load_tally, CimInt8Engine **out, CimTrap *trap);
 void cim_int8_engine_destroy(CimInt8Engine *e);
@@ -28,7 +29,8 @@ void cim_int8_engine_destroy(CimInt8Engine *e);
  * instructions and events added to t (may be NULL). */
 CimStatus cim_int8_engine_program(CimInt8Engine *e, CimProgRunner runner, void *ctx, const int8_t *x, unsigned npos,
                                   int32_t *y, CimLayerTally *t, CimTrap *trap);
-/* Fast path: the same y and tally as the program path. The data-independent cost of npos
+/* Fast path: the same y and tally as the program path, from the codes the arrays hold and
+ * each region row's LRS cells (docs/compiler.md). The data-independent cost of npos
  * positions (cycles, instructions, buffer, PPU and controller events) comes from one
  * program-path run of npos positions, made at the first call with that npos (a
  * calibration, as the network fast path's); the gated reads' events are computed here. */
