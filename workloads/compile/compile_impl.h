@@ -5,7 +5,7 @@
 #include "workloads/compile/compile.h"
 
 /* Registers the emitted programs use. */
-enum { R_Y = 1, R_X, R_PY, R_PX, R_HO, R_WO, R_ADDR, R_TMP, R_YB, R_XB, R_OUT, R_ACC, R_IN };
+enum { R_Y = 1, R_X, R_PY, R_PX, R_HO, R_WO, R_ADDR, R_TMP, R_YB, R_XB, R_OUT, R_ACC, R_IN, R_ONE };
 
 typedef struct {
     CimProgram *p;

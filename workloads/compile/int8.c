@@ -227,6 +227,23 @@ static void em_paccs(Emit *e, const CimInt8Conv *c, unsigned i, unsigned j, uint
     }
 }
 
+/* The host I/O of neighbouring positions, overlapped with this one's arithmetic:
+ * dmao of the previous position's sums (from the second position on: R_PX >= R_ONE), once
+ * this position's first gated reads are issued; dmai of the next position's planes (unless
+ * this is the last: R_HO < R_PX + 2), once the last plane is in the input register. */
+static void em_prev_out(Emit *e, const CimInt8Conv *c)
+{
+    em_branch(e, CIM_I_BLT, R_PX, R_ONE, e->p->n + 2);
+    em_nbits(e, CIM_I_DMAO, R_OUT, 32u * c->F);
+}
+
+static void em_next_in(Emit *e, const CimInt8Conv *c)
+{
+    em_addi(e, R_ACC, R_PX, 2);
+    em_branch(e, CIM_I_BLT, R_HO, R_ACC, e->p->n + 2);
+    em_nbits(e, CIM_I_DMAI, R_IN, CIM_INT8_BITS * c->C);
+}
+
 /* One position, software-pipelined. Step s = (plane j, round) gates the round's regions
  * (one per macro); steps run plane-major. Each macro's gated read of step s + 1 is issued
  * right after its own paccs of step s, so that it runs while the other macros' paccs of
@@ -242,10 +259,14 @@ static void em_position(Emit *e, const CimInt8Conv *c, const unsigned *round, co
     for (unsigned i = 0; i < c->nregions; i++)
         if (round[i] == 0)
             em_gate(e, c, i, win);
+    em_prev_out(e, c);
     for (unsigned s = 0; s < steps; s++) {
         unsigned j = s / rounds, rd = s % rounds, nj = (s + 1) / rounds, nrd = (s + 1) % rounds, more = s + 1 < steps;
-        if (more && nj != j)
+        if (more && nj != j) {
             em_ild(e, c, nj);
+            if (nj == CIM_INT8_BITS - 1)
+                em_next_in(e, c);
+        }
         for (unsigned m = 0; more && m < macros; m++) /* macros idle in step s start step s + 1 at once */
             if (at[m * rounds + rd] == UINT_MAX && at[m * rounds + nrd] != UINT_MAX)
                 em_gate(e, c, at[m * rounds + nrd], win);
@@ -288,16 +309,17 @@ CimStatus cim_int8_program(const CimChipCfg *cfg, CimInt8Conv *c, unsigned npos)
     em_li(&e, R_OUT, (int32_t)c->out_addr);
     em_li(&e, R_HO, (int32_t)npos);
     em_li(&e, R_PX, 0);
+    em_li(&e, R_ONE, 1);
+    em_nbits(&e, CIM_I_DMAI, R_IN, CIM_INT8_BITS * c->C); /* the first position's planes */
     uint64_t loop = c->prog.n;
     for (unsigned m = 0; m < cfg->macros; m++)
         win[m] = UINT32_MAX; /* unknown at the loop head */
-    em_nbits(&e, CIM_I_DMAI, R_IN, CIM_INT8_BITS * c->C);
     em(&e, CIM_I_PCLR, 0, 0, 0, 0, 0);
     em_position(&e, c, round, at, rounds, cfg->macros, win);
     em(&e, CIM_I_PSTI, R_OUT, 0, 0, 0, 0);
-    em_nbits(&e, CIM_I_DMAO, R_OUT, 32u * c->F);
     em_addi(&e, R_PX, R_PX, 1);
     em_branch(&e, CIM_I_BLT, R_PX, R_HO, loop);
+    em_nbits(&e, CIM_I_DMAO, R_OUT, 32u * c->F); /* the last position's sums */
     em(&e, CIM_I_HALT, 0, 0, 0, 0, 0);
     cim_free(&c->alloc, win);
     cim_free(&c->alloc, round);

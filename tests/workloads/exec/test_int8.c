@@ -184,16 +184,24 @@ static void test_int8_extreme_codes(void **state)
  * per cycle, 16 PPU lanes, every array time 1 cycle), one region m0 of 2 rows x 8 columns,
  * one piece per weight bit, one round: steps are the 8 planes. Issue cycles by docs/isa.md:
  *   0 li; 1 wcfg (IR 1, waits for li's register); 2 lcfg (PPU, BUF: 96 table bits, 2
- *   cycles); 3..6 li x 4; 7 dmai 16 bits (DMA, BUF 1); 8 pclr (PPU 1);
- *   9 ild plane 0 (IR, BUF 1); 10 csel, 11 cclr, 12 gated (m0 2 cycles, IR latched);
- *   step s < 7: addi, ild plane s + 1 (waits a cycle for the address register), then the
- *   8 (csel, pacc) pairs, each waiting for m0 (2 cycles a pair), then csel, cclr and the
- *   gated read of plane s + 1: gated reads issue at 12 + 21 s, the last at 159 (m0 to 161);
- *   step 7: the 8 pairs from 161, the last pacc at 176 (PPU and m0 free at 177);
- *   177 psti (PPU, BUF 1); 178 dmao 32 bits (DMA, BUF 1); 179 addi; 180 blt (waits for
- *   the counter); 181 halt: 182 cycles, 181 instructions. A second position repeats the
- *   loop body (dmai to blt, 173 instructions) from 181 on an idle chip: 356 cycles, 181 + 173
- *   instructions. */
+ *   cycles); 3..7 li x 5; 8 dmai 16 bits (DMA, BUF 1);
+ *   position 0: 9 pclr (PPU 1); 10 ild plane 0 (IR, BUF 1); 11 csel, 12 cclr, 13 gated (m0
+ *   2 cycles, IR latched); 14 blt skips the previous position's dmao (there is none);
+ *   step 0: 15 addi, 16 ild plane 1 (waits for the address register), the 8 (csel, pacc)
+ *   pairs from 17, each waiting for m0 (2 cycles a pair), then csel, cclr and the gated
+ *   read of plane 1 at 35; steps 1..5 the same without the blt, 21 cycles each (gated
+ *   reads at 56, ..., 140); step 6 also tests for a next position (addi 143, blt 144: none,
+ *   the dmai skipped), gated read of plane 7 at 163 (m0 to 165); step 7: the 8 pairs from
+ *   165, the last pacc at 180; 181 psti (PPU, BUF 1); 182 addi; 183 blt (waits for the
+ *   counter, not taken); 184 dmao 32 bits (DMA, BUF 1); 185 halt: 186 cycles,
+ *   9 + 5 + 1 + 7 x 21 + 2 + 16 + 3 + 2 = 185 instructions.
+ * Two positions: position 0 prefetches position 1's planes (dmai at 145, one cycle, so
+ * every later instruction of it issues one cycle later: psti 182, blt 184 taken); position 1
+ * starts at 185 with pclr, its gated read of plane 0 at 189, then sends position 0's sums
+ * (blt 190 not taken, dmao 191), its gated read of plane 1 at 212: 177 cycles after
+ * position 0's, as are the rest up to plane 6 at 317; step 6 tests for a next position
+ * (addi, blt taken), plane 7 at 340, the last pacc at 357, psti 358, blt 360, dmao 361,
+ * halt 362: 363 cycles; 9 + 175 + 175 + 2 = 361 instructions. */
 static void test_int8_hand_counted_cycles(void **state)
 {
     (void)state;
@@ -212,12 +220,12 @@ static void test_int8_hand_counted_cycles(void **state)
     CimLayerTally one = {0}, two = {0};
     assert_int_equal(cim_int8_engine_program(e, NULL, NULL, x, 1, y, &one, &trap), CIM_OK);
     assert_int_equal(y[0], -128 * -3 + 5 * 77);
-    assert_int_equal(one.cycles, 182);
-    assert_int_equal(one.instructions, 181);
+    assert_int_equal(one.cycles, 186);
+    assert_int_equal(one.instructions, 185);
     assert_int_equal(cim_int8_engine_program(e, NULL, NULL, x, 2, y, &two, &trap), CIM_OK);
     assert_int_equal(y[1], 127 * -3 + -1 * 77);
-    assert_int_equal(two.cycles, 356);
-    assert_int_equal(two.instructions, 181 + 173);
+    assert_int_equal(two.cycles, 363);
+    assert_int_equal(two.instructions, 361);
     cim_int8_engine_destroy(e);
     cim_chip_destroy(chip);
     cim_int8_free(&conv);
