@@ -111,6 +111,11 @@ static int shape(const CimChipCfg *chip_cfg, unsigned C, unsigned F, unsigned np
            t.ev.n[CIM_EV_FULL_ADDER] / n, eb.total_pj / n, eb.pj[CIM_COMP_ARRAY] / n, eb.pj[CIM_COMP_SENSE] / n,
            eb.pj[CIM_COMP_PERIPH] / n, eb.pj[CIM_COMP_BUFFER] / n, eb.pj[CIM_COMP_CONTROL] / n,
            eb.pj[CIM_COMP_LEAKAGE] / n);
+    const CimCycleSplit *cs = &t.split;
+    printf("    where the cycles go, per position: %.1f issues, stalls on IR %.1f, PPU %.1f, buffer port %.1f, DMA "
+           "%.1f, a macro %.1f, a register %.1f, drain %.1f\n", t.instructions / n, cs->stall_unit[CIM_RES_IR] / n,
+           cs->stall_unit[CIM_RES_PPU] / n, cs->stall_unit[CIM_RES_BUF] / n, cs->stall_unit[CIM_RES_DMA] / n,
+           cs->stall_unit[CIM_RES_MACRO] / n, cs->stall_reg / n, cs->drain / n);
     Job j = {e, w, x, C, F, npos, y};
     uint64_t sf, sp, sr;
     run_fast(&j); /* the calibration for npos */

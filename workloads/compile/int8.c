@@ -227,14 +227,20 @@ static void em_paccs(Emit *e, const CimInt8Conv *c, unsigned i, unsigned j, uint
     }
 }
 
-/* The host I/O of neighbouring positions, overlapped with this one's arithmetic:
- * dmao of the previous position's sums (from the second position on: R_PX >= R_ONE), once
- * this position's first gated reads are issued; dmai of the next position's planes (unless
- * this is the last: R_HO < R_PX + 2), once the last plane is in the input register. */
-static void em_prev_out(Emit *e, const CimInt8Conv *c)
+/* The host I/O of neighbouring positions, overlapped with this one's arithmetic. The
+ * previous position's sums (from the second position on: R_PX >= R_ONE) go out in 7 parts,
+ * part k right after this position's ild of plane k + 1, so that a dmao, which holds the
+ * buffer port ceil(bits / D) cycles, rarely delays the next ild; the next position's planes
+ * come in (unless this is the last: R_HO < R_PX + 2) once the last plane is in the input
+ * register. Part k: int32 results [k F / 7, (k + 1) F / 7), none when empty. */
+static void em_prev_out(Emit *e, const CimInt8Conv *c, unsigned k)
 {
-    em_branch(e, CIM_I_BLT, R_PX, R_ONE, e->p->n + 2);
-    em_nbits(e, CIM_I_DMAO, R_OUT, 32u * c->F);
+    unsigned parts = CIM_INT8_BITS - 1, w0 = k * c->F / parts, w1 = (k + 1) * c->F / parts;
+    if (w1 == w0)
+        return;
+    em_branch(e, CIM_I_BLT, R_PX, R_ONE, e->p->n + 3);
+    em_addi(e, R_ADDR, R_OUT, (int32_t)(32u * w0));
+    em_nbits(e, CIM_I_DMAO, R_ADDR, 32u * (w1 - w0));
 }
 
 static void em_next_in(Emit *e, const CimInt8Conv *c)
@@ -259,11 +265,11 @@ static void em_position(Emit *e, const CimInt8Conv *c, const unsigned *round, co
     for (unsigned i = 0; i < c->nregions; i++)
         if (round[i] == 0)
             em_gate(e, c, i, win);
-    em_prev_out(e, c);
     for (unsigned s = 0; s < steps; s++) {
         unsigned j = s / rounds, rd = s % rounds, nj = (s + 1) / rounds, nrd = (s + 1) % rounds, more = s + 1 < steps;
         if (more && nj != j) {
             em_ild(e, c, nj);
+            em_prev_out(e, c, nj - 1);
             if (nj == CIM_INT8_BITS - 1)
                 em_next_in(e, c);
         }
