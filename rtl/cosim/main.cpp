@@ -2,7 +2,8 @@
 //   cosim [CHIP.yaml [--set KEY=VALUE]...] --suite S[,S...] [--seed N] [--count N]
 //         [--images N] [--vcd-dir DIR] [--break OP=OP2] [-v]
 // Without a chip file it uses the one (and the overrides) its RTL was generated from.
-// Suites: directed, random, illegal, mnist, prune, shapes (random networks of the shape campaign).
+// Suites: directed, random, illegal, mnist, prune, shapes (random networks of the shape campaign),
+// int8 (the int8 1x1 convolution engine).
 // COSIM_BREAK (e.g. "xor=xnor": the model executes dual.xor as dual.xnor, to show that the
 // checker catches a wrong model) override the options. Prints one line per suite,
 //   cosim: <suite>: matched N instructions, C cycles in K cases (seed S)
