@@ -45,7 +45,9 @@ typedef struct {
  * program of npos positions (npos >= 1). Refuses, naming the limit, a C the input register
  * (ctrl.ir_bits) or gated's 12-bit input field cannot hold, an F past the PPU
  * (ctrl.ppu_size), a shift-add narrower than the sums (periphery.shift_add_bits), weights
- * that do not fit the macros (chip.macros) and a buffer too small (chip.buffer_kib). Row
+ * that do not fit the macros (chip.macros) or land past the instructions' 8-bit macro field
+ * (m0..m255), and a buffer too small (chip.buffer_kib); CIM_ERR_NOMEM when memory runs out
+ * (nothing leaks, out is left empty). Row
  * tiles are at most min(rows, 2^counter_bits - 1) high, so a column counter never
  * overflows. */
 CimStatus cim_int8_compile(const CimChipCfg *cfg, const int8_t *w, unsigned C, unsigned F, unsigned npos,

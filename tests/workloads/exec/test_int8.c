@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tests/support/tally_check.h"
+#include "tests/support/test_alloc.h"
 #include "workloads/exec/int8_exec.h"
 
 static unsigned pick(CimRng *r, unsigned n) { return (unsigned)(cim_rng_u64(r) % n); }
@@ -268,6 +269,39 @@ static void test_int8_refusals_name_their_limit(void **state)
     refused(&cfg, 0, 4, ">= 1");
 }
 
+/* Allocation N fails, for every N: the compiler returns CIM_ERR_NOMEM and leaks nothing
+ * (test_alloc_sweep). A layout with row and column tiles taking turns in a macro, so that
+ * every allocation of the mapping and both programs is reached. */
+static CimStatus compile_with(void *ctx, const CimAlloc *a)
+{
+    (void)ctx;
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    cfg.array.rows = 128; /* 5-bit counters: 4 x 3 regions of 25 x 60 cells, four per macro */
+    cfg.array.cols = 64;
+    cfg.macros = 3;
+    cfg.periph.counter_bits = 5;
+    int8_t w[20 * 100];
+    for (unsigned i = 0; i < sizeof w; i++)
+        w[i] = (int8_t)(uint8_t)(i * 37u);
+    CimInt8Conv conv;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_int8_compile(&cfg, w, 100, 20, 2, a, &conv, &d);
+    cim_diag_free(&d);
+    if (st == CIM_OK) {
+        assert_true(conv.nregions > cfg.macros);
+        cim_int8_free(&conv);
+    }
+    return st;
+}
+
+static void test_int8_compile_allocation_failures(void **state)
+{
+    (void)state;
+    assert_true(test_alloc_sweep(compile_with, NULL) >= 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_int8_extreme_codes),
         cmocka_unit_test(test_int8_hand_counted_cycles),
         cmocka_unit_test(test_int8_refusals_name_their_limit),
+        cmocka_unit_test(test_int8_compile_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
