@@ -53,10 +53,21 @@ void cim_host_free(CimHost *h)
     h->wt = NULL;
 }
 
+/* The linear layers' loop is compiled for the widest vector unit the CPU has and chosen
+ * at run time (function multi-versioning). Every variant does the same float32 multiplies
+ * and adds in the same order (the build is ISO C, where gcc contracts nothing into FMAs),
+ * so the logits are identical on every CPU; the tests compare them with a scalar
+ * reference bit for bit. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CIM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CIM_VECTOR_CLONES
+#endif
+
 /* y = W x + b with W transposed (wt[k][o]): each output still accumulates x[0], x[1], ...
  * in order, then adds the bias, exactly like the reference's loop, but the inner loop runs
  * across outputs, where the compiler can vectorise it without reordering any sum. */
-static void linear(const CimLayer *l, const float *restrict wt, const float *restrict x, float *restrict y)
+CIM_VECTOR_CLONES static void linear(const CimLayer *l, const float *restrict wt, const float *restrict x, float *restrict y)
 {
     size_t in = cim_layer_fan_in(l), out = l->out_c;
     for (size_t o = 0; o < out; o++)
