@@ -220,46 +220,69 @@ static void position(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEve
 
 /* Gated reads, finish and threshold of one position in one pass over the filters, for a
  * bits layer whose live run [0, live_run) is exactly the columns of its one unit, which
- * cannot overflow: position() and fire() without the accumulator array. */
-#define FUSED_COLUMNS(NW)                                                                   \
-    for (unsigned c = 0; c < n; c++, w += (NW)) {                                           \
-        uint32_t a = 0;                                                                     \
-        for (size_t k = 0; k < (NW); k++)                                                   \
-            a += (uint32_t)__builtin_popcountll(x[k] & w[k]);                               \
-        lrs += a;                                                                           \
-        fl->pool[c >> 6] |= (uint64_t)cim_ppu_fires(cim_ppu_finish(a, px, off[c], sab), thr[c]) << (c & 63); \
+ * cannot overflow: position() and fire() without the accumulator array. The sign bits of
+ * 64 columns gather in a register. Inlined with the word count and the accumulator width
+ * as constants (fused_position picks the instance), so the popcounts unroll and the wrap
+ * is one sign extension at the default 32 bits. Returns the conducting cells. */
+static inline __attribute__((always_inline)) uint64_t
+fused_columns(const uint64_t *restrict x, const uint64_t *restrict w, unsigned nw, unsigned n, uint32_t px,
+              const int32_t *restrict off, const int32_t *restrict thr, unsigned sab, uint64_t *restrict pool)
+{
+    uint64_t lrs = 0;
+    for (unsigned c0 = 0; c0 < n; c0 += 64) {
+        uint64_t b = 0;
+        unsigned c1 = n - c0 < 64 ? n : c0 + 64;
+        for (unsigned c = c0; c < c1; c++, w += nw) {
+            uint32_t a = 0;
+            _Pragma("GCC unroll 16") for (unsigned k = 0; k < nw; k++) a += (uint32_t)__builtin_popcountll(x[k] & w[k]);
+            lrs += a;
+            b |= (uint64_t)cim_ppu_fires(cim_ppu_finish(a, px, off[c], sab), thr[c]) << (c - c0);
+        }
+        pool[c0 >> 6] |= b;
     }
-#define FUSED_CASE(NW)                                                                      \
-    case NW: FUSED_COLUMNS(NW) break;
+    return lrs;
+}
+
+#define FUSED_CASE(NW)                                                                                   \
+    case NW:                                                                                             \
+        lrs = sab == 32 ? fused_columns(x, un->w, NW, n, px, off, thr, 32, fl->pool)                     \
+                        : fused_columns(x, un->w, NW, n, px, off, thr, sab, fl->pool);                   \
+        break;
 
 static void position_fused(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEvents *ev)
 {
     const CimChipLayer *cl = fl->cl;
-    const FastUnit *un = &fl->units[0];
-    const unsigned sab = f->cfg->periph.shift_add_bits, n = un->ncols;
+    const FastUnit *un = &fl->units[0]; /* none when every filter is pruned */
+    const unsigned sab = f->cfg->periph.shift_add_bits, n = fl->nunits ? un->ncols : 0;
     const uint32_t px = ws->px;
-    const uint64_t *restrict x = f->win + un->w0, *restrict w = un->w;
-    const int32_t *restrict off = fl->off + (size_t)ws->pattern * cl->F, *restrict thr = fl->thr;
-    uint64_t active = 0, lrs = 0;
-    for (unsigned k = 0; k < un->nw; k++)
-        active += (uint64_t)__builtin_popcountll(x[k] & un->mask[k]);
-    switch (un->nw) {
-    FUSED_CASE(1) FUSED_CASE(2) FUSED_CASE(3) FUSED_CASE(4) FUSED_CASE(5)
-    FUSED_CASE(6) FUSED_CASE(7) FUSED_CASE(8) FUSED_CASE(9)
-    default: FUSED_COLUMNS(un->nw) break;
+    const int32_t *off = fl->off + (size_t)ws->pattern * cl->F, *thr = fl->thr;
+    if (n) {
+        const uint64_t *x = f->win + un->w0;
+        uint64_t active = 0, lrs;
+        for (unsigned k = 0; k < un->nw; k++)
+            active += (uint64_t)__builtin_popcountll(x[k] & un->mask[k]);
+        switch (un->nw) {
+        FUSED_CASE(1) FUSED_CASE(2) FUSED_CASE(3) FUSED_CASE(4) FUSED_CASE(5)
+        FUSED_CASE(6) FUSED_CASE(7) FUSED_CASE(8) FUSED_CASE(9)
+        default: lrs = fused_columns(x, un->w, un->nw, n, px, off, thr, sab, fl->pool); break;
+        }
+        cim_array_gated_events(ev, active, n, lrs);
+        cim_counter_events(ev, lrs);
     }
-    cim_array_gated_events(ev, active, n, lrs);
-    cim_counter_events(ev, lrs);
     int64_t pruned = cim_ppu_pruned(f->cc->pruned_mode == CIM_PRUNED_SKIP, ws->valid, px, sab);
     for (unsigned k = n; k < cl->F; k++)
         fl->pool[k >> 6] |= (uint64_t)cim_ppu_fires(after_run(fl, k, 0, pruned, px, off[k], sab), thr[k]) << (k & 63);
 }
 
-/* Whether layer() may use position_fused: bit outputs, no trace, one unit of the live run. */
+/* Whether layer() may use position_fused: bit outputs, no trace, one unit holding exactly
+ * the live run, or no unit and no live filter. */
 static int fusable(const FastLayer *fl, const int32_t *trace)
 {
-    return fl->cl->out_kind == CIM_OUT_BITS && !trace && fl->nunits == 1 && fl->units[0].f0 == 0 &&
-           !fl->units[0].wraps && fl->units[0].ncols == fl->live_run;
+    if (fl->cl->out_kind != CIM_OUT_BITS || trace)
+        return 0;
+    if (fl->nunits == 0)
+        return fl->live_run == 0;
+    return fl->nunits == 1 && fl->units[0].f0 == 0 && !fl->units[0].wraps && fl->units[0].ncols == fl->live_run;
 }
 
 /* The window at (y, x) from the padded map: one contiguous run of k*C bits per kernel row. */
