@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,38 @@ static void test_infer_matches_reference_unpruned(void **state)
     cim_rng_seed(&r, 2024);
     cim_ref_bnn_init_random(w, &r);
     check_images(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    free(w);
+    cim_mnist_free(&mn);
+    cim_net_free(&net);
+}
+
+/* The host's linear layers skip inputs of 0 only while every weight is finite: an infinite
+ * weight on an input that is 0 makes NaN in the reference (inf x 0), and must here too.
+ * Column k of fc1 is infinite where the first image's fc1 input k is 0: the reference's
+ * fc1 outputs are all NaN (ReLU: 0) on that image, which a skipped input would miss. */
+static void test_infer_host_infinite_weight_is_not_skipped(void **state)
+{
+    (void)state;
+    CimNet net;
+    CimMnist mn;
+    build_net(&net);
+    load_mnist(&mn);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    CimRefBnnTrace *t = malloc(sizeof *t);
+    CimRng r;
+    cim_rng_seed(&r, 2024);
+    cim_ref_bnn_init_random(w, &r);
+    cim_ref_bnn_forward(w, mn.images.pixels, CIM_REF_BNN_REFERENCE, t);
+    unsigned k = 0;
+    while (k < CIM_REF_BNN_FLAT && t->act3[k] != 0.0f)
+        k++;
+    assert_true(k < CIM_REF_BNN_FLAT);
+    for (unsigned o = 0; o < CIM_REF_BNN_F1; o++)
+        w->fc1_w[o][k] = INFINITY;
+    cim_ref_bnn_forward(w, mn.images.pixels, CIM_REF_BNN_REFERENCE, t);
+    assert_true(isnan(t->fc1[0]) || t->fc1[0] == 0.0f);
+    check_images(&net, w, CIM_PRUNED_REFERENCE, &mn);
+    free(t);
     free(w);
     cim_mnist_free(&mn);
     cim_net_free(&net);
@@ -410,6 +443,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_infer_matches_reference_unpruned),
         cmocka_unit_test(test_infer_matches_reference_pruned_both_modes),
+        cmocka_unit_test(test_infer_host_infinite_weight_is_not_skipped),
         cmocka_unit_test(test_infer_fast_path_equals_program_path),
         cmocka_unit_test(test_infer_fast_path_equals_program_path_on_random_layers),
     };
