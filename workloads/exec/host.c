@@ -83,14 +83,25 @@ void cim_host_free(CimHost *h)
 CIM_VECTOR_CLONES static void linear(const CimLayer *l, const float *restrict wt, int finite, const float *restrict x,
                                      float *restrict y)
 {
-    size_t in = cim_layer_fan_in(l), out = l->out_c;
-    for (size_t o = 0; o < out; o++)
+    size_t in = cim_layer_fan_in(l), out = l->out_c, o0 = 0;
+    enum { BLOCK = 64 }; /* outputs summed in registers across all inputs */
+    for (; o0 + BLOCK <= out; o0 += BLOCK) {
+        float acc[BLOCK] = {0};
+        for (size_t k = 0; k < in; k++) {
+            if (finite && x[k] == 0.0f)
+                continue;
+            const float xk = x[k], *restrict w = wt + k * out + o0;
+            _Pragma("GCC unroll 64") for (size_t o = 0; o < BLOCK; o++) acc[o] += w[o] * xk;
+        }
+        memcpy(y + o0, acc, sizeof acc);
+    }
+    for (size_t o = o0; o < out; o++)
         y[o] = 0.0f;
-    for (size_t k = 0; k < in; k++) {
+    for (size_t k = 0; o0 < out && k < in; k++) {
         if (finite && x[k] == 0.0f)
             continue;
         const float xk = x[k], *restrict w = wt + k * out;
-        for (size_t o = 0; o < out; o++)
+        for (size_t o = o0; o < out; o++)
             y[o] += w[o] * xk;
     }
     if (l->b)
