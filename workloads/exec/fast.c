@@ -285,13 +285,30 @@ static int fusable(const FastLayer *fl, const int32_t *trace)
     return fl->nunits == 1 && fl->units[0].f0 == 0 && !fl->units[0].wraps && fl->units[0].ncols == fl->live_run;
 }
 
-/* The window at (y, x) from the padded map: one contiguous run of k*C bits per kernel row. */
+/* The window at (y, x) from the padded map: one contiguous run of k*C bits per kernel row,
+ * ORed word by word into the cleared window (the padded map has two spare words, so the
+ * word after a run's last one may be read). */
 static void gather(CimFast *f, const FastLayer *fl, CimWindowState *ws, unsigned y, unsigned x)
 {
     const CimChipLayer *cl = fl->cl;
-    size_t run = (size_t)cl->k * cl->in_c;
-    for (unsigned ky = 0; ky < cl->k; ky++)
-        cim_bits_copy_range(f->win, ky * run, fl->pin, ((size_t)(y + ky) * fl->pw + x) * cl->in_c, run);
+    const size_t run = (size_t)cl->k * cl->in_c;
+    uint64_t *restrict win = f->win;
+    const uint64_t *restrict pin = fl->pin;
+    memset(win, 0, cim_bits_words(run * cl->k) * sizeof *win);
+    for (unsigned ky = 0; ky < cl->k; ky++) {
+        size_t src = ((size_t)(y + ky) * fl->pw + x) * cl->in_c, dst = ky * run;
+        for (size_t b = 0; b < run; b += 64, src += 64, dst += 64) {
+            unsigned sr = (unsigned)(src & 63u), dr = (unsigned)(dst & 63u);
+            uint64_t v = pin[src >> 6] >> sr;
+            if (sr)
+                v |= pin[(src >> 6) + 1] << (64 - sr);
+            if (run - b < 64)
+                v &= ((uint64_t)1 << (run - b)) - 1;
+            win[dst >> 6] |= v << dr;
+            if (dr)
+                win[(dst >> 6) + 1] |= v >> (64 - dr);
+        }
+    }
     ws->ir_len = cl->k * (unsigned)run;
     ws->px = (uint32_t)cim_bits_popcount(f->win, ws->ir_len);
     cim_window_class(ws, y, x, &ws->valid, &ws->pattern);
