@@ -40,7 +40,7 @@ PKGS      := yaml-0.1 cmocka jansson
 H5_PKG    := hdf5-serial
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
               $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(H5_PKG) 2>/dev/null))
-LIBS      := $(shell pkg-config --libs yaml-0.1 jansson $(H5_PKG) 2>/dev/null) -lopenblas -lm
+LIBS      := $(shell pkg-config --libs yaml-0.1 jansson $(H5_PKG) 2>/dev/null) -lopenblas -lm -pthread
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 INCS      := -I. $(PKG_CFLAGS)
 
@@ -252,9 +252,20 @@ unit: data $(rel_TESTS)
 asan: $(asan_DCIM) $(asan_TESTS)
 	@scripts/run_tests.sh $(asan_TESTS) "tests/configs/run_bad.sh $(asan_DCIM)"
 
-# Speed: images/s of the fast and program paths beside references measured in the same run.
-bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8)
-	@$(BENCH)
+# Speed: images/s of the fast and program paths beside references measured in the same run:
+# ../shared/bench/bnn_limit.c (outside the project), built with the gcc flags its header's
+# "Build:" line names (BNN_LIMIT_SRC=PATH to take it from elsewhere); when it is missing
+# the bench says so and prints no ratio against it.
+BNN_LIMIT_SRC   ?= ../shared/bench/bnn_limit.c
+BNN_LIMIT       := $(BUILD)/rel/bench/bnn_limit
+BNN_LIMIT_FLAGS  = $(shell sed -n 's/^.*Build: gcc \(.*\) -o bnn_limit bnn_limit\.c \([^;]*\);.*/\1 \2/p' $(BNN_LIMIT_SRC))
+bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(DCIM)
+	@if [ -f $(BNN_LIMIT_SRC) ]; then \
+	    flags="$(BNN_LIMIT_FLAGS)"; \
+	    [ -n "$$flags" ] || { echo "$(BNN_LIMIT_SRC): no 'Build: gcc FLAGS -o bnn_limit bnn_limit.c LIBS ;' line"; exit 1; }; \
+	    $(CC) $(filter-out -l%,$(BNN_LIMIT_FLAGS)) -o $(BNN_LIMIT) $(BNN_LIMIT_SRC) $(filter -l%,$(BNN_LIMIT_FLAGS)) || exit 1; \
+	    $(BENCH) $(BNN_LIMIT) $(DCIM); \
+	else echo "bnn_limit: $(BNN_LIMIT_SRC) is missing"; $(BENCH) - $(DCIM); fi
 	@$(BENCH_SIM)
 	@$(BENCH_INT8)
 

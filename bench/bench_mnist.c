@@ -1,44 +1,90 @@
 /* make bench: images per second of the MNIST workload on the fast path and the program
- * path, beside references measured in the same run: a plain packed XNOR-popcount
- * implementation of the same network (bench/packed_ref.c) and the nested-loop reference
- * of the tests. Each figure is the best of three timed repetitions. */
+ * path, beside ../shared/bench/bnn_limit.c (a plain packed XNOR-popcount implementation of
+ * the same network, outside the project: the ceiling the fast path is measured against),
+ * measured in the same run, and the peak memory of `dcim run` for two image counts.
+ * Rates are in CPU time (user + system), best of three repetitions, so that a loaded
+ * machine disturbs them less than wall-clock time would.
+ * Usage: bench_mnist BNN_LIMIT_BINARY|- DCIM_BINARY (- : bnn_limit is missing). */
+#define _DEFAULT_SOURCE /* wait4 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "bench/packed_ref.h"
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
 #include "workloads/exec/fast.h"
 #include "workloads/prune/prune_chip.h"
 
-static double now(void)
+enum { REPS = 3, FAST_IMAGES = 4000, PROGRAM_IMAGES = 200, LIMIT_IMAGES = 20000 };
+
+static double cpu_s(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 typedef void (*ImageFn)(void *ctx, const uint8_t *img, float *logits);
 
-/* Best of three: images per second over n images. Also returns a checksum of argmaxes so
- * that the work cannot be optimised away and paths can be compared. */
+/* Best of REPS: images per CPU second over n images. Also returns a checksum of argmaxes
+ * so that the work cannot be optimised away and paths can be compared. */
 static double rate(ImageFn fn, void *ctx, const CimMnist *mn, unsigned n, unsigned *checksum)
 {
     double best = 0;
-    for (int rep = 0; rep < 3; rep++) {
+    for (int rep = 0; rep < REPS; rep++) {
         unsigned sum = 0;
-        double t0 = now();
+        double t0 = cpu_s();
         for (unsigned i = 0; i < n; i++) {
             float logits[10];
             fn(ctx, mn->images.pixels + (size_t)(i % mn->images.n) * 784, logits);
             sum = sum * 31u + cim_argmax(logits, 10);
         }
-        double r = n / (now() - t0);
+        double r = n / (cpu_s() - t0);
         best = r > best ? r : best;
         *checksum = sum;
     }
+    return best;
+}
+
+/* Runs argv to the end with stdout to /dev/null; its CPU seconds (user + system) and peak
+ * resident set (KiB) from wait4. Returns its exit status, -1 if it could not run. */
+static int child(char *const argv[], double *cpu, long *maxrss_kib)
+{
+    fflush(stdout); /* or the child's freopen would write the parent's buffered lines again */
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) != pid)
+        return -1;
+    *cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec +
+           1e-6 * (double)ru.ru_stime.tv_usec;
+    *maxrss_kib = ru.ru_maxrss;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* bnn_limit's images per CPU second, best of REPS; 0 when it is missing or fails. */
+static double limit_rate(const char *bin)
+{
+    char n[16];
+    snprintf(n, sizeof n, "%d", LIMIT_IMAGES);
+    char *argv[] = {(char *)bin, n, NULL};
+    double best = 0, cpu;
+    long rss;
+    for (int rep = 0; bin && rep < REPS; rep++)
+        if (child(argv, &cpu, &rss) == 0 && cpu > 0 && LIMIT_IMAGES / cpu > best)
+            best = LIMIT_IMAGES / cpu;
     return best;
 }
 
@@ -47,11 +93,9 @@ typedef struct {
     CimCompiled *cc;
     CimNet *net;
     CimFast *fast;
-    PackedRef *ref;
 } Ctx;
 
 static void run_fast(void *c, const uint8_t *img, float *l) { cim_fast_image(((Ctx *)c)->fast, img, l, NULL, NULL); }
-static void run_packed(void *c, const uint8_t *img, float *l) { packed_ref_forward(((Ctx *)c)->ref, img, l); }
 static void run_program(void *c, const uint8_t *img, float *l)
 {
     Ctx *x = c;
@@ -78,11 +122,12 @@ static int setup(Ctx *x, CimChipCfg *cfg, CimNet *net, CimCompiled *cc, int prun
         return -1;
     x->cc = cc;
     x->net = net;
-    x->ref = packed_ref_create(net, CIM_PRUNED_REFERENCE);
-    return x->ref ? 0 : -1;
+    return 0;
 }
 
-static int bench(const char *label, int prune, const CimMnist *mn, CimDiag *d)
+/* One weight set: the fast path and bnn_limit measured back to back, then the program
+ * path; 1 if fast and program predictions differ. */
+static int bench(const char *label, int prune, const CimMnist *mn, const char *limit_bin, CimDiag *d)
 {
     CimChipCfg cfg;
     CimNet net;
@@ -93,26 +138,87 @@ static int bench(const char *label, int prune, const CimMnist *mn, CimDiag *d)
         cim_diag_print(d, stderr);
         return 1;
     }
-    unsigned s_fast, s_ref, s_prog;
-    double fast = rate(run_fast, &x, mn, 4000, &s_fast);
-    double ref = rate(run_packed, &x, mn, 4000, &s_ref);
-    double prog = rate(run_program, &x, mn, 200, &s_prog);
-    unsigned s_fast200;
-    rate(run_fast, &x, mn, 200, &s_fast200);
-    printf("%-34s fast %8.0f img/s | packed XNOR-popcount reference %8.0f img/s | ratio %.2f\n", label, fast, ref,
-           fast / ref);
-    printf("%-34s program path %6.0f img/s | fast / program %.1fx | predictions agree: %s\n", "", prog, fast / prog,
-           s_fast == s_ref && s_fast200 == s_prog ? "yes" : "NO");
-    packed_ref_free(x.ref);
+    unsigned s_fast, s_prog, s_fast_short;
+    double fast = rate(run_fast, &x, mn, FAST_IMAGES, &s_fast);
+    double limit = limit_rate(limit_bin);
+    double prog = rate(run_program, &x, mn, PROGRAM_IMAGES, &s_prog);
+    rate(run_fast, &x, mn, PROGRAM_IMAGES, &s_fast_short);
+    if (limit > 0)
+        printf("%-32s fast %7.0f img/s | bnn_limit %7.0f img/s | fast / bnn_limit %.2f\n", label, fast, limit,
+               fast / limit);
+    else
+        printf("%-32s fast %7.0f img/s | bnn_limit missing: no ratio\n", label, fast);
+    printf("%-32s program path %5.0f img/s | fast / program %.1fx | predictions agree: %s\n", "", prog, fast / prog,
+           s_fast_short == s_prog ? "yes" : "NO");
     cim_fast_destroy(x.fast);
     cim_chip_destroy(x.chip);
     cim_compiled_free(&cc);
     cim_net_free(&net);
-    return s_fast == s_ref && s_fast200 == s_prog ? 0 : 1;
+    return s_fast_short == s_prog ? 0 : 1;
 }
 
-int main(void)
+/* `dcim run` on the MNIST run file (fast path) for n images on `jobs` threads (0: the
+ * default), results into a temporary folder: its wall-clock seconds and peak resident set
+ * (KiB). Returns 0, or -1 if the run fails. */
+static int run_dcim(const char *dcim, unsigned n, unsigned jobs, const char *out, double *wall_s, long *rss_kib)
 {
+    char images[16], nj[16];
+    snprintf(images, sizeof images, "%u", n);
+    snprintf(nj, sizeof nj, "%u", jobs);
+    char *argv[] = {(char *)dcim, "run", "configs/runs/mnist_bnn.yaml", "--images", images, "--out", (char *)out,
+                    "--quiet", jobs ? "--jobs" : NULL, nj, NULL};
+    struct timespec t0, t1;
+    double cpu;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = child(argv, &cpu, rss_kib);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Peak memory for two image counts (it must not grow with them), then the wall-clock
+ * speed-up of --jobs (the machine's cores) over --jobs 1, best of REPS each. */
+static int bench_run(const char *dcim)
+{
+    char out[] = "/tmp/dcim_bench_XXXXXX";
+    if (!mkdtemp(out)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    unsigned counts[2] = {1000, 10000}, cores = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    long rss[2];
+    double wall, best[2] = {1e30, 1e30};
+    int rc = 0;
+    for (int i = 0; i < 2; i++)
+        rc |= run_dcim(dcim, counts[i], 0, out, &wall, &rss[i]);
+    for (int rep = 0; rep < REPS; rep++)
+        for (int k = 0; k < 2; k++) {
+            long r;
+            rc |= run_dcim(dcim, counts[1], k ? cores : 1, out, &wall, &r);
+            best[k] = wall < best[k] ? wall : best[k];
+        }
+    char rm[64];
+    snprintf(rm, sizeof rm, "rm -rf %s", out);
+    if (system(rm) != 0)
+        fprintf(stderr, "could not remove %s\n", out);
+    if (rc) {
+        printf("dcim run (MNIST) failed: no peak memory or --jobs figures\n");
+        return 1;
+    }
+    printf("dcim run (MNIST, fast path) peak RSS: %u images %ld KiB | %u images %ld KiB | ratio %.2f\n", counts[0],
+           rss[0], counts[1], rss[1], (double)rss[1] / (double)rss[0]);
+    printf("dcim run (MNIST, fast path, %u images, wall clock) --jobs 1 %.2f s | --jobs %u %.2f s | speed-up %.2fx\n",
+           counts[1], best[0], cores, best[1], best[0] / best[1]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: bench_mnist BNN_LIMIT_BINARY|- DCIM_BINARY\n");
+        return 2;
+    }
+    const char *limit_bin = strcmp(argv[1], "-") ? argv[1] : NULL;
     CimDiag d;
     CimMnist mn;
     cim_diag_init(&d);
@@ -120,9 +226,12 @@ int main(void)
         cim_diag_print(&d, stderr);
         return 1;
     }
-    printf("MNIST binary CNN, one core, random weights (seed 1), best of 3 runs\n");
-    int rc = bench("unpruned (all filters live)", 0, &mn, &d);
-    rc |= bench("pruned on chip (reference rule)", 1, &mn, &d);
+    printf("MNIST binary CNN, one core, random weights (seed 1), images per CPU second, best of %d\n", REPS);
+    if (!limit_bin)
+        printf("bnn_limit: not given (make bench says why), so no ratio against it\n");
+    int rc = bench("unpruned (all filters live)", 0, &mn, limit_bin, &d);
+    rc |= bench("pruned on chip (reference rule)", 1, &mn, limit_bin, &d);
+    rc |= bench_run(argv[2]);
     cim_mnist_free(&mn);
     cim_diag_free(&d);
     return rc;

@@ -57,6 +57,30 @@ check   "check accepts the short file"   0 "ok: $tmp/runs/short.yaml" "$DCIM" ch
 checkre "a misspelt key names the nearest" 1 "unknown key 'imagez' in 'run.data'; expected one of: .*; did you mean 'images'\?" \
     "$DCIM" run "$tmp/runs/short.yaml" --set run.data.imagez=3
 
+# --jobs N: the images split over N threads give the same summary, stats.json, layers.csv
+# and report.html byte for byte for every N, on the fast path and on the program path
+# (each thread its own chip); one thread is all SystemC can use.
+for fid in fast:300 program:40; do
+    f=${fid%%:*}; n=${fid#*:}
+    for j in 1 2 3; do
+        "$DCIM" run $R --fidelity "$f" --images "$n" --jobs "$j" --quiet --json --out "$tmp/jobs_${f}_$j" \
+            >"$tmp/jobs_${f}_$j.json" 2>/dev/null || echo "exit $? with --jobs $j" >>"$tmp/jobs_${f}_1.json"
+    done
+    for j in 2 3; do
+        same=yes
+        for o in stats.json layers.csv report.html; do
+            cmp -s "$tmp/jobs_${f}_1/$o" "$tmp/jobs_${f}_$j/$o" || same="no: $o differs"
+        done
+        cmp -s "$tmp/jobs_${f}_1.json" "$tmp/jobs_${f}_$j.json" || same="no: --json differs"
+        check "jobs: $f path, --jobs $j equals --jobs 1 ($n images)" 0 "same: yes" echo "same: $same"
+    done
+done
+checkre "jobs: the runs counted every image" 0 '"images": 300,' cat "$tmp/jobs_fast_3.json"
+check "jobs: not a number"  2 "dcim run: error: --jobs needs an integer from 1 to 1024, got '2x'" "$DCIM" run $R --jobs 2x
+check "jobs: zero"          2 "dcim run: error: --jobs needs an integer from 1 to 1024, got '0'" "$DCIM" run $R --jobs 0
+check "jobs: SystemC is one thread" 1 "$R: error: --jobs 2: fidelity cycle (SystemC runs one kernel per process) runs on one thread; use --jobs 1" \
+    "$DCIM" run $R --fidelity cycle --jobs 2 --images 1 --quiet --out "$tmp/jobs_cycle"
+
 # VCD traces: the same run gives the same file byte for byte (no date unless --vcd-date),
 # the top scope is the chip's name, and the translate filters name opcodes and states.
 V="configs/runs/mnist_bnn.yaml --images 1 --quiet --fidelity cycle --vcd-window 0:400"

@@ -32,11 +32,17 @@ static const char usage[] =
     "                          gives the same file); FILE.opcodes.txt and FILE.state.txt\n"
     "                          are GTKWave translate filters that name opcodes and states\n"
     "  --quiet                 no progress bar\n"
+    "  --jobs N                threads for the images, 1 to 1024 (default: the machine's\n"
+    "                          cores; 1 for fidelity cycle and with device physics on);\n"
+    "                          results are identical for every N\n"
     "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap; partial results written).\n";
+
+enum { CLI_MAX_JOBS = 1024 }; /* threads: far above any machine's cores, below a typo's */
 
 typedef struct {
     CliOverrides o;
     int json, quiet, vcd_date;
+    unsigned jobs;
     const char *path, *vcd;
     uint64_t vcd_start, vcd_end;
 } Args;
@@ -63,7 +69,16 @@ static int parse(int argc, char **argv, Args *a)
             a->quiet = 1;
         else if (strcmp(argv[i], "--vcd-date") == 0)
             a->vcd_date = 1;
-        else if (strcmp(argv[i], "--vcd") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
+            unsigned n;
+            char end;
+            if (sscanf(argv[++i], "%u%c", &n, &end) != 1 || n < 1 || n > CLI_MAX_JOBS) {
+                fprintf(stderr, "dcim run: error: --jobs needs an integer from 1 to %d, got '%s'\n", CLI_MAX_JOBS,
+                        argv[i]);
+                return -1;
+            }
+            a->jobs = n;
+        } else if (strcmp(argv[i], "--vcd") == 0 && i + 1 < argc)
             a->vcd = argv[++i];
         else if (strcmp(argv[i], "--vcd-window") == 0 && i + 1 < argc) {
             unsigned long long s0, s1;
@@ -101,7 +116,7 @@ int cli_run(int argc, char **argv)
     }
     CimJobOptions o = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
                        .progress = !a.quiet, .stop = cli_catch_sigint(), .vcd_path = a.vcd,
-                       .vcd_start = a.vcd_start, .vcd_end = a.vcd_end, .vcd_date = a.vcd_date};
+                       .vcd_start = a.vcd_start, .vcd_end = a.vcd_end, .vcd_date = a.vcd_date, .jobs = a.jobs};
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);

@@ -8,16 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A counting unit: the regions of one column tile (PPU outputs [f0, f0 + ncols)) whose
+ * counts are added in one pass over the window. Regions merge only when no counter can
+ * overflow (every region's rows <= the counter's maximum, so each count shows as it is)
+ * and their element ranges are disjoint: then the sum of their counters is the popcount
+ * of the window against the merged filter. A region that can overflow is a unit alone
+ * and its count goes through cim_counter_value. Example: conv2 of MNIST, 288 elements in
+ * two 144-row tiles of 64 columns -> one unit of 5 words per column. */
+typedef struct {
+    unsigned f0, ncols;
+    unsigned w0, nw;        /* window words [w0, w0 + nw) */
+    int wraps;              /* a count may pass the counter's maximum */
+    uint64_t *mask;         /* nw words: the window bits on the unit's rows */
+    uint64_t *w;            /* [ncols][nw]: stored weight bits at their window positions */
+} FastUnit;
+
 typedef struct {
     const CimChipLayer *cl;
     unsigned ph, pw;        /* padded input map: (H + 2 pad) x (W + 2 pad) x C bits */
     uint64_t *pin;          /* padded input, channels-last, zero borders */
-    size_t tw;              /* words per row tile */
-    uint64_t *w;            /* [nregions][ncols][tw]: stored weight bits of each region column */
+    FastUnit *units;
+    unsigned nunits;
     uint64_t *pruned;       /* PPU order: the table's pruned mask, F bits */
     unsigned live_run;      /* outputs [0, live_run) are live (the compiler puts them first) */
     int32_t *thr, *off;     /* PPU order: F thresholds, npat x F offsets */
     int64_t *acc;           /* F accumulators */
+    uint64_t *obits, *pool; /* F output bits of one position, OR over the pooling window */
     CimLayerTally stat;     /* data-independent cost of one image */
 } FastLayer;
 
@@ -28,37 +44,104 @@ struct CimFast {
     const CimCompiled *cc;
     const CimNet *net;
     FastLayer *layers;
-    uint64_t *img, *win, *xt; /* input bits, window, one tile of the window */
+    uint64_t *img, *win;      /* input bits, window */
     int32_t *ints;
     float *scratch;
 };
 
-/* The stored weights of the layer's regions (read back from the arrays) and its layer
- * table (read from the buffer as lcfg reads it). */
+/* Whether region j can join unit u: the same columns, no counter overflow in either and
+ * element ranges disjoint from every region already in it (unit_of[i] == u, i < j). */
+static int joins(const CimChipLayer *cl, const unsigned *unit_of, unsigned j, unsigned u, uint32_t cmax)
+{
+    const CimRegion *rj = &cl->regions[j];
+    for (unsigned i = 0; i < j; i++) {
+        const CimRegion *ri = &cl->regions[i];
+        if (unit_of[i] != u)
+            continue;
+        if (ri->f0 != rj->f0 || ri->ncols != rj->ncols || ri->nrows > cmax || rj->nrows > cmax ||
+            (ri->e0 < rj->e0 + rj->nrows && rj->e0 < ri->e0 + ri->nrows))
+            return 0;
+    }
+    return 1;
+}
+
+/* Groups the layer's regions into units (unit_of[i]) and sizes each unit's word range. */
+static CimStatus plan_units(const CimFast *f, FastLayer *fl, unsigned *unit_of)
+{
+    const CimChipLayer *cl = fl->cl;
+    uint32_t cmax = cim_counter_max(f->cfg->periph.counter_bits);
+    fl->units = calloc(cl->nregions ? cl->nregions : 1, sizeof *fl->units);
+    if (!fl->units)
+        return CIM_ERR_NOMEM;
+    unsigned *lo = calloc(cl->nregions + 1u, 2 * sizeof *lo), *hi = lo ? lo + cl->nregions + 1 : NULL;
+    if (!lo)
+        return CIM_ERR_NOMEM;
+    for (unsigned j = 0; j < cl->nregions; j++) {
+        const CimRegion *r = &cl->regions[j];
+        unsigned u = 0;
+        while (u < fl->nunits && !joins(cl, unit_of, j, u, cmax))
+            u++;
+        unit_of[j] = u;
+        if (u == fl->nunits) {
+            fl->units[fl->nunits++] = (FastUnit){r->f0, r->ncols, 0, 0, r->nrows > cmax, NULL, NULL};
+            lo[u] = r->e0;
+            hi[u] = r->e0 + r->nrows;
+        }
+        lo[u] = r->e0 < lo[u] ? r->e0 : lo[u];
+        hi[u] = r->e0 + r->nrows > hi[u] ? r->e0 + r->nrows : hi[u];
+    }
+    for (unsigned u = 0; u < fl->nunits; u++) {
+        FastUnit *un = &fl->units[u];
+        un->w0 = lo[u] / 64;
+        un->nw = (unsigned)cim_bits_words(hi[u]) - un->w0;
+        un->mask = calloc(un->nw, sizeof *un->mask);
+        un->w = calloc((size_t)un->ncols * un->nw, sizeof *un->w);
+        if (!un->mask || !un->w) {
+            free(lo);
+            return CIM_ERR_NOMEM;
+        }
+    }
+    free(lo);
+    return CIM_OK;
+}
+
+/* The stored weights of the layer's regions (read back from the arrays) into its units,
+ * and its layer table (read from the buffer as lcfg reads it). */
 static CimStatus read_layer(CimFast *f, CimChip *chip, FastLayer *fl)
 {
     const CimChipLayer *cl = fl->cl;
     CimPpuTable tab = cim_ppu_table(cl->F, cim_window_patterns(cl->pad));
-    unsigned R = f->cfg->array.rows;
-    fl->tw = cim_bits_words(R);
-    fl->w = calloc((size_t)(cl->nregions ? cl->nregions : 1) * f->cfg->array.cols * fl->tw, sizeof(uint64_t));
-    fl->pruned = calloc(cim_bits_words(cl->F), sizeof *fl->pruned);
+    size_t fw = cim_bits_words(cl->F);
+    fl->pruned = calloc(fw, sizeof *fl->pruned);
     fl->thr = calloc(cl->F, sizeof *fl->thr);
     fl->off = calloc((size_t)tab.npat * cl->F, sizeof *fl->off);
     fl->ph = cl->in_h + 2 * cl->pad;
     fl->pw = cl->in_w + 2 * cl->pad;
     fl->pin = calloc(cim_bits_words((size_t)fl->ph * fl->pw * cl->in_c) + 2, sizeof(uint64_t));
     fl->acc = calloc(cl->F, sizeof *fl->acc);
-    if (!fl->w || !fl->pruned || !fl->thr || !fl->off || !fl->pin || !fl->acc)
-        return CIM_ERR_NOMEM;
-    for (unsigned i = 0; i < cl->nregions; i++) {
+    fl->obits = calloc(2 * fw, sizeof *fl->obits);
+    unsigned *unit_of = calloc(cl->nregions + 1u, sizeof *unit_of);
+    CimStatus st = fl->pruned && fl->thr && fl->off && fl->pin && fl->acc && fl->obits && unit_of
+                       ? plan_units(f, fl, unit_of)
+                       : CIM_ERR_NOMEM;
+    fl->pool = fl->obits ? fl->obits + fw : NULL;
+    for (unsigned i = 0; st == CIM_OK && i < cl->nregions; i++) {
         const CimRegion *r = &cl->regions[i];
+        FastUnit *un = &fl->units[unit_of[i]];
         CimArray *arr = cim_chip_macro(chip, r->macro)->arr;
-        for (unsigned row = 0; row < r->nrows; row++)
+        size_t base = (size_t)un->w0 * 64;
+        for (unsigned row = 0; row < r->nrows; row++) {
+            const uint64_t *stored = cim_array_row_state(arr, r->row0 + row);
+            size_t at = r->e0 + row - base;
+            cim_bits_set(un->mask, at, 1);
             for (unsigned c = 0; c < r->ncols; c++)
-                if (cim_bits_get(cim_array_row_state(arr, r->row0 + row), r->col0 + c))
-                    cim_bits_set(fl->w + ((size_t)i * f->cfg->array.cols + c) * fl->tw, row, 1);
+                if (cim_bits_get(stored, r->col0 + c))
+                    cim_bits_set(un->w + (size_t)c * un->nw, at, 1);
+        }
     }
+    free(unit_of);
+    if (st != CIM_OK)
+        return st;
     if (cl->table_addr + tab.bits > cim_chip_buffer_bits(chip))
         return CIM_ERR_RANGE;
     cim_ppu_table_read(&tab, cim_chip_buffer(chip), cl->table_addr, fl->pruned, fl->thr, fl->off);
@@ -67,38 +150,48 @@ static CimStatus read_layer(CimFast *f, CimChip *chip, FastLayer *fl)
     return CIM_OK;
 }
 
-/* AND counts of every column of region i against the window tile x (nw words): each
- * column's counter value (cleared before the gated read) into its accumulator, as pacc
- * adds it; returns the conducting cells. Column loop with the word count known at
- * compile time (the common tile sizes). */
-#define COUNT_COLUMNS(NW)                                                                   \
-    for (unsigned c = 0; c < ncols; c++, w += tw) {                                         \
+/* AND counts of every column of unit un against the window words x: each column's counter
+ * value (VALUE of the count a) into its accumulator, as pacc adds it; returns the
+ * conducting cells. Column loop with the word count known at compile time for the common
+ * sizes; a unit that cannot overflow adds its counts as they are. */
+#define COUNT_COLUMNS(NW, VALUE)                                                            \
+    for (unsigned c = 0; c < ncols; c++, w += (NW)) {                                       \
         uint32_t a = 0;                                                                     \
         for (size_t k = 0; k < (NW); k++)                                                   \
             a += (uint32_t)__builtin_popcountll(x[k] & w[k]);                               \
         lrs += a;                                                                           \
-        acc[c] += cim_counter_value(cbits, cmode, a);                                       \
+        acc[c] += (VALUE);                                                                  \
     }
+#define COUNT_CASE(NW)                                                                      \
+    case NW: COUNT_COLUMNS(NW, a) break;
 
-static uint64_t region_counts(CimFast *f, FastLayer *fl, unsigned i, const uint64_t *restrict x, size_t nw)
+static uint64_t unit_counts(const CimFast *f, const FastUnit *un, const uint64_t *restrict x, int64_t *restrict acc)
 {
-    const CimRegion *r = &fl->cl->regions[i];
-    const uint64_t *restrict w = fl->w + (size_t)i * f->cfg->array.cols * fl->tw;
-    int64_t *restrict acc = fl->acc + r->f0;
-    const size_t tw = fl->tw;
-    const unsigned ncols = r->ncols, cbits = f->cfg->periph.counter_bits;
+    const uint64_t *restrict w = un->w;
+    const unsigned ncols = un->ncols, cbits = f->cfg->periph.counter_bits;
     const CimOverflow cmode = f->cfg->periph.counter_overflow;
     uint64_t lrs = 0;
-    switch (nw) {
-    case 1: COUNT_COLUMNS(1) break;
-    case 2: COUNT_COLUMNS(2) break;
-    case 4: COUNT_COLUMNS(4) break;
-    default: COUNT_COLUMNS(nw) break;
+    if (un->wraps) {
+        COUNT_COLUMNS(un->nw, cim_counter_value(cbits, cmode, a))
+        return lrs;
+    }
+    switch (un->nw) {
+    COUNT_CASE(1) COUNT_CASE(2) COUNT_CASE(3) COUNT_CASE(4) COUNT_CASE(5)
+    COUNT_CASE(6) COUNT_CASE(7) COUNT_CASE(8) COUNT_CASE(9)
+    default: COUNT_COLUMNS(un->nw, a) break;
     }
     return lrs;
 }
 
-/* Array events and accumulators of one position: every region's gated read, then the
+/* The finished value of output k past the live run (k >= live_run): the pruned value when
+ * the table marks it pruned, else the finish of its accumulator p. */
+static inline int64_t after_run(const FastLayer *fl, unsigned k, int64_t p, int64_t pruned, uint32_t px, int32_t off,
+                                unsigned sab)
+{
+    return cim_bits_get(fl->pruned, k) ? pruned : cim_ppu_finish(p, px, off, sab);
+}
+
+/* Array events and accumulators of one position: every unit's gated reads, then the
  * binary finish. The accumulators hold the exact sums of their pacc terms; the PPU's
  * finish wraps them once (ppu.h: the same value as wrapping after every step). */
 static void position(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEvents *ev)
@@ -106,17 +199,14 @@ static void position(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEve
     const CimChipLayer *cl = fl->cl;
     unsigned sab = f->cfg->periph.shift_add_bits;
     memset(fl->acc, 0, cl->F * sizeof *fl->acc);
-    for (unsigned i = 0; i < cl->nregions; i++) {
-        const CimRegion *r = &cl->regions[i];
-        const uint64_t *x = f->win + r->e0 / 64; /* bits past the tile meet zero weights */
-        if (r->e0 % 64) {
-            cim_bits_clear(f->xt, r->nrows);
-            cim_bits_copy_range(f->xt, 0, f->win, r->e0, r->nrows);
-            x = f->xt;
-        }
-        uint64_t active = cim_bits_popcount(x, r->nrows);
-        uint64_t lrs = region_counts(f, fl, i, x, cim_bits_words(r->nrows));
-        cim_array_gated_events(ev, active, r->ncols, lrs);
+    for (unsigned u = 0; u < fl->nunits; u++) {
+        const FastUnit *un = &fl->units[u];
+        const uint64_t *x = f->win + un->w0;
+        uint64_t active = 0;
+        for (unsigned k = 0; k < un->nw; k++)
+            active += (uint64_t)__builtin_popcountll(x[k] & un->mask[k]);
+        uint64_t lrs = unit_counts(f, un, x, fl->acc + un->f0);
+        cim_array_gated_events(ev, active, un->ncols, lrs);
         cim_counter_events(ev, lrs);
     }
     const int32_t *off = fl->off + (size_t)ws->pattern * cl->F;
@@ -125,22 +215,105 @@ static void position(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEve
     for (; k < fl->live_run; k++)
         fl->acc[k] = cim_ppu_finish(fl->acc[k], ws->px, off[k], sab);
     for (; k < cl->F; k++)
-        fl->acc[k] = cim_bits_get(fl->pruned, k) ? pruned : cim_ppu_finish(fl->acc[k], ws->px, off[k], sab);
+        fl->acc[k] = after_run(fl, k, fl->acc[k], pruned, ws->px, off[k], sab);
 }
 
-/* The window at (y, x) from the padded map: one contiguous run of k*C bits per kernel row. */
+/* Gated reads, finish and threshold of one position in one pass over the filters, for a
+ * bits layer whose live run [0, live_run) is exactly the columns of its one unit, which
+ * cannot overflow: position() and fire() without the accumulator array. The sign bits of
+ * 64 columns gather in a register. Inlined with the word count and the accumulator width
+ * as constants (fused_position picks the instance), so the popcounts unroll and the wrap
+ * is one sign extension at the default 32 bits. Returns the conducting cells. */
+static inline __attribute__((always_inline)) uint64_t
+fused_columns(const uint64_t *restrict x, const uint64_t *restrict w, unsigned nw, unsigned n, uint32_t px,
+              const int32_t *restrict off, const int32_t *restrict thr, unsigned sab, uint64_t *restrict pool)
+{
+    uint64_t lrs = 0;
+    for (unsigned c0 = 0; c0 < n; c0 += 64) {
+        uint64_t b = 0;
+        unsigned c1 = n - c0 < 64 ? n : c0 + 64;
+        for (unsigned c = c0; c < c1; c++, w += nw) {
+            uint32_t a = 0;
+            _Pragma("GCC unroll 16") for (unsigned k = 0; k < nw; k++) a += (uint32_t)__builtin_popcountll(x[k] & w[k]);
+            lrs += a;
+            b |= (uint64_t)cim_ppu_fires(cim_ppu_finish(a, px, off[c], sab), thr[c]) << (c - c0);
+        }
+        pool[c0 >> 6] |= b;
+    }
+    return lrs;
+}
+
+#define FUSED_CASE(NW)                                                                                   \
+    case NW:                                                                                             \
+        lrs = sab == 32 ? fused_columns(x, un->w, NW, n, px, off, thr, 32, fl->pool)                     \
+                        : fused_columns(x, un->w, NW, n, px, off, thr, sab, fl->pool);                   \
+        break;
+
+static void position_fused(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEvents *ev)
+{
+    const CimChipLayer *cl = fl->cl;
+    const FastUnit *un = &fl->units[0]; /* none when every filter is pruned */
+    const unsigned sab = f->cfg->periph.shift_add_bits, n = fl->nunits ? un->ncols : 0;
+    const uint32_t px = ws->px;
+    const int32_t *off = fl->off + (size_t)ws->pattern * cl->F, *thr = fl->thr;
+    if (n) {
+        const uint64_t *x = f->win + un->w0;
+        uint64_t active = 0, lrs;
+        for (unsigned k = 0; k < un->nw; k++)
+            active += (uint64_t)__builtin_popcountll(x[k] & un->mask[k]);
+        switch (un->nw) {
+        FUSED_CASE(1) FUSED_CASE(2) FUSED_CASE(3) FUSED_CASE(4) FUSED_CASE(5)
+        FUSED_CASE(6) FUSED_CASE(7) FUSED_CASE(8) FUSED_CASE(9)
+        default: lrs = fused_columns(x, un->w, un->nw, n, px, off, thr, sab, fl->pool); break;
+        }
+        cim_array_gated_events(ev, active, n, lrs);
+        cim_counter_events(ev, lrs);
+    }
+    int64_t pruned = cim_ppu_pruned(f->cc->pruned_mode == CIM_PRUNED_SKIP, ws->valid, px, sab);
+    for (unsigned k = n; k < cl->F; k++)
+        fl->pool[k >> 6] |= (uint64_t)cim_ppu_fires(after_run(fl, k, 0, pruned, px, off[k], sab), thr[k]) << (k & 63);
+}
+
+/* Whether layer() may use position_fused: bit outputs, no trace, one unit holding exactly
+ * the live run, or no unit and no live filter. */
+static int fusable(const FastLayer *fl, const int32_t *trace)
+{
+    if (fl->cl->out_kind != CIM_OUT_BITS || trace)
+        return 0;
+    if (fl->nunits == 0)
+        return fl->live_run == 0;
+    return fl->nunits == 1 && fl->units[0].f0 == 0 && !fl->units[0].wraps && fl->units[0].ncols == fl->live_run;
+}
+
+/* The window at (y, x) from the padded map: one contiguous run of k*C bits per kernel row,
+ * ORed word by word into the cleared window (the padded map has two spare words, so the
+ * word after a run's last one may be read). */
 static void gather(CimFast *f, const FastLayer *fl, CimWindowState *ws, unsigned y, unsigned x)
 {
     const CimChipLayer *cl = fl->cl;
-    size_t run = (size_t)cl->k * cl->in_c;
-    for (unsigned ky = 0; ky < cl->k; ky++)
-        cim_bits_copy_range(f->win, ky * run, fl->pin, ((size_t)(y + ky) * fl->pw + x) * cl->in_c, run);
+    const size_t run = (size_t)cl->k * cl->in_c;
+    uint64_t *restrict win = f->win;
+    const uint64_t *restrict pin = fl->pin;
+    memset(win, 0, cim_bits_words(run * cl->k) * sizeof *win);
+    for (unsigned ky = 0; ky < cl->k; ky++) {
+        size_t src = ((size_t)(y + ky) * fl->pw + x) * cl->in_c, dst = ky * run;
+        for (size_t b = 0; b < run; b += 64, src += 64, dst += 64) {
+            unsigned sr = (unsigned)(src & 63u), dr = (unsigned)(dst & 63u);
+            uint64_t v = pin[src >> 6] >> sr;
+            if (sr)
+                v |= pin[(src >> 6) + 1] << (64 - sr);
+            if (run - b < 64)
+                v &= ((uint64_t)1 << (run - b)) - 1;
+            win[dst >> 6] |= v << dr;
+            if (dr)
+                win[(dst >> 6) + 1] |= v >> (64 - dr);
+        }
+    }
     ws->ir_len = cl->k * (unsigned)run;
     ws->px = (uint32_t)cim_bits_popcount(f->win, ws->ir_len);
     cim_window_class(ws, y, x, &ws->valid, &ws->pattern);
 }
 
-/* One chip layer; bits go into the next layer's padded input, ints into f->ints. */
 /* The position's integer outputs into a [F][H][W] trace, original filter order. */
 static void trace_position(const FastLayer *fl, int32_t *dst, unsigned y, unsigned x)
 {
@@ -150,20 +323,39 @@ static void trace_position(const FastLayer *fl, int32_t *dst, unsigned y, unsign
         dst[cl->order[k] * hw + at] = (int32_t)fl->acc[k];
 }
 
+/* The sign bits of one position (pthr), ORed into the pooling window's bits. */
+static void fire(FastLayer *fl)
+{
+    unsigned F = fl->cl->F;
+    for (unsigned w = 0; w < cim_bits_words(F); w++) {
+        uint64_t b = 0;
+        unsigned n = F - 64 * w < 64 ? F - 64 * w : 64;
+        for (unsigned k = 0; k < n; k++)
+            b |= (uint64_t)cim_ppu_fires(fl->acc[64 * w + k], fl->thr[64 * w + k]) << k;
+        fl->pool[w] |= b;
+    }
+}
+
 static void layer(CimFast *f, FastLayer *fl, FastLayer *next, CimEvents *ev, int32_t *trace)
 {
     const CimChipLayer *cl = fl->cl;
     CimWindowState ws = {1, 0, cl->in_c, cl->in_h, cl->in_w, cl->k, cl->pad, 0, 0, 0, 0};
     int bits = cl->out_kind == CIM_OUT_BITS;
     unsigned p = cl->pool, npad = next ? next->cl->pad : 0;
+    size_t fw = cim_bits_words(cl->F);
+    int fused = fusable(fl, trace);
     if (next)
         cim_bits_clear(next->pin, (size_t)next->ph * next->pw * next->cl->in_c);
     for (unsigned py = 0; py < cl->out_h; py++)
         for (unsigned px = 0; px < cl->out_w; px++) {
-            size_t at = next ? ((size_t)(py + npad) * next->pw + px + npad) * cl->F : 0;
+            memset(fl->pool, 0, fw * sizeof *fl->pool);
             for (unsigned dy = 0; dy < p; dy++)
                 for (unsigned dx = 0; dx < p; dx++) {
                     gather(f, fl, &ws, py * p + dy, px * p + dx);
+                    if (fused) {
+                        position_fused(f, fl, &ws, ev);
+                        continue;
+                    }
                     position(f, fl, &ws, ev);
                     if (trace)
                         trace_position(fl, trace, py * p + dy, px * p + dx);
@@ -172,9 +364,11 @@ static void layer(CimFast *f, FastLayer *fl, FastLayer *next, CimEvents *ev, int
                             f->ints[(size_t)cl->order[k] * cl->out_h * cl->out_w + py * cl->out_w + px] =
                                 (int32_t)fl->acc[k];
                     else
-                        for (unsigned k = 0; k < cl->F; k++) /* OR: pooling of the sign bits */
-                            next->pin[(at + k) >> 6] |= (uint64_t)cim_ppu_fires(fl->acc[k], fl->thr[k]) << ((at + k) & 63);
+                        fire(fl); /* OR: pooling of the sign bits */
                 }
+            if (bits)
+                cim_bits_copy_range(next->pin, ((size_t)(py + npad) * next->pw + px + npad) * cl->F, fl->pool, 0,
+                                    cl->F);
         }
 }
 
@@ -224,7 +418,12 @@ void cim_fast_destroy(CimFast *f)
     if (!f)
         return;
     for (size_t k = 0; f->layers && k < f->cc->n; k++) {
-        free(f->layers[k].w);
+        for (unsigned u = 0; u < f->layers[k].nunits; u++) {
+            free(f->layers[k].units[u].mask);
+            free(f->layers[k].units[u].w);
+        }
+        free(f->layers[k].units);
+        free(f->layers[k].obits);
         free(f->layers[k].pruned);
         free(f->layers[k].thr);
         free(f->layers[k].off);
@@ -234,7 +433,6 @@ void cim_fast_destroy(CimFast *f)
     free(f->layers);
     free(f->img);
     free(f->win);
-    free(f->xt);
     free(f->ints);
     free(f->scratch);
     cim_host_free(&f->host);
@@ -289,10 +487,9 @@ CimStatus cim_fast_create(CimChip *chip, const CimCompiled *cc, const CimNet *ne
     f->layers = calloc(cc->n, sizeof *f->layers);
     f->img = calloc(cim_bits_words(cc->image_bits) + 1, sizeof(uint64_t));
     f->win = calloc(cim_bits_words(cfg->ctrl.ir_bits) + 1, sizeof(uint64_t));
-    f->xt = calloc(cim_bits_words(cfg->array.rows) + 1, sizeof(uint64_t));
     f->ints = calloc(act, sizeof *f->ints);
     f->scratch = calloc(2 * act, sizeof *f->scratch);
-    CimStatus st = f->layers && f->img && f->win && f->xt && f->ints && f->scratch ? cim_host_init(&f->host, net)
+    CimStatus st = f->layers && f->img && f->win && f->ints && f->scratch ? cim_host_init(&f->host, net)
                                                                                   : CIM_ERR_NOMEM;
     for (size_t k = 0; st == CIM_OK && k < cc->n; k++) {
         f->layers[k].cl = &cc->layers[k];

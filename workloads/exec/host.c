@@ -1,6 +1,7 @@
 /* The layers that run on the host, in float32 with the reference's summation order. */
 #include "workloads/exec/host.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +28,11 @@ CimStatus cim_host_init(CimHost *h, const CimNet *net)
 {
     h->n = net->n;
     h->wt = calloc(net->n ? net->n : 1, sizeof *h->wt);
-    if (!h->wt)
+    h->finite = calloc(net->n ? net->n : 1, 1);
+    if (!h->wt || !h->finite) {
+        cim_host_free(h);
         return CIM_ERR_NOMEM;
+    }
     for (size_t i = 0; i < net->n; i++) {
         const CimLayer *l = &net->layers[i];
         if (l->kind != CIM_L_LINEAR)
@@ -38,9 +42,12 @@ CimStatus cim_host_init(CimHost *h, const CimNet *net)
             cim_host_free(h);
             return CIM_ERR_NOMEM;
         }
+        h->finite[i] = 1;
         for (size_t o = 0; o < out; o++)
-            for (size_t k = 0; k < in; k++)
+            for (size_t k = 0; k < in; k++) {
                 h->wt[i][k * out + o] = l->w[o * in + k];
+                h->finite[i] &= isfinite(l->w[o * in + k]) != 0;
+            }
     }
     return CIM_OK;
 }
@@ -50,20 +57,51 @@ void cim_host_free(CimHost *h)
     for (size_t i = 0; h->wt && i < h->n; i++)
         free(h->wt[i]);
     free(h->wt);
+    free(h->finite);
     h->wt = NULL;
+    h->finite = NULL;
 }
+
+/* The linear layers' loop is compiled for the widest vector unit the CPU has and chosen
+ * at run time (function multi-versioning). Every variant does the same float32 multiplies
+ * and adds in the same order (the build is ISO C, where gcc contracts nothing into FMAs),
+ * so the logits are identical on every CPU; the tests compare them with a scalar
+ * reference bit for bit. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CIM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CIM_VECTOR_CLONES
+#endif
 
 /* y = W x + b with W transposed (wt[k][o]): each output still accumulates x[0], x[1], ...
  * in order, then adds the bias, exactly like the reference's loop, but the inner loop runs
- * across outputs, where the compiler can vectorise it without reordering any sum. */
-static void linear(const CimLayer *l, const float *restrict wt, const float *restrict x, float *restrict y)
+ * across outputs, where the compiler can vectorise it without reordering any sum.
+ * With finite weights an input of 0 (half of them after a ReLU) is skipped: its terms are
+ * +-0, and y + +-0 is y for every y the sum can hold (a float32 sum that starts at +0 is
+ * never -0: exact cancellation rounds to +0), so the result is bit for bit the same.
+ * An infinite or NaN weight times 0 is NaN, so then nothing is skipped. */
+CIM_VECTOR_CLONES static void linear(const CimLayer *l, const float *restrict wt, int finite, const float *restrict x,
+                                     float *restrict y)
 {
-    size_t in = cim_layer_fan_in(l), out = l->out_c;
-    for (size_t o = 0; o < out; o++)
+    size_t in = cim_layer_fan_in(l), out = l->out_c, o0 = 0;
+    enum { BLOCK = 64 }; /* outputs summed in registers across all inputs */
+    for (; o0 + BLOCK <= out; o0 += BLOCK) {
+        float acc[BLOCK] = {0};
+        for (size_t k = 0; k < in; k++) {
+            if (finite && x[k] == 0.0f)
+                continue;
+            const float xk = x[k], *restrict w = wt + k * out + o0;
+            _Pragma("GCC unroll 64") for (size_t o = 0; o < BLOCK; o++) acc[o] += w[o] * xk;
+        }
+        memcpy(y + o0, acc, sizeof acc);
+    }
+    for (size_t o = o0; o < out; o++)
         y[o] = 0.0f;
-    for (size_t k = 0; k < in; k++) {
+    for (size_t k = 0; o0 < out && k < in; k++) {
+        if (finite && x[k] == 0.0f)
+            continue;
         const float xk = x[k], *restrict w = wt + k * out;
-        for (size_t o = 0; o < out; o++)
+        for (size_t o = o0; o < out; o++)
             y[o] += w[o] * xk;
     }
     if (l->b)
@@ -71,7 +109,7 @@ static void linear(const CimLayer *l, const float *restrict wt, const float *res
             y[o] += l->b[o];
 }
 
-static void host_layer(const CimLayer *l, const float *wt, const float *x, float *y)
+static void host_layer(const CimLayer *l, const float *wt, int finite, const float *x, float *y)
 {
     size_t n = (size_t)l->in_c * l->in_h * l->in_w;
     switch (l->kind) {
@@ -92,7 +130,7 @@ static void host_layer(const CimLayer *l, const float *wt, const float *x, float
                 }
         break;
     case CIM_L_LINEAR:
-        linear(l, wt, x, y);
+        linear(l, wt, finite, x, y);
         break;
     default: /* flatten: NCHW is already flat */
         memcpy(y, x, n * sizeof *x);
@@ -114,7 +152,7 @@ void cim_host_forward(const CimHost *h, const CimCompiled *cc, const CimNet *net
             x[f * hw + p] = skip ? 0.0f : (float)conv_out[f * hw + p] + b;
     }
     for (size_t i = cc->first_host; i < net->n; i++) {
-        host_layer(&net->layers[i], h->wt[i], x, y);
+        host_layer(&net->layers[i], h->wt[i], h->finite[i], x, y);
         float *t = x;
         x = y;
         y = t;

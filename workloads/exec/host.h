@@ -13,6 +13,7 @@ extern "C" {
  * forward pass runs across outputs while each output still sums from input 0 upwards. */
 typedef struct CimHostS {
     float **wt;   /* per network layer, NULL unless linear */
+    unsigned char *finite; /* per network layer: every weight finite (see linear in host.c) */
     size_t n;
 } CimHost;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
@@ -154,65 +155,220 @@ static void abort_run(CimRunReport *r, const char *why)
     snprintf(r->reason, sizeof r->reason, "%s", why);
 }
 
-/* The images through the chosen path, counting into per-layer tallies. */
-static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *mn, CimTrap *trap)
+/* Images are handed to the threads in blocks, in order; a finished block is committed
+ * (tallies added, accuracy counted, progress drawn) only after every block before it, so
+ * the committed images are always a prefix and every sum is added in the same order for
+ * any thread count: results are identical for every --jobs. A block that ends early
+ * (Ctrl-C, a trap, an error) ends the run there and later blocks are dropped, as the
+ * one-thread loop would stop. */
+typedef struct {
+    const CimJobOptions *o;
+    CimJob *j;
+    const CimMnist *mn;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t total, block, next; /* images; block size; first image of the next block */
+    uint64_t committed;          /* images committed so far (a prefix) */
+    int stopped;                 /* a block ended early: later blocks are dropped */
+    int interrupted;
+    CimStatus st;
+    CimTrap trap;
+    CimLayerTally *t;            /* committed tallies */
+    CimProgressBar bar;
+} Pool;
+
+/* One thread's own state: a fast path, or a chip (the job's or a copy) and its host. */
+typedef struct {
+    Pool *p;
+    CimFast *fast;
+    CimChip *chip;
+    int own_chip;
+    CimCycle *sc;
+    CimHost host;
+    CimLayerTally *t;
+    float *logits;
+    CimTrap trap;
+} Worker;
+
+/* Adds the block [b0, end) of w to the pool once every earlier block is in; returns 0 when
+ * the run goes on. */
+static int commit(Worker *w, uint64_t b0, uint64_t end, CimStatus st, int interrupted)
+{
+    Pool *p = w->p;
+    CimRunReport *r = &p->j->report;
+    pthread_mutex_lock(&p->mu);
+    while (p->committed != b0 && !p->stopped)
+        pthread_cond_wait(&p->cv, &p->mu);
+    if (!p->stopped) {
+        for (size_t k = 0; k < p->j->cc.n; k++)
+            cim_tally_add(&p->t[k], &w->t[k]);
+        for (uint64_t i = b0; i < end; i++)
+            r->correct += r->pred[i] == r->label[i];
+        r->images = p->committed = end;
+        char status[48];
+        snprintf(status, sizeof status, "accuracy %.2f %%", 100.0 * (double)r->correct / (double)(end ? end : 1));
+        if (end > b0)
+            cim_progress_bar_update(&p->bar, r->images, p->total, status);
+        if (st != CIM_OK || interrupted || end < (b0 + p->block < p->total ? b0 + p->block : p->total)) {
+            p->stopped = 1;
+            p->st = st;
+            p->trap = w->trap;
+            p->interrupted = interrupted;
+        }
+    }
+    int stop = p->stopped;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return stop;
+}
+
+static void *work(void *arg)
+{
+    Worker *w = arg;
+    Pool *p = w->p;
+    CimJob *j = p->j;
+    const CimMnist *mn = p->mn;
+    size_t nout = j->net.layers[j->net.n - 1].out_c;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        uint64_t b0 = p->next, b1 = b0 + p->block < p->total ? b0 + p->block : p->total;
+        int done = p->stopped || b0 >= p->total;
+        p->next = b1;
+        pthread_mutex_unlock(&p->mu);
+        if (done)
+            break;
+        memset(w->t, 0, j->cc.n * sizeof *w->t);
+        CimStatus st = CIM_OK;
+        int interrupted = 0;
+        uint64_t i = b0;
+        for (; i < b1; i++) {
+            if (p->o->stop && *p->o->stop) {
+                interrupted = 1;
+                break;
+            }
+            const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
+            st = w->fast ? cim_fast_image(w->fast, img, w->logits, NULL, w->t)
+                         : cim_infer_image_with(w->sc ? cim_cycle_runner : NULL, w->sc, &w->host, w->chip, &j->cc,
+                                                &j->net, img, w->logits, NULL, w->t, &w->trap);
+            if (st != CIM_OK)
+                break;
+            j->report.pred[i] = (uint8_t)cim_argmax(w->logits, (unsigned)nout);
+            j->report.label[i] = mn->labels.labels[i];
+        }
+        if (commit(w, b0, i, st, interrupted))
+            break;
+    }
+    return NULL;
+}
+
+/* A worker's own state; worker 0 runs on the job's chip (and SystemC, fidelity cycle). */
+static CimStatus worker_init(Worker *w, Pool *p, unsigned id, CimCycle *sc, CimTrap *trap)
+{
+    CimJob *j = p->j;
+    w->p = p;
+    w->chip = j->chip;
+    w->sc = sc;
+    w->t = calloc(j->cc.n, sizeof *w->t);
+    w->logits = calloc(j->net.layers[j->net.n - 1].out_c, sizeof *w->logits);
+    if (!w->t || !w->logits)
+        return CIM_ERR_NOMEM;
+    if (j->run.fidelity == CIM_FIDELITY_FAST)
+        return cim_fast_create(j->chip, &j->cc, &j->net, &w->fast, trap);
+    CimStatus st = cim_host_init(&w->host, &j->net);
+    if (st == CIM_OK && id > 0) { /* a chip of its own, programmed like the job's */
+        st = cim_chip_create(&j->chip_cfg, NULL, &w->chip);
+        w->own_chip = st == CIM_OK;
+        if (st == CIM_OK)
+            st = cim_infer_load(w->chip, &j->cc, NULL, trap);
+    }
+    return st;
+}
+
+static void worker_free(Worker *w)
+{
+    cim_fast_destroy(w->fast);
+    cim_host_free(&w->host);
+    if (w->own_chip)
+        cim_chip_destroy(w->chip);
+    free(w->t);
+    free(w->logits);
+}
+
+/* The images through the chosen path on `jobs` threads, counting into per-layer tallies. */
+static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *mn, unsigned jobs, CimTrap *trap)
 {
     CimRunReport *r = &j->report;
-    CimLayerTally *t = calloc(j->cc.n, sizeof *t);
-    CimFast *fast = NULL;
+    Pool p = {.o = o, .j = j, .mn = mn, .total = j->run.data.images, .block = jobs > 1 ? 16 : 1, .st = CIM_OK};
+    p.t = calloc(j->cc.n, sizeof *p.t);
+    Worker *w = calloc(jobs, sizeof *w);
+    pthread_t *tid = calloc(jobs, sizeof *tid);
     CimCycle *sc = NULL;
-    CimHost host = {0};
-    CimStatus st = t ? cim_host_init(&host, &j->net) : CIM_ERR_NOMEM;
-    if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_FAST)
-        st = cim_fast_create(j->chip, &j->cc, &j->net, &fast, trap);
+    CimStatus st = p.t && w && tid ? CIM_OK : CIM_ERR_NOMEM;
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
         CimCycleOptions co = {.vcd_path = o->vcd_path, .vcd_start = o->vcd_start,
                               .vcd_end = o->vcd_end == UINT64_MAX ? 0 : o->vcd_end, .vcd_date = o->vcd_date};
         st = cim_cycle_open(j->chip, &co, &sc);
     }
-    size_t nout = j->net.layers[j->net.n - 1].out_c;
-    float *logits = calloc(nout, sizeof *logits);
-    uint64_t total = j->run.data.images;
-    CimProgressBar bar;
-    cim_progress_bar_init(&bar, "images", o->progress);
-    for (uint64_t i = 0; st == CIM_OK && logits && i < total; i++) {
-        if (o->stop && *o->stop) {
+    unsigned nw = 0;
+    for (; st == CIM_OK && nw < jobs; nw++)
+        st = worker_init(&w[nw], &p, nw, sc, trap);
+    unsigned started = 0;
+    if (st == CIM_OK) {
+        pthread_mutex_init(&p.mu, NULL);
+        pthread_cond_init(&p.cv, NULL);
+        cim_progress_bar_init(&p.bar, "images", o->progress);
+        for (; started + 1 < jobs; started++)
+            if (pthread_create(&tid[started], NULL, work, &w[started + 1]) != 0)
+                break;
+        work(&w[0]);
+        for (unsigned k = 0; k < started; k++)
+            pthread_join(tid[k], NULL);
+        cim_progress_bar_end(&p.bar);
+        pthread_cond_destroy(&p.cv);
+        pthread_mutex_destroy(&p.mu);
+        st = p.st;
+        if (p.interrupted)
             abort_run(r, "interrupted (Ctrl-C)");
-            break;
-        }
-        const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
-        st = fast ? cim_fast_image(fast, img, logits, NULL, t)
-                  : cim_infer_image_with(sc ? cim_cycle_runner : NULL, sc, &host, j->chip, &j->cc, &j->net, img, logits,
-                                         NULL, t, trap);
-        if (st != CIM_OK)
-            break;
-        r->pred[i] = (uint8_t)cim_argmax(logits, (unsigned)nout);
-        r->label[i] = mn->labels.labels[i];
-        r->correct += r->pred[i] == r->label[i];
-        r->images = i + 1;
-        char status[48];
-        snprintf(status, sizeof status, "accuracy %.2f %%", 100.0 * (double)r->correct / (double)r->images);
-        cim_progress_bar_update(&bar, r->images, total, status);
     }
-    cim_progress_bar_end(&bar);
-    if (st == CIM_ERR_TRAP) {
+    if (st == CIM_ERR_TRAP && p.t && w && nw == jobs) { /* a trap while running images, not while creating */
+        *trap = p.trap;
         char why[200];
         snprintf(why, sizeof why, "trap at pc %llu, cycle %llu: %s", (unsigned long long)trap->pc,
                  (unsigned long long)trap->cycle, trap->reason);
         abort_run(r, why);
         st = CIM_OK;
     }
-    for (size_t k = 0; t && k < j->cc.n; k++)
-        r->layers[k].cost = t[k];
+    for (size_t k = 0; p.t && k < j->cc.n; k++)
+        r->layers[k].cost = p.t[k];
     for (unsigned m = 0; sc && m < j->chip_cfg.macros && m < CIM_REPORT_MAX_MACROS; m++)
         r->macro_util[r->nutil++] = cim_cycle_macro_utilisation(sc, m);
     if (cim_cycle_close(sc) != CIM_OK && st == CIM_OK)
         st = CIM_ERR_IO;
-    cim_host_free(&host);
-    free(logits);
-    free(t);
-    cim_fast_destroy(fast);
-    return logits ? st : CIM_ERR_NOMEM;
+    for (unsigned k = 0; w && k < jobs; k++)
+        worker_free(&w[k]);
+    free(w);
+    free(tid);
+    free(p.t);
+    return st;
+}
+
+/* The thread count of a run: o->jobs, or by default the machine's cores. One thread is all
+ * SystemC (one kernel per process) and device physics (one random stream per chip, drawn
+ * in image order) can use: more is an error when asked for, and the default there. */
+static CimStatus resolve_jobs(const CimJobOptions *o, const CimJob *j, unsigned *jobs, CimDiag *d)
+{
+    const char *one = j->run.fidelity == CIM_FIDELITY_CYCLE ? "fidelity cycle (SystemC runs one kernel per process)"
+                      : j->chip_cfg.physics.enabled ? "chip.physics.enabled (device noise is one random stream, "
+                                                      "drawn in image order)"
+                                                    : NULL;
+    if (o->jobs > 1 && one) {
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0, "--jobs %u: %s runs on one thread; use --jobs 1", o->jobs,
+                     one);
+        return CIM_ERR_CONFIG;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    *jobs = o->jobs ? o->jobs : one || cores < 1 ? 1 : (unsigned)cores;
+    return CIM_OK;
 }
 
 static CimStatus trap_error(CimStatus st, const CimTrap *trap, const char *what, CimDiag *d)
@@ -251,8 +407,11 @@ CimStatus cim_job_run(const CimJobOptions *o, CimJob *j, CimDiag *d)
         st = report_init(j);
     if (st == CIM_OK)
         st = trap_error(cim_infer_load(j->chip, &j->cc, &j->report.programming, &trap), &trap, "weight-loading", d);
+    unsigned jobs = 1;
     if (st == CIM_OK)
-        st = run_images(o, j, &mn, &trap);
+        st = resolve_jobs(o, j, &jobs, d);
+    if (st == CIM_OK)
+        st = run_images(o, j, &mn, jobs, &trap);
     if (st == CIM_ERR_TRAP) /* the fast path's calibration run */
         st = trap_error(st, &trap, "calibration", d);
     cim_mnist_free(&mn);

@@ -21,6 +21,10 @@ typedef struct {
     const char *vcd_path;           /* fidelity cycle only; NULL: no trace */
     uint64_t vcd_start, vcd_end;
     int vcd_date;                   /* keep the VCD's wall-clock $date line */
+    unsigned jobs;                  /* threads for the images, each with its own fast path or chip;
+                                       0: the machine's cores, or 1 where one thread is all a run
+                                       can use (fidelity cycle, device physics on). Results are
+                                       identical for every count. */
 } CimJobOptions;
 
 /* Everything a job owns; free with cim_job_free (also after an error). */

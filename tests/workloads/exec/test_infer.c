@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,9 +93,28 @@ static void load_mnist(CimMnist *mn)
     cim_diag_free(&d);
 }
 
-static void test_infer_matches_reference_unpruned(void **state)
+/* Column k of fc1 made infinite, where the first image's fc1 input k is 0: the reference's
+ * fc1 outputs are then all NaN (after ReLU: 0) on that image. */
+static void make_fc1_column_infinite(CimRefBnnWeights *w, const CimMnist *mn)
 {
-    (void)state;
+    CimRefBnnTrace *t = malloc(sizeof *t);
+    assert_non_null(t);
+    cim_ref_bnn_forward(w, mn->images.pixels, CIM_REF_BNN_REFERENCE, t);
+    unsigned k = 0;
+    while (k < CIM_REF_BNN_FLAT && t->act3[k] != 0.0f)
+        k++;
+    assert_true(k < CIM_REF_BNN_FLAT);
+    for (unsigned o = 0; o < CIM_REF_BNN_F1; o++)
+        w->fc1_w[o][k] = INFINITY;
+    cim_ref_bnn_forward(w, mn->images.pixels, CIM_REF_BNN_REFERENCE, t);
+    assert_true(isnan(t->fc1[0]) || t->fc1[0] == 0.0f);
+    free(t);
+}
+
+/* The unpruned network on random weights against the reference; infinite: with an
+ * infinite fc1 column (make_fc1_column_infinite). */
+static void check_unpruned(int infinite)
+{
     CimNet net;
     CimMnist mn;
     build_net(&net);
@@ -103,10 +123,27 @@ static void test_infer_matches_reference_unpruned(void **state)
     CimRng r;
     cim_rng_seed(&r, 2024);
     cim_ref_bnn_init_random(w, &r);
+    if (infinite)
+        make_fc1_column_infinite(w, &mn);
     check_images(&net, w, CIM_PRUNED_REFERENCE, &mn);
     free(w);
     cim_mnist_free(&mn);
     cim_net_free(&net);
+}
+
+static void test_infer_matches_reference_unpruned(void **state)
+{
+    (void)state;
+    check_unpruned(0);
+}
+
+/* The host's linear layers skip inputs of 0 only while every weight is finite: an infinite
+ * weight on an input that is 0 makes NaN in the reference (inf x 0), and must here too; a
+ * skipped input would leave fc1's outputs finite. */
+static void test_infer_host_infinite_weight_is_not_skipped(void **state)
+{
+    (void)state;
+    check_unpruned(1);
 }
 
 static void prune_some(CimRefBnnWeights *w, CimRng *r)
@@ -218,7 +255,8 @@ static void add_layer(CimNet *net, CimLayerKind k, unsigned n, unsigned kernel)
 /* 1 to 3 binary convs (odd kernels up to 7, up to 40 filters), each maybe followed by a
  * 2x2 max-pool and a ReLU, then flatten and a linear layer; random weights and pruned
  * filters. */
-static void random_net(CimNet *net, CimRng *r)
+/* extra: filters added to each conv's 1-40 (the draws stay the same). */
+static void random_net(CimNet *net, CimRng *r, unsigned extra)
 {
     memset(net, 0, sizeof *net);
     snprintf(net->name, sizeof net->name, "random");
@@ -235,7 +273,7 @@ static void random_net(CimNet *net, CimRng *r)
         unsigned k = 2 * pick(r, 4) + 1;
         while (k > h || k > w)
             k -= 2;
-        add_layer(net, CIM_L_CONV_BIN, 1 + pick(r, 40), k);
+        add_layer(net, CIM_L_CONV_BIN, 1 + pick(r, 40) + extra, k);
         if (h % 2 == 0 && w % 2 == 0 && h >= 4 && w >= 4 && pick(r, 2)) {
             add_layer(net, CIM_L_MAXPOOL, 0, 0);
             h /= 2;
@@ -341,13 +379,22 @@ static unsigned check_random_case(CimChipCfg *cfg, const CimNet *net, CimPrunedM
     assert_int_equal(cim_infer_load(chip, &cc, NULL, &trap), CIM_OK);
     check_stored_weights(chip, &cc, net);
     assert_int_equal(cim_fast_create(chip, &cc, net, &fast, &trap), CIM_OK);
+    /* A second fast path with a trace: bit layers then take the general per-position route
+     * instead of the fused one (fast.c), and both must be the program path. */
+    CimFast *traced;
+    int32_t *trace[3] = {NULL, NULL, NULL};
+    assert_true(cc.n <= 3);
+    for (size_t k = 0; k < cc.n; k++)
+        trace[k] = calloc((size_t)cc.layers[k].F * cc.layers[k].in_h * cc.layers[k].in_w + 1, sizeof(int32_t));
+    assert_int_equal(cim_fast_create(chip, &cc, net, &traced, &trap), CIM_OK);
+    cim_fast_trace(traced, trace);
     const CimChipLayer *last = &cc.layers[cc.n - 1];
     size_t nint = (size_t)last->F * last->out_h * last->out_w, npix = (size_t)net->in_c * net->in_h * net->in_w;
     unsigned nlog = net->layers[net->n - 1].out_c, overflows = 0;
     int32_t *cp = calloc(nint, sizeof *cp), *cf = calloc(nint, sizeof *cf);
     uint8_t *img = malloc(npix);
     float lp[10], lf[10];
-    CimLayerTally tp[3] = {0}, tf[3] = {0};
+    CimLayerTally tp[3] = {0}, tf[3] = {0}, tt[3] = {0};
     for (unsigned i = 0; i < images; i++) {
         for (size_t p = 0; p < npix; p++)
             img[p] = (uint8_t)pick(r, 256);
@@ -358,11 +405,20 @@ static unsigned check_random_case(CimChipCfg *cfg, const CimNet *net, CimPrunedM
         assert_int_equal(cim_fast_image(fast, img, lf, cf, tf), CIM_OK);
         assert_memory_equal(lp, lf, nlog * sizeof *lp);
         assert_memory_equal(cp, cf, nint * sizeof *cp);
+        assert_int_equal(cim_fast_image(traced, img, lf, cf, tt), CIM_OK);
+        assert_memory_equal(lp, lf, nlog * sizeof *lp);
+        assert_memory_equal(cp, cf, nint * sizeof *cp);
     }
     char why[128];
-    for (size_t k = 0; k < cc.n; k++)
+    for (size_t k = 0; k < cc.n; k++) {
         if (test_tally_diff(&tp[k], &tf[k], why, sizeof why))
             fail_msg("layer %zu, program vs fast: %s", k, why);
+        if (test_tally_diff(&tp[k], &tt[k], why, sizeof why))
+            fail_msg("layer %zu, program vs traced fast: %s", k, why);
+    }
+    cim_fast_destroy(traced);
+    for (size_t k = 0; k < cc.n; k++)
+        free(trace[k]);
     free(cp);
     free(cf);
     free(img);
@@ -384,7 +440,7 @@ static void test_infer_fast_path_equals_program_path_on_random_layers(void **sta
     for (int t = 0; t < 96; t++) {
         CimNet net;
         CimChipCfg cfg;
-        random_net(&net, &r);
+        random_net(&net, &r, 0);
         random_chip(&cfg, &r);
         cfg.mapping.strategy = (t / 2) % 2 ? CIM_MAP_PACK : CIM_MAP_SPREAD; /* not drawn: keeps the stream */
         cfg.mapping.split = (t / 4) % 2 ? CIM_MAP_SPLIT_AUTO : CIM_MAP_SPLIT_NONE;
@@ -405,13 +461,36 @@ static void test_infer_fast_path_equals_program_path_on_random_layers(void **sta
             "%u split layers, %u reloading\n", overflows, tiled, shared, packed, split, reloaded);
 }
 
+/* Layers of 65 to 104 filters on arrays of 128 columns: the sign bits of a position span two
+ * words in the fused route of the fast path. */
+static void test_infer_fast_path_equals_program_path_past_64_filters(void **state)
+{
+    (void)state;
+    CimRng r;
+    cim_rng_seed(&r, 4321);
+    unsigned shared = 0, packed = 0, split = 0, reloaded = 0;
+    for (int t = 0; t < 12; t++) {
+        CimNet net;
+        CimChipCfg cfg;
+        random_net(&net, &r, 64);
+        random_chip(&cfg, &r);
+        cfg.array.cols = 128; /* room for a layer's filters side by side: one unit, fused */
+        cfg.array.rows = 64u << pick(&r, 3);
+        check_random_case(&cfg, &net, t % 2 ? CIM_PRUNED_SKIP : CIM_PRUNED_REFERENCE, &r, 2, &shared, &packed, &split,
+                          &reloaded);
+        cim_net_free(&net);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_infer_matches_reference_unpruned),
         cmocka_unit_test(test_infer_matches_reference_pruned_both_modes),
+        cmocka_unit_test(test_infer_host_infinite_weight_is_not_skipped),
         cmocka_unit_test(test_infer_fast_path_equals_program_path),
         cmocka_unit_test(test_infer_fast_path_equals_program_path_on_random_layers),
+        cmocka_unit_test(test_infer_fast_path_equals_program_path_past_64_filters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
