@@ -19,6 +19,17 @@ static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
         cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0, "a VCD trace (--vcd) needs --fidelity cycle");
         st = CIM_ERR_CONFIG;
     }
+    if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_REFERENCE) {
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0,
+                     "fidelity reference is the host reference of point-cloud networks; an image network runs on "
+                     "the chip: fast, program or cycle");
+        st = CIM_ERR_CONFIG;
+    }
+    if (st == CIM_OK && (j->run.data.format != CIM_DATA_MNIST || j->run.data.split == CIM_SPLIT_TEST)) {
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0,
+                     "an image network reads MNIST IDX files: run.data.format mnist, run.data.split t10k or train");
+        st = CIM_ERR_CONFIG;
+    }
     if (st == CIM_OK && j->chip_cfg.physics.enabled && j->run.fidelity == CIM_FIDELITY_FAST) {
         cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0,
                      "fidelity fast needs chip.physics.enabled: false (device physics is simulated per "
