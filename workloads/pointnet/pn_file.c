@@ -93,8 +93,12 @@ static void get_mlp(Rd *r, CimPnLayer *l)
         return;
     size_t n = cim_doc_len(v);
     if (cim_doc_kind(v) != CIM_DOC_SEQ || n < 1 || n > CIM_PN_MAX_MLP) {
+        if (cim_doc_kind(v) == CIM_DOC_SEQ)
+            snprintf(got, sizeof got, "%zu", n);
+        else
+            cim_doc_describe(v, got, sizeof got);
         cim_doc_error(r->doc, v, r->diag, "%s must be a sequence of 1 to %d output channel counts, got %s", path,
-                      CIM_PN_MAX_MLP, cim_doc_describe(v, got, sizeof got));
+                      CIM_PN_MAX_MLP, got);
         return;
     }
     l->n_mlp = (unsigned)n;

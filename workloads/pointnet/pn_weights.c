@@ -205,8 +205,8 @@ CimStatus cim_pn_load_weights(CimPnNet *net, const char *path, CimDiag *diag)
     if (s != CIM_OK)
         return s;
     LoadCtx c = {st, diag, CIM_OK};
+    s = check_unexpected(net, st, diag); /* first: a misspelt name is also a missing one */
     each_tensor(net, load_one, &c);
-    s = check_unexpected(net, st, diag);
     cim_st_close(st);
     return c.st_out != CIM_OK ? c.st_out : s;
 }
