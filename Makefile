@@ -240,12 +240,14 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/rtl/run_cosim.sh $(RTL_OUT)" \
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)"
 
-# The Python package (python/, docs/python.md): the numpy tier, then the PyTorch tier, which
-# installs python3-torch with apt-get when it is missing (as root; make test never does).
+# The Python package (python/, docs/python.md): the numpy tier, then the PyTorch tiers (the
+# MNIST network; PointNet++ against a PyTorch model of the reference), which install
+# python3-torch and python3-h5py with apt-get when missing (as root; make test never does).
 test-python: data $(DCIM)
 	@scripts/run_tests.sh \
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)" \
-	    "tests/python/run_torch.sh $(DCIM) $(PYTHON)"
+	    "tests/python/run_torch.sh $(DCIM) $(PYTHON)" \
+	    "tests/python/run_torch.sh $(DCIM) $(PYTHON) test_pointnet_torch.py"
 
 unit: data $(rel_TESTS)
 	@scripts/run_tests.sh $(rel_TESTS)

@@ -91,6 +91,15 @@ static int parse(int argc, char **argv, Args *a)
     return a->path ? 0 : argc;
 }
 
+/* A failed status without a message of its own, then every diagnostic; frees d. */
+static void end_diag(CimStatus st, CimDiag *d)
+{
+    if (st != CIM_OK && !d->errors)
+        fprintf(stderr, "dcim run: error: %s\n", cim_status_str(st));
+    cim_diag_print(d, stderr);
+    cim_diag_free(d);
+}
+
 /* A point-cloud network: the host reference (workloads/pointnet). */
 static int run_pointcloud(const CimJobOptions *o, const Args *a)
 {
@@ -107,11 +116,8 @@ static int run_pointcloud(const CimJobOptions *o, const Args *a)
         if (cim_pn_job_write(job, &d) == CIM_OK)
             fprintf(a->json ? stderr : stdout, "results         %s/stats.json\n", job->run.out_dir);
         rc = d.errors ? 1 : job->aborted ? 3 : 0;
-    } else if (!d.errors) {
-        fprintf(stderr, "dcim run: error: %s\n", cim_status_str(st));
     }
-    cim_diag_print(&d, stderr);
-    cim_diag_free(&d);
+    end_diag(st, &d);
     if (job)
         cim_pn_job_free(job);
     free(job);
@@ -164,11 +170,8 @@ int cli_run(int argc, char **argv)
             fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
         rc = d.errors ? 1 : job->report.status == CIM_RUN_COMPLETE ? 0 : 3;
-    } else if (!d.errors) {
-        fprintf(stderr, "dcim run: error: %s\n", cim_status_str(st));
     }
-    cim_diag_print(&d, stderr);
-    cim_diag_free(&d);
+    end_diag(st, &d);
     if (job)
         cim_job_free(job);
     free(job);

@@ -155,14 +155,10 @@ int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg)
 }
 
 /* A point-cloud run: run file, network and weights (the host reference has no mapping). */
-static CimStatus check_pointcloud(const CimJobOptions *o)
+static CimStatus check_pointcloud(const CimJobOptions *o, CimDiag *d)
 {
     CimPnJob *j = calloc(1, sizeof *j);
-    CimDiag d;
-    cim_diag_init(&d);
-    CimStatus st = j ? cim_pn_job_check(o, j, &d) : CIM_ERR_NOMEM;
-    cim_diag_print(&d, stderr);
-    cim_diag_free(&d);
+    CimStatus st = j ? cim_pn_job_check(o, j, d) : CIM_ERR_NOMEM;
     if (j)
         cim_pn_job_free(j);
     free(j);
@@ -174,15 +170,14 @@ static CimStatus check_pointcloud(const CimJobOptions *o)
 static CimStatus check_mapping(const char *path, const CliOverrides *ov)
 {
     CimJobOptions o = {.run_path = path, .overrides = ov->ov, .noverrides = ov->n};
-    if (cim_pn_job_wanted(&o))
-        return check_pointcloud(&o);
-    CimJob *j = calloc(1, sizeof *j);
+    int pointcloud = cim_pn_job_wanted(&o);
+    CimJob *j = pointcloud ? NULL : calloc(1, sizeof *j);
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = j ? cim_job_check(&o, j, &d) : CIM_ERR_NOMEM;
+    CimStatus st = pointcloud ? check_pointcloud(&o, &d) : j ? cim_job_check(&o, j, &d) : CIM_ERR_NOMEM;
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
-    if (st == CIM_OK) {
+    if (st == CIM_OK && j) {
         cim_report_print_network(&j->net, &j->cc, stdout);
         cim_report_print_mapping(&j->report, stdout);
     }

@@ -154,6 +154,24 @@ static CimStatus prune(CimPnJob *j)
     return CIM_OK;
 }
 
+/* FNV-1a (64 bit) over the int32 outputs as little-endian bytes, and their sum. */
+static void fingerprint(const int32_t *v, size_t n, CimPnJob *j)
+{
+    uint64_t h = 14695981039346656037ull;
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = (uint32_t)v[i];
+        for (int b = 0; b < 4; b++) {
+            h ^= (u >> (8 * b)) & 0xffu;
+            h *= 1099511628211ull;
+        }
+        sum += v[i];
+    }
+    j->first_conv_fnv = h;
+    j->first_conv_sum = sum;
+    j->first_conv_n = n;
+}
+
 CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob *j, CimDiag *d)
 {
     CimStatus st = load_cfg_net(o, j, d);
@@ -166,6 +184,11 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
     if (st == CIM_OK && !logits)
         st = CIM_ERR_NOMEM;
     CimPnOpts po = {.fps_start = j->run.data.fps_start};
+    const CimPnLayer *l0 = &j->net.layers[0];
+    size_t first_n = (l0->group_all ? l0->in_points : (size_t)l0->npoint * l0->nsample) * l0->mlp[0];
+    if (st == CIM_OK && !(po.first_conv_out = malloc(first_n * sizeof(int32_t))))
+        st = CIM_ERR_NOMEM;
+    po.first_conv_cap = first_n;
     double t0 = cim_clock_s();
     clock_t c0 = clock();
     for (size_t i = 0; st == CIM_OK && i < j->run.data.images; i++) {
@@ -176,6 +199,8 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
         const float *xyz = j->data.xyz + j->order[i] * j->data.points * 3;
         if ((st = cim_pn_forward(&j->net, xyz, NULL, &po, logits, d)) != CIM_OK)
             break;
+        if (i == 0)
+            fingerprint(po.first_conv_out, first_n, j);
         unsigned best = 0;
         for (unsigned k = 1; k < classes; k++)
             best = logits[k] > logits[best] ? k : best;
@@ -190,6 +215,7 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
     j->seconds = cim_clock_s() - t0;
     j->cpu_seconds = (double)(clock() - c0) / CLOCKS_PER_SEC;
     free(logits);
+    free(po.first_conv_out);
     return st;
 }
 
@@ -280,14 +306,18 @@ static json_t *job_json(const CimPnJob *j)
                                                 (json_int_t)cim_pn_layer_macs(&j->net, i), "pruned_macs",
                                                 (json_int_t)pruned_macs(j, i), "pruned_filters", pr));
     }
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)j->first_conv_fnv);
+    json_t *first = json_pack("{s:I, s:I, s:I, s:s}", "cloud", (json_int_t)(j->n ? j->order[0] : 0), "values",
+                              (json_int_t)j->first_conv_n, "sum", (json_int_t)j->first_conv_sum, "fnv1a64", hex);
     for (size_t i = 0; i < j->n; i++)
         json_array_append_new(preds, json_pack("{s:I, s:i, s:i}", "cloud", (json_int_t)j->order[i], "prediction",
                                                (int)j->pred[i], "label", (int)j->data.labels[j->order[i]]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:I, s:o, s:o}", "run", j->run.name, "network",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:I, s:o, s:o, s:o}", "run", j->run.name, "network",
                      j->net.name, "fidelity", "reference", "status", j->aborted ? "aborted" : "complete", "data",
                      j->data_desc, "clouds", (json_int_t)j->n, "correct", (json_int_t)j->correct, "accuracy",
                      j->n ? (double)j->correct / (double)j->n : 0.0, "seconds", j->seconds, "cpu_seconds", j->cpu_seconds, "fps_start",
-                     (json_int_t)j->run.data.fps_start, "layers", layers, "predictions", preds);
+                     (json_int_t)j->run.data.fps_start, "first_conv", first, "layers", layers, "predictions", preds);
 }
 
 CimStatus cim_pn_job_print_json(const CimPnJob *j, FILE *f)

@@ -28,6 +28,12 @@ typedef struct {
     double seconds;                     /* wall time of the forwards */
     double cpu_seconds;                 /* their CPU time (this process) */
     int aborted;                        /* Ctrl-C */
+    /* the first cloud's first int8 conv outputs ([P][F], centre by centre, neighbour by
+     * neighbour): count, sum and FNV-1a 64 over their int32 little-endian bytes, so that
+     * another implementation can show its integers are identical */
+    size_t first_conv_n;
+    int64_t first_conv_sum;
+    uint64_t first_conv_fnv;
     uint8_t *pruned[CIM_PN_MAX_LAYERS][CIM_PN_MAX_MLP]; /* per filter, 1 = pruned; NULL: never pruned */
 } CimPnJob;
 
