@@ -184,9 +184,9 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
     if (st == CIM_OK && !logits)
         st = CIM_ERR_NOMEM;
     CimPnOpts po = {.fps_start = j->run.data.fps_start};
-    const CimPnLayer *l0 = &j->net.layers[0];
-    size_t first_n = (l0->group_all ? l0->in_points : (size_t)l0->npoint * l0->nsample) * l0->mlp[0];
-    if (st == CIM_OK && !(po.first_conv_out = malloc(first_n * sizeof(int32_t))))
+    const CimPnLayer *l0 = st == CIM_OK ? &j->net.layers[0] : NULL;
+    size_t first_n = l0 ? (l0->group_all ? l0->in_points : (size_t)l0->npoint * l0->nsample) * l0->mlp[0] : 0;
+    if (l0 && !(po.first_conv_out = malloc(first_n * sizeof(int32_t))))
         st = CIM_ERR_NOMEM;
     po.first_conv_cap = first_n;
     double t0 = cim_clock_s();
