@@ -133,7 +133,7 @@ static void test_weights_errors_named(void **state)
     char path[] = "/tmp/pn_e_XXXXXX";
     close(mkstemp(path));
     /* one I32 tensor in place of a float one, one unexpected name, F32 num_batches_tracked */
-    const int32_t w[24] = {0};
+    const int32_t w[25] = {0};
     write_st(path,
              "{\"pt_sa1.backbone.Conv0.weight\":{\"dtype\":\"I32\",\"shape\":[8,3,1,1],\"data_offsets\":[0,96]},"
              "\"pt_sa9.extra\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[96,100]}}",
