@@ -66,6 +66,7 @@ check "pointnet run: MACs of pt_sa1"      0 '^ +pt_sa1 +set_abstraction +chip +2
 check "pointnet run: writes stats.json"   0 '"fidelity": "reference"' cat "$tmp/pn/stats.json"
 check "pointnet run --json: predictions"  0 '"prediction": [0-9]' "$DCIM" run $P --json
 check "pointnet run refuses fast"         1 'fidelity fast: a point-cloud network runs only as the host reference' "$DCIM" run $P --fidelity fast
+check "run --data names the MNIST folder"  0 '^accuracy +[0-9.]+ % \(.*/5 images\)' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/res4" --data data/mnist
 check "pointnet run: --data missing"      1 'cannot read the data' "$DCIM" run $P --data "$tmp/no_such.h5"
 check "run: bad override"                1 "keys start with run., chip. or tech." "$DCIM" run $R --set foo=1
 check "run: unknown option"              2 'usage: dcim run' "$DCIM" run $R --frobnicate

@@ -190,7 +190,17 @@ def make_model(data):
                 m.bias.normal_(0.0, 0.2)
                 m.running_mean.mul_(torch.empty_like(m.running_mean).uniform_(0.8, 1.2))
                 m.running_var.mul_(torch.empty_like(m.running_var).uniform_(0.7, 1.4))
-    return model.eval()
+    model.eval()
+    # centre the logits over those clouds (cls bias = -W mean feature), so that an untrained
+    # model's predictions depend on the cloud instead of the bias alone
+    feats = []
+    h = model.cls.register_forward_hook(lambda m, i, o: feats.append(i[0]))
+    with torch.no_grad():
+        for i in range(8):
+            model(torch.from_numpy(data[i:i + 1]))
+        h.remove()
+        model.cls.bias.copy_(-model.cls.weight @ torch.cat(feats).mean(0))
+    return model
 
 
 def first_conv(model, cloud):

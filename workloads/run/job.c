@@ -3,6 +3,7 @@
 #include "workloads/report/progress.h"
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
+#include "workloads/pointnet/pointnet.h"
 #include "workloads/exec/cycle.h"
 #include "workloads/exec/fast.h"
 
@@ -15,6 +16,12 @@ static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
 {
     CimOverrides ov = {.items = o->overrides, .n = o->noverrides};
     CimStatus st = cim_run_cfg_load_all(o->run_path, &ov, &j->run, &j->chip_cfg, d);
+    if (st == CIM_OK && cim_pn_is_pointcloud_file(j->run.network_path)) {
+        cim_diag_add(d, CIM_SEV_ERROR, j->run.network_path, 0, 0,
+                     "a point-cloud network: only `dcim run` takes it so far (the host reference, fidelity "
+                     "reference); training, comparison and the chip come with the int8 engine");
+        return CIM_ERR_CONFIG;
+    }
     if (st == CIM_OK && o->vcd_path && j->run.fidelity != CIM_FIDELITY_CYCLE) {
         cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0, "a VCD trace (--vcd) needs --fidelity cycle");
         st = CIM_ERR_CONFIG;
