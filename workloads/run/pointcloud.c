@@ -75,7 +75,8 @@ static CimStatus read_set(CimPnJob *j, const char *data_path, CimDiag *d)
     }
     if (j->run.data.split == CIM_SPLIT_T10K)
         return fail(d, NULL, "%s", "a point-cloud set's splits are test and train, got run.data.split t10k");
-    CimModelnetOpts mo = {.points = j->net.points, .seed = j->run.seed, .cache_dir = NULL};
+    /* sampled meshes are cached as HDF5 in the results folder (docs/formats.md) */
+    CimModelnetOpts mo = {.points = j->net.points, .seed = j->run.seed, .cache_dir = j->run.out_dir};
     switch (fmt) {
     case CIM_DATA_SYNTHETIC:
         if (path[0])
