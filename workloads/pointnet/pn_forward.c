@@ -67,55 +67,71 @@ static CimStatus mlp_stage(const CimPnLayer *l, unsigned s, size_t p, Work *w, c
 
 /* One set abstraction: xyz[n][3] and feat[n][c] in; centres and features out (*xyz, *feat
  * replaced by new arrays). */
+/* The MLP's input x[p][3 + c] of one set abstraction and its centres: FPS, ball query and
+ * grouping, or every point with absolute xyz (group-all, centre 0). */
+static CimStatus sa_input(const CimPnLayer *l, const float *xyz, const float *feat, const CimPnOpts *o,
+                          float *centres, uint32_t *idx, float *scratch, float *x, CimDiag *diag)
+{
+    size_t n = l->in_points, c = l->in_c, m = l->group_all ? 1 : l->npoint, k = l->group_all ? n : l->nsample;
+    if (l->group_all) {
+        memset(centres, 0, 3 * sizeof(float));
+        for (size_t j = 0; j < n; j++) {
+            memcpy(x + j * (3 + c), xyz + 3 * j, 3 * sizeof(float));
+            memcpy(x + j * (3 + c) + 3, feat + j * c, c * sizeof(float));
+        }
+        return CIM_OK;
+    }
+    if (o->fps_start >= n) {
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "%s: fps_start %zu is not below its %zu points", l->name,
+                     o->fps_start, n);
+        return CIM_ERR_RANGE;
+    }
+    cim_pn_fps(xyz, n, m, o->fps_start, idx, scratch); /* the FPS indices, then the groups, in idx */
+    for (size_t i = 0; i < m; i++)
+        memcpy(centres + 3 * i, xyz + 3 * idx[i], 3 * sizeof(float));
+    if (cim_pn_ball_query(xyz, n, centres, m, l->radius, k, idx) != CIM_OK) {
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "%s: a centre has no point within radius %g", l->name,
+                     (double)l->radius);
+        return CIM_ERR_RANGE;
+    }
+    cim_pn_group(xyz, feat, c, centres, m, idx, k, x);
+    return CIM_OK;
+}
+
+/* out[i][q] = max over the k group members j of x[i*k + j][q]. */
+static void max_over_group(const float *x, size_t m, size_t k, size_t f, float *out)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t q = 0; q < f; q++) {
+            float v = x[(i * k) * f + q];
+            for (size_t j = 1; j < k; j++)
+                v = x[(i * k + j) * f + q] > v ? x[(i * k + j) * f + q] : v;
+            out[i * f + q] = v;
+        }
+}
+
+/* One set abstraction: xyz[n][3] and feat[n][c] in; centres and features out (*xyz, *feat
+ * replaced by new arrays). */
 static CimStatus sa_forward(const CimPnLayer *l, float **xyz, float **feat, const CimPnOpts *o, int first,
                             CimDiag *diag)
 {
-    size_t n = l->in_points, c = l->in_c, m = l->group_all ? 1 : l->npoint, k = l->group_all ? n : l->nsample;
-    size_t p = m * k, width = 3 + c;
-    for (unsigned s = 0; s < l->n_mlp; s++)
+    size_t n = l->in_points, m = l->group_all ? 1 : l->npoint, k = l->group_all ? n : l->nsample;
+    size_t p = m * k, width = 3 + l->in_c, wmax = 0, f = l->mlp[l->n_mlp - 1];
+    for (unsigned s = 0; s < l->n_mlp; s++) {
         width = l->mlp[s] > width ? l->mlp[s] : width;
-    size_t wmax = 0;
-    for (unsigned s = 0; s < l->n_mlp; s++)
         wmax = (size_t)l->mlp[s] * l->cin[s] > wmax ? (size_t)l->mlp[s] * l->cin[s] : wmax;
+    }
     Work w = {malloc(p * width * sizeof(float)), malloc(p * width), malloc(wmax), malloc(p * width * sizeof(int32_t))};
     float *centres = malloc(3 * m * sizeof(float)), *scratch = malloc(n * sizeof(float));
     uint32_t *idx = malloc(p * sizeof *idx);
-    float *out = malloc(m * l->mlp[l->n_mlp - 1] * sizeof(float));
+    float *out = malloc(m * f * sizeof(float));
     CimStatus st = w.x && w.xq && w.wq && w.acc && centres && scratch && idx && out ? CIM_OK : CIM_ERR_NOMEM;
-    if (st == CIM_OK && l->group_all) {
-        memset(centres, 0, 3 * sizeof(float));
-        for (size_t j = 0; j < n; j++) {
-            memcpy(w.x + j * (3 + c), *xyz + 3 * j, 3 * sizeof(float));
-            memcpy(w.x + j * (3 + c) + 3, *feat + j * c, c * sizeof(float));
-        }
-    } else if (st == CIM_OK) {
-        if (o->fps_start >= n) {
-            cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "%s: fps_start %zu is not below its %zu points", l->name,
-                         o->fps_start, n);
-            st = CIM_ERR_RANGE;
-        } else {
-            uint32_t *fidx = idx; /* FPS indices first, then the groups overwrite idx */
-            cim_pn_fps(*xyz, n, m, o->fps_start, fidx, scratch);
-            for (size_t i = 0; i < m; i++)
-                memcpy(centres + 3 * i, *xyz + 3 * fidx[i], 3 * sizeof(float));
-            if (cim_pn_ball_query(*xyz, n, centres, m, l->radius, k, idx) != CIM_OK) {
-                cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "%s: a centre has no point within radius %g", l->name,
-                             (double)l->radius);
-                st = CIM_ERR_RANGE;
-            } else
-                cim_pn_group(*xyz, *feat, c, centres, m, idx, k, w.x);
-        }
-    }
+    if (st == CIM_OK)
+        st = sa_input(l, *xyz, *feat, o, centres, idx, scratch, w.x, diag);
     for (unsigned s = 0; st == CIM_OK && s < l->n_mlp; s++)
         st = mlp_stage(l, s, p, &w, o, first && s == 0, diag);
-    size_t f = l->mlp[l->n_mlp - 1];
-    for (size_t i = 0; st == CIM_OK && i < m; i++)
-        for (size_t q = 0; q < f; q++) {
-            float v = w.x[(i * k) * f + q];
-            for (size_t j = 1; j < k; j++)
-                v = w.x[(i * k + j) * f + q] > v ? w.x[(i * k + j) * f + q] : v;
-            out[i * f + q] = v;
-        }
+    if (st == CIM_OK)
+        max_over_group(w.x, m, k, f, out);
     free(w.x);
     free(w.xq);
     free(w.wq);
