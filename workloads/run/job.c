@@ -3,6 +3,7 @@
 #include "workloads/report/progress.h"
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
+#include "workloads/pointnet/pointnet.h"
 #include "workloads/exec/cycle.h"
 #include "workloads/exec/fast.h"
 
@@ -16,8 +17,25 @@ static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
 {
     CimOverrides ov = {.items = o->overrides, .n = o->noverrides};
     CimStatus st = cim_run_cfg_load_all(o->run_path, &ov, &j->run, &j->chip_cfg, d);
+    if (st == CIM_OK && cim_pn_is_pointcloud_file(j->run.network_path)) {
+        cim_diag_add(d, CIM_SEV_ERROR, j->run.network_path, 0, 0,
+                     "a point-cloud network: only `dcim run` takes it so far (the host reference, fidelity "
+                     "reference); training, comparison and the chip come with the int8 engine");
+        return CIM_ERR_CONFIG;
+    }
     if (st == CIM_OK && o->vcd_path && j->run.fidelity != CIM_FIDELITY_CYCLE) {
         cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0, "a VCD trace (--vcd) needs --fidelity cycle");
+        st = CIM_ERR_CONFIG;
+    }
+    if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_REFERENCE) {
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0,
+                     "fidelity reference is the host reference of point-cloud networks; an image network runs on "
+                     "the chip: fast, program or cycle");
+        st = CIM_ERR_CONFIG;
+    }
+    if (st == CIM_OK && (j->run.data.format != CIM_DATA_MNIST || j->run.data.split == CIM_SPLIT_TEST)) {
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0,
+                     "an image network reads MNIST IDX files: run.data.format mnist, run.data.split t10k or train");
         st = CIM_ERR_CONFIG;
     }
     if (st == CIM_OK && j->chip_cfg.physics.enabled && j->run.fidelity == CIM_FIDELITY_FAST) {

@@ -3,15 +3,22 @@
 #include "models/analog/analog.h"
 #include "models/gpu/gpu.h"
 #include "workloads/net/netfile.h"
+#include "workloads/pointnet/pointnet.h"
 #include "workloads/run/run_cfg.h"
 
 #include <string.h>
+
+/* network: files: an image network (workloads/net) or, with input.points, a point-cloud one. */
+static CimStatus check_network(const char *path, CimDiag *diag)
+{
+    return cim_pn_is_pointcloud_file(path) ? cim_pn_check(path, diag) : cim_net_check(path, diag);
+}
 
 static const CimCfgKind kinds[] = {
     {.key = "chip",    .check = cim_cfg_check_chip,   .schema = &cim_cfg_schema_chip},
     {.key = "tech",    .check = cim_cfg_check_tech,   .schema = &cim_cfg_schema_tech},
     {.key = "run",     .check = cim_run_cfg_check,    .schema = &cim_run_schema},
-    {.key = "network", .check = cim_net_check,        .schema = NULL},
+    {.key = "network", .check = check_network,        .schema = NULL},
     {.key = "analog",  .check = cim_analog_cfg_check, .schema = &cim_analog_schema},
     {.key = "gpu",     .check = cim_gpu_cfg_check,    .schema = &cim_gpu_schema},
 };

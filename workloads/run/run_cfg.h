@@ -14,17 +14,26 @@ extern "C" {
 
 /* How closely the chip is simulated: fast, the word-parallel path with the program path's
  * outputs and counts (workloads/exec/fast.h); program, every controller program on the
- * cycle-stepped model; cycle, the SystemC model (sim/). */
-typedef enum { CIM_FIDELITY_FAST, CIM_FIDELITY_PROGRAM, CIM_FIDELITY_CYCLE, CIM_FIDELITY_COUNT } CimFidelity;
-#define CIM_FIDELITY_NAMES "fast,program,cycle" /* run.fidelity, in enum order */
+ * cycle-stepped model; cycle, the SystemC model (sim/); reference, no chip: the host
+ * reference of a point-cloud network (workloads/pointnet). */
+typedef enum {
+    CIM_FIDELITY_FAST,
+    CIM_FIDELITY_PROGRAM,
+    CIM_FIDELITY_CYCLE,
+    CIM_FIDELITY_REFERENCE,
+    CIM_FIDELITY_COUNT
+} CimFidelity;
+#define CIM_FIDELITY_NAMES "fast,program,cycle,reference" /* run.fidelity, in enum order */
 
-/* The data set's file format: MNIST IDX files (docs/formats.md). */
-typedef enum { CIM_DATA_MNIST, CIM_DATA_FORMAT_COUNT } CimDataFormat;
-#define CIM_DATA_FORMAT_NAMES "mnist" /* run.data.format */
+/* The data set's file format (docs/formats.md): MNIST IDX files (image networks); the
+ * synthetic shape set, an HDF5 file or a ModelNet folder of OFF meshes (point clouds). */
+typedef enum { CIM_DATA_MNIST, CIM_DATA_SYNTHETIC, CIM_DATA_HDF5, CIM_DATA_MODELNET, CIM_DATA_FORMAT_COUNT } CimDataFormat;
+#define CIM_DATA_FORMAT_NAMES "mnist,synthetic,hdf5,modelnet" /* run.data.format, in enum order */
 
-/* Which part of the data set is run; each name is its files' prefix (t10k-images-idx3-ubyte). */
-typedef enum { CIM_SPLIT_T10K, CIM_SPLIT_TRAIN, CIM_SPLIT_COUNT } CimDataSplit;
-#define CIM_SPLIT_NAMES "t10k,train" /* run.data.split, in enum order */
+/* Which part of the data set is run: MNIST's t10k and train (each name is its files'
+ * prefix, t10k-images-idx3-ubyte); point-cloud sets' test and train. */
+typedef enum { CIM_SPLIT_T10K, CIM_SPLIT_TRAIN, CIM_SPLIT_TEST, CIM_SPLIT_COUNT } CimDataSplit;
+#define CIM_SPLIT_NAMES "t10k,train,test" /* run.data.split, in enum order */
 
 /* Conv weight gradients in training: reference, none (the script's binarisation passes no
  * gradient); ste, the clipped straight-through estimator (docs/training.md). */
@@ -36,6 +45,7 @@ typedef struct {
     char dir[CIM_PATH_MAX];        /* resolved relative to the run file */
     CimDataSplit split;
     unsigned images;               /* the run checks it against the data set */
+    unsigned fps_start;            /* point clouds: FPS start index */
 } CimRunDataCfg;
 
 typedef struct {

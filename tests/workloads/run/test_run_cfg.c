@@ -321,10 +321,11 @@ static void test_run_value_errors(void **state)
 {
     (void)state;
     expect_error(variant(g_run_text, "fidelity: fast", "fidelity: fastest"), NULL,
-                 "unknown value 'fastest' for run.fidelity; expected one of: fast, program, cycle");
-    expect_error(variant(g_run_text, "split: t10k", "split: test"), NULL,
-                 "unknown value 'test' for run.data.split; expected one of: t10k, train");
-    expect_error(variant(g_run_text, "format: mnist", "format: cifar"), NULL, "expected one of: mnist");
+                 "unknown value 'fastest' for run.fidelity; expected one of: fast, program, cycle, reference");
+    expect_error(variant(g_run_text, "split: t10k", "split: tests"), NULL,
+                 "unknown value 'tests' for run.data.split; expected one of: t10k, train, test");
+    expect_error(variant(g_run_text, "format: mnist", "format: cifar"), NULL,
+                 "expected one of: mnist, synthetic, hdf5, modelnet");
     expect_error(variant(g_run_text, "images: 10000", "images: 0"), NULL,
                  "run.data.images must be in [1, 4294967295], got 0");
     expect_error(variant(g_run_text, "rounds: 1", "rounds: 101"), NULL, "run.prune.rounds must be in [1, 100], got 101");
@@ -448,12 +449,12 @@ static void test_run_schema_verify_catches_bad_tables(void **state)
     CimCfgKey keys[3] = {
         CIM_CFG_GROUP("run", "root"),
         {"run.fidelity", CIM_CFG_ENUM, CIM_CFG_ANY, 0, CIM_FIDELITY_COUNT, "", offsetof(CimRunCfg, fidelity), "fast",
-         "fast,program,cycle,extra", "how closely"},
+         "fast,program,cycle,reference,extra", "how closely"},
         {"run.seed", CIM_CFG_U64, CIM_CFG_ANY, 0, 0, "", offsetof(CimRunCfg, seed), "1", NULL, "seed"},
     };
     CimCfgSchema s = {.root = "run", .keys = keys, .n = 3, .size = sizeof(CimRunCfg)};
     assert_int_equal(cim_cfg_schema_verify(&s, why, sizeof why), -1);
-    assert_string_equal(why, "run.fidelity: 4 choices ('fast,program,cycle,extra') but the enum has 3 values");
+    assert_string_equal(why, "run.fidelity: 5 choices ('fast,program,cycle,reference,extra') but the enum has 4 values");
     keys[1].choices = CIM_FIDELITY_NAMES;
     assert_int_equal(cim_cfg_schema_verify(&s, why, sizeof why), 0);
     keys[2].path = "run.data.seed";
