@@ -270,12 +270,12 @@ CimStatus cim_net_save_weights(const CimNet *net, const char *path, const char *
         if (!l->nw)
             continue;
         snprintf(names[n], sizeof names[n], "%s.weight", l->name);
-        CimStWriteTensor tw = {names[n], weight_shape(l, shapes[n]), shapes[n], l->w};
+        CimStWriteTensor tw = {names[n], weight_shape(l, shapes[n]), shapes[n], l->w, NULL};
         t[n++] = tw;
         if (l->nb) {
             snprintf(names[n], sizeof names[n], "%s.bias", l->name);
             shapes[n][0] = l->nb;
-            CimStWriteTensor tb = {names[n], 1, shapes[n], l->b};
+            CimStWriteTensor tb = {names[n], 1, shapes[n], l->b, NULL};
             t[n++] = tb;
         }
     }

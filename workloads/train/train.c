@@ -256,8 +256,8 @@ static CimStatus save_checkpoint(Trainer *t, unsigned epoch, CimDiag *d)
         shape[k][0] = t->params[k].n;
         snprintf(names[2 * k], sizeof names[0], "%s.exp_avg", t->params[k].name);
         snprintf(names[2 * k + 1], sizeof names[0], "%s.exp_avg_sq", t->params[k].name);
-        CimStWriteTensor m = {names[2 * k], 1, shape[k], t->params[k].adam.m};
-        CimStWriteTensor v = {names[2 * k + 1], 1, shape[k], t->params[k].adam.v};
+        CimStWriteTensor m = {names[2 * k], 1, shape[k], t->params[k].adam.m, NULL};
+        CimStWriteTensor v = {names[2 * k + 1], 1, shape[k], t->params[k].adam.v, NULL};
         ten[2 * k] = m;
         ten[2 * k + 1] = v;
     }
@@ -476,8 +476,11 @@ static CimStatus init(Trainer *t, CimDiag *d)
     if ((st = load_data(t, d)) != CIM_OK || (st = trainer_rebuild(t, d)) != CIM_OK)
         return st;
     const CimChipLayer *last = &j->cc.layers[j->cc.n - 1];
-    if (j->cc.n > CIM_TRAIN_MAX_CONV)
+    if (j->cc.n > CIM_TRAIN_MAX_CONV) {
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "dcim train handles at most %d binary conv layers, the network "
+                     "has %zu", CIM_TRAIN_MAX_CONV, j->cc.n);
         return CIM_ERR_CONFIG;
+    }
     st = cim_head_init(&t->head, &j->net, last->layer, j->cc.first_host, j->run.train.batch_size,
                        pruned_mode(t) == CIM_PRUNED_SKIP);
     if (st == CIM_OK)

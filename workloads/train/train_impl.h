@@ -46,8 +46,8 @@ CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, flo
                             int conv, double lr);
 
 /* ---- ste mode (train_ste.c) ---- */
-/* Buffers and the conv layers' parameters; CIM_ERR_CONFIG with a message for networks the
- * STE backward does not handle (3x3 convs, 2x2 pools). */
+/* Buffers and the conv layers' parameters; CIM_ERR_CONFIG with a message for a layer the
+ * STE backward does not handle (none the network format accepts today: see check_layer). */
 CimStatus ste_init(Trainer *t, CimDiag *d);
 void ste_free(Trainer *t);
 /* One batch: chip forward with traces, head, STE backward through every conv layer, Adam,
