@@ -254,7 +254,7 @@ static void hold_pruned(Trainer *t)
 
 CimStatus ste_batch(Trainer *t, const size_t *idx, size_t nb, double *loss, size_t *correct, CimDiag *d)
 {
-    float logits[1024];
+    float logits[CIM_TRAIN_MAX_CLASSES];
     forward(t, idx, nb, logits);
     activations(t, nb);
     cim_head_forward(&t->head, t->ints, nb);
