@@ -173,6 +173,7 @@ static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimD
     snprintf(label, sizeof label, "epoch %u/%u", epoch, tc->epochs);
     CimProgressBar bar;
     cim_progress_bar_init(&bar, label, t->opt->job.progress);
+    bar.base = p->images; /* resumed inside the epoch: the rate counts this run's images */
     double t0 = cim_clock_s() - p->seconds;
     CimStatus st = CIM_OK;
     while (st == CIM_OK && p->images < n) {
