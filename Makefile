@@ -239,6 +239,7 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
 	    "tests/e2e/run_e2e.sh $(DCIM)" \
 	    "tests/e2e/run_cli.sh $(DCIM)" \
+	    "tests/e2e/run_train_kill.sh $(DCIM)" \
 	    "tests/e2e/run_html.sh $(DCIM)" \
 	    "tests/rtl/run_cosim.sh $(RTL_OUT)" \
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)"

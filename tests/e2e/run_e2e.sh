@@ -79,17 +79,20 @@ check "margin takes 150 --set items"     0 '128x256 cells' "$DCIM" margin config
 check "compare: bad override"            1 "keys start with run., chip., tech., analog. or gpu." "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set foo=1
 # The mapper (docs/compiler.md): dcim check of a run file prints the mapping without running
 # images; small chips pack, or reload, or are refused naming the smallest change.
-check "check prints a run file's mapping" 0 '^conv2 +2 +2x1 +144 +2 +1 +15264 ' "$DCIM" check configs/runs/mnist_bnn.yaml
+# The mapping checks pin the reference-mode model (configs/runs/mnist_bnn_reference.yaml, conv2
+# 11/64 pruned), whose file does not change when the default model does.
+check "check prints a run file's mapping" 0 '^conv2 +2 +2x1 +144 +2 +1 +15264 ' "$DCIM" check configs/runs/mnist_bnn_reference.yaml
 # Pruning that speaks (docs/pruning.md): a layer pruned to warn_share or more is named, with
 # what each pruned-filter semantics makes of it; the guard keeps a minimum and says so.
 check "a wiped-out layer is warned about"  0 '^warning +layer conv1: 32 of 32 filters pruned' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/w1"
 check "the warning is in --json"          0 '"warnings": \[' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/w2" --json
-check "warn_share lowers the bar"         0 '^warning +layer conv2: 11 of 64 filters pruned' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/w3" --set run.prune.warn_share=0.1
+check "warn_share lowers the bar"         0 '^warning +layer conv2: 11 of 64 filters pruned' "$DCIM" run configs/runs/mnist_bnn_reference.yaml --images 5 --quiet --out "$tmp/w3" --set run.prune.warn_share=0.1
 check "keep_min_filters keeps and says so" 0 'keep_min_filters kept 3 filters' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/w4" --set run.weights= --set run.prune.enabled=true --set run.prune.keep_min_filters=3
-check "check prints the network's shapes" 0 '^conv2 +conv2d_binary +chip +32x14x14 +64x14x14 +3612672 +11/64$' "$DCIM" check configs/runs/mnist_bnn.yaml
+check "check prints the network's shapes" 0 '^conv2 +conv2d_binary +chip +32x14x14 +64x14x14 +3612672 +11/64$' "$DCIM" check configs/runs/mnist_bnn_reference.yaml
+check "the default model's pruned filters" 0 '^conv2 +conv2d_binary +chip +32x14x14 +64x14x14 +3612672 +17/64$' "$DCIM" check configs/runs/mnist_bnn.yaml
 check "check says what runs on the host"  0 '^fc1 +linear +host +784x1x1 +256x1x1 +200704 ' "$DCIM" check configs/runs/mnist_bnn.yaml
 check "check totals chip and host MACs"   0 '^MACs per image  4290048 on the chip, 234752 on the host' "$DCIM" check configs/runs/mnist_bnn.yaml
-check "check --set compiles another chip" 0 '^conv2 +4 +4x1 +72 +4 +1 +15264 ' "$DCIM" check configs/runs/mnist_bnn.yaml --set chip.macros=4 --set chip.array.rows=128 --set chip.array.cols=128 --set chip.mapping.split=auto
+check "check --set compiles another chip" 0 '^conv2 +4 +4x1 +72 +4 +1 +15264 ' "$DCIM" check configs/runs/mnist_bnn_reference.yaml --set chip.macros=4 --set chip.array.rows=128 --set chip.array.cols=128 --set chip.mapping.split=auto
 check "check refuses what does not fit"  1 "layer 'conv2' does not fit" "$DCIM" check configs/runs/mnist_bnn.yaml --set chip.macros=1 --set chip.array.rows=128 --set chip.array.cols=128
 check "check --set needs a run file"     2 'applies to run files only' "$DCIM" check configs/chip/default.yaml --set chip.macros=1
 check "run packs 4 macros of 128x128"    0 '^mapping +4 macros of 128x128 cells; strategy spread' "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/m1" --set chip.macros=4 --set chip.array.rows=128 --set chip.array.cols=128

@@ -111,15 +111,17 @@ void cim_st_free_f32(const CimSafetensors *st, float *p);
 
 /* ---- writer ------------------------------------------------------------- */
 
-/* One F32 tensor to write: data holds product(shape) floats (may be NULL when that is 0). */
+/* One tensor to write: F32 from data, which holds product(shape) floats (may be NULL when
+ * that is 0), or, when u64 is set, U64 from u64 (data unused). */
 typedef struct {
     const char *name;
     size_t ndim;
     const size_t *shape;
     const float *data;
+    const uint64_t *u64;
 } CimStWriteTensor;
 
-/* Writes the tensors (all F32) and metadata to path.tmp, then renames it to path, so
+/* Writes the tensors (F32 or U64) and metadata to path.tmp, then renames it to path, so
  * path is either the old file or the complete new one. The header lists keys sorted,
  * data is laid out contiguously in name order, and the header is padded with spaces to
  * a multiple of 8 bytes, as the reference implementation does. Errors: CIM_ERR_CONFIG

@@ -1,4 +1,4 @@
-/* safetensors writer for F32 tensors (training checkpoints): header built with jansson,
+/* safetensors writer for F32 and U64 tensors (training checkpoints): header built with jansson,
  * keys sorted, data contiguous in name order, header padded with spaces to 8 bytes like
  * the reference implementation; written to path.tmp and renamed into place. */
 #include "workloads/io/safetensors.h"
@@ -43,10 +43,13 @@ static int by_name(const void *a, const void *b)
                   (*(const CimStWriteTensor *const *)b)->name);
 }
 
+/* Bytes per element: 8 for a U64 tensor, else 4 (F32). */
+static size_t elem_bytes(const CimStWriteTensor *t) { return t->u64 ? 8 : 4; }
+
 /* Byte count of one tensor, or 0 with *bad set on overflow. */
 static size_t tensor_bytes(const CimStWriteTensor *t, int *bad)
 {
-    size_t n = 4;
+    size_t n = elem_bytes(t);
     for (size_t i = 0; i < t->ndim; i++) {
         if (t->shape[i] > (size_t)INT64_MAX || (t->shape[i] && n > SIZE_MAX / t->shape[i]))
             *bad = 1;
@@ -73,7 +76,7 @@ static CimStatus check_input(const char *path, const CimStWriteTensor **order, s
             WERR("tensor name '%s' appears twice", t->name);
         if (bad || bytes > SIZE_MAX - total || total + bytes > (size_t)INT64_MAX)
             WERR("tensor '%s' is too large (its byte count overflows)", t->name);
-        else if (bytes && !t->data)
+        else if (bytes && !t->data && !t->u64)
             WERR("tensor '%s' has %zu bytes but no data", t->name, bytes);
         total += bad ? 0 : bytes;
     }
@@ -103,7 +106,7 @@ static json_t *tensor_json(const CimStWriteTensor *t, size_t begin, size_t end)
     ok = ok && json_array_append_new(off, json_integer((json_int_t)end)) == 0;
     ok = set_new(o, "shape", shape) && ok; /* always called: it takes shape over */
     ok = set_new(o, "data_offsets", off) && ok;
-    ok = ok && set_new(o, "dtype", json_string("F32"));
+    ok = ok && set_new(o, "dtype", json_string(t->u64 ? "U64" : "F32"));
     if (!ok) {
         json_decref(o);
         return NULL;
@@ -145,15 +148,21 @@ static CimStatus build_header(const char *path, const CimStWriteTensor **order, 
     return s;
 }
 
-/* Writes the floats of t little-endian, a chunk at a time. */
+/* Writes the elements of t little-endian, a chunk at a time. */
 static int write_data(FILE *f, const CimStWriteTensor *t, size_t bytes)
 {
     unsigned char chunk[4096];
-    size_t nelem = bytes / 4, used = 0;
+    size_t es = elem_bytes(t), nelem = bytes / es, used = 0;
     for (size_t i = 0; i < nelem; i++) {
-        uint32_t u;
-        memcpy(&u, &t->data[i], 4);
-        for (int b = 0; b < 4; b++)
+        uint64_t u = 0;
+        if (t->u64)
+            u = t->u64[i];
+        else {
+            uint32_t w;
+            memcpy(&w, &t->data[i], 4);
+            u = w;
+        }
+        for (size_t b = 0; b < es; b++)
             chunk[used++] = (unsigned char)(u >> (8 * b));
         if (used == sizeof chunk || i + 1 == nelem) {
             if (fwrite(chunk, 1, used, f) != used)

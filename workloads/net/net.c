@@ -261,27 +261,39 @@ CimStatus cim_net_load_weights(CimNet *net, const char *path, CimDiag *diag)
 CimStatus cim_net_save_weights(const CimNet *net, const char *path, const char *const *meta_kv,
                                size_t n_meta, CimDiag *diag)
 {
-    CimStWriteTensor t[2 * 64];
+    return cim_net_save_weights_plus(net, path, meta_kv, n_meta, NULL, 0, diag);
+}
+
+CimStatus cim_net_save_weights_plus(const CimNet *net, const char *path, const char *const *meta_kv, size_t n_meta,
+                                    const CimStWriteTensor *extra, size_t n_extra, CimDiag *diag)
+{
+    CimStWriteTensor *t = cim_alloc_array(&net->alloc, 2 * 64 + n_extra, sizeof *t);
     size_t shapes[2 * 64][4], n = 0;
     char names[2 * 64][96];
     CimStMeta meta[16];
+    if (!t)
+        return CIM_ERR_NOMEM;
     for (size_t i = 0; i < net->n && n + 2 <= 2 * 64; i++) {
         const CimLayer *l = &net->layers[i];
         if (!l->nw)
             continue;
         snprintf(names[n], sizeof names[n], "%s.weight", l->name);
-        CimStWriteTensor tw = {names[n], weight_shape(l, shapes[n]), shapes[n], l->w};
+        CimStWriteTensor tw = {names[n], weight_shape(l, shapes[n]), shapes[n], l->w, NULL};
         t[n++] = tw;
         if (l->nb) {
             snprintf(names[n], sizeof names[n], "%s.bias", l->name);
             shapes[n][0] = l->nb;
-            CimStWriteTensor tb = {names[n], 1, shapes[n], l->b};
+            CimStWriteTensor tb = {names[n], 1, shapes[n], l->b, NULL};
             t[n++] = tb;
         }
     }
+    for (size_t i = 0; i < n_extra; i++)
+        t[n++] = extra[i];
     for (size_t i = 0; i < n_meta && i < 16; i++) {
         meta[i].key = meta_kv[2 * i];
         meta[i].value = meta_kv[2 * i + 1];
     }
-    return cim_st_write(path, t, n, meta, n_meta < 16 ? n_meta : 16, &net->alloc, diag);
+    CimStatus st = cim_st_write(path, t, n, meta, n_meta < 16 ? n_meta : 16, &net->alloc, diag);
+    cim_free(&net->alloc, t);
+    return st;
 }

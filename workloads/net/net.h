@@ -5,6 +5,7 @@
 #define CIM_NET_H
 
 #include "models/common/common.h"
+#include "workloads/io/safetensors.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,6 +67,10 @@ CimStatus cim_net_load_weights(CimNet *net, const char *path, CimDiag *diag);
 /* Writes the weights as safetensors with PyTorch state_dict names (atomically). */
 CimStatus cim_net_save_weights(const CimNet *net, const char *path, const char *const *meta_kv,
                                size_t n_meta, CimDiag *diag);
+/* As cim_net_save_weights, with n_extra more tensors in the same file (their names must not
+ * be the weights' names: the writer refuses duplicates). */
+CimStatus cim_net_save_weights_plus(const CimNet *net, const char *path, const char *const *meta_kv, size_t n_meta,
+                                    const CimStWriteTensor *extra, size_t n_extra, CimDiag *diag);
 /* Filter length (in_c * k * k) of a conv layer, or in features of a linear one. */
 size_t cim_layer_fan_in(const CimLayer *l);
 /* MACs of one forward pass of layer l for one input (0 for layers without weights). */

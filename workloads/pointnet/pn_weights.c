@@ -146,7 +146,7 @@ static void list_one(const Tensor *t, void *ctx)
     List *c = ctx;
     memcpy(c->shapes[c->n], t->shape, sizeof t->shape);
     memcpy(c->names[c->n], t->name, sizeof t->name);
-    c->w[c->n] = (CimStWriteTensor){c->names[c->n], t->ndim, c->shapes[c->n], t->data};
+    c->w[c->n] = (CimStWriteTensor){.name = c->names[c->n], .ndim = t->ndim, .shape = c->shapes[c->n], .data = t->data};
     c->n++;
 }
 

@@ -27,7 +27,7 @@ static void fmt_duration(double s, char *buf, size_t n)
 static void draw(CimProgressBar *b, uint64_t done, uint64_t total, const char *status, double now)
 {
     double frac = total ? (double)done / (double)total : 1.0, el = now - b->t0;
-    double rate = el > 0 ? (double)done / el : 0.0;
+    double rate = el > 0 && done > b->base ? (double)(done - b->base) / el : 0.0;
     int filled = (int)(frac * BAR_W);
     char eta[32] = "";
     if (done < total && rate > 0)

@@ -21,6 +21,7 @@ typedef struct {
     double t0, last_draw;   /* cim_clock_s() at start and at the last redraw */
     unsigned last_tenth;    /* non-terminal: last tenth printed */
     int open;               /* a terminal line is drawn and not yet ended */
+    uint64_t base;          /* work done before the bar started (a resumed task): not in the rate */
     FILE *out;
 } CimProgressBar;
 

@@ -66,6 +66,7 @@ typedef struct {
     unsigned prune_every;          /* epochs between pruning rounds; 0 = never */
     unsigned train_images, eval_images;
     double ste_clip;               /* |latent| window where d sign(v)/dv = 1 */
+    unsigned checkpoint_every_batches; /* resume points inside an epoch; 0 = epoch ends only */
 } CimRunTrainCfg;
 
 typedef struct {

@@ -1,4 +1,4 @@
-/* Binary 3x3 convolution on the host: exact forward (integer sum + bias) and the clipped
+/* Binary k x k convolution (stride 1, zero padding) on the host: exact forward (integer sum + bias) and the clipped
  * straight-through-estimator backward, both as im2col + OpenBLAS sgemm per image. */
 #include "workloads/train/bconv.h"
 
@@ -6,12 +6,20 @@
 #include <math.h>
 #include <string.h>
 
-#define KK 9u /* 3x3 taps */
-
-CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w)
+CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w, size_t k, size_t pad)
 {
-    CimBconv l = { n, cin, cout, h, w, 1.0f, 1.0f, NULL };
+    CimBconv l = { n, cin, cout, h, w, k, pad, 1.0f, 1.0f, NULL };
     return l;
+}
+
+size_t cim_bconv_out_h(const CimBconv *l)
+{
+    return l->h + 2 * l->pad >= l->k ? l->h + 2 * l->pad - l->k + 1 : 0;
+}
+
+size_t cim_bconv_out_w(const CimBconv *l)
+{
+    return l->w + 2 * l->pad >= l->k ? l->w + 2 * l->pad - l->k + 1 : 0;
 }
 
 void cim_bconv_binarise(const float *v, size_t len, float *out)
@@ -20,36 +28,39 @@ void cim_bconv_binarise(const float *v, size_t len, float *out)
         out[i] = v[i] > 0.0f ? 1.0f : -1.0f;
 }
 
-/* cols[(c*9 + ky*3 + kx)][y*w + x] = x[c][y+ky-1][x+kx-1], 0 outside the image. The row order
- * matches torch's weight layout [cout][cin][3][3] read as a [cout][cin*9] matrix. */
-static void im2col(const float *x, size_t cin, size_t h, size_t w, float *cols)
+/* cols[(c*k*k + ky*k + kx)][y*ow + x] = x[c][y+ky-pad][x+kx-pad], 0 outside the image. The row
+ * order matches torch's weight layout [cout][cin][k][k] read as a [cout][cin*k*k] matrix.
+ * Example (k 3, pad 1): row c*9 + 4 is the centre tap, the image itself. */
+static void im2col(const CimBconv *l, const float *x, float *cols)
 {
-    for (size_t c = 0; c < cin; c++)
-        for (size_t k = 0; k < KK; k++) {
-            float *row = cols + (c * KK + k) * h * w;
-            long oy = (long)(k / 3) - 1, ox = (long)(k % 3) - 1;
-            for (size_t y = 0; y < h; y++)
-                for (size_t xx = 0; xx < w; xx++) {
+    size_t kk = l->k * l->k, oh = cim_bconv_out_h(l), ow = cim_bconv_out_w(l);
+    for (size_t c = 0; c < l->cin; c++)
+        for (size_t t = 0; t < kk; t++) {
+            float *row = cols + (c * kk + t) * oh * ow;
+            long oy = (long)(t / l->k) - (long)l->pad, ox = (long)(t % l->k) - (long)l->pad;
+            for (size_t y = 0; y < oh; y++)
+                for (size_t xx = 0; xx < ow; xx++) {
                     long sy = (long)y + oy, sx = (long)xx + ox;
-                    int in = sy >= 0 && sy < (long)h && sx >= 0 && sx < (long)w;
-                    row[y * w + xx] = in ? x[(c * h + (size_t)sy) * w + (size_t)sx] : 0.0f;
+                    int in = sy >= 0 && sy < (long)l->h && sx >= 0 && sx < (long)l->w;
+                    row[y * ow + xx] = in ? x[(c * l->h + (size_t)sy) * l->w + (size_t)sx] : 0.0f;
                 }
         }
 }
 
 /* The adjoint of im2col: dx (zeroed first) gathers every column entry back to its pixel. */
-static void col2im(const float *cols, size_t cin, size_t h, size_t w, float *dx)
+static void col2im(const CimBconv *l, const float *cols, float *dx)
 {
-    memset(dx, 0, cin * h * w * sizeof *dx);
-    for (size_t c = 0; c < cin; c++)
-        for (size_t k = 0; k < KK; k++) {
-            const float *row = cols + (c * KK + k) * h * w;
-            long oy = (long)(k / 3) - 1, ox = (long)(k % 3) - 1;
-            for (size_t y = 0; y < h; y++)
-                for (size_t xx = 0; xx < w; xx++) {
+    size_t kk = l->k * l->k, oh = cim_bconv_out_h(l), ow = cim_bconv_out_w(l);
+    memset(dx, 0, l->cin * l->h * l->w * sizeof *dx);
+    for (size_t c = 0; c < l->cin; c++)
+        for (size_t t = 0; t < kk; t++) {
+            const float *row = cols + (c * kk + t) * oh * ow;
+            long oy = (long)(t / l->k) - (long)l->pad, ox = (long)(t % l->k) - (long)l->pad;
+            for (size_t y = 0; y < oh; y++)
+                for (size_t xx = 0; xx < ow; xx++) {
                     long sy = (long)y + oy, sx = (long)xx + ox;
-                    if (sy >= 0 && sy < (long)h && sx >= 0 && sx < (long)w)
-                        dx[(c * h + (size_t)sy) * w + (size_t)sx] += row[y * w + xx];
+                    if (sy >= 0 && sy < (long)l->h && sx >= 0 && sx < (long)l->w)
+                        dx[(c * l->h + (size_t)sy) * l->w + (size_t)sx] += row[y * ow + xx];
                 }
         }
 }
@@ -66,16 +77,16 @@ static void ste_clip(float *g, const float *latent, size_t len, float clip)
 
 static int dims_ok(const CimBconv *l)
 {
-    return l->n && l->cin && l->cout && l->h && l->w;
+    return l->n && l->cin && l->cout && l->k && cim_bconv_out_h(l) && cim_bconv_out_w(l);
 }
 
 CimStatus cim_bconv_forward(const CimBconv *l, const float *xb, const float *wb, const float *b,
                             float *y)
 {
-    size_t k = l->cin * KK, hw = l->h * l->w;
+    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
     float *cols;
     if (!dims_ok(l)) {
-        if (l->cout && l->h && l->w)
+        if (l->cout && hw)
             memset(y, 0, l->n * l->cout * hw * sizeof *y);
         return CIM_OK;
     }
@@ -84,7 +95,7 @@ CimStatus cim_bconv_forward(const CimBconv *l, const float *xb, const float *wb,
         return CIM_ERR_NOMEM;
     for (size_t i = 0; i < l->n; i++) {
         float *yi = y + i * l->cout * hw;
-        im2col(xb + i * l->cin * hw, l->cin, l->h, l->w, cols);
+        im2col(l, xb + i * in, cols);
         /* acc[cout][hw] = wb[cout][k] * cols[k][hw]: integers, exact in any order */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)l->cout, (int)hw, (int)k,
                     1.0f, wb, (int)k, cols, (int)hw, 0.0f, yi, (int)hw);
@@ -100,9 +111,9 @@ CimStatus cim_bconv_forward(const CimBconv *l, const float *xb, const float *wb,
 static void grad_weights(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *cols,
                          float *dw)
 {
-    size_t k = l->cin * KK, hw = l->h * l->w;
+    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
     for (size_t i = 0; i < l->n; i++) {
-        im2col(s->xb + i * l->cin * hw, l->cin, l->h, l->w, cols);
+        im2col(l, s->xb + i * in, cols);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)l->cout, (int)k, (int)hw, 1.0f,
                     dy + i * l->cout * hw, (int)hw, cols, (int)hw, i ? 1.0f : 0.0f, dw, (int)k);
     }
@@ -113,18 +124,18 @@ static void grad_weights(const CimBconv *l, const CimBconvSaved *s, const float 
 static void grad_inputs(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *dcols,
                         float *dx)
 {
-    size_t k = l->cin * KK, hw = l->h * l->w;
+    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
     for (size_t i = 0; i < l->n; i++) {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)hw, (int)l->cout, 1.0f,
                     s->wb, (int)k, dy + i * l->cout * hw, (int)hw, 0.0f, dcols, (int)hw);
-        col2im(dcols, l->cin, l->h, l->w, dx + i * l->cin * hw);
+        col2im(l, dcols, dx + i * in);
     }
-    ste_clip(dx, s->x_latent, l->n * l->cin * hw, l->clip_x);
+    ste_clip(dx, s->x_latent, l->n * in, l->clip_x);
 }
 
 static void grad_bias(const CimBconv *l, const float *dy, float *db)
 {
-    size_t hw = l->h * l->w;
+    size_t hw = cim_bconv_out_h(l) * cim_bconv_out_w(l);
     for (size_t o = 0; o < l->cout; o++) {
         double acc = 0.0;
         for (size_t i = 0; i < l->n; i++)
@@ -137,7 +148,7 @@ static void grad_bias(const CimBconv *l, const float *dy, float *db)
 CimStatus cim_bconv_backward(const CimBconv *l, const CimBconvSaved *s, const float *dy,
                              float *dw, float *db, float *dx)
 {
-    size_t k = l->cin * KK, hw = l->h * l->w;
+    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l);
     float *cols;
     if (!dims_ok(l)) {
         if (dw)
@@ -145,7 +156,7 @@ CimStatus cim_bconv_backward(const CimBconv *l, const CimBconvSaved *s, const fl
         if (db)
             memset(db, 0, l->cout * sizeof *db);
         if (dx)
-            memset(dx, 0, l->n * l->cin * hw * sizeof *dx);
+            memset(dx, 0, l->n * l->cin * l->h * l->w * sizeof *dx);
         return CIM_OK;
     }
     cols = (dw || dx) ? cim_alloc_array(l->alloc, k * hw, sizeof *cols) : NULL;

@@ -1,4 +1,4 @@
-/* Binary 3x3 convolution (stride 1, zero padding 1) of the paper's BinaryConv2d for the `ste`
+/* Binary k x k convolution (stride 1, zero padding pad) of the paper's BinaryConv2d for the `ste`
  * training mode: a host forward (reference and fallback; the chip computes the real one) and the
  * host backward with the clipped straight-through estimator of BinaryConnect / XNOR-Net. */
 #ifndef CIM_BCONV_H
@@ -12,10 +12,12 @@
 extern "C" {
 #endif
 
-/* One layer over one batch. Tensors: input [n][cin][h][w], weights [cout][cin][3][3] (torch's
- * layout), bias [cout], output [n][cout][h][w]. */
+/* One layer over one batch. Tensors: input [n][cin][h][w], weights [cout][cin][k][k] (torch's
+ * layout), bias [cout], output [n][cout][oh][ow] with oh = h + 2 pad - k + 1 (the network
+ * format's "same" padding, pad = (k - 1) / 2 with k odd, gives oh = h). */
 typedef struct {
-    size_t n, cin, cout, h, w;
+    size_t n, cin, cout, h, w; /* h, w: the input's */
+    size_t k, pad;             /* kernel side, zero padding on each side */
     /* STE windows: the gradient reaches a latent weight only where |w_latent| <= clip_w, and a
      * latent input only where |x_latent| <= clip_x (1.0 each by default; INFINITY: no clip). */
     float clip_w, clip_x;
@@ -23,7 +25,10 @@ typedef struct {
 } CimBconv;
 
 /* A layer of the given shape with clip_w = clip_x = 1 and the malloc allocator. */
-CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w);
+CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w, size_t k, size_t pad);
+/* The output's height and width (0 when the kernel does not fit the padded input). */
+size_t cim_bconv_out_h(const CimBconv *l);
+size_t cim_bconv_out_w(const CimBconv *l);
 
 /* The script's binarisation: out[i] = v[i] > 0 ? +1.0f : -1.0f (0, -0 and NaN give -1). In
  * place (out == v) is allowed. */
@@ -40,15 +45,15 @@ CimStatus cim_bconv_forward(const CimBconv *l, const float *xb, const float *wb,
 typedef struct {
     const float *xb;       /* binarised input, +-1, [n][cin][h][w] (needed for dw) */
     const float *x_latent; /* input before binarisation (for the clip of dx); NULL: no clip */
-    const float *wb;       /* binarised weights, +-1, [cout][cin][3][3] (needed for dx) */
+    const float *wb;       /* binarised weights, +-1, [cout][cin][k][k] (needed for dx) */
     const float *w_latent; /* latent float weights (for the clip of dw); NULL: no clip */
 } CimBconvSaved;
 
-/* Backward for upstream dy [n][cout][h][w]. With the forward y = conv(xb, wb) + b:
- *   dw[o][c][ky][kx] = sum_{n,y,x} dy[n][o][y][x] * xb[n][c][y+ky-1][x+kx-1]   (xb = 0 outside)
+/* Backward for upstream dy [n][cout][oh][ow]. With the forward y = conv(xb, wb) + b:
+ *   dw[o][c][ky][kx] = sum_{n,y,x} dy[n][o][y][x] * xb[n][c][y+ky-pad][x+kx-pad]   (xb = 0 outside)
  *                      times 1{|w_latent| <= clip_w}
  *   db[o]            = sum_{n,y,x} dy[n][o][y][x]   (in double, rounded once)
- *   dx[n][c][y][x]   = sum_{o,ky,kx} dy[n][o][y-ky+1][x-kx+1] * wb[o][c][ky][kx]
+ *   dx[n][c][y][x]   = sum_{o,ky,kx} dy[n][o][y-ky+pad][x-kx+pad] * wb[o][c][ky][kx]
  *                      times 1{|x_latent| <= clip_x}
  * i.e. d(sign)/dv is taken as 1 inside the clip window and 0 outside. dw, db and dx may each be
  * NULL (skip it; conv1 needs no dx). Outputs are overwritten. Computed per image with im2col and

@@ -34,8 +34,6 @@ CimStatus cim_head_init(CimHead *h, const CimNet *net, size_t conv, size_t first
             return CIM_ERR_NOMEM;
         if (k == n)
             break;
-        if (l->kind == CIM_L_MAXPOOL && l->pool != 2)
-            return CIM_ERR_CONFIG;
         if (l->kind == CIM_L_MAXPOOL && !(h->idx[k] = malloc(batch * size_of(l, 1) * sizeof(size_t))))
             return CIM_ERR_NOMEM;
         if (l->kind == CIM_L_LINEAR && (!(h->dw[first + k] = malloc(l->nw * sizeof(float))) ||
@@ -89,35 +87,40 @@ static void conv_output(CimHead *h, const int32_t *ints, size_t n)
         }
 }
 
+void cim_head_layer_forward(const CimLayer *l, const float *x, size_t n, float *y, size_t *idx)
+{
+    switch (l->kind) {
+    case CIM_L_RELU: cim_nn_relu_forward(x, n * size_of(l, 0), y); break;
+    case CIM_L_MAXPOOL: cim_nn_maxpool_forward(x, n, l->in_c, l->in_h, l->in_w, l->pool, y, idx); break;
+    case CIM_L_LINEAR: cim_nn_linear_forward(x, n, size_of(l, 0), l->w, l->b, l->out_c, y); break;
+    default: memcpy(y, x, n * size_of(l, 0) * sizeof *x); break;
+    }
+}
+
+void cim_head_layer_backward(const CimLayer *l, const float *x, const float *y, const size_t *idx, size_t n,
+                             const float *dy, float *dw, float *db, float *dx)
+{
+    size_t in = size_of(l, 0);
+    switch (l->kind) {
+    case CIM_L_RELU: cim_nn_relu_backward(y, dy, n * in, dx); break;
+    case CIM_L_MAXPOOL: cim_nn_maxpool_backward(dy, idx, n * size_of(l, 1), dx, n * in); break;
+    case CIM_L_LINEAR: cim_nn_linear_backward(x, n, in, l->w, l->out_c, dy, dw, db, dx); break;
+    default: memcpy(dx, dy, n * in * sizeof *dx); break;
+    }
+}
+
 void cim_head_forward(CimHead *h, const int32_t *ints, size_t n)
 {
     conv_output(h, ints, n);
-    for (size_t k = 0; h->first + k < h->net->n; k++) {
-        const CimLayer *l = &h->net->layers[h->first + k];
-        const float *x = h->act[k];
-        float *y = h->act[k + 1];
-        switch (l->kind) {
-        case CIM_L_RELU: cim_nn_relu_forward(x, n * size_of(l, 0), y); break;
-        case CIM_L_MAXPOOL: cim_nn_maxpool2_forward(x, n, l->in_c, l->in_h, l->in_w, y, h->idx[k]); break;
-        case CIM_L_LINEAR: cim_nn_linear_forward(x, n, size_of(l, 0), l->w, l->b, l->out_c, y); break;
-        default: memcpy(y, x, n * size_of(l, 0) * sizeof *x); break;
-        }
-    }
+    for (size_t k = 0; h->first + k < h->net->n; k++)
+        cim_head_layer_forward(&h->net->layers[h->first + k], h->act[k], n, h->act[k + 1], h->idx[k]);
 }
 
 /* dy (gradient of layer k's output) -> dx (gradient of its input); parameter grads. */
 static void layer_backward(CimHead *h, size_t k, size_t n, const float *dy, float *dx)
 {
-    const CimLayer *l = &h->net->layers[h->first + k];
-    size_t in = size_of(l, 0);
-    switch (l->kind) {
-    case CIM_L_RELU: cim_nn_relu_backward(h->act[k + 1], dy, n * in, dx); break;
-    case CIM_L_MAXPOOL: cim_nn_maxpool2_backward(dy, h->idx[k], n * size_of(l, 1), dx, n * in); break;
-    case CIM_L_LINEAR:
-        cim_nn_linear_backward(h->act[k], n, in, l->w, l->out_c, dy, h->dw[h->first + k], h->db[h->first + k], dx);
-        break;
-    default: memcpy(dx, dy, n * in * sizeof *dx); break;
-    }
+    size_t i = h->first + k;
+    cim_head_layer_backward(&h->net->layers[i], h->act[k], h->act[k + 1], h->idx[k], n, dy, h->dw[i], h->db[i], dx);
 }
 
 float cim_head_backward(CimHead *h, const int32_t *labels, size_t n)

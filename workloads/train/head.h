@@ -1,5 +1,5 @@
 /* The host part of a network for training: from the last chip layer's integer outputs
- * (plus its bias) through the host layers (ReLU, 2x2 max-pool, flatten, linear) to the
+ * (plus its bias) through the host layers (ReLU, max-pool, flatten, linear) to the
  * cross-entropy loss, forward and backward over a batch, with float32 gradients for the
  * host layers' weights and biases and for the last chip layer's bias. */
 #ifndef CIM_HEAD_H
@@ -24,8 +24,7 @@ typedef struct {
     float *dy_conv;        /* dloss / d(conv output + bias), [batch][in_size] */
 } CimHead;
 
-/* For the network's host layers after the last chip layer `conv`; max-pools must be 2x2.
- * CIM_ERR_CONFIG (no message) for a host layer kind training does not support. */
+/* For the network's host layers after the last chip layer `conv`. */
 CimStatus cim_head_init(CimHead *h, const CimNet *net, size_t conv, size_t first, size_t batch, int skip_pruned);
 void cim_head_free(CimHead *h);
 /* Forward of n <= batch examples: ints [n][F*H*W] (original filter order). */
@@ -34,6 +33,15 @@ const float *cim_head_logits(const CimHead *h);
 /* Loss (mean over n) and every gradient: dw/db of the linear layers, db of the conv layer's
  * bias, and dy_conv. */
 float cim_head_backward(CimHead *h, const int32_t *labels, size_t n);
+
+/* One host layer (ReLU, max-pool of any kernel, flatten, linear with or without bias) over n
+ * examples, x [n][in] -> y [n][out]; idx: a max-pool's argmax, [n][out] (else unused). The
+ * training loop's one definition of these layers, for the head and between chip layers. */
+void cim_head_layer_forward(const CimLayer *l, const float *x, size_t n, float *y, size_t *idx);
+/* Its backward: dx from dy, given the forward's x, y and idx; a linear layer's dw and db
+ * (either may be NULL). dx never aliases dy. */
+void cim_head_layer_backward(const CimLayer *l, const float *x, const float *y, const size_t *idx, size_t n,
+                             const float *dy, float *dw, float *db, float *dx);
 
 #ifdef __cplusplus
 }

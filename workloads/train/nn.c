@@ -70,16 +70,16 @@ void cim_nn_relu_backward(const float *y, const float *dy, size_t len, float *dx
         dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
 }
 
-/* One output of the pool: the 2x2 window with top-left (2*oy, 2*ox) of the plane starting at
+/* One output of the pool: the k x k window with top-left (k*oy, k*ox) of the plane starting at
  * flat index base. Torch starts with max = -inf and the window's first index. */
-static void pool_window(const float *x, size_t base, size_t w, size_t oy, size_t ox, float *y,
+static void pool_window(const float *x, size_t base, size_t w, size_t k, size_t oy, size_t ox, float *y,
                         size_t *idx)
 {
     float best = -INFINITY;
-    size_t at = base + 2 * oy * w + 2 * ox;
-    for (size_t dy = 0; dy < 2; dy++)
-        for (size_t dx = 0; dx < 2; dx++) {
-            size_t i = base + (2 * oy + dy) * w + 2 * ox + dx;
+    size_t at = base + k * oy * w + k * ox;
+    for (size_t dy = 0; dy < k; dy++)
+        for (size_t dx = 0; dx < k; dx++) {
+            size_t i = base + (k * oy + dy) * w + k * ox + dx;
             if (x[i] > best || isnan(x[i])) {
                 best = x[i];
                 at = i;
@@ -89,18 +89,18 @@ static void pool_window(const float *x, size_t base, size_t w, size_t oy, size_t
     *idx = at;
 }
 
-void cim_nn_maxpool2_forward(const float *x, size_t n, size_t c, size_t h, size_t w, float *y,
-                             size_t *idx)
+void cim_nn_maxpool_forward(const float *x, size_t n, size_t c, size_t h, size_t w, size_t k, float *y,
+                            size_t *idx)
 {
-    size_t oh = h / 2, ow = w / 2, o = 0;
+    size_t oh = h / k, ow = w / k, o = 0;
     for (size_t p = 0; p < n * c; p++)
         for (size_t oy = 0; oy < oh; oy++)
             for (size_t ox = 0; ox < ow; ox++, o++)
-                pool_window(x, p * h * w, w, oy, ox, &y[o], &idx[o]);
+                pool_window(x, p * h * w, w, k, oy, ox, &y[o], &idx[o]);
 }
 
-void cim_nn_maxpool2_backward(const float *dy, const size_t *idx, size_t ny, float *dx,
-                              size_t nx)
+void cim_nn_maxpool_backward(const float *dy, const size_t *idx, size_t ny, float *dx,
+                             size_t nx)
 {
     memset(dx, 0, nx * sizeof *dx);
     for (size_t i = 0; i < ny; i++)

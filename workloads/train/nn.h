@@ -1,5 +1,5 @@
 /* Host-side float32 layers for in-situ training, forward and backward over a batch, with the
- * semantics of PyTorch's nn.Linear, nn.ReLU, nn.MaxPool2d(2) and nn.CrossEntropyLoss (torch 1.13).
+ * semantics of PyTorch's nn.Linear, nn.ReLU, nn.MaxPool2d(k) and nn.CrossEntropyLoss (torch 1.13).
  * Formulas, and what matches torch bit for bit and what cannot, are in docs/training.md. */
 #ifndef CIM_NN_H
 #define CIM_NN_H
@@ -34,18 +34,18 @@ void cim_nn_relu_forward(const float *x, size_t len, float *y);
  * So relu'(0) = 0. In place (dx == dy) is allowed. */
 void cim_nn_relu_backward(const float *y, const float *dy, size_t len, float *dx);
 
-/* Max-pool 2x2, stride 2, no padding, floor mode (torch's default): x [n][c][h][w] ->
- * y [n][c][h/2][w/2]; an odd last row or column is dropped. idx (same shape as y) receives the
- * flat index into x of each window's maximum. Window order is row-major and, as torch's CPU
- * kernel, a value replaces the running maximum when val > max or val is NaN: a tie keeps the
- * first maximum. */
-void cim_nn_maxpool2_forward(const float *x, size_t n, size_t c, size_t h, size_t w, float *y,
-                             size_t *idx);
+/* Max-pool k x k, stride k, no padding, floor mode (torch's nn.MaxPool2d(k)): x [n][c][h][w] ->
+ * y [n][c][h/k][w/k]; a last partial row or column of windows is dropped. idx (same shape as y)
+ * receives the flat index into x of each window's maximum. Window order is row-major and, as
+ * torch's CPU kernel, a value replaces the running maximum when val > max or val is NaN: a tie
+ * keeps the first maximum. k >= 1. */
+void cim_nn_maxpool_forward(const float *x, size_t n, size_t c, size_t h, size_t w, size_t k, float *y,
+                            size_t *idx);
 
 /* Max-pool backward: dx [n][c][h][w] is zeroed, then dx[idx[i]] += dy[i] for each of the ny
- * outputs (ny = n * c * (h/2) * (w/2)); nx = n * c * h * w. */
-void cim_nn_maxpool2_backward(const float *dy, const size_t *idx, size_t ny, float *dx,
-                              size_t nx);
+ * outputs (ny = n * c * (h/k) * (w/k)); nx = n * c * h * w. */
+void cim_nn_maxpool_backward(const float *dy, const size_t *idx, size_t ny, float *dx,
+                             size_t nx);
 
 /* Softmax cross-entropy with mean reduction (nn.CrossEntropyLoss()): logits z [n][k], targets
  * t[n] in [0, k). Returns the mean over the batch of logsumexp(z_i) - z_i[t_i] (log-softmax in

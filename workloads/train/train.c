@@ -104,11 +104,11 @@ static CimStatus load_data(Trainer *t, CimDiag *d)
 static double evaluate(Trainer *t)
 {
     unsigned n = t->job.run.train.eval_images, correct = 0, nout = t->job.net.layers[t->job.net.n - 1].out_c;
-    float logits[1024];
+    float logits[CIM_TRAIN_MAX_CLASSES];
     if (cim_fast_update_host(t->fast) != CIM_OK)
         return 0.0;
     for (unsigned i = 0; i < n; i++) {
-        cim_fast_image(t->fast, t->test.images.pixels + (size_t)i * 784, logits, NULL, NULL);
+        cim_fast_image(t->fast, t->test.images.pixels + (size_t)i * CIM_TRAIN_IMAGE_PIXELS, logits, NULL, NULL);
         correct += cim_argmax(logits, nout) == t->test.labels.labels[i];
     }
     return n ? (double)correct / n : 0.0;
@@ -131,11 +131,41 @@ void trainer_step(Trainer *t)
     }
 }
 
-/* One pass over the shuffled training images; returns CIM_ERR_RANGE if stopped. */
+/* A resume point inside the epoch, where the run says to leave one. */
+static CimStatus batch_checkpoint(Trainer *t, unsigned epoch, size_t n, double t0, CimDiag *d)
+{
+    unsigned every = t->job.run.train.checkpoint_every_batches;
+    if (!every || t->pos.batches % every || t->pos.images >= n)
+        return CIM_OK;
+    t->pos.seconds = cim_clock_s() - t0;
+    return resume_save(t, epoch - 1, d);
+}
+
+/* One reference-mode batch: chip forward, host head forward and backward, Adam. */
+static void reference_batch(Trainer *t, const size_t *idx, size_t nb)
+{
+    size_t in = t->head.in_size;
+    float logits[CIM_TRAIN_MAX_CLASSES];
+    for (size_t i = 0; i < nb; i++) {
+        cim_fast_image(t->fast, t->train.images.pixels + idx[i] * CIM_TRAIN_IMAGE_PIXELS, logits, t->ints + i * in, &t->fwd_layers[0]);
+        t->labels[i] = t->train.labels.labels[idx[i]];
+    }
+    cim_head_forward(&t->head, t->ints, nb);
+    const float *z = cim_head_logits(&t->head);
+    unsigned k = t->job.net.layers[t->job.net.n - 1].out_c;
+    for (size_t i = 0; i < nb; i++)
+        t->pos.correct += (int32_t)cim_nn_argmax(z + i * k, k) == t->labels[i];
+    t->pos.loss_sum += cim_head_backward(&t->head, t->labels, nb);
+    trainer_step(t);
+}
+
+/* The shuffled training images from where the epoch stands (t->pos); CIM_ERR_RANGE if
+ * stopped (Ctrl-C), after leaving a resume point at the last complete batch. */
 static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimDiag *d)
 {
     const CimRunTrainCfg *tc = &t->job.run.train;
-    size_t n = tc->train_images, bs = tc->batch_size, in = t->head.in_size, batches = 0;
+    size_t n = tc->train_images, bs = tc->batch_size;
+    TrainPos *p = &t->pos;
     CimRng rng;
     cim_rng_seed(&rng, t->job.run.seed * 0x9E3779B97F4A7C15ull + epoch);
     cim_init_randperm(t->perm, n, &rng);
@@ -143,42 +173,36 @@ static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimD
     snprintf(label, sizeof label, "epoch %u/%u", epoch, tc->epochs);
     CimProgressBar bar;
     cim_progress_bar_init(&bar, label, t->opt->job.progress);
-    double t0 = cim_clock_s(), loss_sum = 0;
-    size_t correct = 0;
-    float logits[1024];
-    for (size_t b0 = 0; b0 < n; b0 += bs, batches++) {
+    bar.base = p->images; /* resumed inside the epoch: the rate counts this run's images */
+    double t0 = cim_clock_s() - p->seconds;
+    CimStatus st = CIM_OK;
+    while (st == CIM_OK && p->images < n) {
         if (t->opt->job.stop && *t->opt->job.stop) {
+            p->seconds = cim_clock_s() - t0;
+            st = resume_save(t, epoch - 1, d);
             cim_progress_bar_end(&bar);
-            return CIM_ERR_RANGE;
+            return st == CIM_OK ? CIM_ERR_RANGE : st;
         }
-        size_t nb = n - b0 < bs ? n - b0 : bs;
-        if (t->ste) {
-            CimStatus st = ste_batch(t, t->perm + b0, nb, &loss_sum, &correct, d);
-            if (st != CIM_OK) {
-                cim_progress_bar_end(&bar);
-                return st;
-            }
-            progress(&bar, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb));
-            continue;
-        }
-        for (size_t i = 0; i < nb; i++) {
-            size_t idx = t->perm[b0 + i];
-            cim_fast_image(t->fast, t->train.images.pixels + idx * 784, logits, t->ints + i * in, &t->fwd_layers[0]);
-            t->labels[i] = t->train.labels.labels[idx];
-        }
-        cim_head_forward(&t->head, t->ints, nb);
-        const float *z = cim_head_logits(&t->head);
-        unsigned k = t->job.net.layers[t->job.net.n - 1].out_c;
-        for (size_t i = 0; i < nb; i++)
-            correct += (int32_t)cim_nn_argmax(z + i * k, k) == t->labels[i];
-        loss_sum += cim_head_backward(&t->head, t->labels, nb);
-        trainer_step(t);
-        progress(&bar, b0 + nb, n, loss_sum / (double)(batches + 1), (double)correct / (double)(b0 + nb));
+        size_t nb = n - p->images < bs ? n - p->images : bs;
+        if (t->ste)
+            st = ste_batch(t, t->perm + p->images, nb, &p->loss_sum, &p->correct, d);
+        else
+            reference_batch(t, t->perm + p->images, nb);
+        p->images += nb;
+        p->batches++;
+        progress(&bar, p->images, n, p->loss_sum / (double)p->batches, (double)p->correct / (double)p->images);
+        if (st == CIM_OK)
+            st = batch_checkpoint(t, epoch, n, t0, d);
     }
-    es->loss = batches ? loss_sum / (double)batches : 0;
-    es->train_acc = n ? (double)correct / (double)n : 0;
+    if (st != CIM_OK) {
+        cim_progress_bar_end(&bar);
+        return st;
+    }
+    es->loss = p->batches ? p->loss_sum / (double)p->batches : 0;
+    es->train_acc = n ? (double)p->correct / (double)n : 0;
     es->seconds = cim_clock_s() - t0;
     es->train_images_per_s = es->seconds > 0 ? (double)n / es->seconds : 0;
+    memset(p, 0, sizeof *p);
     return CIM_OK;
 }
 
@@ -256,8 +280,8 @@ static CimStatus save_checkpoint(Trainer *t, unsigned epoch, CimDiag *d)
         shape[k][0] = t->params[k].n;
         snprintf(names[2 * k], sizeof names[0], "%s.exp_avg", t->params[k].name);
         snprintf(names[2 * k + 1], sizeof names[0], "%s.exp_avg_sq", t->params[k].name);
-        CimStWriteTensor m = {names[2 * k], 1, shape[k], t->params[k].adam.m};
-        CimStWriteTensor v = {names[2 * k + 1], 1, shape[k], t->params[k].adam.v};
+        CimStWriteTensor m = {names[2 * k], 1, shape[k], t->params[k].adam.m, NULL};
+        CimStWriteTensor v = {names[2 * k + 1], 1, shape[k], t->params[k].adam.v, NULL};
         ten[2 * k] = m;
         ten[2 * k + 1] = v;
     }
@@ -266,80 +290,6 @@ static CimStatus save_checkpoint(Trainer *t, unsigned epoch, CimDiag *d)
     out_path(t, "optimizer.safetensors", path, sizeof path);
     if (st == CIM_OK)
         st = cim_st_write(path, ten, 2 * t->nparams, om, 2, NULL, d);
-    return st;
-}
-
-/* A resume continues the same training: the checkpoint's seed and learning mode must be
- * the run's (a different seed would silently relabel it). */
-static CimStatus same_training(const Trainer *t, const CimSafetensors *ws, const char *path, CimDiag *d)
-{
-    char seed[24], learn[16];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)t->job.run.seed);
-    cim_cfg_choice(CIM_LEARN_NAMES, (int)t->job.run.train.learn, learn, sizeof learn);
-    const char *keys[] = {"seed", "learn"}, *want[] = {seed, learn}, *option[] = {"run.seed", "run.train.learn"};
-    for (int i = 0; i < 2; i++) {
-        const char *got = cim_st_meta_get(ws, keys[i]);
-        if (!got || strcmp(got, want[i]) != 0) {
-            cim_diag_add(d, CIM_SEV_ERROR, path, 0, 0,
-                         "--resume: the checkpoint was trained with %s %s, this run has %s %s; resume with the "
-                         "same value or start a new run.out", option[i], got ? got : "(none)", option[i], want[i]);
-            return CIM_ERR_CONFIG;
-        }
-    }
-    return CIM_OK;
-}
-
-static CimStatus read_epoch(const char *path, unsigned *epoch, CimSafetensors **st, CimDiag *d)
-{
-    CimStatus s = cim_st_open(path, NULL, st, d);
-    const char *e = s == CIM_OK ? cim_st_meta_get(*st, "epoch") : NULL;
-    if (s == CIM_OK && (!e || sscanf(e, "%u", epoch) != 1)) {
-        cim_diag_add(d, CIM_SEV_ERROR, path, 0, 0, "no 'epoch' in the file's metadata: not a dcim train checkpoint");
-        s = CIM_ERR_FORMAT;
-    }
-    return s;
-}
-
-/* Weights and optimizer state of the last completed epoch; both files must agree. */
-static CimStatus load_checkpoint(Trainer *t, CimDiag *d)
-{
-    char wp[CIM_PATH_MAX + 32], op[CIM_PATH_MAX + 32];
-    out_path(t, "checkpoint.safetensors", wp, sizeof wp);
-    out_path(t, "optimizer.safetensors", op, sizeof op);
-    CimSafetensors *ws = NULL, *os = NULL;
-    unsigned we = 0, oe = 0;
-    CimStatus st = read_epoch(wp, &we, &ws, d);
-    if (st == CIM_OK)
-        st = read_epoch(op, &oe, &os, d);
-    if (st == CIM_OK && we != oe) {
-        cim_diag_add(d, CIM_SEV_ERROR, op, 0, 0, "optimizer state is from epoch %u, the weights from epoch %u", oe, we);
-        st = CIM_ERR_FORMAT;
-    }
-    if (st == CIM_OK)
-        st = same_training(t, ws, wp, d);
-    if (st == CIM_OK)
-        st = cim_net_load_weights(&t->job.net, wp, d);
-    const char *stepm = os ? cim_st_meta_get(os, "step") : NULL;
-    unsigned long long step = 0;
-    if (st == CIM_OK && (!stepm || sscanf(stepm, "%llu", &step) != 1))
-        st = CIM_ERR_FORMAT;
-    for (size_t k = 0; st == CIM_OK && k < t->nparams; k++) {
-        Param *q = &t->params[k];
-        char name[128];
-        float *m = NULL, *v = NULL;
-        snprintf(name, sizeof name, "%s.exp_avg", q->name);
-        st = cim_st_load_f32(os, name, &q->n, 1, &m, d);
-        snprintf(name, sizeof name, "%s.exp_avg_sq", q->name);
-        if (st == CIM_OK)
-            st = cim_st_load_f32(os, name, &q->n, 1, &v, d);
-        if (st == CIM_OK)
-            cim_adam_restore(&q->adam, m, v, step);
-        cim_st_free_f32(os, m);
-        cim_st_free_f32(os, v);
-    }
-    cim_st_close(ws);
-    cim_st_close(os);
-    t->start_epoch = st == CIM_OK ? we : 0;
     return st;
 }
 
@@ -476,8 +426,19 @@ static CimStatus init(Trainer *t, CimDiag *d)
     if ((st = load_data(t, d)) != CIM_OK || (st = trainer_rebuild(t, d)) != CIM_OK)
         return st;
     const CimChipLayer *last = &j->cc.layers[j->cc.n - 1];
-    if (j->cc.n > CIM_TRAIN_MAX_CONV)
+    const CimLayer *out = &j->net.layers[j->net.n - 1];
+    size_t nout = (size_t)out->out_c * out->out_h * out->out_w;
+    if (nout > CIM_TRAIN_MAX_CLASSES || j->net.in_c * j->net.in_h * j->net.in_w != CIM_TRAIN_IMAGE_PIXELS) {
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "dcim train reads MNIST: the network must take 1x28x28 images "
+                     "(it takes %ux%ux%u) and give at most %d outputs (it gives %zu)", j->net.in_c, j->net.in_h,
+                     j->net.in_w, CIM_TRAIN_MAX_CLASSES, nout);
         return CIM_ERR_CONFIG;
+    }
+    if (j->cc.n > CIM_TRAIN_MAX_CONV) {
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "dcim train handles at most %d binary conv layers, the network "
+                     "has %zu", CIM_TRAIN_MAX_CONV, j->cc.n);
+        return CIM_ERR_CONFIG;
+    }
     st = cim_head_init(&t->head, &j->net, last->layer, j->cc.first_host, j->run.train.batch_size,
                        pruned_mode(t) == CIM_PRUNED_SKIP);
     if (st == CIM_OK)
@@ -501,7 +462,7 @@ static CimStatus init(Trainer *t, CimDiag *d)
 static CimStatus finish_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimDiag *d)
 {
     const CimRunCfg *r = &t->job.run;
-    CimLayerTally before_load = t->prune.load, before_dist = t->prune.distances, before_prog = t->prog;
+    CimLayerTally before_load = t->prune.load, before_dist = t->prune.distances;
     es->test_acc_before_prune = evaluate(t);
     CimStatus st = CIM_OK;
     if (r->prune.enabled && r->train.prune_every && epoch % r->train.prune_every == 0) {
@@ -511,7 +472,7 @@ static CimStatus finish_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, Cim
     es->test_acc = es->pruned_this_epoch ? evaluate(t) : es->test_acc_before_prune;
     CimLayerTally fwd = {0}, pr = cim_tally_since(&t->prune.load, &before_load);
     CimLayerTally dist = cim_tally_since(&t->prune.distances, &before_dist);
-    CimLayerTally prog = cim_tally_since(&t->prog, &before_prog);
+    CimLayerTally prog = cim_tally_since(&t->prog, &t->prog_epoch0); /* ste reprograms after every batch */
     for (size_t k = 0; k < t->job.cc.n; k++)
         cim_tally_add(&fwd, &t->fwd_layers[k]);
     cim_tally_add(&pr, &dist);
@@ -529,6 +490,8 @@ static CimStatus finish_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, Cim
         st = write_metrics(t, d);
     if (st == CIM_OK)
         st = save_checkpoint(t, epoch, d);
+    if (st == CIM_OK)
+        st = resume_save(t, epoch, d); /* last: until it is written, a resume redoes this epoch */
     return st;
 }
 
@@ -585,27 +548,36 @@ CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag
         cim_diag_add(d, CIM_SEV_ERROR, t->job.run.out_dir, 0, 0, "cannot create the folder: %s", strerror(errno));
         st = CIM_ERR_IO;
     }
-    char cp[CIM_PATH_MAX + 32];
-    out_path(t, "checkpoint.safetensors", cp, sizeof cp);
+    char rp[CIM_PATH_MAX + 32], cp[CIM_PATH_MAX + 32];
     struct stat sb;
-    if (st == CIM_OK && opt->resume && stat(cp, &sb) != 0)
-        fprintf(stderr, "dcim train: note: no checkpoint in %s yet; starting at epoch 1\n", t->job.run.out_dir);
-    else if (st == CIM_OK && opt->resume) {
-        st = load_checkpoint(t, d);
-        if (st == CIM_OK)
+    out_path(t, "checkpoint.safetensors", cp, sizeof cp);
+    if (st == CIM_OK)
+        st = resume_path(t, rp, sizeof rp);
+    if (st == CIM_OK && opt->resume && stat(rp, &sb) == 0) {
+        st = resume_load(t, d);
+        if (st == CIM_OK && t->start_epoch) /* inside epoch 1 there is no line yet */
             st = load_metrics(t, d);
-        if (st == CIM_OK)
-            st = trainer_rebuild(t, d); /* the checkpoint's weights and pruned filters onto the chip */
-    }
+    } else if (st == CIM_OK && opt->resume && stat(cp, &sb) == 0) {
+        cim_diag_add(d, CIM_SEV_ERROR, rp, 0, 0, "--resume: the folder has a checkpoint but no resume file (an older "
+                     "dcim train wrote it); start a new run.out");
+        st = CIM_ERR_CONFIG;
+    } else if (st == CIM_OK && opt->resume)
+        fprintf(stderr, "dcim train: note: no resume point in %s yet; starting at epoch 1\n", t->job.run.out_dir);
+    if (st == CIM_OK && opt->resume && (t->start_epoch || t->pos.images))
+        fprintf(stderr, t->pos.images ? "dcim train: resuming after epoch %u, %zu images into epoch %u\n"
+                                      : "dcim train: resuming after epoch %u\n", t->start_epoch, t->pos.images,
+                t->start_epoch + 1);
     for (unsigned e = t->start_epoch + 1; st == CIM_OK && e <= t->job.run.train.epochs; e++) {
         CimEpochStats *es = &rep->epochs[e - 1];
         memset(es, 0, sizeof *es);
         es->epoch = e;
+        if (!t->pos.images)
+            t->prog_epoch0 = t->prog;
         st = train_epoch(t, e, es, d);
         if (st == CIM_ERR_RANGE) {
             rep->status = CIM_RUN_ABORTED;
-            snprintf(rep->reason, sizeof rep->reason, "interrupted (Ctrl-C) in epoch %u; the checkpoint of epoch %u stays",
-                     e, e - 1);
+            snprintf(rep->reason, sizeof rep->reason, "interrupted (Ctrl-C) after %zu images of epoch %u; "
+                     "resume.safetensors holds that point (--resume)", t->pos.images, e);
             st = CIM_OK;
             break;
         }

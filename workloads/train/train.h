@@ -44,7 +44,7 @@ typedef struct {
 
 /* Trains as the run file's train group says; progress on stderr, one line per epoch on
  * stdout; checkpoint.safetensors, optimizer.safetensors and metrics.jsonl in run.out.
- * CIM_OK with status CIM_RUN_COMPLETE or CIM_RUN_ABORTED (Ctrl-C: the last epoch's checkpoint stays). */
+ * CIM_OK with status CIM_RUN_COMPLETE or CIM_RUN_ABORTED (Ctrl-C: resume.safetensors holds the last complete batch). */
 CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag *diag);
 void cim_train_report_free(CimTrainReport *rep);
 

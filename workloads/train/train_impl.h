@@ -11,6 +11,16 @@
 
 typedef struct SteState SteState;
 
+#define CIM_TRAIN_MAX_CLASSES 1024 /* outputs of the network's last layer (a logits buffer each) */
+#define CIM_TRAIN_IMAGE_PIXELS 784 /* an MNIST image, 1 x 28 x 28: the network's input */
+
+/* Where the epoch in progress stands: images and batches done, their running sums, and the
+ * seconds spent on it (over all the runs that worked on it). Zero at an epoch's start. */
+typedef struct {
+    size_t images, batches, correct;
+    double loss_sum, seconds;
+} TrainPos;
+
 typedef struct {
     char name[96];
     float *p, *grad;   /* the network's tensor, and the head's gradient for it */
@@ -31,6 +41,8 @@ typedef struct {
     int32_t *ints, *labels;
     size_t *perm;
     CimLayerTally fwd_layers[CIM_TRAIN_MAX_CONV], prog; /* forward passes (per chip layer), programming */
+    CimLayerTally prog_epoch0; /* prog at the epoch's start: the epoch's programming is prog - prog_epoch0 */
+    TrainPos pos;
     CimPruneReport prune;
     CimTrainReport *rep;
     unsigned start_epoch;
@@ -45,9 +57,19 @@ void trainer_step(Trainer *t);
 CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, float *p, float *grad, size_t n,
                             int conv, double lr);
 
+/* ---- the resume point (train_resume.c) ---- */
+/* run.out/resume.safetensors into buf. */
+CimStatus resume_path(const Trainer *t, char *buf, size_t len);
+/* Writes the resume point atomically: epochs_done complete epochs plus t->pos of the next. */
+CimStatus resume_save(Trainer *t, unsigned epochs_done, CimDiag *d);
+/* Loads it: start_epoch, pos, weights, Adam state, then rebuilds the chip and restores its
+ * cells and the epoch's tallies. CIM_ERR_CONFIG when seed or learning mode differ (and,
+ * inside an epoch, batch size or image count), naming the key. */
+CimStatus resume_load(Trainer *t, CimDiag *d);
+
 /* ---- ste mode (train_ste.c) ---- */
-/* Buffers and the conv layers' parameters; CIM_ERR_CONFIG with a message for networks the
- * STE backward does not handle (3x3 convs, 2x2 pools). */
+/* Buffers and the conv layers' parameters; CIM_ERR_CONFIG with a message for a layer the
+ * STE backward does not handle (none the network format accepts today: see check_layer). */
 CimStatus ste_init(Trainer *t, CimDiag *d);
 void ste_free(Trainer *t);
 /* One batch: chip forward with traces, head, STE backward through every conv layer, Adam,

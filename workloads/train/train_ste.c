@@ -1,10 +1,11 @@
 /* The `ste` training mode: binary weights and activations trained with the clipped
  * straight-through estimator through every conv layer. The chip computes each conv
  * layer's integer outputs (fast path, traced); the host rebuilds the float activations
- * from them (y = dot + bias, max-pool, ReLU), runs the STE backward (workloads/train/bconv)
+ * from them (y = dot + bias, then the folded max-pool and ReLU layers), runs the STE backward (workloads/train/bconv)
  * and Adam, and the chip is reprogrammed with the new binary weights and thresholds. */
 #include "workloads/train/train_impl.h"
 #include "workloads/train/bconv.h"
+#include "workloads/train/head.h"
 #include "workloads/train/nn.h"
 
 #include <stdlib.h>
@@ -12,41 +13,82 @@
 
 typedef struct {
     CimLayer *l;
-    unsigned pool;                 /* fused max-pool of the chip layer (1: none) */
-    size_t in_size, out_size, pooled_size; /* per image: C*H*W in, F*H*W out, after pool */
+    size_t in_size, out_size;      /* per image: C*H*W in, F*H*W out of the conv */
     int32_t *ints;                 /* [B][out]: the chip's integer outputs */
-    float *y, *pooled, *act;       /* [B][out], [B][pooled], [B][pooled] = relu(pooled) */
-    size_t *idx;
+    /* The layers folded into this chip layer after the conv (ReLU, one max-pool of any
+     * kernel, in the network's order), up to the next conv; none for the last chip layer,
+     * whose host layers are the head's. act[0] = conv output + bias, act[j + 1] = seg[j]
+     * (act[j]), so act[nseg] is the next layer's latent input; idx[j]: a pool's argmax. */
+    size_t nseg;
+    const CimLayer **seg;
+    float **act;
+    size_t **idx;
     float *xb, *xl;                /* input: binarised and latent, [B][in] */
     float *wb, *dw, *db;           /* binary weights, gradients */
-    float *dy;                     /* d loss / d y, [B][out] */
+    float *dy;                     /* d loss / d (conv output + bias), [B][out] */
 } SteLayer;
 
 struct SteState {
     SteLayer layer[CIM_TRAIN_MAX_CONV];
     size_t n;
     int32_t *trace[CIM_TRAIN_MAX_CONV];
-    float *scratch;                /* [B][largest in] */
+    float *scratch[2];             /* [B][largest tensor of a layer]: gradients between convs */
     float clip;
 };
+
+static size_t tensor_size(const CimLayer *l, int out)
+{
+    return out ? (size_t)l->out_c * l->out_h * l->out_w : (size_t)l->in_c * l->in_h * l->in_w;
+}
 
 static CimStatus alloc_layer(SteLayer *s, size_t B)
 {
     size_t nw = s->l->nw;
     s->ints = malloc(B * s->out_size * sizeof *s->ints);
-    s->y = malloc(B * s->out_size * sizeof(float));
-    s->pooled = malloc(B * s->pooled_size * sizeof(float));
-    s->act = malloc(B * s->pooled_size * sizeof(float));
-    s->idx = malloc(B * s->pooled_size * sizeof(size_t));
+    s->seg = calloc(s->nseg + 1, sizeof *s->seg);
+    s->act = calloc(s->nseg + 1, sizeof *s->act);
+    s->idx = calloc(s->nseg + 1, sizeof *s->idx);
     s->xb = malloc(B * s->in_size * sizeof(float));
     s->xl = malloc(B * s->in_size * sizeof(float));
     s->wb = malloc(nw * sizeof(float));
     s->dw = malloc(nw * sizeof(float));
     s->db = malloc(s->l->out_c * sizeof(float));
     s->dy = malloc(B * s->out_size * sizeof(float));
-    return s->ints && s->y && s->pooled && s->act && s->idx && s->xb && s->xl && s->wb && s->dw && s->db && s->dy
-               ? CIM_OK
-               : CIM_ERR_NOMEM;
+    if (!(s->ints && s->seg && s->act && s->idx && s->xb && s->xl && s->wb && s->dw && s->db && s->dy))
+        return CIM_ERR_NOMEM;
+    for (size_t j = 0; j < s->nseg; j++) {
+        const CimLayer *q = s->l + 1 + j; /* the folded layers follow the conv in the network */
+        s->seg[j] = q;
+        if (!(s->act[j] = malloc(B * tensor_size(q, 0) * sizeof(float))))
+            return CIM_ERR_NOMEM;
+        if (q->kind == CIM_L_MAXPOOL && !(s->idx[j] = malloc(B * tensor_size(q, 1) * sizeof(size_t))))
+            return CIM_ERR_NOMEM;
+    }
+    s->act[s->nseg] = malloc(B * (s->nseg ? tensor_size(s->seg[s->nseg - 1], 1) : s->out_size) * sizeof(float));
+    return s->act[s->nseg] ? CIM_OK : CIM_ERR_NOMEM;
+}
+
+/* Every binary conv the network format allows (any odd kernel with "same" padding, stride 1)
+ * and every layer the compiler folds between two of them (ReLU, max-pool of any kernel) has
+ * its STE backward; a shape the backward would not match is a bug, reported, not trained. */
+static CimStatus check_layer(const SteLayer *q, const CimChipLayer *cl, CimDiag *d)
+{
+    CimBconv b = cim_bconv_layer(1, q->l->in_c, q->l->out_c, q->l->in_h, q->l->in_w, q->l->kernel, q->l->padding);
+    for (size_t j = 0; j < q->nseg; j++)
+        if (q->seg[j]->kind != CIM_L_RELU && q->seg[j]->kind != CIM_L_MAXPOOL) {
+            cim_diag_add(d, CIM_SEV_ERROR, NULL, q->seg[j]->line, q->seg[j]->col,
+                         "layer '%s': ste training has no backward for this layer between two binary convs "
+                         "(it handles ReLU and max-pool)", q->seg[j]->name);
+            return CIM_ERR_CONFIG;
+        }
+    if (cim_bconv_out_h(&b) != q->l->out_h || cim_bconv_out_w(&b) != q->l->out_w || cl->k != q->l->kernel) {
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, q->l->line, q->l->col,
+                     "layer '%s': ste training: a %ux%u conv with padding %u on %ux%u gives %zux%zu, the network "
+                     "%ux%u", q->l->name, q->l->kernel, q->l->kernel, q->l->padding, q->l->in_h, q->l->in_w,
+                     cim_bconv_out_h(&b), cim_bconv_out_w(&b), q->l->out_h, q->l->out_w);
+        return CIM_ERR_CONFIG;
+    }
+    return CIM_OK;
 }
 
 CimStatus ste_init(Trainer *t, CimDiag *d)
@@ -62,21 +104,22 @@ CimStatus ste_init(Trainer *t, CimDiag *d)
         const CimChipLayer *cl = &j->cc.layers[k];
         SteLayer *q = &s->layer[k];
         q->l = &j->net.layers[cl->layer];
-        q->pool = cl->pool;
-        if (q->l->kernel != 3 || q->l->padding != 1 || (q->pool != 1 && q->pool != 2)) {
-            cim_diag_add(d, CIM_SEV_ERROR, NULL, q->l->line, q->l->col,
-                         "layer '%s': ste training handles 3x3 convs with padding 1 and 2x2 max-pools", q->l->name);
-            return CIM_ERR_CONFIG;
-        }
-        q->in_size = (size_t)q->l->in_c * q->l->in_h * q->l->in_w;
-        q->out_size = (size_t)q->l->out_c * q->l->out_h * q->l->out_w;
-        q->pooled_size = q->out_size / (q->pool * q->pool);
-        big = q->in_size > big ? q->in_size : big;
+        q->nseg = cl->last - cl->layer;
+        q->in_size = tensor_size(q->l, 0);
+        q->out_size = tensor_size(q->l, 1);
         if (alloc_layer(q, B) != CIM_OK)
             return CIM_ERR_NOMEM;
+        CimStatus st = check_layer(q, cl, d);
+        if (st != CIM_OK)
+            return st;
+        big = q->in_size > big ? q->in_size : big;
+        big = q->out_size > big ? q->out_size : big;
+        for (size_t i = 0; i < q->nseg; i++)
+            big = tensor_size(q->seg[i], 1) > big ? tensor_size(q->seg[i], 1) : big;
     }
-    s->scratch = malloc(B * big * sizeof(float));
-    if (!s->scratch)
+    s->scratch[0] = malloc(B * big * sizeof(float));
+    s->scratch[1] = malloc(B * big * sizeof(float));
+    if (!s->scratch[0] || !s->scratch[1])
         return CIM_ERR_NOMEM;
     /* every conv layer's weights and biases learn; the last one's bias is the head's */
     double lr = j->run.train.learning_rate;
@@ -97,11 +140,16 @@ void ste_free(Trainer *t)
         return;
     for (size_t k = 0; k < CIM_TRAIN_MAX_CONV; k++) {
         SteLayer *q = &s->layer[k];
-        void *p[] = {q->ints, q->y, q->pooled, q->act, q->idx, q->xb, q->xl, q->wb, q->dw, q->db, q->dy};
+        for (size_t j = 0; j <= q->nseg && q->act && q->idx; j++) {
+            free(q->act[j]);
+            free(q->idx[j]);
+        }
+        void *p[] = {q->ints, q->seg, q->act, q->idx, q->xb, q->xl, q->wb, q->dw, q->db, q->dy};
         for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
             free(p[i]);
     }
-    free(s->scratch);
+    free(s->scratch[0]);
+    free(s->scratch[1]);
     free(s);
     t->ste = NULL;
 }
@@ -143,16 +191,13 @@ static void activations(Trainer *t, size_t nb)
                 float b = q->l->b ? q->l->b[f] : 0.0f;
                 for (size_t p = 0; p < hw; p++) {
                     size_t at = i * q->out_size + f * hw + p;
-                    q->y[at] = zero ? 0.0f : (float)q->ints[at] + b;
+                    q->act[0][at] = zero ? 0.0f : (float)q->ints[at] + b;
                 }
             }
-        if (q->pool == 2)
-            cim_nn_maxpool2_forward(q->y, nb, q->l->out_c, q->l->out_h, q->l->out_w, q->pooled, q->idx);
-        else
-            memcpy(q->pooled, q->y, nb * q->out_size * sizeof(float));
-        cim_nn_relu_forward(q->pooled, nb * q->pooled_size, q->act);
-        memcpy(nx->xl, q->act, nb * nx->in_size * sizeof(float));
-        cim_bconv_binarise(q->act, nb * nx->in_size, nx->xb);
+        for (size_t j = 0; j < q->nseg; j++)
+            cim_head_layer_forward(q->seg[j], q->act[j], nb, q->act[j + 1], q->idx[j]);
+        memcpy(nx->xl, q->act[q->nseg], nb * nx->in_size * sizeof(float));
+        cim_bconv_binarise(q->act[q->nseg], nb * nx->in_size, nx->xb);
     }
 }
 
@@ -164,20 +209,24 @@ static CimStatus backward(Trainer *t, size_t nb)
     for (size_t k = s->n; k-- > 0;) {
         SteLayer *q = &s->layer[k];
         cim_bconv_binarise(q->l->w, q->l->nw, q->wb);
-        CimBconv l = cim_bconv_layer(nb, q->l->in_c, q->l->out_c, q->l->out_h, q->l->out_w);
+        CimBconv l = cim_bconv_layer(nb, q->l->in_c, q->l->out_c, q->l->in_h, q->l->in_w, q->l->kernel,
+                                     q->l->padding);
         l.clip_w = l.clip_x = s->clip;
         CimBconvSaved saved = {q->xb, q->xl, q->wb, q->l->w};
-        CimStatus st = cim_bconv_backward(&l, &saved, dy, q->dw, k + 1 < s->n ? q->db : NULL, k ? s->scratch : NULL);
+        CimStatus st = cim_bconv_backward(&l, &saved, dy, q->dw, k + 1 < s->n ? q->db : NULL, k ? s->scratch[0] : NULL);
         if (st != CIM_OK)
             return st;
         if (!k)
             break;
         SteLayer *p = &s->layer[k - 1];
-        cim_nn_relu_backward(p->act, s->scratch, nb * p->pooled_size, s->scratch);
-        if (p->pool == 2)
-            cim_nn_maxpool2_backward(s->scratch, p->idx, nb * p->pooled_size, p->dy, nb * p->out_size);
-        else
-            memcpy(p->dy, s->scratch, nb * p->out_size * sizeof(float));
+        float *g = s->scratch[0];
+        for (size_t j = p->nseg; j-- > 0;) {
+            float *dx = j ? s->scratch[g == s->scratch[0]] : p->dy;
+            cim_head_layer_backward(p->seg[j], p->act[j], p->act[j + 1], p->idx[j], nb, g, NULL, NULL, dx);
+            g = dx;
+        }
+        if (!p->nseg)
+            memcpy(p->dy, g, nb * p->out_size * sizeof(float));
         dy = p->dy;
     }
     return CIM_OK;
@@ -205,7 +254,7 @@ static void hold_pruned(Trainer *t)
 
 CimStatus ste_batch(Trainer *t, const size_t *idx, size_t nb, double *loss, size_t *correct, CimDiag *d)
 {
-    float logits[1024];
+    float logits[CIM_TRAIN_MAX_CLASSES];
     forward(t, idx, nb, logits);
     activations(t, nb);
     cim_head_forward(&t->head, t->ints, nb);

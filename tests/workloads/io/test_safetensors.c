@@ -141,10 +141,10 @@ static const size_t shp_fc[2] = {2, 3}, shp_bias[1] = {4}, shp_empty[2] = {0, 5}
 static const float v_fc[6] = {1.5f, -2.25f, 0.0f, 3e-38f, -1e30f, 7.0f};
 static const float v_bias[4] = {0.1f, 0.2f, 0.3f, -0.4f}, v_scalar[1] = {42.0f};
 static const CimStWriteTensor tensors4[4] = {
-    {"fc.weight", 2, shp_fc, v_fc},
-    {"conv1.bias", 1, shp_bias, v_bias},
-    {"scalar", 0, NULL, v_scalar},
-    {"empty", 2, shp_empty, NULL},
+    {"fc.weight", 2, shp_fc, v_fc, NULL},
+    {"conv1.bias", 1, shp_bias, v_bias, NULL},
+    {"scalar", 0, NULL, v_scalar, NULL},
+    {"empty", 2, shp_empty, NULL, NULL},
 };
 static const CimStMeta meta2[2] = {{"format", "pt"}, {"epoch", "3"}};
 
@@ -202,7 +202,7 @@ static void test_st_write_produces_reference_layout(void **state)
     Fx *fx = *state;
     const size_t sa[1] = {2}, sb[1] = {1};
     const float va[2] = {1.0f, -2.0f}, vb[1] = {0.5f};
-    const CimStWriteTensor t[2] = {{"b", 1, sb, vb}, {"a", 1, sa, va}};
+    const CimStWriteTensor t[2] = {{"b", 1, sb, vb, NULL}, {"a", 1, sa, va, NULL}};
     const CimStMeta m[1] = {{"k", "v"}};
     write_ok(fx->path, t, 2, m, 1);
     const char *hdr = "{\"__metadata__\":{\"k\":\"v\"},"
@@ -230,7 +230,7 @@ static void test_st_write_failure_keeps_old_file(void **state)
     write_bytes(fx->path, "old", 3);
     const size_t s1[1] = {1};
     const float v[1] = {1.0f};
-    const CimStWriteTensor dup[2] = {{"x", 1, s1, v}, {"x", 1, s1, v}};
+    const CimStWriteTensor dup[2] = {{"x", 1, s1, v, NULL}, {"x", 1, s1, v, NULL}};
     CimDiag d;
     cim_diag_init(&d);
     assert_int_equal(cim_st_write(fx->path, dup, 2, NULL, 0, NULL, &d), CIM_ERR_CONFIG);
@@ -264,8 +264,8 @@ static void test_st_write_rejects_bad_names(void **state)
     Fx *fx = *state;
     const size_t s1[1] = {1};
     const float v[1] = {1.0f};
-    const CimStWriteTensor bad[3] = {{"__metadata__", 1, s1, v}, {"", 1, s1, v},
-                                     {"caf\xC3(", 1, s1, v}};
+    const CimStWriteTensor bad[3] = {{"__metadata__", 1, s1, v, NULL}, {"", 1, s1, v, NULL},
+                                     {"caf\xC3(", 1, s1, v, NULL}};
     CimDiag d;
     cim_diag_init(&d);
     const CimStMeta m[2] = {{"k", "1"}, {"k", "2"}};
@@ -413,7 +413,7 @@ static void test_st_expect_shape_reports_both_shapes(void **state)
     Fx *fx = *state;
     static float w[288];
     const size_t have[4] = {32, 1, 3, 3}, want[4] = {32, 1, 5, 5};
-    const CimStWriteTensor t[1] = {{"conv1.weight", 4, have, w}};
+    const CimStWriteTensor t[1] = {{"conv1.weight", 4, have, w, NULL}};
     write_ok(fx->path, t, 1, NULL, 0);
     CimSafetensors *st = open_ok(fx->path, NULL);
     CimDiag d;
@@ -447,7 +447,7 @@ static void test_st_missing_tensor_lists_up_to_ten_names(void **state)
     const float v[1] = {0};
     for (int i = 0; i < 12; i++) {
         snprintf(names[i], sizeof names[i], "t%02u", (unsigned)i);
-        t[i] = (CimStWriteTensor){names[i], 1, s1, v};
+        t[i] = (CimStWriteTensor){names[i], 1, s1, v, NULL};
     }
     write_ok(fx->path, t, 12, NULL, 0);
     CimSafetensors *st = open_ok(fx->path, NULL);

@@ -69,13 +69,13 @@ static void write_bad(const CimNet *net, const char *path)
             shapes[n][2] = 1;
             shapes[n][3] = 9;
         }
-        CimStWriteTensor w = {names[n], nd, shapes[n], l->w};
+        CimStWriteTensor w = {names[n], nd, shapes[n], l->w, NULL};
         t[n++] = w;
         if (strcmp(l->name, "fc3") == 0)
             continue;
         snprintf(names[n], sizeof names[n], "%s.bias", l->name);
         shapes[n][0] = l->nb;
-        CimStWriteTensor b = {names[n], 1, shapes[n], l->b};
+        CimStWriteTensor b = {names[n], 1, shapes[n], l->b, NULL};
         t[n++] = b;
     }
     CimDiag d;

@@ -19,9 +19,15 @@
 #define FD_H 1e-6
 
 enum { N = 2, CI = 3, CO = 4, H = 5, W = 4 }; /* non-square, to catch a swapped h and w */
+enum { KMAX = 5 };
 #define NX (N * CI * H * W)
-#define NW (CO * CI * 9)
-#define NY (N * CO * H * W)
+#define NW (CO * CI * KMAX * KMAX) /* room for the largest kernel tested */
+#define NY (N * CO * H * W)        /* outputs are never larger than the input here */
+
+/* The geometry under test: kernel side and padding (3 and 1 unless a test sets them). */
+static size_t gk = 3, gp = 1;
+static size_t out_h(void) { return H + 2 * gp - gk + 1; }
+static size_t out_w(void) { return W + 2 * gp - gk + 1; }
 
 static void fill_rand(float *v, size_t n, CimRng *rng, double lo, double hi)
 {
@@ -60,24 +66,26 @@ static void fx_make(Fx *f, uint64_t seed, double latent_range)
         f->bd[i] = f->b[i];
 }
 
-/* L = sum r .* (conv(x, w) + b) in double, zero padding, x and w taken as plain numbers. */
+/* L = sum r .* (conv(x, w) + b) in double, zero padding gp, kernel gk, x and w taken as plain
+ * numbers: the textbook convolution, written independently of im2col. */
 static double conv_loss(const Fx *f)
 {
     double l = 0.0;
+    long K = (long)gk, P = (long)gp, OH = (long)out_h(), OW = (long)out_w();
     for (size_t n = 0; n < N; n++)
         for (size_t o = 0; o < CO; o++)
-            for (long y = 0; y < H; y++)
-                for (long x = 0; x < W; x++) {
+            for (long y = 0; y < OH; y++)
+                for (long x = 0; x < OW; x++) {
                     double acc = f->bd[o];
                     for (size_t c = 0; c < CI; c++)
-                        for (long k = 0; k < 9; k++) {
-                            long sy = y + k / 3 - 1, sx = x + k % 3 - 1;
+                        for (long k = 0; k < K * K; k++) {
+                            long sy = y + k / K - P, sx = x + k % K - P;
                             if (sy < 0 || sy >= H || sx < 0 || sx >= W)
                                 continue;
-                            acc += f->wd[(o * CI + c) * 9 + (size_t)k] *
+                            acc += f->wd[(o * CI + c) * (size_t)(K * K) + (size_t)k] *
                                    f->xd[((n * CI + c) * H + (size_t)sy) * W + (size_t)sx];
                         }
-                    l += f->r[((n * CO + o) * H + (size_t)y) * W + (size_t)x] * acc;
+                    l += f->r[((n * CO + o) * (size_t)OH + (size_t)y) * (size_t)OW + (size_t)x] * acc;
                 }
     return l;
 }
@@ -99,7 +107,7 @@ static void test_bconv_forward_matches_reference_bit_for_bit(void **state)
     static float y[NY];
     static int8_t xi[CI * H * W];
     static int32_t acc[CO * H * W];
-    CimBconv l = cim_bconv_layer(N, CI, CO, H, W);
+    CimBconv l = cim_bconv_layer(N, CI, CO, H, W, 3, 1);
     (void)state;
     fx_make(&f, 21, 1.0);
     assert_int_equal(cim_bconv_forward(&l, f.xb, f.wb, f.b, y), CIM_OK);
@@ -112,29 +120,65 @@ static void test_bconv_forward_matches_reference_bit_for_bit(void **state)
     }
 }
 
-static void test_bconv_backward_matches_finite_differences(void **state)
+/* dw, db and dx of a gk x gk layer with padding gp against finite differences. */
+static void backward_fd_check(size_t k, size_t pad, uint64_t seed)
 {
     static Fx f;
     static float dw[NW], db[CO], dx[NX];
-    CimBconv l = cim_bconv_layer(N, CI, CO, H, W);
+    CimBconv l = cim_bconv_layer(N, CI, CO, H, W, k, pad);
     CimBconvSaved s;
-    (void)state;
-    fx_make(&f, 22, 0.99); /* every latent inside the clip window: the STE is the identity */
+    size_t nw = CO * CI * k * k;
+    gk = k;
+    gp = pad;
+    assert_int_equal(cim_bconv_out_h(&l), out_h());
+    assert_int_equal(cim_bconv_out_w(&l), out_w());
+    fx_make(&f, seed, 0.99); /* every latent inside the clip window: the STE is the identity */
     s = (CimBconvSaved){ f.xb, f.xl, f.wb, f.wl };
     assert_int_equal(cim_bconv_backward(&l, &s, f.r, dw, db, dx), CIM_OK);
-    for (size_t i = 0; i < NW; i++)
+    for (size_t i = 0; i < nw; i++)
         assert_grad_close(dw[i], conv_fd(&f, f.wd, i));
     for (size_t i = 0; i < CO; i++)
         assert_grad_close(db[i], conv_fd(&f, f.bd, i));
     for (size_t i = 0; i < NX; i++)
         assert_grad_close(dx[i], conv_fd(&f, f.xd, i));
+    gk = 3;
+    gp = 1;
+}
+
+static void test_bconv_backward_matches_finite_differences(void **state)
+{
+    (void)state;
+    backward_fd_check(3, 1, 22); /* the paper's layers */
+    backward_fd_check(5, 2, 26); /* every odd kernel with "same" padding, as the network format allows */
+    backward_fd_check(1, 0, 27);
+    backward_fd_check(3, 0, 28); /* no padding: a smaller output */
+}
+
+/* The forward of a 5x5 layer against the double convolution at the one-hot r of each output. */
+static void test_bconv_forward_5x5_matches_textbook_convolution(void **state)
+{
+    static Fx f;
+    static float y[NY];
+    CimBconv l = cim_bconv_layer(N, CI, CO, H, W, 5, 2);
+    (void)state;
+    gk = 5;
+    gp = 2;
+    fx_make(&f, 29, 1.0); /* its double copies hold what the layer computes with: +-1 */
+    assert_int_equal(cim_bconv_forward(&l, f.xb, f.wb, f.b, y), CIM_OK);
+    for (size_t o = 0; o < NY; o++) {
+        memset(f.r, 0, sizeof f.r);
+        f.r[o] = 1.0f;
+        assert_true(fabs((double)y[o] - conv_loss(&f)) < 1e-5); /* integer sum + a float bias */
+    }
+    gk = 3;
+    gp = 1;
 }
 
 static void test_bconv_clip_zeroes_gradients_outside_window(void **state)
 {
     static Fx f;
     static float dw[NW], dx[NX], dw0[NW], dx0[NX];
-    CimBconv l = cim_bconv_layer(N, CI, CO, H, W);
+    CimBconv l = cim_bconv_layer(N, CI, CO, H, W, 3, 1);
     CimBconvSaved s, s0;
     size_t zw = 0, zx = 0;
     (void)state;
@@ -164,7 +208,7 @@ static void test_bconv_clip_window_is_inclusive(void **state)
 {
     /* One pixel, one filter: only the centre tap sees the image. |w| = 1 exactly passes. */
     float xl[1] = { 1.0f }, xb[1] = { 1.0f }, wl[9] = { 0 }, wb[9], dy[1] = { 3.0f }, dw[9], dx[1];
-    CimBconv l = cim_bconv_layer(1, 1, 1, 1, 1);
+    CimBconv l = cim_bconv_layer(1, 1, 1, 1, 1, 3, 1);
     CimBconvSaved s = { xb, xl, wb, wl };
     (void)state;
     wl[4] = -1.0f;
@@ -194,7 +238,7 @@ typedef struct {
 static CimStatus sweep_fn(void *ctx, const CimAlloc *alloc)
 {
     SweepCtx *c = ctx;
-    CimBconv l = cim_bconv_layer(N, CI, CO, H, W);
+    CimBconv l = cim_bconv_layer(N, CI, CO, H, W, 3, 1);
     CimBconvSaved s = { c->f->xb, c->f->xl, c->f->wb, c->f->wl };
     CimStatus st;
     l.alloc = alloc;
@@ -223,7 +267,7 @@ static void test_bconv_mnist_conv2_batch_runs(void **state)
     float *x = malloc(nx * sizeof *x), *xb = malloc(nx * sizeof *x), *dx = malloc(nx * sizeof *x);
     float *y = malloc(ny * sizeof *y), *w = malloc(nw * sizeof *w), *wb = malloc(nw * sizeof *w);
     float *dw = malloc(nw * sizeof *w), db[BO], b[BO] = { 0 };
-    CimBconv l = cim_bconv_layer(BN, BI, BO, BS, BS);
+    CimBconv l = cim_bconv_layer(BN, BI, BO, BS, BS, 3, 1);
     CimBconvSaved s = { xb, x, wb, w };
     CimRng rng;
     clock_t t0;
@@ -258,6 +302,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bconv_forward_matches_reference_bit_for_bit),
         cmocka_unit_test(test_bconv_backward_matches_finite_differences),
+        cmocka_unit_test(test_bconv_forward_5x5_matches_textbook_convolution),
         cmocka_unit_test(test_bconv_clip_zeroes_gradients_outside_window),
         cmocka_unit_test(test_bconv_clip_window_is_inclusive),
         cmocka_unit_test(test_bconv_binarise_zero_is_minus_one),

@@ -165,21 +165,21 @@ static void test_nn_relu_grad_at_zero_is_zero(void **state)
 }
 
 /* ---- max-pool ---------------------------------------------------------- */
-enum { PN = 2, PC = 3, PH = 5, PW = 6 }; /* odd height: the last row is dropped */
+enum { PN = 2, PC = 3, PH = 7, PW = 8 }; /* 7 rows: a partial last row of windows is dropped for k = 2, 3 */
 #define PX (PN * PC * PH * PW)
-#define PY (PN * PC * (PH / 2) * (PW / 2))
+#define PY_MAX PX /* k = 1: as many outputs as inputs */
 
-/* L = sum r .* maxpool(x), double, first maximum on ties. */
-static double pool_loss(const double *x, const float *r)
+/* L = sum r .* maxpool_k(x), double, first maximum on ties. */
+static double pool_loss(const double *x, const float *r, size_t k)
 {
     double l = 0.0;
     size_t o = 0;
     for (size_t p = 0; p < PN * PC; p++)
-        for (size_t oy = 0; oy < PH / 2; oy++)
-            for (size_t ox = 0; ox < PW / 2; ox++, o++) {
+        for (size_t oy = 0; oy < PH / k; oy++)
+            for (size_t ox = 0; ox < PW / k; ox++, o++) {
                 double m = -INFINITY;
-                for (size_t k = 0; k < 4; k++) {
-                    double v = x[p * PH * PW + (2 * oy + k / 2) * PW + 2 * ox + k % 2];
+                for (size_t t = 0; t < k * k; t++) {
+                    double v = x[p * PH * PW + (k * oy + t / k) * PW + k * ox + t % k];
                     m = v > m ? v : m;
                 }
                 l += r[o] * m;
@@ -187,31 +187,38 @@ static double pool_loss(const double *x, const float *r)
     return l;
 }
 
-static void test_nn_maxpool_backward_matches_finite_differences(void **state)
+static void maxpool_fd_check(size_t k, uint64_t seed)
 {
-    float x[PX], y[PY], r[PY], dx[PX];
+    float x[PX], y[PY_MAX], r[PY_MAX], dx[PX];
     double xd[PX];
-    size_t idx[PY];
+    size_t idx[PY_MAX], ny = PN * PC * (PH / k) * (PW / k);
     CimRng rng;
-    (void)state;
-    cim_rng_seed(&rng, 14);
+    cim_rng_seed(&rng, seed);
     fill_rand(x, PX, &rng, -3, 3);
-    fill_rand(r, PY, &rng, -1, 1);
+    fill_rand(r, ny, &rng, -1, 1);
     for (size_t i = 0; i < PX; i++)
         xd[i] = x[i];
-    cim_nn_maxpool2_forward(x, PN, PC, PH, PW, y, idx);
-    cim_nn_maxpool2_backward(r, idx, PY, dx, PX);
-    for (size_t i = 0; i < PY; i++)
+    cim_nn_maxpool_forward(x, PN, PC, PH, PW, k, y, idx);
+    cim_nn_maxpool_backward(r, idx, ny, dx, PX);
+    for (size_t i = 0; i < ny; i++)
         assert_true(y[i] == x[idx[i]]);
     for (size_t i = 0; i < PX; i++) {
         double keep = xd[i], lp, lm;
         xd[i] = keep + FD_H;
-        lp = pool_loss(xd, r);
+        lp = pool_loss(xd, r, k);
         xd[i] = keep - FD_H;
-        lm = pool_loss(xd, r);
+        lm = pool_loss(xd, r, k);
         xd[i] = keep;
         assert_grad_close(dx[i], (lp - lm) / (2 * FD_H));
     }
+}
+
+static void test_nn_maxpool_backward_matches_finite_differences(void **state)
+{
+    (void)state;
+    maxpool_fd_check(2, 14);
+    maxpool_fd_check(3, 15); /* any kernel the network format allows */
+    maxpool_fd_check(1, 16); /* k = 1: the identity */
 }
 
 static void test_nn_maxpool_tie_takes_first_in_row_major_order(void **state)
@@ -227,13 +234,13 @@ static void test_nn_maxpool_tie_takes_first_in_row_major_order(void **state)
     float y[4], dy[4] = { 1, 2, 3, 4 }, dx[16];
     size_t idx[4];
     (void)state;
-    cim_nn_maxpool2_forward(x, 1, 1, 4, 4, y, idx);
+    cim_nn_maxpool_forward(x, 1, 1, 4, 4, 2, y, idx);
     assert_int_equal(idx[0], 0);
     assert_int_equal(idx[1], 3);
     assert_int_equal(idx[2], 8);
     assert_int_equal(idx[3], 10);
     assert_true(y[0] == 1 && y[1] == 2 && y[2] == 5 && isinf(y[3]));
-    cim_nn_maxpool2_backward(dy, idx, 4, dx, 16);
+    cim_nn_maxpool_backward(dy, idx, 4, dx, 16);
     assert_true(dx[0] == 1 && dx[3] == 2 && dx[8] == 3 && dx[10] == 4);
     assert_true(dx[1] == 0 && dx[6] == 0 && dx[7] == 0 && dx[13] == 0);
 }
@@ -243,7 +250,7 @@ static void test_nn_maxpool_nan_wins(void **state)
     float x[4] = { 1, NAN, 3, 2 }, y[1];
     size_t idx[1];
     (void)state;
-    cim_nn_maxpool2_forward(x, 1, 1, 2, 2, y, idx);
+    cim_nn_maxpool_forward(x, 1, 1, 2, 2, 2, y, idx);
     assert_true(isnan(y[0]));
     assert_int_equal(idx[0], 1);
 }
