@@ -263,6 +263,9 @@ int cim_cfg_schema_verify(const CimCfgSchema *s, char *why, size_t len);
 /* The idx-th name of a choices string ("fast,program,cycle", 1 -> "program") into buf;
  * "" when idx is out of range. */
 const char *cim_cfg_choice(const char *choices, int idx, char *buf, size_t len);
+/* An integer key with named values (CimCfgKey.choices on CIM_CFG_UINT) as a file writes it:
+ * the name of v when it has one ("auto,none", 0 -> "auto"), else the number. */
+const char *cim_cfg_named_uint(const char *names, unsigned v, char *buf, size_t len);
 /* Writes the markdown key table of s, one row per key (groups included): key, type,
  * range, unit, default, choices, description. docs/config.md, "Generated tables". */
 void cim_cfg_write_table(const CimCfgSchema *s, FILE *out);

@@ -36,6 +36,13 @@ const char *cim_cfg_choice(const char *choices, int idx, char *buf, size_t len)
     return buf;
 }
 
+const char *cim_cfg_named_uint(const char *names, unsigned v, char *buf, size_t len)
+{
+    if (v >= count_choices(names) || !cim_cfg_choice(names, (int)v, buf, len)[0])
+        snprintf(buf, len, "%u", v);
+    return buf;
+}
+
 /* ---- the table's own check ------------------------------------------------- */
 
 static int fail(char *why, size_t len, const char *fmt, ...)

@@ -62,9 +62,13 @@ static int shares_macro(const CimChipLayer *cl, const CimRegion *placed)
  * `alone`: each layer on an empty chip (reload). A replicated layer fits only with all its
  * regions on distinct macros (each copy runs its own position). Sets *failed to the index
  * of the first chip layer that does not fit, or n when all do; with `set`, writes the
- * placements and the rows used per macro (the most over the layers) into cc. */
+ * placements and the rows used per macro (the most over the layers) into cc. With `cut`, a
+ * layer with one copy whose regions do not fit gets row tiles cut to the free space
+ * instead (cut_layer: they become its regions, set or not; uncut gives the equal ones back). */
+static CimStatus cut_layer(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl, CimPack *p, int *fits);
+
 static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *cc, int set, int alone,
-                           size_t *failed)
+                           int cut, size_t *failed)
 {
     CimPack p;
     unsigned most = 1;
@@ -83,6 +87,9 @@ static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *
         if (alone)
             cim_pack_clear(&p);
         cim_pack_next_layer(&p);
+        CimPackSnap snap = {NULL, NULL};
+        if (cut && cl->replicas == 1 && (st = cim_pack_snap(&p, &snap)) != CIM_OK)
+            break;
         for (unsigned i = 0; i < cim_chip_layer_placed(cl); i++) {
             CimRegion r = cl->regions[i];
             if (cim_pack_place(&p, r.nrows, r.ncols, &r) != 0) {
@@ -93,25 +100,89 @@ static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *
         }
         if (*failed == cc->n && cl->replicas > 1 && shares_macro(cl, placed))
             *failed = k;
-        for (unsigned i = 0; set && *failed == cc->n && i < cim_chip_layer_placed(cl); i++)
+        if (*failed == k && snap.height) {
+            int fits = 0;
+            cim_pack_restore(&p, &snap);
+            cim_pack_next_layer(&p);
+            st = cut_layer(cfg, cc, cl, &p, &fits);
+            *failed = st == CIM_OK && fits ? cc->n : k;
+        }
+        cim_pack_snap_free(&p, &snap);
+        if (st != CIM_OK)
+            break;
+        for (unsigned i = 0; set && !cl->cut && *failed == cc->n && i < cim_chip_layer_placed(cl); i++)
             cl->regions[i] = placed[i];
         for (unsigned m = 0; set && m < macros; m++)
             cc->rows_used[m] = p.top[m] > cc->rows_used[m] ? p.top[m] : cc->rows_used[m];
     }
     cim_pack_free(&p);
     cim_free(&cc->alloc, placed);
+    return st;
+}
+
+/* Row tiles of one layer cut to the free space of p (cim_pack_cut), column tile by column
+ * tile: counts them on a copy of the free space, then places them and makes them the
+ * layer's regions (cl->cut). *fits = 0 when the space runs out. */
+static CimStatus cut_layer(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl, CimPack *p, int *fits)
+{
+    unsigned C = cfg->array.cols, total = 0, most = 0, n;
+    CimPackSnap snap;
+    CimStatus st = cim_pack_snap(p, &snap);
+    *fits = 0;
+    if (st != CIM_OK)
+        return st;
+    for (unsigned j = 0; j < cl->col_tiles; j++, total += n) {
+        unsigned ncols = cl->nlive - j * C < C ? cl->nlive - j * C : C;
+        if (cim_pack_cut(p, cl->L, ncols, CIM_ISA_FIELD_MAX, NULL, &n) != 0) {
+            cim_pack_restore(p, &snap);
+            cim_pack_snap_free(p, &snap);
+            return CIM_OK;
+        }
+        most = n > most ? n : most;
+    }
+    cim_pack_restore(p, &snap);
+    cim_pack_snap_free(p, &snap);
+    CimRegion *r = cim_alloc_array(&cc->alloc, total, sizeof *r);
+    if (!r)
+        return CIM_ERR_NOMEM;
+    for (unsigned j = 0, at = 0; j < cl->col_tiles; j++, at += n) {
+        unsigned ncols = cl->nlive - j * C < C ? cl->nlive - j * C : C;
+        cim_pack_cut(p, cl->L, ncols, CIM_ISA_FIELD_MAX, r + at, &n);
+        for (unsigned i = at; i < at + n; i++)
+            r[i].f0 = j * C;
+    }
+    cim_free(&cc->alloc, cl->regions);
+    cl->regions = r;
+    cl->nregions = total;
+    cl->row_tiles = most;
+    cl->cut = 1;
+    *fits = 1;
     return CIM_OK;
 }
 
-/* The smallest number of macros, up to the schema's 1024, on which place_all(alone)
- * succeeds; 0 when none does. A region never exceeds one array, so one macro per region
+/* Every layer whose tiles were cut to the free space gets its row tiles of equal height back. */
+static CimStatus uncut(const CimChipCfg *cfg, CimCompiled *cc)
+{
+    CimStatus st = CIM_OK;
+    for (size_t k = 0; st == CIM_OK && k < cc->n; k++)
+        if (cc->layers[k].cut) {
+            cc->layers[k].cut = 0;
+            st = shape_regions(cfg, cc, &cc->layers[k], 0);
+        }
+    return st;
+}
+
+/* The smallest number of macros, up to the schema's 1024, on which place_all(alone; else
+ * with tiles cut to the free space) succeeds; 0 when none does. A region never exceeds one array, so one macro per region
  * always does. */
 static CimStatus fewest_macros(const CimChipCfg *cfg, CimCompiled *cc, int alone, unsigned *out)
 {
     *out = 0;
     for (unsigned m = cfg->macros + 1; m <= 1024; m++) {
         size_t failed;
-        CimStatus st = place_all(cfg, m, cc, 0, alone, &failed);
+        CimStatus st = place_all(cfg, m, cc, 0, alone, !alone, &failed);
+        if (st == CIM_OK)
+            st = uncut(cfg, cc);
         if (st != CIM_OK)
             return st;
         if (failed == cc->n) {
@@ -161,7 +232,7 @@ static CimStatus split_all(const CimChipCfg *cfg, CimCompiled *cc)
     for (size_t k = 0; st == CIM_OK && k < cc->n; k++)
         st = shape_regions(cfg, cc, &cc->layers[k], split_tiles(cfg, &cc->layers[k]));
     if (st == CIM_OK)
-        st = place_all(cfg, cfg->macros, cc, 0, 0, &failed);
+        st = place_all(cfg, cfg->macros, cc, 0, 0, 0, &failed);
     for (size_t k = 0; st == CIM_OK && failed < cc->n && k < cc->n; k++)
         st = shape_regions(cfg, cc, &cc->layers[k], 0);
     return st;
@@ -221,16 +292,16 @@ static CimStatus replicate_all(const CimChipCfg *cfg, const CimNet *net, CimComp
             continue;
         if (r > most) {
             cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
-                         "layer '%s': chip.mapping.replicate: %u needs %u macros (%u copies of %u regions, each "
-                         "on its own macro), the chip has %u; the most copies it holds: %u",
-                         net->layers[cl->layer].name, want, r * cl->nregions, r, cl->nregions, cfg->macros, most);
+                         "layer '%s' does not fit with its copies (chip.mapping.replicate: %u): %u copies of %u "
+                         "regions, each on its own macro, need %u macros, the chip has %u; the most copies it holds: %u",
+                         net->layers[cl->layer].name, want, r, cl->nregions, r * cl->nregions, cfg->macros, most);
             return CIM_ERR_CONFIG;
         }
         cl->replicas = r;
         st = shape_regions(cfg, cc, cl, cl->row_tiles);
     }
     for (size_t failed = 0; st == CIM_OK;) {
-        if ((st = place_all(cfg, cfg->macros, cc, 0, 0, &failed)) != CIM_OK || failed == cc->n)
+        if ((st = place_all(cfg, cfg->macros, cc, 0, 0, 0, &failed)) != CIM_OK || failed == cc->n)
             return st;
         CimChipLayer *most = NULL;
         for (size_t k = 0; k < cc->n; k++)
@@ -253,6 +324,19 @@ static CimStatus replicate_all(const CimChipCfg *cfg, const CimNet *net, CimComp
     return st;
 }
 
+/* The layers together again, a layer that does not fit with its row tiles of equal height
+ * getting tiles cut to the free space (place_all's cut); when that does not fit either,
+ * the equal tiles come back. */
+static CimStatus cut_all(const CimChipCfg *cfg, CimCompiled *cc, size_t *failed)
+{
+    memset(cc->rows_used, 0, cfg->macros * sizeof *cc->rows_used);
+    CimStatus st = place_all(cfg, cfg->macros, cc, 1, 0, 1, failed);
+    if (st != CIM_OK || *failed == cc->n)
+        return st;
+    memset(cc->rows_used, 0, cfg->macros * sizeof *cc->rows_used);
+    return uncut(cfg, cc);
+}
+
 /* Places the regions. When the layers do not fit together: with reload allow, each
  * layer alone on the whole chip (cc->reload); else, or when even one layer alone does not
  * fit, an error naming the layer, the limit and the smallest change that fits. */
@@ -264,15 +348,17 @@ static CimStatus map_all(const CimChipCfg *cfg, const CimNet *net, CimCompiled *
         for (unsigned i = 0; i < cim_chip_layer_placed(&cc->layers[k]); i++)
             need += (uint64_t)cc->layers[k].regions[i].nrows * cc->layers[k].regions[i].ncols;
     cc->cells_used = need;
-    CimStatus st = place_all(cfg, cfg->macros, cc, 1, 0, &failed);
+    CimStatus st = place_all(cfg, cfg->macros, cc, 1, 0, 0, &failed);
     if (st != CIM_OK || failed == cc->n)
         return st;
-    if ((st = place_all(cfg, cfg->macros, cc, 0, 1, &alone_failed)) != CIM_OK)
+    if ((st = cut_all(cfg, cc, &failed)) != CIM_OK || failed == cc->n)
+        return st;
+    if ((st = place_all(cfg, cfg->macros, cc, 0, 1, 0, &alone_failed)) != CIM_OK)
         return st;
     if (alone_failed == cc->n && cfg->mapping.reload == CIM_MAP_RELOAD_ALLOW) {
         memset(cc->rows_used, 0, cfg->macros * sizeof *cc->rows_used);
         cc->reload = 1;
-        return place_all(cfg, cfg->macros, cc, 1, 1, &alone_failed);
+        return place_all(cfg, cfg->macros, cc, 1, 1, 0, &alone_failed);
     }
     int reload = cfg->mapping.reload == CIM_MAP_RELOAD_ALLOW;
     unsigned more;
@@ -292,7 +378,7 @@ static CimStatus map_all(const CimChipCfg *cfg, const CimNet *net, CimCompiled *
     else
         cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
                      "layer '%s' does not fit: the network's regions need %llu cells (filters as columns, "
-                     "row tiles of equal height) and %u macros of %ux%u cells have no free rectangle left for "
+                     "row tiles of equal height or cut to the free space) and %u macros of %ux%u cells have no free rectangle left for "
                      "them; %s",
                      l->name, (unsigned long long)need, cfg->macros, cfg->array.rows, cfg->array.cols, fix);
     return CIM_ERR_CONFIG;
@@ -678,6 +764,15 @@ void cim_compile_layer_map(const CimChipLayer *cl, CimLayerMap *out)
         out->tile_rows = r->nrows > out->tile_rows ? r->nrows : out->tile_rows;
         out->cells += (uint64_t)r->nrows * r->ncols;
     }
+    size_t o = 0, cap = sizeof out->copy_macros;
+    snprintf(out->copy_macros, cap, "-");
+    for (unsigned i = 0; i < cim_chip_layer_placed(cl) && o < cap; i++) {
+        const char *sep = i == 0 ? "" : i % cl->nregions ? " " : " | ";
+        int w = snprintf(out->copy_macros + o, cap - o, "%sm%u", sep, cl->regions[i].macro);
+        o += w > 0 ? (size_t)w : 0;
+    }
+    if (o >= cap)
+        memcpy(out->copy_macros + cap - 4, "...", 4);
 }
 
 void cim_compile_binarise_image(const CimNet *net, const uint8_t *pixels, uint64_t *bits)

@@ -36,6 +36,8 @@ typedef struct {
     CimRegion *regions;      /* row tiles x column tiles of the live filters, then the copies:
                               * regions[c * nregions + i] is copy c of region i */
     unsigned nregions, row_tiles, col_tiles;
+    int cut;                 /* 1: row tiles cut to the free space (unequal heights), as the
+                              * layers did not fit together with equal tiles */
     unsigned replicas;       /* copies of the regions (chip.mapping.replicate), each copy on its
                               * own macros; copy c computes the c-th position of a group */
     size_t in_addr, out_addr, table_addr, table_bits;
@@ -74,6 +76,8 @@ typedef struct {
     unsigned rounds;         /* most regions on one macro: they take turns per position */
     uint64_t cells;          /* cells holding its weights, copies included */
     unsigned replicas;       /* copies of its regions (1: none) */
+    char copy_macros[256];   /* the macros of each copy, "m0 m1 | m2 m3" ("-": no regions; ends
+                              * in "..." when longer than the field) */
 } CimLayerMap;
 /* Regions placed on the chip: every copy's. */
 static inline unsigned cim_chip_layer_placed(const CimChipLayer *cl) { return cl->nregions * cl->replicas; }
