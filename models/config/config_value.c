@@ -44,11 +44,24 @@ const char *cfg_rule_text(const CimCfgKey *k, char *buf, size_t len)
     return buf;
 }
 
+static void choice_list(const char *choices, char *list, size_t len);
+
+/* "in [1, 1024]", or for an integer with named values "an integer in [1, 1024] or one of: auto, none". */
+static const char *rule_and_names(const CimCfgKey *k, char *buf, size_t len)
+{
+    char rule[96], list[128];
+    cfg_rule_text(k, rule, sizeof rule);
+    if (!k->choices)
+        snprintf(buf, len, "%s", rule);
+    else
+        snprintf(buf, len, "an integer %s or one of: %s", rule, (choice_list(k->choices, list, sizeof list), list));
+    return buf;
+}
+
 static int range_error(const CimCfgKey *k, const YtNode *at, CfgReport *rep)
 {
-    char rule[96], got[64];
-    cfg_rule_text(k, rule, sizeof rule);
-    cfg_error(rep, at, "%s must be %s, got %s", k->path, rule, yt_text(at, got, sizeof got));
+    char rule[256], got[64];
+    cfg_error(rep, at, "%s must be %s, got %s", k->path, rule_and_names(k, rule, sizeof rule), yt_text(at, got, sizeof got));
     return -1;
 }
 
@@ -124,10 +137,8 @@ static int store_integer(const CimCfgKey *k, const YtNode *at, void *field, CfgR
         return 0;
     }
     if (!integer_text(at) && k->choices) {
-        char rule[96], list[128], what[256];
-        choice_list(k->choices, list, sizeof list);
-        snprintf(what, sizeof what, "an integer %s or one of: %s", cfg_rule_text(k, rule, sizeof rule), list);
-        return type_error(k, at, what, rep);
+        char what[256];
+        return type_error(k, at, rule_and_names(k, what, sizeof what), rep);
     }
     if (!integer_text(at))
         return type_error(k, at, "an integer", rep);
