@@ -153,16 +153,24 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     cim_diag_free(&d);
 }
 
+/* The MNIST network, the test images and random weights from seed (r continues the draw). */
+static CimRefBnnWeights *mnist_setup(CimNet *net, CimMnist *mn, CimRng *r, uint64_t seed)
+{
+    assert_int_equal(test_mnist_net(net), CIM_OK);
+    load_mnist(mn);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    cim_rng_seed(r, seed);
+    cim_ref_bnn_init_random(w, r);
+    return w;
+}
+
 static void run_shapes(CimPrunedMode mode, int prune)
 {
     CimNet net;
     CimMnist mn;
-    assert_int_equal(test_mnist_net(&net), CIM_OK);
-    load_mnist(&mn);
-    CimRefBnnWeights *w = calloc(1, sizeof *w);
     CimRng r;
-    cim_rng_seed(&r, 11);
-    cim_ref_bnn_init_random(w, &r);
+    CimRefBnnWeights *w = mnist_setup(&net, &mn, &r, 11);
     if (prune) {
         for (int f = 0; f < 64; f++)
             w->conv2_pruned[f] = cim_rng_uniform(&r) < 0.3;
@@ -291,12 +299,8 @@ static void test_emit_replication_cycles_fall(void **state)
     (void)state;
     CimNet net;
     CimMnist mn;
-    assert_int_equal(test_mnist_net(&net), CIM_OK);
-    load_mnist(&mn);
-    CimRefBnnWeights *w = calloc(1, sizeof *w);
     CimRng r;
-    cim_rng_seed(&r, 5);
-    cim_ref_bnn_init_random(w, &r);
+    CimRefBnnWeights *w = mnist_setup(&net, &mn, &r, 5);
     test_mnist_copy_weights(&net, w);
     const unsigned policy[] = {CIM_MAP_REPLICATE_NONE, 2, CIM_MAP_REPLICATE_AUTO};
     uint64_t cycles[3];
