@@ -196,6 +196,7 @@ bool prune_cases(const CimChipCfg *cfg, uint64_t seed, std::vector<CaseSpec> &ou
 bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vector<CaseSpec> &out, std::string &err)
 {
     std::map<std::string, unsigned> refused;
+    unsigned replicated = 0;
     for (uint64_t i = 0; out.size() < count && i < 50ull * count; i++) {
         CimNet net;
         CimPrunedMode mode;
@@ -230,6 +231,10 @@ bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vect
         CaseSpec cs;
         cs.suite = "shapes";
         cs.name = "net" + std::to_string(ns) + (i % 2 ? " replicate auto" : "");
+        bool copies = false;
+        for (size_t k = 0; k < cc.n; k++)
+            copies = copies || cc.layers[k].replicas > 1;
+        replicated += copies;
         RunSpec load = prog_run("load weights", cc.prog_load);
         load.in = words_to_bits(cc.load_stream, cc.load_bits);
         load.in_bits = cc.load_bits;
@@ -259,6 +264,7 @@ bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vect
     }
     for (const auto &kv : refused)
         printf("cosim: shapes: skipped %u x %s\n", kv.second, kv.first.c_str());
+    printf("cosim: shapes: %u of %zu networks with a layer replicated\n", replicated, out.size());
     if (out.empty()) {
         err = "no random network compiled for this chip";
         return false;
