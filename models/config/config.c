@@ -343,9 +343,25 @@ static void loaded_free(Loaded *l)
 }
 
 /* Reads path, applies the overrides for s and validates into out. */
+/* The defaults of the keys of every optional group, for a file that leaves the group out
+ * (written, the group's keys are required and overwrite them): chip.mapping left out is
+ * the default policy, whatever a default's stored value (replicate none is 1). */
+static void store_optional_defaults(const CimCfgSchema *s, void *out, CfgReport *rep)
+{
+    for (size_t g = 0; g < s->n; g++) {
+        size_t len = strlen(s->keys[g].path);
+        if (s->keys[g].type != CIM_CFG_MAP || s->keys[g].rule != CIM_CFG_OPTIONAL)
+            continue;
+        for (size_t i = 0; i < s->n; i++)
+            if (strncmp(s->keys[i].path, s->keys[g].path, len) == 0 && s->keys[i].path[len] == '.')
+                cfg_store_default(&s->keys[i], out, rep);
+    }
+}
+
 static CimStatus load_one(const char *path, const CimCfgSchema *s, const CimOverrides *ov, void *out,
                           CfgReport *rep, Loaded *l)
 {
+    store_optional_defaults(s, out, rep);
     l->tree = NULL;
     l->bases.n = 0;
     l->seen = calloc(s->n, sizeof *l->seen);

@@ -123,10 +123,17 @@ typedef enum { CIM_MAP_SPLIT_NONE, CIM_MAP_SPLIT_AUTO, CIM_MAP_SPLIT_COUNT } Cim
 typedef enum { CIM_MAP_RELOAD_FORBID, CIM_MAP_RELOAD_ALLOW, CIM_MAP_RELOAD_COUNT } CimMapReload;
 #define CIM_MAP_RELOAD_NAMES "forbid,allow" /* chip.mapping.reload, in enum order */
 
+/* chip.mapping.replicate: copies of each layer's regions on spare macros (docs/compiler.md,
+ * "Replication"): a number N >= 1, or a name for the value at its index in the names. */
+#define CIM_MAP_REPLICATE_AUTO 0u  /* the compiler picks per layer */
+#define CIM_MAP_REPLICATE_NONE 1u  /* one copy */
+#define CIM_MAP_REPLICATE_NAMES "auto,none" /* the names of the values 0 and 1 */
+
 typedef struct {
     CimMapStrategy strategy;       /* spread: a layer's regions on distinct macros first; pack: first fit */
     CimMapSplit split;             /* auto: more row tiles than the rows need, on spare macros */
     CimMapReload reload;           /* allow: layers take turns on the arrays, weights rewritten per image */
+    unsigned replicate;            /* copies per layer: CIM_MAP_REPLICATE_AUTO, _NONE (1) or N */
 } CimMappingCfg;
 
 typedef struct {
@@ -193,7 +200,9 @@ typedef struct {
     size_t off;           /* offset in the schema's struct, or CIM_CFG_NOFIELD */
     const char *def;      /* default as written in the default file; NULL: none */
     const char *choices;  /* CIM_CFG_ENUM: the names in enum order, "wrap,saturate"; the
-                           * enum's owner declares them beside it */
+                           * enum's owner declares them beside it. CIM_CFG_UINT: names that
+                           * may stand for the values 0, 1, ... ("auto,none"), outside
+                           * the rule's range */
     const char *desc;     /* the key's line in the docs' key table (markdown) */
 } CimCfgKey;
 
@@ -254,6 +263,9 @@ int cim_cfg_schema_verify(const CimCfgSchema *s, char *why, size_t len);
 /* The idx-th name of a choices string ("fast,program,cycle", 1 -> "program") into buf;
  * "" when idx is out of range. */
 const char *cim_cfg_choice(const char *choices, int idx, char *buf, size_t len);
+/* An integer key with named values (CimCfgKey.choices on CIM_CFG_UINT) as a file writes it:
+ * the name of v when it has one ("auto,none", 0 -> "auto"), else the number. */
+const char *cim_cfg_named_uint(const char *names, unsigned v, char *buf, size_t len);
 /* Writes the markdown key table of s, one row per key (groups included): key, type,
  * range, unit, default, choices, description. docs/config.md, "Generated tables". */
 void cim_cfg_write_table(const CimCfgSchema *s, FILE *out);

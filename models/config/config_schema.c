@@ -46,6 +46,7 @@ static const CimCfgKey chip_keys[] = {
     {"chip.mapping.strategy",              CIM_CFG_ENUM,   CIM_CFG_ANY,     0,  CIM_MAP_STRATEGY_COUNT, "",  C(mapping.strategy),        "spread",                  CIM_MAP_STRATEGY_NAMES, "spread: a layer's regions on distinct macros when they can (they run concurrently); pack: each region on the first macro with room"},
     {"chip.mapping.split",                 CIM_CFG_ENUM,   CIM_CFG_ANY,     0,  CIM_MAP_SPLIT_COUNT, "",        C(mapping.split),           "none",                    CIM_MAP_SPLIT_NAMES, "auto: cut a layer into more row tiles than the rows need, one per spare macro, when the estimated cycles fall; none: as few row tiles as the rows allow"},
     {"chip.mapping.reload",                CIM_CFG_ENUM,   CIM_CFG_ANY,     0,  CIM_MAP_RELOAD_COUNT, "",    C(mapping.reload),          "forbid",                  CIM_MAP_RELOAD_NAMES, "allow: a network larger than the chip runs with each layer's weights rewritten before it, every image (the write cost is counted per image); forbid: refused"},
+    {"chip.mapping.replicate",             CIM_CFG_UINT,   CIM_CFG_CLOSED,  1,  1024,               "",      C(mapping.replicate),       "none",                    CIM_MAP_REPLICATE_NAMES, "copies of each layer's regions on spare macros, so that several output positions are read at once: `none` (one), N, or `auto` (per layer, from the spare macros and the estimate of docs/compiler.md); needs strategy spread and split none"},
 };
 
 static const CimCfgKey tech_keys[] = {

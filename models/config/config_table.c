@@ -36,6 +36,13 @@ const char *cim_cfg_choice(const char *choices, int idx, char *buf, size_t len)
     return buf;
 }
 
+const char *cim_cfg_named_uint(const char *names, unsigned v, char *buf, size_t len)
+{
+    if (v >= count_choices(names) || !cim_cfg_choice(names, (int)v, buf, len)[0])
+        snprintf(buf, len, "%u", v);
+    return buf;
+}
+
 /* ---- the table's own check ------------------------------------------------- */
 
 static int fail(char *why, size_t len, const char *fmt, ...)
@@ -126,8 +133,10 @@ static int check_key(const CimCfgSchema *s, const CimCfgKey *k, char *why, size_
         return fail(why, len, "%s: only an optional group stores a field", k->path);
     if (k->off != CIM_CFG_NOFIELD && (k->off > s->size || field_size(k->type) > s->size - k->off))
         return fail(why, len, "%s: its field ends past the struct (%zu bytes)", k->path, s->size);
-    if (k->type != CIM_CFG_ENUM)
-        return k->choices ? fail(why, len, "%s: choices on a key that is not an enum", k->path) : 0;
+    if (k->type != CIM_CFG_ENUM && k->type != CIM_CFG_UINT)
+        return k->choices ? fail(why, len, "%s: choices on a key that is not an enum or an integer", k->path) : 0;
+    if (k->type == CIM_CFG_UINT)
+        return k->choices && (!k->choices[0] || strstr(k->choices, ",,")) ? fail(why, len, "%s: empty named value", k->path) : 0;
     if (!k->choices || !k->choices[0] || strstr(k->choices, ",,") || k->choices[strlen(k->choices) - 1] == ',')
         return fail(why, len, "%s: an enum needs non-empty, comma-separated choices", k->path);
     if ((double)count_choices(k->choices) != k->hi)

@@ -44,11 +44,24 @@ const char *cfg_rule_text(const CimCfgKey *k, char *buf, size_t len)
     return buf;
 }
 
+static void choice_list(const char *choices, char *list, size_t len);
+
+/* "in [1, 1024]", or for an integer with named values "an integer in [1, 1024] or one of: auto, none". */
+static const char *rule_and_names(const CimCfgKey *k, char *buf, size_t len)
+{
+    char rule[96], list[128];
+    cfg_rule_text(k, rule, sizeof rule);
+    if (!k->choices)
+        snprintf(buf, len, "%s", rule);
+    else
+        snprintf(buf, len, "an integer %s or one of: %s", rule, (choice_list(k->choices, list, sizeof list), list));
+    return buf;
+}
+
 static int range_error(const CimCfgKey *k, const YtNode *at, CfgReport *rep)
 {
-    char rule[96], got[64];
-    cfg_rule_text(k, rule, sizeof rule);
-    cfg_error(rep, at, "%s must be %s, got %s", k->path, rule, yt_text(at, got, sizeof got));
+    char rule[256], got[64];
+    cfg_error(rep, at, "%s must be %s, got %s", k->path, rule_and_names(k, rule, sizeof rule), yt_text(at, got, sizeof got));
     return -1;
 }
 
@@ -90,8 +103,43 @@ static int integer_text(const YtNode *n)
     return 1;
 }
 
+/* The index of at among k's named values ("auto,none"), or -1. */
+static int named_value(const CimCfgKey *k, const YtNode *at)
+{
+    int idx = 0;
+    for (const char *c = k->choices; c && *c; idx++) {
+        size_t n = strcspn(c, ",");
+        if (n == at->len && memcmp(c, at->str, n) == 0)
+            return idx;
+        c += n + (c[n] == ',');
+    }
+    return -1;
+}
+
+/* "in [1, 1024] or one of: auto, none" for an integer key with named values. */
+static void choice_list(const char *choices, char *list, size_t len)
+{
+    size_t o = 0;
+    for (const char *c = choices; *c && o + 3 < len; c++) {
+        if (*c == ',')
+            list[o++] = ',';
+        list[o++] = *c == ',' ? ' ' : *c;
+    }
+    list[o] = '\0';
+}
+
 static int store_integer(const CimCfgKey *k, const YtNode *at, void *field, CfgReport *rep)
 {
+    int named = k->choices && !integer_text(at) ? named_value(k, at) : -1;
+    if (named >= 0) {
+        unsigned u = (unsigned)named;
+        memcpy(field, &u, sizeof u);
+        return 0;
+    }
+    if (!integer_text(at) && k->choices) {
+        char what[256];
+        return type_error(k, at, rule_and_names(k, what, sizeof what), rep);
+    }
     if (!integer_text(at))
         return type_error(k, at, "an integer", rep);
     if (at->str[0] == '-')
@@ -153,13 +201,7 @@ static int store_enum(const CimCfgKey *k, const YtNode *at, void *field, CfgRepo
         c += n + (c[n] == ',');
     }
     char got[64], list[256];
-    size_t o = 0;
-    for (const char *c = k->choices; *c && o + 3 < sizeof list; c++) {
-        if (*c == ',')
-            list[o++] = ',';
-        list[o++] = *c == ',' ? ' ' : *c;
-    }
-    list[o] = '\0';
+    choice_list(k->choices, list, sizeof list);
     cfg_error(rep, at, "unknown value %s for %s; expected one of: %s", yt_describe(at, got, sizeof got),
               k->path, list);
     return -1;

@@ -190,12 +190,15 @@ bool prune_cases(const CimChipCfg *cfg, uint64_t seed, std::vector<CaseSpec> &ou
 }
 
 // The shape campaign's random binary networks (tests/support/shapes.h), compiled for this
-// chip: the load program, then every layer program of two random images. Networks the
+// chip (every other one with chip.mapping.replicate auto, so that copies of a layer on the
+// spare macros run their groups of positions): the load program, then every layer program
+// of two random images. Networks the
 // format or the compiler refuses, or whose input is larger than 12 x 12 (time), are
 // skipped and counted by reason; `count` networks run.
 bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vector<CaseSpec> &out, std::string &err)
 {
     std::map<std::string, unsigned> refused;
+    unsigned replicated = 0;
     for (uint64_t i = 0; out.size() < count && i < 50ull * count; i++) {
         CimNet net;
         CimPrunedMode mode;
@@ -213,7 +216,10 @@ bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vect
         CimCompiled cc;
         CimDiag d;
         cim_diag_init(&d);
-        if (cim_compile(cfg, &net, mode, nullptr, &cc, &d) != CIM_OK) {
+        CimChipCfg policy = *cfg;
+        if (i % 2)
+            policy.mapping.replicate = CIM_MAP_REPLICATE_AUTO;
+        if (cim_compile(&policy, &net, mode, nullptr, &cc, &d) != CIM_OK) {
             char line[256], norm[256];
             cim_diag_format(&d, 0, line, sizeof line);
             const char *e = strstr(line, "error: ");
@@ -226,7 +232,11 @@ bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vect
         cim_diag_free(&d);
         CaseSpec cs;
         cs.suite = "shapes";
-        cs.name = "net" + std::to_string(ns);
+        cs.name = "net" + std::to_string(ns) + (i % 2 ? " replicate auto" : "");
+        bool copies = false;
+        for (size_t k = 0; k < cc.n; k++)
+            copies = copies || cc.layers[k].replicas > 1;
+        replicated += copies;
         RunSpec load = prog_run("load weights", cc.prog_load);
         load.in = words_to_bits(cc.load_stream, cc.load_bits);
         load.in_bits = cc.load_bits;
@@ -256,6 +266,7 @@ bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vect
     }
     for (const auto &kv : refused)
         printf("cosim: shapes: skipped %u x %s\n", kv.second, kv.first.c_str());
+    printf("cosim: shapes: %u of %zu networks with a layer replicated\n", replicated, out.size());
     if (out.empty()) {
         err = "no random network compiled for this chip";
         return false;

@@ -93,11 +93,13 @@ check "the default model's pruned filters" 0 '^conv2 +conv2d_binary +chip +32x14
 check "check says what runs on the host"  0 '^fc1 +linear +host +784x1x1 +256x1x1 +200704 ' "$DCIM" check configs/runs/mnist_bnn.yaml
 check "check totals chip and host MACs"   0 '^MACs per image  4290048 on the chip, 234752 on the host' "$DCIM" check configs/runs/mnist_bnn.yaml
 check "check --set compiles another chip" 0 '^conv2 +4 +4x1 +72 +4 +1 +15264 ' "$DCIM" check configs/runs/mnist_bnn_reference.yaml --set chip.macros=4 --set chip.array.rows=128 --set chip.array.cols=128 --set chip.mapping.split=auto
+check "check --set replicates layers"   0 '^conv2 +2 +2x1 +144 +8 +1 +61056 +11\.6% +4  m0 m1 \| m2 m3 \| m4 m5 \| m6 m7$' "$DCIM" check configs/runs/mnist_bnn_reference.yaml --set chip.mapping.replicate=auto
+check "check names replicate's values"  1 'chip.mapping.replicate must be an integer in \[1, 1024\] or one of: auto, none, got 0' "$DCIM" check configs/runs/mnist_bnn_reference.yaml --set chip.mapping.replicate=0
 check "check refuses what does not fit"  1 "layer 'conv2' does not fit" "$DCIM" check configs/runs/mnist_bnn.yaml --set chip.macros=1 --set chip.array.rows=128 --set chip.array.cols=128
 check "check --set needs a run file"     2 'applies to run files only' "$DCIM" check configs/chip/default.yaml --set chip.macros=1
 check "run packs 4 macros of 128x128"    0 '^mapping +4 macros of 128x128 cells; strategy spread' "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/m1" --set chip.macros=4 --set chip.array.rows=128 --set chip.array.cols=128
 check "run refuses a chip too small"     1 "layer 'conv2' does not fit: .* the smallest change that fits: chip.macros: 2$" "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/m2" --set chip.macros=1 --set chip.array.rows=128 --set chip.array.cols=128
-check "run reloads when allowed"         0 '^cycles .* of which [0-9]+ rewrite the weights' "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/m3" --set chip.macros=1 --set chip.array.rows=512 --set chip.array.cols=64 --set chip.mapping.reload=allow
+check "run reloads when allowed"         0 '^cycles .* of which [0-9]+ rewrite the weights' "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/m3" --set chip.macros=1 --set chip.array.rows=320 --set chip.array.cols=64 --set chip.mapping.reload=allow
 check "stats.json has the mapping"       0 '"reloading": true' cat "$tmp/m3/stats.json"
 check "report.html has the mapping"      0 '<section id="mapping">' cat "$tmp/m3/report.html"
 # fast and program paths agree on every prediction

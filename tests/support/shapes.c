@@ -14,13 +14,20 @@ static CimStatus compile_default(const CimChipCfg *cfg, const CimNet *net, CimPr
     return cim_compile(cfg, net, mode, NULL, out, diag);
 }
 
-/* The chip's mapping policy (chip.mapping) set to one strategy, split and reload. */
+/* The chip's mapping policy (chip.mapping) set to one strategy, split, reload and replication. */
+static CimStatus compile_policy(const CimChipCfg *cfg, CimMappingCfg policy, const CimNet *net, CimPrunedMode mode,
+                                CimCompiled *out, CimDiag *diag)
+{
+    CimChipCfg c = *cfg;
+    c.mapping = policy;
+    return cim_compile(&c, net, mode, NULL, out, diag);
+}
+
 static CimStatus compile_with(const CimChipCfg *cfg, CimMapStrategy strategy, CimMapSplit split, CimMapReload reload,
                               const CimNet *net, CimPrunedMode mode, CimCompiled *out, CimDiag *diag)
 {
-    CimChipCfg c = *cfg;
-    c.mapping = (CimMappingCfg){.strategy = strategy, .split = split, .reload = reload};
-    return cim_compile(&c, net, mode, NULL, out, diag);
+    CimMappingCfg p = {.strategy = strategy, .split = split, .reload = reload, .replicate = CIM_MAP_REPLICATE_NONE};
+    return compile_policy(cfg, p, net, mode, out, diag);
 }
 
 static CimStatus compile_pack(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimCompiled *out,
@@ -41,13 +48,31 @@ static CimStatus compile_reload(const CimChipCfg *cfg, const CimNet *net, CimPru
     return compile_with(cfg, CIM_MAP_PACK, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW, net, mode, out, diag);
 }
 
+/* Replication: auto, with reload allowed (a network that does not fit with copies gives
+ * them up, one that does not fit at all reloads); and two copies of every layer. */
+static CimStatus compile_replicate(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimCompiled *out,
+                                   CimDiag *diag)
+{
+    CimMappingCfg p = {CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW, CIM_MAP_REPLICATE_AUTO};
+    return compile_policy(cfg, p, net, mode, out, diag);
+}
+
+static CimStatus compile_replicate2(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mode, CimCompiled *out,
+                                    CimDiag *diag)
+{
+    CimMappingCfg p = {CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 2};
+    return compile_policy(cfg, p, net, mode, out, diag);
+}
+
 /* The mapping strategies a case draws from: add a row for a new one. default is the
- * chip file's policy (spread, no split, no reload). */
+ * chip file's policy (spread, no split, no reload, no copies). */
 static const ShapesStrategy shapes_strategies[] = {
     {"default", compile_default},
     {"pack", compile_pack},
     {"split", compile_split},
     {"reload", compile_reload},
+    {"replicate", compile_replicate},
+    {"replicate2", compile_replicate2},
 };
 
 static unsigned pick(CimRng *r, unsigned n) { return (unsigned)(cim_rng_u64(r) % n); }

@@ -70,6 +70,8 @@ typedef struct {
     int acc_wrap;          /* some accumulator wrapped */
     int tiled, shared;     /* a filter longer than a row / a macro holding two regions of a layer */
     int more_filters_than_cols;
+    int replicated;        /* a layer with copies on spare macros (chip.mapping.replicate) */
+    int cut;               /* a layer with row tiles cut to the free space (unequal heights) */
     uint64_t cycles;       /* program path, all images */
 } ShapesResult;
 

@@ -55,6 +55,8 @@ static void structure(const CimCompiled *cc, ShapesResult *r)
         const CimChipLayer *cl = &cc->layers[k];
         r->tiled |= cl->row_tiles > 1;
         r->more_filters_than_cols |= cl->col_tiles > 1;
+        r->replicated |= cl->replicas > 1;
+        r->cut |= cl->cut;
         for (unsigned i = 0; i < cl->nregions; i++)
             for (unsigned j = 0; j < i; j++)
                 r->shared |= cl->regions[i].macro == cl->regions[j].macro;

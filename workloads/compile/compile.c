@@ -20,7 +20,7 @@ static int weight_bit(const CimLayer *l, const CimChipLayer *cl, unsigned f, uns
 }
 
 /* The layer's regions, not yet placed: `tiles` row tiles (0: as few as the rows allow)
- * x column tiles of the live filters. */
+ * x column tiles of the live filters, and cl->replicas copies of them. */
 static CimStatus shape_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl, unsigned tiles)
 {
     unsigned R = cfg->array.rows, C = cfg->array.cols;
@@ -28,7 +28,7 @@ static CimStatus shape_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLa
     cl->col_tiles = cl->nlive ? (cl->nlive + C - 1) / C : 0;
     cl->nregions = cl->row_tiles * cl->col_tiles;
     cim_free(&cc->alloc, cl->regions);
-    cl->regions = cim_alloc_array(&cc->alloc, cl->nregions ? cl->nregions : 1, sizeof *cl->regions);
+    cl->regions = cim_alloc_array(&cc->alloc, cl->nregions ? cim_chip_layer_placed(cl) : 1, sizeof *cl->regions);
     if (!cl->regions)
         return CIM_ERR_NOMEM;
     /* Row tiles of equal height (within one row): the tiles of a position run concurrently on
@@ -43,20 +43,43 @@ static CimStatus shape_regions(const CimChipCfg *cfg, CimCompiled *cc, CimChipLa
             r->f0 = j * C;
             r->ncols = cl->nlive - r->f0 < C ? cl->nlive - r->f0 : C;
         }
+    for (unsigned i = cl->nregions; i < cim_chip_layer_placed(cl); i++)
+        cl->regions[i] = cl->regions[i % cl->nregions];
     return CIM_OK;
 }
 
-/* Places every region of every chip layer on `macros` macros (pack.c); `alone`: each
- * layer on an empty chip (reload). Sets *failed to the index of the first chip layer that
- * does not fit, or n when all do; with `set`, writes the placements and the rows used per
- * macro (the most over the layers) into cc. */
+/* 1 when two of the layer's placed regions share a macro. */
+static int shares_macro(const CimChipLayer *cl, const CimRegion *placed)
+{
+    for (unsigned i = 0; i < cim_chip_layer_placed(cl); i++)
+        for (unsigned j = 0; j < i; j++)
+            if (placed[i].macro == placed[j].macro)
+                return 1;
+    return 0;
+}
+
+/* Places every region of every chip layer (every copy's) on `macros` macros (pack.c);
+ * `alone`: each layer on an empty chip (reload). A replicated layer fits only with all its
+ * regions on distinct macros (each copy runs its own position). Sets *failed to the index
+ * of the first chip layer that does not fit, or n when all do; with `set`, writes the
+ * placements and the rows used per macro (the most over the layers) into cc. With `cut`, a
+ * layer with one copy whose regions do not fit gets row tiles cut to the free space
+ * instead (cut_layer: they become its regions, set or not; uncut gives the equal ones back). */
+static CimStatus cut_layer(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl, CimPack *p, int *fits);
+
 static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *cc, int set, int alone,
-                           size_t *failed)
+                           int cut, size_t *failed)
 {
     CimPack p;
-    CimStatus st = cim_pack_init(&p, macros, cfg->array.rows, cfg->array.cols, &cc->alloc);
-    if (st != CIM_OK)
+    unsigned most = 1;
+    for (size_t k = 0; k < cc->n; k++)
+        most = cim_chip_layer_placed(&cc->layers[k]) > most ? cim_chip_layer_placed(&cc->layers[k]) : most;
+    CimRegion *placed = cim_alloc_array(&cc->alloc, most, sizeof *placed);
+    CimStatus st = placed ? cim_pack_init(&p, macros, cfg->array.rows, cfg->array.cols, &cc->alloc) : CIM_ERR_NOMEM;
+    if (st != CIM_OK) {
+        cim_free(&cc->alloc, placed);
         return st;
+    }
     p.first_fit = cfg->mapping.strategy == CIM_MAP_PACK;
     *failed = cc->n;
     for (size_t k = 0; k < cc->n && *failed == cc->n; k++) {
@@ -64,31 +87,102 @@ static CimStatus place_all(const CimChipCfg *cfg, unsigned macros, CimCompiled *
         if (alone)
             cim_pack_clear(&p);
         cim_pack_next_layer(&p);
-        for (unsigned i = 0; i < cl->nregions; i++) {
+        CimPackSnap snap = {NULL, NULL};
+        if (cut && cl->replicas == 1 && (st = cim_pack_snap(&p, &snap)) != CIM_OK)
+            break;
+        for (unsigned i = 0; i < cim_chip_layer_placed(cl); i++) {
             CimRegion r = cl->regions[i];
             if (cim_pack_place(&p, r.nrows, r.ncols, &r) != 0) {
                 *failed = k;
                 break;
             }
-            if (set)
-                cl->regions[i] = r;
+            placed[i] = r;
         }
+        if (*failed == cc->n && cl->replicas > 1 && shares_macro(cl, placed))
+            *failed = k;
+        if (*failed == k && snap.height) {
+            int fits = 0;
+            cim_pack_restore(&p, &snap);
+            cim_pack_next_layer(&p);
+            st = cut_layer(cfg, cc, cl, &p, &fits);
+            *failed = st == CIM_OK && fits ? cc->n : k;
+        }
+        cim_pack_snap_free(&p, &snap);
+        if (st != CIM_OK)
+            break;
+        for (unsigned i = 0; set && !cl->cut && *failed == cc->n && i < cim_chip_layer_placed(cl); i++)
+            cl->regions[i] = placed[i];
         for (unsigned m = 0; set && m < macros; m++)
             cc->rows_used[m] = p.top[m] > cc->rows_used[m] ? p.top[m] : cc->rows_used[m];
     }
     cim_pack_free(&p);
+    cim_free(&cc->alloc, placed);
+    return st;
+}
+
+/* Row tiles of one layer cut to the free space of p (cim_pack_cut), column tile by column
+ * tile: counts them on a copy of the free space, then places them and makes them the
+ * layer's regions (cl->cut). *fits = 0 when the space runs out. */
+static CimStatus cut_layer(const CimChipCfg *cfg, CimCompiled *cc, CimChipLayer *cl, CimPack *p, int *fits)
+{
+    unsigned C = cfg->array.cols, total = 0, most = 0, n;
+    CimPackSnap snap;
+    CimStatus st = cim_pack_snap(p, &snap);
+    *fits = 0;
+    if (st != CIM_OK)
+        return st;
+    for (unsigned j = 0; j < cl->col_tiles; j++, total += n) {
+        unsigned ncols = cl->nlive - j * C < C ? cl->nlive - j * C : C;
+        if (cim_pack_cut(p, cl->L, ncols, CIM_ISA_FIELD_MAX, NULL, &n) != 0) {
+            cim_pack_restore(p, &snap);
+            cim_pack_snap_free(p, &snap);
+            return CIM_OK;
+        }
+        most = n > most ? n : most;
+    }
+    cim_pack_restore(p, &snap);
+    cim_pack_snap_free(p, &snap);
+    CimRegion *r = cim_alloc_array(&cc->alloc, total, sizeof *r);
+    if (!r)
+        return CIM_ERR_NOMEM;
+    for (unsigned j = 0, at = 0; j < cl->col_tiles; j++, at += n) {
+        unsigned ncols = cl->nlive - j * C < C ? cl->nlive - j * C : C;
+        cim_pack_cut(p, cl->L, ncols, CIM_ISA_FIELD_MAX, r + at, &n);
+        for (unsigned i = at; i < at + n; i++)
+            r[i].f0 = j * C;
+    }
+    cim_free(&cc->alloc, cl->regions);
+    cl->regions = r;
+    cl->nregions = total;
+    cl->row_tiles = most;
+    cl->cut = 1;
+    *fits = 1;
     return CIM_OK;
 }
 
-/* The smallest number of macros, up to the schema's 1024, on which place_all(alone)
- * succeeds; 0 when none does. A region never exceeds one array, so one macro per region
+/* Every layer whose tiles were cut to the free space gets its row tiles of equal height back. */
+static CimStatus uncut(const CimChipCfg *cfg, CimCompiled *cc)
+{
+    CimStatus st = CIM_OK;
+    for (size_t k = 0; st == CIM_OK && k < cc->n; k++)
+        if (cc->layers[k].cut) {
+            cc->layers[k].cut = 0;
+            st = shape_regions(cfg, cc, &cc->layers[k], 0);
+        }
+    return st;
+}
+
+/* The smallest number of macros, up to the schema's 1024, on which place_all(alone; else
+ * with tiles cut to the free space) succeeds; 0 when none does. A region never exceeds one array, so one macro per region
  * always does. */
 static CimStatus fewest_macros(const CimChipCfg *cfg, CimCompiled *cc, int alone, unsigned *out)
 {
     *out = 0;
     for (unsigned m = cfg->macros + 1; m <= 1024; m++) {
         size_t failed;
-        CimStatus st = place_all(cfg, m, cc, 0, alone, &failed);
+        CimStatus st = place_all(cfg, m, cc, 0, alone, !alone, &failed);
+        if (st == CIM_OK)
+            st = uncut(cfg, cc);
         if (st != CIM_OK)
             return st;
         if (failed == cc->n) {
@@ -138,10 +232,109 @@ static CimStatus split_all(const CimChipCfg *cfg, CimCompiled *cc)
     for (size_t k = 0; st == CIM_OK && k < cc->n; k++)
         st = shape_regions(cfg, cc, &cc->layers[k], split_tiles(cfg, &cc->layers[k]));
     if (st == CIM_OK)
-        st = place_all(cfg, cfg->macros, cc, 0, 0, &failed);
+        st = place_all(cfg, cfg->macros, cc, 0, 0, 0, &failed);
     for (size_t k = 0; st == CIM_OK && failed < cc->n && k < cc->n; k++)
         st = shape_regions(cfg, cc, &cc->layers[k], 0);
     return st;
+}
+
+/* Positions one group of a replicated layer computes, one per copy (emit.c): a pooled
+ * layer's pool sub-positions (their bits OR into one output), else the positions of one
+ * output row. */
+static unsigned group_positions(const CimChipLayer *cl)
+{
+    return cl->pool > 1 ? cl->pool * cl->pool : cl->out_w;
+}
+
+/* Copies for chip.mapping.replicate auto, at most `most`. A group of R positions loads
+ * R windows (t_win = k k ceil(C / P) cycles each on the input register), starts a gated
+ * read (t_gated = rows x Tr) after each, then reloads R - 1 of the windows to finish them,
+ * while the R gated reads overlap: about (t_gated + (2R - 1) t_win) / R =
+ * 2 t_win + (t_gated - t_win) / R cycles per position against t_win + t_gated for one copy,
+ * so the most copies when t_gated > t_win, else one. Only an estimate to choose with: the
+ * cycles reported are the simulated ones. Example: MNIST conv2 on 16 macros of 256x256:
+ * t_gated = 144, t_win = 9, 4 copies (its 2 x 2 pool) -> about 52 cycles per position
+ * instead of 153. */
+static unsigned replicas_auto(const CimChipCfg *cfg, const CimChipLayer *cl, unsigned most)
+{
+    uint64_t tr = cim_cycles_of_ns(cfg->tech.timing.t_read_ns, cfg->clock_mhz), tall = 0;
+    for (unsigned i = 0; i < cl->nregions; i++)
+        tall = cl->regions[i].nrows > tall ? cl->regions[i].nrows : tall;
+    uint64_t t_win = (uint64_t)cl->k * cl->k * ((cl->in_c + cfg->ctrl.buffer_port_bits - 1) / cfg->ctrl.buffer_port_bits);
+    return tall * (tr ? tr : 1) > t_win ? most : 1;
+}
+
+/* chip.mapping.replicate: sets each layer's copies (N, at most one per position of its
+ * group; auto: replicas_auto up to the macros that hold one copy each on distinct
+ * macros) and, for auto, gives the copies up one at a time (the layer with the most
+ * first, the later on ties) until every layer fits. Refused with split auto or strategy
+ * pack (both of which spend the spare macros differently) and when N copies do not fit. */
+static CimStatus replicate_all(const CimChipCfg *cfg, const CimNet *net, CimCompiled *cc, CimDiag *diag)
+{
+    unsigned want = cfg->mapping.replicate;
+    if (want == CIM_MAP_REPLICATE_NONE)
+        return CIM_OK;
+    if (cfg->mapping.strategy == CIM_MAP_PACK || cfg->mapping.split == CIM_MAP_SPLIT_AUTO) {
+        cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                     "chip.mapping.replicate other than none needs chip.mapping.strategy spread and split none: "
+                     "copies need a macro each, which %s",
+                     cfg->mapping.strategy == CIM_MAP_PACK ? "strategy pack does not give them"
+                                                           : "split auto already spends on more row tiles");
+        return CIM_ERR_CONFIG;
+    }
+    CimStatus st = CIM_OK;
+    for (size_t k = 0; st == CIM_OK && k < cc->n; k++) {
+        CimChipLayer *cl = &cc->layers[k];
+        unsigned group = group_positions(cl), most = cl->nregions ? cfg->macros / cl->nregions : 1;
+        unsigned r = want == CIM_MAP_REPLICATE_AUTO ? replicas_auto(cfg, cl, most < group ? most : group)
+                                                    : (want < group ? want : group);
+        if (!cl->nregions || r <= 1)
+            continue;
+        if (r > most) {
+            cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                         "layer '%s' does not fit with its copies (chip.mapping.replicate: %u): %u copies of %u "
+                         "regions, each on its own macro, need %u macros, the chip has %u; the most copies it holds: %u",
+                         net->layers[cl->layer].name, want, r, cl->nregions, r * cl->nregions, cfg->macros, most);
+            return CIM_ERR_CONFIG;
+        }
+        cl->replicas = r;
+        st = shape_regions(cfg, cc, cl, cl->row_tiles);
+    }
+    for (size_t failed = 0; st == CIM_OK;) {
+        if ((st = place_all(cfg, cfg->macros, cc, 0, 0, 0, &failed)) != CIM_OK || failed == cc->n)
+            return st;
+        CimChipLayer *most = NULL;
+        for (size_t k = 0; k < cc->n; k++)
+            if (cc->layers[k].replicas > 1 && (!most || cc->layers[k].replicas >= most->replicas))
+                most = &cc->layers[k];
+        if (!most)
+            return CIM_OK; /* the network does not fit without copies either: map_all says so */
+        if (want != CIM_MAP_REPLICATE_AUTO) {
+            cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                         "layer '%s' does not fit with its copies (chip.mapping.replicate: %u): %u macros of %ux%u "
+                         "cells have no free rectangle on a macro of its own for each; use fewer copies or "
+                         "chip.mapping.replicate: auto",
+                         net->layers[cc->layers[failed].layer].name, want, cfg->macros, cfg->array.rows,
+                         cfg->array.cols);
+            return CIM_ERR_CONFIG;
+        }
+        most->replicas--;
+        st = shape_regions(cfg, cc, most, most->row_tiles);
+    }
+    return st;
+}
+
+/* The layers together again, a layer that does not fit with its row tiles of equal height
+ * getting tiles cut to the free space (place_all's cut); when that does not fit either,
+ * the equal tiles come back. */
+static CimStatus cut_all(const CimChipCfg *cfg, CimCompiled *cc, size_t *failed)
+{
+    memset(cc->rows_used, 0, cfg->macros * sizeof *cc->rows_used);
+    CimStatus st = place_all(cfg, cfg->macros, cc, 1, 0, 1, failed);
+    if (st != CIM_OK || *failed == cc->n)
+        return st;
+    memset(cc->rows_used, 0, cfg->macros * sizeof *cc->rows_used);
+    return uncut(cfg, cc);
 }
 
 /* Places the regions. When the layers do not fit together: with reload allow, each
@@ -152,18 +345,20 @@ static CimStatus map_all(const CimChipCfg *cfg, const CimNet *net, CimCompiled *
     size_t failed, alone_failed;
     uint64_t need = 0;
     for (size_t k = 0; k < cc->n; k++)
-        for (unsigned i = 0; i < cc->layers[k].nregions; i++)
+        for (unsigned i = 0; i < cim_chip_layer_placed(&cc->layers[k]); i++)
             need += (uint64_t)cc->layers[k].regions[i].nrows * cc->layers[k].regions[i].ncols;
     cc->cells_used = need;
-    CimStatus st = place_all(cfg, cfg->macros, cc, 1, 0, &failed);
+    CimStatus st = place_all(cfg, cfg->macros, cc, 1, 0, 0, &failed);
     if (st != CIM_OK || failed == cc->n)
         return st;
-    if ((st = place_all(cfg, cfg->macros, cc, 0, 1, &alone_failed)) != CIM_OK)
+    if ((st = cut_all(cfg, cc, &failed)) != CIM_OK || failed == cc->n)
+        return st;
+    if ((st = place_all(cfg, cfg->macros, cc, 0, 1, 0, &alone_failed)) != CIM_OK)
         return st;
     if (alone_failed == cc->n && cfg->mapping.reload == CIM_MAP_RELOAD_ALLOW) {
         memset(cc->rows_used, 0, cfg->macros * sizeof *cc->rows_used);
         cc->reload = 1;
-        return place_all(cfg, cfg->macros, cc, 1, 1, &alone_failed);
+        return place_all(cfg, cfg->macros, cc, 1, 1, 0, &alone_failed);
     }
     int reload = cfg->mapping.reload == CIM_MAP_RELOAD_ALLOW;
     unsigned more;
@@ -183,7 +378,7 @@ static CimStatus map_all(const CimChipCfg *cfg, const CimNet *net, CimCompiled *
     else
         cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
                      "layer '%s' does not fit: the network's regions need %llu cells (filters as columns, "
-                     "row tiles of equal height) and %u macros of %ux%u cells have no free rectangle left for "
+                     "row tiles of equal height or cut to the free space) and %u macros of %ux%u cells have no free rectangle left for "
                      "them; %s",
                      l->name, (unsigned long long)need, cfg->macros, cfg->array.rows, cfg->array.cols, fix);
     return CIM_ERR_CONFIG;
@@ -265,6 +460,7 @@ static CimStatus setup_layer(const CimChipCfg *cfg, const CimNet *net, CimCompil
     cl->in_c = l->in_c;
     cl->in_h = l->in_h;
     cl->in_w = l->in_w;
+    cl->replicas = 1;
     cl->order = cim_alloc_array(&cc->alloc, cl->F, sizeof *cl->order);
     cl->in_perm = cim_alloc_array(&cc->alloc, cl->in_c, sizeof *cl->in_perm);
     if (!cl->order || !cl->in_perm)
@@ -377,7 +573,7 @@ static void put_row(const CimNet *net, const CimCompiled *cc, size_t k0, size_t 
     for (size_t k = k0; k < k1; k++) {
         const CimChipLayer *cl = &cc->layers[k];
         const CimLayer *l = &net->layers[cl->layer];
-        for (unsigned i = 0; i < cl->nregions; i++) {
+        for (unsigned i = 0; i < cim_chip_layer_placed(cl); i++) {
             const CimRegion *r = &cl->regions[i];
             if (r->macro != m || row < r->row0 || row >= r->row0 + r->nrows)
                 continue;
@@ -396,7 +592,7 @@ static size_t load_rows(const CimChipCfg *cfg, const CimNet *net, const CimCompi
 {
     size_t n = 0;
     for (size_t k = k0; k < k1; k++)
-        for (unsigned i = 0; i < cc->layers[k].nregions; i++) {
+        for (unsigned i = 0; i < cim_chip_layer_placed(&cc->layers[k]); i++) {
             const CimRegion *r = &cc->layers[k].regions[i];
             for (unsigned row = r->row0; row < r->row0 + r->nrows; row++) {
                 size_t bit = (size_t)r->macro * cfg->array.rows + row;
@@ -502,6 +698,8 @@ CimStatus cim_compile(const CimChipCfg *cfg, const CimNet *net, CimPrunedMode mo
     if (st == CIM_OK)
         st = split_all(cfg, out);
     if (st == CIM_OK)
+        st = replicate_all(cfg, net, out, diag);
+    if (st == CIM_OK)
         st = map_all(cfg, net, out, diag);
     if (st == CIM_OK) {
         layout_buffer(net, out);
@@ -553,10 +751,11 @@ void cim_compile_layer_map(const CimChipLayer *cl, CimLayerMap *out)
     out->regions = cl->nregions;
     out->row_tiles = cl->row_tiles;
     out->col_tiles = cl->col_tiles;
-    for (unsigned i = 0; i < cl->nregions; i++) {
+    out->replicas = cl->replicas;
+    for (unsigned i = 0; i < cim_chip_layer_placed(cl); i++) {
         const CimRegion *r = &cl->regions[i];
         unsigned same = 0, earlier = 0;
-        for (unsigned j = 0; j < cl->nregions; j++) {
+        for (unsigned j = 0; j < cim_chip_layer_placed(cl); j++) {
             same += cl->regions[j].macro == r->macro;
             earlier += j < i && cl->regions[j].macro == r->macro;
         }
@@ -565,6 +764,15 @@ void cim_compile_layer_map(const CimChipLayer *cl, CimLayerMap *out)
         out->tile_rows = r->nrows > out->tile_rows ? r->nrows : out->tile_rows;
         out->cells += (uint64_t)r->nrows * r->ncols;
     }
+    size_t o = 0, cap = sizeof out->copy_macros;
+    snprintf(out->copy_macros, cap, "-");
+    for (unsigned i = 0; i < cim_chip_layer_placed(cl) && o < cap; i++) {
+        const char *sep = i == 0 ? "" : i % cl->nregions ? " " : " | ";
+        int w = snprintf(out->copy_macros + o, cap - o, "%sm%u", sep, cl->regions[i].macro);
+        o += w > 0 ? (size_t)w : 0;
+    }
+    if (o >= cap)
+        memcpy(out->copy_macros + cap - 4, "...", 4);
 }
 
 void cim_compile_binarise_image(const CimNet *net, const uint8_t *pixels, uint64_t *bits)

@@ -33,8 +33,13 @@ typedef struct {
     unsigned in_c, in_h, in_w, out_h, out_w; /* out_* after pooling */
     unsigned *order;         /* PPU / output-channel position -> original filter (live first) */
     unsigned *in_perm;       /* input channel position -> original input channel */
-    CimRegion *regions;      /* row tiles x column tiles of the live filters */
+    CimRegion *regions;      /* row tiles x column tiles of the live filters, then the copies:
+                              * regions[c * nregions + i] is copy c of region i */
     unsigned nregions, row_tiles, col_tiles;
+    int cut;                 /* 1: row tiles cut to the free space (unequal heights), as the
+                              * layers did not fit together with equal tiles */
+    unsigned replicas;       /* copies of the regions (chip.mapping.replicate), each copy on its
+                              * own macros; copy c computes the c-th position of a group */
     size_t in_addr, out_addr, table_addr, table_bits;
     CimOutKind out_kind;
     CimProgram prog;         /* one image through this layer */
@@ -69,8 +74,13 @@ typedef struct {
     unsigned tile_rows;      /* rows of the tallest region: word lines of one gated read */
     unsigned macros_used;    /* distinct macros holding its regions */
     unsigned rounds;         /* most regions on one macro: they take turns per position */
-    uint64_t cells;          /* cells holding its weights */
+    uint64_t cells;          /* cells holding its weights, copies included */
+    unsigned replicas;       /* copies of its regions (1: none) */
+    char copy_macros[256];   /* the macros of each copy, "m0 m1 | m2 m3" ("-": no regions; ends
+                              * in "..." when longer than the field) */
 } CimLayerMap;
+/* Regions placed on the chip: every copy's. */
+static inline unsigned cim_chip_layer_placed(const CimChipLayer *cl) { return cl->nregions * cl->replicas; }
 void cim_compile_layer_map(const CimChipLayer *cl, CimLayerMap *out);
 
 /* Compiles net for the chip. Errors (does not fit, unsupported layer order) go to diag. */

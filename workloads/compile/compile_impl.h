@@ -43,6 +43,20 @@ void cim_pack_next_layer(CimPack *p);
  * With first_fit (strategy pack): the lowest-index macro with room, busy or not.
  * Returns -1 when no macro has a free rectangle that large. */
 int cim_pack_place(CimPack *p, unsigned nrows, unsigned ncols, CimRegion *r);
+/* Cuts a column tile of `length` filter elements and ncols columns into row tiles that fit
+ * the free space, tallest first: each tile takes the spot of an ncols-wide window with the
+ * lowest top over all macros (then the lowest macro, then the leftmost column) and as many
+ * of the remaining elements as fit above it. Sets out[0, *n) (e0 = first element, f0 = 0;
+ * out NULL: only counts). Returns -1 when the space runs out or a tile would start past
+ * element max_e0 (gated's input-offset field). */
+int cim_pack_cut(CimPack *p, unsigned length, unsigned ncols, unsigned max_e0, CimRegion *out, unsigned *n);
+/* The free space of every macro, to put back after a trial (cim_pack_restore). */
+typedef struct {
+    unsigned *height, *top;
+} CimPackSnap;
+CimStatus cim_pack_snap(const CimPack *p, CimPackSnap *s);
+void cim_pack_restore(CimPack *p, const CimPackSnap *s);
+void cim_pack_snap_free(const CimPack *p, CimPackSnap *s);
 
 /* Emits the program of one chip layer (docs/compiler.md). */
 CimStatus cim_emit_layer(const CimChipCfg *cfg, const CimChipLayer *cl, int first, int last, const CimCompiled *cc,

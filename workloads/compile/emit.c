@@ -111,6 +111,56 @@ static void em_position(Emit *e, const CimChipLayer *cl)
     em(e, CIM_I_PFIN, 0, 0, 0, 0, 0);
 }
 
+/* ---- replicated layers: a group of positions, one per copy ---------------------------
+ * Copy c's regions are regions[c * nregions, (c + 1) * nregions), each on its own macro
+ * (the compiler refuses a layout where they share one), so every copy has one round.
+ * gated latches the input register at issue, so the group loads each position's window
+ * and starts its copy's gated reads, and the reads of the copies overlap; pfin takes px
+ * and the border class from the window unit's current window, so each position but the
+ * last loaded has its window loaded again before its finish. Finishing in reverse order,
+ * the last window is still there for the first finish. */
+
+static void em_at(Emit *e, unsigned dy, unsigned dx)
+{
+    em_addi(e, R_Y, R_YB, (int32_t)dy);
+    em_addi(e, R_X, R_XB, (int32_t)dx);
+    em(e, CIM_I_WIN, R_Y, R_X, 0, 0, 0);
+}
+
+/* One group: for c < g, copy c computes the position (R_YB + (s0 + c) / w, R_XB + (s0 + c) % w).
+ * store: a pool-1 layer stores position c at R_OUT + c x per (prclr, pthr, pstb; or psti);
+ * else the pool's OR collects every position's bits (pthr). */
+static void em_group(Emit *e, const CimChipLayer *cl, unsigned s0, unsigned w, unsigned g, int store)
+{
+    int bits = cl->out_kind == CIM_OUT_BITS;
+    uint32_t per = bits ? cl->F : 32u * cl->F;
+    for (unsigned c = 0; c < g; c++) {
+        const CimRegion *r = cl->regions + (size_t)c * cl->nregions;
+        em_at(e, (s0 + c) / w, (s0 + c) % w);
+        for (unsigned i = 0; i < cl->nregions; i++)
+            em(e, CIM_I_CCLR, r[i].macro, 0, 0, 0, 0);
+        for (unsigned i = 0; i < cl->nregions; i++)
+            em(e, CIM_I_GATED, r[i].macro, r[i].row0, r[i].nrows - 1u, r[i].e0, 0);
+    }
+    for (unsigned c = g; c-- > 0;) {
+        const CimRegion *r = cl->regions + (size_t)c * cl->nregions;
+        if (c + 1 < g)
+            em_at(e, (s0 + c) / w, (s0 + c) % w);
+        if (store && bits)
+            em(e, CIM_I_PRCLR, 0, 0, 0, 0, 0);
+        em(e, CIM_I_PCLR, 0, 0, 0, 0, 0);
+        for (unsigned i = 0; i < cl->nregions; i++)
+            em(e, CIM_I_PACC, r[i].macro, r[i].f0, 0, 0, 0);
+        em(e, CIM_I_PFIN, 0, 0, 0, 0, 0);
+        if (bits)
+            em(e, CIM_I_PTHR, 0, 0, 0, 0, 0);
+        if (store) {
+            em_addi(e, R_TMP, R_OUT, (int32_t)(c * per));
+            em(e, bits ? CIM_I_PSTB : CIM_I_PSTI, R_TMP, 0, 0, 0, 0);
+        }
+    }
+}
+
 static void em_preamble(Emit *e, const CimChipLayer *cl, int first, const CimCompiled *cc, CimPrunedMode mode)
 {
     if (first) {
@@ -121,13 +171,80 @@ static void em_preamble(Emit *e, const CimChipLayer *cl, int first, const CimCom
     em(e, CIM_I_WCFG, R_ADDR, cl->in_c, cl->in_h, cl->in_w, (cl->k << 4) | cl->pad);
     em_li(e, R_ADDR, (int32_t)cl->table_addr);
     em(e, CIM_I_LCFG, R_ADDR, cl->F, mode == CIM_PRUNED_SKIP, 0, 0);
-    for (unsigned i = 0; i < cl->nregions; i++)
+    for (unsigned i = 0; i < cim_chip_layer_placed(cl); i++)
         em(e, CIM_I_CSEL, cl->regions[i].macro, cl->regions[i].col0, cl->regions[i].ncols - 1u, 0, 0);
     em_li(e, R_HO, (int32_t)cl->out_h);
     em_li(e, R_WO, (int32_t)cl->out_w);
     em_li(e, R_OUT, (int32_t)cl->out_addr);
     em_li(e, R_PY, 0);
     em_li(e, R_YB, 0);
+}
+
+/* The loops of a replicated layer. Pooled: per pooled position, prclr, the pool's
+ * sub-positions in groups of replicas, pstb. Pool 1: per output row, groups of replicas
+ * positions along the row (a loop while whole groups remain), then one group of the rest. */
+static void em_replicated(Emit *e, const CimChipLayer *cl)
+{
+    unsigned R = cl->replicas, p = cl->pool;
+    int bits = cl->out_kind == CIM_OUT_BITS;
+    uint32_t per = bits ? cl->F : 32u * cl->F;
+    uint64_t l_py = e->p->n;
+    em_li(e, R_PX, 0);
+    em_li(e, R_XB, 0);
+    uint64_t l_px = e->p->n;
+    if (p > 1) {
+        em(e, CIM_I_PRCLR, 0, 0, 0, 0, 0);
+        for (unsigned s0 = 0; s0 < p * p; s0 += R)
+            em_group(e, cl, s0, p, p * p - s0 < R ? p * p - s0 : R, 0);
+        em(e, CIM_I_PSTB, R_OUT, 0, 0, 0, 0);
+        em_addi(e, R_OUT, R_OUT, (int32_t)per);
+        em_addi(e, R_PX, R_PX, 1);
+        em_addi(e, R_XB, R_XB, (int32_t)p);
+    } else {
+        em_group(e, cl, 0, R, R, 1);
+        em_addi(e, R_OUT, R_OUT, (int32_t)(R * per));
+        em_addi(e, R_PX, R_PX, (int32_t)R);
+        em_addi(e, R_XB, R_XB, (int32_t)R);
+    }
+    em_branch(e, CIM_I_BLT, R_PX, R_WO, l_px);
+    if (p == 1 && cl->out_w % R) {
+        em_group(e, cl, 0, R, cl->out_w % R, 1);
+        em_addi(e, R_OUT, R_OUT, (int32_t)(cl->out_w % R * per));
+    }
+    em_addi(e, R_PY, R_PY, 1);
+    em_addi(e, R_YB, R_YB, (int32_t)p);
+    em_branch(e, CIM_I_BLT, R_PY, R_HO, l_py);
+}
+
+/* The loops of a layer with one copy: per output position (pooled: per sub-position),
+ * em_position, then pstb or psti. */
+static void em_single(Emit *e, const CimChipLayer *cl)
+{
+    int bits = cl->out_kind == CIM_OUT_BITS;
+    unsigned p = cl->pool;
+    CimProgram *out = e->p;
+    uint64_t l_py = out->n;
+    em_li(e, R_PX, 0);
+    em_li(e, R_XB, 0);
+    uint64_t l_px = out->n;
+    if (bits)
+        em(e, CIM_I_PRCLR, 0, 0, 0, 0, 0);
+    for (unsigned dy = 0; dy < p; dy++)
+        for (unsigned dx = 0; dx < p; dx++) {
+            em_addi(e, R_Y, R_YB, (int32_t)dy);
+            em_addi(e, R_X, R_XB, (int32_t)dx);
+            em_position(e, cl);
+            if (bits)
+                em(e, CIM_I_PTHR, 0, 0, 0, 0, 0);
+        }
+    em(e, bits ? CIM_I_PSTB : CIM_I_PSTI, R_OUT, 0, 0, 0, 0);
+    em_addi(e, R_OUT, R_OUT, (int32_t)(bits ? cl->F : 32u * cl->F));
+    em_addi(e, R_PX, R_PX, 1);
+    em_addi(e, R_XB, R_XB, (int32_t)p);
+    em_branch(e, CIM_I_BLT, R_PX, R_WO, l_px);
+    em_addi(e, R_PY, R_PY, 1);
+    em_addi(e, R_YB, R_YB, (int32_t)p);
+    em_branch(e, CIM_I_BLT, R_PY, R_HO, l_py);
 }
 
 CimStatus cim_emit_layer(const CimChipCfg *cfg, const CimChipLayer *cl, int first, int last, const CimCompiled *cc,
@@ -138,28 +255,12 @@ CimStatus cim_emit_layer(const CimChipCfg *cfg, const CimChipLayer *cl, int firs
     int bits = cl->out_kind == CIM_OUT_BITS;
     unsigned p = cl->pool;
     em_preamble(&e, cl, first, cc, cc->pruned_mode);
-    uint64_t l_py = out->n;
-    em_li(&e, R_PX, 0);
-    em_li(&e, R_XB, 0);
-    uint64_t l_px = out->n;
-    if (bits)
-        em(&e, CIM_I_PRCLR, 0, 0, 0, 0, 0);
-    for (unsigned dy = 0; dy < p; dy++)
-        for (unsigned dx = 0; dx < p; dx++) {
-            em_addi(&e, R_Y, R_YB, (int32_t)dy);
-            em_addi(&e, R_X, R_XB, (int32_t)dx);
-            em_position(&e, cl);
-            if (bits)
-                em(&e, CIM_I_PTHR, 0, 0, 0, 0, 0);
-        }
-    em(&e, bits ? CIM_I_PSTB : CIM_I_PSTI, R_OUT, 0, 0, 0, 0);
-    em_addi(&e, R_OUT, R_OUT, (int32_t)(bits ? cl->F : 32u * cl->F));
-    em_addi(&e, R_PX, R_PX, 1);
-    em_addi(&e, R_XB, R_XB, (int32_t)p);
-    em_branch(&e, CIM_I_BLT, R_PX, R_WO, l_px);
-    em_addi(&e, R_PY, R_PY, 1);
-    em_addi(&e, R_YB, R_YB, (int32_t)p);
-    em_branch(&e, CIM_I_BLT, R_PY, R_HO, l_py);
+    if (cl->replicas > 1 && p == 1) /* the row loop runs while whole groups remain */
+        em_li(&e, R_WO, (int32_t)(cl->out_w / cl->replicas * cl->replicas));
+    if (cl->replicas > 1)
+        em_replicated(&e, cl);
+    else
+        em_single(&e, cl);
     if (last && !bits) {
         em_li(&e, R_ADDR, (int32_t)cc->result_addr);
         em_nbits(&e, CIM_I_DMAO, R_ADDR, (uint32_t)cc->result_bits);

@@ -164,6 +164,21 @@ static void test_cfg_chip_extends_the_default(void **state)
     cim_diag_free(&d);
 }
 
+/* A chip file without the optional group chip.mapping gets the default policy, every key's
+ * default stored (replicate none is the value 1, not 0, which is auto). */
+static void test_cfg_optional_group_left_out_takes_defaults(void **state)
+{
+    (void)state;
+    CimDiag d;
+    CimChipCfg c, def;
+    cim_diag_init(&d);
+    assert_int_equal(cim_cfg_load_chip("rtl/cosim/chip_small.yaml", NULL, &c, &d), CIM_OK);
+    cim_cfg_defaults(&def);
+    assert_int_equal(c.mapping.replicate, CIM_MAP_REPLICATE_NONE);
+    assert_memory_equal(&c.mapping, &def.mapping, sizeof c.mapping);
+    cim_diag_free(&d);
+}
+
 static void test_cfg_defaults_files_load_and_equal_defaults(void **state)
 {
     (void)state;
@@ -840,6 +855,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cfg_defaults_files_load_and_equal_defaults),
+        cmocka_unit_test(test_cfg_optional_group_left_out_takes_defaults),
         cmocka_unit_test(test_cfg_defaults_match_documented_values),
         cmocka_unit_test(test_cfg_tech_file_loads_alone),
         cmocka_unit_test(test_cfg_check_accepts_both_kinds),

@@ -20,8 +20,10 @@
 #define NIMG 3
 
 /* The case under test: regions of a layer sharing a macro, regions side by side in a
- * macro's columns, layers cut into more row tiles than the rows need. */
-enum { STACKED, SIDE_BY_SIDE, SPLIT, RELOAD };
+ * macro's columns, layers cut into more row tiles than the rows need, reloads, copies of a
+ * layer (chip.mapping.replicate), row tiles cut to the free space (unpruned only: pruned,
+ * the network fits with equal tiles). */
+enum { STACKED, SIDE_BY_SIDE, SPLIT, RELOAD, REPLICATED, CUT };
 
 typedef struct {
     unsigned macros, rows, cols;
@@ -29,21 +31,25 @@ typedef struct {
     CimMapStrategy strategy;
     CimMapSplit split;
     CimMapReload reload;
+    int copies;         /* chip.mapping.replicate: 0 none (the rows that leave it out), -1 auto, N */
 } Shape;
 
 /* Shapes the chip schema accepts (powers of two) on which regions stack in a macro. */
 static const Shape shapes[] = {
-    {1, 4096, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},  /* every region in one macro: 16-column windows */
-    {2, 2048, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},  /* conv2's 3-4 column tiles on 2 macros */
-    {1, 2048, 32, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},  /* unequal column tiles when pruned: 45 = 32 + 13 */
-    {4, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID}, /* issue 11: refused before packing */
-    {4, 256, 256, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID}, /* conv3's tiles beside conv1 and conv2 */
-    {3, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID}, /* the fewest 128x128 macros (27936 cells) */
-    {4, 256, 256, STACKED, CIM_MAP_PACK, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID},        /* first fit: conv3's tiles share m0 */
-    {8, 256, 256, SPLIT, CIM_MAP_SPREAD, CIM_MAP_SPLIT_AUTO, CIM_MAP_RELOAD_FORBID},        /* the default chip, split: conv2 and conv3 in 8 */
-    {16, 128, 128, SPLIT, CIM_MAP_PACK, CIM_MAP_SPLIT_AUTO, CIM_MAP_RELOAD_FORBID},         /* split, then first fit */
-    {1, 512, 64, RELOAD, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW},  /* conv2 and conv3 take turns */
-    {4, 256, 32, RELOAD, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW},  /* conv2 takes 144 rows of all 4 */
+    {1, 4096, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 0},  /* every region in one macro: 16-column windows */
+    {2, 2048, 16, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 0},  /* conv2's 3-4 column tiles on 2 macros */
+    {1, 2048, 32, STACKED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 0},  /* unequal column tiles when pruned: 45 = 32 + 13 */
+    {4, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 0}, /* issue 11: refused before packing */
+    {4, 256, 256, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 0}, /* conv3's tiles beside conv1 and conv2 */
+    {3, 128, 128, SIDE_BY_SIDE, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 0}, /* the fewest 128x128 macros (27936 cells) */
+    {4, 256, 256, STACKED, CIM_MAP_PACK, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 0},        /* first fit: conv3's tiles share m0 */
+    {8, 256, 256, SPLIT, CIM_MAP_SPREAD, CIM_MAP_SPLIT_AUTO, CIM_MAP_RELOAD_FORBID, 0},        /* the default chip, split: conv2 and conv3 in 8 */
+    {16, 128, 128, SPLIT, CIM_MAP_PACK, CIM_MAP_SPLIT_AUTO, CIM_MAP_RELOAD_FORBID, 0},         /* split, then first fit */
+    {1, 320, 64, RELOAD, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW, 0},  /* conv2 and conv3 take turns (20480 cells: too few even cut to the free space) */
+    {4, 150, 32, RELOAD, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_ALLOW, 0},  /* conv2 takes 144 rows of all 4 (19200 cells) */
+    {16, 256, 256, REPLICATED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, -1}, /* conv2 x 4 (its pool), conv3 x 5 (7 wide: groups of 5 and 2) */
+    {9, 256, 256, REPLICATED, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 3}, /* pool groups of 3 and 1; conv3 (3 regions x 3 copies) 7 = 3 + 3 + 1 */
+    {2, 128, 128, CUT, CIM_MAP_SPREAD, CIM_MAP_SPLIT_NONE, CIM_MAP_RELOAD_FORBID, 0},   /* unpruned: 27936 of 32768 cells */
 };
 
 static void load_mnist(CimMnist *mn)
@@ -71,7 +77,16 @@ static unsigned max_regions_per_macro(const CimCompiled *cc, unsigned macros)
     return best;
 }
 
-static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPrunedMode mode, const CimMnist *mn)
+static int any_layer(const CimCompiled *cc, int replicated)
+{
+    for (size_t k = 0; k < cc->n; k++)
+        if (replicated ? cc->layers[k].replicas > 1 : cc->layers[k].cut)
+            return 1;
+    return 0;
+}
+
+static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPrunedMode mode, const CimMnist *mn,
+                        int pruned)
 {
     CimChipCfg cfg;
     cim_cfg_defaults(&cfg);
@@ -81,6 +96,7 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     cfg.mapping.strategy = s->strategy;
     cfg.mapping.split = s->split;
     cfg.mapping.reload = s->reload;
+    cfg.mapping.replicate = s->copies < 0 ? CIM_MAP_REPLICATE_AUTO : s->copies ? (unsigned)s->copies : CIM_MAP_REPLICATE_NONE;
     CimCompiled cc;
     CimDiag d;
     cim_diag_init(&d);
@@ -92,6 +108,10 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
         fail_msg("%ux%ux%u: no regions side by side", s->macros, s->rows, s->cols);
     if (s->want == SPLIT && cc.layers[1].row_tiles <= (cc.layers[1].L + s->rows - 1) / s->rows)
         fail_msg("%ux%ux%u: conv2 not split", s->macros, s->rows, s->cols);
+    if ((s->want == REPLICATED) != any_layer(&cc, 1))
+        fail_msg("%ux%ux%u: replicated %d", s->macros, s->rows, s->cols, any_layer(&cc, 1));
+    if ((s->want == CUT && !pruned) != any_layer(&cc, 0))
+        fail_msg("%ux%ux%u: cut %d", s->macros, s->rows, s->cols, any_layer(&cc, 0));
     if ((s->want == RELOAD) != cc.reload)
         fail_msg("%ux%ux%u: reload %d", s->macros, s->rows, s->cols, cc.reload);
     if (s->want == STACKED && max_regions_per_macro(&cc, s->macros) < 2) /* the case under test */
@@ -133,16 +153,24 @@ static void check_shape(const Shape *s, CimNet *net, CimRefBnnWeights *w, CimPru
     cim_diag_free(&d);
 }
 
+/* The MNIST network, the test images and random weights from seed (r continues the draw). */
+static CimRefBnnWeights *mnist_setup(CimNet *net, CimMnist *mn, CimRng *r, uint64_t seed)
+{
+    assert_int_equal(test_mnist_net(net), CIM_OK);
+    load_mnist(mn);
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    cim_rng_seed(r, seed);
+    cim_ref_bnn_init_random(w, r);
+    return w;
+}
+
 static void run_shapes(CimPrunedMode mode, int prune)
 {
     CimNet net;
     CimMnist mn;
-    assert_int_equal(test_mnist_net(&net), CIM_OK);
-    load_mnist(&mn);
-    CimRefBnnWeights *w = calloc(1, sizeof *w);
     CimRng r;
-    cim_rng_seed(&r, 11);
-    cim_ref_bnn_init_random(w, &r);
+    CimRefBnnWeights *w = mnist_setup(&net, &mn, &r, 11);
     if (prune) {
         for (int f = 0; f < 64; f++)
             w->conv2_pruned[f] = cim_rng_uniform(&r) < 0.3;
@@ -150,7 +178,7 @@ static void run_shapes(CimPrunedMode mode, int prune)
         cim_ref_bnn_zero_pruned(w);
     }
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-        check_shape(&shapes[i], &net, w, mode, &mn);
+        check_shape(&shapes[i], &net, w, mode, &mn, prune);
     free(w);
     cim_mnist_free(&mn);
     cim_net_free(&net);
@@ -178,14 +206,14 @@ static void test_emit_too_small_chip_names_smallest_fix(void **state)
         Shape s;
         const char *msg;
     } cases[] = {
-        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "layer 'conv2' does not fit: the network's regions need 27936 cells"},
-        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "the smallest change that fits: chip.macros: 3"},
-        {{2, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "layer 'conv3' does not fit"},
-        {{2, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "chip.macros: 3, or chip.mapping.reload: allow (weights rewritten per layer"},
-        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_ALLOW},
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID, 0}, "layer 'conv2' does not fit: the network's regions need 27936 cells"},
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_FORBID, 0}, "the smallest change that fits: chip.macros: 2"}, /* tiles cut to the free space */
+        {{3, 128, 64, 0, 0, 0, CIM_MAP_RELOAD_FORBID, 0}, "layer 'conv3' does not fit"},
+        {{3, 128, 64, 0, 0, 0, CIM_MAP_RELOAD_FORBID, 0}, "chip.macros: 4, or chip.mapping.reload: allow (weights rewritten per layer"},
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_ALLOW, 0},
          "layer 'conv2' does not fit even alone (chip.mapping.reload: allow): 1 macros of 128x128 cells"},
-        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_ALLOW}, "the smallest change that fits: chip.macros: 2\n"},
-        {{1, 16, 16, 0, 0, 0, CIM_MAP_RELOAD_FORBID}, "chip.macros: 110"}, /* 2 + 72 + 36 regions, each a 16x16 macro of its own */
+        {{1, 128, 128, 0, 0, 0, CIM_MAP_RELOAD_ALLOW, 0}, "the smallest change that fits: chip.macros: 2\n"},
+        {{1, 16, 16, 0, 0, 0, CIM_MAP_RELOAD_FORBID, 0}, "chip.macros: 110"}, /* 2 + 72 + 36 regions, each a 16x16 macro of its own */
     };
     CimNet net;
     assert_int_equal(test_mnist_net(&net), CIM_OK);
@@ -263,12 +291,76 @@ static void test_emit_packed_compile_allocation_failures(void **state)
     cim_net_free(&net);
 }
 
+/* Copies on spare macros buy cycles: the program path's cycles per image fall from one
+ * copy to two to auto (16 macros of 256x256: conv2 x 4, conv3 x 5) with the same outputs,
+ * and a replication the chip cannot hold is refused naming the limit. */
+static void test_emit_replication_cycles_fall(void **state)
+{
+    (void)state;
+    CimNet net;
+    CimMnist mn;
+    CimRng r;
+    CimRefBnnWeights *w = mnist_setup(&net, &mn, &r, 5);
+    test_mnist_copy_weights(&net, w);
+    const unsigned policy[] = {CIM_MAP_REPLICATE_NONE, 2, CIM_MAP_REPLICATE_AUTO};
+    uint64_t cycles[3];
+    int32_t first[16 * 49];
+    for (int i = 0; i < 3; i++) {
+        CimChipCfg cfg;
+        cim_cfg_defaults(&cfg);
+        cfg.macros = 16;
+        cfg.mapping.replicate = policy[i];
+        CimCompiled cc;
+        CimDiag d;
+        cim_diag_init(&d);
+        assert_int_equal(cim_compile(&cfg, &net, CIM_PRUNED_REFERENCE, NULL, &cc, &d), CIM_OK);
+        CimChip *chip;
+        CimTrap trap;
+        CimLayerTally t[3] = {{0}};
+        float logits[10];
+        int32_t conv[16 * 49];
+        assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
+        assert_int_equal(cim_infer_load(chip, &cc, NULL, &trap), CIM_OK);
+        assert_int_equal(cim_infer_image(chip, &cc, &net, mn.images.pixels, logits, conv, t, &trap), CIM_OK);
+        cycles[i] = t[0].cycles + t[1].cycles + t[2].cycles;
+        if (i == 0)
+            memcpy(first, conv, sizeof first);
+        assert_memory_equal(conv, first, sizeof first);
+        cim_chip_destroy(chip);
+        cim_compiled_free(&cc);
+        cim_diag_free(&d);
+    }
+    if (!(cycles[2] < cycles[1] && cycles[1] < cycles[0]))
+        fail_msg("cycles with 1, 2, auto copies: %llu %llu %llu", (unsigned long long)cycles[0],
+                 (unsigned long long)cycles[1], (unsigned long long)cycles[2]);
+    CimChipCfg cfg;
+    cim_cfg_defaults(&cfg);
+    cfg.macros = 5;
+    cfg.mapping.replicate = 3; /* conv2's 2 regions x 3 copies need 6 macros */
+    CimCompiled cc;
+    CimDiag d;
+    cim_diag_init(&d);
+    assert_int_equal(cim_compile(&cfg, &net, CIM_PRUNED_REFERENCE, NULL, &cc, &d), CIM_ERR_CONFIG);
+    assert_non_null(strstr(d.v[0].msg, "need 6 macros, the chip has 5; the most copies it holds: 2"));
+    cim_diag_free(&d);
+    cfg.macros = 8;
+    cfg.mapping.split = CIM_MAP_SPLIT_AUTO;
+    cim_diag_init(&d);
+    assert_int_equal(cim_compile(&cfg, &net, CIM_PRUNED_REFERENCE, NULL, &cc, &d), CIM_ERR_CONFIG);
+    assert_non_null(strstr(d.v[0].msg, "split auto already spends"));
+    cim_diag_free(&d);
+    free(w);
+    cim_mnist_free(&mn);
+    cim_net_free(&net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_emit_shared_macros_unpruned),
         cmocka_unit_test(test_emit_shared_macros_pruned_both_modes),
         cmocka_unit_test(test_emit_too_small_chip_names_smallest_fix),
+        cmocka_unit_test(test_emit_replication_cycles_fall),
         cmocka_unit_test(test_emit_packed_compile_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

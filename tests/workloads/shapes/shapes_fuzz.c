@@ -99,7 +99,7 @@ int main(int argc, char **argv)
     Reason reasons[MAX_REASONS];
     unsigned nreasons = 0;
     unsigned long pass = 0, fail = 0, refused = 0, ran = 0;
-    unsigned long ovf = 0, wrapn = 0, tiled = 0, shared = 0, wide = 0, npot = 0;
+    unsigned long ovf = 0, wrapn = 0, tiled = 0, shared = 0, wide = 0, npot = 0, replicated = 0, cut = 0;
     double t0 = now_s();
     for (unsigned long i = 0; have_one ? i < 1 : i < count; i++) {
         if (!have_one && seconds > 0 && i > 0 && now_s() - t0 > seconds)
@@ -131,6 +131,8 @@ int main(int argc, char **argv)
             wrapn += (unsigned long)r.acc_wrap;
             tiled += (unsigned long)r.tiled;
             shared += (unsigned long)r.shared;
+            replicated += (unsigned long)r.replicated;
+            cut += (unsigned long)r.cut;
             wide += (unsigned long)r.more_filters_than_cols;
             npot += (c.cfg.array.rows & (c.cfg.array.rows - 1)) || (c.cfg.array.cols & (c.cfg.array.cols - 1));
         }
@@ -140,8 +142,8 @@ int main(int argc, char **argv)
     printf("shapes: seed %llu: %lu cases in %.1f s: %lu agreed, %lu failed, %lu refused\n", (unsigned long long)seed,
            ran, dt, pass, fail, refused);
     printf("shapes: of the agreed: %lu on non-power-of-two arrays, %lu with counter overflow, %lu with accumulator "
-           "wrap, %lu row-tiled, %lu column-tiled, %lu with regions sharing a macro\n",
-           npot, ovf, wrapn, tiled, wide, shared);
+           "wrap, %lu row-tiled, %lu column-tiled, %lu with regions sharing a macro, %lu with a layer replicated, %lu with row tiles cut to the free space\n",
+           npot, ovf, wrapn, tiled, wide, shared, replicated, cut);
     for (unsigned i = 0; i < nreasons; i++)
         printf("  refused %5u x %s (e.g. --case 0x%016llx)\n", reasons[i].n, reasons[i].text,
                (unsigned long long)reasons[i].example);
