@@ -32,7 +32,7 @@ static const char usage[] =
     "                          gives the same file); FILE.opcodes.txt and FILE.state.txt\n"
     "                          are GTKWave translate filters that name opcodes and states\n"
     "  --quiet                 no progress bar\n"
-    "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap; partial results written).\n";
+    CLI_EXIT_TEXT;
 
 typedef struct {
     CliOverrides o;
@@ -99,9 +99,11 @@ int cli_run(int argc, char **argv)
         cli_overrides_free(&a.o);
         return 2;
     }
+    CimResults res = {0};
     CimJobOptions o = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
-                       .progress = !a.quiet, .stop = cli_catch_sigint(), .vcd_path = a.vcd,
-                       .vcd_start = a.vcd_start, .vcd_end = a.vcd_end, .vcd_date = a.vcd_date};
+                       .progress = !a.quiet, .stop = cli_catch_stop(), .vcd_path = a.vcd,
+                       .vcd_start = a.vcd_start, .vcd_end = a.vcd_end, .vcd_date = a.vcd_date,
+                       .results = &res};
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);
@@ -112,14 +114,16 @@ int cli_run(int argc, char **argv)
             cim_report_print_json(&job->report, stdout);
         else
             cim_report_print(&job->report, stdout);
-        if (cim_report_write(&job->report, job->run.out_dir, &d) == CIM_OK &&
-            cim_html_write(&job->report, job->run.out_dir, &d) == CIM_OK)
+        const char *stage = cim_results_staging(&res);
+        if (cim_report_write(&job->report, stage, &d) == CIM_OK && cim_html_write(&job->report, stage, &d) == CIM_OK &&
+            cim_results_commit(&res, &d) == CIM_OK)
             fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
         rc = d.errors ? 1 : job->report.status == CIM_RUN_COMPLETE ? 0 : 3;
     } else if (!d.errors) {
         fprintf(stderr, "dcim run: error: %s\n", cim_status_str(st));
     }
+    cim_results_discard(&res);
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     if (job)

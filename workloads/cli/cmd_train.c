@@ -20,8 +20,8 @@ static const char usage[] =
     "  --no-prune      train without pruning\n"
     "  --set KEY=VALUE any run./chip./tech. key\n"
     "  --quiet         no progress bar\n"
-    "Ctrl-C stops after the current batch; the last epoch's checkpoint stays valid.\n"
-    "Exit status: 0 complete, 1 error, 2 usage, 3 interrupted.\n";
+    "Ctrl-C or SIGTERM stops after the current batch; the last epoch's checkpoint stays valid.\n"
+    CLI_EXIT_TEXT;
 
 typedef struct {
     CliOverrides o;
@@ -76,7 +76,7 @@ int cli_train(int argc, char **argv)
         return 2;
     }
     CimTrainOptions o = {.job = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
-                                 .progress = !a.quiet, .stop = cli_catch_sigint()},
+                                 .progress = !a.quiet, .stop = cli_catch_stop()},
                          .resume = a.resume};
     CimTrainReport rep;
     CimDiag d;

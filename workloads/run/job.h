@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "workloads/report/report.h"
+#include "workloads/report/results.h"
 #include "workloads/run/run_cfg.h"
 
 #ifdef __cplusplus
@@ -21,6 +22,12 @@ typedef struct {
     const char *vcd_path;           /* fidelity cycle only; NULL: no trace */
     uint64_t vcd_start, vcd_end;
     int vcd_date;                   /* keep the VCD's wall-clock $date line */
+    /* Not NULL: the results folder is begun (cim_results_begin) once the run file is read and
+     * before any data is loaded or image runs, so an unusable folder costs nothing. The
+     * folder is results_dir, or else the run file's run.out with results_sub appended as a
+     * subfolder when that is not NULL. The caller writes into it and commits or discards. */
+    CimResults *results;
+    const char *results_dir, *results_sub;
 } CimJobOptions;
 
 /* Everything a job owns; free with cim_job_free (also after an error). */
