@@ -5,6 +5,8 @@
 # a crash, leak, timeout or out-of-memory input to BUILD_DIR/crashes/NAME (copy it to
 # fuzz/crashes/NAME once fixed: make test replays it). Prints libFuzzer's last status line per
 # target, then "N passed, N failed" (a target passes when libFuzzer exits 0).
+# fuzz/NAME.options (shell assignments), when present, adds libFuzzer flags (FUZZ_FLAGS, after
+# the defaults, so they win) and sanitizer options (FUZZ_ASAN, FUZZ_LSAN) for that target.
 cd "$(dirname "$0")/.." || exit 1
 build=$1 seconds=$2 rss=$3 timeout=$4
 shift 4
@@ -15,9 +17,12 @@ for name in "$@"; do
     mkdir -p "$corpus" "$crashes"
     [ -d "fuzz/corpus/$name" ] || { echo "run_fuzz: fuzz/corpus/$name is missing"; fail=$((fail + 1)); continue; }
     log=$build/fuzz_$name.log
-    nice "$build/fuzz_$name" -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout="$timeout" \
-        -malloc_limit_mb="$rss" -print_final_stats=1 -artifact_prefix="$crashes/" \
-        "$corpus" "fuzz/corpus/$name" >"$log" 2>&1
+    FUZZ_FLAGS="" FUZZ_ASAN="" FUZZ_LSAN=""
+    [ -f "fuzz/$name.options" ] && . "./fuzz/$name.options"
+    # shellcheck disable=SC2086 # FUZZ_FLAGS: several flags
+    ASAN_OPTIONS=$FUZZ_ASAN LSAN_OPTIONS=$FUZZ_LSAN nice "$build/fuzz_$name" -max_total_time="$seconds" -rss_limit_mb="$rss" \
+        -timeout="$timeout" -malloc_limit_mb="$rss" -print_final_stats=1 -artifact_prefix="$crashes/" \
+        $FUZZ_FLAGS "$corpus" "fuzz/corpus/$name" >"$log" 2>&1
     rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     last=$(grep -E '^#[0-9]+' "$log" | tail -1)
