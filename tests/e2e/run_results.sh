@@ -38,6 +38,13 @@ check "an --out under a file is refused" 1 "$tmp/file/sub: error: cannot create 
 if grep -q accuracy "$tmp/out"; then bad "an --out under a file is refused before the run"; else ok "an --out under a file is refused before the run"; fi
 checkre "a read-only --out is refused" 1 "/proc/dcim-results: error: cannot create the results folder: " \
     "$DCIM" run $R --quiet --images 20 --out /proc/dcim-results
+# a folder without write permission (root writes anyway, so only as another user)
+if [ "$(id -u)" != 0 ]; then
+    mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
+    check "a folder without write permission is refused" 1 "$tmp/ro: error: cannot write into the results folder: Permission denied" \
+        "$DCIM" run $R --quiet --images 20 --out "$tmp/ro"
+    chmod 755 "$tmp/ro"
+fi
 long=$(printf "%05005d" 0)
 check "a 5,005-character --out is named with its length" 1 \
     "<override>: error: run.out must be at most 511 characters, got 5005 (override 'run.out=$(printf '%.192s' "$long")')" \
