@@ -8,6 +8,7 @@
 #   make docs     regenerate the docs' key tables from the config schemas (dcim config-doc)
 #   make sim      SystemC tests; make experiments: the training runs of docs/training.md
 #   make fuzz-shapes SEED=.. COUNT=.. [SC_COUNT=..]: random chips x networks (docs/compiler.md)
+#   make fuzz FUZZ_SECONDS=N: every parser under libFuzzer for N seconds each (docs/fuzzing.md)
 #   make clean    remove build outputs
 # Sources are discovered: every .c under models/ goes into libcim.a, under workloads/ (but
 # workloads/cli/) into libdcimwl.a, every tests/**/test_*.c becomes one cmocka binary.
@@ -28,7 +29,7 @@ SAN   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 NODEPS_GOALS := clean help check-includes
 ifeq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
-DEPS_RESULT := $(shell scripts/deps.sh 1>&2 && echo ok)
+DEPS_RESULT := $(shell scripts/deps.sh $(if $(filter fuzz,$(MAKECMDGOALS)),clang) 1>&2 && echo ok)
 ifneq ($(DEPS_RESULT),ok)
 $(error system packages are missing and could not be installed (see the deps: lines above))
 endif
@@ -195,6 +196,44 @@ SHAPES_TEST_SECONDS ?= 50
 SEED ?= 1
 COUNT ?= 1000
 SC_COUNT ?= 0
+# ==== fuzzing (issue 15): fuzz/fuzz_NAME.c, one libFuzzer target per parser (docs/fuzzing.md) ====
+# make fuzz builds every target with Debian's clang (-fsanitize=fuzzer,address,undefined; the
+# libraries are rebuilt under $(BUILD)/fuzz with coverage) and runs each for FUZZ_SECONDS on
+# its seed corpus fuzz/corpus/NAME (new inputs go to $(BUILD)/fuzz/corpus/NAME). make test
+# replays every corpus and every saved reproducer (fuzz/crashes/NAME) through a gcc-built
+# replay driver with the asan variant's sanitizers, without fuzzing (fuzz/run_replay.sh).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_RSS_MB  ?= 2048
+FUZZ_TIMEOUT ?= 10
+FUZZ_NAMES   := $(sort $(patsubst fuzz/fuzz_%.c,%,$(filter-out fuzz/fuzz_common.c,$(wildcard fuzz/fuzz_*.c))))
+FUZZ_SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+REPLAY_BINS  := $(FUZZ_NAMES:%=$(BUILD)/asan/fuzz/replay_%)
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(INCS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/libcim.a: $(MODEL_SRCS:%.c=$(BUILD)/fuzz/%.o)
+	@rm -f $@; ar rcs $@ $^
+$(BUILD)/fuzz/libdcimwl.a: $(WL_SRCS:%.c=$(BUILD)/fuzz/%.o)
+	@rm -f $@; ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz/fuzz_%.o $(BUILD)/fuzz/fuzz/fuzz_common.o $(BUILD)/fuzz/libdcimwl.a $(BUILD)/fuzz/libcim.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@ $(LIBS)
+$(BUILD)/asan/fuzz/replay_%: $(BUILD)/asan/fuzz/fuzz_%.o $(BUILD)/asan/fuzz/replay.o $(BUILD)/asan/fuzz/fuzz_common.o $(asan_LIBWL) $(asan_LIBCIM)
+	$(CC) $(SAN) $^ -o $@ $(LIBS)
+-include $(shell find $(BUILD)/fuzz -name '*.d' 2>/dev/null)
+
+$(BUILD)/rel/fuzz/seed_h5: $(BUILD)/rel/fuzz/seed_h5.o $(rel_LIBWL) $(rel_LIBCIM)
+	$(CC) $(OPT) $^ -o $@ $(LIBS)
+
+.PHONY: fuzz fuzz-seeds
+# rewrites fuzz/corpus/ from the project's example and bad files (fuzz/make_seeds.py)
+fuzz-seeds: $(DCIM) $(BUILD)/rel/fuzz/seed_h5
+	$(PYTHON) fuzz/make_seeds.py $(DCIM) $(BUILD)/rel/fuzz/seed_h5
+fuzz: $(FUZZ_BINS)
+	@fuzz/run_fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_RSS_MB) $(FUZZ_TIMEOUT) $(FUZZ_NAMES)
+# ==== end of the fuzzing section ================================================================
+
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH := $(BUILD)/rel/bench/bench_mnist
 $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
@@ -226,7 +265,7 @@ data:
 	@scripts/fetch_mnist.sh data/mnist
 
 # Every tier runs; the last line is "N passed, N failed" over all of them.
-test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS)
+test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS) $(REPLAY_BINS)
 	@scripts/run_tests.sh \
 	    scripts/check_includes.sh \
 	    $(rel_TESTS) \
@@ -237,7 +276,10 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    $(asan_TESTS) \
 	    "tests/configs/run_bad.sh $(asan_DCIM)" \
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
+	    "fuzz/run_replay.sh $(BUILD)/asan/fuzz $(FUZZ_NAMES)" \
+	    "tests/e2e/run_asan_cli.sh $(asan_DCIM)" \
 	    "tests/e2e/run_e2e.sh $(DCIM)" \
+	    "tests/e2e/run_results.sh $(DCIM)" \
 	    "tests/e2e/run_cli.sh $(DCIM)" \
 	    "tests/e2e/run_train_kill.sh $(DCIM)" \
 	    "tests/e2e/run_html.sh $(DCIM)" \
@@ -256,8 +298,9 @@ test-python: data $(DCIM)
 unit: data $(rel_TESTS)
 	@scripts/run_tests.sh $(rel_TESTS)
 
-asan: $(asan_DCIM) $(asan_TESTS)
-	@scripts/run_tests.sh $(asan_TESTS) "tests/configs/run_bad.sh $(asan_DCIM)"
+asan: $(asan_DCIM) $(asan_TESTS) $(REPLAY_BINS)
+	@scripts/run_tests.sh $(asan_TESTS) "tests/configs/run_bad.sh $(asan_DCIM)" \
+	    "fuzz/run_replay.sh $(BUILD)/asan/fuzz $(FUZZ_NAMES)" "tests/e2e/run_asan_cli.sh $(asan_DCIM)"
 
 # Speed: images/s of the fast and program paths beside references measured in the same run:
 # ../shared/bench/bnn_limit.c (outside the project), built with the gcc flags its header's
@@ -296,4 +339,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,11p' Makefile
+	@sed -n '2,12p' Makefile

@@ -31,8 +31,9 @@ workloads/compare : models/ workloads/io workloads/net workloads/compile workloa
 workloads/cli     : models/ workloads/
 bench             : models/ sim/ workloads/ tests/support tests/sim
 tests             : models/ sim/ workloads/ rtl/ tests/
+fuzz              : models/ workloads/
 '
-files=$(find models sim rtl workloads bench tests -type f \( -name '*.c' -o -name '*.h' -o -name '*.cpp' -o -name '*.def' \) | sort)
+files=$(find models sim rtl workloads bench tests fuzz -type f \( -name '*.c' -o -name '*.h' -o -name '*.cpp' -o -name '*.def' \) | sort)
 [ -n "$files" ] || { echo "no source files found"; echo "0 passed, 1 failed"; exit 1; }
 bad=0; n=0
 for f in $files; do

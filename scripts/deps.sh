@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages the build needs, once, and fails loudly when it cannot.
-# Usage: scripts/deps.sh   (run by `make`; needs root for apt-get when something is missing)
+# Usage: scripts/deps.sh [EXTRA_PACKAGE...]   (run by `make`; needs root for apt-get when
+# something is missing). `make fuzz` adds clang (Debian's, with its libFuzzer runtime).
 # chromium renders the HTML reports in tests/e2e/run_html.sh; libhdf5-dev reads and writes
 # point-cloud sets (workloads/io/cloud_h5.c); python3-numpy serves the Python package's tests
 # (tests/python/run_numpy.sh, with Debian's /usr/bin/python3).
 set -u
 
 PKGS="build-essential pkg-config libyaml-dev libcmocka-dev libjansson-dev libsystemc-dev \
-verilator iverilog yosys libopenblas-dev chromium libhdf5-dev python3-numpy"
+verilator iverilog yosys libopenblas-dev chromium libhdf5-dev python3-numpy $*"
 # commands that any package may provide (this image's Node.js ships npm): command:package
 CMDS="npm:npm"
 

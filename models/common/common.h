@@ -113,6 +113,15 @@ const char *cim_suggest(const char *got, const char *const *names, size_t n);
  * small (out then holds ""), else 0. in and out may be the same buffer. */
 int cim_path_normalise(const char *in, char *out, size_t len);
 
+/* ---- reading input files (file.c) -------------------------------------- */
+/* Opens path for reading only when it is a regular file: opened with O_NONBLOCK and checked
+ * with fstat before any read, so a FIFO, a terminal or a device is refused at once instead
+ * of blocking (issue 15). On success returns the stream (blocking again) and its size in
+ * *size_bytes (when not NULL). On failure returns NULL with errno set and *why holding the reason for a
+ * message: strerror(errno) from open, or "not a regular file (a FIFO)" and similar, naming
+ * the kind (errno EINVAL). */
+FILE *cim_file_open_regular(const char *path, size_t *size_bytes, const char **why);
+
 /* ---- seeded random numbers (xoshiro256**, seeded by splitmix64) ---------- */
 typedef struct {
     uint64_t s[4];

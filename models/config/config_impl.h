@@ -41,10 +41,15 @@ struct YtNode {
 #define YT_MAX_DEPTH 64
 #define YT_MAX_KEYS 4096 /* per mapping: duplicate detection is quadratic */
 #define YT_MAX_FILE_BYTES (16u << 20)
+/* Values (scalars, mappings, sequences) in one file: a 1024-layer network file holds about
+ * 20,000; the cap keeps a hostile file (millions of one-character items, under the byte cap)
+ * from taking seconds and hundreds of MB before it is refused. */
+#define YT_MAX_NODES 200000u
 
 /* Reads path into a tree. Syntax errors, duplicate keys (error at the second occurrence,
  * note at the first), aliases, a second document, nesting past YT_MAX_DEPTH, mappings past
- * YT_MAX_KEYS and an empty file are reported through rep. Returns CIM_ERR_IO, with errno set and nothing reported,
+ * YT_MAX_KEYS, more than YT_MAX_NODES values, a path that is not a regular file (FIFO, device,
+ * folder: refused without blocking) and an empty file are reported through rep. Returns CIM_ERR_IO, with errno set and nothing reported,
  * if the file cannot be read (the caller knows which file the user named where),
  * CIM_ERR_NOMEM, CIM_ERR_CONFIG on a reported problem (*root may still be set when only
  * duplicate keys were found), else CIM_OK with *root set. */

@@ -157,6 +157,7 @@ typedef struct {
     YtNode *root;
     YtNode *stack[YT_MAX_DEPTH];
     size_t depth;
+    size_t nodes; /* scalars, mappings and sequences so far */
     int docs;
     int failed; /* a problem that stops the build was reported */
 } Builder;
@@ -209,6 +210,13 @@ static void check_dup(Builder *b, YtNode *map, YtNode *key)
  * container. Takes ownership of node. */
 static void attach(Builder *b, YtNode *node)
 {
+    if (++b->nodes > YT_MAX_NODES) {
+        cfg_error(b->rep, node, "more than %u values (scalars, mappings and sequences) in one file",
+                  (unsigned)YT_MAX_NODES);
+        yt_free(node);
+        b->failed = 1;
+        return;
+    }
     if (b->depth == 0) {
         b->root = node;
     } else {
@@ -381,12 +389,28 @@ CimStatus yt_load_buffer(const char *buf, size_t len, CfgReport *rep, YtNode **r
     return rep->errors > before ? CIM_ERR_CONFIG : CIM_OK;
 }
 
+static CimStatus too_big(CfgReport *rep)
+{
+    cfg_error_pos(rep, 0, 0, "file is larger than %u MiB", YT_MAX_FILE_BYTES >> 20);
+    return CIM_ERR_CONFIG;
+}
+
 CimStatus yt_load_file(const char *path, CfgReport *rep, YtNode **root)
 {
     *root = NULL;
-    FILE *f = fopen(path, "rb");
+    size_t size;
+    const char *why;
+    FILE *f = cim_file_open_regular(path, &size, &why);
+    if (!f && errno == EINVAL) { /* a FIFO, device or folder: reported, never read */
+        cfg_error_pos(rep, 0, 0, "%s", why);
+        return CIM_ERR_CONFIG;
+    }
     if (!f)
         return CIM_ERR_IO;
+    if (size > YT_MAX_FILE_BYTES) { /* the loop below refuses it too, after reading 16 MiB */
+        fclose(f);
+        return too_big(rep);
+    }
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     CimStatus st = buf ? CIM_OK : CIM_ERR_NOMEM;
@@ -409,7 +433,7 @@ CimStatus yt_load_file(const char *path, CfgReport *rep, YtNode **root)
     if (st == CIM_OK && ferror(f))
         st = CIM_ERR_IO;
     else if (st == CIM_ERR_CONFIG)
-        cfg_error_pos(rep, 0, 0, "file is larger than %u MiB", YT_MAX_FILE_BYTES >> 20);
+        too_big(rep);
     fclose(f);
     if (st == CIM_OK)
         st = yt_load_buffer(buf, len, rep, root);

@@ -123,9 +123,10 @@ CimStatus cim_gpu_measured_read(const char *path, uint64_t inferences, int count
 {
     if (inferences == 0)
         return CIM_ERR_RANGE;
-    FILE *f = fopen(path, "rb");
+    const char *why;
+    FILE *f = cim_file_open_regular(path, NULL, &why);
     if (!f) {
-        cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot read file: %s", strerror(errno));
+        cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot read file: %s", why);
         return CIM_ERR_IO;
     }
     Csv c = {.path = path, .diag = diag, .header_allowed = 1};

@@ -140,9 +140,10 @@ static CimStatus read_header(FILE *f, const char *path, uint64_t *count, CimDiag
     uint64_t body = (uint64_t)size - HEADER_BYTES;
     if (*count > body / 8 || body != *count * 8) {
         cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0,
-                     "%s: the header says %llu words (%llu bytes) but %llu bytes follow it",
+                     "%s: the header says %llu words (%.0Lf bytes) but %llu bytes follow it",
                      *count > body / 8 ? "truncated" : "trailing data", (unsigned long long)*count,
-                     (unsigned long long)(*count * 8), (unsigned long long)body);
+                     /* exact: a long double holds any 64-bit count, and x 8 moves its exponent */
+                     (long double)*count * 8, (unsigned long long)body);
         return CIM_ERR_FORMAT;
     }
     return CIM_OK;
@@ -174,9 +175,10 @@ static CimStatus read_words(FILE *f, const char *path, size_t count, CimProgram 
 
 CimStatus cim_program_read(const char *path, CimProgram *p, const CimAlloc *a, CimDiag *diag)
 {
-    FILE *f = fopen(path, "rb");
+    const char *why;
+    FILE *f = cim_file_open_regular(path, NULL, &why);
     if (!f) {
-        cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
+        cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot open: %s", why);
         return CIM_ERR_IO;
     }
     uint64_t count = 0;

@@ -44,8 +44,17 @@ int cli_take_override(int argc, char **argv, int *i, CliOverrides *o);
 int cli_take_option(int argc, char **argv, int *i, const char *const (*map)[2], size_t nmap, CliOverrides *o);
 /* Adds KEY=VALUE; 0, or -1 (message printed) out of memory. */
 int cli_add_override(CliOverrides *o, const char *key, const char *value);
-/* Installs a Ctrl-C handler that sets the returned flag (for a clean stop). */
-volatile sig_atomic_t *cli_catch_sigint(void);
+/* Installs a handler for SIGINT (Ctrl-C) and SIGTERM (a scheduler's or kill's stop) that
+ * sets the returned flag: the command stops cleanly, writes what it has and exits with
+ * CLI_EXIT_STOPPED. */
+volatile sig_atomic_t *cli_catch_stop(void);
+
+/* The exit statuses of every command, and their one description (docs/cli.md, --help). */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_ERROR = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_STOPPED = 3 };
+#define CLI_EXIT_TEXT                                                                          \
+    "Exit status: 0 complete, 1 error (nothing written, or the message says what was not),\n" \
+    "2 usage, 3 stopped early by Ctrl-C, SIGTERM or a trap (partial results written, marked\n" \
+    "aborted).\n"
 
 /* Reports why argv[bad] (bad == argc: a missing FILE) cannot be taken, as one line:
  *   dcim run: error: unknown option '--image'; did you mean '--images'?

@@ -52,9 +52,10 @@ static int parse_args(int argc, char **argv, const char *usage, const char **in,
 /* The whole file as a NUL-terminated string; NULL after printing why. */
 static char *read_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    const char *why;
+    FILE *f = cim_file_open_regular(path, NULL, &why);
     if (!f) {
-        fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
+        fprintf(stderr, "%s: error: cannot open: %s\n", path, why);
         return NULL;
     }
     size_t n = 0, cap = 4096;

@@ -30,7 +30,7 @@ static const char usage[] =
     "  --sweep KEY=V1,V2,...   rerun for each value and tabulate the reductions, e.g.\n"
     "                          --sweep analog.adc.bits=4,5,6,7,8 (repeat for a grid, up to 4 keys)\n"
     "  --quiet                 no progress\n"
-    "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap).\n";
+    CLI_EXIT_TEXT;
 
 typedef struct {
     CliOverrides o;
@@ -123,21 +123,18 @@ static char *default_baseline(const char *run_path, const char *name)
     return buf;
 }
 
-/* Results: compare.json and report.html (of the first point when sweeping). */
-static int write_results(const Args *a, const CimCompare *c, const CimSweepResult *sw, CimDiag *d)
+/* Results: compare.json and report.html (of the first point when sweeping), staged in the
+ * results folder the run began (--out, or the run's folder's compare/) and moved in as a set. */
+static int write_results(const Args *a, const CimCompare *c, const CimSweepResult *sw, CimResults *res, CimDiag *d)
 {
-    size_t len = (a->out ? strlen(a->out) : strlen(c->job.run.out_dir) + sizeof "/compare") + 1;
-    char *dir = malloc(len);
-    if (!dir)
-        return -1;
-    if (a->out)
-        snprintf(dir, len, "%s", a->out);
-    else
-        snprintf(dir, len, "%s/compare", c->job.run.out_dir);
-    int rc = cim_compare_write_json(c, sw, dir, d) != CIM_OK || cim_compare_html_write(c, sw, dir, d) != CIM_OK ? -1 : 0;
+    const char *stage = cim_results_staging(res);
+    int rc = cim_compare_write_json(c, sw, stage, d) != CIM_OK || cim_compare_html_write(c, sw, stage, d) != CIM_OK ||
+                     cim_results_commit(res, d) != CIM_OK
+                 ? -1
+                 : 0;
     if (rc == 0)
-        fprintf(a->json ? stderr : stdout, "\nresults                %s/compare.json, %s/report.html\n", dir, dir);
-    free(dir);
+        fprintf(a->json ? stderr : stdout, "\nresults                %s/compare.json, %s/report.html\n", res->dir,
+                res->dir);
     return rc;
 }
 
@@ -156,7 +153,7 @@ static CimStatus run_sweep(const Args *a, const CimCompareOptions *o, CimCompare
     } else if (st == CIM_OK) {
         cim_compare_print_json(c, sw, stdout);
     }
-    if (st == CIM_OK && write_results(a, c, sw, d) != 0)
+    if (st == CIM_OK && write_results(a, c, sw, o->results, d) != 0)
         st = CIM_ERR_IO;
     for (size_t i = 0; i < n; i++)
         cim_sweep_free(&axes[i]);
@@ -172,7 +169,7 @@ static CimStatus run_once(const Args *a, const CimCompareOptions *o, CimCompare 
         cim_compare_print_json(c, NULL, stdout);
     else
         cim_compare_print(c, stdout);
-    return write_results(a, c, NULL, d) == 0 ? CIM_OK : CIM_ERR_IO;
+    return write_results(a, c, NULL, o->results, d) == 0 ? CIM_OK : CIM_ERR_IO;
 }
 
 /* Runs the parsed command into c; the exit status. */
@@ -184,6 +181,7 @@ static int run_compare(Args *a, CimCompare *c)
         fprintf(stderr, "dcim compare: error: out of memory\n");
         return 1;
     }
+    CimResults res = {0};
     CimCompareOptions o = {
         .run_path = a->path,
         .analog_path = a->analog ? a->analog : a->analog_own,
@@ -192,7 +190,10 @@ static int run_compare(Args *a, CimCompare *c)
         .noverrides = a->o.n,
         .images = a->images,
         .progress = !a->quiet,
-        .stop = cli_catch_sigint(),
+        .stop = cli_catch_stop(),
+        .results = &res,
+        .results_dir = a->out,
+        .results_sub = a->out ? NULL : "compare",
     };
     CimDiag d;
     cim_diag_init(&d);
@@ -201,6 +202,7 @@ static int run_compare(Args *a, CimCompare *c)
     int rc = st == CIM_OK ? (c->status == CIM_RUN_COMPLETE ? 0 : 3) : 1;
     if (st != CIM_OK && !d.errors)
         fprintf(stderr, "dcim compare: error: %s\n", cim_status_str(st));
+    cim_results_discard(&res);
     cim_diag_print(&d, stderr);
     cim_diag_free(&d);
     cim_sweep_result_free(&sw);

@@ -42,7 +42,7 @@ static const char usage[] =
     "  --jobs N                threads for the images, 1 to 1024 (default: the machine's\n"
     "                          cores; 1 for fidelity cycle and with device physics on);\n"
     "                          results are identical for every N\n"
-    "Exit status: 0 complete, 1 error, 2 usage, 3 aborted (Ctrl-C or trap; partial results written).\n";
+    CLI_EXIT_TEXT;
 
 enum { CLI_MAX_JOBS = 1024 }; /* threads: far above any machine's cores, below a typo's */
 
@@ -157,7 +157,7 @@ int cli_run(int argc, char **argv)
         return 2;
     }
     CimJobOptions o = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
-                       .progress = !a.quiet, .stop = cli_catch_sigint(), .vcd_path = a.vcd,
+                       .progress = !a.quiet, .stop = cli_catch_stop(), .vcd_path = a.vcd,
                        .vcd_start = a.vcd_start, .vcd_end = a.vcd_end, .vcd_date = a.vcd_date, .jobs = a.jobs};
     if (cim_pn_job_wanted(&o)) {
         int rc = run_pointcloud(&o, &a);
@@ -170,6 +170,8 @@ int cli_run(int argc, char **argv)
     }
     o.overrides = a.o.ov;
     o.noverrides = a.o.n;
+    CimResults res = {0};
+    o.results = &res;
     CimJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);
@@ -180,12 +182,14 @@ int cli_run(int argc, char **argv)
             cim_report_print_json(&job->report, stdout);
         else
             cim_report_print(&job->report, stdout);
-        if (cim_report_write(&job->report, job->run.out_dir, &d) == CIM_OK &&
-            cim_html_write(&job->report, job->run.out_dir, &d) == CIM_OK)
+        const char *stage = cim_results_staging(&res);
+        if (cim_report_write(&job->report, stage, &d) == CIM_OK && cim_html_write(&job->report, stage, &d) == CIM_OK &&
+            cim_results_commit(&res, &d) == CIM_OK)
             fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
         rc = d.errors ? 1 : job->report.status == CIM_RUN_COMPLETE ? 0 : 3;
     }
+    cim_results_discard(&res);
     end_diag(st, &d);
     if (job)
         cim_job_free(job);

@@ -27,8 +27,8 @@ static const char usage[] =
     "without bias. Limits, checked at the start: at most 8 binary conv layers, at most\n"
     "1024 classes, MNIST data; no int8, BatchNorm or dropout layers (the network format\n"
     "has none). docs/training.md.\n"
-    "Ctrl-C stops after the current batch and leaves a resume point there.\n"
-    "Exit status: 0 complete, 1 error, 2 usage, 3 interrupted.\n";
+    "Ctrl-C or SIGTERM stops after the current batch and leaves a resume point there.\n"
+    CLI_EXIT_TEXT;
 
 typedef struct {
     CliOverrides o;
@@ -83,7 +83,7 @@ int cli_train(int argc, char **argv)
         return 2;
     }
     CimTrainOptions o = {.job = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
-                                 .progress = !a.quiet, .stop = cli_catch_sigint()},
+                                 .progress = !a.quiet, .stop = cli_catch_stop()},
                          .resume = a.resume};
     CimTrainReport rep;
     CimDiag d;

@@ -38,7 +38,7 @@ static int cli_help(int argc, char **argv)
            DCIM_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nDocs: README.md, docs/. Config keys: docs/config.md, docs/tech.md.\n");
+    printf("\n" CLI_EXIT_TEXT "Docs: README.md, docs/. Config keys: docs/config.md, docs/tech.md.\n");
     return 0;
 }
 
@@ -118,15 +118,16 @@ int cli_take_option(int argc, char **argv, int *i, const char *const (*map)[2], 
 }
 
 static volatile sig_atomic_t stop_flag;
-static void on_sigint(int sig)
+static void on_stop(int sig)
 {
     (void)sig;
     stop_flag = 1;
 }
 
-volatile sig_atomic_t *cli_catch_sigint(void)
+volatile sig_atomic_t *cli_catch_stop(void)
 {
-    signal(SIGINT, on_sigint);
+    signal(SIGINT, on_stop);
+    signal(SIGTERM, on_stop);
     return &stop_flag;
 }
 
@@ -300,6 +301,9 @@ int cli_config_doc(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A write past a file-size limit (ulimit -f) fails with EFBIG and is reported like a
+     * full disk, instead of killing the process mid-write */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return cli_help(argc, argv) == 0 && argc < 2 ? 2 : 0;
     if (strcmp(argv[1], "--version") == 0)

@@ -384,7 +384,8 @@ CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
         st = load_inputs(o, c, &r, d);
     if (st == CIM_OK) {
         CimJobOptions jo = {.run_path = o->run_path, .overrides = r.job, .noverrides = r.njob,
-                            .progress = o->progress, .stop = o->stop, .vcd_end = UINT64_MAX};
+                            .progress = o->progress, .stop = o->stop, .vcd_end = UINT64_MAX,
+                            .results = o->results, .results_dir = o->results_dir, .results_sub = o->results_sub};
         st = cim_job_run(&jo, &c->job, d);
     }
     routed_free(&r);

@@ -92,6 +92,8 @@ typedef struct {
     uint64_t images;                      /* 0: the run file's, capped at the default */
     int progress;                         /* progress bar on stderr */
     volatile sig_atomic_t *stop;          /* Ctrl-C: stop after the current image */
+    CimResults *results;                  /* as CimJobOptions: begun before any image runs */
+    const char *results_dir, *results_sub;
 } CimCompareOptions;
 
 /* ---- arithmetic (hand-checkable) ------------------------------------------------ */

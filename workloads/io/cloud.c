@@ -162,21 +162,15 @@ CimStatus cloud_read_file(const char *path, const CimAlloc *alloc, char **text, 
 {
     *text = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
+    size_t n;
+    const char *why;
+    FILE *f = cim_file_open_regular(path, &n, &why);
     if (!f) {
-        cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
+        cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "cannot open: %s", why);
         return CIM_ERR_IO;
     }
-    struct stat sb;
-    CimStatus s = CIM_OK;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "not a regular file");
-        s = CIM_ERR_IO;
-    }
-    size_t n = s == CIM_OK ? (size_t)sb.st_size : 0;
-    char *buf = s == CIM_OK ? cim_alloc(alloc, n + 1) : NULL;
-    if (s == CIM_OK && !buf)
-        s = CIM_ERR_NOMEM;
+    char *buf = cim_alloc(alloc, n + 1);
+    CimStatus s = buf ? CIM_OK : CIM_ERR_NOMEM;
     if (s == CIM_OK && fread(buf, 1, n, f) != n) {
         cim_diag_add(diag, CIM_SEV_ERROR, path, 0, 0, "read failed: %s",
                      ferror(f) ? strerror(errno) : "file shrank");

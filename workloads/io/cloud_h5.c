@@ -433,18 +433,13 @@ CimStatus cim_cloud_h5_load(const char *path, const CimAlloc *alloc, CimCloudSet
                             CimDiag *diag)
 {
     memset(out, 0, sizeof *out);
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        ERR("cannot open: %s", strerror(errno));
-        return CIM_ERR_IO;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        ERR("not a regular file");
-        return CIM_ERR_IO;
-    }
-    FILE *probe = fopen(path, "rb"); /* so an unreadable file reads "Permission denied" */
+    size_t file_bytes;
+    const char *why;
+    /* regular and readable, checked without blocking, so an unreadable file reads
+     * "Permission denied" and a FIFO is refused before HDF5 opens it */
+    FILE *probe = cim_file_open_regular(path, &file_bytes, &why);
     if (!probe) {
-        ERR("cannot open: %s", strerror(errno));
+        ERR("cannot open: %s", why);
         return CIM_ERR_IO;
     }
     fclose(probe);
@@ -462,7 +457,7 @@ CimStatus cim_cloud_h5_load(const char *path, const CimAlloc *alloc, CimCloudSet
         ERR("cannot open: %s", h5_reason(&r));
         s = CIM_ERR_IO;
     } else if (is == 0) {
-        ERR("not an HDF5 file (no HDF5 signature in its %lld bytes)", (long long)sb.st_size);
+        ERR("not an HDF5 file (no HDF5 signature in its %lld bytes)", (long long)file_bytes);
         s = CIM_ERR_FORMAT;
     } else if ((file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
         ERR("cannot open as HDF5, the file is truncated or damaged: %s", h5_reason(&r));

@@ -110,20 +110,14 @@ static CimStatus read_header(const char *path, FILE *f, size_t file_bytes, uint3
 static CimStatus read_idx(const char *path, const CimAlloc *alloc, uint32_t magic, unsigned nd,
                           uint32_t *dims, uint8_t **data, CimDiag *diag)
 {
-    FILE *f = fopen(path, "rb");
+    size_t file_bytes, bytes = 0;
+    const char *why;
+    FILE *f = cim_file_open_regular(path, &file_bytes, &why);
     if (!f) {
-        ERR("cannot open: %s", strerror(errno));
+        ERR("cannot open: %s", why);
         return CIM_ERR_IO;
     }
-    struct stat sb;
-    size_t bytes = 0;
-    CimStatus s;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        ERR("not a regular file");
-        s = CIM_ERR_IO;
-    } else {
-        s = read_header(path, f, (size_t)sb.st_size, magic, nd, dims, &bytes, diag);
-    }
+    CimStatus s = read_header(path, f, file_bytes, magic, nd, dims, &bytes, diag);
     if (s == CIM_OK) {
         *data = cim_alloc(alloc, bytes);
         s = *data ? CIM_OK : CIM_ERR_NOMEM;

@@ -53,18 +53,12 @@ static const char *json_kind(const json_t *j)
 
 static CimStatus read_file(CimSafetensors *st, CimDiag *diag)
 {
-    FILE *f = fopen(st->path, "rb");
+    const char *why;
+    FILE *f = cim_file_open_regular(st->path, &st->len, &why);
     if (!f) {
-        ERR(st, "cannot open: %s", strerror(errno));
+        ERR(st, "cannot open: %s", why);
         return CIM_ERR_IO;
     }
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        ERR(st, "not a regular file");
-        fclose(f);
-        return CIM_ERR_IO;
-    }
-    st->len = (size_t)sb.st_size;
     st->buf = cim_alloc(&st->alloc, st->len);
     if (!st->buf) {
         fclose(f);

@@ -219,6 +219,27 @@ static void mark_zero_filters(CimLayer *l)
     }
 }
 
+/* Weights with NaN or infinite values would run (binarised, every NaN a +1) to a meaningless
+ * accuracy: refused before anything runs, with the counts and the first element. */
+static CimStatus check_finite(const CimSafetensors *st, const char *name, const float *v, size_t n, CimDiag *diag)
+{
+    size_t nans = 0, infs = 0, first = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) {
+            if (!nans && !infs)
+                first = i;
+            nans += isnan(v[i]) != 0;
+            infs += isinf(v[i]) != 0;
+        }
+    if (!nans && !infs)
+        return CIM_OK;
+    cim_diag_add(diag, CIM_SEV_ERROR, cim_st_path(st), 0, 0,
+                 "tensor '%s' holds %zu NaN and %zu infinite values of %zu (the first at element %zu); "
+                 "weights must be finite",
+                 name, nans, infs, n, first);
+    return CIM_ERR_FORMAT;
+}
+
 static CimStatus load_tensor(const CimSafetensors *st, const char *name, const size_t *shape, size_t nd,
                              float *dst, size_t n, CimDiag *diag)
 {
@@ -228,7 +249,7 @@ static CimStatus load_tensor(const CimSafetensors *st, const char *name, const s
         s = cim_st_expect_shape(st, t, shape, nd, diag);
     if (s == CIM_OK)
         s = cim_st_to_f32(st, t, dst, n, diag);
-    return s;
+    return s == CIM_OK ? check_finite(st, name, dst, t->nelem, diag) : s;
 }
 
 CimStatus cim_net_load_weights(CimNet *net, const char *path, CimDiag *diag)

@@ -408,11 +408,22 @@ CimStatus cim_job_prepare(const CimJobOptions *o, CimJob *j, CimDiag *d)
     return st;
 }
 
+static CimStatus begin_results(const CimJobOptions *o, CimJob *j, CimDiag *d)
+{
+    if (o->results_dir || !o->results_sub)
+        return cim_results_begin(o->results, o->results_dir ? o->results_dir : j->run.out_dir, d);
+    char dir[sizeof j->run.out_dir + 64];
+    snprintf(dir, sizeof dir, "%s/%.60s", j->run.out_dir, o->results_sub);
+    return cim_results_begin(o->results, dir, d);
+}
+
 CimStatus cim_job_run(const CimJobOptions *o, CimJob *j, CimDiag *d)
 {
     CimMnist mn = {0};
     CimTrap trap = {0};
     CimStatus st = cim_job_prepare(o, j, d);
+    if (st == CIM_OK && o->results)
+        st = begin_results(o, j, d);
     if (st == CIM_OK)
         st = load_data(j, &mn, d);
     if (st == CIM_OK && j->run.prune.enabled)

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "workloads/report/report.h"
+#include "workloads/report/results.h"
 #include "workloads/run/run_cfg.h"
 
 #ifdef __cplusplus
@@ -25,6 +26,12 @@ typedef struct {
                                        0: the machine's cores, or 1 where one thread is all a run
                                        can use (fidelity cycle, device physics on). Results are
                                        identical for every count. */
+    /* Not NULL: the results folder is begun (cim_results_begin) once the run file is read and
+     * before any data is loaded or image runs, so an unusable folder costs nothing. The
+     * folder is results_dir, or else the run file's run.out with results_sub appended as a
+     * subfolder when that is not NULL. The caller writes into it and commits or discards. */
+    CimResults *results;
+    const char *results_dir, *results_sub;
 } CimJobOptions;
 
 /* Everything a job owns; free with cim_job_free (also after an error). */

@@ -764,6 +764,40 @@ static void test_cfg_deep_nesting_rejected(void **state)
     expect_chip_error(write_text("deepblock.yaml", block), "nesting deeper than 64 levels", 0, 0);
 }
 
+/* Issue 15: a 14 MB file of 7 M one-character items (under the 16 MiB cap) took 12 s and
+ * 845 MB to refuse; the value count stops it one past the limit, at the item
+ * that crosses it (node 1 is the top mapping, 2 the key, 3 the sequence). */
+static void test_cfg_too_many_values_rejected(void **state)
+{
+    (void)state;
+    size_t items = 7000000;
+    char *buf = malloc(2 * items + 16);
+    assert_non_null(buf);
+    memcpy(buf, "chip: [", 7);
+    for (size_t i = 0; i < items; i++)
+        memcpy(buf + 7 + 2 * i, "0,", 2);
+    memcpy(buf + 7 + 2 * items - 1, "]\n", 2);
+    const char *p = write_bytes("many.yaml", buf, 7 + 2 * items + 1);
+    free(buf);
+    /* the documented limit (docs/config.md): value 200001 is item 199997 (0-based), at
+     * column 8 + 2 x 199997 */
+    expect_chip_error(p, "more than 200000 values (scalars, mappings and sequences) in one file", 1,
+                      8 + 2 * 199997);
+}
+
+/* Not a regular file: refused before any read (a FIFO would block forever on open). */
+static void test_cfg_fifo_refused_without_blocking(void **state)
+{
+    (void)state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/fifo.yaml", g_dir);
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    expect_chip_error(path, "not a regular file (a FIFO)", 0, 0);
+    expect_chip_error(g_dir, "not a regular file (a directory)", 0, 0);
+    unlink(path);
+}
+
 static void test_cfg_sequence_where_mapping_expected(void **state)
 {
     (void)state;
@@ -860,6 +894,8 @@ int main(void)
         cmocka_unit_test(test_cfg_tech_file_loads_alone),
         cmocka_unit_test(test_cfg_check_accepts_both_kinds),
         cmocka_unit_test(test_cfg_write_table_rows),
+        cmocka_unit_test(test_cfg_too_many_values_rejected),
+        cmocka_unit_test(test_cfg_fifo_refused_without_blocking),
         cmocka_unit_test(test_cfg_override_replaces_values),
         cmocka_unit_test(test_cfg_override_inserts_missing_key),
         cmocka_unit_test(test_cfg_override_bad_value_names_override),

@@ -719,7 +719,7 @@ static void test_isa_program_file_corrupt_gives_errors(void **state)
     memset(b + 8, 0xFF, 8); /* a count far past the file */
     write_bytes(path, b, 40);
     expect_read_error(path, CIM_ERR_FORMAT,
-                      "truncated: the header says 18446744073709551615 words (18446744073709551608 bytes) "
+                      "truncated: the header says 18446744073709551615 words (147573952589676412920 bytes) "
                       "but 24 bytes follow it");
     remove(path);
     expect_read_error(path, CIM_ERR_IO, "cannot open: No such file or directory");

@@ -209,7 +209,7 @@ static void test_h5_not_hdf5_missing_or_truncated(void **state)
     expect_load_error(p, CIM_ERR_FORMAT, "not an HDF5 file (no HDF5 signature in its 12 bytes)");
     rig_write_text(rig_path(r, "empty.h5", p), "");
     expect_load_error(p, CIM_ERR_FORMAT, "not an HDF5 file (no HDF5 signature in its 0 bytes)");
-    expect_load_error(r->dir, CIM_ERR_IO, "not a regular file");
+    expect_load_error(r->dir, CIM_ERR_IO, "cannot open: not a regular file (a directory)");
 
     /* A truncated copy of a good file: HDF5 sees the end-of-file address past the end. */
     CimCloudSet a;

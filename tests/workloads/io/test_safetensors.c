@@ -510,7 +510,7 @@ static void test_st_missing_file_and_directory_are_io_errors(void **state)
     CimDiag d = expect_open_error(fx->path, CIM_ERR_IO, "cannot open: No such file or "
                                   "directory");
     cim_diag_free(&d);
-    d = expect_open_error(fx->dir, CIM_ERR_IO, "not a regular file");
+    d = expect_open_error(fx->dir, CIM_ERR_IO, "cannot open: not a regular file (a directory)");
     cim_diag_free(&d);
 }
 

@@ -1,0 +1,5 @@
+# a comment
+
+   
+again: jmp again
+.word 0x0100000000000000
