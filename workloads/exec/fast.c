@@ -148,17 +148,19 @@ static inline int64_t after_run(const FastLayer *fl, unsigned k, int64_t p, int6
 /* Windows of at most LUT_BITS bits (MNIST's conv1: 3 x 3 x 1) are looked up whole. */
 enum { LUT_BITS = 10 };
 
-/* For a layer the fused route takes whose window is one word of at most LUT_BITS bits,
- * the sign bits of all F outputs for every window value and border pattern, with the
- * chip's finish, pruned value and threshold (ppu.h; a pattern's valid taps from
- * cim_window_class over the layer's positions), and the conducting cells of the live run
- * for every value: a position is then one lookup. Leaves lut NULL for other layers. */
+/* For a layer the fused route takes (one unit of one word, or every filter pruned) whose
+ * window has at most LUT_BITS bits: the sign bits of all F outputs for every window value
+ * and border pattern, with the chip's finish, pruned value and threshold (ppu.h; a
+ * pattern's valid taps from cim_window_class over the layer's positions), and the
+ * conducting cells of the live run for every value: a position is then one lookup.
+ * Leaves lut NULL for other layers. */
 static CimStatus table(const CimFast *f, FastLayer *fl, uint32_t npat)
 {
     const CimChipLayer *cl = fl->cl;
     unsigned len = cl->k * cl->k * cl->in_c, n = fl->live_run, sab = f->cfg->periph.shift_add_bits;
-    if (fl->nunits != 1 || fl->units[0].wraps || fl->units[0].f0 != 0 || fl->units[0].ncols != n ||
-        len > LUT_BITS || fl->units[0].w0 != 0 || fl->units[0].nw != 1)
+    int one_unit = fl->nunits == 1 && !fl->units[0].wraps && fl->units[0].f0 == 0 && fl->units[0].ncols == n &&
+                   fl->units[0].w0 == 0 && fl->units[0].nw == 1;
+    if (len > LUT_BITS || !(one_unit || (fl->nunits == 0 && n == 0)))
         return CIM_OK;
     size_t nx = (size_t)1 << len, fw = cim_bits_words(cl->F);
     fl->lut = calloc(nx * npat * fw, sizeof *fl->lut);
@@ -174,7 +176,7 @@ static CimStatus table(const CimFast *f, FastLayer *fl, uint32_t npat)
             cim_window_class(&ws, y, x, &ws.valid, &ws.pattern);
             valid[ws.pattern] = ws.valid;
         }
-    const uint64_t *w = fl->units[0].w;
+    const uint64_t *w = n ? fl->units[0].w : NULL;
     int skip = f->cc->pruned_mode == CIM_PRUNED_SKIP;
     for (size_t x = 0; x < nx; x++) {
         uint32_t px = (uint32_t)__builtin_popcountll(x);
@@ -362,14 +364,16 @@ static void position_fused(CimFast *f, FastLayer *fl, const CimWindowState *ws, 
     const uint32_t px = ws->px;
     const int32_t *off = fl->off + (size_t)ws->pattern * cl->F, *thr = fl->thr;
     const int64_t *margin = fl->margin ? fl->margin + (size_t)ws->pattern * n : NULL;
-    if (n && fl->lut) { /* one word at w0 = 0; every output */
+    if (fl->lut) { /* the window is one word; every output */
         uint64_t x = f->win[0], lrs = fl->lut_lrs[x];
         size_t fw = cim_bits_words(cl->F);
         const uint64_t *bits = fl->lut + (x * fl->npat + ws->pattern) * fw;
         for (size_t i = 0; i < fw; i++)
             fl->pool[i] |= bits[i];
-        cim_array_gated_events(ev, (uint64_t)__builtin_popcountll(x & un->mask[0]), n, lrs);
-        cim_counter_events(ev, lrs);
+        if (n) {
+            cim_array_gated_events(ev, (uint64_t)__builtin_popcountll(x & un->mask[0]), n, lrs);
+            cim_counter_events(ev, lrs);
+        }
         return;
     }
     if (n) {
