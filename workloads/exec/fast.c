@@ -37,6 +37,7 @@ typedef struct {
                                words each), or NULL: see table() */
     uint32_t *lut_lrs;      /* window value -> conducting cells of the live run */
     uint32_t npat;
+    uint32_t *cls;          /* per position y * in_w + x: valid taps, border pattern (cim_window_class) */
     int64_t *margin;        /* npat x live_run fold margins (cim_ppu_fold_margin), or NULL:
                                the fold is not exact for some filter (ppu.h) */
     int64_t *acc;           /* F accumulators */
@@ -151,7 +152,7 @@ enum { LUT_BITS = 10 };
 /* For a layer the fused route takes (one unit of one word, or every filter pruned) whose
  * window has at most LUT_BITS bits: the sign bits of all F outputs for every window value
  * and border pattern, with the chip's finish, pruned value and threshold (ppu.h; a
- * pattern's valid taps from cim_window_class over the layer's positions), and the
+ * pattern's valid taps from the layer's position classes, cls), and the
  * conducting cells of the live run for every value: a position is then one lookup.
  * Leaves lut NULL for other layers. */
 static CimStatus table(const CimFast *f, FastLayer *fl, uint32_t npat)
@@ -170,12 +171,8 @@ static CimStatus table(const CimFast *f, FastLayer *fl, uint32_t npat)
         free(valid);
         return CIM_ERR_NOMEM;
     }
-    CimWindowState ws = {1, 0, cl->in_c, cl->in_h, cl->in_w, cl->k, cl->pad, 0, 0, 0, 0};
-    for (unsigned y = 0; y < cl->in_h; y++)
-        for (unsigned x = 0; x < cl->in_w; x++) {
-            cim_window_class(&ws, y, x, &ws.valid, &ws.pattern);
-            valid[ws.pattern] = ws.valid;
-        }
+    for (size_t i = 0; i < (size_t)cl->in_h * cl->in_w; i++)
+        valid[fl->cls[2 * i + 1]] = fl->cls[2 * i];
     const uint64_t *w = n ? fl->units[0].w : NULL;
     int skip = f->cc->pruned_mode == CIM_PRUNED_SKIP;
     for (size_t x = 0; x < nx; x++) {
@@ -239,6 +236,15 @@ static CimStatus read_layer(CimFast *f, CimChip *chip, FastLayer *fl)
     while (fl->live_run < cl->F && !cim_bits_get(fl->pruned, fl->live_run))
         fl->live_run++;
     fl->npat = tab.npat;
+    fl->cls = calloc(2 * (size_t)cl->in_h * cl->in_w + 1, sizeof *fl->cls);
+    if (!fl->cls)
+        return CIM_ERR_NOMEM;
+    CimWindowState ws = {1, 0, cl->in_c, cl->in_h, cl->in_w, cl->k, cl->pad, 0, 0, 0, 0};
+    for (unsigned y = 0; y < cl->in_h; y++)
+        for (unsigned x = 0; x < cl->in_w; x++) {
+            uint32_t *c = fl->cls + 2 * ((size_t)y * cl->in_w + x);
+            cim_window_class(&ws, y, x, &c[0], &c[1]);
+        }
     fl->tail_pruned = 1;
     for (unsigned k = fl->live_run; k < cl->F; k++)
         fl->tail_pruned &= (int)cim_bits_get(fl->pruned, k);
@@ -446,7 +452,8 @@ static void gather(CimFast *f, const FastLayer *fl, CimWindowState *ws, unsigned
         *win = cur;
     ws->ir_len = cl->k * (unsigned)run;
     ws->px = px;
-    cim_window_class(ws, y, x, &ws->valid, &ws->pattern);
+    ws->valid = fl->cls[2 * ((size_t)y * cl->in_w + x)];
+    ws->pattern = fl->cls[2 * ((size_t)y * cl->in_w + x) + 1];
 }
 
 /* The position's integer outputs into a [F][H][W] trace, original filter order. */
@@ -565,6 +572,7 @@ void cim_fast_destroy(CimFast *f)
         free(f->layers[k].margin);
         free(f->layers[k].lut);
         free(f->layers[k].lut_lrs);
+        free(f->layers[k].cls);
         free(f->layers[k].pin);
         free(f->layers[k].acc);
     }
