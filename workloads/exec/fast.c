@@ -338,21 +338,6 @@ fused_columns(const uint64_t *restrict x, const uint64_t *restrict w, unsigned n
               const int32_t *restrict off, const int32_t *restrict thr, unsigned sab, const int64_t *restrict margin,
               uint64_t *restrict pool)
 {
-    if (margin) {
-        uint64_t lrs = 0;
-        for (unsigned c0 = 0; c0 < n; c0 += 64) {
-            uint64_t b = 0;
-            unsigned c1 = n - c0 < 64 ? n : c0 + 64;
-            for (unsigned c = c0; c < c1; c++, w += nw) {
-                uint32_t a = 0;
-                _Pragma("GCC unroll 16") for (unsigned k = 0; k < nw; k++) a += (uint32_t)__builtin_popcountll(x[k] & w[k]);
-                lrs += a;
-                b |= (uint64_t)cim_ppu_fires_count(a, px, margin[c]) << (c - c0);
-            }
-            pool[c0 >> 6] |= b;
-        }
-        return lrs;
-    }
     uint64_t lrs = 0;
     for (unsigned c0 = 0; c0 < n; c0 += 64) {
         uint64_t b = 0;
@@ -361,7 +346,9 @@ fused_columns(const uint64_t *restrict x, const uint64_t *restrict w, unsigned n
             uint32_t a = 0;
             _Pragma("GCC unroll 16") for (unsigned k = 0; k < nw; k++) a += (uint32_t)__builtin_popcountll(x[k] & w[k]);
             lrs += a;
-            b |= (uint64_t)cim_ppu_fires(cim_ppu_finish(a, px, off[c], sab), thr[c]) << (c - c0);
+            int fires = margin ? cim_ppu_fires_count(a, px, margin[c])
+                               : cim_ppu_fires(cim_ppu_finish(a, px, off[c], sab), thr[c]);
+            b |= (uint64_t)fires << (c - c0);
         }
         pool[c0 >> 6] |= b;
     }
