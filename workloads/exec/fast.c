@@ -449,8 +449,8 @@ static int fusable(const FastLayer *fl, const int32_t *trace)
 /* The window at (y, x) from the padded map: one contiguous run of k*C bits per kernel row,
  * appended piece by piece (at most 64 bits) to a word that is stored when full, so every
  * window word [0, words(k*k*C)) is written and none needs clearing; px counts the pieces'
- * bits (the padded map has two spare words, so the word after a run's last one may be
- * read). */
+ * bits. A window of at most 64 bits is one word, kernel row ky's run at bit ky x k x C.
+ * (The padded map has two spare words, so the word after a run's last one may be read.) */
 static void gather(CimFast *f, const FastLayer *fl, CimWindowState *ws, unsigned y, unsigned x)
 {
     const CimChipLayer *cl = fl->cl;
@@ -460,26 +460,40 @@ static void gather(CimFast *f, const FastLayer *fl, CimWindowState *ws, unsigned
     uint64_t cur = 0;
     unsigned fill = 0;
     uint32_t px = 0;
-    for (unsigned ky = 0; ky < cl->k; ky++) {
-        size_t src = ((size_t)(y + ky) * fl->pw + x) * cl->in_c;
-        for (size_t b = 0; b < run; b += 64, src += 64) {
-            unsigned sr = (unsigned)(src & 63u), len = run - b < 64 ? (unsigned)(run - b) : 64;
+    if (run * cl->k <= 64) { /* one word: each run lands at ky x run */
+        uint64_t keep = run < 64 ? ((uint64_t)1 << run) - 1 : ~(uint64_t)0;
+        for (unsigned ky = 0; ky < cl->k; ky++) {
+            size_t src = ((size_t)(y + ky) * fl->pw + x) * cl->in_c;
+            unsigned sr = (unsigned)(src & 63u);
             uint64_t v = pin[src >> 6] >> sr;
             if (sr)
                 v |= pin[(src >> 6) + 1] << (64 - sr);
-            if (len < 64)
-                v &= ((uint64_t)1 << len) - 1;
-            px += (uint32_t)__builtin_popcountll(v);
-            cur |= v << fill;
-            if (fill + len >= 64) {
-                *win++ = cur;
-                cur = fill ? v >> (64 - fill) : 0;
-            }
-            fill = (fill + len) & 63u;
+            cur |= (v & keep) << (ky * run);
         }
+        win[0] = cur;
+        px = (uint32_t)__builtin_popcountll(cur);
+    } else {
+        for (unsigned ky = 0; ky < cl->k; ky++) {
+            size_t src = ((size_t)(y + ky) * fl->pw + x) * cl->in_c;
+            for (size_t b = 0; b < run; b += 64, src += 64) {
+                unsigned sr = (unsigned)(src & 63u), len = run - b < 64 ? (unsigned)(run - b) : 64;
+                uint64_t v = pin[src >> 6] >> sr;
+                if (sr)
+                    v |= pin[(src >> 6) + 1] << (64 - sr);
+                if (len < 64)
+                    v &= ((uint64_t)1 << len) - 1;
+                px += (uint32_t)__builtin_popcountll(v);
+                cur |= v << fill;
+                if (fill + len >= 64) {
+                    *win++ = cur;
+                    cur = fill ? v >> (64 - fill) : 0;
+                }
+                fill = (fill + len) & 63u;
+            }
+        }
+        if (fill)
+            *win = cur;
     }
-    if (fill)
-        *win = cur;
     ws->ir_len = cl->k * (unsigned)run;
     ws->px = px;
     ws->valid = fl->cls[2 * ((size_t)y * cl->in_w + x)];
