@@ -50,6 +50,29 @@ static inline int64_t cim_ppu_pruned(int skip, uint32_t valid, uint32_t px, unsi
 /* pthr: the output bit of an accumulator against its threshold (a comparator). */
 static inline int cim_ppu_fires(int64_t p, int32_t thr) { return p >= thr; }
 
+/* pfin and pthr of a live filter folded into one compare on the AND count: while the
+ * finish does not wrap it is exactly 4p - 2px + off, so
+ *   cim_ppu_fires(cim_ppu_finish(p, px, off, bits), thr) == cim_ppu_fires_count(p, px, margin)
+ * with margin = cim_ppu_fold_margin(thr, off) = thr - off. cim_ppu_fold_exact says when:
+ * for every count p in [0, pmax] and every px in [0, pxmax], 4p - 2px + off lies in the
+ * accumulator's signed range of `bits` (the expression is monotonic in p and px, so its two
+ * extremes decide). Where it is not exact (the finish may wrap), use the finish and the
+ * threshold. Example: bits 8, off 100, pmax 10, pxmax 0 -> 4 x 10 + 100 = 140 > 127: not
+ * exact; off 0, pmax 31, pxmax 64 -> [-128, 124]: exact. */
+static inline int cim_ppu_fold_exact(int32_t off, uint32_t pmax, uint32_t pxmax, unsigned bits)
+{
+    int64_t lo = (int64_t)off - 2 * (int64_t)pxmax, hi = 4 * (int64_t)pmax + off;
+    if (bits >= 64) /* |lo|, |hi| < 2^35 */
+        return 1;
+    int64_t half = (int64_t)1 << (bits - 1);
+    return lo >= -half && hi < half;
+}
+static inline int64_t cim_ppu_fold_margin(int32_t thr, int32_t off) { return (int64_t)thr - off; }
+static inline int cim_ppu_fires_count(int64_t p, uint32_t px, int64_t margin)
+{
+    return 4 * p - 2 * (int64_t)px >= margin;
+}
+
 /* ---- the layer table (lcfg) ------------------------------------------------------- */
 /* At a bit address of the buffer, every entry int32 two's complement:
  *   pruned mask  nf bits, padded to a multiple of 32 (bit f: output f is pruned)

@@ -8,6 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define FAST_VECTOR 1 /* the AVX-512 VPOPCNTDQ columns, chosen at run time */
+#else
+#define FAST_VECTOR 0
+#endif
+
 /* A counting unit: the regions of one column tile (PPU outputs [f0, f0 + ncols)) whose
  * counts are added in one pass over the window. Regions merge only when no counter can
  * overflow (every region's rows <= the counter's maximum, so each count shows as it is)
@@ -31,7 +38,16 @@ typedef struct {
     unsigned nunits;
     uint64_t *pruned;       /* PPU order: the table's pruned mask, F bits */
     unsigned live_run;      /* outputs [0, live_run) are live (the compiler puts them first) */
+    int tail_pruned;        /* every output past the live run is pruned */
     int32_t *thr, *off;     /* PPU order: F thresholds, npat x F offsets */
+    uint64_t *lut;          /* window value x pattern -> sign bits of the live run (words(live_run)
+                               words each), or NULL: see table() */
+    uint32_t *lut_lrs;      /* window value -> conducting cells of the live run */
+    uint32_t npat;
+    uint32_t *cls;          /* per position y * in_w + x: valid taps, border pattern (cim_window_class) */
+    uint64_t *wt;           /* with margin: the unit's weights word-major, [nw][live_run] */
+    int64_t *margin;        /* npat x live_run fold margins (cim_ppu_fold_margin), or NULL:
+                               the fold is not exact for some filter (ppu.h) */
     int64_t *acc;           /* F accumulators */
     uint64_t *obits, *pool; /* F output bits of one position, OR over the pooling window */
     CimLayerTally stat;     /* data-independent cost of one image */
@@ -47,6 +63,7 @@ struct CimFast {
     uint64_t *img, *win;      /* input bits, window */
     int32_t *ints;
     float *scratch;
+    int vector;               /* cim_fast_vector */
 };
 
 /* Whether region j can join unit u: the same columns, no counter overflow in either and
@@ -105,6 +122,90 @@ static CimStatus plan_units(const CimFast *f, FastLayer *fl, unsigned *unit_of)
     return CIM_OK;
 }
 
+/* The fold of finish and threshold (ppu.h) for a layer whose live run is the columns of
+ * one unit that cannot overflow: a count is at most the unit's rows, px at most the
+ * window's bits. Leaves margin NULL when the fold is not exact for every live filter and
+ * pattern; the fused route then finishes and thresholds. */
+static CimStatus fold(const CimFast *f, FastLayer *fl, uint32_t npat)
+{
+    const CimChipLayer *cl = fl->cl;
+    if (fl->nunits != 1 || fl->units[0].wraps || fl->units[0].f0 != 0 || fl->units[0].ncols != fl->live_run)
+        return CIM_OK;
+    const FastUnit *un = &fl->units[0];
+    uint32_t pmax = (uint32_t)cim_bits_popcount(un->mask, (size_t)un->nw * 64), pxmax = cl->k * cl->k * cl->in_c;
+    unsigned sab = f->cfg->periph.shift_add_bits, n = fl->live_run;
+    for (uint32_t pat = 0; pat < npat; pat++)
+        for (unsigned c = 0; c < n; c++)
+            if (!cim_ppu_fold_exact(fl->off[(size_t)pat * cl->F + c], pmax, pxmax, sab))
+                return CIM_OK;
+    fl->margin = calloc((size_t)npat * n + 1, sizeof *fl->margin);
+    fl->wt = calloc((size_t)un->nw * n + 1, sizeof *fl->wt);
+    if (!fl->margin || !fl->wt)
+        return CIM_ERR_NOMEM;
+    for (unsigned k = 0; k < un->nw; k++)
+        for (unsigned c = 0; c < n; c++)
+            fl->wt[(size_t)k * n + c] = un->w[(size_t)c * un->nw + k];
+    for (uint32_t pat = 0; pat < npat; pat++)
+        for (unsigned c = 0; c < n; c++)
+            fl->margin[(size_t)pat * n + c] = cim_ppu_fold_margin(fl->thr[c], fl->off[(size_t)pat * cl->F + c]);
+    return CIM_OK;
+}
+
+/* The finished value of output k past the live run (k >= live_run): the pruned value when
+ * the table marks it pruned, else the finish of its accumulator p. */
+static inline int64_t after_run(const FastLayer *fl, unsigned k, int64_t p, int64_t pruned, uint32_t px, int32_t off,
+                                unsigned sab)
+{
+    return cim_bits_get(fl->pruned, k) ? pruned : cim_ppu_finish(p, px, off, sab);
+}
+
+/* Windows of at most LUT_BITS bits (MNIST's conv1: 3 x 3 x 1) are looked up whole. */
+enum { LUT_BITS = 10 };
+
+/* For a layer the fused route takes (one unit of one word, or every filter pruned) whose
+ * window has at most LUT_BITS bits: the sign bits of all F outputs for every window value
+ * and border pattern, with the chip's finish, pruned value and threshold (ppu.h; a
+ * pattern's valid taps from the layer's position classes, cls), and the
+ * conducting cells of the live run for every value: a position is then one lookup.
+ * Leaves lut NULL for other layers. */
+static CimStatus table(const CimFast *f, FastLayer *fl, uint32_t npat)
+{
+    const CimChipLayer *cl = fl->cl;
+    unsigned len = cl->k * cl->k * cl->in_c, n = fl->live_run, sab = f->cfg->periph.shift_add_bits;
+    int one_unit = fl->nunits == 1 && !fl->units[0].wraps && fl->units[0].f0 == 0 && fl->units[0].ncols == n &&
+                   fl->units[0].w0 == 0 && fl->units[0].nw == 1;
+    if (len > LUT_BITS || !(one_unit || (fl->nunits == 0 && n == 0)))
+        return CIM_OK;
+    size_t nx = (size_t)1 << len, fw = cim_bits_words(cl->F);
+    fl->lut = calloc(nx * npat * fw, sizeof *fl->lut);
+    fl->lut_lrs = calloc(nx, sizeof *fl->lut_lrs);
+    uint32_t *valid = calloc(npat, sizeof *valid);
+    if (!fl->lut || !fl->lut_lrs || !valid) {
+        free(valid);
+        return CIM_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < (size_t)cl->in_h * cl->in_w; i++)
+        valid[fl->cls[2 * i + 1]] = fl->cls[2 * i];
+    const uint64_t *w = n ? fl->units[0].w : NULL;
+    int skip = f->cc->pruned_mode == CIM_PRUNED_SKIP;
+    for (size_t x = 0; x < nx; x++) {
+        uint32_t px = (uint32_t)__builtin_popcountll(x);
+        for (unsigned c = 0; c < cl->F; c++) {
+            uint32_t a = c < n ? (uint32_t)__builtin_popcountll(x & w[c]) : 0;
+            fl->lut_lrs[x] += a;
+            for (uint32_t pat = 0; pat < npat; pat++) {
+                const int32_t off = fl->off[(size_t)pat * cl->F + c];
+                int64_t v = c < n ? cim_ppu_finish(a, px, off, sab)
+                                  : after_run(fl, c, 0, cim_ppu_pruned(skip, valid[pat], px, sab), px, off, sab);
+                if (cim_ppu_fires(v, fl->thr[c]))
+                    cim_bits_set(fl->lut + (x * npat + pat) * fw, c, 1);
+            }
+        }
+    }
+    free(valid);
+    return CIM_OK;
+}
+
 /* The stored weights of the layer's regions (read back from the arrays) into its units,
  * and its layer table (read from the buffer as lcfg reads it). */
 static CimStatus read_layer(CimFast *f, CimChip *chip, FastLayer *fl)
@@ -147,7 +248,21 @@ static CimStatus read_layer(CimFast *f, CimChip *chip, FastLayer *fl)
     cim_ppu_table_read(&tab, cim_chip_buffer(chip), cl->table_addr, fl->pruned, fl->thr, fl->off);
     while (fl->live_run < cl->F && !cim_bits_get(fl->pruned, fl->live_run))
         fl->live_run++;
-    return CIM_OK;
+    fl->npat = tab.npat;
+    fl->cls = calloc(2 * (size_t)cl->in_h * cl->in_w + 1, sizeof *fl->cls);
+    if (!fl->cls)
+        return CIM_ERR_NOMEM;
+    CimWindowState ws = {1, 0, cl->in_c, cl->in_h, cl->in_w, cl->k, cl->pad, 0, 0, 0, 0};
+    for (unsigned y = 0; y < cl->in_h; y++)
+        for (unsigned x = 0; x < cl->in_w; x++) {
+            uint32_t *c = fl->cls + 2 * ((size_t)y * cl->in_w + x);
+            cim_window_class(&ws, y, x, &c[0], &c[1]);
+        }
+    fl->tail_pruned = 1;
+    for (unsigned k = fl->live_run; k < cl->F; k++)
+        fl->tail_pruned &= (int)cim_bits_get(fl->pruned, k);
+    st = fold(f, fl, tab.npat);
+    return st == CIM_OK ? table(f, fl, tab.npat) : st;
 }
 
 /* AND counts of every column of unit un against the window words x: each column's counter
@@ -183,14 +298,6 @@ static uint64_t unit_counts(const CimFast *f, const FastUnit *un, const uint64_t
     return lrs;
 }
 
-/* The finished value of output k past the live run (k >= live_run): the pruned value when
- * the table marks it pruned, else the finish of its accumulator p. */
-static inline int64_t after_run(const FastLayer *fl, unsigned k, int64_t p, int64_t pruned, uint32_t px, int32_t off,
-                                unsigned sab)
-{
-    return cim_bits_get(fl->pruned, k) ? pruned : cim_ppu_finish(p, px, off, sab);
-}
-
 /* Array events and accumulators of one position: every unit's gated reads, then the
  * binary finish. The accumulators hold the exact sums of their pacc terms; the PPU's
  * finish wraps them once (ppu.h: the same value as wrapping after every step). */
@@ -221,12 +328,15 @@ static void position(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEve
 /* Gated reads, finish and threshold of one position in one pass over the filters, for a
  * bits layer whose live run [0, live_run) is exactly the columns of its one unit, which
  * cannot overflow: position() and fire() without the accumulator array. The sign bits of
- * 64 columns gather in a register. Inlined with the word count and the accumulator width
- * as constants (fused_position picks the instance), so the popcounts unroll and the wrap
- * is one sign extension at the default 32 bits. Returns the conducting cells. */
+ * 64 columns gather in a register. With the layer's fold margins (margin non-NULL) one
+ * compare on the count per filter (cim_ppu_fires_count); else the finish and the
+ * threshold. Inlined with the word count and the accumulator width as constants
+ * (fused_position picks the instance), so the popcounts unroll and the wrap is one sign
+ * extension at the default 32 bits. Returns the conducting cells. */
 static inline __attribute__((always_inline)) uint64_t
 fused_columns(const uint64_t *restrict x, const uint64_t *restrict w, unsigned nw, unsigned n, uint32_t px,
-              const int32_t *restrict off, const int32_t *restrict thr, unsigned sab, uint64_t *restrict pool)
+              const int32_t *restrict off, const int32_t *restrict thr, unsigned sab, const int64_t *restrict margin,
+              uint64_t *restrict pool)
 {
     uint64_t lrs = 0;
     for (unsigned c0 = 0; c0 < n; c0 += 64) {
@@ -236,17 +346,45 @@ fused_columns(const uint64_t *restrict x, const uint64_t *restrict w, unsigned n
             uint32_t a = 0;
             _Pragma("GCC unroll 16") for (unsigned k = 0; k < nw; k++) a += (uint32_t)__builtin_popcountll(x[k] & w[k]);
             lrs += a;
-            b |= (uint64_t)cim_ppu_fires(cim_ppu_finish(a, px, off[c], sab), thr[c]) << (c - c0);
+            int fires = margin ? cim_ppu_fires_count(a, px, margin[c])
+                               : cim_ppu_fires(cim_ppu_finish(a, px, off[c], sab), thr[c]);
+            b |= (uint64_t)fires << (c - c0);
         }
         pool[c0 >> 6] |= b;
     }
     return lrs;
 }
 
+#if FAST_VECTOR
+/* fused_columns with the fold, 8 columns at a time (AVX-512 VPOPCNTDQ) on the word-major
+ * weights wt [nw][n]: the same counts, compares (cim_ppu_fires_count: 4a - 2px >= margin)
+ * and conducting cells. */
+__attribute__((target("avx512f,avx512vpopcntdq"))) static uint64_t
+vector_columns(const uint64_t *restrict x, const uint64_t *restrict wt, unsigned nw, unsigned n, uint32_t px,
+               const int64_t *restrict margin, uint64_t *restrict pool)
+{
+    __m512i lrs = _mm512_setzero_si512(), px2 = _mm512_set1_epi64(2 * (int64_t)px);
+    for (unsigned c0 = 0; c0 < n; c0 += 8) {
+        __mmask8 m = n - c0 >= 8 ? 0xff : (__mmask8)((1u << (n - c0)) - 1);
+        __m512i a = _mm512_setzero_si512();
+        for (unsigned k = 0; k < nw; k++) {
+            __m512i w = _mm512_maskz_loadu_epi64(m, wt + (size_t)k * n + c0);
+            a = _mm512_add_epi64(a, _mm512_popcnt_epi64(_mm512_and_si512(_mm512_set1_epi64((int64_t)x[k]), w)));
+        }
+        lrs = _mm512_add_epi64(lrs, a);
+        __m512i q = _mm512_sub_epi64(_mm512_slli_epi64(a, 2), px2);
+        __mmask8 fire = _mm512_mask_cmpge_epi64_mask(m, q, _mm512_maskz_loadu_epi64(m, margin + c0));
+        pool[c0 >> 6] |= (uint64_t)fire << (c0 & 63);
+    }
+    return (uint64_t)_mm512_reduce_add_epi64(lrs);
+}
+#endif
+
 #define FUSED_CASE(NW)                                                                                   \
     case NW:                                                                                             \
-        lrs = sab == 32 ? fused_columns(x, un->w, NW, n, px, off, thr, 32, fl->pool)                     \
-                        : fused_columns(x, un->w, NW, n, px, off, thr, sab, fl->pool);                   \
+        lrs = margin ? fused_columns(x, un->w, NW, n, px, off, thr, sab, margin, fl->pool)               \
+              : sab == 32 ? fused_columns(x, un->w, NW, n, px, off, thr, 32, NULL, fl->pool)             \
+                          : fused_columns(x, un->w, NW, n, px, off, thr, sab, NULL, fl->pool);           \
         break;
 
 static void position_fused(CimFast *f, FastLayer *fl, const CimWindowState *ws, CimEvents *ev)
@@ -256,22 +394,45 @@ static void position_fused(CimFast *f, FastLayer *fl, const CimWindowState *ws, 
     const unsigned sab = f->cfg->periph.shift_add_bits, n = fl->nunits ? un->ncols : 0;
     const uint32_t px = ws->px;
     const int32_t *off = fl->off + (size_t)ws->pattern * cl->F, *thr = fl->thr;
+    const int64_t *margin = fl->margin ? fl->margin + (size_t)ws->pattern * n : NULL;
+    if (fl->lut) { /* the window is one word; every output */
+        uint64_t x = f->win[0], lrs = fl->lut_lrs[x];
+        size_t fw = cim_bits_words(cl->F);
+        const uint64_t *bits = fl->lut + (x * fl->npat + ws->pattern) * fw;
+        for (size_t i = 0; i < fw; i++)
+            fl->pool[i] |= bits[i];
+        if (n) {
+            cim_array_gated_events(ev, (uint64_t)__builtin_popcountll(x & un->mask[0]), n, lrs);
+            cim_counter_events(ev, lrs);
+        }
+        return;
+    }
     if (n) {
         const uint64_t *x = f->win + un->w0;
         uint64_t active = 0, lrs;
         for (unsigned k = 0; k < un->nw; k++)
             active += (uint64_t)__builtin_popcountll(x[k] & un->mask[k]);
+#if FAST_VECTOR
+        if (margin && f->vector)
+            lrs = vector_columns(x, fl->wt, un->nw, n, px, margin, fl->pool);
+        else
+#endif
         switch (un->nw) {
         FUSED_CASE(1) FUSED_CASE(2) FUSED_CASE(3) FUSED_CASE(4) FUSED_CASE(5)
         FUSED_CASE(6) FUSED_CASE(7) FUSED_CASE(8) FUSED_CASE(9)
-        default: lrs = fused_columns(x, un->w, un->nw, n, px, off, thr, sab, fl->pool); break;
+        default: lrs = fused_columns(x, un->w, un->nw, n, px, off, thr, sab, margin, fl->pool); break;
         }
         cim_array_gated_events(ev, active, n, lrs);
         cim_counter_events(ev, lrs);
     }
     int64_t pruned = cim_ppu_pruned(f->cc->pruned_mode == CIM_PRUNED_SKIP, ws->valid, px, sab);
-    for (unsigned k = n; k < cl->F; k++)
-        fl->pool[k >> 6] |= (uint64_t)cim_ppu_fires(after_run(fl, k, 0, pruned, px, off[k], sab), thr[k]) << (k & 63);
+    if (fl->tail_pruned && n == fl->live_run)
+        for (unsigned k = n; k < cl->F; k++)
+            fl->pool[k >> 6] |= (uint64_t)cim_ppu_fires(pruned, thr[k]) << (k & 63);
+    else
+        for (unsigned k = n; k < cl->F; k++)
+            fl->pool[k >> 6] |= (uint64_t)cim_ppu_fires(after_run(fl, k, 0, pruned, px, off[k], sab), thr[k])
+                                << (k & 63);
 }
 
 /* Whether layer() may use position_fused: bit outputs, no trace, one unit holding exactly
@@ -286,32 +447,57 @@ static int fusable(const FastLayer *fl, const int32_t *trace)
 }
 
 /* The window at (y, x) from the padded map: one contiguous run of k*C bits per kernel row,
- * ORed word by word into the cleared window (the padded map has two spare words, so the
- * word after a run's last one may be read). */
+ * appended piece by piece (at most 64 bits) to a word that is stored when full, so every
+ * window word [0, words(k*k*C)) is written and none needs clearing; px counts the pieces'
+ * bits. A window of at most 64 bits is one word, kernel row ky's run at bit ky x k x C.
+ * (The padded map has two spare words, so the word after a run's last one may be read.) */
 static void gather(CimFast *f, const FastLayer *fl, CimWindowState *ws, unsigned y, unsigned x)
 {
     const CimChipLayer *cl = fl->cl;
     const size_t run = (size_t)cl->k * cl->in_c;
     uint64_t *restrict win = f->win;
     const uint64_t *restrict pin = fl->pin;
-    memset(win, 0, cim_bits_words(run * cl->k) * sizeof *win);
-    for (unsigned ky = 0; ky < cl->k; ky++) {
-        size_t src = ((size_t)(y + ky) * fl->pw + x) * cl->in_c, dst = ky * run;
-        for (size_t b = 0; b < run; b += 64, src += 64, dst += 64) {
-            unsigned sr = (unsigned)(src & 63u), dr = (unsigned)(dst & 63u);
+    uint64_t cur = 0;
+    unsigned fill = 0;
+    uint32_t px = 0;
+    if (run * cl->k <= 64) { /* one word: each run lands at ky x run */
+        uint64_t keep = run < 64 ? ((uint64_t)1 << run) - 1 : ~(uint64_t)0;
+        for (unsigned ky = 0; ky < cl->k; ky++) {
+            size_t src = ((size_t)(y + ky) * fl->pw + x) * cl->in_c;
+            unsigned sr = (unsigned)(src & 63u);
             uint64_t v = pin[src >> 6] >> sr;
             if (sr)
                 v |= pin[(src >> 6) + 1] << (64 - sr);
-            if (run - b < 64)
-                v &= ((uint64_t)1 << (run - b)) - 1;
-            win[dst >> 6] |= v << dr;
-            if (dr)
-                win[(dst >> 6) + 1] |= v >> (64 - dr);
+            cur |= (v & keep) << (ky * run);
         }
+        win[0] = cur;
+        px = (uint32_t)__builtin_popcountll(cur);
+    } else {
+        for (unsigned ky = 0; ky < cl->k; ky++) {
+            size_t src = ((size_t)(y + ky) * fl->pw + x) * cl->in_c;
+            for (size_t b = 0; b < run; b += 64, src += 64) {
+                unsigned sr = (unsigned)(src & 63u), len = run - b < 64 ? (unsigned)(run - b) : 64;
+                uint64_t v = pin[src >> 6] >> sr;
+                if (sr)
+                    v |= pin[(src >> 6) + 1] << (64 - sr);
+                if (len < 64)
+                    v &= ((uint64_t)1 << len) - 1;
+                px += (uint32_t)__builtin_popcountll(v);
+                cur |= v << fill;
+                if (fill + len >= 64) {
+                    *win++ = cur;
+                    cur = fill ? v >> (64 - fill) : 0;
+                }
+                fill = (fill + len) & 63u;
+            }
+        }
+        if (fill)
+            *win = cur;
     }
     ws->ir_len = cl->k * (unsigned)run;
-    ws->px = (uint32_t)cim_bits_popcount(f->win, ws->ir_len);
-    cim_window_class(ws, y, x, &ws->valid, &ws->pattern);
+    ws->px = px;
+    ws->valid = fl->cls[2 * ((size_t)y * cl->in_w + x)];
+    ws->pattern = fl->cls[2 * ((size_t)y * cl->in_w + x) + 1];
 }
 
 /* The position's integer outputs into a [F][H][W] trace, original filter order. */
@@ -407,6 +593,17 @@ CimStatus cim_fast_image(CimFast *f, const uint8_t *pixels, float *logits, int32
 
 void cim_fast_trace(CimFast *f, int32_t *const *trace) { f->trace = trace; }
 
+int cim_fast_vector(CimFast *f, int on)
+{
+#if FAST_VECTOR
+    f->vector = on && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+#else
+    (void)on;
+    f->vector = 0;
+#endif
+    return f->vector;
+}
+
 CimStatus cim_fast_update_host(CimFast *f)
 {
     cim_host_free(&f->host);
@@ -427,6 +624,11 @@ void cim_fast_destroy(CimFast *f)
         free(f->layers[k].pruned);
         free(f->layers[k].thr);
         free(f->layers[k].off);
+        free(f->layers[k].margin);
+        free(f->layers[k].wt);
+        free(f->layers[k].lut);
+        free(f->layers[k].lut_lrs);
+        free(f->layers[k].cls);
         free(f->layers[k].pin);
         free(f->layers[k].acc);
     }
@@ -483,6 +685,7 @@ CimStatus cim_fast_create(CimChip *chip, const CimCompiled *cc, const CimNet *ne
     f->cfg = cfg;
     f->cc = cc;
     f->net = net;
+    cim_fast_vector(f, 1);
     size_t act = cim_net_max_activation(net);
     f->layers = calloc(cc->n, sizeof *f->layers);
     f->img = calloc(cim_bits_words(cc->image_bits) + 1, sizeof(uint64_t));

@@ -25,6 +25,11 @@ void cim_fast_destroy(CimFast *f);
 /* Also writes every chip layer's integer outputs before pooling, [F][H][W] in original
  * filter order, into trace[k] for chip layer k (NULL: stop tracing). For training. */
 void cim_fast_trace(CimFast *f, int32_t *const *trace);
+/* Whether the fused route of the layers with a fold (docs/performance.md) may use the
+ * AVX-512 VPOPCNTDQ columns: 1 (the default) where the CPU has them, 0 for the portable
+ * columns. Both give the same outputs and events; tests run both. Returns whether the
+ * vector columns are now used (0 where the CPU or the build has none). */
+int cim_fast_vector(CimFast *f, int on);
 /* Takes the host layers' weights again (after training changed them); the chip layers
  * are what was programmed and need cim_fast_create after a reload. */
 CimStatus cim_fast_update_host(CimFast *f);

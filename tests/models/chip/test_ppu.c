@@ -109,6 +109,47 @@ static void test_ppu_arithmetic_examples(void **state)
     }
 }
 
+/* The folded compare against the finish and the threshold: cim_ppu_fold_exact holds exactly
+ * when no finish in its ranges wraps, and then the fold gives every output bit the general
+ * route gives; random thresholds and offsets, small ones near the counts and full 32-bit
+ * ones, accumulators of 8 to 64 bits, both sides of the wrap. */
+static void test_ppu_fold_matches_finish_and_threshold(void **state)
+{
+    (void)state;
+    assert_false(cim_ppu_fold_exact(100, 10, 0, 8)); /* the header's examples */
+    assert_true(cim_ppu_fold_exact(0, 31, 64, 8));
+    assert_false(cim_ppu_fold_exact(0, 32, 64, 8));  /* 128: one past */
+    assert_false(cim_ppu_fold_exact(0, 31, 65, 8));  /* -130 */
+    assert_true(cim_ppu_fold_exact(INT32_MAX, 1u << 30, 1u << 30, 64));
+    CimRng r;
+    cim_rng_seed(&r, 14);
+    unsigned exact = 0, inexact = 0, differs = 0;
+    for (int t = 0; t < 20000; t++) {
+        static const unsigned widths[] = {8, 9, 12, 16, 31, 32, 33, 64};
+        unsigned bits = widths[cim_rng_u64(&r) % 8];
+        uint32_t pmax = (uint32_t)(cim_rng_u64(&r) % 48), pxmax = (uint32_t)(cim_rng_u64(&r) % 48);
+        int wide = (int)(cim_rng_u64(&r) % 4) == 0;
+        int32_t off = wide ? (int32_t)cim_rng_u64(&r) : (int32_t)(cim_rng_u64(&r) % 301) - 150;
+        int32_t thr = (int)(cim_rng_u64(&r) % 4) == 0 ? (int32_t)cim_rng_u64(&r)
+                                                     : (int32_t)(cim_rng_u64(&r) % 301) - 150;
+        int64_t margin = cim_ppu_fold_margin(thr, off);
+        int no_wrap = 1, agree = 1;
+        for (uint32_t p = 0; p <= pmax; p++)
+            for (uint32_t px = 0; px <= pxmax; px++) {
+                int64_t fin = cim_ppu_finish(p, px, off, bits);
+                no_wrap &= fin == 4 * (int64_t)p - 2 * (int64_t)px + off;
+                agree &= cim_ppu_fires(fin, thr) == cim_ppu_fires_count(p, px, margin);
+            }
+        assert_int_equal(cim_ppu_fold_exact(off, pmax, pxmax, bits), no_wrap);
+        if (no_wrap)
+            assert_true(agree);
+        exact += (unsigned)no_wrap;
+        inexact += (unsigned)!no_wrap;
+        differs += (unsigned)!agree;
+    }
+    assert_true(exact > 1000 && inexact > 1000 && differs > 100); /* both sides, and the wrap matters */
+}
+
 /* The border classes of the window unit and the taps the tables count as valid agree: at
  * every position of maps from k x k up to k + 3, a tap is inside the map exactly when
  * cim_window_tap_valid says so for the position's classes, and the valid count matches. */
@@ -149,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_ppu_npat_follows_the_window),
         cmocka_unit_test(test_ppu_table_write_then_read_round_trips),
         cmocka_unit_test(test_ppu_arithmetic_examples),
+        cmocka_unit_test(test_ppu_fold_matches_finish_and_threshold),
         cmocka_unit_test(test_window_tap_valid_matches_the_window_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
