@@ -130,6 +130,12 @@ typedef struct {
     /* optional: the first conv's integer outputs of the last cloud ([P][F], P = npoint*nsample) */
     int32_t *first_conv_out;
     size_t first_conv_cap;      /* int32s it holds */
+    /* optional: the int8 conv boundary's engine (NULL: cim_pn_conv_int8, the host loop).
+     * Conv s of net->layers[layer]: codes x[P][C] and w[F][C] in, out[P][F] the exact
+     * int32 sums; anything but CIM_OK stops the forward (the engine reports in diag). */
+    CimStatus (*conv)(void *ctx, size_t layer, unsigned s, const int8_t *x, const int8_t *w, size_t P, size_t C,
+                      size_t F, int32_t *out, CimDiag *diag);
+    void *conv_ctx;
 } CimPnOpts;
 
 /* One cloud xyz[points][3] (plus channels - 3 features per point, after xyz: feat[points][..],
