@@ -273,8 +273,12 @@ static const char *fidelity_text(const CimPnJob *j)
                              "head on the host";
 }
 
-/* Per-cloud cost of conv s of layer i on the chip: tally / clouds, energy by component. */
+/* Per-cloud cost of conv s of layer i on the chip: tally / clouds, energy by component;
+ * the cells of its pruned filters (8 x C each) and all its cells. */
 typedef struct {
+    size_t layer;
+    unsigned s, C, F;
+    size_t pruned_cells, cells;
     double cycles, load_cycles, instructions, positions;
     CimEnergyBreakdown e;
 } ConvCost;
@@ -285,6 +289,12 @@ static int conv_cost(const CimPnJob *j, size_t i, unsigned s, const CimEnergyTab
     if (!cv->calls)
         return 0;
     double n = (double)cv->calls;
+    c->layer = i;
+    c->s = s;
+    c->C = cv->conv.C;
+    c->F = cv->conv.F;
+    c->pruned_cells = n_pruned(j, i, s) * CIM_INT8_BITS * c->C;
+    c->cells = (size_t)CIM_INT8_BITS * c->C * c->F;
     c->cycles = (double)cv->t.cycles / n;
     c->load_cycles = (double)cv->t.reload_cycles / n;
     c->instructions = (double)cv->t.instructions / n;
@@ -307,11 +317,36 @@ static void cost_add(ConvCost *dst, const ConvCost *c)
     dst->e.total_pj += c->e.total_pj;
 }
 
-static void print_chip(const CimPnJob *j, FILE *f)
+/* Visits the per-cloud cost of every conv that ran, in network order; returns their sum. */
+static ConvCost chip_costs(const CimPnJob *j, void (*visit)(const CimPnJob *j, const ConvCost *c, void *ctx),
+                           void *ctx)
 {
     CimEnergyTable tab;
-    CimAreaBreakdown area;
     cim_energy_table(&j->chip_cfg, &tab);
+    ConvCost tot = {0};
+    for (size_t i = 0; i < j->net.n; i++)
+        for (unsigned s = 0; s < CIM_PN_MAX_MLP; s++) {
+            ConvCost c = {0};
+            if (!conv_cost(j, i, s, &tab, &c))
+                continue;
+            cost_add(&tot, &c);
+            visit(j, &c, ctx);
+        }
+    return tot;
+}
+
+static void print_conv(const CimPnJob *j, const ConvCost *c, void *ctx)
+{
+    char nm[96], cf[32];
+    snprintf(nm, sizeof nm, "%s.Conv%u", j->net.layers[c->layer].name, c->s);
+    snprintf(cf, sizeof cf, "%u x %u", c->C, c->F);
+    fprintf(ctx, "                %-16s %-12s %-10.0f %-13.0f %-14.0f %-13.3f %zu of %zu\n", nm, cf, c->positions,
+            c->cycles, c->load_cycles, c->e.total_pj * 1e-3, c->pruned_cells, c->cells);
+}
+
+static void print_chip(const CimPnJob *j, FILE *f)
+{
+    CimAreaBreakdown area;
     cim_area_compute(&j->chip_cfg, &area);
     fprintf(f, "chip            %s: %u macros of %ux%u cells, %.0f MHz, area %.3f mm2; the convs take turns on the "
                "arrays (weights written before each conv of each cloud, counted)\n",
@@ -319,20 +354,7 @@ static void print_chip(const CimPnJob *j, FILE *f)
             j->chip_cfg.clock_mhz, area.total_um2 * 1e-6);
     fprintf(f, "chip per cloud  conv             C x F        positions  cycles        of which load  energy nJ     "
                "cells of pruned filters\n");
-    ConvCost tot = {0};
-    char nm[96], cf[32];
-    for (size_t i = 0; i < j->net.n; i++)
-        for (unsigned s = 0; s < CIM_PN_MAX_MLP; s++) {
-            ConvCost c = {0};
-            if (!conv_cost(j, i, s, &tab, &c))
-                continue;
-            cost_add(&tot, &c);
-            snprintf(nm, sizeof nm, "%s.Conv%u", j->net.layers[i].name, s);
-            snprintf(cf, sizeof cf, "%u x %u", cim_pn_chip_at(&j->chip, i, s)->conv.C, cim_pn_chip_at(&j->chip, i, s)->conv.F);
-            fprintf(f, "                %-16s %-12s %-10.0f %-13.0f %-14.0f %-13.3f %zu of %zu\n", nm, cf, c.positions,
-                    c.cycles, c.load_cycles, c.e.total_pj * 1e-3, n_pruned(j, i, s) * CIM_INT8_BITS * j->net.layers[i].cin[s],
-                    (size_t)CIM_INT8_BITS * j->net.layers[i].cin[s] * j->net.layers[i].mlp[s]);
-        }
+    ConvCost tot = chip_costs(j, print_conv, f);
     fprintf(f, "                %-16s %-12s %-10.0f %-13.0f %-14.0f %.3f\n", "total", "", tot.positions, tot.cycles,
             tot.load_cycles, tot.e.total_pj * 1e-3);
     fprintf(f, "chip time       %.3f ms per cloud at %.0f MHz\n", tot.cycles / j->chip_cfg.clock_mhz * 1e-3,
@@ -390,32 +412,24 @@ static json_t *energy_json(const CimEnergyBreakdown *e)
     return o;
 }
 
+static void json_conv(const CimPnJob *j, const ConvCost *c, void *ctx)
+{
+    json_array_append_new(ctx, json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:o}", "layer",
+                                         j->net.layers[c->layer].name, "conv", (int)c->s, "C", (int)c->C, "F",
+                                         (int)c->F, "positions", c->positions, "cycles", c->cycles, "load_cycles",
+                                         c->load_cycles, "instructions", c->instructions, "pruned_filter_cells",
+                                         (json_int_t)c->pruned_cells, "energy_pj", energy_json(&c->e)));
+}
+
 /* The chip's cost per cloud: per conv and in total; null for the host reference. */
 static json_t *chip_json(const CimPnJob *j)
 {
     if (!j->on_chip || !j->n)
         return json_null();
-    CimEnergyTable tab;
     CimAreaBreakdown area;
-    cim_energy_table(&j->chip_cfg, &tab);
     cim_area_compute(&j->chip_cfg, &area);
     json_t *convs = json_array();
-    ConvCost tot = {0};
-    for (size_t i = 0; i < j->net.n; i++)
-        for (unsigned s = 0; s < CIM_PN_MAX_MLP; s++) {
-            ConvCost c = {0};
-            if (!conv_cost(j, i, s, &tab, &c))
-                continue;
-            cost_add(&tot, &c);
-            json_array_append_new(convs, json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:o}", "layer",
-                                                   j->net.layers[i].name, "conv", (int)s, "C",
-                                                   (int)cim_pn_chip_at(&j->chip, i, s)->conv.C, "F", (int)cim_pn_chip_at(&j->chip, i, s)->conv.F,
-                                                   "positions", c.positions, "cycles", c.cycles, "load_cycles",
-                                                   c.load_cycles, "instructions", c.instructions, "pruned_filter_cells",
-                                                   (json_int_t)(n_pruned(j, i, s) * CIM_INT8_BITS * j->net.layers[i].cin[s]),
-                                                   "energy_pj",
-                                                   energy_json(&c.e)));
-        }
+    ConvCost tot = chip_costs(j, json_conv, convs);
     return json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:o, s:o}", "name", j->chip_cfg.name, "macros",
                      (int)j->chip_cfg.macros, "area_um2", area.total_um2, "cycles_per_cloud", tot.cycles,
                      "load_cycles_per_cloud", tot.load_cycles, "instructions_per_cloud", tot.instructions,

@@ -84,28 +84,26 @@ static void test_pointcloud_job_hdf5_data(void **state)
     cim_diag_free(&d);
 }
 
+/* Each override alone is refused with its message. */
 static void test_pointcloud_job_refusals(void **state)
 {
     (void)state;
-    CimPnJob j;
-    CimDiag d;
-    cim_diag_init(&d);
-    assert_int_equal(run(&j, "run.fidelity=cycle", NULL, &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "fidelity cycle: a point-cloud network runs as reference", 1));
-    cim_pn_job_free(&j);
-    assert_int_equal(run(&j, "run.chip=configs/chip/default.yaml", NULL, &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "chip.mapping.reload forbid: a point-cloud network's int8 convs take turns", 1));
-    cim_pn_job_free(&j);
-    assert_int_equal(run(&j, "chip.physics.enabled=true", NULL, &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "int8 convs run on the chip only with physics off", 1));
-    cim_pn_job_free(&j);
-    assert_int_equal(run(&j, "run.data.format=mnist", NULL, &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "a point-cloud network reads run.data.format synthetic, hdf5 or modelnet", 1));
-    cim_pn_job_free(&j);
-    assert_int_equal(run(&j, "run.data.split=t10k", NULL, &d), CIM_ERR_CONFIG);
-    assert_true(test_diag_has(&d, "splits are test and train", 1));
-    cim_pn_job_free(&j);
-    cim_diag_free(&d);
+    static const char *const cases[][2] = {
+        {"run.fidelity=cycle", "fidelity cycle: a point-cloud network runs as reference"},
+        {"run.chip=configs/chip/default.yaml", "chip.mapping.reload forbid: a point-cloud network's int8 convs take turns"},
+        {"chip.physics.enabled=true", "int8 convs run on the chip only with physics off"},
+        {"run.data.format=mnist", "a point-cloud network reads run.data.format synthetic, hdf5 or modelnet"},
+        {"run.data.split=t10k", "splits are test and train"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        CimPnJob j;
+        CimDiag d;
+        cim_diag_init(&d);
+        assert_int_equal(run(&j, cases[k][0], NULL, &d), CIM_ERR_CONFIG);
+        assert_true(test_diag_has(&d, cases[k][1], 1));
+        cim_pn_job_free(&j);
+        cim_diag_free(&d);
+    }
 }
 
 /* The tiny network with seed 5's weights, pt_sa1 pruned (its pruned filters still compute),
