@@ -72,6 +72,9 @@ check "pointnet chip run: says fast"      0 '^fidelity +fast: each set abstracti
 check "pointnet chip run: conv cost"      0 '^ +pt_sa1.Conv0 +3 x 8 +128 +[0-9]+ ' "$DCIM" run $PC
 check "pointnet chip run: energy line"    0 '^energy per cloud array [0-9.]+ nJ' "$DCIM" run $PC --fidelity program
 check "pointnet chip run: stats.json"     0 '"cycles_per_cloud": [0-9]' cat "$tmp/pnc/stats.json"
+check "pointnet chip run: layers.csv"     0 '^pt_sa1.Conv0,chip,8,8,3072,0,[0-9]' cat "$tmp/pnc/layers.csv"
+check "pointnet run: layers.csv"          0 '^pt_sa1,host,128,128,204472320,0,' cat "$tmp/pn/layers.csv"
+check "pointnet chip run: too few macros" 1 'pt_sa3 conv 2: int8 conv 512 x 1024 does not fit: .*raise chip.macros' "$DCIM" run configs/runs/pointnet_modelnet10.yaml --images 2 --quiet --out "$tmp/pnm" --set chip.macros=32
 check "pointnet chip run: needs reload"   1 'chip.mapping.reload forbid' "$DCIM" run $PC --set run.chip=configs/chip/default.yaml
 check "run --data names the MNIST folder"  0 '^accuracy +[0-9.]+ % \(.*/5 images\)' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/res4" --data data/mnist
 check "pointnet run: --data missing"      1 'cannot read the data' "$DCIM" run $P --data "$tmp/no_such.h5"

@@ -12,8 +12,7 @@ unsigned cim_pn_classes(const CimPnNet *net)
     return net->n ? net->layers[net->n - 1].out_c : 0;
 }
 
-/* Positions one set abstraction's MLP runs on: npoint x nsample, or every point. */
-static size_t sa_positions(const CimPnLayer *l)
+size_t cim_pn_positions(const CimPnLayer *l)
 {
     return l->group_all ? l->in_points : (size_t)l->npoint * l->nsample;
 }
@@ -24,7 +23,7 @@ uint64_t cim_pn_layer_macs(const CimPnNet *net, size_t i)
     uint64_t m = 0;
     if (l->kind == CIM_PN_SA)
         for (unsigned s = 0; s < l->n_mlp; s++)
-            m += (uint64_t)sa_positions(l) * l->cin[s] * l->mlp[s];
+            m += (uint64_t)cim_pn_positions(l) * l->cin[s] * l->mlp[s];
     else if (l->kind == CIM_PN_LINEAR)
         m = (uint64_t)l->in_c * l->out_features;
     return m;
@@ -46,19 +45,28 @@ static CimStatus quant_error(const CimPnLayer *l, unsigned s, const char *what, 
     return CIM_ERR_RANGE;
 }
 
+CimStatus cim_pn_weight_codes(const CimPnLayer *l, unsigned s, int8_t *codes, CimDiag *diag)
+{
+    size_t n = (size_t)l->mlp[s] * l->cin[s];
+    CimPnQuant q;
+    if (cim_pn_quant_params(l->w[s], n, &q) != CIM_OK || cim_pn_quantise(l->w[s], n, &q, codes) != CIM_OK)
+        return quant_error(l, s, "weights", diag);
+    return CIM_OK;
+}
+
 /* Conv s of l on p positions of w->x (width l->cin[s]); leaves BN + ReLU outputs in w->x. */
 static CimStatus mlp_stage(const CimPnLayer *l, size_t li, unsigned s, size_t p, Work *w, const CimPnOpts *o,
                            int first, CimDiag *diag)
 {
     size_t c = l->cin[s], f = l->mlp[s];
-    CimPnQuant qx, qw;
+    CimPnQuant qx;
     if (cim_pn_quant_params(w->x, p * c, &qx) != CIM_OK || cim_pn_quantise(w->x, p * c, &qx, w->xq) != CIM_OK)
         return quant_error(l, s, "input", diag);
-    if (cim_pn_quant_params(l->w[s], f * c, &qw) != CIM_OK || cim_pn_quantise(l->w[s], f * c, &qw, w->wq) != CIM_OK)
-        return quant_error(l, s, "weights", diag);
+    CimStatus st = cim_pn_weight_codes(l, s, w->wq, diag);
+    if (st != CIM_OK)
+        return st;
     if (o->conv) {
-        CimStatus st = o->conv(o->conv_ctx, li, s, w->xq, w->wq, p, c, f, w->acc, diag);
-        if (st != CIM_OK)
+        if ((st = o->conv(o->conv_ctx, li, s, w->xq, w->wq, p, c, f, w->acc, diag)) != CIM_OK)
             return st;
     } else
         cim_pn_conv_int8(w->xq, w->wq, p, c, f, w->acc);

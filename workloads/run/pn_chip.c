@@ -100,6 +100,23 @@ CimStatus cim_pn_chip_conv(void *ctx, size_t layer, unsigned s, const int8_t *x,
     return CIM_OK;
 }
 
+CimStatus cim_pn_chip_prepare(CimPnChip *c, CimDiag *diag)
+{
+    CimStatus st = CIM_OK;
+    for (size_t i = 0; st == CIM_OK && i < c->net->n; i++) {
+        const CimPnLayer *l = &c->net->layers[i];
+        for (unsigned s = 0; st == CIM_OK && l->kind == CIM_PN_SA && s < l->n_mlp; s++) {
+            size_t C = l->cin[s], F = l->mlp[s];
+            int8_t *w = malloc(C * F);
+            st = w ? cim_pn_weight_codes(l, s, w, diag) : CIM_ERR_NOMEM;
+            if (st == CIM_OK && !c->conv[i * CIM_PN_MAX_MLP + s].compiled)
+                st = setup(c, &c->conv[i * CIM_PN_MAX_MLP + s], l->name, s, w, cim_pn_positions(l), C, F, diag);
+            free(w);
+        }
+    }
+    return st;
+}
+
 void cim_pn_chip_free(CimPnChip *c)
 {
     for (size_t i = 0; c->conv && i < c->net->n * CIM_PN_MAX_MLP; i++) {

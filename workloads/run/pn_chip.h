@@ -46,6 +46,10 @@ static inline const CimPnChipConv *cim_pn_chip_at(const CimPnChip *c, size_t lay
  * fast path is exact only without it) and mapping.reload forbid (the engine places every
  * conv from macro 0, so the convs take turns). CIM_ERR_CONFIG with the error in diag. */
 CimStatus cim_pn_chip_check(const CimChipCfg *cfg, const char *file, CimDiag *diag);
+/* Compiles and loads every set abstraction conv of the net (its weight codes,
+ * cim_pn_weight_codes) before any cloud runs, so that a conv the chip cannot hold is
+ * refused up front (cim_int8_compile's message, naming the limit, with the layer and conv). */
+CimStatus cim_pn_chip_prepare(CimPnChip *c, CimDiag *diag);
 /* CimPnOpts.conv with ctx a CimPnChip (cim_pn_chip_init): compiles and loads
  * the conv at its first call (cim_int8_compile's refusals, naming the limit, reported with
  * the layer and conv), then runs x through it; y equals cim_pn_conv_int8's exactly.

@@ -3,6 +3,7 @@
  * chip, pn_chip.c); text and JSON summaries. */
 #include "workloads/run/pointcloud.h"
 #include "workloads/report/json.h"
+#include "workloads/report/report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -190,11 +191,13 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
     CimPnOpts po = {.fps_start = j->run.data.fps_start};
     if (st == CIM_OK && j->on_chip) {
         st = cim_pn_chip_init(&j->chip, &j->chip_cfg, &j->net, j->run.fidelity == CIM_FIDELITY_PROGRAM);
+        if (st == CIM_OK)
+            st = cim_pn_chip_prepare(&j->chip, d);
         po.conv = cim_pn_chip_conv;
         po.conv_ctx = &j->chip;
     }
     const CimPnLayer *l0 = st == CIM_OK ? &j->net.layers[0] : NULL;
-    size_t first_n = l0 ? (l0->group_all ? l0->in_points : (size_t)l0->npoint * l0->nsample) * l0->mlp[0] : 0;
+    size_t first_n = l0 ? cim_pn_positions(l0) * l0->mlp[0] : 0;
     if (l0 && !(po.first_conv_out = malloc(first_n * sizeof(int32_t))))
         st = CIM_ERR_NOMEM;
     po.first_conv_cap = first_n;
@@ -256,7 +259,7 @@ static uint64_t pruned_macs(const CimPnJob *j, size_t i)
     const CimPnLayer *l = &j->net.layers[i];
     uint64_t m = 0;
     for (unsigned s = 0; l->kind == CIM_PN_SA && s < l->n_mlp; s++)
-        m += (uint64_t)n_pruned(j, i, s) * l->cin[s] * (l->group_all ? l->in_points : (uint64_t)l->npoint * l->nsample);
+        m += (uint64_t)n_pruned(j, i, s) * l->cin[s] * cim_pn_positions(l);
     return m;
 }
 
@@ -477,7 +480,43 @@ CimStatus cim_pn_job_print_json(const CimPnJob *j, FILE *f)
     return cim_json_print(job_json(j), f);
 }
 
+/* layers.csv through the MNIST writer: one row per conv that ran on the chip (every filter
+ * computes, pruned ones too: live = filters, nothing removed), then the head's linear layers
+ * on the host; costs over the clouds run. */
+static CimStatus write_layers(const CimPnJob *j, CimDiag *d)
+{
+    CimRunReport r = {.images = j->n, .cfg = &j->chip_cfg};
+    cim_energy_table(&j->chip_cfg, &r.etable);
+    r.layers = calloc(j->net.n * (CIM_PN_MAX_MLP + 1), sizeof *r.layers);
+    if (!r.layers)
+        return CIM_ERR_NOMEM;
+    for (size_t i = 0; i < j->net.n; i++) {
+        const CimPnLayer *l = &j->net.layers[i];
+        for (unsigned s = 0; j->on_chip && l->kind == CIM_PN_SA && s < l->n_mlp; s++) {
+            const CimPnChipConv *cv = cim_pn_chip_at(&j->chip, i, s);
+            CimReportLayer *o = &r.layers[r.nlayers++];
+            /* a row name holds 63 bytes: a layer name past 57 (the network file allows 63) is cut */
+            snprintf(o->name, sizeof o->name, "%.57s.Conv%c", l->name, (char)('0' + s)); /* s < 8 */
+            o->where = CIM_WHERE_CHIP;
+            o->filters = o->live = l->mlp[s];
+            o->macs = (cv->calls ? cv->positions / cv->calls : 0) * l->cin[s] * l->mlp[s];
+            o->cost = cv->t;
+        }
+        if (l->kind == CIM_PN_LINEAR || (!j->on_chip && l->kind == CIM_PN_SA)) {
+            CimReportLayer *o = &r.layers[r.nlayers++];
+            snprintf(o->name, sizeof o->name, "%s", l->name);
+            o->where = CIM_WHERE_HOST;
+            o->filters = o->live = l->out_c;
+            o->macs = cim_pn_layer_macs(&j->net, i);
+        }
+    }
+    CimStatus st = cim_report_write_layers(&r, j->run.out_dir, d);
+    free(r.layers);
+    return st;
+}
+
 CimStatus cim_pn_job_write(const CimPnJob *j, CimDiag *d)
 {
-    return cim_json_write(job_json(j), j->run.out_dir, "stats.json", d);
+    CimStatus st = cim_json_write(job_json(j), j->run.out_dir, "stats.json", d);
+    return st == CIM_OK ? write_layers(j, d) : st;
 }
