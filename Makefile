@@ -241,6 +241,9 @@ $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
 BENCH_INT8 := $(BUILD)/rel/bench/int8/bench_int8
 $(BENCH_INT8): $(BUILD)/rel/bench/int8/bench_int8.o $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
+BENCH_PN := $(BUILD)/rel/bench/pointnet/bench_pointnet
+$(BENCH_PN): $(BUILD)/rel/bench/pointnet/bench_pointnet.o $(rel_LIBWL) $(rel_LIBCIM)
+	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
 .PHONY: fuzz-shapes
@@ -309,7 +312,7 @@ asan: $(asan_DCIM) $(asan_TESTS) $(REPLAY_BINS)
 BNN_LIMIT_SRC   ?= ../shared/bench/bnn_limit.c
 BNN_LIMIT       := $(BUILD)/rel/bench/bnn_limit
 BNN_LIMIT_FLAGS  = $(shell sed -n 's/^.*Build: gcc \(.*\) -o bnn_limit bnn_limit\.c \([^;]*\);.*/\1 \2/p' $(BNN_LIMIT_SRC))
-bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(DCIM)
+bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(BENCH_PN) $(DCIM)
 	@if [ -f $(BNN_LIMIT_SRC) ]; then \
 	    flags="$(BNN_LIMIT_FLAGS)"; \
 	    [ -n "$$flags" ] || { echo "$(BNN_LIMIT_SRC): no 'Build: gcc FLAGS -o bnn_limit bnn_limit.c LIBS ;' line"; exit 1; }; \
@@ -318,6 +321,7 @@ bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(DCIM)
 	else echo "bnn_limit: $(BNN_LIMIT_SRC) is missing"; $(BENCH) - $(DCIM); fi
 	@$(BENCH_SIM)
 	@$(BENCH_INT8)
+	@$(BENCH_PN)
 
 # The training experiments of docs/training.md (long: see the measured times there).
 experiments: data $(DCIM)

@@ -58,14 +58,24 @@ check "run --pruned-filters skip"        0 '^weights .*pruned filters: skip' "$D
 check "run --fidelity program"           0 '^weights .*fidelity program' "$DCIM" run configs/runs/mnist_bnn.yaml --images 3 --quiet --out "$tmp/res2" --fidelity program
 check "run: bad weights file"            1 "error" "$DCIM" run $R --weights no/such.safetensors
 check "run: too many images"             1 'run.data.images is 20000 but the data set has 10000 images' "$DCIM" run configs/runs/mnist_bnn.yaml --images 20000 --quiet --out "$tmp/res3"
-# dcim run on a point-cloud network: the host reference on the synthetic set (2 clouds).
-P="configs/runs/pointnet_modelnet10.yaml --images 2 --quiet --out $tmp/pn"
+# dcim run on a point-cloud network: the host reference on the synthetic set (2 clouds), and
+# the int8 convs on the chip (fast path, the run file's default) on the small test network.
+P="configs/runs/pointnet_modelnet10.yaml --images 2 --quiet --out $tmp/pn --fidelity reference"
+PC="configs/runs/pointnet_modelnet10.yaml --images 2 --quiet --out $tmp/pnc --set run.network=tests/workloads/pointnet/tiny.yaml"
 check "pointnet run: accuracy line"       0 '^accuracy +[0-9.]+ % \([0-9]/2\)' "$DCIM" run $P
 check "pointnet run: says reference"      0 '^fidelity +reference: the host reference' "$DCIM" run $P
 check "pointnet run: MACs of pt_sa1"      0 '^ +pt_sa1 +set_abstraction +chip +204472320 ' "$DCIM" run $P
 check "pointnet run: writes stats.json"   0 '"fidelity": "reference"' cat "$tmp/pn/stats.json"
 check "pointnet run --json: predictions"  0 '"prediction": [0-9]' "$DCIM" run $P --json
-check "pointnet run refuses fast"         1 'fidelity fast: a point-cloud network runs only as the host reference' "$DCIM" run $P --fidelity fast
+check "pointnet run refuses cycle"        1 'fidelity cycle: a point-cloud network runs as reference' "$DCIM" run $P --fidelity cycle
+check "pointnet chip run: says fast"      0 '^fidelity +fast: each set abstraction' "$DCIM" run $PC
+check "pointnet chip run: conv cost"      0 '^ +pt_sa1.Conv0 +3 x 8 +128 +[0-9]+ ' "$DCIM" run $PC
+check "pointnet chip run: energy line"    0 '^energy per cloud array [0-9.]+ nJ' "$DCIM" run $PC --fidelity program
+check "pointnet chip run: stats.json"     0 '"cycles_per_cloud": [0-9]' cat "$tmp/pnc/stats.json"
+check "pointnet chip run: layers.csv"     0 '^pt_sa1.Conv0,chip,8,8,3072,0,[0-9]' cat "$tmp/pnc/layers.csv"
+check "pointnet run: layers.csv"          0 '^pt_sa1,host,128,128,204472320,0,' cat "$tmp/pn/layers.csv"
+check "pointnet chip run: too few macros" 1 'pt_sa3 conv 2: int8 conv 512 x 1024 does not fit: .*raise chip.macros' "$DCIM" run configs/runs/pointnet_modelnet10.yaml --images 2 --quiet --out "$tmp/pnm" --set chip.macros=32
+check "pointnet chip run: needs reload"   1 'chip.mapping.reload forbid' "$DCIM" run $PC --set run.chip=configs/chip/default.yaml
 check "run --data names the MNIST folder"  0 '^accuracy +[0-9.]+ % \(.*/5 images\)' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/res4" --data data/mnist
 check "pointnet run: --data missing"      1 'cannot read the data' "$DCIM" run $P --data "$tmp/no_such.h5"
 check "run: bad override"                1 "keys start with run., chip. or tech." "$DCIM" run $R --set foo=1

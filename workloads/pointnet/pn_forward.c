@@ -12,8 +12,7 @@ unsigned cim_pn_classes(const CimPnNet *net)
     return net->n ? net->layers[net->n - 1].out_c : 0;
 }
 
-/* Positions one set abstraction's MLP runs on: npoint x nsample, or every point. */
-static size_t sa_positions(const CimPnLayer *l)
+size_t cim_pn_positions(const CimPnLayer *l)
 {
     return l->group_all ? l->in_points : (size_t)l->npoint * l->nsample;
 }
@@ -24,7 +23,7 @@ uint64_t cim_pn_layer_macs(const CimPnNet *net, size_t i)
     uint64_t m = 0;
     if (l->kind == CIM_PN_SA)
         for (unsigned s = 0; s < l->n_mlp; s++)
-            m += (uint64_t)sa_positions(l) * l->cin[s] * l->mlp[s];
+            m += (uint64_t)cim_pn_positions(l) * l->cin[s] * l->mlp[s];
     else if (l->kind == CIM_PN_LINEAR)
         m = (uint64_t)l->in_c * l->out_features;
     return m;
@@ -46,17 +45,31 @@ static CimStatus quant_error(const CimPnLayer *l, unsigned s, const char *what, 
     return CIM_ERR_RANGE;
 }
 
+CimStatus cim_pn_weight_codes(const CimPnLayer *l, unsigned s, int8_t *codes, CimDiag *diag)
+{
+    size_t n = (size_t)l->mlp[s] * l->cin[s];
+    CimPnQuant q;
+    if (cim_pn_quant_params(l->w[s], n, &q) != CIM_OK || cim_pn_quantise(l->w[s], n, &q, codes) != CIM_OK)
+        return quant_error(l, s, "weights", diag);
+    return CIM_OK;
+}
+
 /* Conv s of l on p positions of w->x (width l->cin[s]); leaves BN + ReLU outputs in w->x. */
-static CimStatus mlp_stage(const CimPnLayer *l, unsigned s, size_t p, Work *w, const CimPnOpts *o, int first,
-                           CimDiag *diag)
+static CimStatus mlp_stage(const CimPnLayer *l, size_t li, unsigned s, size_t p, Work *w, const CimPnOpts *o,
+                           int first, CimDiag *diag)
 {
     size_t c = l->cin[s], f = l->mlp[s];
-    CimPnQuant qx, qw;
+    CimPnQuant qx;
     if (cim_pn_quant_params(w->x, p * c, &qx) != CIM_OK || cim_pn_quantise(w->x, p * c, &qx, w->xq) != CIM_OK)
         return quant_error(l, s, "input", diag);
-    if (cim_pn_quant_params(l->w[s], f * c, &qw) != CIM_OK || cim_pn_quantise(l->w[s], f * c, &qw, w->wq) != CIM_OK)
-        return quant_error(l, s, "weights", diag);
-    cim_pn_conv_int8(w->xq, w->wq, p, c, f, w->acc);
+    CimStatus st = cim_pn_weight_codes(l, s, w->wq, diag);
+    if (st != CIM_OK)
+        return st;
+    if (o->conv) {
+        if ((st = o->conv(o->conv_ctx, li, s, w->xq, w->wq, p, c, f, w->acc, diag)) != CIM_OK)
+            return st;
+    } else
+        cim_pn_conv_int8(w->xq, w->wq, p, c, f, w->acc);
     if (first && o->first_conv_out && o->first_conv_cap >= p * f)
         memcpy(o->first_conv_out, w->acc, p * f * sizeof *w->acc);
     for (size_t i = 0; i < p * f; i++)
@@ -112,8 +125,8 @@ static void max_over_group(const float *x, size_t m, size_t k, size_t f, float *
 
 /* One set abstraction: xyz[n][3] and feat[n][c] in; centres and features out (*xyz, *feat
  * replaced by new arrays). */
-static CimStatus sa_forward(const CimPnLayer *l, float **xyz, float **feat, const CimPnOpts *o, int first,
-                            CimDiag *diag)
+static CimStatus sa_forward(const CimPnLayer *l, size_t li, float **xyz, float **feat, const CimPnOpts *o,
+                            int first, CimDiag *diag)
 {
     size_t n = l->in_points, m = l->group_all ? 1 : l->npoint, k = l->group_all ? n : l->nsample;
     size_t p = m * k, width = 3 + l->in_c, wmax = 0, f = l->mlp[l->n_mlp - 1];
@@ -129,7 +142,7 @@ static CimStatus sa_forward(const CimPnLayer *l, float **xyz, float **feat, cons
     if (st == CIM_OK)
         st = sa_input(l, *xyz, *feat, o, centres, idx, scratch, w.x, diag);
     for (unsigned s = 0; st == CIM_OK && s < l->n_mlp; s++)
-        st = mlp_stage(l, s, p, &w, o, first && s == 0, diag);
+        st = mlp_stage(l, li, s, p, &w, o, first && s == 0, diag);
     if (st == CIM_OK)
         max_over_group(w.x, m, k, f, out);
     free(w.x);
@@ -188,7 +201,7 @@ CimStatus cim_pn_forward(const CimPnNet *net, const float *xyz, const float *fea
     for (size_t i = 0; st == CIM_OK && i < net->n; i++) {
         const CimPnLayer *l = &net->layers[i];
         if (l->kind == CIM_PN_SA) {
-            st = sa_forward(l, &px, &pf, o, first, diag);
+            st = sa_forward(l, i, &px, &pf, o, first, diag);
             first = 0;
             if (st == CIM_OK && l->group_all)
                 memcpy(v, pf, l->out_c * sizeof(float));

@@ -98,6 +98,14 @@ CimStatus cim_pn_quant_params(const float *x, size_t n, CimPnQuant *q);
  * when a code falls outside [-128, 127] (the reference would keep it as a float). */
 CimStatus cim_pn_quantise(const float *x, size_t n, const CimPnQuant *q, int8_t *codes);
 
+/* The int8 codes w[F][C] of conv s of set abstraction l: its float weights quantised per
+ * tensor as above (the same on every cloud). CIM_ERR_RANGE reported naming the layer and
+ * conv when they cannot be (constant, not finite, a code out of range). */
+CimStatus cim_pn_weight_codes(const CimPnLayer *l, unsigned s, int8_t *codes, CimDiag *diag);
+/* Positions conv s of set abstraction l runs on per cloud: npoint x nsample, or every point
+ * with group_all. */
+size_t cim_pn_positions(const CimPnLayer *l);
+
 /* THE int8 1x1 conv boundary: out[p][f] = sum_c x[p][c] * w[f][c], exact int32. The host
  * reference is this plain loop; the chip's bit-serial engine plugs in here. */
 void cim_pn_conv_int8(const int8_t *x, const int8_t *w, size_t P, size_t C, size_t F, int32_t *out);
@@ -130,6 +138,12 @@ typedef struct {
     /* optional: the first conv's integer outputs of the last cloud ([P][F], P = npoint*nsample) */
     int32_t *first_conv_out;
     size_t first_conv_cap;      /* int32s it holds */
+    /* optional: the int8 conv boundary's engine (NULL: cim_pn_conv_int8, the host loop).
+     * Conv s of net->layers[layer]: codes x[P][C] and w[F][C] in, out[P][F] the exact
+     * int32 sums; anything but CIM_OK stops the forward (the engine reports in diag). */
+    CimStatus (*conv)(void *ctx, size_t layer, unsigned s, const int8_t *x, const int8_t *w, size_t P, size_t C,
+                      size_t F, int32_t *out, CimDiag *diag);
+    void *conv_ctx;
 } CimPnOpts;
 
 /* One cloud xyz[points][3] (plus channels - 3 features per point, after xyz: feat[points][..],

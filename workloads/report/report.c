@@ -361,8 +361,13 @@ CimStatus cim_json_write(json_t *o, const char *dir, const char *name, CimDiag *
     return st;
 }
 
+CimStatus cim_report_write_layers(const CimRunReport *r, const char *dir, CimDiag *diag)
+{
+    return cim_report_write_file(dir, "layers.csv", write_csv, r, diag);
+}
+
 CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag)
 {
     CimStatus st = cim_json_write(report_json(r, 1), dir, "stats.json", diag);
-    return st == CIM_OK ? cim_report_write_file(dir, "layers.csv", write_csv, r, diag) : st;
+    return st == CIM_OK ? cim_report_write_layers(r, dir, diag) : st;
 }

@@ -110,6 +110,9 @@ typedef int (*CimWriteFn)(const void *ctx, FILE *f);
 CimStatus cim_report_write_file(const char *dir, const char *name, CimWriteFn write, const void *ctx, CimDiag *diag);
 /* stats.json and layers.csv into dir (created if missing). Errors go to diag. */
 CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag);
+/* layers.csv alone (one row per r->layers entry: its MACs and its cost per image from
+ * r->cfg's energy table; point-cloud runs write their own stats.json). */
+CimStatus cim_report_write_layers(const CimRunReport *r, const char *dir, CimDiag *diag);
 /* The summary as one JSON object, with the predicted label of every image. */
 CimStatus cim_report_print_json(const CimRunReport *r, FILE *out);
 

@@ -1,8 +1,9 @@
 /* dcim run for a point-cloud network: run file, network, weights, data, Euclidean pruning
- * and the host reference forward of every cloud, one at a time; text and JSON summaries.
- * The chip fidelities are refused until the chip's int8 engine takes the conv boundary. */
+ * and the forward of every cloud, one at a time (fast and program: the int8 convs on the
+ * chip, pn_chip.c); text and JSON summaries. */
 #include "workloads/run/pointcloud.h"
 #include "workloads/report/json.h"
+#include "workloads/report/report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +36,14 @@ static CimStatus load_cfg_net(const CimJobOptions *o, CimPnJob *j, CimDiag *d)
     CimStatus st = cim_run_cfg_load_all(o->run_path, &ov, &j->run, &j->chip_cfg, d);
     if (st != CIM_OK)
         return st;
-    if (j->run.fidelity != CIM_FIDELITY_REFERENCE)
+    if (j->run.fidelity == CIM_FIDELITY_CYCLE)
         return fail(d, o->run_path,
-                    "fidelity %s: a point-cloud network runs only as the host reference for now (--fidelity "
-                    "reference); the chip's bit-serial int8 engine is not part of dcim run yet",
+                    "fidelity %s: a point-cloud network runs as reference (host only), fast or program (its int8 "
+                    "convs on the chip); the SystemC model does not run it",
                     cim_cfg_choice(CIM_FIDELITY_NAMES, (int)j->run.fidelity, name, sizeof name));
+    j->on_chip = j->run.fidelity != CIM_FIDELITY_REFERENCE;
+    if (j->on_chip && (st = cim_pn_chip_check(&j->chip_cfg, j->run.chip_path, d)) != CIM_OK)
+        return st;
     if (j->run.pruned_filters != CIM_PRUNED_REFERENCE)
         return fail(d, o->run_path, "%s", "run.pruned_filters: a pruned point-cloud filter keeps the reference's output "
                                           "(its zero weights quantise to round(z_w)); only `reference` is taken");
@@ -185,8 +189,15 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
     if (st == CIM_OK && !logits)
         st = CIM_ERR_NOMEM;
     CimPnOpts po = {.fps_start = j->run.data.fps_start};
+    if (st == CIM_OK && j->on_chip) {
+        st = cim_pn_chip_init(&j->chip, &j->chip_cfg, &j->net, j->run.fidelity == CIM_FIDELITY_PROGRAM);
+        if (st == CIM_OK)
+            st = cim_pn_chip_prepare(&j->chip, d);
+        po.conv = cim_pn_chip_conv;
+        po.conv_ctx = &j->chip;
+    }
     const CimPnLayer *l0 = st == CIM_OK ? &j->net.layers[0] : NULL;
-    size_t first_n = l0 ? (l0->group_all ? l0->in_points : (size_t)l0->npoint * l0->nsample) * l0->mlp[0] : 0;
+    size_t first_n = l0 ? cim_pn_positions(l0) * l0->mlp[0] : 0;
     if (l0 && !(po.first_conv_out = malloc(first_n * sizeof(int32_t))))
         st = CIM_ERR_NOMEM;
     po.first_conv_cap = first_n;
@@ -222,6 +233,7 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
 
 void cim_pn_job_free(CimPnJob *j)
 {
+    cim_pn_chip_free(&j->chip);
     if (j->net_loaded)
         cim_pn_free(&j->net);
     cim_cloud_free(&j->data);
@@ -247,16 +259,120 @@ static uint64_t pruned_macs(const CimPnJob *j, size_t i)
     const CimPnLayer *l = &j->net.layers[i];
     uint64_t m = 0;
     for (unsigned s = 0; l->kind == CIM_PN_SA && s < l->n_mlp; s++)
-        m += (uint64_t)n_pruned(j, i, s) * l->cin[s] * (l->group_all ? l->in_points : (uint64_t)l->npoint * l->nsample);
+        m += (uint64_t)n_pruned(j, i, s) * l->cin[s] * cim_pn_positions(l);
     return m;
+}
+
+/* The fidelity line's text: where the int8 convs run. */
+static const char *fidelity_text(const CimPnJob *j)
+{
+    if (!j->on_chip)
+        return "reference: the host reference in C (float32, int8 1x1 convs as plain loops); nothing on the chip";
+    return j->chip.program ? "program: each set abstraction's int8 1x1 convs on the chip, their position programs "
+                             "on the cycle-stepped model; FPS, ball query, grouping, BatchNorm, ReLU, max and the "
+                             "head on the host"
+                           : "fast: each set abstraction's int8 1x1 convs on the chip, fast path (the program path's "
+                             "outputs, cycles and events); FPS, ball query, grouping, BatchNorm, ReLU, max and the "
+                             "head on the host";
+}
+
+/* Per-cloud cost of conv s of layer i on the chip: tally / clouds, energy by component;
+ * the cells of its pruned filters (8 x C each) and all its cells. */
+typedef struct {
+    size_t layer;
+    unsigned s, C, F;
+    size_t pruned_cells, cells;
+    double cycles, load_cycles, instructions, positions;
+    CimEnergyBreakdown e;
+} ConvCost;
+
+static int conv_cost(const CimPnJob *j, size_t i, unsigned s, const CimEnergyTable *tab, ConvCost *c)
+{
+    const CimPnChipConv *cv = cim_pn_chip_at(&j->chip, i, s);
+    if (!cv->calls)
+        return 0;
+    double n = (double)cv->calls;
+    c->layer = i;
+    c->s = s;
+    c->C = cv->conv.C;
+    c->F = cv->conv.F;
+    c->pruned_cells = n_pruned(j, i, s) * CIM_INT8_BITS * c->C;
+    c->cells = (size_t)CIM_INT8_BITS * c->C * c->F;
+    c->cycles = (double)cv->t.cycles / n;
+    c->load_cycles = (double)cv->t.reload_cycles / n;
+    c->instructions = (double)cv->t.instructions / n;
+    c->positions = (double)cv->positions / n;
+    cim_energy_compute(&j->chip_cfg, tab, &cv->t.ev, cv->t.cycles, &c->e);
+    for (int k = 0; k < CIM_COMP_COUNT; k++)
+        c->e.pj[k] /= n;
+    c->e.total_pj /= n;
+    return 1;
+}
+
+static void cost_add(ConvCost *dst, const ConvCost *c)
+{
+    dst->cycles += c->cycles;
+    dst->load_cycles += c->load_cycles;
+    dst->instructions += c->instructions;
+    dst->positions += c->positions;
+    for (int k = 0; k < CIM_COMP_COUNT; k++)
+        dst->e.pj[k] += c->e.pj[k];
+    dst->e.total_pj += c->e.total_pj;
+}
+
+/* Visits the per-cloud cost of every conv that ran, in network order; returns their sum. */
+static ConvCost chip_costs(const CimPnJob *j, void (*visit)(const CimPnJob *j, const ConvCost *c, void *ctx),
+                           void *ctx)
+{
+    CimEnergyTable tab;
+    cim_energy_table(&j->chip_cfg, &tab);
+    ConvCost tot = {0};
+    for (size_t i = 0; i < j->net.n; i++)
+        for (unsigned s = 0; s < CIM_PN_MAX_MLP; s++) {
+            ConvCost c = {0};
+            if (!conv_cost(j, i, s, &tab, &c))
+                continue;
+            cost_add(&tot, &c);
+            visit(j, &c, ctx);
+        }
+    return tot;
+}
+
+static void print_conv(const CimPnJob *j, const ConvCost *c, void *ctx)
+{
+    char nm[96], cf[32];
+    snprintf(nm, sizeof nm, "%s.Conv%u", j->net.layers[c->layer].name, c->s);
+    snprintf(cf, sizeof cf, "%u x %u", c->C, c->F);
+    fprintf(ctx, "                %-16s %-12s %-10.0f %-13.0f %-14.0f %-13.3f %zu of %zu\n", nm, cf, c->positions,
+            c->cycles, c->load_cycles, c->e.total_pj * 1e-3, c->pruned_cells, c->cells);
+}
+
+static void print_chip(const CimPnJob *j, FILE *f)
+{
+    CimAreaBreakdown area;
+    cim_area_compute(&j->chip_cfg, &area);
+    fprintf(f, "chip            %s: %u macros of %ux%u cells, %.0f MHz, area %.3f mm2; the convs take turns on the "
+               "arrays (weights written before each conv of each cloud, counted)\n",
+            j->chip_cfg.name, j->chip_cfg.macros, j->chip_cfg.array.rows, j->chip_cfg.array.cols,
+            j->chip_cfg.clock_mhz, area.total_um2 * 1e-6);
+    fprintf(f, "chip per cloud  conv             C x F        positions  cycles        of which load  energy nJ     "
+               "cells of pruned filters\n");
+    ConvCost tot = chip_costs(j, print_conv, f);
+    fprintf(f, "                %-16s %-12s %-10.0f %-13.0f %-14.0f %.3f\n", "total", "", tot.positions, tot.cycles,
+            tot.load_cycles, tot.e.total_pj * 1e-3);
+    fprintf(f, "chip time       %.3f ms per cloud at %.0f MHz\n", tot.cycles / j->chip_cfg.clock_mhz * 1e-3,
+            j->chip_cfg.clock_mhz);
+    fprintf(f, "energy per cloud");
+    for (int k = 0; k < CIM_COMP_COUNT; k++)
+        fprintf(f, "%s%s %.3f nJ", k ? ", " : " ", cim_component_name((CimComponent)k), tot.e.pj[k] * 1e-3);
+    fprintf(f, "; total %.3f nJ (the chip's convs only)\n", tot.e.total_pj * 1e-3);
 }
 
 void cim_pn_job_print(const CimPnJob *j, FILE *f)
 {
     fprintf(f, "run             %s: network %s, %zu clouds%s\n", j->run.name, j->net.name, j->n,
             j->aborted ? " (aborted: Ctrl-C)" : "");
-    fprintf(f, "fidelity        reference: the host reference in C (float32, int8 1x1 convs as plain loops); "
-               "nothing runs on the chip yet\n");
+    fprintf(f, "fidelity        %s\n", fidelity_text(j));
     fprintf(f, "data            %s\n", j->data_desc);
     if (j->run.weights_path[0])
         fprintf(f, "weights         %s\n", j->run.weights_path);
@@ -269,7 +385,7 @@ void cim_pn_job_print(const CimPnJob *j, FILE *f)
         for (unsigned s = 0; j->pruned[i][s] && s < j->net.layers[i].n_mlp; s++)
             fprintf(f, "  %s.Conv%u       %zu of %u filters pruned\n", j->net.layers[i].name, s, n_pruned(j, i, s),
                     j->net.layers[i].mlp[s]);
-    fprintf(f, "MACs per cloud  (where: the part each layer is to run on; today all runs on the host)\n");
+    fprintf(f, "MACs per cloud  (where: chip = the layer's int8 convs run on the chip at fidelity fast and program)\n");
     fprintf(f, "                layer            type             where  MACs          in pruned filters\n");
     uint64_t tot = 0, tot_p = 0;
     for (size_t i = 0; i < j->net.n; i++) {
@@ -283,12 +399,48 @@ void cim_pn_job_print(const CimPnJob *j, FILE *f)
     }
     fprintf(f, "                %-16s %-16s %-6s %-13llu %llu\n", "total", "", "", (unsigned long long)tot,
             (unsigned long long)tot_p);
-    fprintf(f, "time            %.3f s wall, %.1f ms per cloud; CPU %.1f ms per cloud (host reference, one thread)\n",
-            j->seconds, j->n ? 1000.0 * j->seconds / (double)j->n : 0.0,
-            j->n ? 1000.0 * j->cpu_seconds / (double)j->n : 0.0);
+    if (j->on_chip && j->n)
+        print_chip(j, f);
+    fprintf(f, "time            %.3f s wall, %.1f ms per cloud; CPU %.1f ms per cloud (one thread)\n", j->seconds,
+            j->n ? 1000.0 * j->seconds / (double)j->n : 0.0, j->n ? 1000.0 * j->cpu_seconds / (double)j->n : 0.0);
 }
 
-/* The JSON summary: run, accuracy, layers with MACs and pruned filter indices, predictions. */
+/* energy by component, pJ, as a JSON object */
+static json_t *energy_json(const CimEnergyBreakdown *e)
+{
+    json_t *o = json_object();
+    for (int k = 0; k < CIM_COMP_COUNT; k++)
+        json_object_set_new(o, cim_component_name((CimComponent)k), json_real(e->pj[k]));
+    json_object_set_new(o, "total", json_real(e->total_pj));
+    return o;
+}
+
+static void json_conv(const CimPnJob *j, const ConvCost *c, void *ctx)
+{
+    json_array_append_new(ctx, json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:o}", "layer",
+                                         j->net.layers[c->layer].name, "conv", (int)c->s, "C", (int)c->C, "F",
+                                         (int)c->F, "positions", c->positions, "cycles", c->cycles, "load_cycles",
+                                         c->load_cycles, "instructions", c->instructions, "pruned_filter_cells",
+                                         (json_int_t)c->pruned_cells, "energy_pj", energy_json(&c->e)));
+}
+
+/* The chip's cost per cloud: per conv and in total; null for the host reference. */
+static json_t *chip_json(const CimPnJob *j)
+{
+    if (!j->on_chip || !j->n)
+        return json_null();
+    CimAreaBreakdown area;
+    cim_area_compute(&j->chip_cfg, &area);
+    json_t *convs = json_array();
+    ConvCost tot = chip_costs(j, json_conv, convs);
+    return json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:o, s:o}", "name", j->chip_cfg.name, "macros",
+                     (int)j->chip_cfg.macros, "area_um2", area.total_um2, "cycles_per_cloud", tot.cycles,
+                     "load_cycles_per_cloud", tot.load_cycles, "instructions_per_cloud", tot.instructions,
+                     "energy_pj_per_cloud", energy_json(&tot.e), "convs", convs);
+}
+
+/* The JSON summary: run, accuracy, layers with MACs and pruned filter indices, predictions,
+ * the chip's cost per cloud. */
 static json_t *job_json(const CimPnJob *j)
 {
     json_t *layers = json_array(), *preds = json_array();
@@ -314,11 +466,13 @@ static json_t *job_json(const CimPnJob *j)
     for (size_t i = 0; i < j->n; i++)
         json_array_append_new(preds, json_pack("{s:I, s:i, s:i}", "cloud", (json_int_t)j->order[i], "prediction",
                                                (int)j->pred[i], "label", (int)j->data.labels[j->order[i]]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:I, s:o, s:o, s:o}", "run", j->run.name, "network",
-                     j->net.name, "fidelity", "reference", "status", j->aborted ? "aborted" : "complete", "data",
+    char fid[16];
+    cim_cfg_choice(CIM_FIDELITY_NAMES, (int)j->run.fidelity, fid, sizeof fid);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:I, s:o, s:o, s:o, s:o}", "run", j->run.name,
+                     "network", j->net.name, "fidelity", fid, "status", j->aborted ? "aborted" : "complete", "data",
                      j->data_desc, "clouds", (json_int_t)j->n, "correct", (json_int_t)j->correct, "accuracy",
                      j->n ? (double)j->correct / (double)j->n : 0.0, "seconds", j->seconds, "cpu_seconds", j->cpu_seconds, "fps_start",
-                     (json_int_t)j->run.data.fps_start, "first_conv", first, "layers", layers, "predictions", preds);
+                     (json_int_t)j->run.data.fps_start, "first_conv", first, "layers", layers, "predictions", preds, "chip", chip_json(j));
 }
 
 CimStatus cim_pn_job_print_json(const CimPnJob *j, FILE *f)
@@ -326,7 +480,43 @@ CimStatus cim_pn_job_print_json(const CimPnJob *j, FILE *f)
     return cim_json_print(job_json(j), f);
 }
 
+/* layers.csv through the MNIST writer: one row per conv that ran on the chip (every filter
+ * computes, pruned ones too: live = filters, nothing removed), then the head's linear layers
+ * on the host; costs over the clouds run. */
+static CimStatus write_layers(const CimPnJob *j, CimDiag *d)
+{
+    CimRunReport r = {.images = j->n, .cfg = &j->chip_cfg};
+    cim_energy_table(&j->chip_cfg, &r.etable);
+    r.layers = calloc(j->net.n * (CIM_PN_MAX_MLP + 1), sizeof *r.layers);
+    if (!r.layers)
+        return CIM_ERR_NOMEM;
+    for (size_t i = 0; i < j->net.n; i++) {
+        const CimPnLayer *l = &j->net.layers[i];
+        for (unsigned s = 0; j->on_chip && l->kind == CIM_PN_SA && s < l->n_mlp; s++) {
+            const CimPnChipConv *cv = cim_pn_chip_at(&j->chip, i, s);
+            CimReportLayer *o = &r.layers[r.nlayers++];
+            /* a row name holds 63 bytes: a layer name past 57 (the network file allows 63) is cut */
+            snprintf(o->name, sizeof o->name, "%.57s.Conv%c", l->name, (char)('0' + s)); /* s < 8 */
+            o->where = CIM_WHERE_CHIP;
+            o->filters = o->live = l->mlp[s];
+            o->macs = (cv->calls ? cv->positions / cv->calls : 0) * l->cin[s] * l->mlp[s];
+            o->cost = cv->t;
+        }
+        if (l->kind == CIM_PN_LINEAR || (!j->on_chip && l->kind == CIM_PN_SA)) {
+            CimReportLayer *o = &r.layers[r.nlayers++];
+            snprintf(o->name, sizeof o->name, "%s", l->name);
+            o->where = CIM_WHERE_HOST;
+            o->filters = o->live = l->out_c;
+            o->macs = cim_pn_layer_macs(&j->net, i);
+        }
+    }
+    CimStatus st = cim_report_write_layers(&r, j->run.out_dir, d);
+    free(r.layers);
+    return st;
+}
+
 CimStatus cim_pn_job_write(const CimPnJob *j, CimDiag *d)
 {
-    return cim_json_write(job_json(j), j->run.out_dir, "stats.json", d);
+    CimStatus st = cim_json_write(job_json(j), j->run.out_dir, "stats.json", d);
+    return st == CIM_OK ? write_layers(j, d) : st;
 }

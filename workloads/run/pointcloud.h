@@ -8,6 +8,7 @@
 #include "workloads/io/cloud.h"
 #include "workloads/pointnet/pointnet.h"
 #include "workloads/run/job.h"
+#include "workloads/run/pn_chip.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,21 +36,25 @@ typedef struct {
     int64_t first_conv_sum;
     uint64_t first_conv_fnv;
     uint8_t *pruned[CIM_PN_MAX_LAYERS][CIM_PN_MAX_MLP]; /* per filter, 1 = pruned; NULL: never pruned */
+    int on_chip;                        /* fidelity fast or program: the int8 convs on the chip */
+    CimPnChip chip;                     /* their engines and cost (on_chip) */
 } CimPnJob;
 
 /* 1 when the run file (with the options' overrides) names a point-cloud network: the run
  * is then cim_pn_job_run's. 0 also when the run file cannot be read (cim_job_run reports). */
 int cim_pn_job_wanted(const CimJobOptions *o);
-/* Loads the run (fidelity must be `reference`: the chip fidelities are refused until the
- * chip's int8 engine lands), the network, weights (file or seeded random) and data
+/* Loads the run (fidelity reference: all on the host; fast or program: every set
+ * abstraction's int8 conv on the chip, pn_chip.h, whose refusals apply; cycle is refused), the network, weights (file or seeded random) and data
  * (data_path, when not NULL, overrides the run file's: a folder is ModelNet, a file HDF5),
  * prunes (run.prune) and runs the clouds one at a time. CIM_OK also when Ctrl-C stopped it
  * (aborted 1); errors in diag. Free with cim_pn_job_free also after an error. */
 CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob *job, CimDiag *diag);
 void cim_pn_job_free(CimPnJob *job);
-/* The text summary (accuracy, MACs per cloud by layer, pruning, time) and the JSON one
+/* The text summary (accuracy, MACs per cloud by layer, pruning, time; on the chip: cycles,
+ * energy by component per conv and cloud, area) and the JSON one
  * (the same with every cloud's prediction and label and the pruned filter indices); the
- * JSON one also as stats.json in run.out (atomically; the folder is created when missing). */
+ * JSON one also as stats.json in run.out, with layers.csv (the MNIST writer's columns: one
+ * row per chip conv, then the host's layers), atomically; the folder is created when missing. */
 void cim_pn_job_print(const CimPnJob *job, FILE *f);
 CimStatus cim_pn_job_print_json(const CimPnJob *job, FILE *f);
 CimStatus cim_pn_job_write(const CimPnJob *job, CimDiag *diag);
