@@ -2,18 +2,10 @@
 # End-to-end checks of the dcim command as a user runs it. Usage: run_e2e.sh DCIM
 # Prints one line per check and ends with "N passed, M failed".
 DCIM=${1:?usage: run_e2e.sh DCIM}
-pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok()  { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$tmp/out" ] && sed 's/^/     | /' "$tmp/out" | head -20; }
-# check NAME EXPECTED_RC GREP_PATTERN CMD...: runs CMD, wants its exit code and a line matching
-check() {
-    name=$1; want_rc=$2; pattern=$3; shift 3
-    "$@" >"$tmp/out" 2>&1; rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then echo "     exit $rc, expected $want_rc" >>"$tmp/out"; bad "$name"
-    elif ! grep -Eq -- "$pattern" "$tmp/out"; then echo "     no line matches: $pattern" >>"$tmp/out"; bad "$name"
-    else ok "$name"; fi
-}
+. "$(dirname "$0")/checks.sh"
+# check here matches an extended regular expression (checks.sh's checkre)
+check() { checkre "$@"; }
 
 check "help lists commands"            0 '^  margin ' "$DCIM" --help
 check "no command is a usage error"    2 'usage: dcim' "$DCIM"

@@ -5,17 +5,10 @@
 # and the numbers the text output printed. Usage: run_html.sh DCIM. Ends with "N passed, M failed".
 DCIM=${1:?usage: run_html.sh DCIM}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok()  { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$tmp/out" ] && sed 's/^/     | /' "$tmp/out" | head -20; }
-check() {
-    name=$1; want_rc=$2; pattern=$3; shift 3
-    "$@" >"$tmp/out" 2>&1; rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then echo "     exit $rc, expected $want_rc" >>"$tmp/out"; bad "$name"
-    elif ! grep -Eq -- "$pattern" "$tmp/out"; then echo "     no line matches: $pattern" >>"$tmp/out"; bad "$name"
-    else ok "$name"; fi
-}
+. "$(dirname "$0")/checks.sh"
+# check here matches an extended regular expression (checks.sh's checkre)
+check() { checkre "$@"; }
 # has NAME FILE FIXED_STRING...: every string occurs in FILE
 has() {
     name=$1; file=$2; shift 2
