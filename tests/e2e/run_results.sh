@@ -52,6 +52,16 @@ check "a 5,005-character --out is named with its length" 1 \
 checkre "compare: an --out under a file is refused" 1 "$tmp/file/c: error: cannot create the results folder: Not a directory" \
     "$DCIM" compare $R --quiet --images 2 --out "$tmp/file/c"
 
+# A point-cloud run writes its set the same way, and refuses an unusable --out before any cloud
+PN="configs/runs/pointnet_modelnet10.yaml --fidelity reference --quiet --images 2"
+check "pointnet: an --out under a file is refused" 1 "$tmp/file/pn: error: cannot create the results folder: Not a directory (a parent of it is a file)" \
+    "$DCIM" run $PN --out "$tmp/file/pn"
+if grep -q accuracy "$tmp/out"; then bad "pointnet: refused before the clouds run"; else ok "pointnet: refused before the clouds run"; fi
+"$DCIM" run $PN --out "$tmp/pn" >"$tmp/out" 2>&1
+if [ -f "$tmp/pn/manifest.json" ] && grep -q '"stats.json"' "$tmp/pn/manifest.json" && grep -q '"layers.csv"' "$tmp/pn/manifest.json" \
+    && [ -s "$tmp/pn/stats.json" ] && [ -z "$(ls -A "$tmp/pn" | grep '^\.staging')" ]; then ok "pointnet: manifest lists the set"
+else ls -la "$tmp/pn" >>"$tmp/out"; bad "pointnet: manifest lists the set"; fi
+
 # SIGTERM acts as Ctrl-C: exit 3, partial results written as a set, marked aborted
 "$DCIM" run $R --quiet --images 10000 --fidelity program --out "$tmp/term" >"$tmp/out" 2>&1 &
 pid=$!; sleep 1; kill -TERM $pid; wait $pid; rc=$?

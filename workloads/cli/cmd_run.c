@@ -116,22 +116,27 @@ static void end_diag(CimStatus st, CimDiag *d)
 }
 
 /* A point-cloud network: the host reference (workloads/pointnet). */
-static int run_pointcloud(const CimJobOptions *o, const Args *a)
+static int run_pointcloud(const CimJobOptions *opts, const Args *a)
 {
+    CimResults res = {0};
+    CimJobOptions o = *opts;
+    o.results = &res;
     CimPnJob *job = calloc(1, sizeof *job);
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = job ? cim_pn_job_run(o, a->data, job, &d) : CIM_ERR_NOMEM;
+    CimStatus st = job ? cim_pn_job_run(&o, a->data, job, &d) : CIM_ERR_NOMEM;
     int rc = 1;
     if (st == CIM_OK) {
         if (a->json)
             cim_pn_job_print_json(job, stdout);
         else
             cim_pn_job_print(job, stdout);
-        if (cim_pn_job_write(job, &d) == CIM_OK)
-            fprintf(a->json ? stderr : stdout, "results         %s/stats.json\n", job->run.out_dir);
+        if (cim_pn_job_write(job, cim_results_staging(&res), &d) == CIM_OK && cim_results_commit(&res, &d) == CIM_OK)
+            fprintf(a->json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv\n", job->run.out_dir,
+                    job->run.out_dir);
         rc = d.errors ? 1 : job->aborted ? 3 : 0;
     }
+    cim_results_discard(&res);
     end_diag(st, &d);
     if (job)
         cim_pn_job_free(job);

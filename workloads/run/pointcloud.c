@@ -3,6 +3,7 @@
  * chip, pn_chip.c); text and JSON summaries. */
 #include "workloads/run/pointcloud.h"
 #include "workloads/report/json.h"
+#include "workloads/report/progress.h"
 #include "workloads/report/report.h"
 
 #include <stdlib.h>
@@ -180,6 +181,8 @@ static void fingerprint(const int32_t *v, size_t n, CimPnJob *j)
 CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob *j, CimDiag *d)
 {
     CimStatus st = load_cfg_net(o, j, d);
+    if (st == CIM_OK && o->results) /* an unusable folder is refused before any data loads */
+        st = cim_results_begin(o->results, j->run.out_dir, d);
     if (st == CIM_OK)
         st = load_data(j, data_path, d);
     if (st == CIM_OK)
@@ -201,6 +204,8 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
     if (l0 && !(po.first_conv_out = malloc(first_n * sizeof(int32_t))))
         st = CIM_ERR_NOMEM;
     po.first_conv_cap = first_n;
+    CimProgressBar bar;
+    cim_progress_bar_init(&bar, "clouds", o->progress);
     double t0 = cim_clock_s();
     clock_t c0 = clock();
     for (size_t i = 0; st == CIM_OK && i < j->run.data.images; i++) {
@@ -219,11 +224,11 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
         j->pred[i] = (int32_t)best;
         j->correct += j->pred[i] == j->data.labels[j->order[i]];
         j->n = i + 1;
-        if (o->progress)
-            fprintf(stderr, "\rclouds %zu/%u", j->n, j->run.data.images);
+        char acc[32];
+        snprintf(acc, sizeof acc, "accuracy %.2f %%", 100.0 * (double)j->correct / (double)j->n);
+        cim_progress_bar_update(&bar, j->n, j->run.data.images, acc);
     }
-    if (o->progress && j->n)
-        fputc('\n', stderr);
+    cim_progress_bar_end(&bar);
     j->seconds = cim_clock_s() - t0;
     j->cpu_seconds = (double)(clock() - c0) / CLOCKS_PER_SEC;
     free(logits);
@@ -483,7 +488,7 @@ CimStatus cim_pn_job_print_json(const CimPnJob *j, FILE *f)
 /* layers.csv through the MNIST writer: one row per conv that ran on the chip (every filter
  * computes, pruned ones too: live = filters, nothing removed), then the head's linear layers
  * on the host; costs over the clouds run. */
-static CimStatus write_layers(const CimPnJob *j, CimDiag *d)
+static CimStatus write_layers(const CimPnJob *j, const char *dir, CimDiag *d)
 {
     CimRunReport r = {.images = j->n, .cfg = &j->chip_cfg};
     cim_energy_table(&j->chip_cfg, &r.etable);
@@ -510,13 +515,13 @@ static CimStatus write_layers(const CimPnJob *j, CimDiag *d)
             o->macs = cim_pn_layer_macs(&j->net, i);
         }
     }
-    CimStatus st = cim_report_write_layers(&r, j->run.out_dir, d);
+    CimStatus st = cim_report_write_layers(&r, dir, d);
     free(r.layers);
     return st;
 }
 
-CimStatus cim_pn_job_write(const CimPnJob *j, CimDiag *d)
+CimStatus cim_pn_job_write(const CimPnJob *j, const char *dir, CimDiag *d)
 {
-    CimStatus st = cim_json_write(job_json(j), j->run.out_dir, "stats.json", d);
-    return st == CIM_OK ? write_layers(j, d) : st;
+    CimStatus st = cim_json_write(job_json(j), dir, "stats.json", d);
+    return st == CIM_OK ? write_layers(j, dir, d) : st;
 }

@@ -53,11 +53,13 @@ void cim_pn_job_free(CimPnJob *job);
 /* The text summary (accuracy, MACs per cloud by layer, pruning, time; on the chip: cycles,
  * energy by component per conv and cloud, area) and the JSON one
  * (the same with every cloud's prediction and label and the pruned filter indices); the
- * JSON one also as stats.json in run.out, with layers.csv (the MNIST writer's columns: one
- * row per chip conv, then the host's layers), atomically; the folder is created when missing. */
+ * JSON one also as stats.json in dir, with layers.csv (the MNIST writer's columns: one
+ * row per chip conv, then the host's layers), each atomically; dir is the results set's
+ * staging folder (workloads/report/results.h: begun by cim_pn_job_run when the options carry
+ * one) or any folder, created when missing. */
 void cim_pn_job_print(const CimPnJob *job, FILE *f);
 CimStatus cim_pn_job_print_json(const CimPnJob *job, FILE *f);
-CimStatus cim_pn_job_write(const CimPnJob *job, CimDiag *diag);
+CimStatus cim_pn_job_write(const CimPnJob *job, const char *dir, CimDiag *diag);
 
 /* What `dcim check RUN.yaml` does for a point-cloud run: run file, network and weights
  * loaded and checked (no data read, no cloud run). */
