@@ -34,10 +34,10 @@ static void draw(CimProgressBar *b, uint64_t done, uint64_t total, const char *s
         fmt_duration((double)(total - done) / rate, eta, sizeof eta);
     else
         fmt_duration(el, eta, sizeof eta);
-    fprintf(b->out, "%s%s [%.*s%.*s] %3d%%  %llu/%llu%s%s  %.0f/s  %s %s%s", b->tty ? "\r" : "", b->label, filled,
+    fprintf(b->out, "%s%s [%.*s%.*s] %3d%%  %llu/%llu%s%s  %.*f/s  %s %s%s", b->tty ? "\r" : "", b->label, filled,
             "##############################", BAR_W - filled, "..............................",
             (int)(100.0 * frac), (unsigned long long)done, (unsigned long long)total, status ? "  " : "",
-            status ? status : "", rate, done < total ? "ETA" : "in", eta, b->tty ? "\033[K" : "\n");
+            status ? status : "", rate < 10 ? 2 : 0, rate, done < total ? "ETA" : "in", eta, b->tty ? "\033[K" : "\n");
     fflush(b->out);
 }
 

@@ -1,8 +1,8 @@
 /* The progress bar of every long command (run, train, compare, margin): one line on stderr,
  *   images [#############.................]  43%  4300/10000  accuracy 91.20 %  2512/s  ETA 0:02
- * redrawn in place on a terminal at most ten times a second; when stderr is not a terminal
- * (logs, CI) one plain line per tenth of the work, so a log shows progress without
- * carriage returns. A CimProgress (models/common) drives it. */
+ * (a rate below 10 per second with two decimals: 0.37/s), redrawn in place on a terminal at
+ * most ten times a second; when stderr is not a terminal (logs, CI) one plain line per
+ * tenth of the work, so a log shows progress without carriage returns. A CimProgress (models/common) drives it. */
 #ifndef CIM_PROGRESS_H
 #define CIM_PROGRESS_H
 

@@ -8,7 +8,9 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "workloads/report/progress.h"
 #include "workloads/report/report.h"
 
 /* The report of a two-image run: a chip layer of 6 filters (1, 4 and 5 pruned), a chip
@@ -57,10 +59,43 @@ static void test_report_json_lists_pruned_filter_indices(void **state)
     json_decref(o);
 }
 
+/* The bar's line for done of total after `elapsed` seconds, stderr not a terminal. */
+static void bar_line(uint64_t done, uint64_t total, double elapsed, char *buf, size_t n)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    CimProgressBar b;
+    cim_progress_bar_init(&b, "clouds", 1);
+    b.out = f;
+    b.tty = 0;
+    b.t0 = cim_clock_s() - elapsed;
+    cim_progress_bar_update(&b, done, total, NULL);
+    rewind(f);
+    assert_non_null(fgets(buf, (int)n, f));
+    fclose(f);
+}
+
+static void test_progress_rate_keeps_slow_work_visible(void **state)
+{
+    (void)state;
+    char line[256];
+    bar_line(1, 4, 4.0, line, sizeof line); /* 0.25 clouds per second (a little less on a slow
+                                               machine), not "0/s" */
+    assert_non_null(strstr(line, "  0.2"));
+    assert_non_null(strstr(line, "/s  ETA 0:1"));
+    bar_line(400, 800, 0.1, line, sizeof line); /* about 4000 per second: no decimals */
+    const char *r = strstr(line, "/s  ETA");
+    assert_non_null(r);
+    while (r > line && r[-1] != ' ')
+        r--;
+    assert_null(memchr(r, '.', (size_t)(strstr(r, "/s") - r)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_json_lists_pruned_filter_indices),
+        cmocka_unit_test(test_progress_rate_keeps_slow_work_visible),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
