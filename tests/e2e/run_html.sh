@@ -94,5 +94,31 @@ has "compare report: section ids" "$tmp/cmp.dom" 'id="comparison"' 'id="reductio
 has "compare report: ours beside the paper's" "$tmp/cmp.dom" "${red:-reduction?}" "${egpu:-gpu energy?}" \
     '-72.30 %' '-57.26 %' '-75.61 %' '1 MAC = 2 ops'
 
+# a point-cloud run's page: the host reference (2 clouds), then the tiny network's convs on the chip
+PN="configs/runs/pointnet_modelnet10.yaml --images 2 --quiet"
+"$DCIM" run $PN --fidelity reference --out "$tmp/pn" >"$tmp/pn.txt" 2>&1
+pacc=$(sed -n 's/^accuracy *\([0-9.]* %\).*/\1/p' "$tmp/pn.txt")
+psa1=$(sed -n 's/^ *pt_sa1 *set_abstraction *chip *\([0-9]* *[0-9]*\)$/\1/p' "$tmp/pn.txt" | tr -s ' ' '\n')
+if [ -s "$tmp/pn/report.html" ] && grep -q '"report.html"' "$tmp/pn/manifest.json"; then ok "pointnet run writes report.html"
+else cp "$tmp/pn.txt" "$tmp/out"; bad "pointnet run writes report.html"; fi
+shot pn "$tmp/pn/report.html"
+png_ok pn
+has "pointnet report: section ids" "$tmp/pn.dom" 'id="summary"' 'id="layers"' 'id="layers-chart"' 'id="pruning"' \
+    '<svg' 'clouds'
+if grep -q 'id="chip"' "$tmp/pn.dom"; then bad "pointnet reference report: no chip section"
+else ok "pointnet reference report: no chip section"; fi
+has "pointnet report: the printed numbers" "$tmp/pn.dom" "${pacc:-accuracy?}" $(echo "${psa1:-pt_sa1?}" | sed 's/.*/<td>&<\/td>/') \
+    'pt_sa1.Conv0'
+"$DCIM" run $PN --out "$tmp/pnc" --set run.network=tests/workloads/pointnet/tiny.yaml >"$tmp/pnc.txt" 2>&1
+ptime=$(sed -n 's/^chip time *\([0-9.]* ms\) per cloud.*/\1/p' "$tmp/pnc.txt")
+parea=$(sed -n 's/^chip .*area \([0-9.]* mm2\);.*/\1/p' "$tmp/pnc.txt")
+pcyc=$(sed -n 's/^ *pt_sa1.Conv0 *3 x 8 *[0-9]* *\([0-9]* *[0-9]*\) .*/\1/p' "$tmp/pnc.txt" | tr -s ' ' '\n')
+shot pnc "$tmp/pnc/report.html"
+png_ok pnc
+has "pointnet chip report: section ids" "$tmp/pnc.dom" 'id="chip"' 'id="chip-time"' 'id="energy-breakdown"' \
+    'id="energy-chart"' 'id="area-breakdown"' 'id="area-chart"' 'id="pruning"'
+has "pointnet chip report: the printed numbers" "$tmp/pnc.dom" "${ptime:-chip time?}" "${parea:-area?}" \
+    $(echo "${pcyc:-pt_sa1.Conv0 cycles?}" | sed 's/.*/<td>&<\/td>/')
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -58,8 +58,7 @@ check "pointnet: an --out under a file is refused" 1 "$tmp/file/pn: error: canno
     "$DCIM" run $PN --out "$tmp/file/pn"
 if grep -q accuracy "$tmp/out"; then bad "pointnet: refused before the clouds run"; else ok "pointnet: refused before the clouds run"; fi
 "$DCIM" run $PN --out "$tmp/pn" >"$tmp/out" 2>&1
-if [ -f "$tmp/pn/manifest.json" ] && grep -q '"stats.json"' "$tmp/pn/manifest.json" && grep -q '"layers.csv"' "$tmp/pn/manifest.json" \
-    && [ -s "$tmp/pn/stats.json" ] && [ -z "$(ls -A "$tmp/pn" | grep '^\.staging')" ]; then ok "pointnet: manifest lists the set"
+if is_set "$tmp/pn" && [ -z "$(ls -A "$tmp/pn" | grep '^\.staging')" ]; then ok "pointnet: manifest lists the set"
 else ls -la "$tmp/pn" >>"$tmp/out"; bad "pointnet: manifest lists the set"; fi
 
 # SIGTERM acts as Ctrl-C: exit 3, partial results written as a set, marked aborted

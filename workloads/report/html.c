@@ -112,7 +112,7 @@ void cim_html_component_chart(FILE *out, const char *id, const char *const *name
 
 #define per_image cim_report_per_image
 
-static void card(FILE *out, const char *id, const char *key, const char *value, const char *sub)
+void cim_html_card(FILE *out, const char *id, const char *key, const char *value, const char *sub)
 {
     fprintf(out, "<div class=\"card\" id=\"%s\"><div class=\"k\">%s</div><div class=\"v\">", id, key);
     cim_html_escape(value, out);
@@ -142,20 +142,20 @@ void cim_html_run_summary(const CimRunReport *r, FILE *out)
     fprintf(out, "<div class=\"cards\">\n");
     snprintf(v, sizeof v, "%.2f %%", pct((double)r->correct, (double)r->images));
     snprintf(s, sizeof s, "%llu/%llu images", (unsigned long long)r->correct, (unsigned long long)r->images);
-    card(out, "sum-accuracy", "accuracy", v, s);
+    cim_html_card(out, "sum-accuracy", "accuracy", v, s);
     snprintf(v, sizeof v, "%llu MACs", (unsigned long long)t.chip_macs);
     snprintf(s, sizeof s, "per image on chip; %llu removed by pruning (-%.1f %%)",
              (unsigned long long)t.chip_macs_removed,
              pct((double)t.chip_macs_removed, (double)(t.chip_macs + t.chip_macs_removed)));
-    card(out, "sum-operations", "operations", v, s);
+    cim_html_card(out, "sum-operations", "operations", v, s);
     snprintf(v, sizeof v, "%.2f us", per_image(r, (double)t.chip.cycles) / r->clock_mhz);
     snprintf(s, sizeof s, "%.0f cycles per image at %.0f MHz", per_image(r, (double)t.chip.cycles), r->clock_mhz);
-    card(out, "sum-latency", "latency", v, s);
+    cim_html_card(out, "sum-latency", "latency", v, s);
     snprintf(v, sizeof v, "%.4f uJ", per_image(r, t.energy.total_pj) * 1e-6);
-    card(out, "sum-energy", "energy per image", v, "chip layers, leakage included");
+    cim_html_card(out, "sum-energy", "energy per image", v, "chip layers, leakage included");
     snprintf(v, sizeof v, "%.3f mm2", r->area.total_um2 * 1e-6);
     snprintf(s, sizeof s, "%u macros of %ux%u cells", r->macros, r->rows, r->cols);
-    card(out, "sum-area", "area", v, s);
+    cim_html_card(out, "sum-area", "area", v, s);
     fprintf(out, "</div></section>\n");
 }
 

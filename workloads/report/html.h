@@ -39,6 +39,9 @@ void cim_html_bar_chart(FILE *out, const char *id, const CimHtmlBar *b, size_t n
 void cim_html_component_chart(FILE *out, const char *id, const char *const *names, const double *v, size_t n,
                               int area);
 
+/* A summary card (<div class=card id=ID>): key, value (escaped) and a line under it (escaped). */
+void cim_html_card(FILE *out, const char *id, const char *key, const char *value, const char *sub);
+
 /* The page's head (title "dcim COMMAND NAME", the header with the run's chip, network,
  * weights, fidelity, seed and status) and foot. */
 void cim_html_head(const CimRunReport *r, const char *command, FILE *out);

@@ -2,6 +2,7 @@
  * and the forward of every cloud, one at a time (fast and program: the int8 convs on the
  * chip, pn_chip.c); text and JSON summaries. */
 #include "workloads/run/pointcloud.h"
+#include "workloads/report/html.h"
 #include "workloads/report/json.h"
 #include "workloads/report/progress.h"
 #include "workloads/report/report.h"
@@ -520,8 +521,155 @@ static CimStatus write_layers(const CimPnJob *j, const char *dir, CimDiag *d)
     return st;
 }
 
+/* ---- report.html: the MNIST page's parts (workloads/report/html.h) ---- */
+
+static void html_conv_row(const CimPnJob *j, const ConvCost *c, void *ctx)
+{
+    FILE *out = ctx;
+    char en[32];
+    fprintf(out, "<tr><td>");
+    cim_html_escape(j->net.layers[c->layer].name, out);
+    fprintf(out, ".Conv%u</td><td>%u x %u</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%s</td><td>%zu of %zu</td>"
+                 "</tr>\n",
+            c->s, c->C, c->F, c->positions, c->cycles, c->load_cycles, cim_fmt_energy(c->e.total_pj, en, sizeof en),
+            c->pruned_cells, c->cells);
+}
+
+/* On the chip: cycles, load cycles and energy per conv and cloud, energy and area by component. */
+static void html_chip(const CimPnJob *j, FILE *out)
+{
+    CimAreaBreakdown area;
+    cim_area_compute(&j->chip_cfg, &area);
+    fprintf(out, "<section id=\"chip\"><h2>On the chip, per cloud</h2>\n<table><tr><th>conv</th><th>C x F</th>"
+                 "<th>positions</th><th>cycles</th><th>of which load</th><th>energy</th>"
+                 "<th>cells of pruned filters</th></tr>\n");
+    ConvCost tot = chip_costs(j, html_conv_row, out);
+    char en[32], v[64], sub[128];
+    fprintf(out, "<tr><td>total</td><td></td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%s</td><td></td></tr>\n"
+                 "</table>\n<div class=\"cards\">\n",
+            tot.positions, tot.cycles, tot.load_cycles, cim_fmt_energy(tot.e.total_pj, en, sizeof en));
+    snprintf(v, sizeof v, "%.3f ms", tot.cycles / j->chip_cfg.clock_mhz * 1e-3);
+    snprintf(sub, sizeof sub, "%.0f cycles per cloud at %.0f MHz, %.0f of them loading weights", tot.cycles,
+             j->chip_cfg.clock_mhz, tot.load_cycles);
+    cim_html_card(out, "chip-time", "chip time per cloud", v, sub);
+    cim_html_card(out, "chip-energy", "energy per cloud", en, "the chip's convs only, leakage included");
+    snprintf(v, sizeof v, "%.3f mm2", area.total_um2 * 1e-6);
+    snprintf(sub, sizeof sub, "%u macros of %ux%u cells", j->chip_cfg.macros, j->chip_cfg.array.rows,
+             j->chip_cfg.array.cols);
+    cim_html_card(out, "chip-area", "area", v, sub);
+    fprintf(out, "</div></section>\n");
+    const char *names[CIM_COMP_COUNT];
+    for (int c = 0; c < CIM_COMP_COUNT; c++)
+        names[c] = cim_component_name((CimComponent)c);
+    fprintf(out, "<section id=\"energy-breakdown\"><h2>Energy per cloud by component (digital chip)</h2>\n");
+    cim_html_component_chart(out, "energy-chart", names, tot.e.pj, CIM_COMP_COUNT, 0);
+    fprintf(out, "</section>\n<section id=\"area-breakdown\"><h2>Area by component (digital chip)</h2>\n");
+    cim_html_component_chart(out, "area-chart", names, area.um2, CIM_COMP_COUNT, 1);
+    fprintf(out, "<p class=\"note\">Total %.3f mm2.</p></section>\n", area.total_um2 * 1e-6);
+}
+
+/* MACs per cloud by layer, with those of pruned filters (which still compute). */
+static void html_layers(const CimPnJob *j, FILE *out)
+{
+    CimHtmlBar b[CIM_PN_MAX_LAYERS];
+    size_t nb = 0;
+    fprintf(out, "<section id=\"layers\"><h2>MACs per cloud by layer</h2>\n");
+    for (size_t i = 0; i < j->net.n && nb < CIM_PN_MAX_LAYERS; i++) {
+        uint64_t m = cim_pn_layer_macs(&j->net, i);
+        if (!m)
+            continue;
+        b[nb] = (CimHtmlBar){j->net.layers[i].name, (double)m, "", cim_html_color(nb)};
+        snprintf(b[nb].text, sizeof b[nb].text, "%llu MACs", (unsigned long long)m);
+        nb++;
+    }
+    cim_html_bar_chart(out, "layers-chart", b, nb);
+    fprintf(out, "<table><tr><th>layer</th><th>type</th><th>where</th><th>MACs/cloud</th><th>in pruned filters</th>"
+                 "<th>pruned share</th></tr>\n");
+    for (size_t i = 0; i < j->net.n; i++) {
+        const CimPnLayer *l = &j->net.layers[i];
+        uint64_t m = cim_pn_layer_macs(&j->net, i), p = pruned_macs(j, i);
+        if (!m)
+            continue;
+        fprintf(out, "<tr><td>");
+        cim_html_escape(l->name, out);
+        fprintf(out, "</td><td>%s</td><td>%s</td><td>%llu</td><td>%llu</td><td>%.1f %%</td></tr>\n",
+                cim_pn_kind_name(l->kind), cim_pn_kind_where(l->kind), (unsigned long long)m, (unsigned long long)p,
+                cim_html_pct((double)p, (double)m));
+    }
+    fprintf(out, "</table>\n<p class=\"note\">where chip: the layer's int8 convs run on the chip at fidelity fast and "
+                 "program; a pruned filter still computes (its output is the reference's).</p></section>\n");
+}
+
+/* Filters pruned per conv, with their indices. */
+static void html_pruning(const CimPnJob *j, FILE *out)
+{
+    fprintf(out, "<section id=\"pruning\"><h2>Pruning</h2>\n<p class=\"note\">%s (threshold_b %g, threshold_c %g)"
+                 "</p>\n<table><tr><th>conv</th><th>pruned</th><th>filters</th><th>pruned indices</th></tr>\n",
+            j->run.prune.enabled ? "on" : "off", j->run.prune.threshold_b, j->run.prune.threshold_c);
+    for (size_t i = 0; i < j->net.n; i++)
+        for (unsigned s = 0; j->pruned[i][s] && s < j->net.layers[i].n_mlp; s++) {
+            fprintf(out, "<tr><td>");
+            cim_html_escape(j->net.layers[i].name, out);
+            fprintf(out, ".Conv%u</td><td>%zu</td><td>%u</td><td>", s, n_pruned(j, i, s), j->net.layers[i].mlp[s]);
+            const char *sep = "";
+            for (size_t q = 0; q < j->net.layers[i].mlp[s]; q++)
+                if (j->pruned[i][s][q]) {
+                    fprintf(out, "%s%zu", sep, q);
+                    sep = ", ";
+                }
+            fprintf(out, "</td></tr>\n");
+        }
+    fprintf(out, "</table></section>\n");
+}
+
+static void html_render(const void *ctx, FILE *out)
+{
+    const CimPnJob *j = ctx;
+    CimRunReport r = {.status = j->aborted ? CIM_RUN_ABORTED : CIM_RUN_COMPLETE, .seed = j->run.seed,
+                      .clock_mhz = j->chip_cfg.clock_mhz, .macros = j->chip_cfg.macros,
+                      .rows = j->chip_cfg.array.rows, .cols = j->chip_cfg.array.cols};
+    snprintf(r.run_name, sizeof r.run_name, "%s", j->run.name);
+    snprintf(r.chip, sizeof r.chip, "%s", j->chip_cfg.name);
+    snprintf(r.tech, sizeof r.tech, "%s", j->chip_cfg.tech.name);
+    snprintf(r.network, sizeof r.network, "%s", j->net.name);
+    snprintf(r.weights, sizeof r.weights, "%s", j->run.weights_path[0] ? j->run.weights_path : "random");
+    cim_cfg_choice(CIM_FIDELITY_NAMES, (int)j->run.fidelity, r.fidelity, sizeof r.fidelity);
+    cim_cfg_choice(CIM_PRUNED_NAMES, (int)j->run.pruned_filters, r.pruned_mode, sizeof r.pruned_mode);
+    cim_html_head(&r, "run", out);
+    char v[64], sub[160];
+    fprintf(out, "<section id=\"summary\"><h2>The run</h2>\n");
+    if (j->aborted)
+        fprintf(out, "<p class=\"bad\">ABORTED after %zu clouds: Ctrl-C</p>\n", j->n);
+    fprintf(out, "<dl><dt>network</dt><dd>");
+    cim_html_escape(j->net.name, out);
+    fprintf(out, "</dd><dt>data</dt><dd>");
+    cim_html_escape(j->data_desc, out);
+    fprintf(out, "</dd><dt>weights</dt><dd>");
+    if (j->run.weights_path[0])
+        cim_html_escape(j->run.weights_path, out);
+    else
+        fprintf(out, "random (PyTorch's default initialisation, seed %llu)", (unsigned long long)j->run.seed);
+    fprintf(out, "</dd><dt>fidelity</dt><dd>");
+    cim_html_escape(fidelity_text(j), out);
+    fprintf(out, "</dd></dl>\n<div class=\"cards\">\n");
+    snprintf(v, sizeof v, "%.2f %%", cim_html_pct((double)j->correct, (double)j->n));
+    snprintf(sub, sizeof sub, "%zu/%zu clouds", j->correct, j->n);
+    cim_html_card(out, "sum-accuracy", "accuracy", v, sub);
+    snprintf(v, sizeof v, "%.1f ms", j->n ? 1000.0 * j->seconds / (double)j->n : 0.0);
+    snprintf(sub, sizeof sub, "wall per cloud on the host; %.3f s for %zu clouds", j->seconds, j->n);
+    cim_html_card(out, "sum-time", "host time", v, sub);
+    fprintf(out, "</div></section>\n");
+    html_layers(j, out);
+    html_pruning(j, out);
+    if (j->on_chip && j->n)
+        html_chip(j, out);
+    cim_html_foot(out);
+}
+
 CimStatus cim_pn_job_write(const CimPnJob *j, const char *dir, CimDiag *d)
 {
     CimStatus st = cim_json_write(job_json(j), dir, "stats.json", d);
-    return st == CIM_OK ? write_layers(j, dir, d) : st;
+    if (st == CIM_OK)
+        st = write_layers(j, dir, d);
+    return st == CIM_OK ? cim_html_write_page(dir, html_render, j, d) : st;
 }
