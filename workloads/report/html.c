@@ -159,24 +159,32 @@ void cim_html_run_summary(const CimRunReport *r, FILE *out)
     fprintf(out, "</div></section>\n");
 }
 
+void cim_html_breakdowns(FILE *out, const char *unit, const double *energy_pj, const char *energy_note,
+                         const CimAreaBreakdown *area)
+{
+    const char *names[CIM_COMP_COUNT];
+    for (int c = 0; c < CIM_COMP_COUNT; c++)
+        names[c] = cim_component_name((CimComponent)c);
+    fprintf(out, "<section id=\"energy-breakdown\"><h2>Energy per %s by component (digital chip)</h2>\n", unit);
+    cim_html_component_chart(out, "energy-chart", names, energy_pj, CIM_COMP_COUNT, 0);
+    fprintf(out, "<p class=\"note\">");
+    cim_html_escape(energy_note, out);
+    fprintf(out, "</p></section>\n<section id=\"area-breakdown\"><h2>Area by component (digital chip)</h2>\n");
+    cim_html_component_chart(out, "area-chart", names, area->um2, CIM_COMP_COUNT, 1);
+    fprintf(out, "<p class=\"note\">Total %.3f mm2.</p></section>\n", area->total_um2 * 1e-6);
+}
+
 void cim_html_run_breakdowns(const CimRunReport *r, FILE *out)
 {
     CimReportTotals t;
     cim_report_totals(r, &t);
-    const char *names[CIM_COMP_COUNT];
     double e[CIM_COMP_COUNT];
-    for (int c = 0; c < CIM_COMP_COUNT; c++) {
-        names[c] = cim_component_name((CimComponent)c);
+    for (int c = 0; c < CIM_COMP_COUNT; c++)
         e[c] = per_image(r, t.energy.pj[c]);
-    }
-    fprintf(out, "<section id=\"energy-breakdown\"><h2>Energy per image by component (digital chip)</h2>\n");
-    cim_html_component_chart(out, "energy-chart", names, e, CIM_COMP_COUNT, 0);
-    fprintf(out, "<p class=\"note\">Total %.4f uJ per image over %llu images; one-off weight programming and "
-                 "pruning are not included.</p></section>\n",
-            per_image(r, t.energy.total_pj) * 1e-6, (unsigned long long)r->images);
-    fprintf(out, "<section id=\"area-breakdown\"><h2>Area by component (digital chip)</h2>\n");
-    cim_html_component_chart(out, "area-chart", names, r->area.um2, CIM_COMP_COUNT, 1);
-    fprintf(out, "<p class=\"note\">Total %.3f mm2.</p></section>\n", r->area.total_um2 * 1e-6);
+    char note[200];
+    snprintf(note, sizeof note, "Total %.4f uJ per image over %llu images; one-off weight programming and pruning are "
+                                "not included.", per_image(r, t.energy.total_pj) * 1e-6, (unsigned long long)r->images);
+    cim_html_breakdowns(out, "image", e, note, &r->area);
 }
 
 /* Per layer: executed and removed MACs as one stacked bar. */

@@ -42,6 +42,11 @@ void cim_html_component_chart(FILE *out, const char *id, const char *const *name
 /* A summary card (<div class=card id=ID>): key, value (escaped) and a line under it (escaped). */
 void cim_html_card(FILE *out, const char *id, const char *key, const char *value, const char *sub);
 
+/* The sections energy-breakdown (energy per UNIT by component, pJ, and a note under it) and
+ * area-breakdown (area by component). */
+void cim_html_breakdowns(FILE *out, const char *unit, const double *energy_pj, const char *energy_note,
+                         const CimAreaBreakdown *area);
+
 /* The page's head (title "dcim COMMAND NAME", the header with the run's chip, network,
  * weights, fidelity, seed and status) and foot. */
 void cim_html_head(const CimRunReport *r, const char *command, FILE *out);

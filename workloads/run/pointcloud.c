@@ -558,14 +558,9 @@ static void html_chip(const CimPnJob *j, FILE *out)
              j->chip_cfg.array.cols);
     cim_html_card(out, "chip-area", "area", v, sub);
     fprintf(out, "</div></section>\n");
-    const char *names[CIM_COMP_COUNT];
-    for (int c = 0; c < CIM_COMP_COUNT; c++)
-        names[c] = cim_component_name((CimComponent)c);
-    fprintf(out, "<section id=\"energy-breakdown\"><h2>Energy per cloud by component (digital chip)</h2>\n");
-    cim_html_component_chart(out, "energy-chart", names, tot.e.pj, CIM_COMP_COUNT, 0);
-    fprintf(out, "</section>\n<section id=\"area-breakdown\"><h2>Area by component (digital chip)</h2>\n");
-    cim_html_component_chart(out, "area-chart", names, area.um2, CIM_COMP_COUNT, 1);
-    fprintf(out, "<p class=\"note\">Total %.3f mm2.</p></section>\n", area.total_um2 * 1e-6);
+    snprintf(sub, sizeof sub, "Total %s per cloud over %zu clouds: the chip's convs only; loading their weights "
+                              "included.", en, j->n);
+    cim_html_breakdowns(out, "cloud", tot.e.pj, sub, &area);
 }
 
 /* MACs per cloud by layer, with those of pruned filters (which still compute). */
