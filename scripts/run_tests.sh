@@ -3,11 +3,15 @@
 # plain line "N passed, N failed" summed over all of them. cmocka binaries count per
 # test case; a script counts its own "N passed, N failed" line, or 1 by its exit code.
 # A command that reports no test at all ("0 passed, 0 failed") counts as one failure.
+# After each command a line "--- N s: COMMAND" gives its wall time (whole seconds), so a log
+# shows where make test spends its time.
 pass=0; fail=0; failed_cmds=""
 for t in "$@"; do
     echo "=== $t"
+    t0=$(date +%s)
     out=$(sh -c "$t" 2>&1); rc=$?
     printf '%s\n' "$out"
+    echo "--- $(( $(date +%s) - t0 )) s: $t"
     p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | tail -1)
     f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | tail -1)
     if [ -z "$p$f" ]; then
