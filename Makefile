@@ -13,6 +13,12 @@
 # Sources are discovered: every .c under models/ goes into libcim.a, under workloads/ (but
 # workloads/cli/) into libdcimwl.a, every tests/**/test_*.c becomes one cmocka binary.
 
+# Builds use every core unless the command line names -j (make -j1 test builds serially):
+# CI runs a plain `make test`, and a serial build was most of its time.
+ifeq ($(filter -j% j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc)
+endif
+
 BUILD ?= build
 CC    ?= gcc
 # Debian's interpreter: numpy (python3-numpy) and torch (python3-torch) come from apt
