@@ -55,6 +55,20 @@ static char *slurp(const char *dir, const char *file, size_t *n)
     return buf;
 }
 
+/* The checkpoint and the optimizer state of two result folders are byte-identical. */
+static void assert_same_training_files(const char *a, const char *b)
+{
+    const char *files[] = {"checkpoint.safetensors", "optimizer.safetensors"};
+    for (int i = 0; i < 2; i++) {
+        size_t na, nb;
+        char *x = slurp(a, files[i], &na), *y = slurp(b, files[i], &nb);
+        assert_int_equal(na, nb);
+        assert_memory_equal(x, y, na);
+        free(x);
+        free(y);
+    }
+}
+
 static void test_train_beats_chance_by_a_wide_margin(void **state)
 {
     (void)state;
@@ -86,15 +100,7 @@ static void test_train_resume_equals_uninterrupted(void **state)
     assert_int_equal(train(b, "2", "true", 1, &rep), CIM_OK); /* resume: epoch 2 only */
     assert_int_equal(rep.nepochs, 2);
     cim_train_report_free(&rep);
-    const char *files[] = {"checkpoint.safetensors", "optimizer.safetensors"};
-    for (int i = 0; i < 2; i++) {
-        size_t na, nb;
-        char *x = slurp(a, files[i], &na), *y = slurp(b, files[i], &nb);
-        assert_int_equal(na, nb);
-        assert_memory_equal(x, y, na);
-        free(x);
-        free(y);
-    }
+    assert_same_training_files(a, b);
 }
 
 /* metrics.jsonl without its time fields ("seconds", "train_images_per_s": they change with
@@ -142,15 +148,7 @@ static void test_train_chained_resumes_equal_uninterrupted(void **state)
         assert_int_equal(rep.nepochs, (unsigned)e);
         cim_train_report_free(&rep);
     }
-    const char *files[] = {"checkpoint.safetensors", "optimizer.safetensors"};
-    for (int i = 0; i < 2; i++) {
-        size_t na, nb;
-        char *x = slurp(a, files[i], &na), *y = slurp(b, files[i], &nb);
-        assert_int_equal(na, nb);
-        assert_memory_equal(x, y, na);
-        free(x);
-        free(y);
-    }
+    assert_same_training_files(a, b);
     char *ma = metrics_without_times(a), *mb = metrics_without_times(b);
     assert_string_equal(ma, mb);
     free(ma);
