@@ -71,6 +71,22 @@ RunSpec prog_run(const std::string &label, const CimProgram &p)
     return r;
 }
 
+/* One image through every layer program of cc: the first run starts a new host stream with
+ * the binarised image and takes the result stream. */
+static void push_image_runs(CaseSpec &cs, const CimCompiled &cc, unsigned img, const Bits &bits)
+{
+    for (size_t k = 0; k < cc.n; k++) {
+        RunSpec r = prog_run("image " + std::to_string(img) + " layer " + std::to_string(k), cc.layers[k].prog);
+        r.new_io = k == 0;
+        if (k == 0) {
+            r.in = bits;
+            r.in_bits = cc.image_bits;
+            r.out_bits = cc.result_bits;
+        }
+        cs.runs.push_back(r);
+    }
+}
+
 bool mnist_case(const CimChipCfg *cfg, const CimMnist &mn, uint64_t seed, bool prune, unsigned first,
                 unsigned images, CaseSpec &cs, std::string &err)
 {
@@ -98,16 +114,7 @@ bool mnist_case(const CimChipCfg *cfg, const CimMnist &mn, uint64_t seed, bool p
     for (unsigned i = first; i < first + images; i++) {
         Bits img = bits_zero(cc.image_bits);
         cim_compile_binarise_image(&n.net, mn.images.pixels + (size_t)i * 784, img.data());
-        for (size_t k = 0; k < cc.n; k++) {
-            RunSpec r = prog_run("image " + std::to_string(i) + " layer " + std::to_string(k), cc.layers[k].prog);
-            r.new_io = k == 0;
-            if (k == 0) {
-                r.in = img;
-                r.in_bits = cc.image_bits;
-                r.out_bits = cc.result_bits;
-            }
-            cs.runs.push_back(r);
-        }
+        push_image_runs(cs, cc, i, img);
     }
     cim_compiled_free(&cc);
     return true;
@@ -249,16 +256,7 @@ bool shape_cases(const CimChipCfg *cfg, uint64_t seed, unsigned count, std::vect
                 p = (uint8_t)cim_rng_u64(&r);
             Bits bits = bits_zero(cc.image_bits);
             cim_compile_binarise_image(&net, px.data(), bits.data());
-            for (size_t k = 0; k < cc.n; k++) {
-                RunSpec run = prog_run("image " + std::to_string(img) + " layer " + std::to_string(k), cc.layers[k].prog);
-                run.new_io = k == 0;
-                if (k == 0) {
-                    run.in = bits;
-                    run.in_bits = cc.image_bits;
-                    run.out_bits = cc.result_bits;
-                }
-                cs.runs.push_back(run);
-            }
+            push_image_runs(cs, cc, img, bits);
         }
         out.push_back(cs);
         cim_compiled_free(&cc);
