@@ -12,19 +12,33 @@
 #include "tests/support/mnist_net.h"
 #include "workloads/prune/prune_chip.h"
 
+/* The reference's random initialisation from seed (free it), and a chip of the defaults. */
+static CimRefBnnWeights *random_weights(uint64_t seed)
+{
+    CimRefBnnWeights *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    CimRng r;
+    cim_rng_seed(&r, seed);
+    cim_ref_bnn_init_random(w, &r);
+    return w;
+}
+
+static CimChip *default_chip(CimChipCfg *cfg)
+{
+    cim_cfg_defaults(cfg);
+    CimChip *chip;
+    assert_int_equal(cim_chip_create(cfg, NULL, &chip), CIM_OK);
+    return chip;
+}
+
 static void check_seed(uint64_t seed, CimPruneMode mode)
 {
     CimNet net;
     assert_int_equal(test_mnist_net(&net), CIM_OK);
-    CimRefBnnWeights *w = calloc(1, sizeof *w);
-    CimRng r;
-    cim_rng_seed(&r, seed);
-    cim_ref_bnn_init_random(w, &r);
+    CimRefBnnWeights *w = random_weights(seed);
     test_mnist_copy_weights(&net, w);
     CimChipCfg cfg;
-    cim_cfg_defaults(&cfg);
-    CimChip *chip;
-    assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
+    CimChip *chip = default_chip(&cfg);
     CimPruneParams p;
     cim_prune_params_reference(&p);
     p.mode = mode;
@@ -84,16 +98,11 @@ static void test_prune_guard_keeps_a_minimum_of_the_rules_choice(void **state)
     CimNet exact, guarded;
     assert_int_equal(test_mnist_net(&exact), CIM_OK);
     assert_int_equal(test_mnist_net(&guarded), CIM_OK);
-    CimRefBnnWeights *w = calloc(1, sizeof *w);
-    CimRng r;
-    cim_rng_seed(&r, 3);
-    cim_ref_bnn_init_random(w, &r);
+    CimRefBnnWeights *w = random_weights(3);
     test_mnist_copy_weights(&exact, w);
     test_mnist_copy_weights(&guarded, w);
     CimChipCfg cfg;
-    cim_cfg_defaults(&cfg);
-    CimChip *chip;
-    assert_int_equal(cim_chip_create(&cfg, NULL, &chip), CIM_OK);
+    CimChip *chip = default_chip(&cfg);
     CimPruneParams p;
     cim_prune_params_reference(&p);
     CimPruneReport re = {0}, rg = {0};
