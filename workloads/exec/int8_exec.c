@@ -17,6 +17,7 @@ struct CimInt8Engine {
     size_t *ones_at;      /* region i's rows start at ones + ones_at[i] */
     unsigned cal_npos;    /* npos of the calibration in `stat` (0: none) */
     CimLayerTally stat;   /* data-independent cost of cal_npos positions */
+    int cal_extrapolated; /* 1: stat stepped from short runs (calibrate) */
 };
 
 void cim_int8_conv_ref(const int8_t *w, const int8_t *x, unsigned C, unsigned F, unsigned npos, int32_t *y)
@@ -182,7 +183,7 @@ static void fast_events(CimInt8Engine *e, const int8_t *x, unsigned npos, int32_
 
 /* Static cost of npos positions = one program run minus the gated-read events the fast
  * path computes itself for the same codes. */
-static CimStatus calibrate(CimInt8Engine *e, unsigned npos, CimTrap *trap)
+static CimStatus static_cost(CimInt8Engine *e, unsigned npos, CimLayerTally *stat, CimTrap *trap)
 {
     size_t nx = (size_t)npos * e->conv->C, ny = (size_t)npos * e->conv->F;
     int8_t *x = malloc(nx ? nx : 1);
@@ -196,15 +197,62 @@ static CimStatus calibrate(CimInt8Engine *e, unsigned npos, CimTrap *trap)
         st = cim_int8_engine_program(e, NULL, NULL, x, npos, y, &prog, trap);
     if (st == CIM_OK) {
         fast_events(e, x, npos, y, &fast);
-        e->stat = prog;
+        *stat = prog;
         for (int k = 0; k < CIM_EV_COUNT; k++)
-            e->stat.ev.n[k] = prog.ev.n[k] - fast.n[k];
-        e->cal_npos = npos;
+            stat->ev.n[k] = prog.ev.n[k] - fast.n[k];
     }
     free(x);
     free(y);
     return st;
 }
+
+/* A tally is uint64 counts only (cycles, instructions, events, reload cycles, the cycle
+ * split, busy cycles), so that the calibration can step it as a vector. */
+#define TALLY_WORDS (sizeof(CimLayerTally) / sizeof(uint64_t))
+_Static_assert(sizeof(CimLayerTally) ==
+                   sizeof(uint64_t) * (3 + CIM_EV_COUNT + (CIM_RES_MACRO + 1) + 2 + CIM_RUN_MAX_RES),
+               "CimLayerTally holds uint64 counts only");
+
+/* The calibration. The position program is a loop whose body is the same instructions on
+ * the same buffer addresses at every position; only the first position (no previous sums
+ * to send) and the last (no next input to fetch) differ, and the cycle-stepped model is
+ * deterministic. So from the point where its pipeline reaches a steady state, every further
+ * position adds the same cost. The calibration runs CIM_INT8_CAL_POS, +1 and +2 positions:
+ * when the two steps are equal in every count, the cost of npos positions is the last run
+ * plus (npos - CIM_INT8_CAL_POS - 2) steps; otherwise (or for npos that small) it runs all
+ * npos positions, as before. tests/workloads/exec/test_int8.c checks the result against
+ * full program runs of random shapes and position counts. */
+static CimStatus calibrate(CimInt8Engine *e, unsigned npos, CimTrap *trap)
+{
+    const unsigned k0 = CIM_INT8_CAL_POS;
+    CimStatus st = CIM_OK;
+    if (npos > k0 + 2) {
+        CimLayerTally r[3];
+        for (unsigned i = 0; st == CIM_OK && i < 3; i++)
+            st = static_cost(e, k0 + i, &r[i], trap);
+        if (st != CIM_OK)
+            return st;
+        const uint64_t *a = (const uint64_t *)&r[0], *b = (const uint64_t *)&r[1], *c = (const uint64_t *)&r[2];
+        int steady = 1;
+        for (size_t w = 0; w < TALLY_WORDS; w++)
+            steady &= b[w] - a[w] == c[w] - b[w];
+        if (steady) {
+            uint64_t *o = (uint64_t *)&e->stat, more = (uint64_t)npos - k0 - 2;
+            for (size_t w = 0; w < TALLY_WORDS; w++)
+                o[w] = c[w] + more * (c[w] - b[w]);
+            e->cal_npos = npos;
+            e->cal_extrapolated = 1;
+            return CIM_OK;
+        }
+    }
+    if ((st = static_cost(e, npos, &e->stat, trap)) == CIM_OK) {
+        e->cal_npos = npos;
+        e->cal_extrapolated = 0;
+    }
+    return st;
+}
+
+int cim_int8_engine_extrapolated(const CimInt8Engine *e) { return e->cal_extrapolated; }
 
 CimStatus cim_int8_engine_fast(CimInt8Engine *e, const int8_t *x, unsigned npos, int32_t *y, CimLayerTally *t,
                                CimTrap *trap)

@@ -31,11 +31,18 @@ CimStatus cim_int8_engine_program(CimInt8Engine *e, CimProgRunner runner, void *
                                   int32_t *y, CimLayerTally *t, CimTrap *trap);
 /* Fast path: the same y and tally as the program path, from the codes the arrays hold and
  * each region row's LRS cells (docs/compiler.md). The data-independent cost of npos
- * positions (cycles, instructions, buffer, PPU and controller events) comes from one
- * program-path run of npos positions, made at the first call with that npos (a
- * calibration, as the network fast path's); the gated reads' events are computed here. */
+ * positions (cycles, instructions, buffer, PPU and controller events) comes from a
+ * calibration at the first call with that npos: program-path runs of a few positions,
+ * stepped to npos once the cost per position is steady (else one run of npos positions);
+ * the gated reads' events are computed here. */
 CimStatus cim_int8_engine_fast(CimInt8Engine *e, const int8_t *x, unsigned npos, int32_t *y, CimLayerTally *t,
                                CimTrap *trap);
+
+/* Positions of the fast path's shortest calibration run (calibrate in int8_exec.c). */
+#define CIM_INT8_CAL_POS 16u
+/* 1 when the last calibration stepped the cost from runs of CIM_INT8_CAL_POS, +1, +2
+ * positions (their steps equal), 0 when it ran all positions (for tests and benches). */
+int cim_int8_engine_extrapolated(const CimInt8Engine *e);
 
 /* The plain reference: y[p][f] = sum_c x[p][c] * w[f][c] in int32. */
 void cim_int8_conv_ref(const int8_t *w, const int8_t *x, unsigned C, unsigned F, unsigned npos, int32_t *y);

@@ -55,7 +55,7 @@ static int compile_fitting(CimChipCfg *cfg, const int8_t *w, unsigned C, unsigne
 }
 
 typedef struct {
-    unsigned row_tiled, col_tiled, rounds, split_bits;
+    unsigned row_tiled, col_tiled, rounds, split_bits, extrapolated;
 } Coverage;
 
 /* One case: program path == reference, fast path == program path (outputs and tallies).
@@ -100,6 +100,7 @@ static int check_case(CimChipCfg *cfg, unsigned C, unsigned F, unsigned npos, Ci
         for (size_t i = 0; i < (size_t)npos * C; i++)
             x[i] = code(r);
     }
+    cov->extrapolated += (unsigned)cim_int8_engine_extrapolated(e);
     char why[128];
     if (test_tally_diff(&tp, &tf, why, sizeof why))
         fail_msg("C %u F %u, program vs fast: %s", C, F, why);
@@ -145,6 +146,38 @@ static void test_int8_random_shapes_equal_reference_and_fast_path(void **state)
     assert_true(cov.col_tiled > 0);
     assert_true(cov.split_bits > 0);
     assert_true(cov.rounds > 0);
+}
+
+/* The fast path's calibration steps the cost of a few positions up to npos (int8_exec.c,
+ * calibrate): on random shapes and chips with npos past CIM_INT8_CAL_POS + 2 (up to 300),
+ * its cycles, instructions, events, cycle split and busy cycles equal a full program run's
+ * of npos positions (check_case runs both, twice). */
+static void test_int8_calibration_steps_equal_full_runs(void **state)
+{
+    (void)state;
+    CimRng r;
+    cim_rng_seed(&r, 4242);
+    Coverage cov = {0};
+    unsigned cases = 0;
+    for (int t = 0; t < 24; t++) {
+        CimChipCfg cfg;
+        cim_cfg_defaults(&cfg);
+        cfg.array.rows = size_8_512(&r);
+        cfg.array.cols = size_8_512(&r);
+        cfg.macros = 1 + pick(&r, 16);
+        cfg.periph.counter_bits = pick(&r, 6) ? 4 + pick(&r, 9) : 1 + pick(&r, 3);
+        cfg.periph.counter_overflow = pick(&r, 2) ? CIM_OVERFLOW_WRAP : CIM_OVERFLOW_SATURATE;
+        cfg.ctrl.ppu_lanes = 1 + pick(&r, 32);
+        cfg.mapping.strategy = t % 2 ? CIM_MAP_PACK : CIM_MAP_SPREAD;
+        unsigned C = 1 + pick(&r, t % 3 ? 48 : 200), F = 1 + pick(&r, t % 3 ? 40 : 130);
+        unsigned npos = CIM_INT8_CAL_POS + 3 + (t % 4 == 0 ? pick(&r, 280) : pick(&r, 40));
+        while (!check_case(&cfg, C, F, npos, &r, &cov))
+            C = (C + 1) / 2;
+        cases++;
+    }
+    printf("int8 calibration: %u cases, %u stepped from short runs, %u row-tiled, %u with regions taking turns\n",
+           cases, cov.extrapolated, cov.row_tiled, cov.rounds);
+    assert_true(cov.extrapolated >= cases); /* every case stepped (check_case counts each engine once) */
 }
 
 /* The extremes of the sums: every code -128 (the largest, C x 2^14) and -128 against 127
@@ -306,6 +339,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_int8_random_shapes_equal_reference_and_fast_path),
+        cmocka_unit_test(test_int8_calibration_steps_equal_full_runs),
         cmocka_unit_test(test_int8_extreme_codes),
         cmocka_unit_test(test_int8_hand_counted_cycles),
         cmocka_unit_test(test_int8_refusals_name_their_limit),
