@@ -1,7 +1,9 @@
-/* Euclidean filter pruning, the float rule of the reference's quantize_prune_model
- * (reference_pointnet.md, "Pruning"): pair distances torch.norm(w_i - w_j) of the filters
- * with a non-zero weight sum, numpy mean and population variance, close pairs below
- * mean - b * var, filters in more than c * (N - 1) close pairs zeroed. */
+/* Euclidean filter pruning, the rule of the reference's quantize_prune_model
+ * (reference_pointnet.md, "Pruning"): pair distances of the filters with a non-zero weight
+ * sum, numpy mean and population variance, close pairs below mean - b * var, filters in
+ * more than c * (N - 1) close pairs zeroed. The distances: torch.norm(w_i - w_j) on the
+ * float weights (the reference), or from the Gram matrix of the int8 codes the chip
+ * measures (docs/pruning.md, "PointNet++: distances on the chip"). */
 #include "workloads/pointnet/pointnet.h"
 
 #include <math.h>
@@ -29,8 +31,18 @@ static double pair_dist(const float *a, const float *b, size_t c)
     return (double)(float)sqrt(s);
 }
 
-CimStatus cim_pn_prune_weight(float *w, size_t f, size_t c, double b, double c_thr, uint8_t *pruned,
-                              size_t *removed_out)
+/* The distance of filters i < j: the float rule's, or s * sqrt(G_ii + G_jj - 2 G_ij) from
+ * the codes' Gram matrix g (exact integers; sqrt and the scale in double). */
+static double distance(const float *w, size_t f, size_t c, const int32_t *g, double scale, size_t i, size_t j)
+{
+    if (!g)
+        return pair_dist(w + i * c, w + j * c, c);
+    int64_t d2 = (int64_t)g[i * f + i] + g[j * f + j] - 2 * (int64_t)g[i * f + j];
+    return scale * sqrt((double)d2);
+}
+
+static CimStatus prune_with(float *w, size_t f, size_t c, const int32_t *g, double scale, double b, double c_thr,
+                            uint8_t *pruned, size_t *removed_out)
 {
     memset(pruned, 0, f);
     *removed_out = 0;
@@ -51,7 +63,7 @@ CimStatus cim_pn_prune_weight(float *w, size_t f, size_t c, double b, double c_t
     for (size_t i = 0; i < f; i++)
         for (size_t j = i + 1; j < f; j++)
             if (part[i] && part[j]) {
-                d[np] = pair_dist(w + i * c, w + j * c, c);
+                d[np] = distance(w, f, c, g, scale, i, j);
                 sum += d[np++];
             }
     size_t removed = 0;
@@ -79,4 +91,16 @@ CimStatus cim_pn_prune_weight(float *w, size_t f, size_t c, double b, double c_t
     free(d);
     *removed_out = removed;
     return CIM_OK;
+}
+
+CimStatus cim_pn_prune_weight(float *w, size_t f, size_t c, double b, double c_thr, uint8_t *pruned,
+                              size_t *removed_out)
+{
+    return prune_with(w, f, c, NULL, 0.0, b, c_thr, pruned, removed_out);
+}
+
+CimStatus cim_pn_prune_gram(float *w, size_t f, size_t c, const int32_t *gram, double scale, double b, double c_thr,
+                            uint8_t *pruned, size_t *removed_out)
+{
+    return prune_with(w, f, c, gram, scale, b, c_thr, pruned, removed_out);
 }

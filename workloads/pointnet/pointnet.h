@@ -166,6 +166,14 @@ uint64_t cim_pn_layer_macs(const CimPnNet *net, size_t i);
  * their count. CIM_ERR_NOMEM (w unchanged). */
 CimStatus cim_pn_prune_weight(float *w, size_t f, size_t c, double b, double c_thr, uint8_t *pruned,
                               size_t *removed);
+/* The same round with the distances of the int8 codes (the chip's version): gram[f][f] the
+ * Gram matrix of the codes (G_ij = sum_k code_i[k] code_j[k], which the chip measures,
+ * cim_pn_chip_gram), d_ij = scale * sqrt(G_ii + G_jj - 2 G_ij) in double, scale the weight
+ * tensor's quantisation step s (the rule's mean - b * var is not scale-invariant, so the
+ * code distances are brought back to the weights' units). Participation, statistics and
+ * decision are the float rule's, code for code. */
+CimStatus cim_pn_prune_gram(float *w, size_t f, size_t c, const int32_t *gram, double scale, double b, double c_thr,
+                            uint8_t *pruned, size_t *removed);
 
 #ifdef __cplusplus
 }

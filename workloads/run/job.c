@@ -401,6 +401,12 @@ CimStatus cim_job_prepare(const CimJobOptions *o, CimJob *j, CimDiag *d)
 {
     memset(j, 0, sizeof *j);
     CimStatus st = load_cfgs(o, j, d);
+    if (st == CIM_OK && j->run.prune.distance != CIM_PRUNE_DIST_FLOAT) {
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0,
+                     "run.prune.distance chip: an image network's binary filters are always compared by Hamming "
+                     "distance on the chip; the key chooses a point-cloud network's distance; use float");
+        st = CIM_ERR_CONFIG;
+    }
     if (st == CIM_OK)
         st = load_net(j, d);
     if (st == CIM_OK)

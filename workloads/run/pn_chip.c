@@ -117,6 +117,29 @@ CimStatus cim_pn_chip_prepare(CimPnChip *c, CimDiag *diag)
     return st;
 }
 
+CimStatus cim_pn_chip_gram(const CimChipCfg *cfg, int program, const char *layer, unsigned s, const int8_t *w,
+                           size_t C, size_t F, int32_t *gram, CimLayerTally *load, CimLayerTally *t, CimDiag *diag)
+{
+    CimPnChip pc = {.cfg = cfg, .program = program};
+    CimPnChipConv cv = {0};
+    CimStatus st = setup(&pc, &cv, layer, s, w, F, C, F, diag);
+    CimTrap trap = {0};
+    if (st == CIM_OK) /* position i: filter i's codes as the input vector, out[i][j] = w_i . w_j */
+        st = program ? cim_int8_engine_program(cv.eng, NULL, NULL, w, (unsigned)F, gram, t, &trap)
+                     : cim_int8_engine_fast(cv.eng, w, (unsigned)F, gram, t, &trap);
+    if (st == CIM_ERR_TRAP)
+        st = trap_error(layer, s, "Gram", &trap, diag);
+    if (st == CIM_OK && load)
+        cim_tally_add(load, &cv.load);
+    cim_int8_engine_destroy(cv.eng);
+    if (cv.compiled)
+        cim_int8_free(&cv.conv);
+    if (cv.chip)
+        cim_chip_destroy(cv.chip);
+    free(cv.w);
+    return st;
+}
+
 void cim_pn_chip_free(CimPnChip *c)
 {
     for (size_t i = 0; c->conv && i < c->net->n * CIM_PN_MAX_MLP; i++) {

@@ -56,6 +56,14 @@ CimStatus cim_pn_chip_prepare(CimPnChip *c, CimDiag *diag);
  * CIM_ERR_RANGE when a later call brings other weight codes. */
 CimStatus cim_pn_chip_conv(void *ctx, size_t layer, unsigned s, const int8_t *x, const int8_t *w, size_t P, size_t C,
                            size_t F, int32_t *out, CimDiag *diag);
+/* The chip's part of Euclidean pruning on codes (docs/pruning.md): the codes w[F][C] of
+ * conv s of `layer` are written into a chip of cfg as that conv's weights (the cost of the
+ * write added to load), then F positions run through the int8 engine, position i driving
+ * filter i's codes as the input vector, so that gram[i][j] = w_i . w_j (int32, F x F);
+ * their cycles and events added to t. program: the program path, else the fast path (the
+ * same numbers). The compile's refusals are reported naming layer and conv. */
+CimStatus cim_pn_chip_gram(const CimChipCfg *cfg, int program, const char *layer, unsigned s, const int8_t *w,
+                           size_t C, size_t F, int32_t *gram, CimLayerTally *load, CimLayerTally *t, CimDiag *diag);
 /* Frees the engines and chips (a zeroed c too). */
 void cim_pn_chip_free(CimPnChip *c);
 

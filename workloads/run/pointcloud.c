@@ -132,10 +132,48 @@ static CimStatus load_data(CimPnJob *j, const char *data_path, CimDiag *d)
     return CIM_OK;
 }
 
-/* Marks the all-zero filters of every pruned layer, then runs run.prune.rounds rounds. */
-static CimStatus prune(CimPnJob *j)
+/* One round on conv s of layer i with the chip's distances: the codes of the current
+ * weights written into a chip, their Gram matrix measured (fast or program path, as the
+ * run's fidelity; the fast path at fidelity reference), the rule applied on the host. */
+static CimStatus prune_chip_round(CimPnJob *j, size_t i, unsigned s, uint8_t *round, size_t *removed, CimDiag *d)
+{
+    CimPnLayer *l = &j->net.layers[i];
+    size_t f = l->mlp[s], c = l->cin[s];
+    CimPnQuant q;
+    int8_t *codes = malloc(f * c);
+    int32_t *gram = malloc(f * f * sizeof *gram);
+    CimStatus st = codes && gram ? CIM_OK : CIM_ERR_NOMEM;
+    if (st == CIM_OK && !j->prune_cost[i][s] && !(j->prune_cost[i][s] = calloc(1, sizeof(CimPnPruneCost))))
+        st = CIM_ERR_NOMEM;
+    if (st == CIM_OK)
+        st = cim_pn_weight_codes(l, s, codes, d);
+    if (st == CIM_OK)
+        st = cim_pn_quant_params(l->w[s], f * c, &q); /* cim_pn_weight_codes took the same */
+    CimPnPruneCost *pc = j->prune_cost[i][s];
+    if (st == CIM_OK)
+        st = cim_pn_chip_gram(&j->chip_cfg, j->run.fidelity == CIM_FIDELITY_PROGRAM, l->name, s, codes, c, f, gram,
+                              &pc->load, &pc->gram, d);
+    if (st == CIM_OK) {
+        pc->rounds++;
+        st = cim_pn_prune_gram(l->w[s], f, c, gram, q.s, j->run.prune.threshold_b, j->run.prune.threshold_c, round,
+                               removed);
+    }
+    free(codes);
+    free(gram);
+    return st;
+}
+
+/* Marks the all-zero filters of every pruned layer, then runs run.prune.rounds rounds with
+ * run.prune.distance's distances. */
+static CimStatus prune(CimPnJob *j, CimDiag *d)
 {
     uint8_t round[65536];
+    int chip = j->run.prune.distance == CIM_PRUNE_DIST_CHIP;
+    if (j->run.prune.enabled && chip && !j->on_chip) {
+        CimStatus st = cim_pn_chip_check(&j->chip_cfg, j->run.chip_path, d);
+        if (st != CIM_OK)
+            return st;
+    }
     for (size_t i = 0; i < j->net.n; i++) {
         CimPnLayer *l = &j->net.layers[i];
         for (unsigned s = 0; l->prune && s < l->n_mlp; s++) {
@@ -149,8 +187,9 @@ static CimStatus prune(CimPnJob *j)
                 j->pruned[i][s][q] = k == c;
             }
             for (unsigned r = 0; j->run.prune.enabled && r < j->run.prune.rounds; r++) {
-                CimStatus st = cim_pn_prune_weight(l->w[s], f, c, j->run.prune.threshold_b, j->run.prune.threshold_c,
-                                                   round, &removed);
+                CimStatus st = chip ? prune_chip_round(j, i, s, round, &removed, d)
+                                    : cim_pn_prune_weight(l->w[s], f, c, j->run.prune.threshold_b,
+                                                          j->run.prune.threshold_c, round, &removed);
                 if (st != CIM_OK)
                     return st;
                 for (size_t q = 0; q < f; q++)
@@ -187,7 +226,7 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
     if (st == CIM_OK)
         st = load_data(j, data_path, d);
     if (st == CIM_OK)
-        st = prune(j);
+        st = prune(j, d);
     unsigned classes = cim_pn_classes(&j->net);
     float *logits = st == CIM_OK ? malloc(classes * sizeof *logits) : NULL;
     if (st == CIM_OK && !logits)
@@ -246,8 +285,10 @@ void cim_pn_job_free(CimPnJob *j)
     free(j->order);
     free(j->pred);
     for (size_t i = 0; i < CIM_PN_MAX_LAYERS; i++)
-        for (size_t s = 0; s < CIM_PN_MAX_MLP; s++)
+        for (size_t s = 0; s < CIM_PN_MAX_MLP; s++) {
             free(j->pruned[i][s]);
+            free(j->prune_cost[i][s]);
+        }
     memset(j, 0, sizeof *j);
 }
 
@@ -267,6 +308,30 @@ static uint64_t pruned_macs(const CimPnJob *j, size_t i)
     for (unsigned s = 0; l->kind == CIM_PN_SA && s < l->n_mlp; s++)
         m += (uint64_t)n_pruned(j, i, s) * l->cin[s] * cim_pn_positions(l);
     return m;
+}
+
+/* The chip's cost of pruning conv s of layer i (all rounds: loads and Gram positions) and
+ * its energy; 0 when the chip did not measure it (distance float). */
+static int prune_cost(const CimPnJob *j, size_t i, unsigned s, CimLayerTally *t, CimEnergyBreakdown *e)
+{
+    const CimPnPruneCost *pc = j->prune_cost[i][s];
+    if (!pc)
+        return 0;
+    *t = pc->gram;
+    cim_tally_add(t, &pc->load);
+    t->reload_cycles += pc->load.cycles;
+    CimEnergyTable tab;
+    cim_energy_table(&j->chip_cfg, &tab);
+    cim_energy_compute(&j->chip_cfg, &tab, &t->ev, t->cycles, e);
+    return 1;
+}
+
+/* How the run's pruning measured its distances. */
+static const char *distance_text(const CimPnJob *j)
+{
+    return j->run.prune.distance == CIM_PRUNE_DIST_CHIP
+               ? "distances of the int8 weight codes, their Gram matrix measured on the chip"
+               : "the reference's distances on the float weights (host)";
 }
 
 /* The fidelity line's text: where the int8 convs run. */
@@ -385,12 +450,30 @@ void cim_pn_job_print(const CimPnJob *j, FILE *f)
     else
         fprintf(f, "weights         random (PyTorch's default initialisation, seed %llu)\n", (unsigned long long)j->run.seed);
     fprintf(f, "accuracy        %.2f %% (%zu/%zu)\n", j->n ? 100.0 * (double)j->correct / (double)j->n : 0.0, j->correct, j->n);
-    fprintf(f, "pruning         %s (threshold_b %g, threshold_c %g)\n", j->run.prune.enabled ? "on" : "off",
-            j->run.prune.threshold_b, j->run.prune.threshold_c);
+    fprintf(f, "pruning         %s (threshold_b %g, threshold_c %g)%s%s\n", j->run.prune.enabled ? "on" : "off",
+            j->run.prune.threshold_b, j->run.prune.threshold_c, j->run.prune.enabled ? "; " : "",
+            j->run.prune.enabled ? distance_text(j) : "");
+    CimLayerTally all = {0};
+    CimEnergyBreakdown all_e = {0};
     for (size_t i = 0; i < j->net.n; i++)
-        for (unsigned s = 0; j->pruned[i][s] && s < j->net.layers[i].n_mlp; s++)
-            fprintf(f, "  %s.Conv%u       %zu of %u filters pruned\n", j->net.layers[i].name, s, n_pruned(j, i, s),
+        for (unsigned s = 0; j->pruned[i][s] && s < j->net.layers[i].n_mlp; s++) {
+            CimLayerTally t;
+            CimEnergyBreakdown e;
+            fprintf(f, "  %s.Conv%u       %zu of %u filters pruned", j->net.layers[i].name, s, n_pruned(j, i, s),
                     j->net.layers[i].mlp[s]);
+            if (prune_cost(j, i, s, &t, &e)) {
+                fprintf(f, "; on the chip %llu cycles (%llu writing the codes), %.3f nJ",
+                        (unsigned long long)t.cycles, (unsigned long long)t.reload_cycles, e.total_pj * 1e-3);
+                cim_tally_add(&all, &t);
+                all.reload_cycles += t.reload_cycles;
+                all_e.total_pj += e.total_pj;
+            }
+            fprintf(f, "\n");
+        }
+    if (all.cycles)
+        fprintf(f, "pruning cost    %llu cycles (%.3f ms at %.0f MHz), %.3f nJ on the chip, once for the run\n",
+                (unsigned long long)all.cycles, (double)all.cycles / j->chip_cfg.clock_mhz * 1e-3,
+                j->chip_cfg.clock_mhz, all_e.total_pj * 1e-3);
     fprintf(f, "MACs per cloud  (where: chip = the layer's int8 convs run on the chip at fidelity fast and program)\n");
     fprintf(f, "                layer            type             where  MACs          in pruned filters\n");
     uint64_t tot = 0, tot_p = 0;
@@ -472,13 +555,37 @@ static json_t *job_json(const CimPnJob *j)
     for (size_t i = 0; i < j->n; i++)
         json_array_append_new(preds, json_pack("{s:I, s:i, s:i}", "cloud", (json_int_t)j->order[i], "prediction",
                                                (int)j->pred[i], "label", (int)j->data.labels[j->order[i]]));
-    char fid[16];
+    char fid[16], dist[16];
     cim_cfg_choice(CIM_FIDELITY_NAMES, (int)j->run.fidelity, fid, sizeof fid);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:I, s:o, s:o, s:o, s:o}", "run", j->run.name,
+    cim_cfg_choice(CIM_PRUNE_DIST_NAMES, (int)j->run.prune.distance, dist, sizeof dist);
+    json_t *pconvs = json_array();
+    for (size_t i = 0; i < j->net.n; i++)
+        for (unsigned s = 0; j->pruned[i][s] && s < j->net.layers[i].n_mlp; s++) {
+            CimLayerTally t;
+            CimEnergyBreakdown e;
+            json_t *one = json_pack("{s:s, s:i, s:i, s:I}", "layer", j->net.layers[i].name, "conv", (int)s, "filters",
+                                    (int)j->net.layers[i].mlp[s], "pruned", (json_int_t)n_pruned(j, i, s));
+            if (prune_cost(j, i, s, &t, &e)) {
+                json_t *evs = json_object();
+                for (int k = 0; k < CIM_EV_COUNT; k++)
+                    json_object_set_new(evs, cim_event_info((CimEventId)k)->name, json_integer((json_int_t)t.ev.n[k]));
+                json_object_set_new(one, "chip", json_pack("{s:i, s:I, s:I, s:I, s:o, s:o}", "rounds",
+                                                           (int)j->prune_cost[i][s]->rounds, "cycles",
+                                                           (json_int_t)t.cycles, "load_cycles",
+                                                           (json_int_t)t.reload_cycles, "instructions",
+                                                           (json_int_t)t.instructions, "events", evs, "energy_pj",
+                                                           energy_json(&e)));
+            }
+            json_array_append_new(pconvs, one);
+        }
+    json_t *pruning = json_pack("{s:b, s:s, s:f, s:f, s:i, s:o}", "enabled", j->run.prune.enabled, "distance", dist,
+                                "threshold_b", j->run.prune.threshold_b, "threshold_c", j->run.prune.threshold_c,
+                                "rounds", (int)j->run.prune.rounds, "convs", pconvs);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:I, s:o, s:o, s:o, s:o, s:o}", "run", j->run.name,
                      "network", j->net.name, "fidelity", fid, "status", j->aborted ? "aborted" : "complete", "data",
                      j->data_desc, "clouds", (json_int_t)j->n, "correct", (json_int_t)j->correct, "accuracy",
                      j->n ? (double)j->correct / (double)j->n : 0.0, "seconds", j->seconds, "cpu_seconds", j->cpu_seconds, "fps_start",
-                     (json_int_t)j->run.data.fps_start, "first_conv", first, "layers", layers, "predictions", preds, "chip", chip_json(j));
+                     (json_int_t)j->run.data.fps_start, "first_conv", first, "layers", layers, "predictions", preds, "chip", chip_json(j), "pruning", pruning);
 }
 
 CimStatus cim_pn_job_print_json(const CimPnJob *j, FILE *f)
@@ -598,14 +705,25 @@ static void html_layers(const CimPnJob *j, FILE *out)
 /* Filters pruned per conv, with their indices. */
 static void html_pruning(const CimPnJob *j, FILE *out)
 {
-    fprintf(out, "<section id=\"pruning\"><h2>Pruning</h2>\n<p class=\"note\">%s (threshold_b %g, threshold_c %g)"
-                 "</p>\n<table><tr><th>conv</th><th>pruned</th><th>filters</th><th>pruned indices</th></tr>\n",
-            j->run.prune.enabled ? "on" : "off", j->run.prune.threshold_b, j->run.prune.threshold_c);
+    int chip = j->run.prune.enabled && j->run.prune.distance == CIM_PRUNE_DIST_CHIP;
+    fprintf(out, "<section id=\"pruning\"><h2>Pruning</h2>\n<p class=\"note\">%s (threshold_b %g, threshold_c %g)%s%s"
+                 "</p>\n<table><tr><th>conv</th><th>pruned</th><th>filters</th>%s<th>pruned indices</th></tr>\n",
+            j->run.prune.enabled ? "on" : "off", j->run.prune.threshold_b, j->run.prune.threshold_c,
+            j->run.prune.enabled ? "; " : "", j->run.prune.enabled ? distance_text(j) : "",
+            chip ? "<th>chip cycles</th><th>of which writing the codes</th><th>chip energy</th>" : "");
     for (size_t i = 0; i < j->net.n; i++)
         for (unsigned s = 0; j->pruned[i][s] && s < j->net.layers[i].n_mlp; s++) {
             fprintf(out, "<tr><td>");
             cim_html_escape(j->net.layers[i].name, out);
             fprintf(out, ".Conv%u</td><td>%zu</td><td>%u</td><td>", s, n_pruned(j, i, s), j->net.layers[i].mlp[s]);
+            CimLayerTally t;
+            CimEnergyBreakdown e;
+            char en[32];
+            if (chip && prune_cost(j, i, s, &t, &e))
+                fprintf(out, "%llu</td><td>%llu</td><td>%s</td><td>", (unsigned long long)t.cycles,
+                        (unsigned long long)t.reload_cycles, cim_fmt_energy(e.total_pj, en, sizeof en));
+            else if (chip)
+                fprintf(out, "</td><td></td><td></td><td>");
             const char *sep = "";
             for (size_t q = 0; q < j->net.layers[i].mlp[s]; q++)
                 if (j->pruned[i][s][q]) {

@@ -14,6 +14,13 @@
 extern "C" {
 #endif
 
+/* The chip's cost of pruning one conv (run.prune.distance chip), every round: writing the
+ * weight codes, and the Gram matrix's positions (pn_chip.h, cim_pn_chip_gram). */
+typedef struct {
+    CimLayerTally load, gram;
+    unsigned rounds;
+} CimPnPruneCost;
+
 typedef struct {
     CimRunCfg run;
     CimChipCfg chip_cfg;
@@ -36,6 +43,7 @@ typedef struct {
     int64_t first_conv_sum;
     uint64_t first_conv_fnv;
     uint8_t *pruned[CIM_PN_MAX_LAYERS][CIM_PN_MAX_MLP]; /* per filter, 1 = pruned; NULL: never pruned */
+    CimPnPruneCost *prune_cost[CIM_PN_MAX_LAYERS][CIM_PN_MAX_MLP]; /* distance chip; NULL: not measured */
     int on_chip;                        /* fidelity fast or program: the int8 convs on the chip */
     CimPnChip chip;                     /* their engines and cost (on_chip) */
 } CimPnJob;

@@ -10,7 +10,8 @@
 
 _Static_assert(sizeof(CimFidelity) == sizeof(int) && sizeof(CimPrunedMode) == sizeof(int) &&
                    sizeof(CimDataFormat) == sizeof(int) && sizeof(CimDataSplit) == sizeof(int) &&
-                   sizeof(CimPruneMode) == sizeof(int) && sizeof(CimLearn) == sizeof(int),
+                   sizeof(CimPruneMode) == sizeof(int) && sizeof(CimLearn) == sizeof(int) &&
+                   sizeof(CimPruneDist) == sizeof(int),
                "enum keys are stored as int");
 
 #define R(f) offsetof(CimRunCfg, f)
@@ -37,6 +38,7 @@ static const CimCfgKey run_keys[] = {
     {"run.prune.threshold_b",   CIM_CFG_DOUBLE, CIM_CFG_ANY,      0, 0,                     "",       R(prune.threshold_b),   "0.146",                               NULL,                  "a pair of filters is close when its distance is below mean - threshold_b x variance"},
     {"run.prune.threshold_c",   CIM_CFG_DOUBLE, CIM_CFG_ANY,      0, 0,                     "",       R(prune.threshold_c),   "0.15",                                NULL,                  "a filter is pruned when it is in more than threshold_c x (N - 1) close pairs"},
     {"run.prune.participation", CIM_CFG_ENUM,   CIM_CFG_ANY,      0, CIM_PRUNE_MODE_COUNT,  "",       R(prune.participation), "reference",                           CIM_PRUNE_MODE_NAMES,  "which filters take part in a round: `reference`, those with sum(sign(w)) != 0, as the script; `live`, every filter not yet pruned"},
+    {"run.prune.distance",    CIM_CFG_ENUM,   CIM_CFG_ANY,      0, CIM_PRUNE_DIST_COUNT,  "",       R(prune.distance),      "float",                               CIM_PRUNE_DIST_NAMES,  "point-cloud networks: `float`, the reference's distances on the float weights (host); `chip`, distances of the int8 weight codes from their Gram matrix measured by the chip (docs/pruning.md); image networks compare binary filters by Hamming distance on the chip and take `float` only"},
     {"run.prune.rounds",        CIM_CFG_UINT,   CIM_CFG_CLOSED,   1, 100,                   "",       R(prune.rounds),        "1",                                   NULL,                  "pruning rounds (pruned filters stay pruned)"},
     {"run.prune.keep_min_filters", CIM_CFG_UINT, CIM_CFG_CLOSED,  0, 65536,                 "",       R(prune.keep_min_filters), "0",                               NULL,                  "guard outside the paper's rule: a round never leaves a layer with fewer live filters (the least redundant are kept); 0: off, the rule exact"},
     {"run.prune.warn_share",    CIM_CFG_DOUBLE, CIM_CFG_OPEN_LO,  0, 1,                     "",       R(prune.warn_share),    "1",                                   NULL,                  "warn when pruning leaves at least this share of a layer's filters pruned (1: only when all are)"},

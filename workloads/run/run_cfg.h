@@ -48,11 +48,15 @@ typedef struct {
     unsigned fps_start;            /* point clouds: FPS start index */
 } CimRunDataCfg;
 
+typedef enum { CIM_PRUNE_DIST_FLOAT, CIM_PRUNE_DIST_CHIP, CIM_PRUNE_DIST_COUNT } CimPruneDist;
+#define CIM_PRUNE_DIST_NAMES "float,chip" /* run.prune.distance, in enum order */
+
 typedef struct {
     int enabled;
     double threshold_b;            /* a pair is close when d < mean - threshold_b * variance */
     double threshold_c;            /* pruned when in more than threshold_c * (N - 1) close pairs */
     CimPruneMode participation;    /* which filters take part in a round */
+    CimPruneDist distance;         /* point clouds: float weights or the chip's code distances */
     unsigned rounds;
     unsigned keep_min_filters;     /* guard: live filters a round leaves at least (0: off) */
     double warn_share;             /* warn when a round leaves this share of a layer pruned */

@@ -9,10 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/support/tally_check.h"
 #include "tests/support/text_files.h"
 #include "workloads/compile/int8.h"
 #include "workloads/run/pointcloud.h"
@@ -173,6 +175,205 @@ static void test_pointcloud_chip_equals_reference(void **state)
     cim_diag_free(&d);
 }
 
+static unsigned pick(CimRng *r, unsigned n) { return (unsigned)(cim_rng_u64(r) % n); }
+
+/* The chip's Gram matrix of weight codes (cim_pn_chip_gram): on random shapes and chips
+ * its entries equal the codes' dot products, and the fast and program paths agree in
+ * them and in the load's and the positions' cycles, events, split and busy cycles. */
+static void test_pointcloud_prune_gram_fast_equals_program(void **state)
+{
+    (void)state;
+    CimRng r;
+    cim_rng_seed(&r, 77);
+    CimDiag d;
+    cim_diag_init(&d);
+    for (int t = 0; t < 10; t++) {
+        CimChipCfg cfg;
+        assert_int_equal(cim_cfg_load_chip("configs/chip/pointnet.yaml", NULL, &cfg, &d), CIM_OK);
+        cfg.array.rows = 64u << pick(&r, 3);
+        cfg.array.cols = 64u << pick(&r, 3);
+        cfg.macros = 32 + pick(&r, 33);
+        size_t C = 1 + pick(&r, t < 5 ? 8 : 70), F = 2 + pick(&r, t < 5 ? 20 : 80);
+        int8_t *w = malloc(F * C);
+        int32_t *g[2] = {calloc(F * F, sizeof(int32_t)), calloc(F * F, sizeof(int32_t))};
+        for (size_t i = 0; i < F * C; i++)
+            w[i] = (int8_t)(uint8_t)cim_rng_u64(&r);
+        CimLayerTally load[2] = {{0}}, pos[2] = {{0}};
+        for (int k = 0; k < 2; k++)
+            if (cim_pn_chip_gram(&cfg, k, "pt_sa1", 0, w, C, F, g[k], &load[k], &pos[k], &d) != CIM_OK) {
+                char line[512];
+                cim_diag_format(&d, 0, line, sizeof line);
+                fail_msg("C %zu F %zu on %u macros of %u x %u: %s", C, F, cfg.macros, cfg.array.rows, cfg.array.cols,
+                         line);
+            }
+        for (size_t i = 0; i < F; i++)
+            for (size_t j = 0; j < F; j++) {
+                int32_t dot = 0;
+                for (size_t c = 0; c < C; c++)
+                    dot += (int32_t)w[i * C + c] * w[j * C + c];
+                if (g[0][i * F + j] != dot || g[1][i * F + j] != dot)
+                    fail_msg("C %zu F %zu: G[%zu][%zu] fast %d program %d, the dot product %d", C, F, i, j,
+                             g[0][i * F + j], g[1][i * F + j], dot);
+            }
+        char why[128];
+        if (test_tally_diff(&load[0], &load[1], why, sizeof why) || test_tally_diff(&pos[0], &pos[1], why, sizeof why))
+            fail_msg("C %zu F %zu: fast vs program: %s", C, F, why);
+        assert_true(load[0].cycles > 0 && pos[0].cycles > 0);
+        free(w);
+        free(g[0]);
+        free(g[1]);
+    }
+    cim_diag_free(&d);
+}
+
+/* The rule on the chip's distances, written out plainly here: participants by float sum,
+ * d = s * sqrt(sum_k (code_i - code_j)^2), mean, population variance, d < mean - b var,
+ * count > c (N - 1). */
+static void plain_code_rule(const float *w, const int8_t *q, size_t f, size_t c, double s, double b, double cthr,
+                            uint8_t *pruned)
+{
+    uint8_t part[128];
+    double d[128 * 127 / 2];
+    size_t n = 0, count[128] = {0};
+    for (size_t i = 0; i < f; i++) {
+        float sum = 0.0f;
+        for (size_t k = 0; k < c; k++)
+            sum += w[i * c + k];
+        part[i] = sum != 0.0f;
+    }
+    double mean = 0.0, var = 0.0;
+    for (size_t i = 0; i < f; i++)
+        for (size_t j = i + 1; j < f; j++)
+            if (part[i] && part[j]) {
+                int64_t ss = 0;
+                for (size_t k = 0; k < c; k++)
+                    ss += (int64_t)(q[i * c + k] - q[j * c + k]) * (q[i * c + k] - q[j * c + k]);
+                d[n] = s * sqrt((double)ss);
+                mean += d[n++];
+            }
+    memset(pruned, 0, f);
+    if (!n)
+        return;
+    mean /= (double)n;
+    for (size_t k = 0; k < n; k++)
+        var += (d[k] - mean) * (d[k] - mean);
+    double limit = mean - b * (var / (double)n);
+    size_t k = 0;
+    for (size_t i = 0; i < f; i++)
+        for (size_t j = i + 1; j < f; j++)
+            if (part[i] && part[j] && d[k++] < limit)
+                count[i]++, count[j]++;
+    for (size_t i = 0; i < f; i++)
+        pruned[i] = (double)count[i] > cthr * (double)(f - 1);
+}
+
+/* cim_pn_prune_gram on the codes' Gram matrix picks the plain rule's filters and zeroes
+ * them, on random weights (PyTorch's bound for the fan-in, some filters all zero, some
+ * summing to exactly 0) and thresholds. */
+static void test_pointcloud_prune_gram_rule(void **state)
+{
+    (void)state;
+    CimRng r;
+    cim_rng_seed(&r, 91);
+    unsigned any = 0;
+    for (int t = 0; t < 200; t++) {
+        size_t f = 2 + pick(&r, 127), c = 1 + pick(&r, 70);
+        float *w = malloc(f * c * sizeof *w);
+        int8_t *q = malloc(f * c);
+        int32_t *g = malloc(f * f * sizeof *g);
+        float bound = 1.0f / sqrtf((float)c);
+        for (size_t i = 0; i < f * c; i++)
+            w[i] = bound * (2.0f * (float)(cim_rng_u64(&r) >> 40) / (float)(1u << 24) - 1.0f);
+        for (size_t i = 0; i < f; i++) {
+            unsigned k = pick(&r, 20);
+            if (k == 0)
+                memset(w + i * c, 0, c * sizeof *w);
+            else if (k == 1 && c >= 2) { /* a filter whose sum is exactly 0 */
+                memset(w + i * c, 0, c * sizeof *w);
+                w[i * c] = 0.25f;
+                w[i * c + 1] = -0.25f;
+            }
+        }
+        CimPnQuant qp;
+        if (cim_pn_quant_params(w, f * c, &qp) != CIM_OK || cim_pn_quantise(w, f * c, &qp, q) != CIM_OK) {
+            free(w), free(q), free(g);
+            continue;
+        }
+        for (size_t i = 0; i < f; i++)
+            for (size_t j = 0; j < f; j++) {
+                int32_t dot = 0;
+                for (size_t k = 0; k < c; k++)
+                    dot += (int32_t)q[i * c + k] * q[j * c + k];
+                g[i * f + j] = dot;
+            }
+        double b = t % 3 ? 0.01 : 0.5 * (double)pick(&r, 100) / 100.0, cthr = t % 3 ? 0.45 : (double)pick(&r, 60) / 100.0;
+        uint8_t want[128], got[128];
+        plain_code_rule(w, q, f, c, qp.s, b, cthr, want);
+        size_t removed, n = 0;
+        assert_int_equal(cim_pn_prune_gram(w, f, c, g, qp.s, b, cthr, got, &removed), CIM_OK);
+        for (size_t i = 0; i < f; i++) {
+            if (want[i] != got[i])
+                fail_msg("case %d f %zu c %zu: filter %zu plain %u gram %u", t, f, c, i, want[i], got[i]);
+            n += got[i];
+            for (size_t k = 0; got[i] && k < c; k++)
+                assert_true(w[i * c + k] == 0.0f);
+        }
+        assert_int_equal(removed, n);
+        any += n > 0;
+        free(w), free(q), free(g);
+    }
+    assert_true(any > 50);
+}
+
+/* run.prune.distance chip on the tiny network: the fast and the program path prune the
+ * same filters at the same cost (cycles, instructions, every event); the float rule's run
+ * measures nothing on the chip; stats.json says which distance and the chip's numbers. */
+static void test_pointcloud_prune_distance_chip_job(void **state)
+{
+    (void)state;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimPnJob a, b, f;
+    assert_int_equal(run(&a, "run.prune.distance=chip", NULL, &d), CIM_OK);
+    const char *ov[6] = {base_ov[0], "run.data.images=2", base_ov[2], "run.prune.distance=chip",
+                         "run.fidelity=program", NULL};
+    CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = 5};
+    memset(&b, 0, sizeof b);
+    assert_int_equal(cim_pn_job_run(&o, NULL, &b, &d), CIM_OK);
+    assert_int_equal(run(&f, NULL, NULL, &d), CIM_OK);
+    size_t pruned = 0;
+    for (unsigned s = 0; s < 3; s++) {
+        assert_memory_equal(a.pruned[0][s], b.pruned[0][s], a.net.layers[0].mlp[s]);
+        for (unsigned q = 0; q < a.net.layers[0].mlp[s]; q++)
+            pruned += a.pruned[0][s][q];
+        const CimPnPruneCost *x = a.prune_cost[0][s], *y = b.prune_cost[0][s];
+        assert_non_null(x);
+        assert_non_null(y);
+        assert_null(f.prune_cost[0][s]);
+        assert_int_equal(x->rounds, 1);
+        char why[128];
+        if (test_tally_diff(&x->load, &y->load, why, sizeof why) || test_tally_diff(&x->gram, &y->gram, why, sizeof why))
+            fail_msg("conv %u: fast vs program pruning cost: %s", s, why);
+        assert_true(x->gram.cycles > 0);
+    }
+    assert_true(pruned > 0);
+    assert_null(a.prune_cost[1][0]);
+    char path[] = "/tmp/pn_prune_json_XXXXXX";
+    close(mkstemp(path));
+    FILE *fp = fopen(path, "w");
+    assert_int_equal(cim_pn_job_print_json(&a, fp), CIM_OK);
+    fclose(fp);
+    char *text = test_read_text(path);
+    assert_non_null(strstr(text, "\"distance\": \"chip\""));
+    assert_non_null(strstr(text, "\"load_cycles\""));
+    free(text);
+    unlink(path);
+    cim_pn_job_free(&a);
+    cim_pn_job_free(&b);
+    cim_pn_job_free(&f);
+    cim_diag_free(&d);
+}
+
 /* PointNet++'s largest conv, pt_sa3's 512 -> 1024, compiles on configs/chip/pointnet.yaml
  * (64 macros); the default chip's 8 macros are refused naming chip.macros. */
 static void test_pointcloud_chip_holds_largest_conv(void **state)
@@ -203,6 +404,9 @@ int main(void)
         cmocka_unit_test(test_pointcloud_job_refusals),
         cmocka_unit_test(test_pointcloud_chip_equals_reference),
         cmocka_unit_test(test_pointcloud_chip_holds_largest_conv),
+        cmocka_unit_test(test_pointcloud_prune_gram_fast_equals_program),
+        cmocka_unit_test(test_pointcloud_prune_gram_rule),
+        cmocka_unit_test(test_pointcloud_prune_distance_chip_job),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
