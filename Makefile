@@ -250,6 +250,9 @@ $(BENCH_INT8): $(BUILD)/rel/bench/int8/bench_int8.o $(rel_LIBWL) $(rel_LIBCIM)
 BENCH_PN := $(BUILD)/rel/bench/pointnet/bench_pointnet
 $(BENCH_PN): $(BUILD)/rel/bench/pointnet/bench_pointnet.o $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
+PN_PRUNE_STUDY := $(BUILD)/rel/bench/pointnet/prune_study
+$(PN_PRUNE_STUDY): $(BUILD)/rel/bench/pointnet/prune_study.o $(rel_LIBWL) $(rel_LIBCIM)
+	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
 
 .PHONY: fuzz-shapes
@@ -328,6 +331,13 @@ bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(BENCH_PN) $(DCIM)
 	@$(BENCH_SIM)
 	@$(BENCH_INT8)
 	@$(BENCH_PN)
+
+# Float vs chip-code pruning decisions of PointNet++ over PN_STUDY_SEEDS initialisations
+# (docs/pruning.md, "PointNet++: distances on the chip", with its measured time).
+PN_STUDY_SEEDS ?= 1000
+.PHONY: pointnet-prune-study
+pointnet-prune-study: $(PN_PRUNE_STUDY)
+	@$(PN_PRUNE_STUDY) $(PN_STUDY_SEEDS) 1
 
 # The training experiments of docs/training.md (long: see the measured times there).
 experiments: data $(DCIM)
