@@ -39,9 +39,9 @@ static const char usage[] =
     "                          gives the same file); FILE.opcodes.txt and FILE.state.txt\n"
     "                          are GTKWave translate filters that name opcodes and states\n"
     "  --quiet                 no progress bar\n"
-    "  --jobs N                threads for the images, 1 to 1024 (default: the machine's\n"
-    "                          cores; 1 for fidelity cycle and with device physics on);\n"
-    "                          results are identical for every N\n"
+    "  --jobs N                threads for the images or point clouds, 1 to 1024 (default:\n"
+    "                          the machine's cores; 1 for fidelity cycle and with device\n"
+    "                          physics on); results are identical for every N\n"
     CLI_EXIT_TEXT;
 
 enum { CLI_MAX_JOBS = 1024 }; /* threads: far above any machine's cores, below a typo's */

@@ -7,10 +7,12 @@
 #include "workloads/report/progress.h"
 #include "workloads/report/report.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int cim_pn_job_wanted(const CimJobOptions *o)
 {
@@ -218,6 +220,202 @@ static void fingerprint(const int32_t *v, size_t n, CimPnJob *j)
     j->first_conv_n = n;
 }
 
+/* Clouds are handed to the threads in blocks, in order; a finished block is committed
+ * (its chip tallies added to the job's, accuracy counted, progress drawn) only after every
+ * block before it, so the committed clouds are always a prefix and every sum is the same
+ * for any thread count: results, stats and reports are identical for every --jobs (the
+ * scheme of job.c for images). A block that ends early (Ctrl-C, an error) ends the run
+ * there and later blocks are dropped, as the one-thread loop would stop. */
+typedef struct {
+    const CimJobOptions *o;
+    CimPnJob *j;
+    size_t first_n;              /* int32s of the first conv's outputs */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t total, block, next;   /* clouds; block size; first cloud of the next block */
+    size_t committed;            /* clouds committed (a prefix) */
+    int stopped;                 /* a block ended early: later blocks are dropped */
+    int interrupted;
+    CimStatus st;
+    unsigned failed;             /* the worker whose block stopped the run with an error */
+    CimProgressBar bar;
+} CloudPool;
+
+/* One thread's own state: a chip for the convs (fast or program path, with tallies of
+ * its current block only), its scratch and its diagnostics. */
+typedef struct {
+    CloudPool *p;
+    unsigned id;
+    CimPnChip chip;
+    int chip_ready;
+    CimPnOpts po;
+    float *logits;
+    CimDiag d;
+} CloudWorker;
+
+/* Adds the tallies of w's block to the job's chip and zeroes them. */
+static void add_block(CimPnJob *j, CimPnChip *from)
+{
+    for (size_t k = 0; j->on_chip && k < j->net.n * CIM_PN_MAX_MLP; k++) {
+        CimPnChipConv *dst = &j->chip.conv[k], *src = &from->conv[k];
+        cim_tally_add(&dst->t, &src->t);
+        dst->calls += src->calls;
+        dst->positions += src->positions;
+        memset(&src->t, 0, sizeof src->t);
+        src->calls = src->positions = 0;
+    }
+}
+
+static int cloud_commit(CloudWorker *w, size_t b0, size_t end, CimStatus st, int interrupted)
+{
+    CloudPool *p = w->p;
+    CimPnJob *j = p->j;
+    pthread_mutex_lock(&p->mu);
+    while (p->committed != b0 && !p->stopped)
+        pthread_cond_wait(&p->cv, &p->mu);
+    if (!p->stopped) {
+        add_block(j, &w->chip);
+        for (size_t i = b0; i < end; i++)
+            j->correct += j->pred[i] == j->data.labels[j->order[i]];
+        j->n = p->committed = end;
+        if (end > b0) {
+            char acc[32];
+            snprintf(acc, sizeof acc, "accuracy %.2f %%", 100.0 * (double)j->correct / (double)j->n);
+            cim_progress_bar_update(&p->bar, j->n, p->total, acc);
+        }
+        if (st != CIM_OK || interrupted || end < (b0 + p->block < p->total ? b0 + p->block : p->total)) {
+            p->stopped = 1;
+            p->st = st;
+            p->failed = w->id;
+            p->interrupted = interrupted;
+        }
+    }
+    int stop = p->stopped;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return stop;
+}
+
+static void *cloud_work(void *arg)
+{
+    CloudWorker *w = arg;
+    CloudPool *p = w->p;
+    CimPnJob *j = p->j;
+    unsigned classes = cim_pn_classes(&j->net);
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        size_t b0 = p->next, b1 = b0 + p->block < p->total ? b0 + p->block : p->total;
+        int done = p->stopped || b0 >= p->total;
+        p->next = b1;
+        pthread_mutex_unlock(&p->mu);
+        if (done)
+            break;
+        CimStatus st = CIM_OK;
+        int interrupted = 0;
+        size_t i = b0;
+        for (; i < b1; i++) {
+            if (p->o->stop && *p->o->stop) {
+                interrupted = 1;
+                break;
+            }
+            const float *xyz = j->data.xyz + j->order[i] * j->data.points * 3;
+            if ((st = cim_pn_forward(&j->net, xyz, NULL, &w->po, w->logits, &w->d)) != CIM_OK)
+                break;
+            if (i == 0)
+                fingerprint(w->po.first_conv_out, p->first_n, j);
+            unsigned best = 0;
+            for (unsigned k = 1; k < classes; k++)
+                best = w->logits[k] > w->logits[best] ? k : best;
+            j->pred[i] = (int32_t)best;
+        }
+        if (cloud_commit(w, b0, i, st, interrupted))
+            break;
+    }
+    return NULL;
+}
+
+static CimStatus cloud_worker_init(CloudWorker *w, CloudPool *p, unsigned id, CimDiag *d)
+{
+    CimPnJob *j = p->j;
+    w->p = p;
+    w->id = id;
+    cim_diag_init(&w->d);
+    w->po.fps_start = j->run.data.fps_start;
+    w->po.first_conv_cap = p->first_n;
+    w->po.first_conv_out = malloc((p->first_n ? p->first_n : 1) * sizeof(int32_t));
+    w->logits = malloc(cim_pn_classes(&j->net) * sizeof *w->logits);
+    if (!w->po.first_conv_out || !w->logits)
+        return CIM_ERR_NOMEM;
+    if (!j->on_chip)
+        return CIM_OK;
+    CimStatus st = cim_pn_chip_init(&w->chip, &j->chip_cfg, &j->net, j->run.fidelity == CIM_FIDELITY_PROGRAM);
+    w->chip_ready = st == CIM_OK;
+    if (st == CIM_OK)
+        st = cim_pn_chip_prepare(&w->chip, d);
+    for (size_t k = 0; st == CIM_OK && k < j->net.n * CIM_PN_MAX_MLP; k++)
+        memset(&w->chip.conv[k].t, 0, sizeof w->chip.conv[k].t); /* tallies count clouds only */
+    w->po.conv = cim_pn_chip_conv;
+    w->po.conv_ctx = &w->chip;
+    return st;
+}
+
+static void cloud_worker_free(CloudWorker *w)
+{
+    if (w->chip_ready)
+        cim_pn_chip_free(&w->chip);
+    free(w->po.first_conv_out);
+    free(w->logits);
+    cim_diag_free(&w->d);
+}
+
+/* The thread count: o->jobs, or by default the machine's cores. */
+static unsigned cloud_jobs(const CimJobOptions *o)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return o->jobs ? o->jobs : cores < 1 ? 1u : (unsigned)cores;
+}
+
+/* The clouds on `jobs` threads, each with its own chip. */
+static CimStatus run_clouds(const CimJobOptions *o, CimPnJob *j, unsigned jobs, CimDiag *d)
+{
+    const CimPnLayer *l0 = &j->net.layers[0];
+    CloudPool p = {.o = o, .j = j, .first_n = cim_pn_positions(l0) * l0->mlp[0], .total = j->run.data.images,
+                   .block = jobs > 1 ? 2 : 1, .st = CIM_OK};
+    CloudWorker *w = calloc(jobs, sizeof *w);
+    pthread_t *tid = calloc(jobs, sizeof *tid);
+    CimStatus st = w && tid ? CIM_OK : CIM_ERR_NOMEM;
+    unsigned nw = 0;
+    for (; st == CIM_OK && nw < jobs; nw++)
+        st = cloud_worker_init(&w[nw], &p, nw, d);
+    if (st == CIM_OK) {
+        pthread_mutex_init(&p.mu, NULL);
+        pthread_cond_init(&p.cv, NULL);
+        cim_progress_bar_init(&p.bar, "clouds", o->progress);
+        unsigned started = 0;
+        for (; started + 1 < jobs; started++)
+            if (pthread_create(&tid[started], NULL, cloud_work, &w[started + 1]) != 0)
+                break;
+        cloud_work(&w[0]);
+        for (unsigned k = 0; k < started; k++)
+            pthread_join(tid[k], NULL);
+        cim_progress_bar_end(&p.bar);
+        pthread_cond_destroy(&p.cv);
+        pthread_mutex_destroy(&p.mu);
+        st = p.st;
+        j->aborted = p.interrupted;
+        if (st != CIM_OK) { /* the failing block's messages, as the one-thread loop gives them */
+            const CimDiag *fd = &w[p.failed].d;
+            for (size_t k = 0; k < fd->n; k++)
+                cim_diag_add(d, fd->v[k].sev, fd->v[k].file, fd->v[k].line, fd->v[k].col, "%s", fd->v[k].msg);
+        }
+    }
+    for (unsigned k = 0; w && k < nw; k++)
+        cloud_worker_free(&w[k]);
+    free(w);
+    free(tid);
+    return st;
+}
+
 CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob *j, CimDiag *d)
 {
     CimStatus st = load_cfg_net(o, j, d);
@@ -227,52 +425,21 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
         st = load_data(j, data_path, d);
     if (st == CIM_OK)
         st = prune(j, d);
-    unsigned classes = cim_pn_classes(&j->net);
-    float *logits = st == CIM_OK ? malloc(classes * sizeof *logits) : NULL;
-    if (st == CIM_OK && !logits)
-        st = CIM_ERR_NOMEM;
-    CimPnOpts po = {.fps_start = j->run.data.fps_start};
-    if (st == CIM_OK && j->on_chip) {
+    if (st == CIM_OK && j->on_chip) { /* every conv compiled up front: one it cannot hold is refused here */
         st = cim_pn_chip_init(&j->chip, &j->chip_cfg, &j->net, j->run.fidelity == CIM_FIDELITY_PROGRAM);
         if (st == CIM_OK)
             st = cim_pn_chip_prepare(&j->chip, d);
-        po.conv = cim_pn_chip_conv;
-        po.conv_ctx = &j->chip;
+        for (size_t k = 0; st == CIM_OK && k < j->net.n * CIM_PN_MAX_MLP; k++)
+            memset(&j->chip.conv[k].t, 0, sizeof j->chip.conv[k].t); /* the clouds' sums go here */
     }
-    const CimPnLayer *l0 = st == CIM_OK ? &j->net.layers[0] : NULL;
-    size_t first_n = l0 ? cim_pn_positions(l0) * l0->mlp[0] : 0;
-    if (l0 && !(po.first_conv_out = malloc(first_n * sizeof(int32_t))))
-        st = CIM_ERR_NOMEM;
-    po.first_conv_cap = first_n;
-    CimProgressBar bar;
-    cim_progress_bar_init(&bar, "clouds", o->progress);
+    unsigned jobs = cloud_jobs(o);
     double t0 = cim_clock_s();
     clock_t c0 = clock();
-    for (size_t i = 0; st == CIM_OK && i < j->run.data.images; i++) {
-        if (o->stop && *o->stop) {
-            j->aborted = 1;
-            break;
-        }
-        const float *xyz = j->data.xyz + j->order[i] * j->data.points * 3;
-        if ((st = cim_pn_forward(&j->net, xyz, NULL, &po, logits, d)) != CIM_OK)
-            break;
-        if (i == 0)
-            fingerprint(po.first_conv_out, first_n, j);
-        unsigned best = 0;
-        for (unsigned k = 1; k < classes; k++)
-            best = logits[k] > logits[best] ? k : best;
-        j->pred[i] = (int32_t)best;
-        j->correct += j->pred[i] == j->data.labels[j->order[i]];
-        j->n = i + 1;
-        char acc[32];
-        snprintf(acc, sizeof acc, "accuracy %.2f %%", 100.0 * (double)j->correct / (double)j->n);
-        cim_progress_bar_update(&bar, j->n, j->run.data.images, acc);
-    }
-    cim_progress_bar_end(&bar);
+    if (st == CIM_OK)
+        st = run_clouds(o, j, jobs, d);
+    j->jobs = jobs;
     j->seconds = cim_clock_s() - t0;
     j->cpu_seconds = (double)(clock() - c0) / CLOCKS_PER_SEC;
-    free(logits);
-    free(po.first_conv_out);
     return st;
 }
 
@@ -490,8 +657,9 @@ void cim_pn_job_print(const CimPnJob *j, FILE *f)
             (unsigned long long)tot_p);
     if (j->on_chip && j->n)
         print_chip(j, f);
-    fprintf(f, "time            %.3f s wall, %.1f ms per cloud; CPU %.1f ms per cloud (one thread)\n", j->seconds,
-            j->n ? 1000.0 * j->seconds / (double)j->n : 0.0, j->n ? 1000.0 * j->cpu_seconds / (double)j->n : 0.0);
+    fprintf(f, "time            %.3f s wall, %.1f ms per cloud; CPU %.1f ms per cloud (%u thread%s)\n", j->seconds,
+            j->n ? 1000.0 * j->seconds / (double)j->n : 0.0, j->n ? 1000.0 * j->cpu_seconds / (double)j->n : 0.0,
+            j->jobs, j->jobs == 1 ? "" : "s");
 }
 
 /* energy by component, pJ, as a JSON object */

@@ -34,7 +34,8 @@ typedef struct {
     int32_t *pred;                      /* prediction of each cloud run */
     size_t correct;
     double seconds;                     /* wall time of the forwards */
-    double cpu_seconds;                 /* their CPU time (this process) */
+    double cpu_seconds;                 /* their CPU time (this process, every thread) */
+    unsigned jobs;                      /* threads the clouds ran on (--jobs) */
     int aborted;                        /* Ctrl-C */
     /* the first cloud's first int8 conv outputs ([P][F], centre by centre, neighbour by
      * neighbour): count, sum and FNV-1a 64 over their int32 little-endian bytes, so that
@@ -54,7 +55,8 @@ int cim_pn_job_wanted(const CimJobOptions *o);
 /* Loads the run (fidelity reference: all on the host; fast or program: every set
  * abstraction's int8 conv on the chip, pn_chip.h, whose refusals apply; cycle is refused), the network, weights (file or seeded random) and data
  * (data_path, when not NULL, overrides the run file's: a folder is ModelNet, a file HDF5),
- * prunes (run.prune) and runs the clouds one at a time. CIM_OK also when Ctrl-C stopped it
+ * prunes (run.prune) and runs the clouds one at a time each, on o->jobs threads (0: the
+ * machine's cores; every result the same for any count). CIM_OK also when Ctrl-C stopped it
  * (aborted 1); errors in diag. Free with cim_pn_job_free also after an error. */
 CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob *job, CimDiag *diag);
 void cim_pn_job_free(CimPnJob *job);

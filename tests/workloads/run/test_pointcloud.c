@@ -374,6 +374,87 @@ static void test_pointcloud_prune_distance_chip_job(void **state)
     cim_diag_free(&d);
 }
 
+/* The files cim_pn_job_write makes for j (seconds zeroed: wall and CPU time are not
+ * results), concatenated, malloc'd. */
+static char *job_files(CimPnJob *j)
+{
+    char dir[] = "/tmp/pn_jobs_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    j->seconds = j->cpu_seconds = 0.0;
+    CimDiag d;
+    cim_diag_init(&d);
+    assert_int_equal(cim_pn_job_write(j, dir, &d), CIM_OK);
+    cim_diag_free(&d);
+    static const char *const names[] = {"stats.json", "layers.csv", "report.html"};
+    size_t len = 0;
+    char *all = calloc(1, 1);
+    for (int k = 0; k < 3; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        char *t = test_read_text(path);
+        assert_non_null(t);
+        all = realloc(all, len + strlen(t) + 1);
+        memcpy(all + len, t, strlen(t) + 1);
+        len += strlen(t);
+        free(t);
+        unlink(path);
+    }
+    rmdir(dir);
+    return all;
+}
+
+/* --jobs for clouds: 1, 2 and 3 threads (7 clouds: blocks that do not divide them) on the
+ * fast path with chip distances, and 1 vs 2 on the program path, give the same
+ * predictions, first conv fingerprint, per-conv tallies and stats.json, layers.csv and
+ * report.html byte for byte (times zeroed). */
+static void test_pointcloud_jobs_identical(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *fid;
+        unsigned images, jobs[3];
+    } cases[] = {{"run.fidelity=fast", 7, {1, 2, 3}}, {"run.fidelity=program", 3, {1, 2, 0}}};
+    for (size_t c = 0; c < 2; c++) {
+        char imgs[32], *files[3] = {NULL};
+        snprintf(imgs, sizeof imgs, "run.data.images=%u", cases[c].images);
+        CimPnJob j[3];
+        for (int k = 0; k < 3 && cases[c].jobs[k]; k++) {
+            const char *ov[6] = {base_ov[0], imgs, base_ov[2], "run.prune.distance=chip", cases[c].fid, NULL};
+            CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = 5, .jobs = cases[c].jobs[k]};
+            CimDiag d;
+            cim_diag_init(&d);
+            memset(&j[k], 0, sizeof j[k]);
+            assert_int_equal(cim_pn_job_run(&o, NULL, &j[k], &d), CIM_OK);
+            cim_diag_free(&d);
+            assert_int_equal(j[k].n, cases[c].images);
+            assert_int_equal(j[k].jobs, cases[c].jobs[k]);
+            files[k] = job_files(&j[k]);
+            if (k == 0)
+                continue;
+            assert_memory_equal(j[0].pred, j[k].pred, cases[c].images * sizeof *j[0].pred);
+            assert_int_equal(j[0].correct, j[k].correct);
+            assert_int_equal(j[0].first_conv_fnv, j[k].first_conv_fnv);
+            for (size_t q = 0; q < j[0].net.n * CIM_PN_MAX_MLP; q++) {
+                const CimPnChipConv *x = &j[0].chip.conv[q], *y = &j[k].chip.conv[q];
+                char why[128];
+                assert_int_equal(x->calls, y->calls);
+                assert_int_equal(x->positions, y->positions);
+                if (test_tally_diff(&x->t, &y->t, why, sizeof why))
+                    fail_msg("%s, %u vs %u threads, conv %zu: %s", cases[c].fid, cases[c].jobs[0], cases[c].jobs[k],
+                             q, why);
+            }
+            if (strcmp(files[0], files[k]) != 0)
+                fail_msg("%s: the files of %u and %u threads differ", cases[c].fid, cases[c].jobs[0],
+                         cases[c].jobs[k]);
+        }
+        assert_int_equal(j[0].chip.conv[0].calls, cases[c].images);
+        for (int k = 0; k < 3 && cases[c].jobs[k]; k++) {
+            cim_pn_job_free(&j[k]);
+            free(files[k]);
+        }
+    }
+}
+
 /* PointNet++'s largest conv, pt_sa3's 512 -> 1024, compiles on configs/chip/pointnet.yaml
  * (64 macros); the default chip's 8 macros are refused naming chip.macros. */
 static void test_pointcloud_chip_holds_largest_conv(void **state)
@@ -407,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_pointcloud_prune_gram_fast_equals_program),
         cmocka_unit_test(test_pointcloud_prune_gram_rule),
         cmocka_unit_test(test_pointcloud_prune_distance_chip_job),
+        cmocka_unit_test(test_pointcloud_jobs_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
