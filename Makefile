@@ -330,7 +330,7 @@ bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(BENCH_PN) $(DCIM)
 	else echo "bnn_limit: $(BNN_LIMIT_SRC) is missing"; $(BENCH) - $(DCIM); fi
 	@$(BENCH_SIM)
 	@$(BENCH_INT8)
-	@$(BENCH_PN)
+	@$(BENCH_PN) 5 $(DCIM)
 
 # Float vs chip-code pruning decisions of PointNet++ over PN_STUDY_SEEDS initialisations
 # (docs/pruning.md, "PointNet++: distances on the chip", with its measured time).

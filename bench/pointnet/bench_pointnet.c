@@ -2,13 +2,20 @@
  * workloads/nets/pointnet2_ssg.yaml (random weights, seed 1; no pruning) on
  * configs/chip/pointnet.yaml: clouds per second of the host reference (every int8 conv a
  * plain loop), of the fast path (its first cloud, which calibrates each conv's static
- * cost by one program-path run, timed apart) and of the program path on one cloud, all
+ * cost by short program-path runs, timed apart) and of the program path on one cloud, all
  * measured in this run, wall and CPU time; each chip cloud's logits are checked equal to
- * the reference's. Usage: bench_pointnet [N clouds, default 5]. */
+ * the reference's. Given the dcim binary, also `dcim run` on the PointNet++ run file (fast
+ * path): its peak resident set for two cloud counts (it must not grow with them) and its
+ * clouds per second (the cloud loop's wall time, stats.json `seconds`) with --jobs 2 over
+ * --jobs 1, best of PN_REPS each. Usage: bench_pointnet [N clouds, default 5] [DCIM]. */
+#define _DEFAULT_SOURCE /* wait4 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "workloads/io/cloud.h"
 #include "workloads/run/pn_chip.h"
@@ -58,11 +65,95 @@ static void line(const char *what, size_t n, Clock t)
            t.cpu > 0 ? (double)n / t.cpu : 0.0);
 }
 
+#define PN_REPS 2
+
+/* Runs argv to the end with stdout to /dev/null; its peak resident set (KiB) from wait4.
+ * Returns its exit status, -1 if it could not run. (bench_mnist.c's child, less the CPU.) */
+static int child(char *const argv[], long *maxrss_kib)
+{
+    fflush(stdout); /* or the child's freopen would write the parent's buffered lines again */
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) != pid)
+        return -1;
+    *maxrss_kib = ru.ru_maxrss;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* `dcim run` of the PointNet++ run file for n clouds on `jobs` threads into out: its peak
+ * RSS and the cloud loop's wall seconds (stats.json `seconds`). 0, or -1 on failure. */
+static int run_dcim(const char *dcim, unsigned n, unsigned jobs, const char *out, long *rss_kib, double *seconds)
+{
+    char clouds[16], nj[16], path[128];
+    snprintf(clouds, sizeof clouds, "%u", n);
+    snprintf(nj, sizeof nj, "%u", jobs);
+    char *argv[] = {(char *)dcim, "run", "configs/runs/pointnet_modelnet10.yaml", "--images", clouds, "--out",
+                    (char *)out, "--quiet", "--jobs", nj, NULL};
+    if (child(argv, rss_kib) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/stats.json", out);
+    FILE *f = fopen(path, "r");
+    static char buf[1 << 16];
+    size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[len] = 0;
+    const char *at = strstr(buf, "\"seconds\":");
+    if (!at)
+        return -1;
+    *seconds = strtod(at + strlen("\"seconds\":"), NULL);
+    return 0;
+}
+
+/* Peak RSS of dcim run for two cloud counts, then clouds/s with --jobs 2 over --jobs 1. */
+static int bench_dcim(const char *dcim)
+{
+    char out[] = "/tmp/dcim_bench_pn_XXXXXX";
+    if (!mkdtemp(out)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    unsigned counts[2] = {4, 16};
+    long rss[2], r;
+    double s, best[2] = {1e30, 1e30};
+    int rc = 0;
+    for (int i = 0; i < 2; i++)
+        rc |= run_dcim(dcim, counts[i], 1, out, &rss[i], &s);
+    for (int rep = 0; rep < PN_REPS; rep++)
+        for (int k = 0; k < 2; k++) {
+            rc |= run_dcim(dcim, counts[1], k + 1, out, &r, &s);
+            best[k] = s < best[k] ? s : best[k];
+        }
+    char rm[64];
+    snprintf(rm, sizeof rm, "rm -rf %s", out);
+    if (system(rm) != 0)
+        fprintf(stderr, "could not remove %s\n", out);
+    if (rc) {
+        printf("dcim run (PointNet++) failed: no peak memory or --jobs figures\n");
+        return 1;
+    }
+    printf("dcim run (PointNet++, fast path) peak RSS: %u clouds %ld KiB | %u clouds %ld KiB | ratio %.2f\n",
+           counts[0], rss[0], counts[1], rss[1], (double)rss[1] / (double)rss[0]);
+    printf("dcim run (PointNet++, fast path, %u clouds, the cloud loop's wall clock, best of %d) --jobs 1 %.3f "
+           "clouds/s | --jobs 2 %.3f clouds/s | ratio %.2fx\n",
+           counts[1], PN_REPS, counts[1] / best[0], counts[1] / best[1], best[0] / best[1]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 5;
-    if (n < 2) {
-        fprintf(stderr, "usage: bench_pointnet [N clouds >= 2]\n");
+    if (n < 2 || argc > 3) {
+        fprintf(stderr, "usage: bench_pointnet [N clouds >= 2] [DCIM]\n");
         return 2;
     }
     CimDiag d;
@@ -95,6 +186,10 @@ int main(int argc, char **argv)
     line("fast path, first cloud (calibrates each conv)", 1, t_cal);
     line("fast path, calibrated", n - 1, t_fast);
     line("program path (cycle-stepped model)", 1, t_prog);
+    if (argc > 2)
+        bad |= bench_dcim(argv[2]);
+    else
+        printf("dcim run: no dcim binary given, so no peak memory or --jobs figures\n");
     cim_pn_chip_free(&fast);
     cim_pn_chip_free(&prog);
     free(ref);

@@ -68,6 +68,9 @@ check "pointnet chip run: layers.csv"     0 '^pt_sa1.Conv0,chip,8,8,3072,0,[0-9]
 check "pointnet run: layers.csv"          0 '^pt_sa1,host,128,128,204472320,0,' cat "$tmp/pn/layers.csv"
 check "pointnet chip run: too few macros" 1 'pt_sa3 conv 2: int8 conv 512 x 1024 does not fit: .*raise chip.macros' "$DCIM" run configs/runs/pointnet_modelnet10.yaml --images 2 --quiet --out "$tmp/pnm" --set chip.macros=32
 check "pointnet chip run: needs reload"   1 'chip.mapping.reload forbid' "$DCIM" run $PC --set run.chip=configs/chip/default.yaml
+check "pointnet chip-distance pruning"    0 '^pruning cost +[0-9]+ cycles' "$DCIM" run $PC --set run.prune.distance=chip --jobs 2
+check "pointnet chip pruning: stats.json" 0 '"distance": "chip"' cat "$tmp/pnc/stats.json"
+check "mnist refuses chip distance"       1 'run.prune.distance chip: an image network' "$DCIM" run $R --set run.prune.distance=chip
 check "run --data names the MNIST folder"  0 '^accuracy +[0-9.]+ % \(.*/5 images\)' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/res4" --data data/mnist
 check "pointnet run: --data missing"      1 'cannot read the data' "$DCIM" run $P --data "$tmp/no_such.h5"
 check "run: bad override"                1 "keys start with run., chip. or tech." "$DCIM" run $R --set foo=1
