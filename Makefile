@@ -7,6 +7,7 @@
 #   make cosim    RTL against the model under Verilator (part of make test); make synth: yosys
 #   make docs     regenerate the docs' key tables from the config schemas (dcim config-doc)
 #   make sim      SystemC tests; make experiments: the training runs of docs/training.md
+#   make pointnet-prune-study: float vs chip-code PointNet++ pruning decisions (docs/pruning.md)
 #   make fuzz-shapes SEED=.. COUNT=.. [SC_COUNT=..]: random chips x networks (docs/compiler.md)
 #   make fuzz FUZZ_SECONDS=N: every parser under libFuzzer for N seconds each (docs/fuzzing.md)
 #   make clean    remove build outputs
