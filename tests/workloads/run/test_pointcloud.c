@@ -455,6 +455,39 @@ static void test_pointcloud_jobs_identical(void **state)
     }
 }
 
+/* A cloud that fails (pt_sa1's balls so small that its first conv's input is constant)
+ * stops the run with the same error on 1 and on 3 threads. */
+static void test_pointcloud_jobs_error(void **state)
+{
+    (void)state;
+    char *net = test_read_text("tests/workloads/pointnet/tiny.yaml");
+    assert_non_null(net);
+    char *bad = test_subst(net, "radius: 0.4", "radius: 0.00001");
+    char path[] = "/tmp/pn_bad_net_XXXXXX", ovnet[64];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_true(write(fd, bad, strlen(bad)) == (ssize_t)strlen(bad));
+    close(fd);
+    snprintf(ovnet, sizeof ovnet, "run.network=%s", path);
+    for (unsigned jobs = 1; jobs <= 3; jobs += 2) {
+        const char *ov[4] = {ovnet, "run.data.images=6", base_ov[2], NULL};
+        CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = 3, .jobs = jobs};
+        CimPnJob j;
+        CimDiag d;
+        cim_diag_init(&d);
+        memset(&j, 0, sizeof j);
+        assert_int_equal(cim_pn_job_run(&o, NULL, &j, &d), CIM_ERR_RANGE);
+        assert_true(test_diag_has(&d, "pt_sa1 conv 0: cannot quantise its input to int8", 1));
+        assert_int_equal(d.errors, 1);
+        assert_int_equal(j.n, 0);
+        cim_pn_job_free(&j);
+        cim_diag_free(&d);
+    }
+    unlink(path);
+    free(net);
+    free(bad);
+}
+
 /* PointNet++'s largest conv, pt_sa3's 512 -> 1024, compiles on configs/chip/pointnet.yaml
  * (64 macros); the default chip's 8 macros are refused naming chip.macros. */
 static void test_pointcloud_chip_holds_largest_conv(void **state)
@@ -489,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_pointcloud_prune_gram_rule),
         cmocka_unit_test(test_pointcloud_prune_distance_chip_job),
         cmocka_unit_test(test_pointcloud_jobs_identical),
+        cmocka_unit_test(test_pointcloud_jobs_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
