@@ -264,33 +264,42 @@ CimStatus cim_array_dual_read(CimArray *arr, unsigned row_a, unsigned row_b, Cim
     return CIM_OK;
 }
 
-/* Exact gated read, word-parallel: per column, popcount(input & column bits). */
-static void gated_exact(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, CimCols w,
+/* Exact gated read, word-parallel: the input is placed at its rows once (arr->inbuf, the
+ * column words [q0, q1] that rows [row0, row0 + n) touch, zero outside those rows), then per
+ * column popcount(column bits & placed input) over those words. */
+static void gated_exact(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, size_t in_off, CimCols w,
                         CimCounters *counters)
 {
-    size_t nw = cim_bits_words(n);
-    uint64_t *col = arr->inbuf; /* column bits [row0, row0 + n) */
-    uint64_t lrs = 0;
-    for (unsigned c = w.col0; c < w.col0 + w.ncol; c++) {
-        cim_bits_extract(col, arr->colbits + (size_t)c * arr->rwords, row0, n);
-        uint32_t k = 0;
-        for (size_t i = 0; i < nw; i++)
-            k += (uint32_t)__builtin_popcountll(col[i] & input[i]);
-        if (k)
-            cim_counters_add(counters, c, k, &arr->ev);
-        lrs += k;
+    uint64_t lrs = 0, active = 0;
+    if (n) {
+        size_t q0 = row0 >> 6, q1 = ((size_t)row0 + n - 1) >> 6;
+        uint64_t *in = arr->inbuf;
+        for (size_t q = q0; q <= q1; q++)
+            in[q] = 0;
+        cim_bits_copy_range(in, row0, input, in_off, n);
+        for (size_t q = q0; q <= q1; q++)
+            active += (uint64_t)__builtin_popcountll(in[q]);
+        const uint64_t *col = arr->colbits + (size_t)w.col0 * arr->rwords;
+        for (unsigned c = w.col0; c < w.col0 + w.ncol; c++, col += arr->rwords) {
+            uint32_t k = 0;
+            for (size_t q = q0; q <= q1; q++)
+                k += (uint32_t)__builtin_popcountll(col[q] & in[q]);
+            if (k)
+                cim_counters_add(counters, c, k, NULL);
+            lrs += k;
+        }
     }
-    uint64_t active = cim_bits_popcount(input, n);
+    cim_counter_events(&arr->ev, lrs); /* k per counter that adds k */
     cim_array_gated_events(&arr->ev, active, w.ncol, lrs);
     arr->stats.gated_rows_active += active;
 }
 
 /* Gated read through the sense amplifiers, row by row (physics on). */
-static void gated_physics(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, CimCols w,
+static void gated_physics(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, size_t in_off, CimCols w,
                           CimCounters *counters)
 {
     for (unsigned k = 0; k < n; k++) {
-        if (!cim_bits_get(input, k))
+        if (!cim_bits_get(input, in_off + k))
             continue;
         cim_array_gated_events(&arr->ev, 1, w.ncol, row_lrs(arr, row0 + k, w));
         arr->stats.gated_rows_active++;
@@ -299,18 +308,24 @@ static void gated_physics(CimArray *arr, unsigned row0, unsigned n, const uint64
     }
 }
 
-CimStatus cim_array_gated_read(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input,
-                               CimCols w, CimCounters *counters)
+CimStatus cim_array_gated_read_at(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, size_t in_off,
+                                  CimCols w, CimCounters *counters)
 {
     if (row0 > arr->rows || n > arr->rows - row0 || counters->n != arr->cols || !window_ok(arr, w))
         return CIM_ERR_RANGE;
     if (arr->g)
-        gated_physics(arr, row0, n, input, w, counters);
+        gated_physics(arr, row0, n, input, in_off, w, counters);
     else
-        gated_exact(arr, row0, n, input, w, counters);
+        gated_exact(arr, row0, n, input, in_off, w, counters);
     arr->stats.gated_rows += n;
     arr->stats.cycles += (uint64_t)n * arr->timing.gated_row;
     return CIM_OK;
+}
+
+CimStatus cim_array_gated_read(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input,
+                               CimCols w, CimCounters *counters)
+{
+    return cim_array_gated_read_at(arr, row0, n, input, 0, w, counters);
 }
 
 /* ---- writes ---------------------------------------------------------------- */

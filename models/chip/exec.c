@@ -154,9 +154,7 @@ static CimStatus exec_gated(ExecCtx *x, CimMacro *mc)
         return ex_trap(x, CIM_TRAP_GATED_ROWS, row0, row0 + n, x->c->cfg->array.rows);
     if (off + n > x->c->win.ir_len)
         return ex_trap(x, CIM_TRAP_GATED_INPUT, off, off + n, x->c->win.ir_len);
-    cim_bits_clear(x->c->scratch, n);
-    cim_bits_copy_range(x->c->scratch, 0, x->c->ir, off, n);
-    cim_array_gated_read(mc->arr, row0, n, x->c->scratch, mc->win, &mc->cnt);
+    cim_array_gated_read_at(mc->arr, row0, n, x->c->ir, off, mc->win, &mc->cnt);
     ex_use(x, CIM_RES_MACRO + x->in->m, n * cim_array_timing(mc->arr)->gated_row);
     ex_use(x, CIM_RES_IR, 1); /* the macro latches its input bits at issue */
     return CIM_OK;

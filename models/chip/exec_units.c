@@ -184,8 +184,14 @@ static CimStatus exec_pacc(ExecCtx *x)
     if (shift >= c->cfg->periph.shift_add_bits || x->in->c > 1)
         return ex_trap(x, CIM_TRAP_PACC_SHIFT, shift, c->cfg->periph.shift_add_bits, x->in->c);
     unsigned bits = c->cfg->periph.shift_add_bits;
-    for (uint32_t i = 0; i < n; i++)
-        c->p[off + i] = cim_ppu_acc(c->p[off + i], mc->cnt.v[mc->win.col0 + i], shift, x->in->c != 0, bits);
+    int64_t *p = c->p + off;
+    const uint32_t *cnt = mc->cnt.v + mc->win.col0;
+    if (bits == 32 && shift == 0 && x->in->c == 0) /* the binary layers' case, one add per lane */
+        for (uint32_t i = 0; i < n; i++)
+            p[i] = cim_ppu_acc32(p[i], cnt[i]);
+    else
+        for (uint32_t i = 0; i < n; i++)
+            p[i] = cim_ppu_acc(p[i], cnt[i], shift, x->in->c != 0, bits);
     c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)n * bits;
     ex_use(x, CIM_RES_MACRO + x->in->m, ex_ppu_cycles(c, n));
     ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, n));
@@ -201,17 +207,17 @@ static CimStatus exec_pfin(ExecCtx *x)
     unsigned bits = c->cfg->periph.shift_add_bits;
     if (c->win.pattern >= c->npat)
         return ex_trap(x, CIM_TRAP_PFIN_PATTERN, c->win.pattern, c->npat);
-    uint64_t adds = 0;
     const int32_t *off = c->off + (size_t)c->win.pattern * c->nf;
-    for (uint32_t f = 0; f < c->nf; f++) {
-        if (cim_bits_get(c->pruned, f)) {
-            c->p[f] = cim_ppu_pruned(c->mode != 0, c->win.valid, c->win.px, bits);
-            adds += c->mode ? 0 : 1;
-        } else {
-            c->p[f] = cim_ppu_finish(c->p[f], c->win.px, off[f], bits);
-            adds += 3;
-        }
-    }
+    uint32_t px = c->win.px;
+    uint64_t npruned = cim_bits_popcount(c->pruned, c->nf);
+    if (bits == 32 && npruned == 0) /* the default width, every filter live: one pass */
+        for (uint32_t f = 0; f < c->nf; f++)
+            c->p[f] = cim_ppu_finish32(c->p[f], px, off[f]);
+    else
+        for (uint32_t f = 0; f < c->nf; f++)
+            c->p[f] = cim_bits_get(c->pruned, f) ? cim_ppu_pruned(c->mode != 0, c->win.valid, px, bits)
+                                                 : cim_ppu_finish(c->p[f], px, off[f], bits);
+    uint64_t adds = 3 * (c->nf - npruned) + (c->mode ? 0 : npruned);
     c->ev.n[CIM_EV_FULL_ADDER] += adds * bits;
     ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
     ex_use(x, CIM_RES_IR, 1); /* px, valid and pattern are ready once the window load ends */
@@ -250,13 +256,19 @@ CimStatus ex_ppu(ExecCtx *x)
     case CIM_I_PSTI: return exec_store(x);
     case CIM_I_PCLR: memset(c->p, 0, c->nf * sizeof *c->p); break;
     case CIM_I_PRCLR: /* pool[0, nf) only: cim_bits_clear would clear up to the next 64-bit word */
-        for (uint32_t f = 0; f < c->nf; f++)
-            cim_bits_set(c->pr, f, 0);
+        for (uint32_t w = 0; w < c->nf / 64u; w++)
+            c->pr[w] = 0;
+        if (c->nf % 64u)
+            c->pr[c->nf / 64u] &= ~cim_bits_tail_mask(c->nf);
         break;
-    case CIM_I_PTHR: /* a comparator (a subtractor) per output */
-        for (uint32_t f = 0; f < c->nf; f++)
-            if (cim_ppu_fires(c->p[f], c->thr[f]))
-                cim_bits_set(c->pr, f, 1);
+    case CIM_I_PTHR: /* a comparator (a subtractor) per output, ORed into the pool register */
+        for (uint32_t f0 = 0; f0 < c->nf; f0 += 64u) {
+            uint32_t n = c->nf - f0 < 64u ? c->nf - f0 : 64u;
+            uint64_t fires = 0;
+            for (uint32_t j = 0; j < n; j++)
+                fires |= (uint64_t)cim_ppu_fires(c->p[f0 + j], c->thr[f0 + j]) << j;
+            c->pr[f0 / 64u] |= fires;
+        }
         c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)c->nf * c->cfg->periph.shift_add_bits;
         break;
     default: return ex_trap(x, CIM_TRAP_NO_INSN, (int)x->in->id); /* an id no unit runs */
