@@ -264,6 +264,30 @@ CimStatus cim_array_dual_read(CimArray *arr, unsigned row_a, unsigned row_b, Cim
     return CIM_OK;
 }
 
+/* Counts of columns [c0, c1) against the placed input over NW column words from q0 (NW a
+ * constant where it is 1-4, so the loop unrolls; 0: nw words): per column
+ * popcount(column bits & input) added to its counter (cim_counters_add's rule, the
+ * overflow test hoisted). Returns the sum of the counts, the LRS cells read. */
+static inline uint64_t count_cols(const CimArray *arr, unsigned c0, unsigned c1, const uint64_t *in, size_t q0,
+                                  size_t nw, const size_t NW, CimCounters *counters)
+{
+    const size_t n = NW ? NW : nw;
+    const uint64_t *col = arr->colbits + (size_t)c0 * arr->rwords + q0;
+    uint32_t *v = counters->v, max = cim_counter_max(counters->bits);
+    uint64_t lrs = 0;
+    for (unsigned c = c0; c < c1; c++, col += arr->rwords) {
+        uint32_t k = 0;
+        for (size_t q = 0; q < n; q++)
+            k += (uint32_t)__builtin_popcountll(col[q] & in[q]);
+        if ((uint64_t)v[c] + k <= max)
+            v[c] += k;
+        else
+            cim_counters_add(counters, c, k, NULL);
+        lrs += k;
+    }
+    return lrs;
+}
+
 /* Exact gated read, word-parallel: the input is placed at its rows once (arr->inbuf, the
  * column words [q0, q1] that rows [row0, row0 + n) touch, zero outside those rows), then per
  * column popcount(column bits & placed input) over those words. */
@@ -272,21 +296,20 @@ static void gated_exact(CimArray *arr, unsigned row0, unsigned n, const uint64_t
 {
     uint64_t lrs = 0, active = 0;
     if (n) {
-        size_t q0 = row0 >> 6, q1 = ((size_t)row0 + n - 1) >> 6;
-        uint64_t *in = arr->inbuf;
-        for (size_t q = q0; q <= q1; q++)
+        size_t q0 = row0 >> 6, nw = (((size_t)row0 + n - 1) >> 6) - q0 + 1;
+        uint64_t *in = arr->inbuf + q0;
+        for (size_t q = 0; q < nw; q++)
             in[q] = 0;
-        cim_bits_copy_range(in, row0, input, in_off, n);
-        for (size_t q = q0; q <= q1; q++)
+        cim_bits_copy_range(arr->inbuf, row0, input, in_off, n);
+        for (size_t q = 0; q < nw; q++)
             active += (uint64_t)__builtin_popcountll(in[q]);
-        const uint64_t *col = arr->colbits + (size_t)w.col0 * arr->rwords;
-        for (unsigned c = w.col0; c < w.col0 + w.ncol; c++, col += arr->rwords) {
-            uint32_t k = 0;
-            for (size_t q = q0; q <= q1; q++)
-                k += (uint32_t)__builtin_popcountll(col[q] & in[q]);
-            if (k)
-                cim_counters_add(counters, c, k, NULL);
-            lrs += k;
+        unsigned c0 = w.col0, c1 = w.col0 + w.ncol;
+        switch (nw) {
+        case 1: lrs = count_cols(arr, c0, c1, in, q0, 1, 1, counters); break;
+        case 2: lrs = count_cols(arr, c0, c1, in, q0, 2, 2, counters); break;
+        case 3: lrs = count_cols(arr, c0, c1, in, q0, 3, 3, counters); break;
+        case 4: lrs = count_cols(arr, c0, c1, in, q0, 4, 4, counters); break;
+        default: lrs = count_cols(arr, c0, c1, in, q0, nw, 0, counters); break;
         }
     }
     cim_counter_events(&arr->ev, lrs); /* k per counter that adds k */

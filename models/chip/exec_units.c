@@ -33,6 +33,8 @@ static CimStatus exec_wcfg(ExecCtx *x)
         return st;
     CimWindowState s = {1, (uint32_t)base, ch, h, w, k, pad, 0, 0, 0, 0};
     c->win = s;
+    c->win_adds = cim_adder_tree_full_adders(pow2_at_least(k * k * ch));
+    c->win_cycles = k * k * ex_buf_cycles(c, ch);
     ex_use(x, CIM_RES_IR, 1);
     return CIM_OK;
 }
@@ -71,18 +73,24 @@ void cim_window_class(const CimWindowState *s, uint32_t y, uint32_t x, uint32_t 
 
 uint32_t cim_window_gather(CimWindowState *s, const uint64_t *fmap, uint32_t y, uint32_t x, uint64_t *ir)
 {
-    uint32_t taps = 0;
-    cim_bits_clear(ir, s->k * s->k * s->c);
-    for (uint32_t ky = 0; ky < s->k; ky++)
-        for (uint32_t kx = 0; kx < s->k; kx++) {
-            int64_t yy = (int64_t)y + ky - s->pad, xk = (int64_t)x + kx - s->pad;
-            if (yy < 0 || xk < 0 || yy >= s->h || xk >= s->w)
-                continue; /* padding: the input bit is 0 and its word line stays low */
-            size_t src = s->base + ((size_t)yy * s->w + (size_t)xk) * s->c;
-            cim_bits_copy_range(ir, (size_t)(ky * s->k + kx) * s->c, fmap, src, s->c);
-            taps++;
-        }
-    s->ir_len = s->k * s->k * s->c;
+    uint32_t taps = 0, k = s->k, c = s->c;
+    cim_bits_clear(ir, k * k * c);
+    /* padding: the input bit is 0 and its word line stays low. The taps of one kernel row
+     * inside the map are consecutive in the map and in the window: one copy each. */
+    int64_t x0 = (int64_t)x - s->pad;
+    uint32_t kx0 = x0 < 0 ? (uint32_t)-x0 : 0, kx1 = x0 + k > s->w ? (uint32_t)(s->w - x0) : k;
+    for (uint32_t ky = 0; ky < k; ky++) {
+        int64_t yy = (int64_t)y + ky - s->pad;
+        if (yy < 0 || yy >= s->h || kx1 <= kx0)
+            continue;
+        size_t src = s->base + ((size_t)yy * s->w + (size_t)(x0 + kx0)) * c, n = (size_t)(kx1 - kx0) * c;
+        size_t dst = (size_t)(ky * k + kx0) * c;
+        for (; n > 64; n -= 64, src += 64, dst += 64)
+            cim_bits_put_field(ir, dst, cim_bits_get_field(fmap, src, 64), 64);
+        cim_bits_put_field(ir, dst, cim_bits_get_field(fmap, src, (unsigned)n), (unsigned)n);
+        taps += kx1 - kx0;
+    }
+    s->ir_len = k * k * c;
     s->px = (uint32_t)cim_bits_popcount(ir, s->ir_len);
     cim_window_class(s, y, x, &s->valid, &s->pattern);
     return taps;
@@ -99,10 +107,9 @@ static CimStatus exec_win(ExecCtx *x)
         return ex_trap(x, CIM_TRAP_WIN_POS, y, xx, s->h, s->w);
     cim_window_gather(s, c->buf, (uint32_t)y, (uint32_t)xx, c->ir);
     c->ev.n[CIM_EV_BUFFER_BIT] += s->valid;
-    c->ev.n[CIM_EV_FULL_ADDER] += cim_adder_tree_full_adders(pow2_at_least(s->ir_len));
-    uint32_t cyc = s->k * s->k * ex_buf_cycles(c, s->c);
-    ex_use(x, CIM_RES_IR, cyc);
-    ex_use(x, CIM_RES_BUF, cyc);
+    c->ev.n[CIM_EV_FULL_ADDER] += c->win_adds; /* the tree over s->ir_len = k x k x c bits */
+    ex_use(x, CIM_RES_IR, c->win_cycles);
+    ex_use(x, CIM_RES_BUF, c->win_cycles);
     return CIM_OK;
 }
 
@@ -164,6 +171,7 @@ static CimStatus exec_lcfg(ExecCtx *x)
     cim_bits_clear(c->pruned, c->cfg->ctrl.ppu_size);
     cim_ppu_table_read(&tab, c->buf, addr, c->pruned, c->thr, c->off);
     c->nf = nf;
+    c->nf_cycles = ex_ppu_cycles(c, nf);
     c->mode = mode;
     c->npat = tab.npat;
     c->ev.n[CIM_EV_BUFFER_BIT] += bits;
@@ -219,7 +227,7 @@ static CimStatus exec_pfin(ExecCtx *x)
                                                  : cim_ppu_finish(c->p[f], px, off[f], bits);
     uint64_t adds = 3 * (c->nf - npruned) + (c->mode ? 0 : npruned);
     c->ev.n[CIM_EV_FULL_ADDER] += adds * bits;
-    ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
+    ex_use(x, CIM_RES_PPU, c->nf_cycles);
     ex_use(x, CIM_RES_IR, 1); /* px, valid and pattern are ready once the window load ends */
     return CIM_OK;
 }
@@ -273,7 +281,7 @@ CimStatus ex_ppu(ExecCtx *x)
         break;
     default: return ex_trap(x, CIM_TRAP_NO_INSN, (int)x->in->id); /* an id no unit runs */
     }
-    ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
+    ex_use(x, CIM_RES_PPU, c->nf_cycles);
     return CIM_OK;
 }
 

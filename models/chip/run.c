@@ -64,11 +64,13 @@ static void schedule(const CimRun *r, CimStep *s)
             at = r->free_at[t->use[i].res];
             why = CIM_WAIT_UNIT;
         }
-    for (unsigned reg = 0, m = t->src_regs; m; reg++, m >>= 1)
-        if ((m & 1u) && r->reg_ready[reg] > at) {
+    for (unsigned m = t->src_regs; m; m &= m - 1) {
+        unsigned reg = (unsigned)__builtin_ctz(m);
+        if (r->reg_ready[reg] > at) {
             at = r->reg_ready[reg];
             why = CIM_WAIT_REG;
         }
+    }
     uint64_t end = max64(r->horizon, at + 1);
     for (unsigned i = 0; i < t->nuse; i++)
         end = max64(end, at + t->use[i].cycles);
