@@ -32,6 +32,7 @@ struct CimChip {
     CimEvents ev;
     /* timing */
     uint32_t popo_cycles;
+    int vector;              /* AVX-512F PPU lanes (cim_chip_vector) */
 };
 
 /* ---- shared by the executor's files (exec.c, exec_units.c) ----------------- */
