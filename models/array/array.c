@@ -375,13 +375,13 @@ static void gated_exact(CimArray *arr, unsigned row0, unsigned n, const uint64_t
 {
     uint64_t lrs = 0, active = 0;
     if (n) {
-        size_t q0 = row0 >> 6, nw = (((size_t)row0 + n - 1) >> 6) - q0 + 1;
+        size_t q0 = row0 >> 6, nw = (((size_t)row0 + n - 1) >> 6) - q0 + 1, end = (size_t)row0 + n;
         uint64_t *in = arr->inbuf + q0;
-        for (size_t q = 0; q < nw; q++)
-            in[q] = 0;
-        cim_bits_copy_range(arr->inbuf, row0, input, in_off, n);
-        for (size_t q = 0; q < nw; q++)
+        for (size_t q = 0; q < nw; q++) { /* rows [lo, hi) of word q0 + q: one store each */
+            size_t lo = (q0 + q) * 64u > row0 ? (q0 + q) * 64u : row0, hi = (q0 + q + 1) * 64u < end ? (q0 + q + 1) * 64u : end;
+            in[q] = cim_bits_get_field(input, in_off + (lo - row0), (unsigned)(hi - lo)) << (lo & 63u);
             active += (uint64_t)__builtin_popcountll(in[q]);
+        }
         unsigned c0 = w.col0, c1 = w.col0 + w.ncol;
 #if ARRAY_VECTOR
         if (arr->vector)
