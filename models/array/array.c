@@ -6,6 +6,13 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ARRAY_VECTOR 1 /* the AVX-512 VPOPCNTDQ gated read, chosen at run time */
+#else
+#define ARRAY_VECTOR 0
+#endif
+
 struct CimArray {
     const CimChipCfg *cfg;
     CimAlloc alloc;
@@ -13,10 +20,13 @@ struct CimArray {
     size_t words;                /* words per row */
     uint64_t *state;             /* rows x words: stored bit of each cell */
     uint64_t *scratch;           /* words */
-    uint64_t *colbits;           /* cols x rwords: the same bits column by column, for
+    uint64_t *colbits;           /* rwords x cols: the same bits by column, word-major (word q
+                                    of column c at q x cols + c: rows 64q..64q+63), for
                                     word-parallel gated reads when physics is off */
     size_t rwords;               /* words per column */
     uint64_t *inbuf;             /* rwords: an input vector aligned to a row offset */
+    uint32_t *kbuf;              /* cols: one gated read's count per column */
+    int vector;                  /* gated reads 8 columns at a time (AVX-512 VPOPCNTDQ) */
     /* physics (NULL / unused when off) */
     double *g;                   /* rows x cols conductances, S */
     uint64_t *stuck0, *stuck1;   /* rows x words */
@@ -60,7 +70,7 @@ static double draw_g(CimArray *arr, int lrs)
 static void store_bit(CimArray *arr, unsigned row, unsigned col, int bit)
 {
     cim_bits_set(arr->state + (size_t)row * arr->words, col, bit);
-    cim_bits_set(arr->colbits + (size_t)col * arr->rwords, row, bit);
+    cim_bits_set(arr->colbits + (size_t)(row >> 6) * arr->cols + col, row & 63u, bit);
 }
 
 static void init_physics(CimArray *arr)
@@ -98,7 +108,8 @@ CimStatus cim_array_create(const CimChipCfg *cfg, unsigned index, const CimAlloc
     arr->scratch = cim_alloc_array(a, arr->words, sizeof(uint64_t));
     arr->colbits = cim_alloc_array(a, (size_t)arr->cols * arr->rwords, sizeof(uint64_t));
     arr->inbuf = cim_alloc_array(a, arr->rwords + 1, sizeof(uint64_t));
-    int ok = arr->state && arr->scratch && arr->colbits && arr->inbuf;
+    arr->kbuf = cim_alloc_array(a, arr->cols, sizeof(uint32_t));
+    int ok = arr->state && arr->scratch && arr->colbits && arr->inbuf && arr->kbuf;
     if (ok && cfg->physics.enabled) {
         arr->g = cim_alloc_array(a, (size_t)arr->rows * arr->cols, sizeof(double));
         arr->stuck0 = cim_alloc_array(a, cells_w, sizeof(uint64_t));
@@ -110,6 +121,7 @@ CimStatus cim_array_create(const CimChipCfg *cfg, unsigned index, const CimAlloc
         return CIM_ERR_NOMEM;
     }
     cim_rng_seed(&arr->rng, cfg->physics.seed ^ (0xD1B54A32D192ED03ull * (index + 1u)));
+    cim_array_vector(arr, 1);
     set_timing(arr);
     set_references(arr);
     if (cfg->physics.enabled)
@@ -127,6 +139,7 @@ void cim_array_destroy(CimArray *arr)
     cim_free(&a, arr->scratch);
     cim_free(&a, arr->colbits);
     cim_free(&a, arr->inbuf);
+    cim_free(&a, arr->kbuf);
     cim_free(&a, arr->g);
     cim_free(&a, arr->stuck0);
     cim_free(&a, arr->stuck1);
@@ -264,33 +277,130 @@ CimStatus cim_array_dual_read(CimArray *arr, unsigned row_a, unsigned row_b, Cim
     return CIM_OK;
 }
 
-/* Exact gated read, word-parallel: per column, popcount(input & column bits). */
-static void gated_exact(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, CimCols w,
+void cim_array_vector(CimArray *arr, int on)
+{
+#if ARRAY_VECTOR
+    arr->vector = on && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+#else
+    (void)on;
+    arr->vector = 0;
+#endif
+}
+
+/* Per column c in [c0, c1): k[c] = popcount(column bits & placed input) over the nw words
+ * of the columns from word q0. NW: nw as a constant where it is 1-4 (the loop unrolls). */
+static inline void count_cols(const CimArray *arr, unsigned c0, unsigned c1, const uint64_t *in, size_t q0,
+                              size_t nw, const size_t NW, uint32_t *k)
+{
+    const size_t n = NW ? NW : nw, cols = arr->cols;
+    const uint64_t *wm = arr->colbits + q0 * cols;
+    for (unsigned c = c0; c < c1; c++) {
+        uint32_t a = 0;
+        for (size_t q = 0; q < n; q++)
+            a += (uint32_t)__builtin_popcountll(wm[q * cols + c] & in[q]);
+        k[c] = a;
+    }
+}
+
+#if ARRAY_VECTOR
+/* The counts of count_cols and their addition to the counters, 16 columns at a time: where
+ * every sum of a block stays within the counter's range (no wrap, no saturation) it is
+ * stored as is; otherwise the block's counts go through cim_counters_add one by one. Returns
+ * the sum of the counts. */
+__attribute__((target("avx512f,avx512vpopcntdq"))) static uint64_t
+gated_vector(const CimArray *arr, unsigned c0, unsigned c1, const uint64_t *in, size_t q0, size_t nw,
+             CimCounters *counters)
+{
+    const size_t cols = arr->cols;
+    const uint64_t *wm = arr->colbits + q0 * cols;
+    uint32_t *v = counters->v;
+    const __m512i max = _mm512_set1_epi32((int)cim_counter_max(counters->bits));
+    __m512i lrs = _mm512_setzero_si512();
+    for (unsigned c = c0; c < c1; c += 16) {
+        __mmask16 m = c1 - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (c1 - c)) - 1);
+        __mmask8 lo = (__mmask8)(m & 0xff), hi = (__mmask8)(m >> 8);
+        __m512i a = _mm512_setzero_si512(), b = _mm512_setzero_si512();
+        for (size_t q = 0; q < nw; q++) {
+            __m512i x = _mm512_set1_epi64((int64_t)in[q]);
+            const uint64_t *w = wm + q * cols + c;
+            a = _mm512_add_epi64(a, _mm512_popcnt_epi64(_mm512_and_si512(x, _mm512_maskz_loadu_epi64(lo, w))));
+            b = _mm512_add_epi64(b, _mm512_popcnt_epi64(_mm512_and_si512(x, _mm512_maskz_loadu_epi64(hi, w + 8))));
+        }
+        lrs = _mm512_add_epi64(lrs, _mm512_add_epi64(a, b));
+        __m512i k = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(a)), _mm512_cvtepi64_epi32(b), 1);
+        __m512i old = _mm512_maskz_loadu_epi32(m, v + c), sum = _mm512_add_epi32(old, k);
+        __mmask16 out = _mm512_mask_cmpgt_epu32_mask(m, sum, max) | _mm512_mask_cmplt_epu32_mask(m, sum, old);
+        if (!out) {
+            _mm512_mask_storeu_epi32(v + c, m, sum);
+        } else {
+            uint32_t kk[16];
+            _mm512_storeu_si512(kk, k);
+            for (unsigned j = 0; j < 16 && c + j < c1; j++)
+                cim_counters_add(counters, c + j, kk[j], NULL);
+        }
+    }
+    return (uint64_t)_mm512_reduce_add_epi64(lrs);
+}
+#endif
+
+/* The portable gated_vector: per column the count, added to its counter (cim_counters_add's
+ * rule, the overflow test hoisted). Returns the sum of the counts. */
+static uint64_t gated_scalar(CimArray *arr, unsigned c0, unsigned c1, const uint64_t *in, size_t q0, size_t nw,
+                             CimCounters *counters)
+{
+    uint32_t *k = arr->kbuf, *v = counters->v, max = cim_counter_max(counters->bits);
+    uint64_t lrs = 0;
+    switch (nw) {
+    case 1: count_cols(arr, c0, c1, in, q0, 1, 1, k); break;
+    case 2: count_cols(arr, c0, c1, in, q0, 2, 2, k); break;
+    case 3: count_cols(arr, c0, c1, in, q0, 3, 3, k); break;
+    case 4: count_cols(arr, c0, c1, in, q0, 4, 4, k); break;
+    default: count_cols(arr, c0, c1, in, q0, nw, 0, k); break;
+    }
+    for (unsigned c = c0; c < c1; c++) {
+        if ((uint64_t)v[c] + k[c] <= max)
+            v[c] += k[c];
+        else
+            cim_counters_add(counters, c, k[c], NULL);
+        lrs += k[c];
+    }
+    return lrs;
+}
+
+/* Exact gated read, word-parallel: the input is placed at its rows once (arr->inbuf, the
+ * column words [q0, q1] that rows [row0, row0 + n) touch, zero outside those rows), then per
+ * column popcount(column bits & placed input) over those words, added to its counter. */
+static void gated_exact(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, size_t in_off, CimCols w,
                         CimCounters *counters)
 {
-    size_t nw = cim_bits_words(n);
-    uint64_t *col = arr->inbuf; /* column bits [row0, row0 + n) */
-    uint64_t lrs = 0;
-    for (unsigned c = w.col0; c < w.col0 + w.ncol; c++) {
-        cim_bits_extract(col, arr->colbits + (size_t)c * arr->rwords, row0, n);
-        uint32_t k = 0;
-        for (size_t i = 0; i < nw; i++)
-            k += (uint32_t)__builtin_popcountll(col[i] & input[i]);
-        if (k)
-            cim_counters_add(counters, c, k, &arr->ev);
-        lrs += k;
+    uint64_t lrs = 0, active = 0;
+    if (n) {
+        size_t q0 = row0 >> 6, nw = (((size_t)row0 + n - 1) >> 6) - q0 + 1, end = (size_t)row0 + n;
+        uint64_t *in = arr->inbuf + q0;
+        for (size_t q = 0; q < nw; q++) { /* rows [lo, hi) of word q0 + q: one store each */
+            size_t lo = (q0 + q) * 64u > row0 ? (q0 + q) * 64u : row0, hi = (q0 + q + 1) * 64u < end ? (q0 + q + 1) * 64u : end;
+            in[q] = cim_bits_get_field(input, in_off + (lo - row0), (unsigned)(hi - lo)) << (lo & 63u);
+            active += (uint64_t)__builtin_popcountll(in[q]);
+        }
+        unsigned c0 = w.col0, c1 = w.col0 + w.ncol;
+#if ARRAY_VECTOR
+        if (arr->vector)
+            lrs = gated_vector(arr, c0, c1, in, q0, nw, counters);
+        else
+#endif
+            lrs = gated_scalar(arr, c0, c1, in, q0, nw, counters);
     }
-    uint64_t active = cim_bits_popcount(input, n);
+    cim_counter_events(&arr->ev, lrs); /* k per counter that adds k */
     cim_array_gated_events(&arr->ev, active, w.ncol, lrs);
     arr->stats.gated_rows_active += active;
 }
 
 /* Gated read through the sense amplifiers, row by row (physics on). */
-static void gated_physics(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, CimCols w,
+static void gated_physics(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, size_t in_off, CimCols w,
                           CimCounters *counters)
 {
     for (unsigned k = 0; k < n; k++) {
-        if (!cim_bits_get(input, k))
+        if (!cim_bits_get(input, in_off + k))
             continue;
         cim_array_gated_events(&arr->ev, 1, w.ncol, row_lrs(arr, row0 + k, w));
         arr->stats.gated_rows_active++;
@@ -299,18 +409,24 @@ static void gated_physics(CimArray *arr, unsigned row0, unsigned n, const uint64
     }
 }
 
-CimStatus cim_array_gated_read(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input,
-                               CimCols w, CimCounters *counters)
+CimStatus cim_array_gated_read_at(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, size_t in_off,
+                                  CimCols w, CimCounters *counters)
 {
     if (row0 > arr->rows || n > arr->rows - row0 || counters->n != arr->cols || !window_ok(arr, w))
         return CIM_ERR_RANGE;
     if (arr->g)
-        gated_physics(arr, row0, n, input, w, counters);
+        gated_physics(arr, row0, n, input, in_off, w, counters);
     else
-        gated_exact(arr, row0, n, input, w, counters);
+        gated_exact(arr, row0, n, input, in_off, w, counters);
     arr->stats.gated_rows += n;
     arr->stats.cycles += (uint64_t)n * arr->timing.gated_row;
     return CIM_OK;
+}
+
+CimStatus cim_array_gated_read(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input,
+                               CimCols w, CimCounters *counters)
+{
+    return cim_array_gated_read_at(arr, row0, n, input, 0, w, counters);
 }
 
 /* ---- writes ---------------------------------------------------------------- */

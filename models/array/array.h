@@ -110,6 +110,14 @@ CimStatus cim_array_dual_read(CimArray *arr, unsigned row_a, unsigned row_b, Cim
  * change. Example: rows 1,0,1 / 1,1,0 in one column, input 11 from row 0 -> counter += 2. */
 CimStatus cim_array_gated_read(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input,
                                CimCols w, CimCounters *counters);
+/* Whether exact gated reads (physics off) count 8 columns at a time with AVX-512 VPOPCNTDQ:
+ * on (the default) only where the CPU has it (x86-64 gcc); 0 forces the portable loop.
+ * Both give the same counters, events and statistics (tests/models/array/test_array.c). */
+void cim_array_vector(CimArray *arr, int on);
+/* cim_array_gated_read with the input bits at input[in_off, in_off + n) (the controller's
+ * input register holds them at an offset; no copy to bit 0 is needed). */
+CimStatus cim_array_gated_read_at(CimArray *arr, unsigned row0, unsigned n, const uint64_t *input, size_t in_off,
+                                  CimCols w, CimCounters *counters);
 
 /* The array events of a gated read (the counters count their own, cim_counter_events):
  * each of the `active_rows` steps with input 1 drives its word line, precharges and senses

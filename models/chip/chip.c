@@ -64,6 +64,7 @@ CimStatus cim_chip_create(const CimChipCfg *cfg, const CimAlloc *a, CimChip **ou
         return st;
     }
     c->popo_cycles = cim_chip_cycles_of(c, cfg->tech.timing.t_adder_tree_ns);
+    cim_chip_vector(c, 1);
     *out = c;
     return CIM_OK;
 }

@@ -113,6 +113,11 @@ CimStatus cim_chip_create(const CimChipCfg *cfg, const CimAlloc *a, CimChip **ou
 void cim_chip_destroy(CimChip *c);
 
 const CimChipCfg *cim_chip_cfg(const CimChip *c);
+/* Whether the chip model uses the CPU's vector units where they help (AVX-512F for the PPU's
+ * width-32 pacc, pfin and pthr; AVX-512 VPOPCNTDQ for the arrays' gated reads,
+ * cim_array_vector): on (the default) only where the CPU has them; 0 forces the portable
+ * loops. Every value, event and cycle is the same either way (tests/workloads/exec/test_infer.c). */
+void cim_chip_vector(CimChip *c, int on);
 unsigned cim_chip_macros(const CimChip *c);
 CimMacro *cim_chip_macro(CimChip *c, unsigned m);
 uint64_t *cim_chip_buffer(CimChip *c);
@@ -218,7 +223,8 @@ typedef struct {
 } CimStep;
 
 /* Begins a run of p from pc 0 on c: registers 0 (cim_chip_reset_regs), cycle 0, every
- * resource free. p and io (NULL: dmai and dmao trap) must outlive the run. One allocation
+ * resource free. p and io (NULL: dmai and dmao trap) must outlive the run, and p must not change
+ * during it (each word is decoded once, at its first fetch). One allocation
  * from the chip's allocator: CIM_ERR_NOMEM leaves *out NULL and the chip untouched. */
 CimStatus cim_chip_run_begin(CimChip *c, const CimProgram *p, CimHostIO *io, uint64_t max_cycles,
                              CimRun **out);

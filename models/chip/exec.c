@@ -13,31 +13,6 @@ CimStatus ex_trap(ExecCtx *x, CimTrapKind k, ...)
     return CIM_ERR_TRAP;
 }
 
-void ex_use(ExecCtx *x, unsigned res, uint32_t cycles)
-{
-    x->t->use[x->t->nuse].res = res;
-    x->t->use[x->t->nuse].cycles = cycles ? cycles : 1u;
-    x->t->nuse++;
-}
-
-static uint32_t ceil_div(uint64_t a, uint32_t b) { return (uint32_t)((a + b - 1) / b); }
-uint32_t ex_buf_cycles(const CimChip *c, uint64_t bits) { return ceil_div(bits ? bits : 1, c->cfg->ctrl.buffer_port_bits); }
-uint32_t ex_ppu_cycles(const CimChip *c, uint32_t n) { return ceil_div(n ? n : 1, c->cfg->ctrl.ppu_lanes); }
-
-int32_t ex_reg(ExecCtx *x, unsigned r)
-{
-    x->t->src_regs |= 1u << r;
-    return x->c->regs[r];
-}
-
-void ex_set_reg(ExecCtx *x, unsigned r, int32_t v, uint32_t latency)
-{
-    if (r != 0) /* r0 reads 0 */
-        x->c->regs[r] = v;
-    x->t->dst_reg = (int)r;
-    x->t->dst_latency = latency;
-}
-
 CimStatus ex_buf_range(ExecCtx *x, unsigned r, uint64_t n, size_t *addr)
 {
     int32_t a = ex_reg(x, r);
@@ -154,9 +129,7 @@ static CimStatus exec_gated(ExecCtx *x, CimMacro *mc)
         return ex_trap(x, CIM_TRAP_GATED_ROWS, row0, row0 + n, x->c->cfg->array.rows);
     if (off + n > x->c->win.ir_len)
         return ex_trap(x, CIM_TRAP_GATED_INPUT, off, off + n, x->c->win.ir_len);
-    cim_bits_clear(x->c->scratch, n);
-    cim_bits_copy_range(x->c->scratch, 0, x->c->ir, off, n);
-    cim_array_gated_read(mc->arr, row0, n, x->c->scratch, mc->win, &mc->cnt);
+    cim_array_gated_read_at(mc->arr, row0, n, x->c->ir, off, mc->win, &mc->cnt);
     ex_use(x, CIM_RES_MACRO + x->in->m, n * cim_array_timing(mc->arr)->gated_row);
     ex_use(x, CIM_RES_IR, 1); /* the macro latches its input bits at issue */
     return CIM_OK;
@@ -207,8 +180,10 @@ CimStatus cim_chip_exec(CimChip *c, const CimInsn *in, uint64_t pc, CimHostIO *i
                         CimInsnTiming *t, CimTrap *trap)
 {
     ExecCtx x = {c, in, io, t, trap};
-    memset(t, 0, sizeof *t);
+    t->nuse = 0;
+    t->src_regs = 0;
     t->dst_reg = -1;
+    t->dst_latency = 0;
     *next_pc = pc + 1;
     if ((unsigned)in->id >= CIM_I_COUNT)
         return ex_trap(&x, CIM_TRAP_NO_INSN, (int)in->id);

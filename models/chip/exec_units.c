@@ -5,6 +5,13 @@
 
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PPU_VECTOR 1 /* AVX-512F lanes for pacc, pfin and pthr at width 32, chosen at run time */
+#else
+#define PPU_VECTOR 0
+#endif
+
 #define MAX_KERNEL 7 /* border classes (2 pad + 1)^2 <= 49 */
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -33,6 +40,8 @@ static CimStatus exec_wcfg(ExecCtx *x)
         return st;
     CimWindowState s = {1, (uint32_t)base, ch, h, w, k, pad, 0, 0, 0, 0};
     c->win = s;
+    c->win_adds = cim_adder_tree_full_adders(pow2_at_least(k * k * ch));
+    c->win_cycles = k * k * ex_buf_cycles(c, ch);
     ex_use(x, CIM_RES_IR, 1);
     return CIM_OK;
 }
@@ -71,18 +80,24 @@ void cim_window_class(const CimWindowState *s, uint32_t y, uint32_t x, uint32_t 
 
 uint32_t cim_window_gather(CimWindowState *s, const uint64_t *fmap, uint32_t y, uint32_t x, uint64_t *ir)
 {
-    uint32_t taps = 0;
-    cim_bits_clear(ir, s->k * s->k * s->c);
-    for (uint32_t ky = 0; ky < s->k; ky++)
-        for (uint32_t kx = 0; kx < s->k; kx++) {
-            int64_t yy = (int64_t)y + ky - s->pad, xk = (int64_t)x + kx - s->pad;
-            if (yy < 0 || xk < 0 || yy >= s->h || xk >= s->w)
-                continue; /* padding: the input bit is 0 and its word line stays low */
-            size_t src = s->base + ((size_t)yy * s->w + (size_t)xk) * s->c;
-            cim_bits_copy_range(ir, (size_t)(ky * s->k + kx) * s->c, fmap, src, s->c);
-            taps++;
-        }
-    s->ir_len = s->k * s->k * s->c;
+    uint32_t taps = 0, k = s->k, c = s->c;
+    cim_bits_clear(ir, k * k * c);
+    /* padding: the input bit is 0 and its word line stays low. The taps of one kernel row
+     * inside the map are consecutive in the map and in the window: one copy each. */
+    int64_t x0 = (int64_t)x - s->pad;
+    uint32_t kx0 = x0 < 0 ? (uint32_t)-x0 : 0, kx1 = x0 + k > s->w ? (uint32_t)(s->w - x0) : k;
+    for (uint32_t ky = 0; ky < k; ky++) {
+        int64_t yy = (int64_t)y + ky - s->pad;
+        if (yy < 0 || yy >= s->h || kx1 <= kx0)
+            continue;
+        size_t src = s->base + ((size_t)yy * s->w + (size_t)(x0 + kx0)) * c, n = (size_t)(kx1 - kx0) * c;
+        size_t dst = (size_t)(ky * k + kx0) * c;
+        for (; n > 64; n -= 64, src += 64, dst += 64)
+            cim_bits_put_field(ir, dst, cim_bits_get_field(fmap, src, 64), 64);
+        cim_bits_put_field(ir, dst, cim_bits_get_field(fmap, src, (unsigned)n), (unsigned)n);
+        taps += kx1 - kx0;
+    }
+    s->ir_len = k * k * c;
     s->px = (uint32_t)cim_bits_popcount(ir, s->ir_len);
     cim_window_class(s, y, x, &s->valid, &s->pattern);
     return taps;
@@ -99,10 +114,9 @@ static CimStatus exec_win(ExecCtx *x)
         return ex_trap(x, CIM_TRAP_WIN_POS, y, xx, s->h, s->w);
     cim_window_gather(s, c->buf, (uint32_t)y, (uint32_t)xx, c->ir);
     c->ev.n[CIM_EV_BUFFER_BIT] += s->valid;
-    c->ev.n[CIM_EV_FULL_ADDER] += cim_adder_tree_full_adders(pow2_at_least(s->ir_len));
-    uint32_t cyc = s->k * s->k * ex_buf_cycles(c, s->c);
-    ex_use(x, CIM_RES_IR, cyc);
-    ex_use(x, CIM_RES_BUF, cyc);
+    c->ev.n[CIM_EV_FULL_ADDER] += c->win_adds; /* the tree over s->ir_len = k x k x c bits */
+    ex_use(x, CIM_RES_IR, c->win_cycles);
+    ex_use(x, CIM_RES_BUF, c->win_cycles);
     return CIM_OK;
 }
 
@@ -164,12 +178,70 @@ static CimStatus exec_lcfg(ExecCtx *x)
     cim_bits_clear(c->pruned, c->cfg->ctrl.ppu_size);
     cim_ppu_table_read(&tab, c->buf, addr, c->pruned, c->thr, c->off);
     c->nf = nf;
+    c->nf_cycles = ex_ppu_cycles(c, nf);
     c->mode = mode;
     c->npat = tab.npat;
     c->ev.n[CIM_EV_BUFFER_BIT] += bits;
     ex_use(x, CIM_RES_PPU, ex_buf_cycles(c, bits));
     ex_use(x, CIM_RES_BUF, ex_buf_cycles(c, bits));
     return CIM_OK;
+}
+
+#if PPU_VECTOR
+/* The width-32 PPU steps, 8 accumulators at a time: the same values as cim_ppu_acc32,
+ * cim_ppu_finish32 and cim_ppu_fires (each lane: the low 32 bits sign-extended). */
+__attribute__((target("avx512f"))) static inline __m512i sext32(__m512i v)
+{
+    return _mm512_srai_epi64(_mm512_slli_epi64(v, 32), 32);
+}
+/* 8 int32 (or uint32) at q, the lanes of m, widened to int64 (signed) or uint64. */
+__attribute__((target("avx512f"))) static inline __m512i load8_i32(const void *q, __mmask8 m, int is_signed)
+{
+    __m256i v = _mm512_castsi512_si256(_mm512_maskz_loadu_epi32((__mmask16)m, q));
+    return is_signed ? _mm512_cvtepi32_epi64(v) : _mm512_cvtepu32_epi64(v);
+}
+static inline __mmask8 lanes(uint32_t left) { return left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1); }
+
+__attribute__((target("avx512f"))) static void pacc32_vector(int64_t *p, const uint32_t *cnt, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i += 8) {
+        __mmask8 m = lanes(n - i);
+        __m512i a = _mm512_add_epi64(_mm512_maskz_loadu_epi64(m, p + i), load8_i32(cnt + i, m, 0));
+        _mm512_mask_storeu_epi64(p + i, m, sext32(a));
+    }
+}
+
+__attribute__((target("avx512f"))) static void pfin32_vector(int64_t *p, uint32_t px, const int32_t *off, uint32_t n)
+{
+    __m512i px2 = _mm512_set1_epi64(2 * (int64_t)px);
+    for (uint32_t i = 0; i < n; i += 8) {
+        __mmask8 m = lanes(n - i);
+        __m512i a = _mm512_slli_epi64(_mm512_maskz_loadu_epi64(m, p + i), 2);
+        a = _mm512_add_epi64(_mm512_sub_epi64(a, px2), load8_i32(off + i, m, 1));
+        _mm512_mask_storeu_epi64(p + i, m, sext32(a));
+    }
+}
+
+__attribute__((target("avx512f"))) static void pthr_vector(const int64_t *p, const int32_t *thr, uint32_t n,
+                                                           uint64_t *pr)
+{
+    for (uint32_t i = 0; i < n; i += 8) {
+        __mmask8 m = lanes(n - i);
+        __mmask8 fire = _mm512_mask_cmpge_epi64_mask(m, _mm512_maskz_loadu_epi64(m, p + i), load8_i32(thr + i, m, 1));
+        pr[i / 64u] |= (uint64_t)fire << (i % 64u);
+    }
+}
+#endif
+
+void cim_chip_vector(CimChip *c, int on)
+{
+#if PPU_VECTOR
+    c->vector = on && __builtin_cpu_supports("avx512f");
+#else
+    c->vector = 0;
+#endif
+    for (unsigned m = 0; m < c->nmacros; m++)
+        cim_array_vector(c->macros[m].arr, on);
 }
 
 static CimStatus exec_pacc(ExecCtx *x)
@@ -184,8 +256,19 @@ static CimStatus exec_pacc(ExecCtx *x)
     if (shift >= c->cfg->periph.shift_add_bits || x->in->c > 1)
         return ex_trap(x, CIM_TRAP_PACC_SHIFT, shift, c->cfg->periph.shift_add_bits, x->in->c);
     unsigned bits = c->cfg->periph.shift_add_bits;
-    for (uint32_t i = 0; i < n; i++)
-        c->p[off + i] = cim_ppu_acc(c->p[off + i], mc->cnt.v[mc->win.col0 + i], shift, x->in->c != 0, bits);
+    int64_t *p = c->p + off;
+    const uint32_t *cnt = mc->cnt.v + mc->win.col0;
+#if PPU_VECTOR
+    if (bits == 32 && shift == 0 && x->in->c == 0 && c->vector)
+        pacc32_vector(p, cnt, n);
+    else
+#endif
+    if (bits == 32 && shift == 0 && x->in->c == 0) /* the binary layers' case, one add per lane */
+        for (uint32_t i = 0; i < n; i++)
+            p[i] = cim_ppu_acc32(p[i], cnt[i]);
+    else
+        for (uint32_t i = 0; i < n; i++)
+            p[i] = cim_ppu_acc(p[i], cnt[i], shift, x->in->c != 0, bits);
     c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)n * bits;
     ex_use(x, CIM_RES_MACRO + x->in->m, ex_ppu_cycles(c, n));
     ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, n));
@@ -201,19 +284,24 @@ static CimStatus exec_pfin(ExecCtx *x)
     unsigned bits = c->cfg->periph.shift_add_bits;
     if (c->win.pattern >= c->npat)
         return ex_trap(x, CIM_TRAP_PFIN_PATTERN, c->win.pattern, c->npat);
-    uint64_t adds = 0;
     const int32_t *off = c->off + (size_t)c->win.pattern * c->nf;
-    for (uint32_t f = 0; f < c->nf; f++) {
-        if (cim_bits_get(c->pruned, f)) {
-            c->p[f] = cim_ppu_pruned(c->mode != 0, c->win.valid, c->win.px, bits);
-            adds += c->mode ? 0 : 1;
-        } else {
-            c->p[f] = cim_ppu_finish(c->p[f], c->win.px, off[f], bits);
-            adds += 3;
-        }
-    }
+    uint32_t px = c->win.px;
+    uint64_t npruned = cim_bits_popcount(c->pruned, c->nf);
+#if PPU_VECTOR
+    if (bits == 32 && npruned == 0 && c->vector)
+        pfin32_vector(c->p, px, off, c->nf);
+    else
+#endif
+    if (bits == 32 && npruned == 0) /* the default width, every filter live: one pass */
+        for (uint32_t f = 0; f < c->nf; f++)
+            c->p[f] = cim_ppu_finish32(c->p[f], px, off[f]);
+    else
+        for (uint32_t f = 0; f < c->nf; f++)
+            c->p[f] = cim_bits_get(c->pruned, f) ? cim_ppu_pruned(c->mode != 0, c->win.valid, px, bits)
+                                                 : cim_ppu_finish(c->p[f], px, off[f], bits);
+    uint64_t adds = 3 * (c->nf - npruned) + (c->mode ? 0 : npruned);
     c->ev.n[CIM_EV_FULL_ADDER] += adds * bits;
-    ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
+    ex_use(x, CIM_RES_PPU, c->nf_cycles);
     ex_use(x, CIM_RES_IR, 1); /* px, valid and pattern are ready once the window load ends */
     return CIM_OK;
 }
@@ -250,18 +338,31 @@ CimStatus ex_ppu(ExecCtx *x)
     case CIM_I_PSTI: return exec_store(x);
     case CIM_I_PCLR: memset(c->p, 0, c->nf * sizeof *c->p); break;
     case CIM_I_PRCLR: /* pool[0, nf) only: cim_bits_clear would clear up to the next 64-bit word */
-        for (uint32_t f = 0; f < c->nf; f++)
-            cim_bits_set(c->pr, f, 0);
+        for (uint32_t w = 0; w < c->nf / 64u; w++)
+            c->pr[w] = 0;
+        if (c->nf % 64u)
+            c->pr[c->nf / 64u] &= ~cim_bits_tail_mask(c->nf);
         break;
-    case CIM_I_PTHR: /* a comparator (a subtractor) per output */
-        for (uint32_t f = 0; f < c->nf; f++)
-            if (cim_ppu_fires(c->p[f], c->thr[f]))
-                cim_bits_set(c->pr, f, 1);
+    case CIM_I_PTHR: /* a comparator (a subtractor) per output, ORed into the pool register */
+#if PPU_VECTOR
+        if (c->vector) {
+            pthr_vector(c->p, c->thr, c->nf, c->pr);
+            c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)c->nf * c->cfg->periph.shift_add_bits;
+            break;
+        }
+#endif
+        for (uint32_t f0 = 0; f0 < c->nf; f0 += 64u) {
+            uint32_t n = c->nf - f0 < 64u ? c->nf - f0 : 64u;
+            uint64_t fires = 0;
+            for (uint32_t j = 0; j < n; j++)
+                fires |= (uint64_t)cim_ppu_fires(c->p[f0 + j], c->thr[f0 + j]) << j;
+            c->pr[f0 / 64u] |= fires;
+        }
         c->ev.n[CIM_EV_FULL_ADDER] += (uint64_t)c->nf * c->cfg->periph.shift_add_bits;
         break;
     default: return ex_trap(x, CIM_TRAP_NO_INSN, (int)x->in->id); /* an id no unit runs */
     }
-    ex_use(x, CIM_RES_PPU, ex_ppu_cycles(c, c->nf));
+    ex_use(x, CIM_RES_PPU, c->nf_cycles);
     return CIM_OK;
 }
 

@@ -25,6 +25,10 @@ static inline int64_t cim_ppu_acc(int64_t p, uint32_t count, unsigned shift, int
     return cim_wrap_signed((uint64_t)p + (negate ? -term : term), bits);
 }
 
+/* cim_ppu_acc for bits 32, shift 0, no negation (the binary layers' pacc): the same value,
+ * one sign extension. */
+static inline int64_t cim_ppu_acc32(int64_t p, uint32_t count) { return (int32_t)((uint32_t)p + count); }
+
 /* pfin of a live filter, the binary finish. From the AND count p = pop(x & w) over the
  * valid taps, with px = pop(x), pw = pop(w & valid) and V valid taps, the +-1 dot product
  * is sum (2x-1)(2w-1) = 4p - 2px - 2pw + V, and off = V - 2pw (cim_ppu_offset).
@@ -32,6 +36,12 @@ static inline int64_t cim_ppu_acc(int64_t p, uint32_t count, unsigned shift, int
 static inline int64_t cim_ppu_finish(int64_t p, uint32_t px, int32_t off, unsigned bits)
 {
     return cim_wrap_signed(((uint64_t)p << 2) - 2 * (uint64_t)px + (uint64_t)(int64_t)off, bits);
+}
+
+/* cim_ppu_finish for bits 32 (the default width): the same value, one sign extension. */
+static inline int64_t cim_ppu_finish32(int64_t p, uint32_t px, int32_t off)
+{
+    return (int32_t)(((uint32_t)p << 2) - 2u * px + (uint32_t)off);
 }
 
 /* The offset term of cim_ppu_finish for a filter with pw +1 weights on V valid taps. */

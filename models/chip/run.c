@@ -21,6 +21,8 @@ struct CimRun {
     int ended;
     CimRunResult res;
     size_t nres;
+    CimInsn *dec;                  /* p->n: each word decoded at its first fetch */
+    uint8_t *decoded;              /* p->n: 1 once dec[pc] holds the word's decode */
     uint64_t free_at[];            /* per resource: first cycle it is free */
 };
 
@@ -28,11 +30,18 @@ void cim_chip_reset_regs(CimChip *c) { memset(c->regs, 0, sizeof c->regs); }
 
 CimStatus cim_chip_run_begin(CimChip *c, const CimProgram *p, CimHostIO *io, uint64_t max_cycles, CimRun **out)
 {
-    size_t nres = CIM_RES_MACRO + (size_t)c->nmacros;
-    CimRun *r = cim_alloc(&c->alloc, sizeof *r + nres * sizeof r->free_at[0]); /* zero-filled */
+    CimRun *r;
+    size_t nres = CIM_RES_MACRO + (size_t)c->nmacros, head = sizeof *r + nres * sizeof r->free_at[0];
+    size_t per = sizeof r->dec[0] + sizeof r->decoded[0];
+    *out = NULL;
+    if (p->n > (SIZE_MAX - head) / per)
+        return CIM_ERR_NOMEM;
+    r = cim_alloc(&c->alloc, head + p->n * per); /* zero-filled */
     *out = r;
     if (!r)
         return CIM_ERR_NOMEM;
+    r->dec = (CimInsn *)((char *)r + head); /* head is a multiple of 8 */
+    r->decoded = (uint8_t *)(r->dec + p->n);
     r->c = c;
     r->p = p;
     r->io = io;
@@ -64,11 +73,13 @@ static void schedule(const CimRun *r, CimStep *s)
             at = r->free_at[t->use[i].res];
             why = CIM_WAIT_UNIT;
         }
-    for (unsigned reg = 0, m = t->src_regs; m; reg++, m >>= 1)
-        if ((m & 1u) && r->reg_ready[reg] > at) {
+    for (unsigned m = t->src_regs; m; m &= m - 1) {
+        unsigned reg = (unsigned)__builtin_ctz(m);
+        if (r->reg_ready[reg] > at) {
             at = r->reg_ready[reg];
             why = CIM_WAIT_REG;
         }
+    }
     uint64_t end = max64(r->horizon, at + 1);
     for (unsigned i = 0; i < t->nuse; i++)
         end = max64(end, at + t->use[i].cycles);
@@ -77,7 +88,8 @@ static void schedule(const CimRun *r, CimStep *s)
     s->watchdog = end > r->max_cycles;
 }
 
-int cim_chip_run_next(CimRun *r, CimStep *s)
+/* The run's steps; inline into cim_chip_run's loop and the exported step functions. */
+static inline int run_next(CimRun *r, CimStep *s)
 {
     if (r->ended)
         return 0;
@@ -91,9 +103,15 @@ int cim_chip_run_next(CimRun *r, CimStep *s)
         return trap_before_issue(r, s);
     }
     s->word = r->p->words[r->pc];
-    if (cim_isa_decode(s->word, &s->in) != CIM_OK) {
-        chip_trap(&r->res.trap, CIM_TRAP_ILLEGAL, (unsigned)(s->word >> 56));
-        return trap_before_issue(r, s);
+    if (r->decoded[r->pc]) { /* the program does not change during a run */
+        s->in = r->dec[r->pc];
+    } else {
+        if (cim_isa_decode(s->word, &s->in) != CIM_OK) {
+            chip_trap(&r->res.trap, CIM_TRAP_ILLEGAL, (unsigned)(s->word >> 56));
+            return trap_before_issue(r, s);
+        }
+        r->dec[r->pc] = s->in;
+        r->decoded[r->pc] = 1;
     }
     if (cim_chip_exec(r->c, &s->in, r->pc, r->io, &s->next_pc, &s->t, &r->res.trap) != CIM_OK)
         return trap_before_issue(r, s);
@@ -120,7 +138,9 @@ static void account(CimRun *r, const CimStep *s)
         r->res.split.stall_unit[t->use[last].res < CIM_RES_MACRO ? t->use[last].res : CIM_RES_MACRO] += late;
 }
 
-void cim_chip_run_issue(CimRun *r, const CimStep *s)
+int cim_chip_run_next(CimRun *r, CimStep *s) { return run_next(r, s); }
+
+static inline void run_issue(CimRun *r, const CimStep *s)
 {
     assert(!r->ended && s->pc == r->pc);
     const CimInsnTiming *t = &s->t;
@@ -146,6 +166,8 @@ void cim_chip_run_issue(CimRun *r, const CimStep *s)
         r->ended = 1;
     }
 }
+
+void cim_chip_run_issue(CimRun *r, const CimStep *s) { run_issue(r, s); }
 
 int cim_chip_run_ended(const CimRun *r) { return r->ended; }
 uint64_t cim_chip_run_pc(const CimRun *r) { return r->pc; }
@@ -177,8 +199,8 @@ CimStatus cim_chip_run(CimChip *c, const CimProgram *p, CimHostIO *io, uint64_t 
     CimStatus st = cim_chip_run_begin(c, p, io, max_cycles, &r);
     if (st != CIM_OK)
         return st;
-    while (cim_chip_run_next(r, &s))
-        cim_chip_run_issue(r, &s);
+    while (run_next(r, &s))
+        run_issue(r, &s);
     cim_chip_run_end(r, res);
     return CIM_OK;
 }

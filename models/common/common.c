@@ -254,33 +254,11 @@ void cim_bits_extract(uint64_t *dst, const uint64_t *src, size_t from, size_t nb
         dst[w - 1] &= cim_bits_tail_mask(nbits);
 }
 
-/* Up to 64 bits of src starting at bit off (bits past the end of a word read as 0 only
- * when the caller never asks for them). */
-static uint64_t get64(const uint64_t *src, size_t off, unsigned n)
-{
-    size_t q = off >> 6;
-    unsigned r = (unsigned)(off & 63u);
-    uint64_t v = src[q] >> r;
-    if (r && r + n > 64)
-        v |= src[q + 1] << (64 - r);
-    return n == 64 ? v : v & (((uint64_t)1 << n) - 1);
-}
-
-static void put64(uint64_t *dst, size_t off, uint64_t v, unsigned n)
-{
-    size_t q = off >> 6;
-    unsigned r = (unsigned)(off & 63u);
-    uint64_t m = n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
-    dst[q] = (dst[q] & ~(m << r)) | ((v & m) << r);
-    if (r && r + n > 64)
-        dst[q + 1] = (dst[q + 1] & ~(m >> (64 - r))) | ((v & m) >> (64 - r));
-}
-
 void cim_bits_copy_range(uint64_t *dst, size_t doff, const uint64_t *src, size_t soff, size_t n)
 {
     while (n) {
         unsigned k = n >= 64 ? 64u : (unsigned)n;
-        put64(dst, doff, get64(src, soff, k), k);
+        cim_bits_put_field(dst, doff, cim_bits_get_field(src, soff, k), k);
         doff += k;
         soff += k;
         n -= k;

@@ -163,6 +163,27 @@ void cim_bits_clear(uint64_t *row, size_t nbits);
 void cim_bits_copy(uint64_t *dst, const uint64_t *src, size_t nbits);
 int cim_bits_equal(const uint64_t *a, const uint64_t *b, size_t nbits);
 void cim_bits_random(uint64_t *row, size_t nbits, CimRng *rng);
+/* Up to 64 bits (n 1..64) of src starting at bit off; the word after the one holding bit
+ * off is read only when the field reaches into it. */
+static inline uint64_t cim_bits_get_field(const uint64_t *src, size_t off, unsigned n)
+{
+    size_t q = off >> 6;
+    unsigned r = (unsigned)(off & 63u);
+    uint64_t v = src[q] >> r;
+    if (r && r + n > 64)
+        v |= src[q + 1] << (64 - r);
+    return n == 64 ? v : v & (((uint64_t)1 << n) - 1);
+}
+/* Writes the low n bits (n 1..64) of v into dst at bit off; other dst bits are kept. */
+static inline void cim_bits_put_field(uint64_t *dst, size_t off, uint64_t v, unsigned n)
+{
+    size_t q = off >> 6;
+    unsigned r = (unsigned)(off & 63u);
+    uint64_t m = n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
+    dst[q] = (dst[q] & ~(m << r)) | ((v & m) << r);
+    if (r && r + n > 64)
+        dst[q + 1] = (dst[q + 1] & ~(m >> (64 - r))) | ((v & m) >> (64 - r));
+}
 /* Copies n bits from src at bit soff to dst at bit doff; other dst bits are kept.
  * Example: src 0b1011, soff 1, n 2 into dst 0b0000 at doff 2 -> dst 0b0100. */
 void cim_bits_copy_range(uint64_t *dst, size_t doff, const uint64_t *src, size_t soff, size_t n);

@@ -37,16 +37,6 @@ void cim_counters_clear(CimCounters *c)
     memset(c->overflow, 0, cim_bits_words(c->n) * sizeof *c->overflow);
 }
 
-void cim_counters_add(CimCounters *c, unsigned i, uint32_t k, CimEvents *ev)
-{
-    uint64_t sum = (uint64_t)c->v[i] + k;
-    if (sum > cim_counter_max(c->bits))
-        c->overflow[i >> 6] |= (uint64_t)1 << (i & 63u);
-    c->v[i] = cim_counter_value(c->bits, c->mode, sum);
-    if (ev)
-        cim_counter_events(ev, k);
-}
-
 void cim_counters_add_row(CimCounters *c, const uint64_t *row, CimEvents *ev)
 {
     size_t w = cim_bits_words(c->n);

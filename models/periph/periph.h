@@ -75,8 +75,17 @@ void cim_counters_clear(CimCounters *c);
  * CIM_EV_COUNTER per increment (counters with a 0 bit are clock-gated). */
 void cim_counters_add_row(CimCounters *c, const uint64_t *row, CimEvents *ev);
 /* Adds `k` to counter i (k sensed ones in one step, e.g. from a fast path). Same overflow
- * rules as k single increments; counts k events. */
-void cim_counters_add(CimCounters *c, unsigned i, uint32_t k, CimEvents *ev);
+ * rules as k single increments; counts k events (ev may be NULL: the caller counts them).
+ * Inline: the gated read's per-column loop uses it. */
+static inline void cim_counters_add(CimCounters *c, unsigned i, uint32_t k, CimEvents *ev)
+{
+    uint64_t sum = (uint64_t)c->v[i] + k;
+    if (sum > cim_counter_max(c->bits))
+        c->overflow[i >> 6] |= (uint64_t)1 << (i & 63u);
+    c->v[i] = cim_counter_value(c->bits, c->mode, sum);
+    if (ev)
+        cim_counter_events(ev, k);
+}
 
 /* Popcount of an nbits-wide row through the adder tree (any nbits: the tree is built over
  * the next power of two, padded with zeros); counts cim_adder_tree_full_adders(nbits)

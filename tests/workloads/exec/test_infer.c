@@ -197,6 +197,7 @@ static void check_fast_equals_program(CimNet *net, CimRefBnnWeights *w, CimPrune
         const uint8_t *img = mn->images.pixels + (size_t)i * 784;
         float lp[10], lf[10];
         int32_t cp[16 * 49], cf[16 * 49];
+        cim_chip_vector(chip, i / 2 & 1); /* the program path's portable and vector loops, each against */
         assert_int_equal(cim_infer_image(chip, &cc, net, img, lp, cp, tp, &trap), CIM_OK);
         cim_fast_vector(fast, i & 1); /* the portable and (where the CPU has them) the vector columns */
         assert_int_equal(cim_fast_image(fast, img, lf, cf, tf), CIM_OK);
@@ -399,6 +400,7 @@ static unsigned check_random_case(CimChipCfg *cfg, const CimNet *net, CimPrunedM
     for (unsigned i = 0; i < images; i++) {
         for (size_t p = 0; p < npix; p++)
             img[p] = (uint8_t)pick(r, 256);
+        cim_chip_vector(chip, (int)(i / 2 & 1)); /* the program path's portable and vector loops */
         if (cim_infer_image(chip, &cc, net, img, lp, cp, tp, &trap) != CIM_OK)
             fail_msg("trap at pc %llu: %s", (unsigned long long)trap.pc, trap.reason);
         for (unsigned m = 0; m < cfg->macros; m++)
