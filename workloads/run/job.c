@@ -178,7 +178,22 @@ static void abort_run(CimRunReport *r, const char *why)
  * the committed images are always a prefix and every sum is added in the same order for
  * any thread count: results are identical for every --jobs. A block that ends early
  * (Ctrl-C, a trap, an error) ends the run there and later blocks are dropped, as the
- * one-thread loop would stop. */
+ * one-thread loop would stop. A thread does not wait for the blocks before its own: it
+ * leaves its finished block in a ring of slots and takes the next one, and whichever
+ * thread completes the prefix commits every waiting block in order. A thread waits only
+ * when the ring is full (its next block is RING_PER_JOB * jobs blocks ahead of the
+ * committed prefix), so one thread losing its core does not stall the others. */
+enum { RING_PER_JOB = 4 };
+
+typedef struct {
+    int full;
+    uint64_t b0, end;
+    CimStatus st;
+    int interrupted;
+    CimTrap trap;
+    CimLayerTally *t; /* the block's tallies (swapped with the depositing worker's) */
+} Slot;
+
 typedef struct {
     const CimJobOptions *o;
     CimJob *j;
@@ -192,6 +207,8 @@ typedef struct {
     CimStatus st;
     CimTrap trap;
     CimLayerTally *t;            /* committed tallies */
+    Slot *slot;                  /* nslot finished blocks waiting for the prefix */
+    unsigned nslot;
     CimProgressBar bar;
 } Pool;
 
@@ -208,30 +225,44 @@ typedef struct {
     CimTrap trap;
 } Worker;
 
-/* Adds the block [b0, end) of w to the pool once every earlier block is in; returns 0 when
- * the run goes on. */
-static int commit(Worker *w, uint64_t b0, uint64_t end, CimStatus st, int interrupted)
+/* Commits slot s (the block that starts at the committed prefix); caller holds p->mu. */
+static void commit_slot(Pool *p, Slot *s)
+{
+    CimRunReport *r = &p->j->report;
+    for (size_t k = 0; k < p->j->cc.n; k++)
+        cim_tally_add(&p->t[k], &s->t[k]);
+    for (uint64_t i = s->b0; i < s->end; i++)
+        r->correct += r->pred[i] == r->label[i];
+    r->images = p->committed = s->end;
+    char status[48];
+    snprintf(status, sizeof status, "accuracy %.2f %%", 100.0 * (double)r->correct / (double)(s->end ? s->end : 1));
+    if (s->end > s->b0)
+        cim_progress_bar_update(&p->bar, r->images, p->total, status);
+    if (s->st != CIM_OK || s->interrupted || s->end < (s->b0 + p->block < p->total ? s->b0 + p->block : p->total)) {
+        p->stopped = 1;
+        p->st = s->st;
+        p->trap = s->trap;
+        p->interrupted = s->interrupted;
+    }
+    s->full = 0;
+}
+
+/* Leaves the block [b0, end) of w in its slot and commits every block the prefix now
+ * reaches; returns 0 when the run goes on. */
+static int deposit(Worker *w, uint64_t b0, uint64_t end, CimStatus st, int interrupted)
 {
     Pool *p = w->p;
-    CimRunReport *r = &p->j->report;
     pthread_mutex_lock(&p->mu);
-    while (p->committed != b0 && !p->stopped)
-        pthread_cond_wait(&p->cv, &p->mu);
     if (!p->stopped) {
-        for (size_t k = 0; k < p->j->cc.n; k++)
-            cim_tally_add(&p->t[k], &w->t[k]);
-        for (uint64_t i = b0; i < end; i++)
-            r->correct += r->pred[i] == r->label[i];
-        r->images = p->committed = end;
-        char status[48];
-        snprintf(status, sizeof status, "accuracy %.2f %%", 100.0 * (double)r->correct / (double)(end ? end : 1));
-        if (end > b0)
-            cim_progress_bar_update(&p->bar, r->images, p->total, status);
-        if (st != CIM_OK || interrupted || end < (b0 + p->block < p->total ? b0 + p->block : p->total)) {
-            p->stopped = 1;
-            p->st = st;
-            p->trap = w->trap;
-            p->interrupted = interrupted;
+        Slot *s = &p->slot[(b0 / p->block) % p->nslot];
+        CimLayerTally *t = s->t;
+        *s = (Slot){.full = 1, .b0 = b0, .end = end, .st = st, .interrupted = interrupted, .trap = w->trap, .t = w->t};
+        w->t = t;
+        for (;;) {
+            Slot *c = &p->slot[(p->committed / p->block) % p->nslot];
+            if (p->stopped || !c->full || c->b0 != p->committed)
+                break;
+            commit_slot(p, c);
         }
     }
     int stop = p->stopped;
@@ -249,6 +280,8 @@ static void *work(void *arg)
     size_t nout = j->net.layers[j->net.n - 1].out_c;
     for (;;) {
         pthread_mutex_lock(&p->mu);
+        while (!p->stopped && p->next < p->total && p->next - p->committed >= (uint64_t)p->nslot * p->block)
+            pthread_cond_wait(&p->cv, &p->mu);
         uint64_t b0 = p->next, b1 = b0 + p->block < p->total ? b0 + p->block : p->total;
         int done = p->stopped || b0 >= p->total;
         p->next = b1;
@@ -273,7 +306,7 @@ static void *work(void *arg)
             j->report.pred[i] = (uint8_t)cim_argmax(w->logits, (unsigned)nout);
             j->report.label[i] = mn->labels.labels[i];
         }
-        if (commit(w, b0, i, st, interrupted))
+        if (deposit(w, b0, i, st, interrupted))
             break;
     }
     return NULL;
@@ -316,12 +349,17 @@ static void worker_free(Worker *w)
 static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *mn, unsigned jobs, CimTrap *trap)
 {
     CimRunReport *r = &j->report;
-    Pool p = {.o = o, .j = j, .mn = mn, .total = j->run.data.images, .block = jobs > 1 ? 16 : 1, .st = CIM_OK};
+    Pool p = {.o = o, .j = j, .mn = mn, .total = j->run.data.images, .block = jobs > 1 ? 16 : 1, .st = CIM_OK,
+              .nslot = RING_PER_JOB * jobs};
     p.t = calloc(j->cc.n, sizeof *p.t);
+    p.slot = calloc(p.nslot, sizeof *p.slot);
     Worker *w = calloc(jobs, sizeof *w);
     pthread_t *tid = calloc(jobs, sizeof *tid);
     CimCycle *sc = NULL;
-    CimStatus st = p.t && w && tid ? CIM_OK : CIM_ERR_NOMEM;
+    CimStatus st = p.t && p.slot && w && tid ? CIM_OK : CIM_ERR_NOMEM;
+    for (unsigned k = 0; st == CIM_OK && k < p.nslot; k++)
+        if (!(p.slot[k].t = calloc(j->cc.n, sizeof *p.slot[k].t)))
+            st = CIM_ERR_NOMEM;
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
         CimCycleOptions co = {.vcd_path = o->vcd_path, .vcd_start = o->vcd_start,
                               .vcd_end = o->vcd_end == UINT64_MAX ? 0 : o->vcd_end, .vcd_date = o->vcd_date};
@@ -367,6 +405,9 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
     free(w);
     free(tid);
     free(p.t);
+    for (unsigned k = 0; p.slot && k < p.nslot; k++)
+        free(p.slot[k].t);
+    free(p.slot);
     return st;
 }
 
