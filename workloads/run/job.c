@@ -1,5 +1,6 @@
 /* The dcim run job: everything between a run file and a filled report. */
 #include "workloads/run/job.h"
+#include "workloads/run/ordered.h"
 #include "workloads/report/progress.h"
 #include "workloads/io/idx.h"
 #include "workloads/net/netfile.h"
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <unistd.h>
 
 static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
@@ -173,155 +173,85 @@ static void abort_run(CimRunReport *r, const char *why)
     snprintf(r->reason, sizeof r->reason, "%s", why);
 }
 
-/* Images are handed to the threads in blocks, in order; a finished block is committed
- * (tallies added, accuracy counted, progress drawn) only after every block before it, so
- * the committed images are always a prefix and every sum is added in the same order for
- * any thread count: results are identical for every --jobs. A block that ends early
- * (Ctrl-C, a trap, an error) ends the run there and later blocks are dropped, as the
- * one-thread loop would stop. A thread does not wait for the blocks before its own: it
- * leaves its finished block in a ring of slots and takes the next one, and whichever
- * thread completes the prefix commits every waiting block in order. A thread waits only
- * when the ring is full (its next block is RING_PER_JOB * jobs blocks ahead of the
- * committed prefix), so one thread losing its core does not stall the others. */
-enum { RING_PER_JOB = 4 };
-
-typedef struct {
-    int full;
-    uint64_t b0, end;
-    CimStatus st;
-    int interrupted;
-    CimTrap trap;
-    CimLayerTally *t; /* the block's tallies (swapped with the depositing worker's) */
-} Slot;
-
+/* Images are handed to the threads in blocks and committed in image order (ordered.h):
+ * results are identical for every --jobs. */
 typedef struct {
     const CimJobOptions *o;
     CimJob *j;
     const CimMnist *mn;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    uint64_t total, block, next; /* images; block size; first image of the next block */
-    uint64_t committed;          /* images committed so far (a prefix) */
-    int stopped;                 /* a block ended early: later blocks are dropped */
-    int interrupted;
-    CimStatus st;
-    CimTrap trap;
-    CimLayerTally *t;            /* committed tallies */
-    Slot *slot;                  /* nslot finished blocks waiting for the prefix */
-    unsigned nslot;
+    CimLayerTally *t; /* committed tallies */
     CimProgressBar bar;
+    struct Worker *w;
 } Pool;
 
-/* One thread's own state: a fast path, or a chip (the job's or a copy) and its host. */
+/* A block's counts: its tallies, and the trap that ended it early. */
 typedef struct {
-    Pool *p;
+    CimLayerTally *t;
+    CimTrap trap;
+} Block;
+
+/* One thread's own state: a fast path, or a chip (the job's or a copy) and its host. */
+typedef struct Worker {
     CimFast *fast;
     CimChip *chip;
     int own_chip;
     CimCycle *sc;
     CimHost host;
-    CimLayerTally *t;
     float *logits;
-    CimTrap trap;
 } Worker;
 
-/* Commits slot s (the block that starts at the committed prefix); caller holds p->mu. */
-static void commit_slot(Pool *p, Slot *s)
+static uint64_t run_block(void *ctx, unsigned id, void *blk, uint64_t b0, uint64_t b1, CimStatus *st,
+                          int *interrupted)
 {
-    CimRunReport *r = &p->j->report;
-    for (size_t k = 0; k < p->j->cc.n; k++)
-        cim_tally_add(&p->t[k], &s->t[k]);
-    for (uint64_t i = s->b0; i < s->end; i++)
-        r->correct += r->pred[i] == r->label[i];
-    r->images = p->committed = s->end;
-    char status[48];
-    snprintf(status, sizeof status, "accuracy %.2f %%", 100.0 * (double)r->correct / (double)(s->end ? s->end : 1));
-    if (s->end > s->b0)
-        cim_progress_bar_update(&p->bar, r->images, p->total, status);
-    if (s->st != CIM_OK || s->interrupted || s->end < (s->b0 + p->block < p->total ? s->b0 + p->block : p->total)) {
-        p->stopped = 1;
-        p->st = s->st;
-        p->trap = s->trap;
-        p->interrupted = s->interrupted;
-    }
-    s->full = 0;
-}
-
-/* Leaves the block [b0, end) of w in its slot and commits every block the prefix now
- * reaches; returns 0 when the run goes on. */
-static int deposit(Worker *w, uint64_t b0, uint64_t end, CimStatus st, int interrupted)
-{
-    Pool *p = w->p;
-    pthread_mutex_lock(&p->mu);
-    if (!p->stopped) {
-        Slot *s = &p->slot[(b0 / p->block) % p->nslot];
-        CimLayerTally *t = s->t;
-        *s = (Slot){.full = 1, .b0 = b0, .end = end, .st = st, .interrupted = interrupted, .trap = w->trap, .t = w->t};
-        w->t = t;
-        for (;;) {
-            Slot *c = &p->slot[(p->committed / p->block) % p->nslot];
-            if (p->stopped || !c->full || c->b0 != p->committed)
-                break;
-            commit_slot(p, c);
-        }
-    }
-    int stop = p->stopped;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    return stop;
-}
-
-static void *work(void *arg)
-{
-    Worker *w = arg;
-    Pool *p = w->p;
+    Pool *p = ctx;
+    Worker *w = &p->w[id];
+    Block *b = blk;
     CimJob *j = p->j;
     const CimMnist *mn = p->mn;
     size_t nout = j->net.layers[j->net.n - 1].out_c;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (!p->stopped && p->next < p->total && p->next - p->committed >= (uint64_t)p->nslot * p->block)
-            pthread_cond_wait(&p->cv, &p->mu);
-        uint64_t b0 = p->next, b1 = b0 + p->block < p->total ? b0 + p->block : p->total;
-        int done = p->stopped || b0 >= p->total;
-        p->next = b1;
-        pthread_mutex_unlock(&p->mu);
-        if (done)
+    memset(b->t, 0, j->cc.n * sizeof *b->t);
+    uint64_t i = b0;
+    for (; i < b1; i++) {
+        if (p->o->stop && *p->o->stop) {
+            *interrupted = 1;
             break;
-        memset(w->t, 0, j->cc.n * sizeof *w->t);
-        CimStatus st = CIM_OK;
-        int interrupted = 0;
-        uint64_t i = b0;
-        for (; i < b1; i++) {
-            if (p->o->stop && *p->o->stop) {
-                interrupted = 1;
-                break;
-            }
-            const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
-            st = w->fast ? cim_fast_image(w->fast, img, w->logits, NULL, w->t)
-                         : cim_infer_image_with(w->sc ? cim_cycle_runner : NULL, w->sc, &w->host, w->chip, &j->cc,
-                                                &j->net, img, w->logits, NULL, w->t, &w->trap);
-            if (st != CIM_OK)
-                break;
-            j->report.pred[i] = (uint8_t)cim_argmax(w->logits, (unsigned)nout);
-            j->report.label[i] = mn->labels.labels[i];
         }
-        if (deposit(w, b0, i, st, interrupted))
+        const uint8_t *img = mn->images.pixels + (size_t)i * mn->images.rows * mn->images.cols;
+        *st = w->fast ? cim_fast_image(w->fast, img, w->logits, NULL, b->t)
+                      : cim_infer_image_with(w->sc ? cim_cycle_runner : NULL, w->sc, &w->host, w->chip, &j->cc,
+                                             &j->net, img, w->logits, NULL, b->t, &b->trap);
+        if (*st != CIM_OK)
             break;
+        j->report.pred[i] = (uint8_t)cim_argmax(w->logits, (unsigned)nout);
+        j->report.label[i] = mn->labels.labels[i];
     }
-    return NULL;
+    return i;
+}
+
+/* Adds a block's tallies, counts its correct images and draws the progress. */
+static void commit_block(void *ctx, void *blk, uint64_t b0, uint64_t end)
+{
+    Pool *p = ctx;
+    Block *b = blk;
+    CimRunReport *r = &p->j->report;
+    for (size_t k = 0; k < p->j->cc.n; k++)
+        cim_tally_add(&p->t[k], &b->t[k]);
+    for (uint64_t i = b0; i < end; i++)
+        r->correct += r->pred[i] == r->label[i];
+    r->images = end;
+    char status[48];
+    snprintf(status, sizeof status, "accuracy %.2f %%", 100.0 * (double)r->correct / (double)(end ? end : 1));
+    if (end > b0)
+        cim_progress_bar_update(&p->bar, r->images, p->j->run.data.images, status);
 }
 
 /* A worker's own state; worker 0 runs on the job's chip (and SystemC, fidelity cycle). */
-static CimStatus worker_init(Worker *w, Pool *p, unsigned id, CimCycle *sc, CimTrap *trap)
+static CimStatus worker_init(Worker *w, CimJob *j, unsigned id, CimCycle *sc, CimTrap *trap)
 {
-    CimJob *j = p->j;
-    w->p = p;
     w->chip = j->chip;
     w->sc = sc;
-    w->t = calloc(j->cc.n, sizeof *w->t);
     w->logits = calloc(j->net.layers[j->net.n - 1].out_c, sizeof *w->logits);
-    if (!w->t || !w->logits)
+    if (!w->logits)
         return CIM_ERR_NOMEM;
     if (j->run.fidelity == CIM_FIDELITY_FAST)
         return cim_fast_create(j->chip, &j->cc, &j->net, &w->fast, trap);
@@ -341,7 +271,6 @@ static void worker_free(Worker *w)
     cim_host_free(&w->host);
     if (w->own_chip)
         cim_chip_destroy(w->chip);
-    free(w->t);
     free(w->logits);
 }
 
@@ -349,17 +278,19 @@ static void worker_free(Worker *w)
 static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *mn, unsigned jobs, CimTrap *trap)
 {
     CimRunReport *r = &j->report;
-    Pool p = {.o = o, .j = j, .mn = mn, .total = j->run.data.images, .block = jobs > 1 ? 16 : 1, .st = CIM_OK,
-              .nslot = RING_PER_JOB * jobs};
+    unsigned nb = cim_ordered_states(jobs);
+    Pool p = {.o = o, .j = j, .mn = mn};
     p.t = calloc(j->cc.n, sizeof *p.t);
-    p.slot = calloc(p.nslot, sizeof *p.slot);
-    Worker *w = calloc(jobs, sizeof *w);
-    pthread_t *tid = calloc(jobs, sizeof *tid);
+    p.w = calloc(jobs, sizeof *p.w);
+    Block *blocks = calloc(nb, sizeof *blocks);
+    void **bp = calloc(nb, sizeof *bp);
     CimCycle *sc = NULL;
-    CimStatus st = p.t && p.slot && w && tid ? CIM_OK : CIM_ERR_NOMEM;
-    for (unsigned k = 0; st == CIM_OK && k < p.nslot; k++)
-        if (!(p.slot[k].t = calloc(j->cc.n, sizeof *p.slot[k].t)))
+    CimStatus st = p.t && p.w && blocks && bp ? CIM_OK : CIM_ERR_NOMEM;
+    for (unsigned k = 0; st == CIM_OK && k < nb; k++)
+        if (!(blocks[k].t = calloc(j->cc.n, sizeof *blocks[k].t)))
             st = CIM_ERR_NOMEM;
+        else
+            bp[k] = &blocks[k];
     if (st == CIM_OK && j->run.fidelity == CIM_FIDELITY_CYCLE) {
         CimCycleOptions co = {.vcd_path = o->vcd_path, .vcd_start = o->vcd_start,
                               .vcd_end = o->vcd_end == UINT64_MAX ? 0 : o->vcd_end, .vcd_date = o->vcd_date};
@@ -367,27 +298,24 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
     }
     unsigned nw = 0;
     for (; st == CIM_OK && nw < jobs; nw++)
-        st = worker_init(&w[nw], &p, nw, sc, trap);
-    unsigned started = 0;
+        st = worker_init(&p.w[nw], j, nw, sc, trap);
+    int ran = 0;
     if (st == CIM_OK) {
-        pthread_mutex_init(&p.mu, NULL);
-        pthread_cond_init(&p.cv, NULL);
         cim_progress_bar_init(&p.bar, "images", o->progress);
-        for (; started + 1 < jobs; started++)
-            if (pthread_create(&tid[started], NULL, work, &w[started + 1]) != 0)
-                break;
-        work(&w[0]);
-        for (unsigned k = 0; k < started; k++)
-            pthread_join(tid[k], NULL);
+        CimOrderedOps ops = {.ctx = &p, .run = run_block, .commit = commit_block};
+        CimOrderedResult res;
+        st = cim_ordered_run(&ops, j->run.data.images, jobs > 1 ? 16 : 1, jobs, bp, &res);
         cim_progress_bar_end(&p.bar);
-        pthread_cond_destroy(&p.cv);
-        pthread_mutex_destroy(&p.mu);
-        st = p.st;
-        if (p.interrupted)
-            abort_run(r, "interrupted (Ctrl-C)");
+        ran = st == CIM_OK;
+        if (ran) {
+            st = res.st;
+            if (res.interrupted)
+                abort_run(r, "interrupted (Ctrl-C)");
+            if (st == CIM_ERR_TRAP) /* a trap while running images, not while creating */
+                *trap = ((Block *)res.failed_blk)->trap;
+        }
     }
-    if (st == CIM_ERR_TRAP && p.t && w && nw == jobs) { /* a trap while running images, not while creating */
-        *trap = p.trap;
+    if (st == CIM_ERR_TRAP && ran) {
         char why[200];
         snprintf(why, sizeof why, "trap at pc %llu, cycle %llu: %s", (unsigned long long)trap->pc,
                  (unsigned long long)trap->cycle, trap->reason);
@@ -400,14 +328,14 @@ static CimStatus run_images(const CimJobOptions *o, CimJob *j, const CimMnist *m
         r->macro_util[r->nutil++] = cim_cycle_macro_utilisation(sc, m);
     if (cim_cycle_close(sc) != CIM_OK && st == CIM_OK)
         st = CIM_ERR_IO;
-    for (unsigned k = 0; w && k < jobs; k++)
-        worker_free(&w[k]);
-    free(w);
-    free(tid);
+    for (unsigned k = 0; p.w && k < jobs; k++)
+        worker_free(&p.w[k]);
+    for (unsigned k = 0; blocks && k < nb; k++)
+        free(blocks[k].t);
+    free(blocks);
+    free(bp);
+    free(p.w);
     free(p.t);
-    for (unsigned k = 0; p.slot && k < p.nslot; k++)
-        free(p.slot[k].t);
-    free(p.slot);
     return st;
 }
 

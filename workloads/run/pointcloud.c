@@ -2,12 +2,12 @@
  * and the forward of every cloud, one at a time (fast and program: the int8 convs on the
  * chip, pn_chip.c); text and JSON summaries. */
 #include "workloads/run/pointcloud.h"
+#include "workloads/run/ordered.h"
 #include "workloads/report/html.h"
 #include "workloads/report/json.h"
 #include "workloads/report/progress.h"
 #include "workloads/report/report.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -220,126 +220,94 @@ static void fingerprint(const int32_t *v, size_t n, CimPnJob *j)
     j->first_conv_n = n;
 }
 
-/* Clouds are handed to the threads in blocks, in order; a finished block is committed
- * (its chip tallies added to the job's, accuracy counted, progress drawn) only after every
- * block before it, so the committed clouds are always a prefix and every sum is the same
- * for any thread count: results, stats and reports are identical for every --jobs (the
- * scheme of job.c for images). A block that ends early (Ctrl-C, an error) ends the run
- * there and later blocks are dropped, as the one-thread loop would stop. */
+/* Clouds are handed to the threads in blocks and committed in cloud order (ordered.h):
+ * results, stats and reports are identical for every --jobs. */
 typedef struct {
     const CimJobOptions *o;
     CimPnJob *j;
     size_t first_n;              /* int32s of the first conv's outputs */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    size_t total, block, next;   /* clouds; block size; first cloud of the next block */
-    size_t committed;            /* clouds committed (a prefix) */
-    int stopped;                 /* a block ended early: later blocks are dropped */
-    int interrupted;
-    CimStatus st;
-    unsigned failed;             /* the worker whose block stopped the run with an error */
+    size_t nconv;                /* conv slots: net.n * CIM_PN_MAX_MLP */
     CimProgressBar bar;
+    struct CloudWorker *w;
 } CloudPool;
 
-/* One thread's own state: a chip for the convs (fast or program path, with tallies of
- * its current block only), its scratch and its diagnostics. */
+/* A block's counts: the chip tallies of its clouds per conv, and the messages of the error
+ * that ended it early. */
 typedef struct {
-    CloudPool *p;
-    unsigned id;
+    CimPnChipConv *conv;         /* only t, calls and positions are used */
+    CimDiag d;
+} CloudBlock;
+
+/* One thread's own state: a chip for the convs (fast or program path) and its scratch. */
+typedef struct CloudWorker {
     CimPnChip chip;
     int chip_ready;
     CimPnOpts po;
     float *logits;
-    CimDiag d;
 } CloudWorker;
 
-/* Adds the tallies of w's block to the job's chip and zeroes them. */
-static void add_block(CimPnJob *j, CimPnChip *from)
+static uint64_t cloud_block(void *ctx, unsigned id, void *blk, uint64_t b0, uint64_t b1, CimStatus *st,
+                            int *interrupted)
 {
-    for (size_t k = 0; j->on_chip && k < j->net.n * CIM_PN_MAX_MLP; k++) {
-        CimPnChipConv *dst = &j->chip.conv[k], *src = &from->conv[k];
-        cim_tally_add(&dst->t, &src->t);
-        dst->calls += src->calls;
-        dst->positions += src->positions;
-        memset(&src->t, 0, sizeof src->t);
-        src->calls = src->positions = 0;
-    }
-}
-
-static int cloud_commit(CloudWorker *w, size_t b0, size_t end, CimStatus st, int interrupted)
-{
-    CloudPool *p = w->p;
-    CimPnJob *j = p->j;
-    pthread_mutex_lock(&p->mu);
-    while (p->committed != b0 && !p->stopped)
-        pthread_cond_wait(&p->cv, &p->mu);
-    if (!p->stopped) {
-        add_block(j, &w->chip);
-        for (size_t i = b0; i < end; i++)
-            j->correct += j->pred[i] == j->data.labels[j->order[i]];
-        j->n = p->committed = end;
-        if (end > b0) {
-            char acc[32];
-            snprintf(acc, sizeof acc, "accuracy %.2f %%", 100.0 * (double)j->correct / (double)j->n);
-            cim_progress_bar_update(&p->bar, j->n, p->total, acc);
-        }
-        if (st != CIM_OK || interrupted || end < (b0 + p->block < p->total ? b0 + p->block : p->total)) {
-            p->stopped = 1;
-            p->st = st;
-            p->failed = w->id;
-            p->interrupted = interrupted;
-        }
-    }
-    int stop = p->stopped;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    return stop;
-}
-
-static void *cloud_work(void *arg)
-{
-    CloudWorker *w = arg;
-    CloudPool *p = w->p;
+    CloudPool *p = ctx;
+    CloudWorker *w = &p->w[id];
+    CloudBlock *b = blk;
     CimPnJob *j = p->j;
     unsigned classes = cim_pn_classes(&j->net);
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        size_t b0 = p->next, b1 = b0 + p->block < p->total ? b0 + p->block : p->total;
-        int done = p->stopped || b0 >= p->total;
-        p->next = b1;
-        pthread_mutex_unlock(&p->mu);
-        if (done)
+    cim_diag_free(&b->d);
+    cim_diag_init(&b->d);
+    uint64_t i = b0;
+    for (; i < b1; i++) {
+        if (p->o->stop && *p->o->stop) {
+            *interrupted = 1;
             break;
-        CimStatus st = CIM_OK;
-        int interrupted = 0;
-        size_t i = b0;
-        for (; i < b1; i++) {
-            if (p->o->stop && *p->o->stop) {
-                interrupted = 1;
-                break;
-            }
-            const float *xyz = j->data.xyz + j->order[i] * j->data.points * 3;
-            if ((st = cim_pn_forward(&j->net, xyz, NULL, &w->po, w->logits, &w->d)) != CIM_OK)
-                break;
-            if (i == 0)
-                fingerprint(w->po.first_conv_out, p->first_n, j);
-            unsigned best = 0;
-            for (unsigned k = 1; k < classes; k++)
-                best = w->logits[k] > w->logits[best] ? k : best;
-            j->pred[i] = (int32_t)best;
         }
-        if (cloud_commit(w, b0, i, st, interrupted))
+        const float *xyz = j->data.xyz + j->order[i] * j->data.points * 3;
+        if ((*st = cim_pn_forward(&j->net, xyz, NULL, &w->po, w->logits, &b->d)) != CIM_OK)
             break;
+        if (i == 0)
+            fingerprint(w->po.first_conv_out, p->first_n, j);
+        unsigned best = 0;
+        for (unsigned k = 1; k < classes; k++)
+            best = w->logits[k] > w->logits[best] ? k : best;
+        j->pred[i] = (int32_t)best;
     }
-    return NULL;
+    for (size_t k = 0; j->on_chip && k < p->nconv; k++) { /* the block's tallies leave the chip */
+        CimPnChipConv *from = &w->chip.conv[k];
+        b->conv[k].t = from->t;
+        b->conv[k].calls = from->calls;
+        b->conv[k].positions = from->positions;
+        memset(&from->t, 0, sizeof from->t);
+        from->calls = from->positions = 0;
+    }
+    return i;
 }
 
-static CimStatus cloud_worker_init(CloudWorker *w, CloudPool *p, unsigned id, CimDiag *d)
+/* Adds a block's chip tallies to the job's chip, counts its correct clouds, draws progress. */
+static void cloud_commit(void *ctx, void *blk, uint64_t b0, uint64_t end)
+{
+    CloudPool *p = ctx;
+    CloudBlock *b = blk;
+    CimPnJob *j = p->j;
+    for (size_t k = 0; j->on_chip && k < p->nconv; k++) {
+        CimPnChipConv *dst = &j->chip.conv[k];
+        cim_tally_add(&dst->t, &b->conv[k].t);
+        dst->calls += b->conv[k].calls;
+        dst->positions += b->conv[k].positions;
+    }
+    for (uint64_t i = b0; i < end; i++)
+        j->correct += j->pred[i] == j->data.labels[j->order[i]];
+    j->n = end;
+    if (end > b0) {
+        char acc[32];
+        snprintf(acc, sizeof acc, "accuracy %.2f %%", 100.0 * (double)j->correct / (double)j->n);
+        cim_progress_bar_update(&p->bar, j->n, j->run.data.images, acc);
+    }
+}
+
+static CimStatus cloud_worker_init(CloudWorker *w, CloudPool *p, CimDiag *d)
 {
     CimPnJob *j = p->j;
-    w->p = p;
-    w->id = id;
-    cim_diag_init(&w->d);
     w->po.fps_start = j->run.data.fps_start;
     w->po.first_conv_cap = p->first_n;
     w->po.first_conv_out = malloc((p->first_n ? p->first_n : 1) * sizeof(int32_t));
@@ -352,7 +320,7 @@ static CimStatus cloud_worker_init(CloudWorker *w, CloudPool *p, unsigned id, Ci
     w->chip_ready = st == CIM_OK;
     if (st == CIM_OK)
         st = cim_pn_chip_prepare(&w->chip, d);
-    for (size_t k = 0; st == CIM_OK && k < j->net.n * CIM_PN_MAX_MLP; k++)
+    for (size_t k = 0; st == CIM_OK && k < p->nconv; k++)
         memset(&w->chip.conv[k].t, 0, sizeof w->chip.conv[k].t); /* tallies count clouds only */
     w->po.conv = cim_pn_chip_conv;
     w->po.conv_ctx = &w->chip;
@@ -365,7 +333,6 @@ static void cloud_worker_free(CloudWorker *w)
         cim_pn_chip_free(&w->chip);
     free(w->po.first_conv_out);
     free(w->logits);
-    cim_diag_free(&w->d);
 }
 
 /* The thread count: o->jobs, or by default the machine's cores. */
@@ -379,40 +346,46 @@ static unsigned cloud_jobs(const CimJobOptions *o)
 static CimStatus run_clouds(const CimJobOptions *o, CimPnJob *j, unsigned jobs, CimDiag *d)
 {
     const CimPnLayer *l0 = &j->net.layers[0];
-    CloudPool p = {.o = o, .j = j, .first_n = cim_pn_positions(l0) * l0->mlp[0], .total = j->run.data.images,
-                   .block = jobs > 1 ? 2 : 1, .st = CIM_OK};
-    CloudWorker *w = calloc(jobs, sizeof *w);
-    pthread_t *tid = calloc(jobs, sizeof *tid);
-    CimStatus st = w && tid ? CIM_OK : CIM_ERR_NOMEM;
+    unsigned nb = cim_ordered_states(jobs);
+    CloudPool p = {.o = o, .j = j, .first_n = cim_pn_positions(l0) * l0->mlp[0], .nconv = j->net.n * CIM_PN_MAX_MLP};
+    p.w = calloc(jobs, sizeof *p.w);
+    CloudBlock *blocks = calloc(nb, sizeof *blocks);
+    void **bp = calloc(nb, sizeof *bp);
+    CimStatus st = p.w && blocks && bp ? CIM_OK : CIM_ERR_NOMEM;
+    for (unsigned k = 0; st == CIM_OK && k < nb; k++) {
+        cim_diag_init(&blocks[k].d);
+        bp[k] = &blocks[k];
+        if (!(blocks[k].conv = calloc(p.nconv, sizeof *blocks[k].conv)))
+            st = CIM_ERR_NOMEM;
+    }
     unsigned nw = 0;
     for (; st == CIM_OK && nw < jobs; nw++)
-        st = cloud_worker_init(&w[nw], &p, nw, d);
+        st = cloud_worker_init(&p.w[nw], &p, d);
     if (st == CIM_OK) {
-        pthread_mutex_init(&p.mu, NULL);
-        pthread_cond_init(&p.cv, NULL);
         cim_progress_bar_init(&p.bar, "clouds", o->progress);
-        unsigned started = 0;
-        for (; started + 1 < jobs; started++)
-            if (pthread_create(&tid[started], NULL, cloud_work, &w[started + 1]) != 0)
-                break;
-        cloud_work(&w[0]);
-        for (unsigned k = 0; k < started; k++)
-            pthread_join(tid[k], NULL);
+        CimOrderedOps ops = {.ctx = &p, .run = cloud_block, .commit = cloud_commit};
+        CimOrderedResult res;
+        st = cim_ordered_run(&ops, j->run.data.images, jobs > 1 ? 2 : 1, jobs, bp, &res);
         cim_progress_bar_end(&p.bar);
-        pthread_cond_destroy(&p.cv);
-        pthread_mutex_destroy(&p.mu);
-        st = p.st;
-        j->aborted = p.interrupted;
-        if (st != CIM_OK) { /* the failing block's messages, as the one-thread loop gives them */
-            const CimDiag *fd = &w[p.failed].d;
+        if (st == CIM_OK) {
+            st = res.st;
+            j->aborted = res.interrupted;
+        }
+        if (st != CIM_OK && res.failed_blk) { /* the failing block's messages, as the one-thread loop gives them */
+            const CimDiag *fd = &((CloudBlock *)res.failed_blk)->d;
             for (size_t k = 0; k < fd->n; k++)
                 cim_diag_add(d, fd->v[k].sev, fd->v[k].file, fd->v[k].line, fd->v[k].col, "%s", fd->v[k].msg);
         }
     }
-    for (unsigned k = 0; w && k < nw; k++)
-        cloud_worker_free(&w[k]);
-    free(w);
-    free(tid);
+    for (unsigned k = 0; p.w && k < nw; k++)
+        cloud_worker_free(&p.w[k]);
+    for (unsigned k = 0; blocks && k < nb; k++) {
+        free(blocks[k].conv);
+        cim_diag_free(&blocks[k].d);
+    }
+    free(blocks);
+    free(bp);
+    free(p.w);
     return st;
 }
 
