@@ -18,6 +18,7 @@ int cli_check(int argc, char **argv);
 int cli_config_doc(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_compare(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_margin(int argc, char **argv);
 int cli_asm(int argc, char **argv);

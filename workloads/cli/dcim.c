@@ -4,6 +4,7 @@
 #include "workloads/run/job.h"
 #include "workloads/run/kinds.h"
 #include "workloads/run/pointcloud.h"
+#include "workloads/prov/prov.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -20,6 +21,7 @@ static const CliCommand commands[] = {
     {"train", "in-situ training with on-chip pruning; checkpoints, resume", cli_train},
     {"margin", "sense margin and bit-error rate of every logic op (analytic + Monte Carlo)", cli_margin},
     {"compare", "the digital chip beside the analogue RRAM CIM and GPU baselines; reductions, sweeps", cli_compare},
+    {"sweep", "a run or compare over config keys: grid, linked, samples; --jobs, shards, SLURM", cli_sweep},
     {"check", "validate a chip, technology, run or network file and report every error", cli_check},
     {"config-doc", "print the markdown key table of a config schema (the docs' key tables)", cli_config_doc},
     {"asm", "assemble a controller program (.s) into a binary program file", cli_asm},
@@ -304,6 +306,7 @@ int main(int argc, char **argv)
     /* A write past a file-size limit (ulimit -f) fails with EFBIG and is reported like a
      * full disk, instead of killing the process mid-write */
     signal(SIGXFSZ, SIG_IGN);
+    cim_prov_set_argv(argc, argv);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return cli_help(argc, argv) == 0 && argc < 2 ? 2 : 0;
     if (strcmp(argv[1], "--version") == 0)
