@@ -257,7 +257,7 @@ fuzz-shapes: data $(SHAPES_FUZZ) $(rel_SIMTEST)
 	@$(SHAPES_FUZZ) --seed $(SEED) --count $(COUNT)
 	@if [ "$(SC_COUNT)" -gt 0 ]; then tests/sim/run_shapes.sh $(rel_SIMTEST) $(SEED) $(SC_COUNT); fi
 
-.PHONY: all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs
+.PHONY: all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs test-cluster
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ)
@@ -304,6 +304,13 @@ test-python: data $(DCIM)
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)" \
 	    "tests/python/run_torch.sh $(DCIM) $(PYTHON)" \
 	    "tests/python/run_torch.sh $(DCIM) $(PYTHON) test_pointnet_torch.py"
+
+# A real one-node SLURM cluster on this machine (scripts/test_cluster.sh, docs/sweep.md):
+# installs slurm-wlm and munge (apt-get, as root), starts munged, slurmctld and slurmd on a
+# temporary config, runs a 24-point sweep as 4 sbatch array tasks and a dependent merge, and
+# checks it against the same sweep with --jobs 2; stops them all. About 10 s once installed.
+test-cluster: data $(DCIM)
+	@scripts/run_tests.sh "scripts/test_cluster.sh $(DCIM)"
 
 unit: data $(rel_TESTS)
 	@scripts/run_tests.sh $(rel_TESTS)

@@ -105,7 +105,8 @@ cat >"$tmp/bin/sbatch" <<'SB'
 # stand-in sbatch: --parsable [--dependency=...] SCRIPT; runs SCRIPT now (an --array=1-N
 # script once per task) and prints a job id
 script=; for a; do case $a in --*) ;; *) script=$a ;; esac; done
-n=$(sed -n 's/^#SBATCH --array=1-\([0-9]*\)$/\1/p' "$script")
+# like sbatch, read #SBATCH lines only above the first command
+n=$(awk '!/^#/{exit} /^#SBATCH --array=1-[0-9]+$/{sub(/.*--array=1-/, ""); print}' "$script")
 for t in $(seq "${n:-1}"); do SLURM_ARRAY_TASK_ID=$t sh "$script" >/dev/null 2>&1; done
 echo "$$"
 SB

@@ -381,10 +381,13 @@ typedef struct {
     const char *exe, *cwd, *out;
 } Slurm;
 
-static void common_head(FILE *f, const Slurm *s, const char *name, const char *log)
+/* The #SBATCH lines (all before the first command, where sbatch reads them) and the cd. */
+static void common_head(FILE *f, const Slurm *s, const char *name, const char *log, unsigned array)
 {
     fprintf(f, "#!/bin/sh\n# written by dcim sweep --slurm; definition SHA-256 %s\n", s->a->d.sha256);
     fprintf(f, "#SBATCH --job-name=%s\n#SBATCH --output=%s/slurm/%s\n#SBATCH --ntasks=1\n", name, s->out, log);
+    if (array)
+        fprintf(f, "#SBATCH --array=1-%u\n", array);
     for (size_t k = 0; k < s->a->nsbatch; k++)
         fprintf(f, "#SBATCH %s\n", s->a->sbatch[k]);
     fputs("cd ", f);
@@ -398,8 +401,8 @@ static int skip_arg(const char *o) { return !strcmp(o, "--slurm") || !strcmp(o, 
 static void array_body(FILE *f, const void *ctx)
 {
     const Slurm *s = ctx;
-    common_head(f, s, "dcim-sweep", "shard-%a.log");
-    fprintf(f, "#SBATCH --array=1-%u\nexec ", s->a->slurm);
+    common_head(f, s, "dcim-sweep", "shard-%a.log", s->a->slurm);
+    fputs("exec ", f);
     sh_quote(f, s->exe);
     fputs(" sweep", f);
     for (int i = 1; i < s->argc; i++) {
@@ -420,7 +423,7 @@ static void array_body(FILE *f, const void *ctx)
 static void merge_body(FILE *f, const void *ctx)
 {
     const Slurm *s = ctx;
-    common_head(f, s, "dcim-sweep-merge", "merge.log");
+    common_head(f, s, "dcim-sweep-merge", "merge.log", 0);
     fputs("exec ", f);
     sh_quote(f, s->exe);
     fputs(" sweep merge ", f);
