@@ -49,7 +49,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
               $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(H5_PKG) 2>/dev/null))
 LIBS      := $(shell pkg-config --libs yaml-0.1 jansson $(H5_PKG) 2>/dev/null) -lopenblas -lm -pthread
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
-INCS      := -I. $(PKG_CFLAGS)
+INCS      := -I. -I$(BUILD)/gen $(PKG_CFLAGS)
 
 MODEL_SRCS := $(sort $(shell find models -name '*.c'))
 WL_SRCS    := $(sort $(shell find workloads -name '*.c' -not -path 'workloads/cli/*' 2>/dev/null))
@@ -82,6 +82,15 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/%.o $$($(1)_LIBTS) $$($(1)_LIBWL) $(B
 -include $(shell find $(BUILD)/$(1) -name '*.d' 2>/dev/null)
 endef
 
+
+# The git commit and dirty flag built into dcim (workloads/prov, the provenance of every
+# result): $(BUILD)/gen/dcim_git.h, rewritten only when they change.
+GIT_H := $(BUILD)/gen/dcim_git.h
+$(GIT_H): FORCE
+	@scripts/git_info.sh $@
+.PHONY: FORCE
+FORCE:
+$(BUILD)/rel/workloads/prov/prov.o $(BUILD)/asan/workloads/prov/prov.o: $(GIT_H)
 
 $(eval $(call variant,rel,$(OPT) $(ARCH)))
 $(eval $(call variant,asan,$(SAN) $(ARCH)))

@@ -26,9 +26,9 @@ workloads/compile : models/ workloads/io workloads/net
 workloads/exec    : models/ sim/ workloads/io workloads/net workloads/compile
 workloads/prune   : models/ workloads/io workloads/net workloads/compile workloads/exec
 workloads/report  : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/prov
-workloads/run     : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/pointnet
-workloads/train   : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/run workloads/pointnet
-workloads/compare : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/run workloads/pointnet
+workloads/run     : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/pointnet workloads/prov
+workloads/train   : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/run workloads/pointnet workloads/prov
+workloads/compare : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/run workloads/pointnet workloads/prov
 workloads/sweep   : models/ workloads/report workloads/run workloads/prov
 workloads/cli     : models/ workloads/
 bench             : models/ sim/ workloads/ tests/support tests/sim

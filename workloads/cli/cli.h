@@ -5,8 +5,9 @@
 #include <signal.h>
 
 #include "models/config/config.h"
+#include "workloads/prov/prov.h"
 
-#define DCIM_VERSION "0.1.0"
+#define DCIM_VERSION CIM_PROV_VERSION
 
 typedef struct {
     const char *name;

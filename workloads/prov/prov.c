@@ -3,10 +3,15 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#ifndef DCIM_VERSION_STRING
-#define DCIM_VERSION_STRING "0.1.0"
+/* the commit and dirty flag, generated at build time (scripts/git_info.sh); absent in a
+ * build that does not make it (the fuzzers): "unknown" */
+#if defined(__has_include)
+#if __has_include("dcim_git.h")
+#include "dcim_git.h"
+#endif
 #endif
 #ifndef DCIM_GIT_COMMIT
 #define DCIM_GIT_COMMIT "unknown"
@@ -15,11 +20,13 @@
 #define DCIM_GIT_DIRTY -1
 #endif
 
-const char *cim_prov_version(void) { return DCIM_VERSION_STRING; }
+const char *cim_prov_version(void) { return CIM_PROV_VERSION; }
 const char *cim_prov_commit(void) { return DCIM_GIT_COMMIT[0] ? DCIM_GIT_COMMIT : "unknown"; }
 int cim_prov_dirty(void) { return DCIM_GIT_DIRTY; }
 
 static char cmdline[8192];
+static char started[32];
+static double t0 = -1;
 
 /* A character a shell reads as itself outside quotes. */
 static int plain(char c)
@@ -29,6 +36,11 @@ static int plain(char c)
 
 void cim_prov_set_argv(int argc, char *const *argv)
 {
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm))
+        strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    t0 = cim_clock_s();
     size_t o = 0, cap = sizeof cmdline;
     cmdline[0] = '\0';
     for (int i = 0; i < argc && o + 1 < cap; i++) {
@@ -54,6 +66,8 @@ void cim_prov_set_argv(int argc, char *const *argv)
 }
 
 const char *cim_prov_command_line(void) { return cmdline; }
+const char *cim_prov_started_utc(void) { return started; }
+double cim_prov_wall_s(void) { return t0 < 0 ? 0.0 : cim_clock_s() - t0; }
 
 const char *cim_prov_host(void)
 {

@@ -14,6 +14,9 @@
 extern "C" {
 #endif
 
+/* The version of dcim (its one home; `dcim version`, every result's provenance). */
+#define CIM_PROV_VERSION "0.1.0"
+
 /* A running SHA-256. */
 typedef struct {
     uint32_t h[8];
@@ -43,6 +46,9 @@ int cim_prov_dirty(void);
  * needs it), recorded by main() once; "" before. */
 void cim_prov_set_argv(int argc, char *const *argv);
 const char *cim_prov_command_line(void);
+/* When cim_prov_set_argv ran (UTC, ISO 8601; "" before) and the seconds since. */
+const char *cim_prov_started_utc(void);
+double cim_prov_wall_s(void);
 /* The host name ("unknown" if none). */
 const char *cim_prov_host(void);
 
