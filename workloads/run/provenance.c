@@ -45,7 +45,7 @@ static void put_json(void *ctx, const CimCfgKey *k, const char *text)
     json_object_set_new(c->o, k->path, json_string(text));
 }
 
-static json_t *file_entry(const char *path)
+json_t *cim_run_file_entry(const char *path)
 {
     char abs[CIM_PATH_MAX + PATH_MAX], hex[65];
     abs_path(path, abs, sizeof abs);
@@ -64,17 +64,20 @@ static json_t *data_files(const CimRunCfg *run)
     if (!run->data.dir[0] || stat(run->data.dir, &st) != 0)
         return a;
     if (!S_ISDIR(st.st_mode)) {
-        json_array_append_new(a, file_entry(run->data.dir));
+        json_array_append_new(a, cim_run_file_entry(run->data.dir));
         return a;
     }
-    char split[32], prefix[40];
+    /* the split's files, and a training's "train" files */
+    char split[32], prefix[2][40];
     cim_cfg_choice(CIM_SPLIT_NAMES, (int)run->data.split, split, sizeof split);
-    snprintf(prefix, sizeof prefix, "%s-", split);
+    snprintf(prefix[0], sizeof prefix[0], "%s-", split);
+    snprintf(prefix[1], sizeof prefix[1], "%s", run->has_train ? "train-" : prefix[0]);
     DIR *d = opendir(run->data.dir);
     char *names[64];
     size_t n = 0;
     for (struct dirent *e; d && (e = readdir(d)) && n < 64;)
-        if (!strncmp(e->d_name, prefix, strlen(prefix)) && (names[n] = strdup(e->d_name)))
+        if ((!strncmp(e->d_name, prefix[0], strlen(prefix[0])) || !strncmp(e->d_name, prefix[1], strlen(prefix[1]))) &&
+            (names[n] = strdup(e->d_name)))
             n++;
     if (d)
         closedir(d);
@@ -83,7 +86,7 @@ static json_t *data_files(const CimRunCfg *run)
         char p[CIM_PATH_MAX + 300];
         snprintf(p, sizeof p, "%s/%s", run->data.dir, names[i]);
         if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-            json_array_append_new(a, file_entry(p));
+            json_array_append_new(a, cim_run_file_entry(p));
         free(names[i]);
     }
     return a;
@@ -98,9 +101,9 @@ json_t *cim_run_provenance(const CimRunCfg *run, const CimChipCfg *chip, const C
     for (const CimProvCfg *e = extra; e && e->schema; e++)
         cim_cfg_visit(e->schema, e->cfg, put_json, &c);
     json_t *files = json_object();
-    json_object_set_new(files, "network", file_entry(run->network_path));
+    json_object_set_new(files, "network", cim_run_file_entry(run->network_path));
     if (run->weights_path[0])
-        json_object_set_new(files, "weights", file_entry(run->weights_path));
+        json_object_set_new(files, "weights", cim_run_file_entry(run->weights_path));
     json_object_set_new(files, "data", data_files(run));
     char fid[32];
     cim_cfg_choice(CIM_FIDELITY_NAMES, (int)run->fidelity, fid, sizeof fid);

@@ -30,6 +30,9 @@ typedef struct {
     const void *cfg;
 } CimProvCfg;
 json_t *cim_run_provenance(const CimRunCfg *run, const CimChipCfg *chip, const CimProvCfg *extra);
+/* A file's entry of the files block: {"path": absolute path, "sha256": digest or
+ * "unreadable"}. */
+json_t *cim_run_file_entry(const char *path);
 /* The invocation block: run_path (the run file as given), out (the results folder). */
 json_t *cim_run_invocation(const char *run_path, const char *out);
 /* Writes resolved.yaml, resolved_chip.yaml and resolved_tech.yaml into dir. */

@@ -127,6 +127,9 @@ json_t *cim_sweep_metrics(CimSweepCommand c, const char *dir);
  * rows (sorted by index here). Takes no references. */
 CimStatus cim_sweep_write_tables(json_t *header, json_t *rows, const char *dir, CimDiag *diag);
 
+/* The invocation block of a sweep's tables: command line, host, start and wall time. */
+json_t *cim_sweep_invocation(void);
+
 /* The Pareto front (both coordinates minimised) of n points: front[i] = 1 for a point no
  * other point is at least as good as in both coordinates and better in one. NaN points are
  * never on it. */

@@ -4,6 +4,7 @@
 #include "workloads/sweep/sweep.h"
 #include "workloads/report/json.h"
 #include "workloads/report/progress.h"
+#include "workloads/prov/prov.h"
 #include "workloads/report/report.h"
 
 #include <errno.h>
@@ -195,6 +196,12 @@ typedef struct {
     double t0;
 } Slot;
 
+json_t *cim_sweep_invocation(void)
+{
+    return json_pack("{s:s, s:s, s:s, s:f}", "command_line", cim_prov_command_line(), "host", cim_prov_host(),
+                     "started_utc", cim_prov_started_utc(), "wall_s", cim_prov_wall_s());
+}
+
 /* The header of sweep.json: what the tables and merge need to know about the sweep. */
 static json_t *header_json(const CimSweepDef *d, const CimSweepExecOptions *o)
 {
@@ -214,6 +221,14 @@ static json_t *header_json(const CimSweepDef *d, const CimSweepExecOptions *o)
                           "pareto_y", cim_sweep_pareto_y(d));
     if (o->nshards)
         json_object_set_new(h, "shard", json_pack("{s:i, s:i}", "index", (int)o->shard, "count", (int)o->nshards));
+    char run_sha[65] = "unreadable";
+    cim_sha256_file(d->run, run_sha);
+    int dirty = cim_prov_dirty();
+    json_object_set_new(h, "provenance",
+                        json_pack("{s:s, s:s, s:o, s:s}", "dcim_version", cim_prov_version(), "git_commit",
+                                  cim_prov_commit(), "git_dirty", dirty < 0 ? json_null() : json_boolean(dirty),
+                                  "run_file_sha256", run_sha));
+    json_object_set_new(h, "invocation", cim_sweep_invocation());
     return h;
 }
 

@@ -440,10 +440,13 @@ static void render(const void *ctx, FILE *out)
     if (shard)
         fprintf(out, "<tr><th>shard</th><td>%lld of %lld</td></tr>", (long long)json_integer_value(json_object_get(shard, "index")),
                 (long long)json_integer_value(json_object_get(shard, "count")));
-    json_t *prov = json_object_get(t->h, "provenance");
     const char *pk;
     json_t *pv;
-    json_object_foreach(prov, pk, pv)
+    json_t *prov = json_object_get(t->h, "provenance"), *inv = json_object_get(t->h, "invocation");
+    json_t *both = json_object();
+    json_object_update(both, prov);
+    json_object_update(both, inv);
+    json_object_foreach(both, pk, pv)
     {
         fputs("<tr><th>", out);
         cim_html_escape(pk, out);
@@ -453,6 +456,7 @@ static void render(const void *ctx, FILE *out)
         free(s);
         fputs("</code></td></tr>", out);
     }
+    json_decref(both);
     fputs("</table></section>\n", out);
     pareto_plot(out, t);
     json_t *k;
@@ -596,8 +600,10 @@ CimStatus cim_sweep_merge(const char *out, const char *const *dirs, size_t n, si
         cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0, "no shard folders given");
         st = CIM_ERR_CONFIG;
     }
-    if (st == CIM_OK)
+    if (st == CIM_OK) {
+        json_object_set_new(header, "invocation", cim_sweep_invocation());
         st = cim_sweep_write_tables(header, rows, out, diag);
+    }
     json_decref(header);
     json_decref(rows);
     free(seen);
