@@ -6,7 +6,7 @@
 # `dcim sweep --slurm 4 --submit` (sbatch: an array of 4 shard tasks and a dependent merge
 # job), waits for both jobs, and checks that the merged sweep.csv equals the same sweep run
 # with --jobs 2 on this machine. Everything it started is stopped on exit.
-# Usage: test_cluster.sh DCIM [POINTS]. Ends with "N passed, M failed".
+# Usage: [SWEEP=FILE] test_cluster.sh DCIM [POINTS]. Ends with "N passed, M failed".
 DCIM=${1:?usage: test_cluster.sh DCIM [POINTS]}
 POINTS=${2:-24}
 case $DCIM in /*) ;; *) DCIM=$PWD/$DCIM ;; esac
@@ -80,13 +80,16 @@ if [ "$state" = idle ]; then ok "a one-node SLURM cluster is up (munged, slurmct
     bad "a one-node SLURM cluster is up (munged, slurmctld, slurmd)"; echo "$pass passed, $fail failed"; exit 1; fi
 t_up=$(date +%s.%N)
 
+# the sweep: SWEEP=FILE (a sweep file, e.g. configs/sweeps/mnist_grid200.yaml, for the
+# timings of docs/sweep.md), else a random sample of POINTS points
+if [ -n "${SWEEP:-}" ]; then S="$SWEEP --quiet"; else
 S="--run configs/runs/mnist_bnn.yaml --set run.data.images=20 --quiet --random $POINTS --seed 5 \
-   --range chip.clock_mhz=50:400 --choices chip.macros=2,4,8,16 --choices chip.array.rows=64,128,256"
+   --range chip.clock_mhz=50:400 --choices chip.macros=2,4,8,16 --choices chip.array.rows=64,128,256"; fi
 ts=$(date +%s.%N)
 checkre "dcim sweep --slurm 4 --submit" 0 "^submitted: shards job [0-9]+, merge job [0-9]+" \
     "$DCIM" sweep $S --slurm 4 --submit --out "$tmp/sl"
 merge=$(sed -n 's/^submitted: .*merge job \([0-9]*\)$/\1/p' "$tmp/out")
-for _ in $(seq 600); do
+for _ in $(seq $(( ${WAIT_S:-120} * 5 ))); do
     [ -z "$(squeue -h 2>/dev/null)" ] && break
     sleep 0.2
 done
@@ -102,6 +105,7 @@ tj=$(date +%s.%N)
 tk=$(date +%s.%N)
 if cmp -s "$tmp/sl/sweep.csv" "$tmp/local/sweep.csv"; then ok "the merged SLURM sweep.csv equals the --jobs 2 run"; else
     diff "$tmp/sl/sweep.csv" "$tmp/local/sweep.csv" >"$tmp/out" 2>&1; bad "the merged SLURM sweep.csv equals the --jobs 2 run"; fi
+POINTS=$(grep -vc '^index' "$tmp/local/sweep.csv")
 awk -v a="$t0" -v b="$t_up" -v c="$ts" -v d="$te" -v e="$tj" -v f="$tk" -v p="$POINTS" 'BEGIN{
     printf "time: cluster up %.1f s; %d points in 4 SLURM shards + merge %.1f s (submit to done); the same with --jobs 2 %.1f s; total %.1f s\n", b-a, p, d-c, f-e, f-a }'
 echo "$pass passed, $fail failed"
