@@ -49,8 +49,8 @@ static int cli_version(int argc, char **argv)
     (void)argc;
     (void)argv;
     int dirty = cim_prov_dirty();
-    printf("dcim %s (git commit %s%s)\n", DCIM_VERSION, cim_prov_commit(),
-           dirty > 0 ? ", uncommitted changes" : dirty < 0 ? ", not built from a git checkout" : "");
+    printf("dcim %s\ngit commit %s%s\n", DCIM_VERSION, cim_prov_commit(),
+           dirty > 0 ? " (uncommitted changes)" : dirty < 0 ? " (not built from a git checkout)" : "");
     return 0;
 }
 
