@@ -67,7 +67,11 @@ void cim_sweep_def_free(CimSweepDef *d);
 /* Adders; CIM_ERR_NOMEM, or CIM_ERR_CONFIG with a message in diag. */
 CimStatus cim_sweep_def_set(CimSweepDef *d, const char *item, CimDiag *diag);
 CimStatus cim_sweep_def_add_grid(CimSweepDef *d, const char *key, const char *const *vals, size_t n, CimDiag *diag);
-/* One linked group: keys[nkeys], vals[nkeys][ntuples] column by column. */
+/* 1 when a factor of nkeys x ntuples is within the limits (at most CIM_SWEEP_MAX_KEYS keys
+ * and CIM_SWEEP_MAX_POINTS values in all), else 0 with an error in diag (NULL: none). */
+int cim_sweep_def_fits(size_t nkeys, size_t ntuples, CimDiag *diag);
+/* A new factor of nkeys x ntuples empty values (NULL: out of memory, or not within
+ * cim_sweep_def_fits); fill it with cim_sweep_def_factor_set. */
 CimSweepFactor *cim_sweep_def_add_factor(CimSweepDef *d, const char *kind, size_t nkeys, size_t ntuples);
 CimStatus cim_sweep_def_factor_set(CimSweepFactor *f, size_t tuple, size_t key_index, const char *key,
                                    const char *val);

@@ -57,9 +57,19 @@ CimStatus cim_sweep_def_set(CimSweepDef *d, const char *item, CimDiag *diag)
     return CIM_OK;
 }
 
+int cim_sweep_def_fits(size_t nkeys, size_t ntuples, CimDiag *diag)
+{
+    if (nkeys <= CIM_SWEEP_MAX_KEYS && ntuples <= CIM_SWEEP_MAX_POINTS && nkeys * ntuples <= CIM_SWEEP_MAX_POINTS)
+        return 1;
+    cim_diag_add(diag, CIM_SEV_ERROR, NULL, 0, 0,
+                 "a factor of %zu keys x %zu values is too large: at most %d keys and %d values in all", nkeys, ntuples,
+                 CIM_SWEEP_MAX_KEYS, CIM_SWEEP_MAX_POINTS);
+    return 0;
+}
+
 CimSweepFactor *cim_sweep_def_add_factor(CimSweepDef *d, const char *kind, size_t nkeys, size_t ntuples)
 {
-    if (nkeys == 0 || ntuples == 0 || ntuples > CIM_SWEEP_MAX_POINTS || nkeys > CIM_SWEEP_MAX_KEYS)
+    if (nkeys == 0 || ntuples == 0 || !cim_sweep_def_fits(nkeys, ntuples, NULL))
         return NULL;
     CimSweepFactor *f = realloc(d->f, (d->nf + 1) * sizeof *f);
     if (!f)
@@ -148,6 +158,8 @@ CimStatus cim_sweep_def_add_sample(CimSweepDef *d, const char *method, size_t co
                          keys[k].key, keys[k].lo, keys[k].hi);
             return CIM_ERR_CONFIG;
         }
+    if (!cim_sweep_def_fits(nkeys, count, diag))
+        return CIM_ERR_CONFIG;
     CimSweepFactor *f = cim_sweep_def_add_factor(d, lhs ? "lhs" : "random", nkeys, count);
     size_t *perm = malloc(count * sizeof *perm);
     if (!f || !perm) {

@@ -309,6 +309,12 @@ CimStatus cim_sweep_exec(const CimSweepDef *d, const CimSweepExecOptions *o, Cim
             }
     }
     cim_progress_bar_end(&bar);
+    for (unsigned s = 0; s < jobs; s++) /* after an error: no child left unwaited */
+        if (slots[s].pid) {
+            kill(slots[s].pid, SIGTERM);
+            waitpid(slots[s].pid, NULL, 0);
+            sum->not_run++;
+        }
     sum->not_run += ntodo - next;
     free(todo);
     free(slots);

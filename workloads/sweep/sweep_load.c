@@ -100,6 +100,8 @@ static CimStatus load_linked_group(Ld *l, const CimDocNode *g)
                           cim_doc_text(cim_doc_key(g, 0), NULL), len);
             return CIM_ERR_CONFIG;
         }
+    if (!cim_sweep_def_fits(nk, len, l->diag))
+        return CIM_ERR_CONFIG;
     const char **vals = malloc(MAX_VALUES * sizeof *vals);
     if (!vals)
         return CIM_ERR_NOMEM;
@@ -147,6 +149,8 @@ static CimStatus load_points(Ld *l, const CimDocNode *p)
                 keys[nk++] = key;
         }
     }
+    if (!cim_sweep_def_fits(nk, cim_doc_len(p), l->diag))
+        return CIM_ERR_CONFIG;
     CimSweepFactor *f = cim_sweep_def_add_factor(l->d, "points", nk, cim_doc_len(p));
     if (!f)
         return CIM_ERR_NOMEM;
@@ -202,17 +206,22 @@ static CimStatus load_sample(Ld *l, const CimDocNode *s)
     }
     size_t nk = cim_doc_len(keys);
     CimSweepSampleKey sk[CIM_SWEEP_MAX_KEYS];
-    const char **choices = malloc(nk * MAX_VALUES * sizeof *choices);
+    size_t nchoice = 0;
+    for (size_t k = 0; k < nk; k++)
+        nchoice += cim_doc_kind(cim_doc_value(keys, k)) == CIM_DOC_SEQ ? cim_doc_len(cim_doc_value(keys, k)) : 0;
+    const char **choices = malloc((nchoice + 1) * sizeof *choices);
     if (!choices)
         return CIM_ERR_NOMEM;
     CimStatus st = CIM_OK;
+    size_t used = 0;
     for (size_t k = 0; k < nk && st == CIM_OK; k++) {
         const char *key = cim_doc_text(cim_doc_key(keys, k), NULL);
         const CimDocNode *v = cim_doc_value(keys, k);
         sk[k] = (CimSweepSampleKey){.key = key};
         if (cim_doc_kind(v) == CIM_DOC_SEQ) {
-            size_t m = values(l, v, key, choices + k * MAX_VALUES, MAX_VALUES);
-            sk[k].choices = choices + k * MAX_VALUES;
+            size_t m = values(l, v, key, choices + used, MAX_VALUES);
+            sk[k].choices = choices + used;
+            used += m;
             sk[k].nchoices = m;
             st = m ? CIM_OK : CIM_ERR_CONFIG;
             continue;
