@@ -132,7 +132,9 @@ static int run_pointcloud(const CimJobOptions *opts, const Args *a)
             cim_pn_job_print_json(job, stdout);
         else
             cim_pn_job_print(job, stdout);
-        if (cim_pn_job_write(job, cim_results_staging(&res), &d) == CIM_OK && cim_results_commit(&res, &d) == CIM_OK)
+        if (cim_pn_job_write(job, cim_results_staging(&res), &d) == CIM_OK &&
+            cim_run_write_provenance(&job->run, &job->chip_cfg, a->path, cim_results_staging(&res), &d) == CIM_OK &&
+            cim_results_commit(&res, &d) == CIM_OK)
             fprintf(a->json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
         rc = d.errors ? 1 : job->aborted ? 3 : 0;

@@ -1,6 +1,7 @@
 /* Provenance blocks and the resolved configuration of a run (provenance.h). */
 #include "workloads/run/provenance.h"
 #include "workloads/prov/prov.h"
+#include "workloads/report/json.h"
 #include "workloads/report/report.h"
 
 #include <dirent.h>
@@ -16,7 +17,11 @@
 static void abs_path(const char *p, char *out, size_t len)
 {
     char cwd[PATH_MAX], joined[PATH_MAX + CIM_PATH_MAX + 2];
-    if (!p[0] || p[0] == '/' || !getcwd(cwd, sizeof cwd))
+    if (!p[0]) { /* an empty path (no weights file; synthetic data) stays empty */
+        out[0] = '\0';
+        return;
+    }
+    if (p[0] == '/' || !getcwd(cwd, sizeof cwd))
         snprintf(joined, sizeof joined, "%s", p);
     else
         snprintf(joined, sizeof joined, "%s/%s", cwd, p);
@@ -238,4 +243,16 @@ CimStatus cim_run_write_resolved(const CimRunCfg *run, const CimChipCfg *chip, c
     if (st == CIM_OK)
         st = cim_report_write_file(dir, CIM_RESOLVED_TECH, write_doc, &t, diag);
     return st;
+}
+
+static int dump_json(const void *o, FILE *f) { return json_dumpf(o, f, CIM_JSON_FLAGS) || fputc('\n', f) == EOF; }
+
+CimStatus cim_run_write_provenance(const CimRunCfg *run, const CimChipCfg *chip, const char *run_path, const char *dir,
+                                   CimDiag *diag)
+{
+    json_t *o = json_pack("{s:o, s:o}", "provenance", cim_run_provenance(run, chip, NULL), "invocation",
+                          cim_run_invocation(run_path, run->out_dir));
+    CimStatus st = o ? cim_report_write_file(dir, "provenance.json", dump_json, o, diag) : CIM_ERR_NOMEM;
+    json_decref(o);
+    return st == CIM_OK ? cim_run_write_resolved(run, chip, dir, diag) : st;
 }

@@ -35,6 +35,10 @@ json_t *cim_run_provenance(const CimRunCfg *run, const CimChipCfg *chip, const C
 json_t *cim_run_file_entry(const char *path);
 /* The invocation block: run_path (the run file as given), out (the results folder). */
 json_t *cim_run_invocation(const char *run_path, const char *out);
+/* Writes dir/provenance.json ({"provenance": ..., "invocation": ...}) and the resolved
+ * files: the provenance of a results folder whose own files do not carry the blocks. */
+CimStatus cim_run_write_provenance(const CimRunCfg *run, const CimChipCfg *chip, const char *run_path, const char *dir,
+                                   CimDiag *diag);
 /* Writes resolved.yaml, resolved_chip.yaml and resolved_tech.yaml into dir. */
 CimStatus cim_run_write_resolved(const CimRunCfg *run, const CimChipCfg *chip, const char *dir, CimDiag *diag);
 
