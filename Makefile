@@ -50,7 +50,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
               $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(H5_PKG) 2>/dev/null))
 LIBS      := $(shell pkg-config --libs yaml-0.1 jansson $(H5_PKG) 2>/dev/null) -lopenblas -lm -pthread
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
-INCS      := -I. $(PKG_CFLAGS)
+INCS      := -I. -I$(BUILD)/gen $(PKG_CFLAGS)
 
 MODEL_SRCS := $(sort $(shell find models -name '*.c'))
 WL_SRCS    := $(sort $(shell find workloads -name '*.c' -not -path 'workloads/cli/*' 2>/dev/null))
@@ -83,6 +83,15 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/%.o $$($(1)_LIBTS) $$($(1)_LIBWL) $(B
 -include $(shell find $(BUILD)/$(1) -name '*.d' 2>/dev/null)
 endef
 
+
+# The git commit and dirty flag built into dcim (workloads/prov, the provenance of every
+# result): $(BUILD)/gen/dcim_git.h, rewritten only when they change.
+GIT_H := $(BUILD)/gen/dcim_git.h
+$(GIT_H): FORCE
+	@scripts/git_info.sh $@
+.PHONY: FORCE
+FORCE:
+$(BUILD)/rel/workloads/prov/prov.o $(BUILD)/asan/workloads/prov/prov.o: $(GIT_H)
 
 $(eval $(call variant,rel,$(OPT) $(ARCH)))
 $(eval $(call variant,asan,$(SAN) $(ARCH)))
@@ -261,7 +270,7 @@ fuzz-shapes: data $(SHAPES_FUZZ) $(rel_SIMTEST)
 	@$(SHAPES_FUZZ) --seed $(SEED) --count $(COUNT)
 	@if [ "$(SC_COUNT)" -gt 0 ]; then tests/sim/run_shapes.sh $(rel_SIMTEST) $(SEED) $(SC_COUNT); fi
 
-.PHONY: all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs
+.PHONY: all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs test-cluster
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ)
@@ -296,6 +305,8 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/e2e/run_cli.sh $(DCIM)" \
 	    "tests/e2e/run_train_kill.sh $(DCIM)" \
 	    "tests/e2e/run_html.sh $(DCIM)" \
+	    "tests/e2e/run_sweep.sh $(DCIM)" \
+	    "tests/e2e/run_provenance.sh $(DCIM)" \
 	    "tests/rtl/run_cosim.sh $(RTL_OUT)" \
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)"
 
@@ -307,6 +318,13 @@ test-python: data $(DCIM)
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)" \
 	    "tests/python/run_torch.sh $(DCIM) $(PYTHON)" \
 	    "tests/python/run_torch.sh $(DCIM) $(PYTHON) test_pointnet_torch.py"
+
+# A real one-node SLURM cluster on this machine (scripts/test_cluster.sh, docs/sweep.md):
+# installs slurm-wlm and munge (apt-get, as root), starts munged, slurmctld and slurmd on a
+# temporary config, runs a 24-point sweep as 4 sbatch array tasks and a dependent merge, and
+# checks it against the same sweep with --jobs 2; stops them all. About 10 s once installed.
+test-cluster: data $(DCIM)
+	@scripts/run_tests.sh "scripts/test_cluster.sh $(DCIM)"
 
 unit: data $(rel_TESTS)
 	@scripts/run_tests.sh $(rel_TESTS)

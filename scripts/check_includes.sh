@@ -19,15 +19,17 @@ sim               : models/
 rtl/gen           : models/
 rtl/cosim         : models/ rtl/gen workloads/io workloads/net workloads/compile tests/support
 workloads/io      : models/
+workloads/prov    : models/common
 workloads/net     : models/ workloads/io
 workloads/pointnet : models/ workloads/io
 workloads/compile : models/ workloads/io workloads/net
 workloads/exec    : models/ sim/ workloads/io workloads/net workloads/compile
 workloads/prune   : models/ workloads/io workloads/net workloads/compile workloads/exec
-workloads/report  : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune
-workloads/run     : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/pointnet
-workloads/train   : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/run workloads/pointnet
-workloads/compare : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/run workloads/pointnet
+workloads/report  : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/prov
+workloads/run     : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/pointnet workloads/prov
+workloads/train   : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/run workloads/pointnet workloads/prov
+workloads/compare : models/ workloads/io workloads/net workloads/compile workloads/exec workloads/prune workloads/report workloads/run workloads/pointnet workloads/prov
+workloads/sweep   : models/ workloads/report workloads/run workloads/prov
 workloads/cli     : models/ workloads/
 bench             : models/ sim/ workloads/ tests/support tests/sim
 tests             : models/ sim/ workloads/ rtl/ tests/

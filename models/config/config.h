@@ -256,6 +256,12 @@ CimStatus cim_cfg_load(const char *path, const CimCfgSchema *s, const CimOverrid
 /* Writes the defaults of s into out (zeroed first). Path defaults are resolved relative to
  * file, the default file they are written in (NULL: kept as written). */
 void cim_cfg_schema_defaults(const CimCfgSchema *s, const char *file, void *out);
+/* Calls fn for every key of s, in table order, with the value cfg (a struct of s, as
+ * loaded) holds, written as a file writes it ("256", "0.3", "true", "spread", "auto", a
+ * path); text is NULL for a group and for a key without a field (a group's `source:`).
+ * The keys of an optional group left out are skipped. models/config/dump.c */
+typedef void (*CimCfgVisit)(void *ctx, const CimCfgKey *k, const char *text);
+void cim_cfg_visit(const CimCfgSchema *s, const void *cfg, CimCfgVisit fn, void *ctx);
 /* Checks the table itself: paths unique and under their groups, fields inside s->size,
  * every enum's choices counted against its hi, every default valid. Returns 0, or -1 with
  * the first problem written to why. */

@@ -20,5 +20,11 @@ checkre "asm"          0 ""                     "$DCIM" asm "$tmp/p.s" -o "$tmp/
 checkre "disasm"       0 "blt r1, r2, "         "$DCIM" disasm "$tmp/p.bin"
 checkre "margin"       0 "xor"                  "$DCIM" margin configs/chip/default.yaml --samples 2000 --quiet
 checkre "config-doc"   0 "^\| .*rows"           "$DCIM" config-doc chip
+# a sweep (the points run by the sanitized dcim too): one fails, a sample, a shard merged
+checkre "sweep"        11 "^points          2 here: 2 run now, 0 already complete, 1 not ok" \
+    "$DCIM" sweep --run $R --quiet --set run.data.images=2 --grid chip.array.rows=8,64 --lhs 2 --choices chip.macros=8,16 \
+    --shard 1/2 --out "$tmp/sweep" --jobs 2
+checkre "sweep merge"  13 "^merged          1 shards into " "$DCIM" sweep merge "$tmp/merged" "$tmp/sweep"
+checkre "check a sweep file" 0 "^sweep: 24 points over 4 keys" "$DCIM" check configs/sweeps/mnist_arch.yaml
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -13,15 +13,15 @@ check "unknown command names choices"  2 "unknown command 'marg'; expected one o
 check "version"                        0 '^dcim [0-9]+\.[0-9]+\.[0-9]+$' "$DCIM" version
 check "margin --help"                  0 '^usage: dcim margin' "$DCIM" margin --help
 # dcim check accepts every file under configs/, and each kind has at least one file there.
-for kind in tech chip runs baselines; do
+for kind in tech chip runs baselines sweeps; do
     files=$(ls configs/$kind/*.yaml 2>/dev/null)
     if [ -z "$files" ]; then echo "no configs/$kind/*.yaml found" >"$tmp/out"; bad "configs/$kind/ has files"; continue; fi
     for f in $files; do check "check accepts $f" 0 "^ok: $f\$" "$DCIM" check "$f"; done
 done
 other=$(find configs -type f ! -path 'configs/tech/*.yaml' ! -path 'configs/chip/*.yaml' ! -path 'configs/runs/*.yaml' \
-    ! -path 'configs/baselines/*.yaml' | sort)
-if [ -z "$other" ]; then ok "configs/ holds only tech, chip, runs and baselines files"
-else echo "$other" >"$tmp/out"; bad "configs/ holds only tech, chip, runs and baselines files (add the new kind here)"; fi
+    ! -path 'configs/baselines/*.yaml' ! -path 'configs/sweeps/*.yaml' | sort)
+if [ -z "$other" ]; then ok "configs/ holds only tech, chip, runs, baselines and sweeps files"
+else echo "$other" >"$tmp/out"; bad "configs/ holds only tech, chip, runs, baselines and sweeps files (add the new kind here)"; fi
 check "check accepts the MNIST network" 0 '^ok: workloads/nets/mnist_bnn.yaml' "$DCIM" check workloads/nets/mnist_bnn.yaml
 check "margin table on the default"    0 '^xnor +0\.300 \| 15\.150 \| 30\.000' "$DCIM" margin configs/chip/default.yaml --samples 20000
 check "margin prints its seed"         0 '^Monte Carlo seed 7;' "$DCIM" margin configs/chip/default.yaml --samples 2000 --seed 7

@@ -5,8 +5,9 @@
 #include <signal.h>
 
 #include "models/config/config.h"
+#include "workloads/prov/prov.h"
 
-#define DCIM_VERSION "0.1.0"
+#define DCIM_VERSION CIM_PROV_VERSION
 
 typedef struct {
     const char *name;
@@ -18,6 +19,7 @@ int cli_check(int argc, char **argv);
 int cli_config_doc(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_compare(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_margin(int argc, char **argv);
 int cli_asm(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* dcim compare RUN.yaml: the digital chip beside the analogue RRAM CIM and GPU baselines on the
  * same work, the reductions beside the paper's, sweeps over config keys; results folder. */
 #include "workloads/cli/cli.h"
+#include "workloads/run/provenance.h"
 #include "workloads/compare/compare.h"
 #include "workloads/report/html.h"
 
@@ -125,13 +126,21 @@ static char *default_baseline(const char *run_path, const char *name)
 
 /* Results: compare.json and report.html (of the first point when sweeping), staged in the
  * results folder the run began (--out, or the run's folder's compare/) and moved in as a set. */
-static int write_results(const Args *a, const CimCompare *c, const CimSweepResult *sw, CimResults *res, CimDiag *d)
+static int write_results(const Args *a, CimCompare *c, const CimSweepResult *sw, CimResults *res, CimDiag *d)
 {
     const char *stage = cim_results_staging(res);
+    CimCompare *cw = c; /* the provenance blocks hang off the digital run's report */
+    const CimProvCfg extra[] = {{&cim_analog_schema, &c->analog}, {&cim_gpu_schema, &c->gpu}, {NULL, NULL}};
+    cw->job.report.provenance = cim_run_provenance(&c->job.run, &c->job.chip_cfg, extra);
+    cw->job.report.invocation = cim_run_invocation(a->path, res->dir);
     int rc = cim_compare_write_json(c, sw, stage, d) != CIM_OK || cim_compare_html_write(c, sw, stage, d) != CIM_OK ||
+                     cim_run_write_resolved(&c->job.run, &c->job.chip_cfg, stage, d) != CIM_OK ||
                      cim_results_commit(res, d) != CIM_OK
                  ? -1
                  : 0;
+    json_decref(cw->job.report.provenance);
+    json_decref(cw->job.report.invocation);
+    cw->job.report.provenance = cw->job.report.invocation = NULL;
     if (rc == 0)
         fprintf(a->json ? stderr : stdout, "\nresults                %s/compare.json, %s/report.html\n", res->dir,
                 res->dir);

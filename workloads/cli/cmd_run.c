@@ -3,6 +3,7 @@
 #include "workloads/run/pointcloud.h"
 #include "workloads/report/html.h"
 #include "workloads/run/job.h"
+#include "workloads/run/provenance.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,9 @@ static int run_pointcloud(const CimJobOptions *opts, const Args *a)
             cim_pn_job_print_json(job, stdout);
         else
             cim_pn_job_print(job, stdout);
-        if (cim_pn_job_write(job, cim_results_staging(&res), &d) == CIM_OK && cim_results_commit(&res, &d) == CIM_OK)
+        if (cim_pn_job_write(job, cim_results_staging(&res), &d) == CIM_OK &&
+            cim_run_write_provenance(&job->run, &job->chip_cfg, a->path, cim_results_staging(&res), &d) == CIM_OK &&
+            cim_results_commit(&res, &d) == CIM_OK)
             fprintf(a->json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
         rc = d.errors ? 1 : job->aborted ? 3 : 0;
@@ -188,7 +191,10 @@ int cli_run(int argc, char **argv)
         else
             cim_report_print(&job->report, stdout);
         const char *stage = cim_results_staging(&res);
+        job->report.provenance = cim_run_provenance(&job->run, &job->chip_cfg, NULL);
+        job->report.invocation = cim_run_invocation(a.path, job->run.out_dir);
         if (cim_report_write(&job->report, stage, &d) == CIM_OK && cim_html_write(&job->report, stage, &d) == CIM_OK &&
+            cim_run_write_resolved(&job->run, &job->chip_cfg, stage, &d) == CIM_OK &&
             cim_results_commit(&res, &d) == CIM_OK)
             fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
@@ -196,8 +202,11 @@ int cli_run(int argc, char **argv)
     }
     cim_results_discard(&res);
     end_diag(st, &d);
-    if (job)
+    if (job) {
+        json_decref(job->report.provenance);
+        json_decref(job->report.invocation);
         cim_job_free(job);
+    }
     free(job);
     cli_overrides_free(&a.o);
     return rc;

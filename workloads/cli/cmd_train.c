@@ -1,5 +1,7 @@
 /* dcim train RUN.yaml: in-situ training with on-chip pruning, checkpoints and resume. */
 #include "workloads/cli/cli.h"
+#include "workloads/report/json.h"
+#include "workloads/run/provenance.h"
 #include "workloads/train/train.h"
 
 #include <stdlib.h>
@@ -65,6 +67,32 @@ static int parse(int argc, char **argv, Args *a)
     return a->path ? 0 : argc;
 }
 
+static int dump_json(const void *o, FILE *f) { return json_dumpf(o, f, CIM_JSON_FLAGS) || fputc('\n', f) == EOF; }
+
+/* provenance.json (the provenance block, with the checkpoint's SHA-256, then the
+ * invocation block) and the resolved configuration, into the training's folder. */
+static CimStatus write_provenance(const Args *a, const CimTrainReport *rep, CimDiag *d)
+{
+    CimOverrides ov = {.items = a->o.ov, .n = a->o.n};
+    CimRunCfg *run = calloc(1, sizeof *run);
+    CimChipCfg *chip = calloc(1, sizeof *chip);
+    CimStatus st = run && chip ? cim_run_cfg_load_all(a->path, &ov, run, chip, d) : CIM_ERR_NOMEM;
+    json_t *p = st == CIM_OK ? cim_run_provenance(run, chip, NULL) : NULL;
+    if (p) {
+        char ck[CIM_PATH_MAX + 32];
+        snprintf(ck, sizeof ck, "%s/checkpoint.safetensors", rep->out_dir);
+        json_object_set_new(json_object_get(p, "files"), "checkpoint", cim_run_file_entry(ck));
+        json_t *o = json_pack("{s:o, s:o}", "provenance", p, "invocation", cim_run_invocation(a->path, rep->out_dir));
+        st = o ? cim_report_write_file(rep->out_dir, "provenance.json", dump_json, o, d) : CIM_ERR_NOMEM;
+        json_decref(o);
+        if (st == CIM_OK)
+            st = cim_run_write_resolved(run, chip, rep->out_dir, d);
+    }
+    free(run);
+    free(chip);
+    return st;
+}
+
 int cli_train(int argc, char **argv)
 {
     Args a = {0};
@@ -89,10 +117,13 @@ int cli_train(int argc, char **argv)
     CimDiag d;
     cim_diag_init(&d);
     CimStatus st = cim_train_run(&o, &rep, &d);
+    if (st == CIM_OK && write_provenance(&a, &rep, &d) != CIM_OK)
+        st = CIM_ERR_IO;
     cim_diag_print(&d, stderr);
     int rc = 1;
     if (st == CIM_OK && rep.status == CIM_RUN_COMPLETE) {
-        printf("done: %s/checkpoint.safetensors, %s/metrics.jsonl\n", rep.out_dir, rep.out_dir);
+        printf("done: %s/checkpoint.safetensors, %s/metrics.jsonl, %s/provenance.json\n", rep.out_dir, rep.out_dir,
+               rep.out_dir);
         rc = 0;
     } else if (st == CIM_OK) {
         fprintf(stderr, "dcim train: %s\n", rep.reason);

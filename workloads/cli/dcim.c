@@ -4,6 +4,8 @@
 #include "workloads/run/job.h"
 #include "workloads/run/kinds.h"
 #include "workloads/run/pointcloud.h"
+#include "workloads/prov/prov.h"
+#include "workloads/sweep/sweep.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -20,6 +22,7 @@ static const CliCommand commands[] = {
     {"train", "in-situ training with on-chip pruning; checkpoints, resume", cli_train},
     {"margin", "sense margin and bit-error rate of every logic op (analytic + Monte Carlo)", cli_margin},
     {"compare", "the digital chip beside the analogue RRAM CIM and GPU baselines; reductions, sweeps", cli_compare},
+    {"sweep", "a run or compare over config keys: grid, linked, samples; --jobs, shards, SLURM", cli_sweep},
     {"check", "validate a chip, technology, run or network file and report every error", cli_check},
     {"config-doc", "print the markdown key table of a config schema (the docs' key tables)", cli_config_doc},
     {"asm", "assemble a controller program (.s) into a binary program file", cli_asm},
@@ -46,7 +49,9 @@ static int cli_version(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    printf("dcim %s\n", DCIM_VERSION);
+    int dirty = cim_prov_dirty();
+    printf("dcim %s\ngit commit %s%s\n", DCIM_VERSION, cim_prov_commit(),
+           dirty > 0 ? " (uncommitted changes)" : dirty < 0 ? " (not built from a git checkout)" : "");
     return 0;
 }
 
@@ -191,7 +196,8 @@ static CimStatus check_mapping(const char *path, const CliOverrides *ov)
 static const char check_usage[] =
     "usage: dcim check FILE.yaml [--set KEY=VALUE]...\n"
     "Validates a chip (chip:), technology (tech:), run (run:), network (network:),\n"
-    "analogue baseline (analog:) or GPU baseline (gpu:) file and prints every error as\n"
+    "analogue baseline (analog:), GPU baseline (gpu:) or sweep (sweep:, docs/sweep.md: its\n"
+    "points are counted, none runs) file and prints every error as\n"
     "file:line:col: error: message. Exit status 1 if there is any. A run file is also\n"
     "compiled for its chip (no image runs): the network is printed (per layer its shapes,\n"
     "MACs, pruned filters and whether it runs on the chip or the host), then the mapping\n"
@@ -200,9 +206,47 @@ static const char check_usage[] =
     "e.g.\n"
     "--set chip.macros=4 --set chip.mapping.split=auto.\n";
 
+/* 1 when path is a YAML file whose top-level mapping has a `sweep:` key. */
+static int is_sweep_file(const char *path)
+{
+    CimDoc *doc = NULL;
+    CimDiag d;
+    cim_diag_init(&d);
+    int yes = cim_doc_load(path, NULL, &doc, &d) == CIM_OK && cim_doc_get(cim_doc_root(doc), "sweep") != NULL;
+    cim_doc_free(doc);
+    cim_diag_free(&d);
+    return yes;
+}
+
+/* A sweep file: its definition checked and its points counted (none runs). */
+static int check_sweep(const char *path)
+{
+    CimSweepDef def;
+    CimDiag d;
+    cim_sweep_def_init(&def);
+    cim_diag_init(&d);
+    CimStatus st = cim_sweep_def_load(path, &def, &d);
+    if (st == CIM_OK)
+        st = cim_sweep_def_finish(&def, &d);
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    if (st == CIM_OK)
+        printf("sweep: %zu points over %zu keys, definition SHA-256 %s\nok: %s\n", def.npoints, def.nkeys, def.sha256,
+               path);
+    cim_sweep_def_free(&def);
+    return st == CIM_OK ? 0 : 1;
+}
+
 /* 0 with the file checked (and a run file's mapping printed), 1 errors, 2 usage. */
 static int check_file(const char *path, const CliOverrides *ov)
 {
+    if (is_sweep_file(path)) {
+        if (ov->n) {
+            fprintf(stderr, "dcim check: error: --set applies to run files only\n%s", check_usage);
+            return 2;
+        }
+        return check_sweep(path);
+    }
     CimDiag d;
     cim_diag_init(&d);
     CimStatus st = cim_run_check_file(path, &d);
@@ -304,6 +348,7 @@ int main(int argc, char **argv)
     /* A write past a file-size limit (ulimit -f) fails with EFBIG and is reported like a
      * full disk, instead of killing the process mid-write */
     signal(SIGXFSZ, SIG_IGN);
+    cim_prov_set_argv(argc, argv);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return cli_help(argc, argv) == 0 && argc < 2 ? 2 : 0;
     if (strcmp(argv[1], "--version") == 0)

@@ -232,6 +232,7 @@ void cim_compare_html_render(const CimCompare *c, const CimSweepResult *sw, FILE
     cim_html_run_breakdowns(r, out);
     cim_html_run_layers(r, out);
     assumptions(out, c);
+    cim_html_provenance(r->provenance, r->invocation, out);
     cim_html_foot(out);
 }
 

@@ -345,6 +345,10 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
     json_object_set_new(o, "assumptions", as);
     if (sw)
         json_object_set_new(o, "sweep", sweep_json(sw));
+    if (r->provenance) /* the invocation block, which differs between runs, last */
+        json_object_set(o, "provenance", r->provenance);
+    if (r->invocation)
+        json_object_set(o, "invocation", r->invocation);
     return o;
 }
 

@@ -3,8 +3,10 @@
 #include "workloads/report/html.h"
 #include "workloads/report/figures.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CHART_W CIM_HTML_CHART_W
@@ -287,6 +289,64 @@ void cim_html_foot(FILE *out)
                  "</body></html>\n");
 }
 
+/* One row per key of o; objects and arrays flattened to their JSON text. */
+static void prov_rows(const json_t *o, FILE *out)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v)
+    {
+        if (!strcmp(k, "configuration") || !strcmp(k, "files"))
+            continue;
+        fputs("<tr><th>", out);
+        cim_html_escape(k, out);
+        fputs("</th><td><code>", out);
+        char *t = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        cim_html_escape(t ? t : json_string_value(v), out);
+        free(t);
+        fputs("</code></td></tr>\n", out);
+    }
+}
+
+void cim_html_provenance(const struct json_t *provenance, const struct json_t *invocation, FILE *out)
+{
+    if (!provenance && !invocation)
+        return;
+    fputs("<section id=\"provenance\"><h2>Provenance</h2>\n<table>\n", out);
+    if (provenance)
+        prov_rows(provenance, out);
+    json_t *files = json_object_get(provenance, "files"), *v, *f;
+    const char *k;
+    size_t i;
+    json_object_foreach(files, k, v)
+    {
+        json_t *list = json_is_array(v) ? v : NULL;
+        for (i = 0; list ? i < json_array_size(list) : i < 1; i++) {
+            f = list ? json_array_get(list, i) : v;
+            fputs("<tr><th>", out);
+            cim_html_escape(k, out);
+            fputs(" file</th><td><code>", out);
+            cim_html_escape(json_string_value(json_object_get(f, "path")), out);
+            fputs("</code><br>SHA-256 <code>", out);
+            cim_html_escape(json_string_value(json_object_get(f, "sha256")), out);
+            fputs("</code></td></tr>\n", out);
+        }
+    }
+    fputs("</table>\n<h3>This invocation (differs between runs)</h3>\n<table>\n", out);
+    if (invocation)
+        prov_rows(invocation, out);
+    fputs("</table>\n<h3>Resolved configuration (resolved.yaml runs it again)</h3>\n<table>\n", out);
+    json_object_foreach(json_object_get(provenance, "configuration"), k, v)
+    {
+        fputs("<tr><th>", out);
+        cim_html_escape(k, out);
+        fputs("</th><td><code>", out);
+        cim_html_escape(json_string_value(v), out);
+        fputs("</code></td></tr>\n", out);
+    }
+    fputs("</table></section>\n", out);
+}
+
 void cim_html_render(const CimRunReport *r, FILE *out)
 {
     cim_html_head(r, "run", out);
@@ -295,6 +355,7 @@ void cim_html_render(const CimRunReport *r, FILE *out)
     cim_html_run_breakdowns(r, out);
     cim_html_run_layers(r, out);
     cim_html_run_mapping(r, out);
+    cim_html_provenance(r->provenance, r->invocation, out);
     cim_html_foot(out);
 }
 

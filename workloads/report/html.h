@@ -58,6 +58,10 @@ void cim_html_run_layers(const CimRunReport *r, FILE *out);
 
 /* The mapping section (id mapping): per chip layer its regions, macros, rounds, cells. */
 void cim_html_run_mapping(const CimRunReport *r, FILE *out);
+/* The provenance section (id provenance): the provenance block (version, commit, files
+ * with their SHA-256, seed, fidelity, the resolved configuration) and the invocation block
+ * (command line, host, times) as tables (workloads/run/provenance.h). Either may be NULL. */
+void cim_html_provenance(const struct json_t *provenance, const struct json_t *invocation, FILE *out);
 /* The page of a run. */
 void cim_html_render(const CimRunReport *r, FILE *out);
 /* Writes a page: render(ctx, f) into DIR/report.html.tmp, renamed to DIR/report.html (an

@@ -271,6 +271,11 @@ static json_t *report_json(const CimRunReport *r, int predictions)
             json_array_append_new(a, json_integer(r->pred[i]));
         json_object_set_new(o, "predictions", a);
     }
+    /* last, the block that differs between two runs of the same command at the very end */
+    if (r->provenance)
+        json_object_set(o, "provenance", r->provenance);
+    if (r->invocation)
+        json_object_set(o, "invocation", r->invocation);
     return o;
 }
 

@@ -57,6 +57,8 @@ typedef struct {
     unsigned nutil;
     /* predictions, images entries (NULL if not kept) */
     uint8_t *pred, *label;
+    /* provenance and invocation blocks (workloads/run/provenance.h), borrowed; NULL: none */
+    struct json_t *provenance, *invocation;
 } CimRunReport;
 
 /* The mapping: per chip layer its regions (row x column tiles), rows of a gated read,
