@@ -72,6 +72,10 @@ typedef struct {
     CimTimingCfg timing;
     CimEnergyCfg energy;
     CimAreaCfg area;
+    /* tech.endurance (optional group): SET/RESET cycles a cell survives; has_endurance 0
+     * when the file leaves the group out (lifetimes are then not reported) */
+    int has_endurance;
+    double endurance_cycles;
 } CimTechCfg;
 
 /* ---- chip file (configs/chip/NAME.yaml) ------------------------------------ */

@@ -78,7 +78,7 @@ check "run takes 150 --set items"        0 '^weights +random, seed 150 ' "$DCIM"
 check "compare takes 150 --set items"    0 '^results ' "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set run.weights= $MANY
 MANYC=""; for i in $(seq 1 150); do MANYC="$MANYC --set chip.array.rows=128"; done
 check "margin takes 150 --set items"     0 '128x256 cells' "$DCIM" margin configs/chip/default.yaml --samples 100 $MANYC
-check "compare: bad override"            1 "keys start with run., chip., tech., analog. or gpu." "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set foo=1
+check "compare: bad override"            1 "keys start with run., chip., tech., analog., gpu. or host." "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set foo=1
 # The mapper (docs/compiler.md): dcim check of a run file prints the mapping without running
 # images; small chips pack, or reload, or are refused naming the smallest change.
 # The mapping checks pin the reference-mode model (configs/runs/mnist_bnn_reference.yaml, conv2

@@ -179,11 +179,22 @@ static void fingerprint(const int32_t *v, size_t n, CimPnJob *j)
     j->first_conv_n = n;
 }
 
+/* The chip's conv, then the job's tap (CimPnJob.conv_tap) on its codes. */
+static CimStatus tapped_conv(void *ctx, size_t layer, unsigned s, const int8_t *x, const int8_t *w, size_t P, size_t C,
+                             size_t F, int32_t *out, CimDiag *diag)
+{
+    CimPnJob *j = ctx;
+    CimStatus st = cim_pn_chip_conv(&j->chip, layer, s, x, w, P, C, F, out, diag);
+    if (st == CIM_OK)
+        j->conv_tap(j->conv_tap_ctx, layer, s, x, w, P, C, F);
+    return st;
+}
+
 CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob *j, CimDiag *d)
 {
     CimStatus st = load_cfg_net(o, j, d);
     if (st == CIM_OK && o->results) /* an unusable folder is refused before any data loads */
-        st = cim_results_begin(o->results, j->run.out_dir, d);
+        st = cim_job_results_begin(o, j->run.out_dir, d);
     if (st == CIM_OK)
         st = load_data(j, data_path, d);
     if (st == CIM_OK)
@@ -197,8 +208,8 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
         st = cim_pn_chip_init(&j->chip, &j->chip_cfg, &j->net, j->run.fidelity == CIM_FIDELITY_PROGRAM);
         if (st == CIM_OK)
             st = cim_pn_chip_prepare(&j->chip, d);
-        po.conv = cim_pn_chip_conv;
-        po.conv_ctx = &j->chip;
+        po.conv = j->conv_tap ? tapped_conv : cim_pn_chip_conv;
+        po.conv_ctx = j->conv_tap ? (void *)j : &j->chip;
     }
     const CimPnLayer *l0 = st == CIM_OK ? &j->net.layers[0] : NULL;
     size_t first_n = l0 ? cim_pn_positions(l0) * l0->mlp[0] : 0;
@@ -260,7 +271,7 @@ static size_t n_pruned(const CimPnJob *j, size_t i, unsigned s)
     return n;
 }
 
-static uint64_t pruned_macs(const CimPnJob *j, size_t i)
+uint64_t cim_pn_job_pruned_macs(const CimPnJob *j, size_t i)
 {
     const CimPnLayer *l = &j->net.layers[i];
     uint64_t m = 0;
@@ -396,7 +407,7 @@ void cim_pn_job_print(const CimPnJob *j, FILE *f)
     uint64_t tot = 0, tot_p = 0;
     for (size_t i = 0; i < j->net.n; i++) {
         const CimPnLayer *l = &j->net.layers[i];
-        uint64_t m = cim_pn_layer_macs(&j->net, i), p = pruned_macs(j, i);
+        uint64_t m = cim_pn_layer_macs(&j->net, i), p = cim_pn_job_pruned_macs(j, i);
         tot += m;
         tot_p += p;
         if (m)
@@ -463,7 +474,7 @@ static json_t *job_json(const CimPnJob *j)
         json_array_append_new(layers, json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "name", l->name, "type",
                                                 cim_pn_kind_name(l->kind), "where", cim_pn_kind_where(l->kind), "macs",
                                                 (json_int_t)cim_pn_layer_macs(&j->net, i), "pruned_macs",
-                                                (json_int_t)pruned_macs(j, i), "pruned_filters", pr));
+                                                (json_int_t)cim_pn_job_pruned_macs(j, i), "pruned_filters", pr));
     }
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)j->first_conv_fnv);
@@ -486,37 +497,13 @@ CimStatus cim_pn_job_print_json(const CimPnJob *j, FILE *f)
     return cim_json_print(job_json(j), f);
 }
 
-/* layers.csv through the MNIST writer: one row per conv that ran on the chip (every filter
- * computes, pruned ones too: live = filters, nothing removed), then the head's linear layers
- * on the host; costs over the clouds run. */
+/* layers.csv through the MNIST writer (cim_pn_job_report's layers); costs over the clouds run. */
 static CimStatus write_layers(const CimPnJob *j, const char *dir, CimDiag *d)
 {
-    CimRunReport r = {.images = j->n, .cfg = &j->chip_cfg};
-    cim_energy_table(&j->chip_cfg, &r.etable);
-    r.layers = calloc(j->net.n * (CIM_PN_MAX_MLP + 1), sizeof *r.layers);
-    if (!r.layers)
-        return CIM_ERR_NOMEM;
-    for (size_t i = 0; i < j->net.n; i++) {
-        const CimPnLayer *l = &j->net.layers[i];
-        for (unsigned s = 0; j->on_chip && l->kind == CIM_PN_SA && s < l->n_mlp; s++) {
-            const CimPnChipConv *cv = cim_pn_chip_at(&j->chip, i, s);
-            CimReportLayer *o = &r.layers[r.nlayers++];
-            /* a row name holds 63 bytes: a layer name past 57 (the network file allows 63) is cut */
-            snprintf(o->name, sizeof o->name, "%.57s.Conv%c", l->name, (char)('0' + s)); /* s < 8 */
-            o->where = CIM_WHERE_CHIP;
-            o->filters = o->live = l->mlp[s];
-            o->macs = (cv->calls ? cv->positions / cv->calls : 0) * l->cin[s] * l->mlp[s];
-            o->cost = cv->t;
-        }
-        if (l->kind == CIM_PN_LINEAR || (!j->on_chip && l->kind == CIM_PN_SA)) {
-            CimReportLayer *o = &r.layers[r.nlayers++];
-            snprintf(o->name, sizeof o->name, "%s", l->name);
-            o->where = CIM_WHERE_HOST;
-            o->filters = o->live = l->out_c;
-            o->macs = cim_pn_layer_macs(&j->net, i);
-        }
-    }
-    CimStatus st = cim_report_write_layers(&r, dir, d);
+    CimRunReport r;
+    CimStatus st = cim_pn_job_report(j, &r);
+    if (st == CIM_OK)
+        st = cim_report_write_layers(&r, dir, d);
     free(r.layers);
     return st;
 }
@@ -582,7 +569,7 @@ static void html_layers(const CimPnJob *j, FILE *out)
                  "<th>pruned share</th></tr>\n");
     for (size_t i = 0; i < j->net.n; i++) {
         const CimPnLayer *l = &j->net.layers[i];
-        uint64_t m = cim_pn_layer_macs(&j->net, i), p = pruned_macs(j, i);
+        uint64_t m = cim_pn_layer_macs(&j->net, i), p = cim_pn_job_pruned_macs(j, i);
         if (!m)
             continue;
         fprintf(out, "<tr><td>");

@@ -16,6 +16,7 @@
 #define RUN "configs/runs/mnist_bnn.yaml"
 #define ANALOG "configs/baselines/analog_180nm.yaml"
 #define GPU "configs/baselines/rtx4090.yaml"
+#define HOST "configs/baselines/cortex_m4f.yaml"
 
 static void near(double got, double want, double rel)
 {
@@ -208,13 +209,13 @@ static void test_sweep_parse_values(void **state)
     }
     char line[300];
     cim_diag_format(&d, 2, line, sizeof line);
-    assert_non_null(strstr(line, "keys start with run., chip., tech., analog. or gpu."));
+    assert_non_null(strstr(line, "keys start with run., chip., tech., analog., gpu. or host."));
     cim_diag_free(&d);
 }
 
 static CimCompareOptions options(const char *const *ov, size_t n)
 {
-    CimCompareOptions o = {.run_path = RUN, .analog_path = ANALOG, .gpu_path = GPU, .overrides = ov, .noverrides = n};
+    CimCompareOptions o = {.run_path = RUN, .analog_path = ANALOG, .gpu_path = GPU, .host_path = HOST, .overrides = ov, .noverrides = n};
     return o;
 }
 
@@ -367,7 +368,7 @@ static void test_compare_run_rejects_unknown_prefix(void **state)
     assert_int_equal(cim_compare_run(&o, c, &d), CIM_ERR_CONFIG);
     char line[300];
     cim_diag_format(&d, 0, line, sizeof line);
-    assert_non_null(strstr(line, "override 'adc.bits=4': keys start with run., chip., tech., analog. or gpu."));
+    assert_non_null(strstr(line, "override 'adc.bits=4': keys start with run., chip., tech., analog., gpu. or host."));
     cim_compare_free(c);
     free(c);
     cim_diag_free(&d);
