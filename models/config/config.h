@@ -72,10 +72,8 @@ typedef struct {
     CimTimingCfg timing;
     CimEnergyCfg energy;
     CimAreaCfg area;
-    /* tech.endurance (optional group): SET/RESET cycles a cell survives; has_endurance 0
-     * when the file leaves the group out (lifetimes are then not reported) */
-    int has_endurance;
-    double endurance_cycles;
+    /* tech.endurance (optional group; left out: its documented default) */
+    double endurance_cycles;       /* SET/RESET cycles a cell survives */
 } CimTechCfg;
 
 /* ---- chip file (configs/chip/NAME.yaml) ------------------------------------ */

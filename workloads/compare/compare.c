@@ -32,6 +32,8 @@ void cim_compare_reductions(const CimCompare *c, CimCompareReductions *out)
     out->conv_energy_vs_gpu = cim_compare_reduction(c->chip_energy_pj[0], g->energy_pj);
     uint64_t all = c->conv_macs + c->conv_macs_removed;
     out->ops_removed = all ? -(double)c->conv_macs_removed / (double)all : 0.0;
+    uint64_t pl = c->pruned_layer_macs ? c->pruned_layer_macs : all;
+    out->ops_removed_pruned_layers = pl ? -(double)c->conv_macs_removed / (double)pl : 0.0;
     out->accuracy = d->images ? (double)d->correct / (double)d->images : 0.0;
 }
 
@@ -115,17 +117,11 @@ void cim_compare_side_add_host(CimCompareSide *s, const CimHostCost *h)
     add_comp(s, "host", h->energy_pj, 0);
 }
 
-double cim_compare_lifetime(double endurance, double per_inference)
-{
-    return per_inference > 0 ? endurance / per_inference : INFINITY;
-}
-
 static void wear_finish(const CimTechCfg *t, CimCompareWear *w)
 {
-    w->known = t->has_endurance;
-    w->endurance_cycles = t->has_endurance ? t->endurance_cycles : 0;
+    w->endurance_cycles = t->endurance_cycles;
     w->mean_per_cell = w->cells > 0 ? w->pulses_per_inference / w->cells : 0;
-    w->lifetime_inferences = w->known ? cim_compare_lifetime(w->endurance_cycles, w->max_per_cell) : 0;
+    w->lifetime_inferences = cim_wear_lifetime(w->endurance_cycles, w->max_per_cell);
 }
 
 void cim_compare_wear_image(const CimRunReport *r, const CimTechCfg *t, CimCompareWear *out)
@@ -138,7 +134,7 @@ void cim_compare_wear_image(const CimRunReport *r, const CimTechCfg *t, CimCompa
     out->pulses_per_inference = r->images ? pulses / (double)r->images : 0;
     wear_finish(t, out);
     out->max_per_cell = out->mean_per_cell;
-    out->lifetime_inferences = out->known ? cim_compare_lifetime(out->endurance_cycles, out->max_per_cell) : 0;
+    out->lifetime_inferences = cim_wear_lifetime(out->endurance_cycles, out->max_per_cell);
 }
 
 void cim_compare_wear_pn(const CimPnWear *w, const CimTechCfg *t, CimCompareWear *out)

@@ -39,7 +39,6 @@ typedef struct {
 
 /* Write wear of the digital chip per inference and the lifetime it allows. */
 typedef struct {
-    int known;                 /* tech.endurance given */
     double endurance_cycles;   /* tech.endurance.cycles_per_cell */
     double cells;              /* the chip's cells */
     double pulses_per_inference; /* SET + RESET pulses over all cells */
@@ -47,13 +46,9 @@ typedef struct {
     int max_counted;           /* 1: the most-written cell counted cell by cell (point clouds);
                                 * 0: only the mean is known (max_per_cell is the mean) */
     double max_per_cell;       /* pulses per inference of the most-written cell */
-    double lifetime_inferences; /* cim_compare_lifetime(endurance_cycles, max_per_cell) */
+    double lifetime_inferences; /* cim_wear_lifetime(endurance_cycles, max_per_cell) */
 } CimCompareWear;
 
-/* Inferences until a cell written `per_inference` times per inference reaches `endurance`
- * cycles: endurance / per_inference; INFINITY when nothing is written (per_inference 0).
- * Example: 1e6 cycles, 9 pulses -> 111 111.1 inferences. */
-double cim_compare_lifetime(double endurance, double per_inference);
 
 typedef enum { CIM_SIDE_DIGITAL, CIM_SIDE_ANALOG, CIM_SIDE_GPU, CIM_SIDE_COUNT } CimCompareSideId;
 
@@ -87,6 +82,7 @@ typedef struct {
                                                         * out) vs the analogue convs and the GPU's
                                                         * whole network: the figures before issue 18 */
     double ops_removed;        /* -(conv MACs removed by pruning) / (all conv MACs) */
+    double ops_removed_pruned_layers; /* the same over the layers pruning applies to (PointNet: pt_sa1) */
     double accuracy;           /* digital chip */
 } CimCompareReductions;
 
@@ -95,6 +91,7 @@ typedef struct {
     uint64_t macs;             /* whole network, dense (conv + linear, pruned filters included) */
     double ops;                /* 2 x macs: the op convention, the same for all sides */
     uint64_t conv_macs, conv_macs_removed; /* chip layers: all, and removed by pruning */
+    uint64_t pruned_layer_macs;  /* all MACs of the layers pruning applies to (0: every chip layer) */
     uint64_t images, images_asked; /* compared; the run file's (before compare's cap) */
     int images_capped;         /* 1: images was capped at CIM_COMPARE_DEFAULT_IMAGES */
     CimRunStatus status;           /* the digital run's */

@@ -176,6 +176,9 @@ static void reductions(FILE *out, const CimCompare *c)
     red_row(out, "red-energy-gpu", c->gpu_measured ? "energy vs GPU (measured)" : "energy vs GPU (model)",
             r.energy_vs_gpu, p->energy_vs_gpu, ratio(s[0].energy_pj, s[2].energy_pj));
     red_row(out, "red-ops", "conv operations removed by pruning", r.ops_removed, p->ops_removed, -1);
+    if (c->pruned_layer_macs)
+        red_row(out, "red-ops-pruned-layers", "of the pruned layers' operations", r.ops_removed_pruned_layers,
+                p->ops_removed, -1);
     fprintf(out, "<tr id=\"red-accuracy\"><td>accuracy (digital chip)</td><td>%.2f %%</td><td></td><td>%.2f %%</td>"
                  "</tr>\n",
             100.0 * r.accuracy, 100.0 * p->accuracy);
@@ -197,9 +200,7 @@ static void wear(FILE *out, const CimCompare *c)
                  "<tr><td>most-written cell, pulses per inference</td><td>%.4g%s</td></tr>",
             w->pulses_per_inference, w->cells, w->mean_per_cell, w->max_per_cell,
             w->max_counted ? " (counted cell by cell)" : " (the mean: not tracked per cell)");
-    if (!w->known)
-        fprintf(out, "<tr><td>lifetime</td><td id=\"wear-lifetime\">not reported (no tech.endurance)</td></tr>");
-    else if (isinf(w->lifetime_inferences))
+    if (isinf(w->lifetime_inferences))
         fprintf(out, "<tr><td>lifetime</td><td id=\"wear-lifetime\">unlimited by writes (endurance %.4g cycles)</td>"
                      "</tr>",
                 w->endurance_cycles);

@@ -206,6 +206,8 @@ static void print_reductions(const CimCompare *c, FILE *out)
     snprintf(gl, sizeof gl, "energy vs GPU (%.20s, %s)", c->gpu.name, c->gpu_measured ? "measured" : "model");
     red_line(out, gl, r.energy_vs_gpu, p->energy_vs_gpu, s[2].energy_pj > 0 ? s[0].energy_pj / s[2].energy_pj : -1);
     red_line(out, "conv operations removed by pruning", r.ops_removed, p->ops_removed, -1);
+    if (c->pruned_layer_macs)
+        red_line(out, "  of the pruned layers' operations", r.ops_removed_pruned_layers, p->ops_removed, -1);
     fprintf(out, "  %-44s %-25.2f %.2f\n", "accuracy (digital chip), %", 100.0 * r.accuracy, 100.0 * p->accuracy);
     fprintf(out, "conv_only breakdown: the chips' conv layers alone (host layers left out; GPU: whole network)\n");
     red_line(out, "conv energy vs analogue convs", r.conv_energy_vs_analog, p->energy_vs_analog,
@@ -222,9 +224,7 @@ static void print_wear(const CimCompare *c, FILE *out)
             w->pulses_per_inference, w->cells, w->mean_per_cell, w->max_per_cell,
             w->max_counted ? " (counted cell by cell over the repeating weight loads)"
                            : " (the mean: image networks do not track single cells)");
-    if (!w->known)
-        fprintf(out, "  lifetime      not reported: the tech file has no endurance group\n");
-    else if (isinf(w->lifetime_inferences))
+    if (isinf(w->lifetime_inferences))
         fprintf(out, "  lifetime      unlimited by writes: no cell is written per inference (endurance %.4g "
                      "cycles)\n",
                 w->endurance_cycles);
@@ -352,6 +352,7 @@ static json_t *reductions_json(const CimCompare *c)
     json_object_set_new(o, "energy_vs_analog", pair(r.energy_vs_analog, p->energy_vs_analog));
     json_object_set_new(o, "energy_vs_gpu", pair(r.energy_vs_gpu, p->energy_vs_gpu));
     json_object_set_new(o, "conv_ops_removed", pair(r.ops_removed, p->ops_removed));
+    json_object_set_new(o, "conv_ops_removed_pruned_layers", pair(r.ops_removed_pruned_layers, p->ops_removed));
     json_object_set_new(o, "accuracy", pair(r.accuracy, p->accuracy));
     json_object_set_new(o, "conv_only", json_pack("{s:s, s:o, s:o}", "scope",
                                                   "the chips' conv layers alone (host layers left out) vs the "
@@ -428,11 +429,9 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
                            wr->pulses_per_inference, "mean_pulses_per_cell", wr->mean_per_cell,
                            "max_pulses_per_cell", wr->max_per_cell, "max_counted", wr->max_counted,
                            "per_training_epoch", "not measured by compare");
-    json_object_set_new(wj, "endurance_cycles", wr->known ? json_real(wr->endurance_cycles) : json_null());
-    json_object_set_new(wj, "lifetime_inferences",
-                        !wr->known ? json_null()
-                                   : isinf(wr->lifetime_inferences) ? json_string("unlimited")
-                                                                     : json_real(wr->lifetime_inferences));
+    json_object_set_new(wj, "endurance_cycles", json_real(wr->endurance_cycles));
+    json_object_set_new(wj, "lifetime_inferences", isinf(wr->lifetime_inferences) ? json_string("unlimited")
+                                                                                   : json_real(wr->lifetime_inferences));
     json_object_set_new(o, "wear", wj);
     json_object_set_new(o, "reductions", reductions_json(c));
     CimCompareNote notes[CIM_COMPARE_NOTES];

@@ -42,6 +42,7 @@ void cim_compare_pn_work(CimCompare *c)
         if (j->net.layers[i].kind == CIM_PN_SA) {
             conv += m;
             removed += cim_pn_job_pruned_macs(j, i);
+            c->pruned_layer_macs += j->net.layers[i].prune ? m : 0;
         }
     }
     c->ops = 2.0 * (double)c->macs;

@@ -7,6 +7,7 @@
 #include "workloads/report/progress.h"
 #include "workloads/report/report.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -383,6 +384,14 @@ static void print_chip(const CimPnJob *j, FILE *f)
     for (int k = 0; k < CIM_COMP_COUNT; k++)
         fprintf(f, "%s%s %.3f nJ", k ? ", " : " ", cim_component_name((CimComponent)k), tot.e.pj[k] * 1e-3);
     fprintf(f, "; total %.3f nJ (the chip's convs only)\n", tot.e.total_pj * 1e-3);
+    CimPnWear w;
+    cim_pn_chip_wear(&j->chip, &w);
+    const CimTechCfg *t = &j->chip_cfg.tech;
+    fprintf(f, "write wear      %llu SET/RESET pulses per cloud over %llu cells (the convs' weights reloaded in turn), "
+               "most-written cell %u per cloud; ",
+            (unsigned long long)w.changes, (unsigned long long)w.cells, w.max_changes);
+    fprintf(f, "lifetime %.4g clouds at %.4g cycles per cell (tech.endurance)\n",
+            cim_wear_lifetime(t->endurance_cycles, w.max_changes), t->endurance_cycles);
 }
 
 void cim_pn_job_print(const CimPnJob *j, FILE *f)
@@ -450,10 +459,18 @@ static json_t *chip_json(const CimPnJob *j)
     cim_area_compute(&j->chip_cfg, &area);
     json_t *convs = json_array();
     ConvCost tot = chip_costs(j, json_conv, convs);
-    return json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:o, s:o}", "name", j->chip_cfg.name, "macros",
+    CimPnWear w;
+    cim_pn_chip_wear(&j->chip, &w);
+    const CimTechCfg *t = &j->chip_cfg.tech;
+    double life = cim_wear_lifetime(t->endurance_cycles, w.max_changes);
+    json_t *wear = json_pack("{s:I, s:I, s:i}", "cells", (json_int_t)w.cells, "pulses_per_cloud", (json_int_t)w.changes,
+                             "max_pulses_per_cell_per_cloud", (int)w.max_changes);
+    json_object_set_new(wear, "endurance_cycles", json_real(t->endurance_cycles));
+    json_object_set_new(wear, "lifetime_clouds", isinf(life) ? json_string("unlimited") : json_real(life));
+    return json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:o, s:o, s:o}", "name", j->chip_cfg.name, "macros",
                      (int)j->chip_cfg.macros, "area_um2", area.total_um2, "cycles_per_cloud", tot.cycles,
                      "load_cycles_per_cloud", tot.load_cycles, "instructions_per_cloud", tot.instructions,
-                     "energy_pj_per_cloud", energy_json(&tot.e), "convs", convs);
+                     "energy_pj_per_cloud", energy_json(&tot.e), "convs", convs, "write_wear", wear);
 }
 
 /* The JSON summary: run, accuracy, layers with MACs and pruned filter indices, predictions,

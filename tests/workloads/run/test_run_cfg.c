@@ -420,7 +420,7 @@ static void test_run_check_and_file_kinds(void **state)
 static void test_run_kinds_registry_and_schemas_verify(void **state)
 {
     (void)state;
-    static const char *const order[] = {"chip", "tech", "run", "network", "analog", "gpu"};
+    static const char *const order[] = {"chip", "tech", "run", "network", "analog", "gpu", "host"};
     size_t n;
     const CimCfgKind *k = cim_run_kinds(&n);
     assert_int_equal(n, sizeof order / sizeof order[0]);
