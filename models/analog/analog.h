@@ -254,6 +254,12 @@ typedef struct {
     unsigned in_c, filters;
 } CimAnalogInt8Shape;
 
+/* 1 when codes are stored and applied offset by 128 (unsigned v + 128): with cells or steps
+ * of more than one bit, whose top digit would mix the sign bit with others. The periphery
+ * then subtracts 128 x sum(x) per position, 128 x sum(w) per filter (fixed) and 128^2 x C:
+ * per output two adds more, per position a sum over C. 0 (both 1 bit, the defaults): two's
+ * complement bit planes, the top one subtracted in the shift-add. */
+int cim_analog_int8_offset(const CimAnalogCfg *c);
 /* Columns per weight, ceil(8 / bits_per_cell), and input steps, ceil(8 / input_bits_per_step). */
 unsigned cim_analog_int8_slices(const CimAnalogCfg *c);
 unsigned cim_analog_int8_steps(const CimAnalogCfg *c);
@@ -266,7 +272,8 @@ unsigned cim_analog_int8_lossless_bits(const CimAnalogCfg *c);
  * shape positions x steps (each step is a read position). CIM_ERR_RANGE on an empty shape or
  * a crossbar the config cannot read (as cim_analog_map). */
 CimStatus cim_analog_int8_map(const CimAnalogCfg *c, const CimAnalogInt8Shape *s, CimAnalogMap *m);
-/* Adds one input's activity: x[P][C] and w[F][C] codes; driven_elems += sum over p, c of
+/* Adds one input's activity: x[P][C] and w[F][C] codes (their bit patterns: two's
+ * complement, or offset by 128 under cim_analog_int8_offset); driven_elems += sum over p, c of
  * the steps whose input bits are not all 0; lrs_reads += the same steps x the cells of row c
  * (over the filters' slices) holding a non-zero level. images is not changed. */
 void cim_analog_int8_activity(const CimAnalogCfg *c, const int8_t *x, const int8_t *w, size_t P, size_t C, size_t F,
@@ -274,8 +281,9 @@ void cim_analog_int8_activity(const CimAnalogCfg *c, const int8_t *x, const int8
 /* Events of one inference (activity averaged over act->images; 0 is CIM_ERR_RANGE), with
  * P' = positions x steps, G = reads per step over row tiles, M = columns:
  * crossbar reads P' G col_tiles, conversions P' G M, word lines driven x col_tiles, LRS
- * cells lrs, HRS cells driven M - lrs, adder bit-ops and register bits conversions x
- * multibit.accumulator_bits, buffer bits positions x in_c x 8 + positions x filters x 32,
+ * cells lrs, HRS cells driven M - lrs, register bits conversions x
+ * multibit.accumulator_bits, adder bit-ops the same plus, under cim_analog_int8_offset,
+ * (positions x (2 filters + in_c)) x accumulator_bits for the offset corrections, buffer bits positions x in_c x 8 + positions x filters x 32,
  * controller steps P' (G + 1). */
 CimStatus cim_analog_int8_events(const CimAnalogCfg *c, const CimAnalogInt8Shape *s, const CimAnalogMap *m,
                                  const CimAnalogActivity *act, CimAnalogEvents *ev);

@@ -194,6 +194,8 @@ CimStatus cim_analog_int8_events(const CimAnalogCfg *c, const CimAnalogInt8Shape
     /* each conversion is shifted and added (signed for the top slice and step) into its
      * filter's accumulator; the int32 sums go to the host as they are */
     ev->fa_ops = ev->conversions * acc;
+    if (cim_analog_int8_offset(c))
+        ev->fa_ops += (double)s->positions * (2.0 * s->filters + s->in_c) * acc;
     ev->reg_bits = ev->conversions * acc;
     ev->buffer_bits = (double)s->positions * s->in_c * 8.0 + (double)s->positions * s->filters * 32.0;
     ev->instructions = P * (G + 1);

@@ -55,6 +55,11 @@ void cim_analog_assume_activity(const CimAnalogCfg *c, const CimAnalogMap *m, Ci
 
 /* ---- int8 layers ---------------------------------------------------------------- */
 
+int cim_analog_int8_offset(const CimAnalogCfg *c)
+{
+    return c->multibit.bits_per_cell > 1 || c->multibit.input_bits_per_step > 1;
+}
+
 unsigned cim_analog_int8_slices(const CimAnalogCfg *c) { return ceil_div(8, c->multibit.bits_per_cell); }
 
 unsigned cim_analog_int8_steps(const CimAnalogCfg *c) { return ceil_div(8, c->multibit.input_bits_per_step); }
@@ -94,10 +99,10 @@ CimStatus cim_analog_int8_map(const CimAnalogCfg *c, const CimAnalogInt8Shape *s
     return CIM_OK;
 }
 
-/* Steps of one code (two's complement bits, `bits` per step) whose bits are not all 0. */
-static unsigned nonzero_parts(int8_t code, unsigned bits)
+/* Steps of one code (its bit pattern u, `bits` per step) whose bits are not all 0. */
+static unsigned nonzero_parts(unsigned u, unsigned bits)
 {
-    unsigned u = (uint8_t)code, n = 0, mask = (1u << bits) - 1;
+    unsigned n = 0, mask = (1u << bits) - 1;
     for (unsigned sh = 0; sh < 8; sh += bits)
         n += ((u >> sh) & mask) != 0;
     return n;
@@ -108,9 +113,11 @@ void cim_analog_int8_activity(const CimAnalogCfg *c, const int8_t *x, const int8
 {
     unsigned ib = c->multibit.input_bits_per_step, wb = c->multibit.bits_per_cell;
     unsigned steps_of[256], cells_of[256];
+    int off = cim_analog_int8_offset(c);
     for (int v = -128; v < 128; v++) {
-        steps_of[(uint8_t)v] = nonzero_parts((int8_t)v, ib);
-        cells_of[(uint8_t)v] = nonzero_parts((int8_t)v, wb);
+        unsigned u = off ? (unsigned)(v + 128) : (unsigned)(uint8_t)v;
+        steps_of[(uint8_t)v] = nonzero_parts(u, ib);
+        cells_of[(uint8_t)v] = nonzero_parts(u, wb);
     }
     for (size_t ch = 0; ch < C; ch++) {
         double cells = 0, driven = 0;

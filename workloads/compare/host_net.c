@@ -8,7 +8,7 @@ int cim_host_net_on_host(const CimNet *net, size_t i)
 {
     CimLayerWhere w = cim_layer_kind_where(net->layers[i].kind);
     if (w == CIM_WHERE_FUSED)
-        return i == 0 || cim_host_net_on_host(net, i - 1) || cim_layer_kind_where(net->layers[i - 1].kind) == CIM_WHERE_HOST;
+        return i == 0 || cim_host_net_on_host(net, i - 1);
     return w == CIM_WHERE_HOST;
 }
 

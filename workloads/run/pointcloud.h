@@ -39,7 +39,8 @@ typedef struct {
     int on_chip;                        /* fidelity fast or program: the int8 convs on the chip */
     CimPnChip chip;                     /* their engines and cost (on_chip) */
     /* optional, set before cim_pn_job_run: called after every conv the chip ran, with its
-     * codes x[P][C] and w[F][C] (dcim compare counts the analogue baseline's activity) */
+     * codes x[P][C] and w[F][C] (dcim compare counts the analogue baseline's activity);
+     * one call at a time (a run over several threads must serialise it) */
     void (*conv_tap)(void *ctx, size_t layer, unsigned s, const int8_t *x, const int8_t *w, size_t P, size_t C,
                      size_t F);
     void *conv_tap_ctx;

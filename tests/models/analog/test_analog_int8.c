@@ -72,7 +72,8 @@ static void test_int8_map(void **state)
 }
 
 /* x = {1, -1} against w = {3}: bit-serial 1 + 8 = 9 driven steps, w's two 1-bits -> 18 LRS
- * reads; 4-bit steps: 1 + 2 driven, 2-bit cells: one non-zero cell -> 3. */
+ * reads; 4-bit steps and 2-bit cells store codes offset by 128: x 129 = 0x81 and 127 = 0x7f
+ * drive 2 + 2 steps, w 131 = 10 00 00 11 has 2 non-zero cells -> 8. */
 static void test_int8_activity(void **state)
 {
     (void)state;
@@ -84,12 +85,14 @@ static void test_int8_activity(void **state)
     NEAR(a.driven_elems, 9);
     NEAR(a.lrs_reads, 18);
     assert_int_equal(a.images, 0);
+    assert_int_equal(cim_analog_int8_offset(&c), 0);
     c.multibit.input_bits_per_step = 4;
     c.multibit.bits_per_cell = 2;
+    assert_int_equal(cim_analog_int8_offset(&c), 1);
     CimAnalogActivity b = {0};
     cim_analog_int8_activity(&c, x, w, 2, 1, 1, &b);
-    NEAR(b.driven_elems, 3);
-    NEAR(b.lrs_reads, 3);
+    NEAR(b.driven_elems, 4);
+    NEAR(b.lrs_reads, 8);
     /* two channels, two filters: channel 0 codes {0, -128}, channel 1 {5, 0}; w[f][c] */
     const int8_t x2[4] = {0, 5, -128, 0}, w2[4] = {1, 0, 2, 7};
     CimAnalogActivity e = {0};
@@ -134,6 +137,8 @@ static void test_int8_events_and_cost(void **state)
     c.multibit.input_bits_per_step = 2;
     assert_int_equal(cim_analog_int8_map(&c, &s, &m), CIM_OK); /* 10 x 4 steps */
     assert_int_equal(cim_analog_int8_events(&c, &s, &m, &a, &ev), CIM_OK);
+    /* offset codes: per position Σx over 300 channels and 2 corrections per filter output */
+    NEAR(ev.fa_ops, (40.0 * 3 * 320 + 10.0 * (2 * 40 + 300)) * 32);
     CimAnalogLayerCost lc;
     CimAnalogCost cost;
     assert_int_equal(cim_analog_int8_net_cost(&c, &t, &s, &a, 1, &lc, &cost), CIM_OK);
