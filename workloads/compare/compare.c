@@ -501,16 +501,14 @@ static void work_of(CimCompare *c)
     snprintf(c->reason, sizeof c->reason, "%s", r->reason);
 }
 
-/* The paper's numbers for the compared network (compare.h). */
-static void paper_of(CimCompare *c)
+CimComparePaper cim_compare_paper(int pointcloud)
 {
-    if (c->pointcloud)
-        c->paper = (CimComparePaper){"arXiv 2506.13151 v1, abstract (ModelNet10)", NAN, NAN,
-                                     CIM_PAPER_PN_ENERGY_VS_GPU, CIM_PAPER_PN_OPS_REMOVED, CIM_PAPER_PN_ACCURACY};
-    else
-        c->paper = (CimComparePaper){"arXiv 2506.13151 v1, abstract (MNIST)", CIM_PAPER_AREA_VS_ANALOG,
-                                     CIM_PAPER_ENERGY_VS_ANALOG, CIM_PAPER_ENERGY_VS_GPU, CIM_PAPER_OPS_REMOVED,
-                                     CIM_PAPER_ACCURACY};
+    if (pointcloud)
+        return (CimComparePaper){"arXiv 2506.13151 v1, abstract (ModelNet10)", NAN, NAN, CIM_PAPER_PN_ENERGY_VS_GPU,
+                                 CIM_PAPER_PN_OPS_REMOVED, CIM_PAPER_PN_ACCURACY};
+    return (CimComparePaper){"arXiv 2506.13151 v1, abstract (MNIST)", CIM_PAPER_AREA_VS_ANALOG,
+                             CIM_PAPER_ENERGY_VS_ANALOG, CIM_PAPER_ENERGY_VS_GPU, CIM_PAPER_OPS_REMOVED,
+                             CIM_PAPER_ACCURACY};
 }
 
 static void wear_of(CimCompare *c)
@@ -545,7 +543,7 @@ CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
         cim_compare_pn_work(c);
     else
         work_of(c);
-    paper_of(c);
+    c->paper = cim_compare_paper(c->pointcloud);
     wear_of(c);
     host_share(c);
     digital_side(c);

@@ -37,6 +37,9 @@ typedef struct {
     double area_vs_analog, energy_vs_analog, energy_vs_gpu, ops_removed, accuracy;
 } CimComparePaper;
 
+/* The paper's numbers for an image network (MNIST) or a point-cloud one (ModelNet10). */
+CimComparePaper cim_compare_paper(int pointcloud);
+
 /* Write wear of the digital chip per inference and the lifetime it allows. */
 typedef struct {
     double endurance_cycles;   /* tech.endurance.cycles_per_cell */

@@ -377,6 +377,20 @@ static void test_compare_run_mnist_small(void **state)
 }
 
 /* The host's share is added to a chip's side: energy, latency, throughput, a component. */
+/* The paper's numbers: MNIST has all five, ModelNet10 no area or analogue energy. */
+static void test_compare_paper_values(void **state)
+{
+    (void)state;
+    CimComparePaper m = cim_compare_paper(0), p = cim_compare_paper(1);
+    near(m.area_vs_analog, -0.7230, 0);
+    near(m.energy_vs_gpu, -0.7561, 0);
+    near(p.energy_vs_gpu, -0.8653, 0);
+    near(p.ops_removed, -0.5994, 0);
+    near(p.accuracy, 0.7775, 0);
+    assert_true(isnan(p.area_vs_analog) && isnan(p.energy_vs_analog));
+    assert_non_null(strstr(p.source, "ModelNet10"));
+}
+
 static void test_compare_side_add_host(void **state)
 {
     (void)state;
@@ -516,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_sweep_run_applies_each_chip_value),
         cmocka_unit_test(test_compare_run_mnist_small),
         cmocka_unit_test(test_compare_run_rejects_unknown_prefix),
+        cmocka_unit_test(test_compare_paper_values),
         cmocka_unit_test(test_compare_side_add_host),
         cmocka_unit_test(test_compare_wear_formulas),
         cmocka_unit_test(test_compare_pn_host_and_gpu_work),
