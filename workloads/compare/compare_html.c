@@ -207,7 +207,7 @@ static void wear(FILE *out, const CimCompare *c)
     else
         fprintf(out, "<tr><td>lifetime</td><td id=\"wear-lifetime\">%.4g inferences (endurance %.4g cycles)</td></tr>",
                 w->lifetime_inferences, w->endurance_cycles);
-    fprintf(out, "</table>\n<p class=\"note\">Per training epoch: not measured by compare.</p></section>\n");
+    fprintf(out, "</table>\n<p class=\"note\">Per training epoch: dcim train's metrics.jsonl (write pulses, per cell, lifetime in epochs).</p></section>\n");
 }
 
 static void sweep(FILE *out, const CimSweepResult *sw)

@@ -231,8 +231,8 @@ static void print_wear(const CimCompare *c, FILE *out)
     else
         fprintf(out, "  lifetime      %.4g inferences until the %s cell reaches %.4g cycles (tech.endurance)\n",
                 w->lifetime_inferences, w->max_counted ? "most-written" : "average", w->endurance_cycles);
-    fprintf(out, "  per training epoch: not measured by compare (in-situ training is dcim train's; its metrics count "
-                 "no pulses yet)\n");
+    fprintf(out, "  per training epoch: dcim train's metrics.jsonl (\"write\": pulses, per cell, lifetime in "
+                 "epochs)\n");
 }
 
 void cim_compare_print(const CimCompare *c, FILE *out)
@@ -428,7 +428,7 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
     json_t *wj = json_pack("{s:f, s:f, s:f, s:f, s:b, s:s}", "cells", wr->cells, "pulses_per_inference",
                            wr->pulses_per_inference, "mean_pulses_per_cell", wr->mean_per_cell,
                            "max_pulses_per_cell", wr->max_per_cell, "max_counted", wr->max_counted,
-                           "per_training_epoch", "not measured by compare");
+                           "per_training_epoch", "dcim train's metrics.jsonl, \"write\" per epoch");
     json_object_set_new(wj, "endurance_cycles", json_real(wr->endurance_cycles));
     json_object_set_new(wj, "lifetime_inferences", isinf(wr->lifetime_inferences) ? json_string("unlimited")
                                                                                    : json_real(wr->lifetime_inferences));

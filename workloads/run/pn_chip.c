@@ -5,7 +5,6 @@
 #include "models/array/array.h"
 #include "models/chip/chip.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,11 +135,6 @@ void cim_pn_chip_free(CimPnChip *c)
 }
 
 /* ---- write wear ------------------------------------------------------------------ */
-
-double cim_wear_lifetime(double endurance, double per_inference)
-{
-    return per_inference > 0 ? endurance / per_inference : INFINITY;
-}
 
 unsigned cim_pn_cyclic_changes(const uint8_t *v, size_t n)
 {

@@ -62,11 +62,6 @@ CimStatus cim_pn_chip_conv(void *ctx, size_t layer, unsigned s, const int8_t *x,
  * 2, {1,0,1,0} -> 4, {1,1} -> 0, n 1 -> 0. */
 unsigned cim_pn_cyclic_changes(const uint8_t *v, size_t n);
 
-/* Inferences until a cell written `per_inference` times per inference reaches `endurance`
- * cycles: endurance / per_inference; INFINITY when nothing is written (per_inference 0).
- * Example: 1e6 cycles, 8 pulses -> 125 000 inferences. */
-double cim_wear_lifetime(double endurance, double per_inference);
-
 typedef struct {
     uint64_t cells;            /* the chip's cells (macros x rows x cols) */
     unsigned loads;            /* weight loads per cloud: the convs that ran, in network order */
