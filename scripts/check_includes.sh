@@ -15,6 +15,7 @@ models/chip       : models/common models/config models/energy models/periph mode
 models/margin     : models/common models/config models/energy models/periph models/array
 models/analog     : models/common models/config models/energy models/periph
 models/gpu        : models/common models/config
+models/host       : models/common models/config
 sim               : models/
 rtl/gen           : models/
 rtl/cosim         : models/ rtl/gen workloads/io workloads/net workloads/compile tests/support

@@ -59,6 +59,14 @@ typedef struct {
     unsigned buffer_kib;            /* global buffer */
 } CimAnalogDigitalCfg;
 
+/* int8 layers (point-cloud networks): weight codes bit-sliced over cells, input codes
+ * applied bit-serially, every column read per step, shift-add in the periphery. */
+typedef struct {
+    unsigned bits_per_cell;         /* weight bits one cell holds: 8 / bits_per_cell columns per weight */
+    unsigned input_bits_per_step;   /* input bits one read applies (a DAC of that many bits) */
+    unsigned accumulator_bits;      /* shift-add accumulator width for int8 layers */
+} CimAnalogMultibitCfg;
+
 typedef struct {
     char name[CIM_NAME_MAX];
     CimXbarCfg xbar;
@@ -66,6 +74,7 @@ typedef struct {
     CimDacCfg dac;
     CimShCfg sh;
     CimAnalogDigitalCfg digital;
+    CimAnalogMultibitCfg multibit;
 } CimAnalogCfg;
 
 /* ---- the baseline file (analog_cfg.c) --------------------------------------------- */
@@ -230,6 +239,60 @@ typedef struct {
 CimStatus cim_analog_net_cost(const CimAnalogCfg *c, const CimTechCfg *t, const CimAnalogShape *shapes,
                               const CimAnalogActivity *acts, size_t n, CimAnalogLayerCost *layers,
                               CimAnalogCost *out);
+
+/* ---- int8 layers (point-cloud networks; map.c, cost.c) ------------------------------ */
+/* One int8 1x1 conv as the crossbars see it: `positions` input vectors of in_c codes per
+ * inference against `filters` filters (every filter is mapped: the digital chip computes
+ * pruned point-cloud filters too, their output being the reference's). Mapping
+ * (docs/energy.md, "int8 layers"): rows are input channels; each weight code's two's-
+ * complement bits are sliced over ceil(8 / bits_per_cell) cells on adjacent columns; inputs
+ * are applied as ceil(8 / input_bits_per_step) steps of input_bits_per_step bits (two's
+ * complement, the top step signed); every read of every column is one ADC conversion,
+ * shift-added (with the sign of the top slice and step) into an int32 per filter. */
+typedef struct {
+    uint64_t positions;
+    unsigned in_c, filters;
+} CimAnalogInt8Shape;
+
+/* 1 when codes are stored and applied offset by 128 (unsigned v + 128): with cells or steps
+ * of more than one bit, whose top digit would mix the sign bit with others. The periphery
+ * then subtracts 128 x sum(x) per position, 128 x sum(w) per filter (fixed) and 128^2 x C:
+ * per output two adds more, per position a sum over C. 0 (both 1 bit, the defaults): two's
+ * complement bit planes, the top one subtracted in the shift-add. */
+int cim_analog_int8_offset(const CimAnalogCfg *c);
+/* Columns per weight, ceil(8 / bits_per_cell), and input steps, ceil(8 / input_bits_per_step). */
+unsigned cim_analog_int8_slices(const CimAnalogCfg *c);
+unsigned cim_analog_int8_steps(const CimAnalogCfg *c);
+/* ADC resolution that reads every partial sum of an int8 read exactly (lsb_cells 1):
+ * ceil(log2(rows_active x (2^bits_per_cell - 1) x (2^input_bits_per_step - 1) + 1)), in
+ * unit-cell currents (a cell at level l driven at level v conducts l x v units). Example:
+ * 128 rows, 1-bit cells and inputs -> 8; 2-bit cells -> 9 (383 units). */
+unsigned cim_analog_int8_lossless_bits(const CimAnalogCfg *c);
+/* The map of an int8 layer: elems = in_c, columns `mapped` = filters x slices, positions =
+ * shape positions x steps (each step is a read position). CIM_ERR_RANGE on an empty shape or
+ * a crossbar the config cannot read (as cim_analog_map). */
+CimStatus cim_analog_int8_map(const CimAnalogCfg *c, const CimAnalogInt8Shape *s, CimAnalogMap *m);
+/* Adds one input's activity: x[P][C] and w[F][C] codes (their bit patterns: two's
+ * complement, or offset by 128 under cim_analog_int8_offset); driven_elems += sum over p, c of
+ * the steps whose input bits are not all 0; lrs_reads += the same steps x the cells of row c
+ * (over the filters' slices) holding a non-zero level. images is not changed. */
+void cim_analog_int8_activity(const CimAnalogCfg *c, const int8_t *x, const int8_t *w, size_t P, size_t C, size_t F,
+                              CimAnalogActivity *act);
+/* Events of one inference (activity averaged over act->images; 0 is CIM_ERR_RANGE), with
+ * P' = positions x steps, G = reads per step over row tiles, M = columns:
+ * crossbar reads P' G col_tiles, conversions P' G M, word lines driven x col_tiles, LRS
+ * cells lrs, HRS cells driven M - lrs, register bits conversions x
+ * multibit.accumulator_bits, adder bit-ops the same plus, under cim_analog_int8_offset,
+ * (positions x (2 filters + in_c)) x accumulator_bits for the offset corrections, buffer bits positions x in_c x 8 + positions x filters x 32,
+ * controller steps P' (G + 1). */
+CimStatus cim_analog_int8_events(const CimAnalogCfg *c, const CimAnalogInt8Shape *s, const CimAnalogMap *m,
+                                 const CimAnalogActivity *act, CimAnalogEvents *ev);
+/* Costs of n int8 layers run one after another, as cim_analog_net_cost (DAC energy at
+ * input_bits_per_step bits; latency, leakage and area by the binary layers' formulas on the
+ * int8 map). acts must have n entries (measured activity). */
+CimStatus cim_analog_int8_net_cost(const CimAnalogCfg *c, const CimTechCfg *t, const CimAnalogInt8Shape *shapes,
+                                   const CimAnalogActivity *acts, size_t n, CimAnalogLayerCost *layers,
+                                   CimAnalogCost *out);
 
 /* ---- bit-true layer (conv.c) ------------------------------------------------------- */
 typedef struct CimAnalogConv CimAnalogConv;

@@ -50,6 +50,11 @@ static const CimCfgKey analog_keys[] = {
     CIM_CFG_SOURCE("analog.digital.source"),
     {"analog.digital.accumulator_bits",       CIM_CFG_UINT,   CIM_CFG_CLOSED, 8,  64,                      "bits",  A(digital.accumulator_bits),       "16",           NULL,                    "shift-add accumulator width"},
     {"analog.digital.buffer_kib",             CIM_CFG_UINT,   CIM_CFG_CLOSED, 1,  1048576,                 "KiB",   A(digital.buffer_kib),             "64",           NULL,                    "global buffer size"},
+    CIM_CFG_GROUP("analog.multibit", "int8 layers: bit-sliced weights, bit-serial inputs"),
+    CIM_CFG_SOURCE("analog.multibit.source"),
+    {"analog.multibit.bits_per_cell",         CIM_CFG_UINT,   CIM_CFG_CLOSED, 1,  8,                       "bits",  A(multibit.bits_per_cell),         "1",            NULL,                    "weight bits per cell: ceil(8 / bits_per_cell) columns per int8 weight"},
+    {"analog.multibit.input_bits_per_step",   CIM_CFG_UINT,   CIM_CFG_CLOSED, 1,  8,                       "bits",  A(multibit.input_bits_per_step),   "1",            NULL,                    "input bits applied per read (a DAC of this many bits): ceil(8 / it) steps per input"},
+    {"analog.multibit.accumulator_bits",      CIM_CFG_UINT,   CIM_CFG_CLOSED, 8,  64,                      "bits",  A(multibit.accumulator_bits),      "32",           NULL,                    "shift-add accumulator width of int8 layers (int32 sums, as the reference)"},
 };
 
 /* The read spans rows_active * cells_per_weight rows of one crossbar; a mux cannot share

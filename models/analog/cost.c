@@ -114,6 +114,26 @@ static void events_add(CimAnalogEvents *d, const CimAnalogEvents *s)
     d->instructions += s->instructions;
 }
 
+/* Adds one layer's energy, events, latency, MACs and crossbars to a network's cost. */
+static void add_layer(CimAnalogCost *out, const CimAnalogLayerCost *lc)
+{
+    for (int k = 0; k < CIM_AC_COUNT; k++)
+        out->energy.pj[k] += lc->energy.pj[k];
+    events_add(&out->ev, &lc->ev);
+    out->latency_ns += lc->latency_ns;
+    out->macs += lc->macs;
+    out->crossbars += lc->map.crossbars;
+}
+
+/* Leakage over the network's latency, then the total as the sum of the components. */
+static void finish_energy(const CimTechCfg *t, CimAnalogCost *out)
+{
+    out->energy.pj[CIM_AC_LEAKAGE] = cim_analog_leakage_pj(t, out->crossbars, out->latency_ns);
+    out->energy.total_pj = 0;
+    for (int k = 0; k < CIM_AC_COUNT; k++)
+        out->energy.total_pj += out->energy.pj[k];
+}
+
 /* One layer's costs into lc. */
 static CimStatus layer_cost(const CimAnalogCfg *c, const CimTechCfg *t, const CimAnalogShape *s,
                             const CimAnalogActivity *act, CimAnalogLayerCost *lc)
@@ -146,19 +166,65 @@ CimStatus cim_analog_net_cost(const CimAnalogCfg *c, const CimTechCfg *t, const 
         CimStatus st = layer_cost(c, t, &shapes[i], acts ? &acts[i] : NULL, &lc);
         if (st != CIM_OK)
             return st;
-        for (int k = 0; k < CIM_AC_COUNT; k++)
-            out->energy.pj[k] += lc.energy.pj[k];
-        events_add(&out->ev, &lc.ev);
-        out->latency_ns += lc.latency_ns;
-        out->macs += lc.macs;
-        out->crossbars += lc.map.crossbars;
+        add_layer(out, &lc);
         if (layers)
             layers[i] = lc;
     }
-    out->energy.pj[CIM_AC_LEAKAGE] = cim_analog_leakage_pj(t, out->crossbars, out->latency_ns);
-    out->energy.total_pj = 0;
-    for (int k = 0; k < CIM_AC_COUNT; k++)
-        out->energy.total_pj += out->energy.pj[k];
+    finish_energy(t, out);
     cim_analog_area(c, t, out->crossbars, &out->area);
+    return CIM_OK;
+}
+
+/* ---- int8 layers ------------------------------------------------------------------ */
+
+CimStatus cim_analog_int8_events(const CimAnalogCfg *c, const CimAnalogInt8Shape *s, const CimAnalogMap *m,
+                                 const CimAnalogActivity *act, CimAnalogEvents *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    if (!act->images)
+        return CIM_ERR_RANGE;
+    double P = (double)m->positions, G = m->groups, M = m->mapped, acc = c->multibit.accumulator_bits;
+    double driven = act->driven_elems / (double)act->images, lrs = act->lrs_reads / (double)act->images;
+    ev->xbar_reads = P * G * m->col_tiles;
+    ev->conversions = P * G * M;
+    ev->sh_ns = P * G * used_rounds(c, m) * cim_analog_adc_time_ns(&c->adc, c->adc.bits);
+    ev->wordlines = driven * m->col_tiles;
+    ev->cells_lrs = lrs;
+    ev->cells_hrs = driven * M > lrs ? driven * M - lrs : 0;
+    /* each conversion is shifted and added (signed for the top slice and step) into its
+     * filter's accumulator; the int32 sums go to the host as they are */
+    ev->fa_ops = ev->conversions * acc;
+    if (cim_analog_int8_offset(c))
+        ev->fa_ops += (double)s->positions * (2.0 * s->filters + s->in_c) * acc;
+    ev->reg_bits = ev->conversions * acc;
+    ev->buffer_bits = (double)s->positions * s->in_c * 8.0 + (double)s->positions * s->filters * 32.0;
+    ev->instructions = P * (G + 1);
+    return CIM_OK;
+}
+
+CimStatus cim_analog_int8_net_cost(const CimAnalogCfg *c, const CimTechCfg *t, const CimAnalogInt8Shape *shapes,
+                                   const CimAnalogActivity *acts, size_t n, CimAnalogLayerCost *layers,
+                                   CimAnalogCost *out)
+{
+    CimAnalogCfg dc = *c; /* the word-line DACs apply input_bits_per_step bits */
+    dc.dac.bits = c->multibit.input_bits_per_step;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        CimAnalogLayerCost lc;
+        memset(&lc, 0, sizeof lc);
+        CimStatus st = cim_analog_int8_map(&dc, &shapes[i], &lc.map);
+        if (st == CIM_OK)
+            st = cim_analog_int8_events(&dc, &shapes[i], &lc.map, &acts[i], &lc.ev);
+        if (st != CIM_OK)
+            return st;
+        cim_analog_energy(&dc, t, &lc.ev, &lc.energy);
+        lc.latency_ns = cim_analog_latency_ns(&dc, t, &lc.map);
+        lc.macs = shapes[i].positions * shapes[i].in_c * (uint64_t)shapes[i].filters;
+        add_layer(out, &lc);
+        if (layers)
+            layers[i] = lc;
+    }
+    finish_energy(t, out);
+    cim_analog_area(&dc, t, out->crossbars, &out->area);
     return CIM_OK;
 }

@@ -72,6 +72,8 @@ typedef struct {
     CimTimingCfg timing;
     CimEnergyCfg energy;
     CimAreaCfg area;
+    /* tech.endurance (optional group; left out: its documented default) */
+    double endurance_cycles;       /* SET/RESET cycles a cell survives */
 } CimTechCfg;
 
 /* ---- chip file (configs/chip/NAME.yaml) ------------------------------------ */

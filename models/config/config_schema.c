@@ -103,6 +103,9 @@ static const CimCfgKey tech_keys[] = {
     {"tech.area.register_bit_um2",       CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.register_bit_um2),       "25",         NULL, "per register bit"},
     {"tech.area.buffer_bit_um2",         CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.buffer_bit_um2),         "4.65",       NULL, "per global-buffer bit (6T SRAM cell; array periphery not included)"},
     {"tech.area.controller_um2",         CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "um^2", T(area.controller_um2),         "100000",     NULL, "controller, instruction memory excluded"},
+    {"tech.endurance",                   CIM_CFG_MAP,    CIM_CFG_OPTIONAL, 0, 0, "",   CIM_CFG_NOFIELD,                NULL,         NULL, "write endurance (docs/energy.md, \"Write wear\"); leave the group out for the default"},
+    CIM_CFG_SOURCE("tech.endurance.source"),
+    {"tech.endurance.cycles_per_cell",   CIM_CFG_DOUBLE, CIM_CFG_POS,    0, 0, "cycles", T(endurance_cycles),          "1e6",        NULL, "SET/RESET pulses a cell survives (the most-written cell sets the lifetime)"},
 };
 
 /* r_off_ohm above r_on_ohm (error at r_off_ohm); stuck-at rates sum to at most 1. */

@@ -40,6 +40,7 @@ typedef struct {
 typedef struct {
     double overhead_us;             /* per kernel launch */
     unsigned kernels_per_conv, kernels_per_linear, kernels_per_elementwise;
+    unsigned kernels_per_fps_step;  /* point clouds: launches per farthest-point-sampling step */
 } CimGpuLaunchCfg;
 
 typedef struct {

@@ -35,6 +35,7 @@ static const CimCfgKey gpu_keys[] = {
     {"gpu.launch.kernels_per_conv",        CIM_CFG_UINT,   CIM_CFG_CLOSED,   0, 1000,                    "",       G(launch.kernels_per_conv),        "3",       NULL,                    "kernels per binary conv layer"},
     {"gpu.launch.kernels_per_linear",      CIM_CFG_UINT,   CIM_CFG_CLOSED,   0, 1000,                    "",       G(launch.kernels_per_linear),      "1",       NULL,                    "kernels per linear layer"},
     {"gpu.launch.kernels_per_elementwise", CIM_CFG_UINT,   CIM_CFG_CLOSED,   0, 1000,                    "",       G(launch.kernels_per_elementwise), "1",       NULL,                    "kernels per ReLU or max-pool layer"},
+    {"gpu.launch.kernels_per_fps_step",    CIM_CFG_UINT,   CIM_CFG_CLOSED,   0, 1000,                    "",       G(launch.kernels_per_fps_step),    "4",       NULL,                    "point clouds: kernels per step of farthest point sampling (a Python loop in the reference)"},
     CIM_CFG_GROUP("gpu.run", "how the inferences run"),
     CIM_CFG_SOURCE("gpu.run.source"),
     {"gpu.run.batch_size",                 CIM_CFG_UINT,   CIM_CFG_CLOSED,   1, 1048576,                 "images", G(run.batch_size),                 "1",       NULL,                    "images per batch"},

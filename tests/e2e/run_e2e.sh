@@ -71,6 +71,30 @@ check "pointnet chip run: needs reload"   1 'chip.mapping.reload forbid' "$DCIM"
 check "pointnet chip-distance pruning"    0 '^pruning cost +[0-9]+ cycles' "$DCIM" run $PC --set run.prune.distance=chip --jobs 2
 check "pointnet chip pruning: stats.json" 0 '"distance": "chip"' cat "$tmp/pnc/stats.json"
 check "mnist refuses chip distance"       1 'run.prune.distance chip: an image network' "$DCIM" run $R --set run.prune.distance=chip
+# dcim compare on a point-cloud network (the small test network, 2 clouds): scope stated in
+# text, JSON and HTML; every field that carries a number is a number; the paper's -86.53 %.
+PCC="configs/runs/pointnet_modelnet10.yaml --images 2 --quiet --out $tmp/pncmp --set run.network=tests/workloads/pointnet/tiny.yaml"
+check "pointnet compare: scope line"      0 '^scope +the same work on every side: digital and analogue chip = their conv layers \+ the host layers' "$DCIM" compare $PCC
+check "pointnet compare: paper's -86.53 %" 0 '^  energy vs GPU \(rtx4090, model\) +[-+][0-9.]+ % +[0-9.e+-]+ +-86\.53 %' "$DCIM" compare $PCC
+check "pointnet compare: conv_only lines" 0 '^  conv energy vs analogue convs +[-+][0-9.]+ %' "$DCIM" compare $PCC
+check "pointnet compare: wear counted"    0 '^  lifetime +[0-9.e+]+ inferences until the most-written cell' "$DCIM" compare $PCC
+check "pointnet compare: int8 analogue"   0 'int8 layers: 256x256 crossbars \([0-9]+\), 128 rows summed per read; weights bit-sliced over 8 cell' "$DCIM" compare $PCC
+for f in energy_pj_per_inference latency_ns_per_inference area_um2 tops_per_w cycles_per_inference \
+         digital_energy_pj_per_inference analog_energy_pj_per_inference pulses_per_inference \
+         max_pulses_per_cell lifetime_inferences endurance_cycles fp32_macs bytes; do
+    check "pointnet compare.json: $f numeric" 0 "\"$f\": [0-9]" cat "$tmp/pncmp/compare.json"
+done
+if grep -Eq '"(energy_pj_per_inference|latency_ns_per_inference|ours)": (null|"|nan|inf)' "$tmp/pncmp/compare.json"; then
+    cp "$tmp/pncmp/compare.json" "$tmp/out"; bad "pointnet compare.json: no field that should be a number is not"
+else ok "pointnet compare.json: no field that should be a number is not"; fi
+check "pointnet compare.json: scope"      0 '"scope": "the same work on every side' cat "$tmp/pncmp/compare.json"
+check "pointnet compare.json: paper"      0 '"energy_vs_gpu": \{$' cat "$tmp/pncmp/compare.json"
+check "pointnet compare.json: ModelNet10" 0 '"paper_source": "arXiv 2506.13151 v1, abstract \(ModelNet10\)"' cat "$tmp/pncmp/compare.json"
+check "pointnet compare: report.html scope" 0 '<p id="scope" class="note">Scope: the same work on every side' cat "$tmp/pncmp/report.html"
+check "pointnet compare: lossy ADC refused" 1 'analog.adc.bits 6 with lsb_cells 1: the analogue baseline.s int8 layers are costed with a lossless read-out only \(bits >= 8' "$DCIM" compare $PCC --set analog.adc.bits=6
+check "pointnet compare: reference refused" 1 'dcim compare needs the point-cloud network.s int8 convs on the chip' "$DCIM" compare $PCC --set run.fidelity=reference
+check "pointnet chip run: write wear line"  0 '^write wear +[0-9]+ SET/RESET pulses per cloud over [0-9]+ cells' "$DCIM" run $PC
+check "compare scope on MNIST"            0 '^scope +the same work on every side' "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmpm"
 check "run --data names the MNIST folder"  0 '^accuracy +[0-9.]+ % \(.*/5 images\)' "$DCIM" run configs/runs/mnist_bnn.yaml --images 5 --quiet --out "$tmp/res4" --data data/mnist
 check "pointnet run: --data missing"      1 'cannot read the data' "$DCIM" run $P --data "$tmp/no_such.h5"
 check "run: bad override"                1 "keys start with run., chip. or tech." "$DCIM" run $R --set foo=1
@@ -81,7 +105,7 @@ check "run takes 150 --set items"        0 '^weights +random, seed 150 ' "$DCIM"
 check "compare takes 150 --set items"    0 '^results ' "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set run.weights= $MANY
 MANYC=""; for i in $(seq 1 150); do MANYC="$MANYC --set chip.array.rows=128"; done
 check "margin takes 150 --set items"     0 '128x256 cells' "$DCIM" margin configs/chip/default.yaml --samples 100 $MANYC
-check "compare: bad override"            1 "keys start with run., chip., tech., analog. or gpu." "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set foo=1
+check "compare: bad override"            1 "keys start with run., chip., tech., analog., gpu. or host." "$DCIM" compare configs/runs/mnist_bnn.yaml --images 2 --quiet --out "$tmp/cmp" --set foo=1
 # The mapper (docs/compiler.md): dcim check of a run file prints the mapping without running
 # images; small chips pack, or reload, or are refused naming the smallest change.
 # The mapping checks pin the reference-mode model (configs/runs/mnist_bnn_reference.yaml, conv2

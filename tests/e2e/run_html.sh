@@ -31,7 +31,7 @@ check "compare --json"                     0 '"reductions": \{' "$DCIM" compare 
 check "compare --set reaches the baseline" 0 '5-bit neurosim_sar ADC' "$DCIM" compare $C --out "$tmp/c3" --set analog.adc.bits=5
 check "compare --sweep tabulates"          0 '^range: area vs analogue' "$DCIM" compare $C --out "$tmp/c4" --sweep analog.adc.bits=4,8
 if [ "$(grep -Ec '^(4|8) +[-+][0-9.]+ %' "$tmp/out")" -eq 2 ]; then ok "sweep has one row per value"; else bad "sweep has one row per value"; fi
-check "compare --sweep: bad key"           1 "keys start with run., chip., tech., analog. or gpu." "$DCIM" compare $C --out "$tmp/c5" --sweep adc.bits=4,8
+check "compare --sweep: bad key"           1 "keys start with run., chip., tech., analog., gpu. or host." "$DCIM" compare $C --out "$tmp/c5" --sweep adc.bits=4,8
 check "compare --sweep: bad value"         1 'analog.adc.bits' "$DCIM" compare $C --out "$tmp/c5" --sweep analog.adc.bits=4,99
 check "compare --sweep: empty value"       1 'empty value' "$DCIM" compare $C --out "$tmp/c5" --sweep analog.adc.bits=4,,8
 check "compare: bad --set prefix"          1 "override 'foo=1'" "$DCIM" compare $C --out "$tmp/c5" --set foo=1

@@ -19,15 +19,20 @@ static const char usage[] =
     "costs) and the GPU baseline (model, or measured power samples if the GPU file has them), and\n"
     "prints area, energy and latency per inference, TOPS/W and TOPS/mm2 (1 MAC = 2 ops, MACs of\n"
     "the whole network), accuracy, component breakdowns and the reductions beside the paper's\n"
+    "(the same work on every side: each chip's conv layers plus the other layers on a host\n"
+    "processor model; the chips' conv layers alone as a breakdown), the chip's write wear\n"
+    "and lifetime; MNIST and point-cloud (PointNet++) run files\n"
     "(arXiv 2506.13151 v1). Writes compare.json and report.html into RUN's results folder +\n"
     "/compare (or --out).\n"
     "  --analog FILE           analogue baseline (default: configs/baselines/analog_180nm.yaml)\n"
     "  --gpu FILE              GPU baseline (default: configs/baselines/rtx4090.yaml)\n"
+    "  --host FILE             host processor for the layers neither chip runs\n"
+    "                          (default: configs/baselines/cortex_m4f.yaml)\n"
     "  --images N              images for both chips (default: the run file's, at most 1000)\n"
     "  --out DIR               results folder\n"
     "  --json                  print the comparison as JSON\n"
-    "  --set KEY=VALUE         run.* chip.* tech.* go to the digital run, analog.* and gpu.* to the\n"
-    "                          baselines, e.g. --set analog.adc.bits=6\n"
+    "  --set KEY=VALUE         run.* chip.* tech.* go to the digital run, analog.* gpu.* host.* to\n"
+    "                          the baselines, e.g. --set analog.adc.bits=6\n"
     "  --sweep KEY=V1,V2,...   rerun for each value and tabulate the reductions, e.g.\n"
     "                          --sweep analog.adc.bits=4,5,6,7,8 (repeat for a grid, up to 4 keys)\n"
     "  --quiet                 no progress\n"
@@ -35,12 +40,12 @@ static const char usage[] =
 
 typedef struct {
     CliOverrides o;
-    const char *path, *analog, *gpu, *out;
+    const char *path, *analog, *gpu, *host, *out;
     const char *sweep[MAX_AXES];
     size_t nsweep;
     uint64_t images;
     int json, quiet;
-    char *analog_own, *gpu_own; /* default baseline paths, when not given */
+    char *analog_own, *gpu_own, *host_own; /* default baseline paths, when not given */
 } Args;
 
 /* parse_one's answers: taken, a message was printed, argv[*i] cannot be taken. */
@@ -61,6 +66,8 @@ static int parse_one(int argc, char **argv, int *i, Args *a)
         return take_value(argc, argv, i, &a->analog);
     if (!strcmp(s, "--gpu"))
         return take_value(argc, argv, i, &a->gpu);
+    if (!strcmp(s, "--host"))
+        return take_value(argc, argv, i, &a->host);
     if (!strcmp(s, "--out"))
         return take_value(argc, argv, i, &a->out);
     if (!strcmp(s, "--images")) {
@@ -186,7 +193,8 @@ static int run_compare(Args *a, CimCompare *c)
 {
     a->analog_own = a->analog ? NULL : default_baseline(a->path, "analog_180nm.yaml");
     a->gpu_own = a->gpu ? NULL : default_baseline(a->path, "rtx4090.yaml");
-    if ((!a->analog && !a->analog_own) || (!a->gpu && !a->gpu_own)) {
+    a->host_own = a->host ? NULL : default_baseline(a->path, "cortex_m4f.yaml");
+    if ((!a->analog && !a->analog_own) || (!a->gpu && !a->gpu_own) || (!a->host && !a->host_own)) {
         fprintf(stderr, "dcim compare: error: out of memory\n");
         return 1;
     }
@@ -195,6 +203,7 @@ static int run_compare(Args *a, CimCompare *c)
         .run_path = a->path,
         .analog_path = a->analog ? a->analog : a->analog_own,
         .gpu_path = a->gpu ? a->gpu : a->gpu_own,
+        .host_path = a->host ? a->host : a->host_own,
         .overrides = a->o.ov,
         .noverrides = a->o.n,
         .images = a->images,
@@ -241,6 +250,7 @@ int cli_compare(int argc, char **argv)
         cli_overrides_free(&a->o);
         free(a->analog_own);
         free(a->gpu_own);
+        free(a->host_own);
     }
     free(a);
     free(c);

@@ -1,6 +1,6 @@
 /* dcim compare: one digital run, the analogue baseline's bit-true forward pass and costs on
  * the same images, and the GPU baseline; sweeps over config keys. docs/energy.md. */
-#include "workloads/compare/compare.h"
+#include "workloads/compare/compare_impl.h"
 #include "workloads/report/progress.h"
 #include "workloads/io/idx.h"
 
@@ -28,8 +28,12 @@ void cim_compare_reductions(const CimCompare *c, CimCompareReductions *out)
     out->area_vs_analog = cim_compare_reduction(d->area_um2, a->area_um2);
     out->energy_vs_analog = cim_compare_reduction(d->energy_pj, a->energy_pj);
     out->energy_vs_gpu = cim_compare_reduction(d->energy_pj, g->energy_pj);
+    out->conv_energy_vs_analog = cim_compare_reduction(c->chip_energy_pj[0], c->chip_energy_pj[1]);
+    out->conv_energy_vs_gpu = cim_compare_reduction(c->chip_energy_pj[0], g->energy_pj);
     uint64_t all = c->conv_macs + c->conv_macs_removed;
     out->ops_removed = all ? -(double)c->conv_macs_removed / (double)all : 0.0;
+    uint64_t pl = c->pruned_layer_macs ? c->pruned_layer_macs : all;
+    out->ops_removed_pruned_layers = pl ? -(double)c->conv_macs_removed / (double)pl : 0.0;
     out->accuracy = d->images ? (double)d->correct / (double)d->images : 0.0;
 }
 
@@ -105,9 +109,54 @@ void cim_compare_side_gpu_measured(const CimGpuCfg *g, const CimGpuMeasured *m, 
     add_comp(out, "measured", out->energy_pj, 0);
 }
 
+void cim_compare_side_add_host(CimCompareSide *s, const CimHostCost *h)
+{
+    s->energy_pj += h->energy_pj;
+    s->latency_ns += h->latency_ns;
+    s->inferences_per_s = s->latency_ns > 0 ? 1e9 / s->latency_ns : 0.0;
+    add_comp(s, "host", h->energy_pj, 0);
+}
+
+static void wear_finish(const CimTechCfg *t, CimCompareWear *w)
+{
+    w->endurance_cycles = t->endurance_cycles;
+    w->mean_per_cell = w->cells > 0 ? w->pulses_per_inference / w->cells : 0;
+    w->lifetime_inferences = cim_wear_lifetime(w->endurance_cycles, w->max_per_cell);
+}
+
+void cim_compare_wear_image(const CimRunReport *r, const CimTechCfg *t, CimCompareWear *out)
+{
+    memset(out, 0, sizeof *out);
+    double pulses = 0;
+    for (size_t i = 0; i < r->nlayers; i++)
+        pulses += (double)r->layers[i].cost.ev.n[CIM_EV_SET_PULSE] + (double)r->layers[i].cost.ev.n[CIM_EV_RESET_PULSE];
+    out->cells = (double)r->macros * r->rows * r->cols;
+    out->pulses_per_inference = r->images ? pulses / (double)r->images : 0;
+    wear_finish(t, out);
+    out->max_per_cell = out->mean_per_cell;
+    out->lifetime_inferences = cim_wear_lifetime(out->endurance_cycles, out->max_per_cell);
+}
+
+void cim_compare_wear_pn(const CimPnWear *w, const CimTechCfg *t, CimCompareWear *out)
+{
+    memset(out, 0, sizeof *out);
+    out->cells = (double)w->cells;
+    out->pulses_per_inference = (double)w->changes;
+    out->max_counted = 1;
+    out->max_per_cell = w->max_changes;
+    wear_finish(t, out);
+}
+
+const char *cim_compare_scope(const CimCompare *c)
+{
+    (void)c;
+    return "the same work on every side: digital and analogue chip = their conv layers + the host layers on the "
+           "host processor model; GPU = the whole network";
+}
+
 /* ---- overrides -------------------------------------------------------------------- */
 
-typedef enum { DEST_JOB, DEST_ANALOG, DEST_GPU, DEST_BAD } Dest;
+typedef enum { DEST_JOB, DEST_ANALOG, DEST_GPU, DEST_HOST, DEST_BAD } Dest;
 
 static Dest dest_of(const char *kv)
 {
@@ -115,18 +164,21 @@ static Dest dest_of(const char *kv)
         return DEST_JOB;
     if (cim_cfg_item_in(kv, &cim_analog_schema))
         return DEST_ANALOG;
+    if (cim_cfg_item_in(kv, &cim_host_schema))
+        return DEST_HOST;
     return cim_cfg_item_in(kv, &cim_gpu_schema) ? DEST_GPU : DEST_BAD;
 }
 
-/* "run., chip., tech., analog. or gpu.": every root an override of dcim compare may have. */
+/* "run., chip., tech., analog., gpu. or host.": every root an override of dcim compare may have. */
 static const char *roots_text(char *buf, size_t len)
 {
-    const CimCfgSchema *all[8];
+    const CimCfgSchema *all[9];
     size_t n = 0;
     for (const CimCfgSchema *const *s = cim_run_roots; *s && n < 6; s++)
         all[n++] = *s;
     all[n++] = &cim_analog_schema;
     all[n++] = &cim_gpu_schema;
+    all[n++] = &cim_host_schema;
     return cim_cfg_roots_text(all, n, buf, len);
 }
 
@@ -141,8 +193,8 @@ static CimStatus bad_prefix(const char *kv, CimDiag *d)
 /* The overrides routed to one loader: room for all of them, and job one more for the
  * image count load_inputs adds. */
 typedef struct {
-    const char **job, **analog, **gpu;
-    size_t njob, nanalog, ngpu;
+    const char **job, **analog, **gpu, **host;
+    size_t njob, nanalog, ngpu, nhost;
     char images[64];
 } Routed;
 
@@ -151,6 +203,7 @@ static void routed_free(Routed *r)
     free(r->job);
     free(r->analog);
     free(r->gpu);
+    free(r->host);
     memset(r, 0, sizeof *r);
 }
 
@@ -160,13 +213,15 @@ static CimStatus route(const char *const *ov, size_t n, Routed *r, CimDiag *d)
     r->job = calloc(n + 1, sizeof *r->job);
     r->analog = calloc(n + 1, sizeof *r->analog);
     r->gpu = calloc(n + 1, sizeof *r->gpu);
-    if (!r->job || !r->analog || !r->gpu)
+    r->host = calloc(n + 1, sizeof *r->host);
+    if (!r->job || !r->analog || !r->gpu || !r->host)
         return CIM_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         switch (dest_of(ov[i])) {
         case DEST_JOB: r->job[r->njob++] = ov[i]; break;
         case DEST_ANALOG: r->analog[r->nanalog++] = ov[i]; break;
         case DEST_GPU: r->gpu[r->ngpu++] = ov[i]; break;
+        case DEST_HOST: r->host[r->nhost++] = ov[i]; break;
         case DEST_BAD:
         default: return bad_prefix(ov[i], d);
         }
@@ -196,6 +251,10 @@ CimStatus cim_compare_check_override(const CimCompareOptions *o, const char *kv,
         CimAnalogCfg a;
         CimOverrides ov = {.items = r.analog, .n = 1};
         st = cim_analog_cfg_load(o->analog_path, &ov, &a, d);
+    } else if (st == CIM_OK && r.nhost) {
+        CimHostCfg h;
+        CimOverrides ov = {.items = r.host, .n = 1};
+        st = cim_host_cfg_load(o->host_path, &ov, &h, d);
     } else if (st == CIM_OK) {
         CimGpuCfg g;
         CimOverrides ov = {.items = r.gpu, .n = 1};
@@ -211,11 +270,31 @@ static CimStatus load_inputs(const CimCompareOptions *o, CimCompare *c, Routed *
     CimOverrides aov = {.items = r->analog, .n = r->nanalog}, gov = {.items = r->gpu, .n = r->ngpu};
     CimStatus sa = cim_analog_cfg_load(o->analog_path, &aov, &c->analog, d);
     CimStatus sg = cim_gpu_cfg_load(o->gpu_path, &gov, &c->gpu, d);
+    CimOverrides hov = {.items = r->host, .n = r->nhost};
+    CimStatus sh = cim_host_cfg_load(o->host_path, &hov, &c->host, d);
     CimRunCfg *run = malloc(sizeof *run);
     CimStatus sr = run ? load_run_chip(o->run_path, r, run, d) : CIM_ERR_NOMEM;
-    if (sa != CIM_OK || sg != CIM_OK || sr != CIM_OK) {
+    if (sa != CIM_OK || sg != CIM_OK || sh != CIM_OK || sr != CIM_OK) {
         free(run);
-        return sr != CIM_OK ? sr : sa != CIM_OK ? sa : sg;
+        return sr != CIM_OK ? sr : sa != CIM_OK ? sa : sg != CIM_OK ? sg : sh;
+    }
+    c->pointcloud = cim_pn_is_pointcloud_file(run->network_path);
+    if (c->pointcloud && run->fidelity == CIM_FIDELITY_REFERENCE) {
+        free(run);
+        cim_diag_add(d, CIM_SEV_ERROR, o->run_path, 0, 0,
+                     "dcim compare needs the point-cloud network's int8 convs on the chip: run.fidelity fast or "
+                     "program, got reference");
+        return CIM_ERR_CONFIG;
+    }
+    unsigned ll = cim_analog_int8_lossless_bits(&c->analog);
+    if (c->pointcloud && (c->analog.adc.bits < ll || c->analog.adc.lsb_cells != 1)) {
+        free(run);
+        cim_diag_add(d, CIM_SEV_ERROR, o->analog_path, 0, 0,
+                     "analog.adc.bits %u with lsb_cells %u: the analogue baseline's int8 layers are costed with a "
+                     "lossless read-out only (bits >= %u = ceil(log2(rows_active x (2^bits_per_cell - 1) x "
+                     "(2^input_bits_per_step - 1) + 1)), lsb_cells 1); a lossy int8 read-out is not modelled",
+                     c->analog.adc.bits, c->analog.adc.lsb_cells, ll);
+        return CIM_ERR_CONFIG;
     }
     c->images_asked = run->data.images;
     uint64_t n = o->images ? o->images : run->data.images;
@@ -290,6 +369,48 @@ static CimStatus analog_costs(CimCompare *c, CimAnalogNet *an, const CimAnalogAc
     return st;
 }
 
+/* The host's share: the work of every layer neither chip runs, on the host model. */
+static void host_share(CimCompare *c)
+{
+    memset(&c->host_work, 0, sizeof c->host_work);
+    CimHostWork w;
+    size_t n = c->pointcloud ? c->pn->net.n : c->job.net.n;
+    for (size_t i = 0; i < n; i++) {
+        if (c->pointcloud)
+            cim_host_pn_layer_work(&c->pn->net, i, &w);
+        else
+            cim_host_net_layer_work(&c->job.net, i, &w);
+        cim_host_work_add(&c->host_work, &w);
+    }
+    cim_host_cost(&c->host, &c->host_work, &c->host_cost);
+}
+
+/* A chip's side: its conv layers' energy and latency kept, then the host's share added. */
+static void digital_side(CimCompare *c)
+{
+    CimCompareSide *s = &c->side[CIM_SIDE_DIGITAL];
+    cim_compare_side_digital(&c->job.report, s);
+    c->chip_energy_pj[0] = s->energy_pj;
+    c->chip_latency_ns[0] = s->latency_ns;
+    cim_compare_side_add_host(s, &c->host_cost);
+}
+
+static void analog_host(CimCompare *c)
+{
+    CimCompareSide *s = &c->side[CIM_SIDE_ANALOG];
+    c->chip_energy_pj[1] = s->energy_pj;
+    c->chip_latency_ns[1] = s->latency_ns;
+    cim_compare_side_add_host(s, &c->host_cost);
+}
+
+static CimStatus pn_analog(CimCompare *c)
+{
+    CimStatus st = cim_compare_pn_analog(c);
+    if (st == CIM_OK)
+        analog_host(c);
+    return st;
+}
+
 static CimStatus run_analog(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
 {
     CimRunCfg *run = &c->job.run;
@@ -314,6 +435,7 @@ static CimStatus run_analog(const CimCompareOptions *o, CimCompare *c, CimDiag *
         st = analog_costs(c, an, act, done);
     if (st == CIM_OK) {
         cim_compare_side_analog(&c->analog, &c->analog_cost, &c->side[CIM_SIDE_ANALOG]);
+        analog_host(c);
         c->side[CIM_SIDE_ANALOG].images = done; /* fewer than c->images after Ctrl-C */
         c->side[CIM_SIDE_ANALOG].correct = correct;
         int lossless = c->analog.adc.bits >= c->lossless_bits && c->analog.adc.lsb_cells == 1;
@@ -342,11 +464,15 @@ static CimStatus run_gpu(CimCompare *c, CimDiag *d)
             return st;
         cim_compare_side_gpu_measured(&c->gpu, &c->gpu_meas, s);
     } else {
-        size_t n = cim_gpu_net_layers(&c->gpu, &c->job.net, NULL);
+        size_t n = c->pointcloud ? cim_gpu_pn_layers(&c->gpu, &c->pn->net, NULL)
+                                 : cim_gpu_net_layers(&c->gpu, &c->job.net, NULL);
         CimGpuLayer *l = calloc(n ? n : 1, sizeof *l);
         if (!l)
             return CIM_ERR_NOMEM;
-        cim_gpu_net_layers(&c->gpu, &c->job.net, l);
+        if (c->pointcloud)
+            cim_gpu_pn_layers(&c->gpu, &c->pn->net, l);
+        else
+            cim_gpu_net_layers(&c->gpu, &c->job.net, l);
         cim_gpu_estimate(&c->gpu, l, n, &c->gpu_model);
         free(l);
         cim_compare_side_gpu_model(&c->gpu, &c->gpu_model, s);
@@ -375,6 +501,26 @@ static void work_of(CimCompare *c)
     snprintf(c->reason, sizeof c->reason, "%s", r->reason);
 }
 
+CimComparePaper cim_compare_paper(int pointcloud)
+{
+    if (pointcloud)
+        return (CimComparePaper){"arXiv 2506.13151 v1, abstract (ModelNet10)", NAN, NAN, CIM_PAPER_PN_ENERGY_VS_GPU,
+                                 CIM_PAPER_PN_OPS_REMOVED, CIM_PAPER_PN_ACCURACY};
+    return (CimComparePaper){"arXiv 2506.13151 v1, abstract (MNIST)", CIM_PAPER_AREA_VS_ANALOG,
+                             CIM_PAPER_ENERGY_VS_ANALOG, CIM_PAPER_ENERGY_VS_GPU, CIM_PAPER_OPS_REMOVED,
+                             CIM_PAPER_ACCURACY};
+}
+
+static void wear_of(CimCompare *c)
+{
+    if (c->pointcloud) {
+        CimPnWear w;
+        cim_pn_chip_wear(&c->pn->chip, &w);
+        cim_compare_wear_pn(&w, &c->pn->chip_cfg.tech, &c->wear);
+    } else
+        cim_compare_wear_image(&c->job.report, &c->job.chip_cfg.tech, &c->wear);
+}
+
 CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
 {
     memset(c, 0, sizeof *c);
@@ -382,7 +528,9 @@ CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
     CimStatus st = route(o->overrides, o->noverrides, &r, d);
     if (st == CIM_OK)
         st = load_inputs(o, c, &r, d);
-    if (st == CIM_OK) {
+    if (st == CIM_OK && c->pointcloud)
+        st = cim_compare_pn_job(o, r.job, r.njob, c, d);
+    else if (st == CIM_OK) {
         CimJobOptions jo = {.run_path = o->run_path, .overrides = r.job, .noverrides = r.njob,
                             .progress = o->progress, .stop = o->stop, .vcd_end = UINT64_MAX,
                             .results = o->results, .results_dir = o->results_dir, .results_sub = o->results_sub};
@@ -391,9 +539,15 @@ CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
     routed_free(&r);
     if (st != CIM_OK)
         return st;
-    work_of(c);
-    cim_compare_side_digital(&c->job.report, &c->side[CIM_SIDE_DIGITAL]);
-    st = run_analog(o, c, d);
+    if (c->pointcloud)
+        cim_compare_pn_work(c);
+    else
+        work_of(c);
+    c->paper = cim_compare_paper(c->pointcloud);
+    wear_of(c);
+    host_share(c);
+    digital_side(c);
+    st = c->pointcloud ? pn_analog(c) : run_analog(o, c, d);
     if (st == CIM_OK)
         st = run_gpu(c, d);
     if (st == CIM_OK && o->stop && *o->stop && c->status == CIM_RUN_COMPLETE) {
@@ -403,7 +557,16 @@ CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *d)
     return st;
 }
 
-void cim_compare_free(CimCompare *c) { cim_job_free(&c->job); }
+void cim_compare_free(CimCompare *c)
+{
+    cim_job_free(&c->job);
+    if (c->pn)
+        cim_pn_job_free(c->pn);
+    free(c->pn);
+    free(c->pn_act);
+    c->pn = NULL;
+    c->pn_act = NULL;
+}
 
 /* The baselines again on c's digital run, with o's analog.* and gpu.* overrides (o's run.*,
  * chip.* and tech.* ones must be those c ran with). */
@@ -412,18 +575,24 @@ static CimStatus rerun_baselines(const CimCompareOptions *o, CimCompare *c, CimD
     Routed r;
     CimStatus st = route(o->overrides, o->noverrides, &r, d);
     if (st == CIM_OK) {
-        CimOverrides aov = {.items = r.analog, .n = r.nanalog}, gov = {.items = r.gpu, .n = r.ngpu};
+        CimOverrides aov = {.items = r.analog, .n = r.nanalog}, gov = {.items = r.gpu, .n = r.ngpu},
+                     hov = {.items = r.host, .n = r.nhost};
         st = cim_analog_cfg_load(o->analog_path, &aov, &c->analog, d);
         if (st == CIM_OK)
             st = cim_gpu_cfg_load(o->gpu_path, &gov, &c->gpu, d);
+        if (st == CIM_OK)
+            st = cim_host_cfg_load(o->host_path, &hov, &c->host, d);
     }
     routed_free(&r);
     c->adc_reads = c->adc_inexact = c->adc_clipped = 0;
     memset(&c->analog_cost, 0, sizeof c->analog_cost);
     memset(&c->gpu_model, 0, sizeof c->gpu_model);
     memset(&c->gpu_meas, 0, sizeof c->gpu_meas);
-    if (st == CIM_OK)
+    if (st == CIM_OK) { /* a host.* key moves both chips' sides */
+        host_share(c);
+        digital_side(c);
         st = run_analog(o, c, d);
+    }
     return st == CIM_OK ? run_gpu(c, d) : st;
 }
 
@@ -496,6 +665,23 @@ static void point_of(const CimCompare *c, CimSweepPoint *p)
     const CimCompareSide *a = &c->side[CIM_SIDE_ANALOG];
     p->analog_accuracy = a->images ? (double)a->correct / (double)a->images : 0.0;
     p->exact_accuracy = c->images ? (double)c->exact_correct / (double)c->images : 0.0;
+}
+
+/* 1 when o's run file (with its run.* overrides) names a point-cloud network: its activity
+ * depends on analog.multibit keys, so a sweep reruns every point. 0 when it cannot be read
+ * (the run reports why). */
+static int pointcloud_run(const CimCompareOptions *o)
+{
+    Routed r = {0};
+    CimDiag d;
+    cim_diag_init(&d);
+    CimRunCfg *run = malloc(sizeof *run);
+    int yes = run && route(o->overrides, o->noverrides, &r, &d) == CIM_OK && load_run_chip(o->run_path, &r, run, &d) == CIM_OK &&
+              cim_pn_is_pointcloud_file(run->network_path);
+    routed_free(&r);
+    free(run);
+    cim_diag_free(&d);
+    return yes;
 }
 
 /* Checks every value of every axis before anything runs; a key may appear on one axis. */
@@ -581,7 +767,7 @@ CimStatus cim_sweep_run(const CimCompareOptions *o, const CimSweepAxis *axes, si
         st = sweep_error(axes[0].key, "more than 1024 points in the grid", d);
     if (st == CIM_OK && !(out->points = calloc(total, sizeof *out->points)))
         st = CIM_ERR_NOMEM;
-    int reuse = 1;
+    int reuse = !pointcloud_run(o);
     for (size_t i = 0; i < naxes; i++)
         reuse &= dest_of(axes[i].key) != DEST_JOB;
     CimCompare *scratch = NULL;

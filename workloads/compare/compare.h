@@ -6,6 +6,7 @@
 
 #include "workloads/compare/baseline.h"
 #include "workloads/run/job.h"
+#include "workloads/run/pointcloud.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -14,9 +15,9 @@ extern "C" {
 /* Images compare runs by default when the run file asks for more (the accuracy part is a
  * forward pass per image on both chips; costs are averages over the same images). */
 #define CIM_COMPARE_DEFAULT_IMAGES 1000u
-/* Components of the largest side: the digital chip's or the analogue chip's breakdown
- * (the GPU has 3, a measured GPU 1). */
-#define CIM_COMPARE_MAX_COMP ((int)CIM_COMP_COUNT > (int)CIM_AC_COUNT ? (int)CIM_COMP_COUNT : (int)CIM_AC_COUNT)
+/* Components of the largest side: the digital chip's or the analogue chip's breakdown, and
+ * the host's share (the GPU has 3, a measured GPU 1). */
+#define CIM_COMPARE_MAX_COMP (((int)CIM_COMP_COUNT > (int)CIM_AC_COUNT ? (int)CIM_COMP_COUNT : (int)CIM_AC_COUNT) + 1)
 
 /* The paper's numbers (arXiv 2506.13151 v1 abstract, MNIST), as fractions. */
 #define CIM_PAPER_AREA_VS_ANALOG (-0.7230)
@@ -24,6 +25,33 @@ extern "C" {
 #define CIM_PAPER_ENERGY_VS_GPU (-0.7561)
 #define CIM_PAPER_OPS_REMOVED (-0.2680)
 #define CIM_PAPER_ACCURACY 0.9144
+/* ModelNet10 (the same abstract; research/anchors.md A): energy vs the RTX 4090, operations
+ * removed, accuracy. The paper states no area or energy against the analogue baseline for it. */
+#define CIM_PAPER_PN_ENERGY_VS_GPU (-0.8653)
+#define CIM_PAPER_PN_OPS_REMOVED (-0.5994)
+#define CIM_PAPER_PN_ACCURACY 0.7775
+
+/* The paper's numbers for the compared network, as fractions; NAN where it states none. */
+typedef struct {
+    const char *source;
+    double area_vs_analog, energy_vs_analog, energy_vs_gpu, ops_removed, accuracy;
+} CimComparePaper;
+
+/* The paper's numbers for an image network (MNIST) or a point-cloud one (ModelNet10). */
+CimComparePaper cim_compare_paper(int pointcloud);
+
+/* Write wear of the digital chip per inference and the lifetime it allows. */
+typedef struct {
+    double endurance_cycles;   /* tech.endurance.cycles_per_cell */
+    double cells;              /* the chip's cells */
+    double pulses_per_inference; /* SET + RESET pulses over all cells */
+    double mean_per_cell;      /* pulses_per_inference / cells */
+    int max_counted;           /* 1: the most-written cell counted cell by cell (point clouds);
+                                * 0: only the mean is known (max_per_cell is the mean) */
+    double max_per_cell;       /* pulses per inference of the most-written cell */
+    double lifetime_inferences; /* cim_wear_lifetime(endurance_cycles, max_per_cell) */
+} CimCompareWear;
+
 
 typedef enum { CIM_SIDE_DIGITAL, CIM_SIDE_ANALOG, CIM_SIDE_GPU, CIM_SIDE_COUNT } CimCompareSideId;
 
@@ -52,8 +80,12 @@ typedef struct {
 } CimCompareMerit;
 
 typedef struct {
-    double area_vs_analog, energy_vs_analog, energy_vs_gpu; /* ours / theirs - 1 */
+    double area_vs_analog, energy_vs_analog, energy_vs_gpu; /* ours / theirs - 1, the same work */
+    double conv_energy_vs_analog, conv_energy_vs_gpu; /* the chips' conv layers only (host layers left
+                                                        * out) vs the analogue convs and the GPU's
+                                                        * whole network: the figures before issue 18 */
     double ops_removed;        /* -(conv MACs removed by pruning) / (all conv MACs) */
+    double ops_removed_pruned_layers; /* the same over the layers pruning applies to (PointNet: pt_sa1) */
     double accuracy;           /* digital chip */
 } CimCompareReductions;
 
@@ -62,6 +94,7 @@ typedef struct {
     uint64_t macs;             /* whole network, dense (conv + linear, pruned filters included) */
     double ops;                /* 2 x macs: the op convention, the same for all sides */
     uint64_t conv_macs, conv_macs_removed; /* chip layers: all, and removed by pruning */
+    uint64_t pruned_layer_macs;  /* all MACs of the layers pruning applies to (0: every chip layer) */
     uint64_t images, images_asked; /* compared; the run file's (before compare's cap) */
     int images_capped;         /* 1: images was capped at CIM_COMPARE_DEFAULT_IMAGES */
     CimRunStatus status;           /* the digital run's */
@@ -80,14 +113,25 @@ typedef struct {
     int gpu_measured;          /* 1: measured power samples, 0: the model */
     CimGpuResult gpu_model;
     CimGpuMeasured gpu_meas;
-    /* the digital run (report, configs) */
+    /* the host processor: the layers neither chip runs, the same work on both sides */
+    CimHostCfg host;
+    CimHostWork host_work;     /* per inference */
+    CimHostCost host_cost;
+    double chip_energy_pj[2], chip_latency_ns[2]; /* digital, analogue: their conv layers only */
+    CimComparePaper paper;
+    CimCompareWear wear;
+    /* the digital run (report, configs); a point-cloud run fills job.report from pn */
     CimJob job;
+    int pointcloud;            /* the run file names a point-cloud network */
+    CimPnJob *pn;              /* its run (pointcloud) */
+    CimAnalogActivity *pn_act; /* per conv of pn (layer x CIM_PN_MAX_MLP + s): the analogue activity */
 } CimCompare;
 
 typedef struct {
     const char *run_path;
     const char *analog_path, *gpu_path;   /* baseline files */
-    const char *const *overrides;         /* run.* chip.* tech.* analog.* gpu.* KEY=VALUE */
+    const char *host_path;                /* host processor file */
+    const char *const *overrides;         /* run.* chip.* tech.* analog.* gpu.* host.* KEY=VALUE */
     size_t noverrides;
     uint64_t images;                      /* 0: the run file's, capped at the default */
     int progress;                         /* progress bar on stderr */
@@ -111,6 +155,16 @@ void cim_compare_side_digital(const CimRunReport *r, CimCompareSide *out);
 void cim_compare_side_analog(const CimAnalogCfg *a, const CimAnalogCost *cost, CimCompareSide *out);
 void cim_compare_side_gpu_model(const CimGpuCfg *g, const CimGpuResult *res, CimCompareSide *out);
 void cim_compare_side_gpu_measured(const CimGpuCfg *g, const CimGpuMeasured *m, CimCompareSide *out);
+/* Adds the host's share to a chip's side: energy, latency (the host runs after the chip,
+ * one inference at a time), a "host" component without area; throughput from the latency. */
+void cim_compare_side_add_host(CimCompareSide *s, const CimHostCost *h);
+/* Write wear of an image network's run: SET and RESET pulses of its chip layers per image
+ * over the chip's cells (only the mean per cell is known: max_counted 0). */
+void cim_compare_wear_image(const CimRunReport *r, const CimTechCfg *t, CimCompareWear *out);
+/* Write wear of a point-cloud run from its cell-by-cell count (cim_pn_chip_wear). */
+void cim_compare_wear_pn(const CimPnWear *w, const CimTechCfg *t, CimCompareWear *out);
+/* The scope line every report states: what each side's energy covers. */
+const char *cim_compare_scope(const CimCompare *c);
 
 /* ---- the comparison ------------------------------------------------------------ */
 /* Checks one KEY=VALUE override the way cim_compare_run would apply it (its prefix routes it

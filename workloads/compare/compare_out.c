@@ -33,6 +33,19 @@ static void note(CimCompareNote *n, const char *label, const char *fmt, ...)
 static void note_analog(const CimCompare *c, CimCompareNote *n)
 {
     const CimAnalogCfg *a = &c->analog;
+    if (c->pointcloud) {
+        note(n, "analogue",
+             "%s, int8 layers: %ux%u crossbars (%llu), %u rows summed per read; weights bit-sliced over %u cell(s) of "
+             "%u bit(s), every filter mapped; inputs in %u bit-serial step(s) of %u bit(s) (DAC); %u-bit %s ADC per "
+             "%u columns (lossless from %u bits: every read exact), shift-add into %u-bit accumulators; the chip's "
+             "cells and tech file; each layer on its own crossbars (no reloads); activity counted on the chip's "
+             "codes; ADC reads %llu",
+             a->name, a->xbar.rows, a->xbar.cols, (unsigned long long)c->analog_cost.crossbars, a->xbar.rows_active,
+             cim_analog_int8_slices(a), a->multibit.bits_per_cell, cim_analog_int8_steps(a),
+             a->multibit.input_bits_per_step, a->adc.bits, a->adc.model == CIM_ADC_WALDEN ? "walden" : "neurosim_sar",
+             a->adc.share, c->lossless_bits, a->multibit.accumulator_bits, (unsigned long long)c->adc_reads);
+        return;
+    }
     double inexact = c->adc_reads ? 100.0 * (double)c->adc_inexact / (double)c->adc_reads : 0.0;
     note(n, "analogue",
          "%s: %ux%u crossbars (%llu), %u elements per read, %u cell(s) per weight, pruned filters %s; %u-bit %s "
@@ -79,8 +92,10 @@ size_t cim_compare_notes(const CimCompare *c, CimCompareNote *out)
          "included) = %.4g MOPs, the same count for all three machines",
          (unsigned long long)c->macs, c->ops * 1e-6);
     note(&out[n++], "scope",
-         "digital and analogue: the conv layers on chip, per inference (one-off weight programming and pruning "
-         "excluded; the linear layers run on the host and are costed by neither); GPU: the whole network");
+         "%s (host: %s); per inference, one-off weight programming and pruning excluded%s; the chips' conv layers "
+         "alone are the conv_only breakdown",
+         cim_compare_scope(c), c->host.name,
+         c->pointcloud ? ", the digital chip's weight reload before each conv of each cloud included" : "");
     if (c->images_capped)
         note(&out[n++], "images",
              "%llu of the run file's %llu images (compare's default cap; --images N for more); costs are averages over "
@@ -95,6 +110,12 @@ size_t cim_compare_notes(const CimCompare *c, CimCompareNote *out)
          r->pruned_mode);
     note_analog(c, &out[n++]);
     note_gpu(c, &out[n++]);
+    const CimHostWork *w = &c->host_work;
+    note(&out[n++], "host",
+         "%s at %.4g MHz, %.4g pJ per cycle: %.4g M fp32 MACs, %.4g M fp32 ops, %.4g M divides, %.4g M square roots, "
+         "%.4g MB moved per inference = %.4g M cycles (arithmetic and loads only: a lower bound)",
+         c->host.name, c->host.core.clock_mhz, c->host.core.energy_per_cycle_pj, w->fp32_macs * 1e-6,
+         w->fp32_ops * 1e-6, w->fp32_divs * 1e-6, w->fp32_sqrts * 1e-6, w->bytes * 1e-6, c->host_cost.cycles * 1e-6);
     return n;
 }
 
@@ -160,10 +181,12 @@ static void print_comps(const CimCompareSide *s, int area, FILE *out)
 
 static void red_line(FILE *out, const char *label, double ours, double paper, double ratio)
 {
-    char a[32], b[32], r[32] = "";
+    char a[32], b[32] = "n/a (not stated)", r[32] = "";
     if (ratio >= 0)
         snprintf(r, sizeof r, "%.4g", ratio);
-    fprintf(out, "  %-44s %-13s %-11s %s\n", label, cim_fmt_pct(ours, a, sizeof a), r, cim_fmt_pct(paper, b, sizeof b));
+    if (!isnan(paper))
+        cim_fmt_pct(paper, b, sizeof b);
+    fprintf(out, "  %-44s %-13s %-11s %s\n", label, cim_fmt_pct(ours, a, sizeof a), r, b);
 }
 
 static void print_reductions(const CimCompare *c, FILE *out)
@@ -172,17 +195,44 @@ static void print_reductions(const CimCompare *c, FILE *out)
     cim_compare_reductions(c, &r);
     const CimCompareSide *s = c->side;
     char gl[64];
-    fprintf(out, "\nreductions, digital vs baseline (ours/theirs - 1), beside the paper's (arXiv 2506.13151 v1 "
-                 "abstract, MNIST)\n  %-44s %-13s %-11s %s\n",
-            "", "ours", "ours/theirs", "paper");
-    red_line(out, "area vs analogue RRAM CIM", r.area_vs_analog, CIM_PAPER_AREA_VS_ANALOG,
+    const CimComparePaper *p = &c->paper;
+    fprintf(out, "\nreductions, digital vs baseline (ours/theirs - 1), the same work on every side, beside the "
+                 "paper's (%s)\n  %-44s %-13s %-11s %s\n",
+            p->source, "", "ours", "ours/theirs", "paper");
+    red_line(out, "area vs analogue RRAM CIM", r.area_vs_analog, p->area_vs_analog,
              s[1].area_um2 > 0 ? s[0].area_um2 / s[1].area_um2 : -1);
-    red_line(out, "energy vs analogue RRAM CIM", r.energy_vs_analog, CIM_PAPER_ENERGY_VS_ANALOG,
+    red_line(out, "energy vs analogue RRAM CIM", r.energy_vs_analog, p->energy_vs_analog,
              s[1].energy_pj > 0 ? s[0].energy_pj / s[1].energy_pj : -1);
     snprintf(gl, sizeof gl, "energy vs GPU (%.20s, %s)", c->gpu.name, c->gpu_measured ? "measured" : "model");
-    red_line(out, gl, r.energy_vs_gpu, CIM_PAPER_ENERGY_VS_GPU, s[2].energy_pj > 0 ? s[0].energy_pj / s[2].energy_pj : -1);
-    red_line(out, "conv operations removed by pruning", r.ops_removed, CIM_PAPER_OPS_REMOVED, -1);
-    fprintf(out, "  %-44s %-25.2f %.2f\n", "accuracy (digital chip), %", 100.0 * r.accuracy, 100.0 * CIM_PAPER_ACCURACY);
+    red_line(out, gl, r.energy_vs_gpu, p->energy_vs_gpu, s[2].energy_pj > 0 ? s[0].energy_pj / s[2].energy_pj : -1);
+    red_line(out, "conv operations removed by pruning", r.ops_removed, p->ops_removed, -1);
+    if (c->pruned_layer_macs)
+        red_line(out, "  of the pruned layers' operations", r.ops_removed_pruned_layers, p->ops_removed, -1);
+    fprintf(out, "  %-44s %-25.2f %.2f\n", "accuracy (digital chip), %", 100.0 * r.accuracy, 100.0 * p->accuracy);
+    fprintf(out, "conv_only breakdown: the chips' conv layers alone (host layers left out; GPU: whole network)\n");
+    red_line(out, "conv energy vs analogue convs", r.conv_energy_vs_analog, p->energy_vs_analog,
+             c->chip_energy_pj[1] > 0 ? c->chip_energy_pj[0] / c->chip_energy_pj[1] : -1);
+    red_line(out, "conv energy vs GPU whole network", r.conv_energy_vs_gpu, p->energy_vs_gpu,
+             s[2].energy_pj > 0 ? c->chip_energy_pj[0] / s[2].energy_pj : -1);
+}
+
+static void print_wear(const CimCompare *c, FILE *out)
+{
+    const CimCompareWear *w = &c->wear;
+    fprintf(out, "\nwrite wear (digital chip)\n  per inference %.4g SET/RESET pulses over %.4g cells: %.4g per cell on "
+                 "average; most-written cell %.4g%s\n",
+            w->pulses_per_inference, w->cells, w->mean_per_cell, w->max_per_cell,
+            w->max_counted ? " (counted cell by cell over the repeating weight loads)"
+                           : " (the mean: image networks do not track single cells)");
+    if (isinf(w->lifetime_inferences))
+        fprintf(out, "  lifetime      unlimited by writes: no cell is written per inference (endurance %.4g "
+                     "cycles)\n",
+                w->endurance_cycles);
+    else
+        fprintf(out, "  lifetime      %.4g inferences until the %s cell reaches %.4g cycles (tech.endurance)\n",
+                w->lifetime_inferences, w->max_counted ? "most-written" : "average", w->endurance_cycles);
+    fprintf(out, "  per training epoch: dcim train's metrics.jsonl (\"write\": pulses, per cell, lifetime in "
+                 "epochs)\n");
 }
 
 void cim_compare_print(const CimCompare *c, FILE *out)
@@ -195,9 +245,16 @@ void cim_compare_print(const CimCompare *c, FILE *out)
     if (c->images_capped)
         fprintf(out, "images                 %llu of the run file's %llu (compare's default; --images N for more)\n",
                 (unsigned long long)c->images, (unsigned long long)c->images_asked);
-    fprintf(out, "ops                    1 MAC = 2 ops, %llu MACs per inference (whole network, dense) = %.4g MOPs\n\n",
+    fprintf(out, "ops                    1 MAC = 2 ops, %llu MACs per inference (whole network, dense) = %.4g MOPs\n",
             (unsigned long long)c->macs, c->ops * 1e-6);
+    fprintf(out, "scope                  %s (host: %s)\n\n", cim_compare_scope(c), c->host.name);
     print_table(c, out);
+    char e0[32], e1[32], eh[32], th[32];
+    fprintf(out, "\nof which the chips' conv layers: digital %s, analogue %s; the host layers (both chips): %s, %s, "
+                 "%.4g M cycles\n",
+            cim_fmt_energy(c->chip_energy_pj[0], e0, sizeof e0), cim_fmt_energy(c->chip_energy_pj[1], e1, sizeof e1),
+            cim_fmt_energy(c->host_cost.energy_pj, eh, sizeof eh), cim_fmt_time(c->host_cost.latency_ns, th, sizeof th),
+            c->host_cost.cycles * 1e-6);
     fprintf(out, "\nenergy per inference by component\n");
     for (int s = 0; s < CIM_SIDE_COUNT; s++) {
         fprintf(out, "  %-9s ", side_title[s]);
@@ -209,6 +266,7 @@ void cim_compare_print(const CimCompare *c, FILE *out)
         print_comps(&c->side[s], 1, out);
     }
     print_reductions(c, out);
+    print_wear(c, out);
     CimCompareNote notes[CIM_COMPARE_NOTES];
     size_t n = cim_compare_notes(c, notes);
     fprintf(out, "\nassumptions behind ours (formulas and sources: docs/energy.md; move them with --set or --sweep)\n");
@@ -273,7 +331,13 @@ static json_t *side_json(const CimCompare *c, const CimCompareSide *s)
     return o;
 }
 
-static json_t *pair(double ours, double paper) { return json_pack("{s:f, s:f}", "ours", ours, "paper", paper); }
+/* ours and the paper's (null where the paper states none) */
+static json_t *pair(double ours, double paper)
+{
+    json_t *o = json_pack("{s:f}", "ours", ours);
+    json_object_set_new(o, "paper", isnan(paper) ? json_null() : json_real(paper));
+    return o;
+}
 
 static json_t *reductions_json(const CimCompare *c)
 {
@@ -281,12 +345,20 @@ static json_t *reductions_json(const CimCompare *c)
     cim_compare_reductions(c, &r);
     json_t *o = json_object();
     json_object_set_new(o, "convention", json_string("ours / theirs - 1 (negative: ours is smaller)"));
-    json_object_set_new(o, "paper_source", json_string("arXiv 2506.13151 v1, abstract (MNIST)"));
-    json_object_set_new(o, "area_vs_analog", pair(r.area_vs_analog, CIM_PAPER_AREA_VS_ANALOG));
-    json_object_set_new(o, "energy_vs_analog", pair(r.energy_vs_analog, CIM_PAPER_ENERGY_VS_ANALOG));
-    json_object_set_new(o, "energy_vs_gpu", pair(r.energy_vs_gpu, CIM_PAPER_ENERGY_VS_GPU));
-    json_object_set_new(o, "conv_ops_removed", pair(r.ops_removed, CIM_PAPER_OPS_REMOVED));
-    json_object_set_new(o, "accuracy", pair(r.accuracy, CIM_PAPER_ACCURACY));
+    const CimComparePaper *p = &c->paper;
+    json_object_set_new(o, "paper_source", json_string(p->source));
+    json_object_set_new(o, "scope", json_string(cim_compare_scope(c)));
+    json_object_set_new(o, "area_vs_analog", pair(r.area_vs_analog, p->area_vs_analog));
+    json_object_set_new(o, "energy_vs_analog", pair(r.energy_vs_analog, p->energy_vs_analog));
+    json_object_set_new(o, "energy_vs_gpu", pair(r.energy_vs_gpu, p->energy_vs_gpu));
+    json_object_set_new(o, "conv_ops_removed", pair(r.ops_removed, p->ops_removed));
+    json_object_set_new(o, "conv_ops_removed_pruned_layers", pair(r.ops_removed_pruned_layers, p->ops_removed));
+    json_object_set_new(o, "accuracy", pair(r.accuracy, p->accuracy));
+    json_object_set_new(o, "conv_only", json_pack("{s:s, s:o, s:o}", "scope",
+                                                  "the chips' conv layers alone (host layers left out) vs the "
+                                                  "analogue convs and the GPU's whole network",
+                                                  "energy_vs_analog", pair(r.conv_energy_vs_analog, p->energy_vs_analog),
+                                                  "energy_vs_gpu", pair(r.conv_energy_vs_gpu, p->energy_vs_gpu)));
     return o;
 }
 
@@ -336,6 +408,31 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
                                   c->analog_activity_assumed ? "assumed" : "counted", "crossbars",
                                   (json_int_t)c->analog_cost.crossbars));
     json_object_set_new(o, "gpu_source", json_string(c->gpu_measured ? "measured" : "model"));
+    json_object_set_new(o, "scope", json_string(cim_compare_scope(c)));
+    const CimHostWork *w = &c->host_work;
+    json_object_set_new(o, "host", json_pack("{s:s, s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f}, s:f, s:f, s:f}", "name",
+                                             c->host.name, "clock_mhz", c->host.core.clock_mhz,
+                                             "energy_per_cycle_pj", c->host.core.energy_per_cycle_pj, "work_per_inference",
+                                             "fp32_macs", w->fp32_macs, "fp32_ops", w->fp32_ops, "fp32_divs",
+                                             w->fp32_divs, "fp32_sqrts", w->fp32_sqrts, "int_ops", w->int_ops, "bytes",
+                                             w->bytes, "cycles_per_inference", c->host_cost.cycles,
+                                             "energy_pj_per_inference", c->host_cost.energy_pj,
+                                             "latency_ns_per_inference", c->host_cost.latency_ns));
+    json_object_set_new(o, "conv_only", json_pack("{s:s, s:f, s:f, s:f, s:f}", "scope",
+                                                  "the chips' conv layers alone, host layers left out",
+                                                  "digital_energy_pj_per_inference", c->chip_energy_pj[0],
+                                                  "analog_energy_pj_per_inference", c->chip_energy_pj[1],
+                                                  "digital_latency_ns_per_inference", c->chip_latency_ns[0],
+                                                  "analog_latency_ns_per_inference", c->chip_latency_ns[1]));
+    const CimCompareWear *wr = &c->wear;
+    json_t *wj = json_pack("{s:f, s:f, s:f, s:f, s:b, s:s}", "cells", wr->cells, "pulses_per_inference",
+                           wr->pulses_per_inference, "mean_pulses_per_cell", wr->mean_per_cell,
+                           "max_pulses_per_cell", wr->max_per_cell, "max_counted", wr->max_counted,
+                           "per_training_epoch", "dcim train's metrics.jsonl, \"write\" per epoch");
+    json_object_set_new(wj, "endurance_cycles", json_real(wr->endurance_cycles));
+    json_object_set_new(wj, "lifetime_inferences", isinf(wr->lifetime_inferences) ? json_string("unlimited")
+                                                                                   : json_real(wr->lifetime_inferences));
+    json_object_set_new(o, "wear", wj);
     json_object_set_new(o, "reductions", reductions_json(c));
     CimCompareNote notes[CIM_COMPARE_NOTES];
     size_t n = cim_compare_notes(c, notes);

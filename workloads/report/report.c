@@ -4,6 +4,7 @@
 #include "workloads/report/report_impl.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -375,4 +376,9 @@ CimStatus cim_report_write(const CimRunReport *r, const char *dir, CimDiag *diag
 {
     CimStatus st = cim_json_write(report_json(r, 1), dir, "stats.json", diag);
     return st == CIM_OK ? cim_report_write_layers(r, dir, diag) : st;
+}
+
+double cim_wear_lifetime(double endurance, double per_inference)
+{
+    return per_inference > 0 ? endurance / per_inference : INFINITY;
 }

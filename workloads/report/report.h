@@ -70,6 +70,11 @@ void cim_report_print_mapping(const CimRunReport *r, FILE *out);
  * the MACs on the chip and on the host. dcim check prints it for a run file. */
 void cim_report_print_network(const CimNet *net, const CimCompiled *cc, FILE *out);
 
+/* Inferences (or epochs) until a cell written `per_inference` times per inference reaches
+ * `endurance` cycles: endurance / per_inference; INFINITY when nothing is written
+ * (per_inference 0). Example: 1e6 cycles, 8 pulses -> 125 000. docs/energy.md, "Write wear". */
+double cim_wear_lifetime(double endurance, double per_inference);
+
 /* Energy of a tally with the report's chip, by component. */
 void cim_report_energy(const CimRunReport *r, const CimLayerTally *t, CimEnergyBreakdown *out);
 

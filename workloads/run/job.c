@@ -383,13 +383,18 @@ CimStatus cim_job_prepare(const CimJobOptions *o, CimJob *j, CimDiag *d)
     return st;
 }
 
-static CimStatus begin_results(const CimJobOptions *o, CimJob *j, CimDiag *d)
+CimStatus cim_job_results_begin(const CimJobOptions *o, const char *out_dir, CimDiag *d)
 {
     if (o->results_dir || !o->results_sub)
-        return cim_results_begin(o->results, o->results_dir ? o->results_dir : j->run.out_dir, d);
-    char dir[sizeof j->run.out_dir + 64];
-    snprintf(dir, sizeof dir, "%s/%.60s", j->run.out_dir, o->results_sub);
+        return cim_results_begin(o->results, o->results_dir ? o->results_dir : out_dir, d);
+    char dir[CIM_PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "%s/%.60s", out_dir, o->results_sub);
     return cim_results_begin(o->results, dir, d);
+}
+
+static CimStatus begin_results(const CimJobOptions *o, CimJob *j, CimDiag *d)
+{
+    return cim_job_results_begin(o, j->run.out_dir, d);
 }
 
 CimStatus cim_job_run(const CimJobOptions *o, CimJob *j, CimDiag *d)

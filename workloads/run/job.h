@@ -58,6 +58,9 @@ CimStatus cim_job_prepare(const CimJobOptions *opt, CimJob *job, CimDiag *diag);
  * pruned filters; no on-chip pruning, no image) and the report's mapping filled. A
  * network that does not fit is an error in diag, as for cim_job_run. */
 CimStatus cim_job_check(const CimJobOptions *opt, CimJob *job, CimDiag *diag);
+/* Begins o->results (not NULL) in o->results_dir, or else out_dir (the run file's run.out)
+ * with o->results_sub appended when that is not NULL: the folder rule of every job kind. */
+CimStatus cim_job_results_begin(const CimJobOptions *o, const char *out_dir, CimDiag *diag);
 /* The pruning parameters of a run file. */
 void cim_job_prune_params(const CimRunCfg *run, CimPruneParams *p);
 

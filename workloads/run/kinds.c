@@ -2,6 +2,7 @@
 #include "workloads/run/kinds.h"
 #include "models/analog/analog.h"
 #include "models/gpu/gpu.h"
+#include "models/host/host.h"
 #include "workloads/net/netfile.h"
 #include "workloads/pointnet/pointnet.h"
 #include "workloads/run/run_cfg.h"
@@ -21,6 +22,7 @@ static const CimCfgKind kinds[] = {
     {.key = "network", .check = check_network,        .schema = NULL},
     {.key = "analog",  .check = cim_analog_cfg_check, .schema = &cim_analog_schema},
     {.key = "gpu",     .check = cim_gpu_cfg_check,    .schema = &cim_gpu_schema},
+    {.key = "host",    .check = cim_host_cfg_check,   .schema = &cim_host_schema},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

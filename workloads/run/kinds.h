@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-/* The kinds in the order messages list them: chip, tech, run, network, analog, gpu. A kind
+/* The kinds in the order messages list them: chip, tech, run, network, analog, gpu, host. A kind
  * with a schema has key == schema->root; network files have no key table (their checker
  * is workloads/net's). *n receives the count. */
 const CimCfgKind *cim_run_kinds(size_t *n);

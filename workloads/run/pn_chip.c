@@ -2,6 +2,8 @@
  * engine, one chip model per conv (the convs take turns on one chip: each load counted
  * per cloud). */
 #include "workloads/run/pn_chip.h"
+#include "models/array/array.h"
+#include "models/chip/chip.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -153,4 +155,36 @@ void cim_pn_chip_free(CimPnChip *c)
     }
     free(c->conv);
     c->conv = NULL;
+}
+
+/* ---- write wear ------------------------------------------------------------------ */
+
+unsigned cim_pn_cyclic_changes(const uint8_t *v, size_t n)
+{
+    unsigned k = 0;
+    for (size_t i = 0; n > 1 && i < n; i++)
+        k += v[i] != v[(i + n - 1) % n];
+    return k;
+}
+
+void cim_pn_chip_wear(const CimPnChip *c, CimPnWear *out)
+{
+    memset(out, 0, sizeof *out);
+    const CimChipCfg *cfg = c->cfg;
+    out->cells = (uint64_t)cfg->macros * cfg->array.rows * cfg->array.cols;
+    CimChip *chips[CIM_PN_MAX_LAYERS * CIM_PN_MAX_MLP];
+    for (size_t i = 0; c->conv && i < c->net->n; i++)
+        for (unsigned s = 0; s < CIM_PN_MAX_MLP; s++)
+            if (cim_pn_chip_at(c, i, s)->calls)
+                chips[out->loads++] = cim_pn_chip_at(c, i, s)->chip;
+    uint8_t v[CIM_PN_MAX_LAYERS * CIM_PN_MAX_MLP];
+    for (unsigned m = 0; out->loads > 1 && m < cfg->macros; m++)
+        for (unsigned r = 0; r < cfg->array.rows; r++)
+            for (unsigned col = 0; col < cfg->array.cols; col++) {
+                for (unsigned k = 0; k < out->loads; k++)
+                    v[k] = (cim_array_row_state(cim_chip_macro(chips[k], m)->arr, r)[col / 64] >> (col % 64)) & 1;
+                unsigned n = cim_pn_cyclic_changes(v, out->loads);
+                out->changes += n;
+                out->max_changes = n > out->max_changes ? n : out->max_changes;
+            }
 }

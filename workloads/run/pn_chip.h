@@ -64,6 +64,26 @@ CimStatus cim_pn_chip_conv(void *ctx, size_t layer, unsigned s, const int8_t *x,
  * same numbers). The compile's refusals are reported naming layer and conv. */
 CimStatus cim_pn_chip_gram(const CimChipCfg *cfg, int program, const char *layer, unsigned s, const int8_t *w,
                            size_t C, size_t F, int32_t *gram, CimLayerTally *load, CimLayerTally *t, CimDiag *diag);
+
+/* ---- write wear: the convs take turns on one chip ---------------------------------- */
+/* Changes of a cell whose value under load k (of n per cloud, repeating) is v[k]: the k
+ * with v[k] != v[k-1 mod n]; each change is one SET or RESET pulse. Examples: {0,1,1,0} ->
+ * 2, {1,0,1,0} -> 4, {1,1} -> 0, n 1 -> 0. */
+unsigned cim_pn_cyclic_changes(const uint8_t *v, size_t n);
+
+typedef struct {
+    uint64_t cells;            /* the chip's cells (macros x rows x cols) */
+    unsigned loads;            /* weight loads per cloud: the convs that ran, in network order */
+    uint64_t changes;          /* per cloud, over all cells: cim_pn_cyclic_changes of each */
+    unsigned max_changes;      /* per cloud, of the most-written cell */
+} CimPnWear;
+
+/* The chip's write wear per cloud in steady state: each cell takes, under each conv, the
+ * value that conv's load leaves in it (cells a conv does not use are left in HRS, 0, as its
+ * load finds them on a fresh chip), and is pulsed once per change along the repeating
+ * sequence of loads (write-verify retries, write_fail_prob per pulse, are not counted). */
+void cim_pn_chip_wear(const CimPnChip *c, CimPnWear *out);
+
 /* Frees the engines and chips (a zeroed c too). */
 void cim_pn_chip_free(CimPnChip *c);
 

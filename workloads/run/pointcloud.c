@@ -8,6 +8,7 @@
 #include "workloads/report/progress.h"
 #include "workloads/report/report.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -240,6 +241,7 @@ typedef struct {
 
 /* One thread's own state: a chip for the convs (fast or program path) and its scratch. */
 typedef struct CloudWorker {
+    CimPnJob *j;
     CimPnChip chip;
     int chip_ready;
     CimPnOpts po;
@@ -305,9 +307,21 @@ static void cloud_commit(void *ctx, void *blk, uint64_t b0, uint64_t end)
     }
 }
 
+/* The worker chip's conv, then the job's tap (CimPnJob.conv_tap) on its codes. */
+static CimStatus tapped_conv(void *ctx, size_t layer, unsigned s, const int8_t *x, const int8_t *w, size_t P, size_t C,
+                             size_t F, int32_t *out, CimDiag *diag)
+{
+    CloudWorker *wk = ctx;
+    CimStatus st = cim_pn_chip_conv(&wk->chip, layer, s, x, w, P, C, F, out, diag);
+    if (st == CIM_OK)
+        wk->j->conv_tap(wk->j->conv_tap_ctx, layer, s, x, w, P, C, F);
+    return st;
+}
+
 static CimStatus cloud_worker_init(CloudWorker *w, CloudPool *p, CimDiag *d)
 {
     CimPnJob *j = p->j;
+    w->j = j;
     w->po.fps_start = j->run.data.fps_start;
     w->po.first_conv_cap = p->first_n;
     w->po.first_conv_out = malloc((p->first_n ? p->first_n : 1) * sizeof(int32_t));
@@ -322,8 +336,8 @@ static CimStatus cloud_worker_init(CloudWorker *w, CloudPool *p, CimDiag *d)
         st = cim_pn_chip_prepare(&w->chip, d);
     for (size_t k = 0; st == CIM_OK && k < p->nconv; k++)
         memset(&w->chip.conv[k].t, 0, sizeof w->chip.conv[k].t); /* tallies count clouds only */
-    w->po.conv = cim_pn_chip_conv;
-    w->po.conv_ctx = &w->chip;
+    w->po.conv = j->conv_tap ? tapped_conv : cim_pn_chip_conv;
+    w->po.conv_ctx = j->conv_tap ? (void *)w : &w->chip;
     return st;
 }
 
@@ -393,7 +407,7 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
 {
     CimStatus st = load_cfg_net(o, j, d);
     if (st == CIM_OK && o->results) /* an unusable folder is refused before any data loads */
-        st = cim_results_begin(o->results, j->run.out_dir, d);
+        st = cim_job_results_begin(o, j->run.out_dir, d);
     if (st == CIM_OK)
         st = load_data(j, data_path, d);
     if (st == CIM_OK)
@@ -405,7 +419,8 @@ CimStatus cim_pn_job_run(const CimJobOptions *o, const char *data_path, CimPnJob
         for (size_t k = 0; st == CIM_OK && k < j->net.n * CIM_PN_MAX_MLP; k++)
             memset(&j->chip.conv[k].t, 0, sizeof j->chip.conv[k].t); /* the clouds' sums go here */
     }
-    unsigned jobs = cloud_jobs(o);
+    unsigned jobs = j->conv_tap ? 1 : cloud_jobs(o); /* a tap (compare's analogue activity) sees the clouds in
+                                                         order, on one thread */
     double t0 = cim_clock_s();
     clock_t c0 = clock();
     if (st == CIM_OK)
@@ -441,7 +456,7 @@ static size_t n_pruned(const CimPnJob *j, size_t i, unsigned s)
     return n;
 }
 
-static uint64_t pruned_macs(const CimPnJob *j, size_t i)
+uint64_t cim_pn_job_pruned_macs(const CimPnJob *j, size_t i)
 {
     const CimPnLayer *l = &j->net.layers[i];
     uint64_t m = 0;
@@ -577,6 +592,14 @@ static void print_chip(const CimPnJob *j, FILE *f)
     for (int k = 0; k < CIM_COMP_COUNT; k++)
         fprintf(f, "%s%s %.3f nJ", k ? ", " : " ", cim_component_name((CimComponent)k), tot.e.pj[k] * 1e-3);
     fprintf(f, "; total %.3f nJ (the chip's convs only)\n", tot.e.total_pj * 1e-3);
+    CimPnWear w;
+    cim_pn_chip_wear(&j->chip, &w);
+    const CimTechCfg *t = &j->chip_cfg.tech;
+    fprintf(f, "write wear      %llu SET/RESET pulses per cloud over %llu cells (the convs' weights reloaded in turn), "
+               "most-written cell %u per cloud; ",
+            (unsigned long long)w.changes, (unsigned long long)w.cells, w.max_changes);
+    fprintf(f, "lifetime %.4g clouds at %.4g cycles per cell (tech.endurance)\n",
+            cim_wear_lifetime(t->endurance_cycles, w.max_changes), t->endurance_cycles);
 }
 
 void cim_pn_job_print(const CimPnJob *j, FILE *f)
@@ -619,7 +642,7 @@ void cim_pn_job_print(const CimPnJob *j, FILE *f)
     uint64_t tot = 0, tot_p = 0;
     for (size_t i = 0; i < j->net.n; i++) {
         const CimPnLayer *l = &j->net.layers[i];
-        uint64_t m = cim_pn_layer_macs(&j->net, i), p = pruned_macs(j, i);
+        uint64_t m = cim_pn_layer_macs(&j->net, i), p = cim_pn_job_pruned_macs(j, i);
         tot += m;
         tot_p += p;
         if (m)
@@ -663,10 +686,18 @@ static json_t *chip_json(const CimPnJob *j)
     cim_area_compute(&j->chip_cfg, &area);
     json_t *convs = json_array();
     ConvCost tot = chip_costs(j, json_conv, convs);
-    return json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:o, s:o}", "name", j->chip_cfg.name, "macros",
+    CimPnWear w;
+    cim_pn_chip_wear(&j->chip, &w);
+    const CimTechCfg *t = &j->chip_cfg.tech;
+    double life = cim_wear_lifetime(t->endurance_cycles, w.max_changes);
+    json_t *wear = json_pack("{s:I, s:I, s:i}", "cells", (json_int_t)w.cells, "pulses_per_cloud", (json_int_t)w.changes,
+                             "max_pulses_per_cell_per_cloud", (int)w.max_changes);
+    json_object_set_new(wear, "endurance_cycles", json_real(t->endurance_cycles));
+    json_object_set_new(wear, "lifetime_clouds", isinf(life) ? json_string("unlimited") : json_real(life));
+    return json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:o, s:o, s:o}", "name", j->chip_cfg.name, "macros",
                      (int)j->chip_cfg.macros, "area_um2", area.total_um2, "cycles_per_cloud", tot.cycles,
                      "load_cycles_per_cloud", tot.load_cycles, "instructions_per_cloud", tot.instructions,
-                     "energy_pj_per_cloud", energy_json(&tot.e), "convs", convs);
+                     "energy_pj_per_cloud", energy_json(&tot.e), "convs", convs, "write_wear", wear);
 }
 
 /* The JSON summary: run, accuracy, layers with MACs and pruned filter indices, predictions,
@@ -687,7 +718,7 @@ static json_t *job_json(const CimPnJob *j)
         json_array_append_new(layers, json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "name", l->name, "type",
                                                 cim_pn_kind_name(l->kind), "where", cim_pn_kind_where(l->kind), "macs",
                                                 (json_int_t)cim_pn_layer_macs(&j->net, i), "pruned_macs",
-                                                (json_int_t)pruned_macs(j, i), "pruned_filters", pr));
+                                                (json_int_t)cim_pn_job_pruned_macs(j, i), "pruned_filters", pr));
     }
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)j->first_conv_fnv);
@@ -734,37 +765,13 @@ CimStatus cim_pn_job_print_json(const CimPnJob *j, FILE *f)
     return cim_json_print(job_json(j), f);
 }
 
-/* layers.csv through the MNIST writer: one row per conv that ran on the chip (every filter
- * computes, pruned ones too: live = filters, nothing removed), then the head's linear layers
- * on the host; costs over the clouds run. */
+/* layers.csv through the MNIST writer (cim_pn_job_report's layers); costs over the clouds run. */
 static CimStatus write_layers(const CimPnJob *j, const char *dir, CimDiag *d)
 {
-    CimRunReport r = {.images = j->n, .cfg = &j->chip_cfg};
-    cim_energy_table(&j->chip_cfg, &r.etable);
-    r.layers = calloc(j->net.n * (CIM_PN_MAX_MLP + 1), sizeof *r.layers);
-    if (!r.layers)
-        return CIM_ERR_NOMEM;
-    for (size_t i = 0; i < j->net.n; i++) {
-        const CimPnLayer *l = &j->net.layers[i];
-        for (unsigned s = 0; j->on_chip && l->kind == CIM_PN_SA && s < l->n_mlp; s++) {
-            const CimPnChipConv *cv = cim_pn_chip_at(&j->chip, i, s);
-            CimReportLayer *o = &r.layers[r.nlayers++];
-            /* a row name holds 63 bytes: a layer name past 57 (the network file allows 63) is cut */
-            snprintf(o->name, sizeof o->name, "%.57s.Conv%c", l->name, (char)('0' + s)); /* s < 8 */
-            o->where = CIM_WHERE_CHIP;
-            o->filters = o->live = l->mlp[s];
-            o->macs = (cv->calls ? cv->positions / cv->calls : 0) * l->cin[s] * l->mlp[s];
-            o->cost = cv->t;
-        }
-        if (l->kind == CIM_PN_LINEAR || (!j->on_chip && l->kind == CIM_PN_SA)) {
-            CimReportLayer *o = &r.layers[r.nlayers++];
-            snprintf(o->name, sizeof o->name, "%s", l->name);
-            o->where = CIM_WHERE_HOST;
-            o->filters = o->live = l->out_c;
-            o->macs = cim_pn_layer_macs(&j->net, i);
-        }
-    }
-    CimStatus st = cim_report_write_layers(&r, dir, d);
+    CimRunReport r;
+    CimStatus st = cim_pn_job_report(j, &r);
+    if (st == CIM_OK)
+        st = cim_report_write_layers(&r, dir, d);
     free(r.layers);
     return st;
 }
@@ -830,7 +837,7 @@ static void html_layers(const CimPnJob *j, FILE *out)
                  "<th>pruned share</th></tr>\n");
     for (size_t i = 0; i < j->net.n; i++) {
         const CimPnLayer *l = &j->net.layers[i];
-        uint64_t m = cim_pn_layer_macs(&j->net, i), p = pruned_macs(j, i);
+        uint64_t m = cim_pn_layer_macs(&j->net, i), p = cim_pn_job_pruned_macs(j, i);
         if (!m)
             continue;
         fprintf(out, "<tr><td>");

@@ -47,6 +47,12 @@ typedef struct {
     CimPnPruneCost *prune_cost[CIM_PN_MAX_LAYERS][CIM_PN_MAX_MLP]; /* distance chip; NULL: not measured */
     int on_chip;                        /* fidelity fast or program: the int8 convs on the chip */
     CimPnChip chip;                     /* their engines and cost (on_chip) */
+    /* optional, set before cim_pn_job_run: called after every conv the chip ran, with its
+     * codes x[P][C] and w[F][C] (dcim compare counts the analogue baseline's activity);
+     * one call at a time (a run over several threads must serialise it) */
+    void (*conv_tap)(void *ctx, size_t layer, unsigned s, const int8_t *x, const int8_t *w, size_t P, size_t C,
+                     size_t F);
+    void *conv_tap_ctx;
 } CimPnJob;
 
 /* 1 when the run file (with the options' overrides) names a point-cloud network: the run
@@ -68,6 +74,15 @@ void cim_pn_job_free(CimPnJob *job);
  * staging folder (workloads/report/results.h: begun by cim_pn_job_run when the options carry
  * one) or any folder, created when missing. */
 void cim_pn_job_print(const CimPnJob *job, FILE *f);
+/* MACs per cloud in the pruned filters of layer i (which still compute: their output is
+ * the reference's). */
+uint64_t cim_pn_job_pruned_macs(const CimPnJob *job, size_t i);
+/* The run in the MNIST report's form (workloads/report/report.h), for the writers and dcim
+ * compare: names, clouds, accuracy, chip, area, energy table and one layer per conv that ran
+ * on the chip (its tally over all clouds; every filter computes: live = filters), then the
+ * host's weighted layers. r->layers is allocated (free it); r->cfg points into job.
+ * CIM_ERR_NOMEM. */
+CimStatus cim_pn_job_report(const CimPnJob *job, CimRunReport *r);
 CimStatus cim_pn_job_print_json(const CimPnJob *job, FILE *f);
 CimStatus cim_pn_job_write(const CimPnJob *job, const char *dir, CimDiag *diag);
 

@@ -10,6 +10,7 @@
 #include "workloads/train/nn.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,11 +330,19 @@ static void epoch_json(const Trainer *t, const CimEpochStats *e, FILE *f)
         fprintf(f, "%s\"%s\": [%u, %u]", k ? ", " : "", t->rep->conv_names[k], e->conv_pruned[k], e->conv_filters[k]);
     fprintf(f, "}, \"conv_mac_reduction\": %.6f, \"all_mac_reduction\": %.6f, \"seconds\": %.2f, "
                "\"train_images_per_s\": %.1f, \"energy_uj\": {\"forward\": %.4f, \"pruning\": %.4f, \"programming\": %.4f}, "
-               "\"cycles\": {\"forward\": %llu, \"pruning\": %llu}, \"warnings\": [",
+               "\"cycles\": {\"forward\": %llu, \"pruning\": %llu}, ",
             share(e->conv_macs_removed, e->conv_macs + e->conv_macs_removed),
             share(e->all_macs_removed, e->all_macs + e->all_macs_removed), e->seconds, e->train_images_per_s,
             e->energy_forward_uj, e->energy_prune_uj, e->energy_program_uj, (unsigned long long)e->cycles_forward,
             (unsigned long long)e->cycles_prune);
+    /* write wear: the epoch's pulses over the chip's cells (the mean cell: single cells are
+     * not tracked) and the epochs until that cell reaches tech.endurance (docs/energy.md) */
+    const CimChipCfg *cc = &t->job.chip_cfg;
+    double cells = (double)cc->macros * cc->array.rows * cc->array.cols, per = (double)e->write_pulses / cells;
+    double life = cim_wear_lifetime(cc->tech.endurance_cycles, per);
+    fprintf(f, "\"write\": {\"pulses\": %llu, \"per_cell\": %.6g, ", (unsigned long long)e->write_pulses, per);
+    isinf(life) ? fprintf(f, "\"lifetime_epochs\": \"unlimited\"}, \"warnings\": [")
+                : fprintf(f, "\"lifetime_epochs\": %.6g}, \"warnings\": [", life);
     char w[400];
     for (unsigned k = 0; epoch_warning(t, e, k, w, sizeof w); k++)
         fprintf(f, "%s\"%s\"", k ? ", " : "", w); /* layer names hold no quotes (network files) */
@@ -481,6 +490,8 @@ static CimStatus finish_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, Cim
     es->energy_program_uj = energy_uj(t, &prog);
     es->cycles_forward = fwd.cycles;
     es->cycles_prune = pr.cycles;
+    es->write_pulses = pr.ev.n[CIM_EV_SET_PULSE] + pr.ev.n[CIM_EV_RESET_PULSE] + prog.ev.n[CIM_EV_SET_PULSE] +
+                       prog.ev.n[CIM_EV_RESET_PULSE];
     op_stats(t, es);
     memset(t->fwd_layers, 0, sizeof t->fwd_layers);
     t->rep->nepochs = epoch;

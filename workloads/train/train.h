@@ -25,6 +25,7 @@ typedef struct {
     double seconds, train_images_per_s;
     double energy_forward_uj, energy_prune_uj, energy_program_uj; /* on-chip work of the epoch */
     uint64_t cycles_forward, cycles_prune;
+    uint64_t write_pulses;          /* SET + RESET pulses of the epoch (programming, pruning) */
 } CimEpochStats;
 
 typedef struct {

@@ -16,6 +16,7 @@
 #define RUN "configs/runs/mnist_bnn.yaml"
 #define ANALOG "configs/baselines/analog_180nm.yaml"
 #define GPU "configs/baselines/rtx4090.yaml"
+#define HOST "configs/baselines/cortex_m4f.yaml"
 
 static void near(double got, double want, double rel)
 {
@@ -208,13 +209,13 @@ static void test_sweep_parse_values(void **state)
     }
     char line[300];
     cim_diag_format(&d, 2, line, sizeof line);
-    assert_non_null(strstr(line, "keys start with run., chip., tech., analog. or gpu."));
+    assert_non_null(strstr(line, "keys start with run., chip., tech., analog., gpu. or host."));
     cim_diag_free(&d);
 }
 
 static CimCompareOptions options(const char *const *ov, size_t n)
 {
-    CimCompareOptions o = {.run_path = RUN, .analog_path = ANALOG, .gpu_path = GPU, .overrides = ov, .noverrides = n};
+    CimCompareOptions o = {.run_path = RUN, .analog_path = ANALOG, .gpu_path = GPU, .host_path = HOST, .overrides = ov, .noverrides = n};
     return o;
 }
 
@@ -349,11 +350,150 @@ static void test_compare_run_mnist_small(void **state)
     assert_int_equal(c->adc_inexact, 0);
     assert_int_equal(c->gpu_measured, 0);
     CimCompareNote n[CIM_COMPARE_NOTES];
-    assert_int_equal(cim_compare_notes(c, n), 7);
+    assert_int_equal(cim_compare_notes(c, n), 8);
     assert_string_equal(n[0].label, "ops");
+    assert_string_equal(n[7].label, "host");
+    /* every layer costed: the host runs fc1..fc3 (234 752 MACs x 3 cycles), their biases
+     * (394 adds) and the two ReLUs after fc1 and fc2 (384 compares), and moves
+     * 949 904 bytes = 237 476 words x 2 cycles; conv3's ReLU is fused on the chip */
+    near(c->host_cost.cycles, 234752.0 * 3 + 394 + 384 + 237476.0 * 2, 0);
+    near(c->host_cost.energy_pj, c->host_cost.cycles * 300, 1e-12);
+    near(c->host_cost.latency_ns, c->host_cost.cycles / 80.0 * 1000, 1e-12);
+    for (int s = 0; s < CIM_SIDE_GPU; s++) {
+        near(c->side[s].energy_pj, c->chip_energy_pj[s] + c->host_cost.energy_pj, 1e-12);
+        near(c->side[s].latency_ns, c->chip_latency_ns[s] + c->host_cost.latency_ns, 1e-12);
+    }
+    CimCompareReductions r;
+    cim_compare_reductions(c, &r);
+    near(r.conv_energy_vs_analog, c->chip_energy_pj[0] / c->chip_energy_pj[1] - 1, 1e-12);
+    near(r.conv_energy_vs_gpu, c->chip_energy_pj[0] / c->side[CIM_SIDE_GPU].energy_pj - 1, 1e-12);
+    /* weights written once: no pulse per inference, lifetime unlimited */
+    near(c->wear.pulses_per_inference, 0, 0);
+    assert_true(isinf(c->wear.lifetime_inferences));
+    near(c->wear.endurance_cycles, 1e6, 0);
     cim_compare_free(c);
     free(c);
     cim_diag_free(&d);
+}
+
+/* The host's share is added to a chip's side: energy, latency, throughput, a component. */
+/* The paper's numbers: MNIST has all five, ModelNet10 no area or analogue energy. */
+static void test_compare_paper_values(void **state)
+{
+    (void)state;
+    CimComparePaper m = cim_compare_paper(0), p = cim_compare_paper(1);
+    near(m.area_vs_analog, -0.7230, 0);
+    near(m.energy_vs_gpu, -0.7561, 0);
+    near(p.energy_vs_gpu, -0.8653, 0);
+    near(p.ops_removed, -0.5994, 0);
+    near(p.accuracy, 0.7775, 0);
+    assert_true(isnan(p.area_vs_analog) && isnan(p.energy_vs_analog));
+    assert_non_null(strstr(p.source, "ModelNet10"));
+}
+
+static void test_compare_side_add_host(void **state)
+{
+    (void)state;
+    CimCompareSide s = {.energy_pj = 100, .latency_ns = 50, .inferences_per_s = 2e7, .ncomp = 0};
+    CimHostCost h = {.cycles = 4, .energy_pj = 20, .latency_ns = 50};
+    cim_compare_side_add_host(&s, &h);
+    near(s.energy_pj, 120, 0);
+    near(s.latency_ns, 100, 0);
+    near(s.inferences_per_s, 1e7, 1e-12);
+    assert_int_equal(s.ncomp, 1);
+    assert_string_equal(s.comp[0].name, "host");
+    near(s.comp[0].energy_pj, 20, 0);
+    near(s.comp[0].area_um2, 0, 0);
+}
+
+/* Write wear: cyclic changes, lifetime, an image run's mean from its pulse events. */
+static void test_compare_wear_formulas(void **state)
+{
+    (void)state;
+    const uint8_t a[4] = {0, 1, 1, 0}, b[4] = {1, 0, 1, 0}, c2[2] = {1, 1};
+    assert_int_equal(cim_pn_cyclic_changes(a, 4), 2);
+    assert_int_equal(cim_pn_cyclic_changes(b, 4), 4);
+    assert_int_equal(cim_pn_cyclic_changes(c2, 2), 0);
+    assert_int_equal(cim_pn_cyclic_changes(a, 1), 0);
+    near(cim_wear_lifetime(1e6, 8), 125000, 0);
+    assert_true(isinf(cim_wear_lifetime(1e6, 0)));
+    CimReportLayer l[2];
+    memset(l, 0, sizeof l);
+    l[0].cost.ev.n[CIM_EV_SET_PULSE] = 30;
+    l[1].cost.ev.n[CIM_EV_RESET_PULSE] = 10;
+    CimRunReport r = {.images = 2, .macros = 1, .rows = 4, .cols = 5, .layers = l, .nlayers = 2};
+    CimChipCfg chip;
+    cim_cfg_defaults(&chip);
+    chip.tech.endurance_cycles = 1e5;
+    CimCompareWear w;
+    cim_compare_wear_image(&r, &chip.tech, &w);
+    near(w.cells, 20, 0);
+    near(w.pulses_per_inference, 20, 0);
+    near(w.mean_per_cell, 1, 0);
+    assert_int_equal(w.max_counted, 0);
+    near(w.lifetime_inferences, 1e5, 0);
+    CimPnWear pw = {.cells = 100, .loads = 9, .changes = 50, .max_changes = 4};
+    cim_compare_wear_pn(&pw, &chip.tech, &w);
+    near(w.mean_per_cell, 0.5, 0);
+    assert_int_equal(w.max_counted, 1);
+    near(w.lifetime_inferences, 25000, 0);
+}
+
+/* Host work of a hand-sized point-cloud network: one set abstraction (4 points, 2 centres,
+ * 2 neighbours, one conv 3 -> 3), a linear 4 -> 3 with bias, BatchNorm and ReLU of 3. */
+static void test_compare_pn_host_and_gpu_work(void **state)
+{
+    (void)state;
+    CimPnLayer L[5];
+    memset(L, 0, sizeof L);
+    L[0] = (CimPnLayer){.kind = CIM_PN_SA, .npoint = 2, .nsample = 2, .n_mlp = 1, .mlp = {3}, .cin = {3},
+                        .in_points = 4, .in_c = 0, .out_points = 2, .out_c = 3};
+    L[1] = (CimPnLayer){.kind = CIM_PN_LINEAR, .in_c = 4, .out_c = 3, .has_bias = 1};
+    L[2] = (CimPnLayer){.kind = CIM_PN_BN, .in_c = 3, .out_c = 3};
+    L[3] = (CimPnLayer){.kind = CIM_PN_RELU, .in_c = 3, .out_c = 3};
+    L[4] = (CimPnLayer){.kind = CIM_PN_DROPOUT, .in_c = 3, .out_c = 3};
+    CimPnNet net = {.layers = L, .n = 5};
+    CimHostWork w;
+    cim_host_pn_dist_work(&w);
+    near(w.fp32_macs, 9, 0);
+    near(w.fp32_ops, 4, 0);
+    near(w.fp32_sqrts, 1, 0);
+    near(w.bytes, 12, 0);
+    /* FPS and ball query: 8 distances each; FPS 2 compares and 8 bytes per distance, ball
+     * 1 compare each and 2 x 2 indices; grouping 4 rows of 3 values; the conv's 12 inputs
+     * quantised (5 ops, 1 divide, 9 bytes each), 3 channels folded, 12 outputs through
+     * BatchNorm + ReLU (1 MAC, 2 ops, 8 bytes); max of 2 over 2 centres x 3 channels */
+    cim_host_pn_layer_work(&net, 0, &w);
+    near(w.fp32_macs, 72 + 72 + 12, 0);
+    near(w.fp32_ops, 32 + 16 + 32 + 8 + 12 + 60 + 6 + 24 + 6, 0);
+    near(w.fp32_divs, 12 + 3, 0);
+    near(w.fp32_sqrts, 8 + 8 + 3, 0);
+    near(w.bytes, 96 + 64 + 96 + 16 + 112 + 108 + 48 + 96 + 72, 0);
+    cim_host_pn_layer_work(&net, 1, &w);
+    near(w.fp32_macs, 12, 0);
+    near(w.fp32_ops, 3, 0);
+    near(w.bytes, 4 * (12 + 4 + 3 + 3), 0);
+    cim_host_pn_layer_work(&net, 2, &w);
+    near(w.fp32_macs, 3, 0);
+    near(w.fp32_sqrts + w.fp32_divs + w.fp32_ops, 3 + 3 + 6, 0);
+    near(w.bytes, 48 + 24, 0);
+    cim_host_pn_layer_work(&net, 3, &w);
+    near(w.fp32_ops, 3, 0);
+    near(w.bytes, 24, 0);
+    cim_host_pn_layer_work(&net, 4, &w);
+    near(w.fp32_macs + w.fp32_ops + w.bytes, 0, 0);
+    /* the GPU: FPS, ball query, grouping; quantisation, conv, BatchNorm + ReLU; max;
+     * linear, BatchNorm, ReLU; dropout launches nothing */
+    CimGpuCfg g;
+    cim_gpu_cfg_defaults(&g);
+    assert_int_equal(cim_gpu_pn_layers(&g, &net, NULL), 10);
+    CimGpuLayer gl[10];
+    cim_gpu_pn_layers(&g, &net, gl);
+    assert_int_equal(gl[0].kernels, 2 * g.launch.kernels_per_fps_step);
+    assert_int_equal(gl[4].kind, CIM_GPU_L_MATMUL);
+    assert_int_equal(gl[4].macs, 4 * 3 * 3);
+    assert_int_equal(gl[7].kind, CIM_GPU_L_MATMUL);
+    assert_int_equal(gl[7].macs, 12);
 }
 
 static void test_compare_run_rejects_unknown_prefix(void **state)
@@ -367,7 +507,7 @@ static void test_compare_run_rejects_unknown_prefix(void **state)
     assert_int_equal(cim_compare_run(&o, c, &d), CIM_ERR_CONFIG);
     char line[300];
     cim_diag_format(&d, 0, line, sizeof line);
-    assert_non_null(strstr(line, "override 'adc.bits=4': keys start with run., chip., tech., analog. or gpu."));
+    assert_non_null(strstr(line, "override 'adc.bits=4': keys start with run., chip., tech., analog., gpu. or host."));
     cim_compare_free(c);
     free(c);
     cim_diag_free(&d);
@@ -390,6 +530,10 @@ int main(void)
         cmocka_unit_test(test_sweep_run_applies_each_chip_value),
         cmocka_unit_test(test_compare_run_mnist_small),
         cmocka_unit_test(test_compare_run_rejects_unknown_prefix),
+        cmocka_unit_test(test_compare_paper_values),
+        cmocka_unit_test(test_compare_side_add_host),
+        cmocka_unit_test(test_compare_wear_formulas),
+        cmocka_unit_test(test_compare_pn_host_and_gpu_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,18 +117,25 @@ static void test_html_compare_has_machines_and_reductions(void **state)
     c->side[CIM_SIDE_GPU] = (CimCompareSide){.name = "g", .energy_pj = 1e9, .latency_ns = 1e5, .images = 2};
     c->macs = 100;
     c->ops = 200;
+    c->paper = cim_compare_paper(0);
+    snprintf(c->host.name, sizeof c->host.name, "h<1>");
+    c->wear = (CimCompareWear){.cells = 10, .pulses_per_inference = 5, .mean_per_cell = 0.5, .max_counted = 1,
+                               .max_per_cell = 2, .endurance_cycles = 1e6, .lifetime_inferences = 5e5};
     CimSweepAxis ax = {.key = "analog.adc.bits"};
     CimSweepPoint pt = {.values = {"6"}, .red = {.area_vs_analog = -0.5}};
     CimSweepResult sw = {.axes = &ax, .naxes = 1, .points = &pt, .n = 1};
     char *h = render(&t->r, c, &sw);
     static const char *const ids[] = {"id=\"comparison\"", "id=\"reductions\"", "id=\"sweep\"", "id=\"assumptions\"",
-                                      "id=\"comparison-energy\"", "id=\"red-area-analog\"", "id=\"energy-breakdown\""};
+                                      "id=\"comparison-energy\"", "id=\"red-area-analog\"", "id=\"energy-breakdown\"",
+                                      "id=\"scope\"", "id=\"red-conv-energy-gpu\"", "id=\"wear\""};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         assert_non_null(strstr(h, ids[i]));
     assert_non_null(strstr(h, "-72.30 %"));  /* ours and the paper's */
     assert_non_null(strstr(h, "-57.26 %"));
     assert_non_null(strstr(h, "-75.61 %"));
     assert_non_null(strstr(h, "a&lt;x&gt;"));
+    assert_non_null(strstr(h, "(host: h&lt;1&gt;)"));
+    assert_non_null(strstr(h, "5e+05 inferences"));
     assert_non_null(strstr(h, "-50.00 %"));  /* the sweep point */
     no_external(h);
     free(h);

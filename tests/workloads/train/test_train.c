@@ -175,6 +175,18 @@ static void test_train_ste_learns_through_a_5x5_conv(void **state)
     assert_int_equal(rep.nepochs, 1);
     print_message("k3k5, ste, 1024 images: test accuracy %.2f %%\n", 100 * rep.epochs[0].test_acc);
     assert_true(rep.epochs[0].test_acc > 0.3); /* three times chance */
+    /* ste reprograms the arrays after every batch: the epoch's SET/RESET pulses are counted
+     * and logged with their mean per cell and the lifetime in epochs (docs/energy.md) */
+    assert_true(rep.epochs[0].write_pulses > 0);
+    size_t n;
+    char *m = slurp(dir, "metrics.jsonl", &n), want[96];
+    m[n] = '\0';
+    snprintf(want, sizeof want, "\"write\": {\"pulses\": %llu, \"per_cell\": ",
+             (unsigned long long)rep.epochs[0].write_pulses);
+    if (!strstr(m, want))
+        fail_msg("metrics.jsonl lacks %s", want);
+    assert_non_null(strstr(m, "\"lifetime_epochs\": "));
+    free(m);
     cim_train_report_free(&rep);
 }
 
