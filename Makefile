@@ -240,6 +240,19 @@ fuzz: $(FUZZ_BINS)
 	@fuzz/run_fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_RSS_MB) $(FUZZ_TIMEOUT) $(FUZZ_NAMES)
 # ==== end of the fuzzing section ================================================================
 
+# ==== allocation failure (issue 15): tests/alloc/, docs/fuzzing.md "Allocation failure" ======
+# dcim_failalloc is the asan dcim with malloc, calloc, realloc, strdup and strndup of dcim's own
+# code wrapped (tests/alloc/failalloc.c): DCIM_FAIL_ALLOC=N makes allocation N fail.
+FAILALLOC_DCIM := $(BUILD)/asan/dcim_failalloc
+FAILALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+$(FAILALLOC_DCIM): $(BUILD)/asan/tests/alloc/failalloc.o $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(asan_LIBWL) \
+		$(BUILD)/asan/libdcimsim.a $(asan_LIBCIM)
+	$(CXX) $(SAN) $(ARCH) $(SIM_LDFLAGS) $(FAILALLOC_WRAP) $^ -o $@ $(SC_LIBS) $(LIBS)
+.PHONY: alloc-fail
+alloc-fail: data $(FAILALLOC_DCIM)
+	@scripts/run_tests.sh "tests/alloc/run_alloc_fail.sh $(FAILALLOC_DCIM)"
+# ==== end of the allocation-failure section ==================================================
+
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH := $(BUILD)/rel/bench/bench_mnist
 $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
@@ -274,7 +287,8 @@ data:
 	@scripts/fetch_mnist.sh data/mnist
 
 # Every tier runs; the last line is "N passed, N failed" over all of them.
-test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS) $(REPLAY_BINS)
+test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS) $(REPLAY_BINS) \
+		$(FAILALLOC_DCIM)
 	@scripts/run_tests.sh \
 	    scripts/check_includes.sh \
 	    $(rel_TESTS) \
@@ -287,6 +301,7 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
 	    "fuzz/run_replay.sh $(BUILD)/asan/fuzz $(FUZZ_NAMES)" \
 	    "tests/e2e/run_asan_cli.sh $(asan_DCIM)" \
+	    "tests/alloc/run_alloc_fail.sh $(FAILALLOC_DCIM)" \
 	    "tests/e2e/run_e2e.sh $(DCIM)" \
 	    "tests/e2e/run_results.sh $(DCIM)" \
 	    "tests/e2e/run_cli.sh $(DCIM)" \
