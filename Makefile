@@ -9,6 +9,7 @@
 #   make sim      SystemC tests; make experiments: the training runs of docs/training.md
 #   make fuzz-shapes SEED=.. COUNT=.. [SC_COUNT=..]: random chips x networks (docs/compiler.md)
 #   make fuzz FUZZ_SECONDS=N: every parser under libFuzzer for N seconds each (docs/fuzzing.md)
+#   make alloc-fail [ALLOC_SAMPLES=N|all ALLOC_SEED=S]: allocation N failing (docs/fuzzing.md)
 #   make clean    remove build outputs
 # Sources are discovered: every .c under models/ goes into libcim.a, under workloads/ (but
 # workloads/cli/) into libdcimwl.a, every tests/**/test_*.c becomes one cmocka binary.
@@ -244,13 +245,15 @@ fuzz: $(FUZZ_BINS)
 # dcim_failalloc is the asan dcim with malloc, calloc, realloc, strdup and strndup of dcim's own
 # code wrapped (tests/alloc/failalloc.c): DCIM_FAIL_ALLOC=N makes allocation N fail.
 FAILALLOC_DCIM := $(BUILD)/asan/dcim_failalloc
+ALLOC_SAMPLES  ?= 12
+ALLOC_SEED     ?= 1
 FAILALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
 $(FAILALLOC_DCIM): $(BUILD)/asan/tests/alloc/failalloc.o $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(asan_LIBWL) \
 		$(BUILD)/asan/libdcimsim.a $(asan_LIBCIM)
 	$(CXX) $(SAN) $(ARCH) $(SIM_LDFLAGS) $(FAILALLOC_WRAP) $^ -o $@ $(SC_LIBS) $(LIBS)
 .PHONY: alloc-fail
 alloc-fail: data $(FAILALLOC_DCIM)
-	@scripts/run_tests.sh "tests/alloc/run_alloc_fail.sh $(FAILALLOC_DCIM)"
+	@ALLOC_SAMPLES=$(ALLOC_SAMPLES) ALLOC_SEED=$(ALLOC_SEED) scripts/run_tests.sh "tests/alloc/run_alloc_fail.sh $(FAILALLOC_DCIM)"
 # ==== end of the allocation-failure section ==================================================
 
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
@@ -364,4 +367,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,13p' Makefile
