@@ -10,6 +10,7 @@
 #   make pointnet-prune-study: float vs chip-code PointNet++ pruning decisions (docs/pruning.md)
 #   make fuzz-shapes SEED=.. COUNT=.. [SC_COUNT=..]: random chips x networks (docs/compiler.md)
 #   make fuzz FUZZ_SECONDS=N: every parser under libFuzzer for N seconds each (docs/fuzzing.md)
+#   make alloc-fail [ALLOC_SAMPLES=N|all ALLOC_SEED=S]: allocation N failing (docs/fuzzing.md)
 #   make clean    remove build outputs
 # Sources are discovered: every .c under models/ goes into libcim.a, under workloads/ (but
 # workloads/cli/) into libdcimwl.a, every tests/**/test_*.c becomes one cmocka binary.
@@ -250,6 +251,21 @@ fuzz: $(FUZZ_BINS)
 	@fuzz/run_fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_RSS_MB) $(FUZZ_TIMEOUT) $(FUZZ_NAMES)
 # ==== end of the fuzzing section ================================================================
 
+# ==== allocation failure (issue 15): tests/alloc/, docs/fuzzing.md "Allocation failure" ======
+# dcim_failalloc is the asan dcim with malloc, calloc, realloc, strdup and strndup of dcim's own
+# code wrapped (tests/alloc/failalloc.c): DCIM_FAIL_ALLOC=N makes allocation N fail.
+FAILALLOC_DCIM := $(BUILD)/asan/dcim_failalloc
+ALLOC_SAMPLES  ?= 12
+ALLOC_SEED     ?= 1
+FAILALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+$(FAILALLOC_DCIM): $(BUILD)/asan/tests/alloc/failalloc.o $(CLI_SRCS:%.c=$(BUILD)/asan/%.o) $(asan_LIBWL) \
+		$(BUILD)/asan/libdcimsim.a $(asan_LIBCIM)
+	$(CXX) $(SAN) $(ARCH) $(SIM_LDFLAGS) $(FAILALLOC_WRAP) $^ -o $@ $(SC_LIBS) $(LIBS)
+.PHONY: alloc-fail
+alloc-fail: data $(FAILALLOC_DCIM)
+	@ALLOC_SAMPLES=$(ALLOC_SAMPLES) ALLOC_SEED=$(ALLOC_SEED) scripts/run_tests.sh "tests/alloc/run_alloc_fail.sh $(FAILALLOC_DCIM)"
+# ==== end of the allocation-failure section ==================================================
+
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH := $(BUILD)/rel/bench/bench_mnist
 $(BENCH): $(BENCH_SRCS:%.c=$(BUILD)/rel/%.o) $(rel_LIBWL) $(rel_LIBCIM)
@@ -287,7 +303,8 @@ data:
 	@scripts/fetch_mnist.sh data/mnist
 
 # Every tier runs; the last line is "N passed, N failed" over all of them.
-test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS) $(REPLAY_BINS)
+test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asan_TESTS) $(asan_SIMTEST) $(COSIM_BINS) $(REPLAY_BINS) \
+		$(FAILALLOC_DCIM)
 	@scripts/run_tests.sh \
 	    scripts/check_includes.sh \
 	    $(rel_TESTS) \
@@ -300,6 +317,7 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/sim/run_sim.sh $(asan_SIMTEST)" \
 	    "fuzz/run_replay.sh $(BUILD)/asan/fuzz $(FUZZ_NAMES)" \
 	    "tests/e2e/run_asan_cli.sh $(asan_DCIM)" \
+	    "tests/alloc/run_alloc_fail.sh $(FAILALLOC_DCIM)" \
 	    "tests/e2e/run_e2e.sh $(DCIM)" \
 	    "tests/e2e/run_results.sh $(DCIM)" \
 	    "tests/e2e/run_cli.sh $(DCIM)" \
@@ -378,4 +396,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,13p' Makefile

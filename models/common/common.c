@@ -62,7 +62,7 @@ void cim_diag_vadd(CimDiag *d, CimSeverity sev, const char *file, unsigned line,
         size_t cap = d->cap ? d->cap * 2 : 8;
         CimDiagEntry *v = realloc(d->v, cap * sizeof *v);
         if (!v) {
-            d->dropped += sev == CIM_SEV_ERROR;
+            d->lost += sev == CIM_SEV_ERROR;
             return;
         }
         d->v = v;
@@ -79,7 +79,7 @@ void cim_diag_vadd(CimDiag *d, CimSeverity sev, const char *file, unsigned line,
     if (!e->msg || (file && !e->file)) {
         free(e->file);
         free(e->msg);
-        d->dropped += sev == CIM_SEV_ERROR;
+        d->lost += sev == CIM_SEV_ERROR;
         return;
     }
     d->n++;
@@ -117,6 +117,8 @@ void cim_diag_print(const CimDiag *d, FILE *f)
     }
     if (d->dropped)
         fprintf(f, "%zu more error%s not shown\n", d->dropped, d->dropped == 1 ? "" : "s");
+    if (d->lost)
+        fprintf(f, "error: out of memory while recording %zu error message%s\n", d->lost, d->lost == 1 ? "" : "s");
 }
 
 /* ---- allocator hook ----------------------------------------------------- */

@@ -47,12 +47,13 @@ typedef struct {
     size_t n, cap;
     size_t errors;    /* errors recorded (at most CIM_DIAG_MAX_ERRORS are kept) */
     size_t dropped;   /* errors past the cap */
+    size_t lost;      /* errors memory ran out while recording (printed as one error line) */
 } CimDiag;
 
 void cim_diag_init(CimDiag *d);
 void cim_diag_free(CimDiag *d);
 /* Appends an entry; past CIM_DIAG_MAX_ERRORS errors only the count grows (and their
- * notes are dropped). Out of memory while recording is counted as dropped. */
+ * notes are dropped). An error that memory ran out while recording is counted as lost. */
 void cim_diag_add(CimDiag *d, CimSeverity sev, const char *file, unsigned line, unsigned col,
                   const char *fmt, ...)
 #if defined(__GNUC__)
@@ -110,7 +111,8 @@ const char *cim_suggest(const char *got, const char *const *names, size_t n);
 /* A path with "." segments, repeated slashes and "DIR/.." pairs removed, into out[len]:
  * "configs/runs/../../data/mnist" -> "data/mnist", "./a//b/" -> "a/b", "../x" stays.
  * Lexical, as a person reads it (a symlinked DIR is not followed). -1 if out is too
- * small (out then holds ""), else 0. in and out may be the same buffer. */
+ * small (out then holds ""), -2 if memory ran out (an in of 4,096 bytes or more is copied
+ * to the heap first), else 0. in and out may be the same buffer. */
 int cim_path_normalise(const char *in, char *out, size_t len);
 
 /* ---- reading input files (file.c) -------------------------------------- */

@@ -70,10 +70,11 @@ int cim_path_normalise(const char *in, char *out, size_t len)
     if (len == 0)
         return -1;
     size_t inlen = strlen(in);
-    char *src = malloc(inlen + 1);
+    char local[4096]; /* in is read from a copy: out may be the same buffer */
+    char *src = inlen < sizeof local ? local : malloc(inlen + 1);
     if (!src) {
         out[0] = '\0';
-        return -1;
+        return -2;
     }
     memcpy(src, in, inlen + 1);
     int absolute = src[0] == '/';
@@ -107,10 +108,12 @@ int cim_path_normalise(const char *in, char *out, size_t len)
         out[o++] = '.';
         out[o] = '\0';
     }
-    free(src);
+    if (src != local)
+        free(src);
     return 0;
 fail:
     out[0] = '\0';
-    free(src);
+    if (src != local)
+        free(src);
     return -1;
 }

@@ -391,7 +391,12 @@ static int resolve_path(const char *file, char *buf, const YtNode *at, const cha
     const char *slash = strrchr(file, '/');
     int dir = (raw[0] == '/' || !slash) ? 0 : (int)(slash - file) + 1;
     int w = snprintf(joined, sizeof joined, "%.*s%s", dir, file, raw);
-    if (w < 0 || (size_t)w >= sizeof joined || cim_path_normalise(joined, buf, CIM_PATH_MAX) != 0) {
+    int r = w < 0 || (size_t)w >= sizeof joined ? -1 : cim_path_normalise(joined, buf, CIM_PATH_MAX);
+    if (r == -2) {
+        rep->nomem = 1;
+        return -1;
+    }
+    if (r != 0) {
         memcpy(buf, raw, sizeof raw);
         cfg_error(rep, at, "%s resolves to a path longer than %d characters", key, CIM_PATH_MAX - 1);
         return -1;
@@ -430,6 +435,8 @@ static CimStatus worst(CimStatus a, CimStatus b)
 /* Final status of a loader; copies tmp (size bytes) to out only when all is valid. */
 static CimStatus finish(CimStatus st, const CfgReport *rep, void *out, const void *tmp, size_t size)
 {
+    if (st == CIM_OK && rep->nomem)
+        st = CIM_ERR_NOMEM;
     if (st == CIM_OK && rep->errors)
         st = CIM_ERR_CONFIG;
     if (st == CIM_OK)

@@ -13,7 +13,7 @@ typedef struct {
     CimDiag *diag;
     const char *file;        /* path of the file being read, as given */
     size_t errors;           /* errors reported through this reporter */
-    int nomem;               /* set when building a tree ran out of memory */
+    int nomem;               /* set when building a tree or resolving a path ran out of memory */
     const char *note_file;   /* NULL: no note */
     unsigned note_line, note_col;
     const char *note_msg;

@@ -129,15 +129,19 @@ static int run_pointcloud(const CimJobOptions *opts, const Args *a)
     int rc = 1;
     if (st == CIM_OK) {
         if (a->json)
-            cim_pn_job_print_json(job, stdout);
+            st = cim_pn_job_print_json(job, stdout);
         else
             cim_pn_job_print(job, stdout);
-        if (cim_pn_job_write(job, cim_results_staging(&res), &d) == CIM_OK &&
-            cim_run_write_provenance(&job->run, &job->chip_cfg, a->path, cim_results_staging(&res), &d) == CIM_OK &&
-            cim_results_commit(&res, &d) == CIM_OK)
+        if (st == CIM_OK)
+            st = cim_pn_job_write(job, cim_results_staging(&res), &d);
+        if (st == CIM_OK)
+            st = cim_run_write_provenance(&job->run, &job->chip_cfg, a->path, cim_results_staging(&res), &d);
+        if (st == CIM_OK)
+            st = cim_results_commit(&res, &d);
+        if (st == CIM_OK)
             fprintf(a->json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
-        rc = d.errors ? 1 : job->aborted ? 3 : 0;
+        rc = st != CIM_OK || d.errors ? 1 : job->aborted ? 3 : 0;
     }
     cim_results_discard(&res);
     end_diag(st, &d);
@@ -167,8 +171,11 @@ int cli_run(int argc, char **argv)
     CimJobOptions o = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
                        .progress = !a.quiet, .stop = cli_catch_stop(), .vcd_path = a.vcd,
                        .vcd_start = a.vcd_start, .vcd_end = a.vcd_end, .vcd_date = a.vcd_date, .jobs = a.jobs};
-    if (cim_pn_job_wanted(&o)) {
-        int rc = run_pointcloud(&o, &a);
+    int pointcloud = cim_pn_job_wanted(&o);
+    if (pointcloud) {
+        int rc = pointcloud > 0 ? run_pointcloud(&o, &a) : 1;
+        if (pointcloud < 0)
+            fprintf(stderr, "dcim run: error: %s\n", cim_status_str(CIM_ERR_NOMEM));
         cli_overrides_free(&a.o);
         return rc;
     }
@@ -187,18 +194,28 @@ int cli_run(int argc, char **argv)
     int rc = 1;
     if (st == CIM_OK) {
         if (a.json)
-            cim_report_print_json(&job->report, stdout);
+            st = cim_report_print_json(&job->report, stdout);
         else
             cim_report_print(&job->report, stdout);
         const char *stage = cim_results_staging(&res);
         job->report.provenance = cim_run_provenance(&job->run, &job->chip_cfg, NULL);
         job->report.invocation = cim_run_invocation(a.path, job->run.out_dir);
-        if (cim_report_write(&job->report, stage, &d) == CIM_OK && cim_html_write(&job->report, stage, &d) == CIM_OK &&
-            cim_run_write_resolved(&job->run, &job->chip_cfg, stage, &d) == CIM_OK &&
-            cim_results_commit(&res, &d) == CIM_OK)
+        if (!job->report.provenance || !job->report.invocation) {
+            cim_diag_add(&d, CIM_SEV_ERROR, NULL, 0, 0, "out of memory while recording the provenance");
+            st = CIM_ERR_NOMEM;
+        }
+        if (st == CIM_OK)
+            st = cim_report_write(&job->report, stage, &d);
+        if (st == CIM_OK)
+            st = cim_html_write(&job->report, stage, &d);
+        if (st == CIM_OK)
+            st = cim_run_write_resolved(&job->run, &job->chip_cfg, stage, &d);
+        if (st == CIM_OK)
+            st = cim_results_commit(&res, &d);
+        if (st == CIM_OK)
             fprintf(a.json ? stderr : stdout, "results         %s/stats.json, %s/layers.csv, %s/report.html\n",
                     job->run.out_dir, job->run.out_dir, job->run.out_dir);
-        rc = d.errors ? 1 : job->report.status == CIM_RUN_COMPLETE ? 0 : 3;
+        rc = st != CIM_OK || d.errors ? 1 : job->report.status == CIM_RUN_COMPLETE ? 0 : 3;
     }
     cim_results_discard(&res);
     end_diag(st, &d);

@@ -180,8 +180,10 @@ static CimStatus check_mapping(const char *path, const CliOverrides *ov)
     CimJob *j = pointcloud ? NULL : calloc(1, sizeof *j);
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = pointcloud ? check_pointcloud(&o, &d) : j ? cim_job_check(&o, j, &d) : CIM_ERR_NOMEM;
+    CimStatus st = pointcloud > 0 ? check_pointcloud(&o, &d) : j ? cim_job_check(&o, j, &d) : CIM_ERR_NOMEM;
     cim_diag_print(&d, stderr);
+    if (st != CIM_OK && !d.errors)
+        fprintf(stderr, "dcim check: error: %s\n", cim_status_str(st));
     cim_diag_free(&d);
     if (st == CIM_OK && j) {
         cim_report_print_network(&j->net, &j->cc, stdout);
@@ -251,12 +253,19 @@ static int check_file(const char *path, const CliOverrides *ov)
     cim_diag_init(&d);
     CimStatus st = cim_run_check_file(path, &d);
     cim_diag_print(&d, stderr);
+    if (st != CIM_OK && !d.errors)
+        fprintf(stderr, "dcim check: error: %s: %s\n", path, cim_status_str(st));
     cim_diag_free(&d);
     if (st != CIM_OK)
         return 1;
     cim_diag_init(&d);
-    int is_run = cim_run_cfg_check(path, &d) == CIM_OK;
+    st = cim_run_cfg_check(path, &d); /* a run file loads as one; another kind is refused */
     cim_diag_free(&d);
+    if (st == CIM_ERR_NOMEM || st == CIM_ERR_IO) { /* not an answer to "is it a run file?" */
+        fprintf(stderr, "dcim check: error: %s: %s\n", path, cim_status_str(st));
+        return 1;
+    }
+    int is_run = st == CIM_OK;
     if (!is_run && ov->n) {
         fprintf(stderr, "dcim check: error: --set applies to run files only\n%s", check_usage);
         return 2;

@@ -223,6 +223,18 @@ static CimStatus write_file(const char *path, const char *hdr, const CimStWriteT
     return ok ? CIM_OK : CIM_ERR_IO;
 }
 
+/* 1 when hdr parses back to root. Jansson's dump leaves out a key it could not allocate room
+ * for while escaping it and still returns the text (found by the allocation-failure tier,
+ * docs/fuzzing.md): such a header is not written. */
+static int header_round_trips(const json_t *root, const char *hdr)
+{
+    json_error_t err;
+    json_t *back = json_loads(hdr, 0, &err);
+    int same = back && json_equal(root, back);
+    json_decref(back);
+    return same;
+}
+
 CimStatus cim_st_write(const char *path, const CimStWriteTensor *tensors, size_t n,
                        const CimStMeta *meta, size_t n_meta, const CimAlloc *alloc,
                        CimDiag *diag)
@@ -238,7 +250,7 @@ CimStatus cim_st_write(const char *path, const CimStWriteTensor *tensors, size_t
     if (s == CIM_OK)
         s = build_header(path, order, n, meta, n_meta, &root, diag);
     char *hdr = s == CIM_OK ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (s == CIM_OK && !hdr)
+    if (s == CIM_OK && (!hdr || !header_round_trips(root, hdr)))
         s = CIM_ERR_NOMEM;
     if (s == CIM_OK)
         s = write_file(path, hdr, order, n, alloc, diag);

@@ -366,8 +366,8 @@ int cim_pn_is_pointcloud_file(const char *path)
     CimDiag d;
     cim_diag_init(&d);
     CimDoc *doc = NULL;
-    cim_doc_load(path, NULL, &doc, &d);
-    int yes = doc && cim_doc_get(cim_doc_get(cim_doc_get(cim_doc_root(doc), "network"), "input"), "points") != NULL;
+    int yes = cim_doc_load(path, NULL, &doc, &d) == CIM_ERR_NOMEM ? -1 :
+              doc && cim_doc_get(cim_doc_get(cim_doc_get(cim_doc_root(doc), "network"), "input"), "points") != NULL;
     cim_doc_free(doc);
     cim_diag_free(&d);
     return yes;

@@ -67,7 +67,8 @@ typedef struct {
  * CIM_ERR_IO, CIM_ERR_CONFIG, CIM_ERR_NOMEM; out is written (zeroed weights) only on CIM_OK. */
 CimStatus cim_pn_load(const char *path, CimPnNet *out, CimDiag *diag);
 /* 1 when path's network.input has a `points` key: a point-cloud network (else an image one,
- * workloads/net). Reads the file; 0 when it cannot be read (the real loader reports). */
+ * workloads/net). Reads the file; 0 when it cannot be read (the real loader reports), -1
+ * when memory ran out (no answer). */
 int cim_pn_is_pointcloud_file(const char *path);
 /* cim_pn_load without keeping the net: the checker of `dcim check` for point-cloud networks. */
 CimStatus cim_pn_check(const char *path, CimDiag *diag);

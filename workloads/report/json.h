@@ -1,6 +1,8 @@
 /* The one JSON style of every result file and --json output (jansson): one-space indent,
  * reals with 10 significant digits. Both functions take over the reference to o (NULL:
- * out of memory). */
+ * out of memory) and return CIM_ERR_NOMEM, writing nothing, once any of Jansson's
+ * allocations in this process has failed (a builder drops a value it could not allocate
+ * without a word, so such a tree may lack values; report.c). */
 #ifndef CIM_REPORT_JSON_H
 #define CIM_REPORT_JSON_H
 

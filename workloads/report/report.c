@@ -346,21 +346,57 @@ CimStatus cim_report_write_file(const char *dir, const char *name, CimWriteFn wr
     return CIM_ERR_IO;
 }
 
-static int dump_json(const void *o, FILE *f) { return json_dumpf(o, f, CIM_JSON_FLAGS); }
+/* Jansson's allocations that failed in this process. The result builders nest calls
+ * (json_object_set_new(o, key, json_real(x))), and a value that could not be allocated is
+ * dropped without a word; so once any has failed, no tree is trusted: cim_json_print and
+ * cim_json_write refuse (out of memory) instead of writing a file that lacks values. */
+static unsigned long json_failed;
+
+static void *json_malloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p)
+        __atomic_add_fetch(&json_failed, 1, __ATOMIC_RELAXED);
+    return p;
+}
+
+__attribute__((constructor)) static void json_count_failures(void) { json_set_alloc_funcs(json_malloc, free); }
+
+/* o to f; -1 (errno ENOMEM) also when one of Jansson's allocations failed while dumping:
+ * Jansson then leaves out the key it could not escape and goes on. */
+static int dump_json(const void *o, FILE *f)
+{
+    unsigned long before = __atomic_load_n(&json_failed, __ATOMIC_RELAXED);
+    int rc = json_dumpf(o, f, CIM_JSON_FLAGS);
+    if (rc == 0 && __atomic_load_n(&json_failed, __ATOMIC_RELAXED) == before)
+        return 0;
+    errno = ENOMEM;
+    return -1;
+}
+
+/* o, unless it is NULL or a Jansson allocation has failed (then o is released). */
+static json_t *trusted(json_t *o)
+{
+    if (o && __atomic_load_n(&json_failed, __ATOMIC_RELAXED)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
 
 CimStatus cim_json_print(json_t *o, FILE *out)
 {
-    if (!o)
+    if (!(o = trusted(o)))
         return CIM_ERR_NOMEM;
-    int rc = json_dumpf(o, out, CIM_JSON_FLAGS);
+    int rc = dump_json(o, out);
     fputc('\n', out);
     json_decref(o);
-    return rc == 0 ? CIM_OK : CIM_ERR_IO;
+    return rc == 0 ? CIM_OK : errno == ENOMEM ? CIM_ERR_NOMEM : CIM_ERR_IO;
 }
 
 CimStatus cim_json_write(json_t *o, const char *dir, const char *name, CimDiag *diag)
 {
-    if (!o)
+    if (!(o = trusted(o)))
         return CIM_ERR_NOMEM;
     CimStatus st = cim_report_write_file(dir, name, dump_json, o, diag);
     json_decref(o);

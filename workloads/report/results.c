@@ -107,6 +107,17 @@ CimStatus cim_results_begin(CimResults *rs, const char *dir, CimDiag *d)
 
 const char *cim_results_staging(const CimResults *rs) { return rs->staging; }
 
+CimStatus cim_results_keep(CimResults *rs, const char *name, CimDiag *d)
+{
+    char from[CIM_RESULTS_DIR_MAX + 400], to[CIM_RESULTS_DIR_MAX + 400];
+    snprintf(from, sizeof from, "%s/%s", rs->dir, name);
+    snprintf(to, sizeof to, "%s/%s", rs->staging, name);
+    if (link(from, to) == 0)
+        return CIM_OK;
+    cim_diag_add(d, CIM_SEV_ERROR, from, 0, 0, "cannot keep the file in the new results set: %s", strerror(errno));
+    return CIM_ERR_IO;
+}
+
 static int write_manifest(const void *ctx, FILE *f)
 {
     const char(*names)[256] = (const char(*)[256])ctx;
@@ -125,6 +136,8 @@ CimStatus cim_results_commit(CimResults *rs, CimDiag *d)
     snprintf(to, sizeof to, "%s/%s", rs->dir, CIM_RESULTS_MANIFEST);
     if (st == CIM_OK && unlink(to) != 0 && errno != ENOENT)
         st = CIM_ERR_IO;
+    /* a kept file (cim_results_keep) is a second link to DIR's own: rename does nothing for
+     * it, and the staging folder's removal drops the extra link */
     for (long i = 0; i < n && st == CIM_OK; i++) {
         snprintf(from, sizeof from, "%s/%s", rs->staging, names[i]);
         snprintf(to, sizeof to, "%s/%s", rs->dir, names[i]);

@@ -30,6 +30,11 @@ typedef struct {
 CimStatus cim_results_begin(CimResults *rs, const char *dir, CimDiag *d);
 /* The folder the set's files are written into (cim_report_write_file and its callers). */
 const char *cim_results_staging(const CimResults *rs);
+/* Makes DIR's file `name`, as it is now, part of the set being staged (a hard link in the
+ * staging folder: no copy, and the commit moves nothing for it): a set that renews some files
+ * and keeps the others (dcim train's resume points inside an epoch). CIM_ERR_IO (reported)
+ * when DIR has no such file or it cannot be linked. */
+CimStatus cim_results_keep(CimResults *rs, const char *name, CimDiag *d);
 /* Removes DIR's manifest, moves every staged file into DIR (replacing the old ones), writes
  * the manifest (the sorted file names) and removes the staging folder. CIM_ERR_IO (reported)
  * if a move or the manifest fails; the staging folder is removed either way. */

@@ -17,7 +17,10 @@ static CimStatus load_cfgs(const CimJobOptions *o, CimJob *j, CimDiag *d)
 {
     CimOverrides ov = {.items = o->overrides, .n = o->noverrides};
     CimStatus st = cim_run_cfg_load_all(o->run_path, &ov, &j->run, &j->chip_cfg, d);
-    if (st == CIM_OK && cim_pn_is_pointcloud_file(j->run.network_path)) {
+    int pointcloud = st == CIM_OK ? cim_pn_is_pointcloud_file(j->run.network_path) : 0;
+    if (pointcloud < 0)
+        return CIM_ERR_NOMEM;
+    if (pointcloud) {
         cim_diag_add(d, CIM_SEV_ERROR, j->run.network_path, 0, 0,
                      "a point-cloud network: only `dcim run` takes it so far (the host reference, fidelity "
                      "reference); training, comparison and the chip come with the int8 engine");

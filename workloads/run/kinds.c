@@ -12,7 +12,8 @@
 /* network: files: an image network (workloads/net) or, with input.points, a point-cloud one. */
 static CimStatus check_network(const char *path, CimDiag *diag)
 {
-    return cim_pn_is_pointcloud_file(path) ? cim_pn_check(path, diag) : cim_net_check(path, diag);
+    int pointcloud = cim_pn_is_pointcloud_file(path);
+    return pointcloud < 0 ? CIM_ERR_NOMEM : pointcloud ? cim_pn_check(path, diag) : cim_net_check(path, diag);
 }
 
 static const CimCfgKind kinds[] = {

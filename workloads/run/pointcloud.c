@@ -22,10 +22,9 @@ int cim_pn_job_wanted(const CimJobOptions *o)
     CimChipCfg chip;
     CimDiag d;
     cim_diag_init(&d);
-    int yes = cim_run_cfg_load_all(o->run_path, &ov, &run, &chip, &d) == CIM_OK &&
-              cim_pn_is_pointcloud_file(run.network_path);
+    CimStatus st = cim_run_cfg_load_all(o->run_path, &ov, &run, &chip, &d);
     cim_diag_free(&d);
-    return yes;
+    return st == CIM_ERR_NOMEM ? -1 : st == CIM_OK ? cim_pn_is_pointcloud_file(run.network_path) : 0;
 }
 
 static CimStatus fail(CimDiag *d, const char *file, const char *fmt, const char *arg)

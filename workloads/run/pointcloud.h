@@ -56,7 +56,8 @@ typedef struct {
 } CimPnJob;
 
 /* 1 when the run file (with the options' overrides) names a point-cloud network: the run
- * is then cim_pn_job_run's. 0 also when the run file cannot be read (cim_job_run reports). */
+ * is then cim_pn_job_run's. 0 also when the run file cannot be read (cim_job_run reports);
+ * -1 when memory ran out (no answer). */
 int cim_pn_job_wanted(const CimJobOptions *o);
 /* Loads the run (fidelity reference: all on the host; fast or program: every set
  * abstraction's int8 conv on the chip, pn_chip.h, whose refusals apply; cycle is refused), the network, weights (file or seeded random) and data

@@ -132,6 +132,8 @@ void trainer_step(Trainer *t)
     }
 }
 
+static CimStatus save_point(Trainer *t, unsigned epochs_done, CimDiag *d);
+
 /* A resume point inside the epoch, where the run says to leave one. */
 static CimStatus batch_checkpoint(Trainer *t, unsigned epoch, size_t n, double t0, CimDiag *d)
 {
@@ -139,7 +141,7 @@ static CimStatus batch_checkpoint(Trainer *t, unsigned epoch, size_t n, double t
     if (!every || t->pos.batches % every || t->pos.images >= n)
         return CIM_OK;
     t->pos.seconds = cim_clock_s() - t0;
-    return resume_save(t, epoch - 1, d);
+    return save_point(t, epoch - 1, d);
 }
 
 /* One reference-mode batch: chip forward, host head forward and backward, Adam. */
@@ -180,7 +182,7 @@ static CimStatus train_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, CimD
     while (st == CIM_OK && p->images < n) {
         if (t->opt->job.stop && *t->opt->job.stop) {
             p->seconds = cim_clock_s() - t0;
-            st = resume_save(t, epoch - 1, d);
+            st = save_point(t, epoch - 1, d);
             cim_progress_bar_end(&bar);
             return st == CIM_OK ? CIM_ERR_RANGE : st;
         }
@@ -264,15 +266,21 @@ static void out_path(const Trainer *t, const char *file, char *buf, size_t len)
     snprintf(buf, len, "%s/%s", t->job.run.out_dir, file);
 }
 
+/* Where a file of the set being saved is written: the staging folder (results.h). */
+static void stage_path(const Trainer *t, const char *file, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", cim_results_staging(&t->rs), file);
+}
+
 static CimStatus save_checkpoint(Trainer *t, unsigned epoch, CimDiag *d)
 {
-    char path[CIM_PATH_MAX + 32], ep[24], seed[24], step[24], learn[16];
+    char path[CIM_RESULTS_DIR_MAX + 96], ep[24], seed[24], step[24], learn[16];
     snprintf(ep, sizeof ep, "%u", epoch);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)t->job.run.seed);
     const char *meta[] = {"epoch", ep, "seed", seed, "learn",
                           cim_cfg_choice(CIM_LEARN_NAMES, (int)t->job.run.train.learn, learn, sizeof learn),
                           "written_by", "dcim train"};
-    out_path(t, "checkpoint.safetensors", path, sizeof path);
+    stage_path(t, "checkpoint.safetensors", path, sizeof path);
     CimStatus st = cim_net_save_weights(&t->job.net, path, meta, 4, d);
     CimStWriteTensor ten[128];
     size_t shape[64][1];
@@ -288,7 +296,7 @@ static CimStatus save_checkpoint(Trainer *t, unsigned epoch, CimDiag *d)
     }
     snprintf(step, sizeof step, "%llu", (unsigned long long)(t->nparams ? t->params[0].adam.step : 0));
     CimStMeta om[2] = {{"epoch", ep}, {"step", step}};
-    out_path(t, "optimizer.safetensors", path, sizeof path);
+    stage_path(t, "optimizer.safetensors", path, sizeof path);
     if (st == CIM_OK)
         st = cim_st_write(path, ten, 2 * t->nparams, om, 2, NULL, d);
     return st;
@@ -363,10 +371,55 @@ static int write_epochs(const void *ctx, FILE *f)
     return 0;
 }
 
-/* metrics.jsonl rewritten whole (atomically) after each epoch. */
+/* metrics.jsonl rewritten whole into the set being saved. */
 static CimStatus write_metrics(const Trainer *t, CimDiag *d)
 {
-    return cim_report_write_file(t->job.run.out_dir, "metrics.jsonl", write_epochs, t, d);
+    return cim_report_write_file(cim_results_staging(&t->rs), "metrics.jsonl", write_epochs, t, d);
+}
+
+/* ---- run.out as one set (results.h; docs/training.md, "The results folder") ---------- */
+
+/* The staged files become run.out's set; the next save point stages into a new folder. */
+static CimStatus commit_set(Trainer *t, CimDiag *d)
+{
+    CimStatus st = cim_results_commit(&t->rs, d);
+    return st == CIM_OK ? cim_results_begin(&t->rs, t->job.run.out_dir, d) : st;
+}
+
+/* A resume point inside an epoch (every checkpoint_every_batches batches, Ctrl-C): a set of
+ * the new resume.safetensors, the metrics of the epochs done, and the checkpoint and
+ * optimizer state of the last epoch end, kept as they are (none before the first). */
+static CimStatus save_point(Trainer *t, unsigned epochs_done, CimDiag *d)
+{
+    CimStatus st = resume_save(t, epochs_done, d);
+    if (st == CIM_OK && t->rep->nepochs)
+        st = write_metrics(t, d);
+    if (st == CIM_OK && t->have_epoch_set)
+        st = cim_results_keep(&t->rs, "checkpoint.safetensors", d);
+    if (st == CIM_OK && t->have_epoch_set)
+        st = cim_results_keep(&t->rs, "optimizer.safetensors", d);
+    return st == CIM_OK ? commit_set(t, d) : st;
+}
+
+/* Resumed: run.out's checkpoint and optimizer state are of the epochs the resume point
+ * has done (a run killed while committing an epoch's set may have moved newer ones in). */
+static int epoch_set_matches(const Trainer *t)
+{
+    const char *files[] = {"checkpoint.safetensors", "optimizer.safetensors"};
+    int same = t->start_epoch > 0;
+    for (int i = 0; i < 2 && same; i++) {
+        char path[CIM_PATH_MAX + 32], want[24];
+        CimSafetensors *st = NULL;
+        CimDiag quiet;
+        cim_diag_init(&quiet);
+        out_path(t, files[i], path, sizeof path);
+        snprintf(want, sizeof want, "%u", t->start_epoch);
+        const char *got = cim_st_open(path, NULL, &st, &quiet) == CIM_OK ? cim_st_meta_get(st, "epoch") : NULL;
+        same = got && strcmp(got, want) == 0;
+        cim_st_close(st);
+        cim_diag_free(&quiet);
+    }
+    return same;
 }
 
 #include <jansson.h>
@@ -495,14 +548,18 @@ static CimStatus finish_epoch(Trainer *t, unsigned epoch, CimEpochStats *es, Cim
     op_stats(t, es);
     memset(t->fwd_layers, 0, sizeof t->fwd_layers);
     t->rep->nepochs = epoch;
-    /* the log first: a checkpoint never exists without its epoch's line (a resume reads only
-     * as many lines as the checkpoint has epochs, and rewrites any after them) */
+    /* one set: the metrics, the checkpoint, the optimizer state and the resume point of this
+     * epoch end (a commit moves them in in name order, resume.safetensors last: a resume reads
+     * only as many metrics lines as the resume point has epochs, and rewrites any after them) */
     if (st == CIM_OK)
         st = write_metrics(t, d);
     if (st == CIM_OK)
         st = save_checkpoint(t, epoch, d);
     if (st == CIM_OK)
-        st = resume_save(t, epoch, d); /* last: until it is written, a resume redoes this epoch */
+        st = resume_save(t, epoch, d);
+    if (st == CIM_OK)
+        st = commit_set(t, d); /* until it is in place, a resume redoes this epoch */
+    t->have_epoch_set = st == CIM_OK;
     return st;
 }
 
@@ -543,6 +600,7 @@ static void teardown(Trainer *t)
     for (unsigned e = 0; t->logged && e < t->start_epoch; e++)
         free(t->logged[e]);
     free(t->logged);
+    cim_results_discard(&t->rs);
 }
 
 CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag *d)
@@ -555,10 +613,8 @@ CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag
     t->rep = rep;
     rep->status = CIM_RUN_COMPLETE;
     CimStatus st = init(t, d);
-    if (st == CIM_OK && cim_report_make_dirs(t->job.run.out_dir) != 0) {
-        cim_diag_add(d, CIM_SEV_ERROR, t->job.run.out_dir, 0, 0, "cannot create the folder: %s", strerror(errno));
-        st = CIM_ERR_IO;
-    }
+    if (st == CIM_OK)
+        st = cim_results_begin(&t->rs, t->job.run.out_dir, d);
     char rp[CIM_PATH_MAX + 32], cp[CIM_PATH_MAX + 32];
     struct stat sb;
     out_path(t, "checkpoint.safetensors", cp, sizeof cp);
@@ -568,6 +624,7 @@ CimStatus cim_train_run(const CimTrainOptions *opt, CimTrainReport *rep, CimDiag
         st = resume_load(t, d);
         if (st == CIM_OK && t->start_epoch) /* inside epoch 1 there is no line yet */
             st = load_metrics(t, d);
+        t->have_epoch_set = st == CIM_OK && epoch_set_matches(t);
     } else if (st == CIM_OK && opt->resume && stat(cp, &sb) == 0) {
         cim_diag_add(d, CIM_SEV_ERROR, rp, 0, 0, "--resume: the folder has a checkpoint but no resume file (an older "
                      "dcim train wrote it); start a new run.out");

@@ -4,6 +4,7 @@
 #define CIM_TRAIN_IMPL_H
 
 #include "workloads/io/idx.h"
+#include "workloads/report/results.h"
 #include "workloads/exec/fast.h"
 #include "workloads/train/train.h"
 #include "workloads/train/adam.h"
@@ -48,6 +49,8 @@ typedef struct {
     unsigned start_epoch;
     SteState *ste;         /* NULL in reference mode */
     char **logged;         /* resumed: the metrics lines of epochs 1..start_epoch, verbatim */
+    CimResults rs;         /* run.out as one set: every save point stages its files, then commits */
+    int have_epoch_set;    /* run.out's checkpoint and optimizer state are this training's, of rep->nepochs */
 } Trainer;
 
 
@@ -60,7 +63,8 @@ CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, flo
 /* ---- the resume point (train_resume.c) ---- */
 /* run.out/resume.safetensors into buf. */
 CimStatus resume_path(const Trainer *t, char *buf, size_t len);
-/* Writes the resume point atomically: epochs_done complete epochs plus t->pos of the next. */
+/* Writes the resume point into the set being staged (t->rs): epochs_done complete epochs
+ * plus t->pos of the next. */
 CimStatus resume_save(Trainer *t, unsigned epochs_done, CimDiag *d);
 /* Loads it: start_epoch, pos, weights, Adam state, then rebuilds the chip and restores its
  * cells and the epoch's tallies. CIM_ERR_CONFIG when seed or learning mode differ (and,

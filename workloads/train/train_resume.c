@@ -1,7 +1,8 @@
 /* The resume point of dcim train: resume.safetensors holds everything a run needs to
  * continue as if it had never stopped (weights, Adam state, the chip's cells, the epoch in
- * progress and its running sums and on-chip tallies), written atomically at every epoch end,
- * every run.train.checkpoint_every_batches batches and on Ctrl-C. docs/training.md. */
+ * progress and its running sums and on-chip tallies), written as part of run.out's set at
+ * every epoch end, every run.train.checkpoint_every_batches batches and on Ctrl-C.
+ * docs/training.md. */
 #include "workloads/train/train_impl.h"
 #include "workloads/io/safetensors.h"
 
@@ -39,7 +40,7 @@ CimStatus resume_path(const Trainer *t, char *buf, size_t len)
 
 CimStatus resume_save(Trainer *t, unsigned epochs_done, CimDiag *d)
 {
-    char path[CIM_PATH_MAX + 32], kv[12][32], names[128][112];
+    char path[CIM_RESULTS_DIR_MAX + 96], kv[12][32], names[128][112];
     const TrainPos *p = &t->pos;
     size_t cshape[3], fshape[2] = {t->job.cc.n, TALLY_WORDS}, pshape[1] = {TALLY_WORDS}, ashape[64][1];
     uint64_t *cells = chip_cells(t, cshape), *fwd = malloc(t->job.cc.n * sizeof(CimLayerTally));
@@ -77,9 +78,8 @@ CimStatus resume_save(Trainer *t, unsigned epochs_done, CimDiag *d)
     const char *meta[] = {"epoch", kv[0], "seed", kv[1], "learn", kv[2], "images", kv[3], "batches", kv[4],
                           "correct", kv[5], "loss_sum", kv[6], "seconds", kv[7], "step", kv[8], "batch_size", kv[9],
                           "train_images", kv[10], "written_by", "dcim train"};
-    CimStatus st = resume_path(t, path, sizeof path);
-    if (st == CIM_OK)
-        st = cim_net_save_weights_plus(&t->job.net, path, meta, sizeof meta / sizeof meta[0] / 2, ten, n, d);
+    snprintf(path, sizeof path, "%s/%s", cim_results_staging(&t->rs), RESUME_FILE);
+    CimStatus st = cim_net_save_weights_plus(&t->job.net, path, meta, sizeof meta / sizeof meta[0] / 2, ten, n, d);
     free(cells);
     free(fwd);
     return st;
