@@ -1,7 +1,10 @@
 /* dcim train RUN.yaml: in-situ training with on-chip pruning, checkpoints and resume. */
 #include "workloads/cli/cli.h"
+#include "workloads/run/pointcloud.h"
+#include "workloads/train/pn_train.h"
 #include "workloads/train/train.h"
 
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,7 +25,15 @@ static const char usage[] =
     "  --no-prune      train without pruning\n"
     "  --set KEY=VALUE any run./chip./tech. key\n"
     "  --quiet         no progress bar\n"
-    "ste trains every layer the network format has: binary convs (any odd kernel, same\n"
+    "  --data PATH     point clouds: a ModelNet10 folder (train and test splits) or an\n"
+    "                  HDF5 training file (then --eval-data TEST.h5)\n"
+    "Point-cloud networks (PointNet++, configs/runs/pointnet_train.yaml) train as the\n"
+    "reference script does: batches of clouds (run.train.batch_size >= 2, no last batch of\n"
+    "1), int8 1x1 convs with a straight-through backward (learn reference; ste scales it by\n"
+    "the quantiser's slope so that pt_sa1 learns), BatchNorm in training mode, dropout;\n"
+    "Euclidean pruning of the prune: true layers after each epoch; at most 1023 input\n"
+    "channels per conv; set abstractions first, the last one group_all, then the head.\n"
+    "For MNIST networks, ste trains every layer the network format has: binary convs (any odd kernel, same\n"
     "padding, stride 1), max-pools of any kernel, ReLU, flatten, linear layers with or\n"
     "without bias. Limits, checked at the start: at most 8 binary conv layers, at most\n"
     "1024 classes, MNIST data; no int8, BatchNorm or dropout layers (the network format\n"
@@ -30,10 +41,33 @@ static const char usage[] =
     "Ctrl-C or SIGTERM stops after the current batch and leaves a resume point there.\n"
     CLI_EXIT_TEXT;
 
+/* OpenBLAS picks its kernels from the CPU's model number; on a CPU it does not know (a
+ * virtual machine's generic "Intel Xeon Processor") it falls back to the SSE3 "Prescott"
+ * kernels, 5x slower than the AVX-512 ones on the same machine (measured: 17 against 86
+ * GFLOPS, docs/training.md). The kernels are chosen when the library loads, so for
+ * point-cloud training dcim runs itself again with OPENBLAS_CORETYPE set from the CPU's
+ * feature flags. Only then: an MNIST run keeps its arithmetic. Returns when it does not. */
+static void fast_blas(char **argv)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (getenv("OPENBLAS_CORETYPE") || strcmp(openblas_get_corename(), "Prescott") != 0)
+        return;
+    const char *core = __builtin_cpu_supports("avx512f") ? "SkylakeX"
+                       : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? "Haswell" : NULL;
+    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0)
+        return;
+    fflush(NULL);
+    execv("/proc/self/exe", argv); /* returns only on failure: go on with the kernels we have */
+    unsetenv("OPENBLAS_CORETYPE");
+#else
+    (void)argv;
+#endif
+}
+
 typedef struct {
     CliOverrides o;
     int resume, quiet;
-    const char *path;
+    const char *path, *data, *eval_data;
 } Args;
 
 /* 0 parsed; -1 a message was printed; else the index of the argument that cannot be taken
@@ -88,7 +122,19 @@ int cli_train(int argc, char **argv)
     CimTrainReport rep;
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = cim_train_run(&o, &rep, &d);
+    CimStatus st;
+    int pn = cim_pn_job_wanted(&o.job);
+    if (pn)
+        fast_blas(argv - 1); /* main passes argv + 1 (workloads/cli/dcim.c): the whole command line */
+    if (pn)
+        st = cim_pn_train_run(&o, a.data, a.eval_data, &rep, &d);
+    else if (a.data || a.eval_data) {
+        cim_diag_add(&d, CIM_SEV_ERROR, a.path, 0, 0, "--data and --eval-data are for point-cloud networks; an MNIST "
+                     "run reads run.data.dir");
+        st = CIM_ERR_CONFIG;
+        memset(&rep, 0, sizeof rep);
+    } else
+        st = cim_train_run(&o, &rep, &d);
     cim_diag_print(&d, stderr);
     int rc = 1;
     if (st == CIM_OK && rep.status == CIM_RUN_COMPLETE) {
