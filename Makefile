@@ -291,6 +291,7 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/e2e/run_results.sh $(DCIM)" \
 	    "tests/e2e/run_cli.sh $(DCIM)" \
 	    "tests/e2e/run_train_kill.sh $(DCIM)" \
+	    "tests/e2e/run_pn_train.sh $(DCIM)" \
 	    "tests/e2e/run_html.sh $(DCIM)" \
 	    "tests/rtl/run_cosim.sh $(RTL_OUT)" \
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)"

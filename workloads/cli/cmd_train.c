@@ -26,16 +26,17 @@ static const char usage[] =
     "  --set KEY=VALUE any run./chip./tech. key\n"
     "  --quiet         no progress bar\n"
     "  --data PATH     point clouds: a ModelNet10 folder (train and test splits) or an\n"
-    "                  HDF5 training file (then --eval-data TEST.h5)\n"
+    "                  HDF5 file of training clouds (default: run.data, the synthetic set)\n"
+    "  --eval-data F   point clouds: the HDF5 file of test clouds that goes with --data F.h5\n"
     "Point-cloud networks (PointNet++, configs/runs/pointnet_train.yaml) train as the\n"
     "reference script does: batches of clouds (run.train.batch_size >= 2, no last batch of\n"
     "1), int8 1x1 convs with a straight-through backward (learn reference; ste scales it by\n"
     "the quantiser's slope so that pt_sa1 learns), BatchNorm in training mode, dropout;\n"
     "Euclidean pruning of the prune: true layers after each epoch; at most 1023 input\n"
     "channels per conv; set abstractions first, the last one group_all, then the head.\n"
-    "For MNIST networks, ste trains every layer the network format has: binary convs (any odd kernel, same\n"
-    "padding, stride 1), max-pools of any kernel, ReLU, flatten, linear layers with or\n"
-    "without bias. Limits, checked at the start: at most 8 binary conv layers, at most\n"
+    "For MNIST networks, ste trains every layer the network format has: binary convs\n"
+    "(any odd kernel, same padding, stride 1), max-pools of any kernel, ReLU, flatten,\n"
+    "linear layers with or without bias. Limits, checked at the start: at most 8 binary conv layers, at most\n"
     "1024 classes, MNIST data; no int8, BatchNorm or dropout layers (the network format\n"
     "has none). docs/training.md.\n"
     "Ctrl-C or SIGTERM stops after the current batch and leaves a resume point there.\n"
@@ -91,6 +92,10 @@ static int parse(int argc, char **argv, Args *a)
                 return -1;
         } else if (strcmp(argv[i], "--quiet") == 0)
             a->quiet = 1;
+        else if ((strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--eval-data") == 0) && i + 1 < argc) {
+            *(strcmp(argv[i], "--data") == 0 ? &a->data : &a->eval_data) = argv[i + 1];
+            i++;
+        }
         else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
         else

@@ -656,6 +656,32 @@ typedef struct {
     unsigned epoch;
 } EpochLine;
 
+/* MACs per cloud of the set abstractions' convs and of the pruned layers' (prune: true),
+ * and what the all-zero (pruned) filters remove: positions x inputs each, as `dcim run`
+ * counts them (workloads/run/pointcloud.c). */
+typedef struct {
+    uint64_t sa, sa_rm, pl, pl_rm;
+} OpCount;
+
+static OpCount op_count(const PnTrainer *t)
+{
+    OpCount o = {0};
+    for (size_t i = 0; i < t->n_sa; i++) {
+        const CimPnLayer *l = &t->net.layers[i];
+        for (unsigned s = 0; s < l->n_mlp; s++) {
+            uint64_t macs = (uint64_t)cim_pn_positions(l) * l->cin[s] * l->mlp[s];
+            uint64_t rm = (uint64_t)cim_pn_positions(l) * l->cin[s] * zero_filters(l, s);
+            o.sa += macs;
+            o.sa_rm += rm;
+            o.pl += l->prune ? macs : 0;
+            o.pl_rm += l->prune ? rm : 0;
+        }
+    }
+    return o;
+}
+
+static double share(uint64_t part, uint64_t whole) { return whole ? (double)part / (double)whole : 0.0; }
+
 /* The epoch's metrics line (the time fields last, so that a test can strip them). MACs
  * removed: a pruned filter's positions x inputs, as `dcim run` counts them. */
 static char *epoch_line(const PnTrainer *t, const EpochLine *e)
@@ -670,28 +696,19 @@ static char *epoch_line(const PnTrainer *t, const EpochLine *e)
                "\"test_accuracy_before_pruning\": %.6f, \"test_accuracy\": %.6f, \"pruned_filters\": {",
             e->epoch, cim_cfg_choice(CIM_LEARN_NAMES, (int)t->run.train.learn, learn, sizeof learn), e->loss,
             e->train_acc, e->before, e->after);
-    uint64_t sa = 0, sa_rm = 0, pl = 0, pl_rm = 0;
     int first = 1;
     for (size_t i = 0; i < t->n_sa; i++) {
         const CimPnLayer *l = &t->net.layers[i];
-        for (unsigned s = 0; s < l->n_mlp; s++) {
-            size_t z = zero_filters(l, s);
-            uint64_t macs = (uint64_t)cim_pn_positions(l) * l->cin[s] * l->mlp[s];
-            uint64_t rm = (uint64_t)cim_pn_positions(l) * l->cin[s] * z;
-            sa += macs;
-            sa_rm += rm;
-            if (l->prune) {
-                pl += macs;
-                pl_rm += rm;
-                fprintf(f, "%s\"%s.Conv%u\": [%zu, %u]", first ? "" : ", ", l->name, s, z, l->mlp[s]);
-                first = 0;
-            }
+        for (unsigned s = 0; l->prune && s < l->n_mlp; s++) {
+            fprintf(f, "%s\"%s.Conv%u\": [%zu, %u]", first ? "" : ", ", l->name, s, zero_filters(l, s), l->mlp[s]);
+            first = 0;
         }
     }
+    OpCount o = op_count(t);
     fprintf(f, "}, \"sa_macs\": %" PRIu64 ", \"sa_macs_removed\": %" PRIu64 ", \"sa_mac_reduction\": %.6f, "
                "\"pruned_layers_macs\": %" PRIu64 ", \"pruned_layers_macs_removed\": %" PRIu64
                ", \"pruned_layers_mac_reduction\": %.6f, \"warnings\": [",
-            sa, sa_rm, sa ? (double)sa_rm / (double)sa : 0.0, pl, pl_rm, pl ? (double)pl_rm / (double)pl : 0.0);
+            o.sa, o.sa_rm, share(o.sa_rm, o.sa), o.pl, o.pl_rm, share(o.pl_rm, o.pl));
     first = 1;
     for (size_t i = 0; i < t->n_sa; i++) {
         const CimPnLayer *l = &t->net.layers[i];
@@ -972,6 +989,24 @@ static CimStatus train_epoch(PnTrainer *t, unsigned epoch, EpochLine *e, CimDiag
     return CIM_OK;
 }
 
+static void print_epoch(const PnTrainer *t, const EpochLine *e)
+{
+    OpCount o = op_count(t);
+    printf("epoch %u: loss %.4f, train accuracy %.2f %%, test accuracy %.2f %% before pruning, %.2f %% as saved; "
+           "pruned",
+           e->epoch, e->loss, 100 * e->train_acc, 100 * e->before, 100 * e->after);
+    for (size_t i = 0; i < t->n_sa; i++)
+        for (unsigned s = 0; t->net.layers[i].prune && s < t->net.layers[i].n_mlp; s++)
+            printf(" %s.Conv%u %zu/%u", t->net.layers[i].name, s, zero_filters(&t->net.layers[i], s),
+                   t->net.layers[i].mlp[s]);
+    printf("; MACs -%.1f %% over the pruned layers, -%.1f %% over all set abstractions; %.1f s (%.2f clouds/s)\n",
+           100 * share(o.pl_rm, o.pl), 100 * share(o.sa_rm, o.sa), e->seconds, e->rate);
+    fflush(stdout);
+    if (strstr(t->lines[e->epoch - 1], "\"warnings\": []") == NULL)
+        fprintf(stderr, "dcim train: warning: epoch %u: a pruned layer lost at least run.prune.warn_share of its "
+                        "filters (metrics.jsonl lists them)\n", e->epoch);
+}
+
 static CimStatus finish_epoch(PnTrainer *t, unsigned epoch, EpochLine *e, CimDiag *d)
 {
     char path[CIM_PATH_MAX + 32];
@@ -995,10 +1030,8 @@ static CimStatus finish_epoch(PnTrainer *t, unsigned epoch, EpochLine *e, CimDia
         st = cim_pn_save_weights(&t->net, path, d);
     if (st == CIM_OK)
         st = resume_save(t, epoch, d); /* last: until it is written, a resume redoes this epoch */
-    if (st == CIM_OK) {
-        fputs(t->lines[epoch - 1], stdout);
-        fflush(stdout);
-    }
+    if (st == CIM_OK)
+        print_epoch(t, e);
     return st;
 }
 
