@@ -54,6 +54,14 @@ kill_after() {
     return 0
 }
 
+# refused NAME EXPECTED-TEXT ARGS...: dcim train exits non-zero with the text on stderr
+refused() { # NAME EXPECTED-TEXT ARGS...
+    name=$1; want=$2; shift 2
+    if "$DCIM" train "$@" --quiet --out "$tmp/bad" >/dev/null 2>"$tmp/err"; then bad "$name: accepted"
+    elif grep -q -- "$want" "$tmp/err"; then ok "$name"
+    else bad "$name: message"; sed 's/^/     | /' "$tmp/err" | head -3; fi
+}
+
 for mode in ste reference; do
     # shellcheck disable=SC2046
     if ! "$DCIM" train $(args $mode 3) --out "$tmp/$mode.ref" >"$tmp/out" 2>"$tmp/err"; then
@@ -92,13 +100,26 @@ EOF
     same "$mode: chain of SIGKILLs (0, 3, 60, 120 resume points), resumed each time" "$tmp/$mode.ref" "$tmp/$mode.k" 3
 done
 
+# --data: an HDF5 file with --eval-data, and a ModelNet folder (two classes of tetrahedra)
+N16="--quiet --epochs 2 --set run.network=tests/e2e/pn_train_16.yaml --set run.train.batch_size=2"
+H5=fuzz/corpus/h5/synth_16_points.h5
+if "$DCIM" train $RUN $N16 --images 10 --eval-images 10 --data $H5 --eval-data $H5 --out "$tmp/h5" >"$tmp/out" 2>&1 &&
+        [ "$(wc -l <"$tmp/h5/metrics.jsonl")" -eq 2 ]; then ok "--data an HDF5 file, --eval-data"
+else bad "--data an HDF5 file, --eval-data"; sed 's/^/     | /' "$tmp/out" | tail -3; fi
+for c in cone wedge; do for sp in train test; do
+    mkdir -p "$tmp/mn/$c/$sp"
+    for k in 1 2; do
+        printf 'OFF\n4 4 0\n0 0 0\n1 0 0\n0 %s 0\n0 0 %s\n3 0 1 2\n3 0 1 3\n3 0 2 3\n3 1 2 3\n' "$k" \
+            "$([ $c = cone ] && echo 3 || echo 0.5)" >"$tmp/mn/$c/$sp/${c}_$k.off"
+    done
+done; done
+if "$DCIM" train $RUN $N16 --images 4 --eval-images 4 --data "$tmp/mn" --out "$tmp/mnr" >"$tmp/out" 2>&1 &&
+        [ "$(wc -l <"$tmp/mnr/metrics.jsonl")" -eq 2 ]; then ok "--data a ModelNet folder"
+else bad "--data a ModelNet folder"; sed 's/^/     | /' "$tmp/out" | tail -3; fi
+refused "more training clouds than the HDF5 file has" "run.train.train_images: 12 clouds wanted, the set has 10" \
+    $RUN $N16 --images 12 --data $H5 --eval-data $H5
+
 # refused settings, each naming its limit
-refused() { # NAME EXPECTED-TEXT ARGS...
-    name=$1; want=$2; shift 2
-    if "$DCIM" train "$@" --quiet --out "$tmp/bad" >/dev/null 2>"$tmp/err"; then bad "$name: accepted"
-    elif grep -q -- "$want" "$tmp/err"; then ok "$name"
-    else bad "$name: message"; sed 's/^/     | /' "$tmp/err" | head -3; fi
-}
 refused "batch of 1" "BatchNorm in training mode needs at least 2" $RUN --set run.train.batch_size=1
 refused "a last batch of 1" "leaves a last batch of 1 cloud" $RUN --images 33
 refused "HDF5 without test clouds" "needs --eval-data" $RUN --data "$RUN"
