@@ -257,7 +257,7 @@ fuzz-shapes: data $(SHAPES_FUZZ) $(rel_SIMTEST)
 	@$(SHAPES_FUZZ) --seed $(SEED) --count $(COUNT)
 	@if [ "$(SC_COUNT)" -gt 0 ]; then tests/sim/run_shapes.sh $(rel_SIMTEST) $(SEED) $(SC_COUNT); fi
 
-.PHONY: all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs
+.PHONY: pointnet-experiments all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ)
@@ -333,6 +333,10 @@ bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(BENCH_PN) $(DCIM)
 # The training experiments of docs/training.md (long: see the measured times there).
 experiments: data $(DCIM)
 	@scripts/experiments.sh results/experiments
+
+# The PointNet++ training runs of docs/training.md (long: see the measured times there).
+pointnet-experiments: $(DCIM)
+	@scripts/pn_experiments.sh results/pointnet_experiments
 
 # The folder map's include rules (docs/architecture.md); part of make test.
 check-includes:
