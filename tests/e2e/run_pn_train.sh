@@ -71,13 +71,13 @@ for mode in ste reference; do
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 3, len(lines)
-keys = ["epoch", "learn", "loss", "train_accuracy", "test_accuracy_before_pruning", "test_accuracy", "pruned_filters",
+keys = ["epoch", "learn", "quantise", "loss", "train_accuracy", "test_accuracy_before_pruning", "test_accuracy", "pruned_filters",
         "sa_macs", "sa_macs_removed", "sa_mac_reduction", "pruned_layers_macs", "pruned_layers_macs_removed",
         "pruned_layers_mac_reduction", "warnings", "seconds", "train_clouds_per_s"]
 for i, l in enumerate(lines):
     d = json.loads(l)
     assert list(d) == keys, list(d)
-    assert d["epoch"] == i + 1 and d["learn"] == sys.argv[2]
+    assert d["epoch"] == i + 1 and d["learn"] == sys.argv[2] and d["quantise"] == "cloud"
     assert 0 <= d["test_accuracy"] <= 1 and d["loss"] > 0
     assert set(d["pruned_filters"]) == {"pt_sa1.Conv0", "pt_sa1.Conv1", "pt_sa1.Conv2"}
     removed = sum(p for p, n in d["pruned_filters"].values())

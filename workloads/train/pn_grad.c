@@ -188,29 +188,34 @@ static CimStatus codes(const float *x, size_t n, int quant, CimPnQuant *q, float
 }
 
 CimStatus cim_pnt_conv_forward(const float *x, size_t rows, size_t cin, const float *w, size_t f, int quant,
-                               float *xq, float *wq, CimPntConvQ *q, float *z)
+                               size_t groups, float *xq, float *wq, CimPnQuant *qx, CimPnQuant *qw, float *z)
 {
     if (quant && cin > CIM_PNT_MAX_CIN)
         return CIM_ERR_RANGE;
-    memset(q, 0, sizeof *q);
-    CimStatus st = codes(x, rows * cin, quant, &q->qx, xq);
+    size_t per = rows / groups * cin;
+    CimStatus st = CIM_OK;
+    for (size_t g = 0; st == CIM_OK && g < groups; g++)
+        st = codes(x + g * per, per, quant, &qx[g], xq + g * per);
     if (st == CIM_OK)
-        st = codes(w, f * cin, quant, &q->qw, wq);
+        st = codes(w, f * cin, quant, qw, wq);
     if (st == CIM_OK)
         cim_pnt_gemm_nt(xq, wq, rows, f, cin, 0, z);
     return st;
 }
 
 void cim_pnt_conv_backward(const float *xq, const float *wq, size_t rows, size_t cin, size_t f, const float *dz,
-                           float gx, float gw, float *dx, float *dw)
+                           size_t groups, const float *gx, float gw, float *dx, float *dw)
 {
     /* dw[o][k] = gw * sum_r dz[r][o] xq[r][k] */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)f, (int)cin, (int)rows, gw, dz, (int)f, xq, (int)cin,
                 0.0f, dw, (int)cin);
-    /* dx[r][k] = gx * sum_o dz[r][o] wq[o][k] */
-    if (dx)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)cin, (int)f, gx, dz, (int)f, wq,
-                    (int)cin, 0.0f, dx, (int)cin);
+    if (!dx)
+        return;
+    /* dx[r][k] = gx[group of r] * sum_o dz[r][o] wq[o][k] */
+    size_t per = rows / groups;
+    for (size_t g = 0; g < groups; g++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)per, (int)cin, (int)f, gx ? gx[g] : 1.0f,
+                    dz + g * per * f, (int)f, wq, (int)cin, 0.0f, dx + g * per * cin, (int)cin);
 }
 
 /* ---- max over the neighbours ---------------------------------------------------------- */

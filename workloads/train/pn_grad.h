@@ -40,25 +40,26 @@ CimStatus cim_pnt_bn_backward(const float *x, size_t rows, size_t c, const float
                          const float *mean, const float *istd, const float *dy, float *dx, float *dgamma, float *dbeta);
 
 /* ---- the int8 1x1 conv ---------------------------------------------------------------------
- * z[rows][f] = sum_k q(x)[r][k] * q(w)[o][k], q the reference's per-whole-tensor quantisation
- * (cim_pn_quant_params / cim_pn_quantise: the same codes as the chip's). The codes are kept
- * as floats (xq [rows][cin], wq [f][cin]); the sums are computed with float sgemm, exact
- * because every partial sum is an integer of magnitude <= cin * 128 * 128 < 2^24
+ * z[rows][f] = sum_k q(x)[r][k] * q(w)[o][k], q the reference's per-tensor quantisation
+ * (cim_pn_quant_params / cim_pn_quantise: the same codes as the chip's). The input's rows are
+ * `groups` equal blocks each quantised on its own (qx[g]): groups 1 quantises the whole batch
+ * as the reference script; groups = clouds quantises each cloud as the chip does. The codes
+ * are kept as floats (xq [rows][cin], wq [f][cin]); the sums are computed with float sgemm,
+ * exact because every partial sum is an integer of magnitude <= cin * 128 * 128 < 2^24
  * (CIM_PNT_MAX_CIN): the same int32 values as cim_pn_conv_int8 and the chip's engine.
- * quant 0 switches quantisation off (xq = x, wq = w: a float conv, for gradient checks).
- * CIM_ERR_RANGE when a tensor cannot be quantised (constant, not finite, a code out of range). */
+ * quant 0 switches quantisation off (xq = x, wq = w: a float conv, for gradient checks; qx
+ * and qw then untouched). CIM_ERR_RANGE when a tensor cannot be quantised (constant, not
+ * finite, a code out of range). xq may be x. */
 #define CIM_PNT_MAX_CIN 1023u
-typedef struct {
-    CimPnQuant qx, qw;  /* the scales and zero points used (quant 1) */
-} CimPntConvQ;
 CimStatus cim_pnt_conv_forward(const float *x, size_t rows, size_t cin, const float *w, size_t f, int quant,
-                               float *xq, float *wq, CimPntConvQ *q, float *z);
+                               size_t groups, float *xq, float *wq, CimPnQuant *qx, CimPnQuant *qw, float *z);
 /* Backward: dz [rows][f] in; dw [f][cin] gets dz^T xq scaled by gw, dx [rows][cin] (NULL: not
- * wanted) gets dz wq scaled by gx. The reference's straight-through estimator is gx = gw = 1
- * (the gradient of the codes passed unchanged to the float tensors); `ste` mode uses
- * gx = 1 / qx.s, gw = 1 / qw.s (the quantiser's slope, rounding passed straight through). */
+ * wanted) gets dz wq, the rows of group g scaled by gx[g] (NULL: 1). The reference's
+ * straight-through estimator is gx = gw = 1 (the gradient of the codes passed unchanged to
+ * the float tensors); `ste` mode uses gx[g] = 1 / qx[g].s and gw = 1 / qw.s (the quantiser's
+ * slope, the rounding passed straight through). */
 void cim_pnt_conv_backward(const float *xq, const float *wq, size_t rows, size_t cin, size_t f, const float *dz,
-                           float gx, float gw, float *dx, float *dw);
+                           size_t groups, const float *gx, float gw, float *dx, float *dw);
 
 /* ---- max over the neighbours ------------------------------------------------------------------
  * x [groups * k][f] -> out [groups][f], arg [groups][f] the member (0..k-1) of the first

@@ -44,7 +44,8 @@ typedef struct {
     float *z[CIM_PN_MAX_MLP];    /* conv sums (exact integers) */
     float *wq[CIM_PN_MAX_MLP];   /* weight codes */
     float *mean[CIM_PN_MAX_MLP], *istd[CIM_PN_MAX_MLP];
-    CimPntConvQ q[CIM_PN_MAX_MLP];
+    CimPnQuant *qx[CIM_PN_MAX_MLP], qw[CIM_PN_MAX_MLP]; /* qx: one per quantisation group */
+    float *gx;                   /* per group: the backward's input scale */
     float *dw[CIM_PN_MAX_MLP], *dgamma[CIM_PN_MAX_MLP], *dbeta[CIM_PN_MAX_MLP];
     uint32_t *idx;               /* [batch][m * k] group members (not with group_all) */
     float *centres;              /* [batch][m][3] */
@@ -262,6 +263,8 @@ static CimStatus alloc_all(PnTrainer *t)
             s->dw[q] = fbuf((size_t)l->mlp[q] * l->cin[q], &bad);
             s->dgamma[q] = fbuf(l->mlp[q], &bad);
             s->dbeta[q] = fbuf(l->mlp[q], &bad);
+            s->qx[q] = calloc(B, sizeof *s->qx[q]);
+            bad |= !s->qx[q];
             big = s->rows * l->mlp[q] > big ? s->rows * l->mlp[q] : big;
             big = s->rows * l->cin[q] > big ? s->rows * l->cin[q] : big;
             if (bad)
@@ -276,6 +279,7 @@ static CimStatus alloc_all(PnTrainer *t)
             if ((st = add_param(t, name, l->bn[q].beta, s->dbeta[q], l->mlp[q], 0)) != CIM_OK)
                 return st;
         }
+        s->gx = fbuf(B, &bad);
         s->idx = l->group_all ? NULL : calloc(B * s->m * s->k, sizeof *s->idx);
         s->centres = fbuf(B * s->m * 3, &bad);
         s->out = fbuf(B * s->m * f, &bad);
@@ -360,10 +364,16 @@ static void transform(PnTrainer *t, const float *src, size_t b, CimRng *r)
         t->fps[b * t->n_sa + i] = (uint32_t)cim_init_below(r, t->net.layers[i].in_points);
 }
 
+/* Quantisation groups of a batch of B clouds: each cloud (the chip's semantics) or the batch. */
+static size_t quant_groups(const PnTrainer *t, size_t B)
+{
+    return t->run.train.quantise == CIM_QUANT_CLOUD ? B : 1;
+}
+
 static CimStatus sa_error(const CimPnLayer *l, unsigned s, CimDiag *d)
 {
     cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0,
-                 "%s conv %u: cannot quantise the batch's input or the weights to int8: a constant tensor (s = 0; "
+                 "%s conv %u: cannot quantise its input (per run.train.quantise) or the weights to int8: a constant tensor (s = 0; "
                  "the reference makes NaN codes, e.g. every filter pruned), a value not finite, or a code outside "
                  "[-128, 127]",
                  l->name, s);
@@ -405,8 +415,8 @@ static CimStatus sa_forward(PnTrainer *t, size_t i, size_t B, CimDiag *d)
     const float *in = s->xq[0];
     for (unsigned q = 0; q < l->n_mlp; q++) {
         size_t f = l->mlp[q];
-        if (cim_pnt_conv_forward(in, B * per, l->cin[q], l->w[q], f, 1, s->xq[q], s->wq[q], &s->q[q],
-                                 s->z[q]) != CIM_OK)
+        if (cim_pnt_conv_forward(in, B * per, l->cin[q], l->w[q], f, 1, quant_groups(t, B), s->xq[q], s->wq[q],
+                                 s->qx[q], &s->qw[q], s->z[q]) != CIM_OK)
             return sa_error(l, q, d);
         float *y = q + 1 < l->n_mlp ? s->xq[q + 1] : t->tmp;
         CimStatus st = cim_pnt_bn_forward(s->z[q], B * per, f, l->bn[q].gamma, l->bn[q].beta, l->bn[q].mean,
@@ -497,9 +507,12 @@ static CimStatus sa_backward(PnTrainer *t, size_t i, size_t B)
         if (st != CIM_OK)
             return st;
         /* reference: the codes' gradient passed unchanged; ste: times the quantiser's slope 1/s */
-        float gx = ste_mode(t) ? 1.0f / s->q[q].qx.s : 1.0f, gw = ste_mode(t) ? 1.0f / s->q[q].qw.s : 1.0f;
+        size_t groups = quant_groups(t, B);
+        for (size_t g = 0; g < groups; g++)
+            s->gx[g] = ste_mode(t) ? 1.0f / s->qx[q][g].s : 1.0f;
+        float gw = ste_mode(t) ? 1.0f / s->qw[q].s : 1.0f;
         int want_dx = q > 0 || i > 0;
-        cim_pnt_conv_backward(s->xq[q], s->wq[q], rows, cin, f, d, gx, gw, want_dx ? dx : NULL, s->dw[q]);
+        cim_pnt_conv_backward(s->xq[q], s->wq[q], rows, cin, f, d, groups, s->gx, gw, want_dx ? dx : NULL, s->dw[q]);
         float *sw = d;
         d = dx;
         dx = sw;
@@ -692,10 +705,12 @@ static char *epoch_line(const PnTrainer *t, const EpochLine *e)
     if (!f)
         return NULL;
     char learn[16];
-    fprintf(f, "{\"epoch\": %u, \"learn\": \"%s\", \"loss\": %.6f, \"train_accuracy\": %.6f, "
+    char quant[16];
+    fprintf(f, "{\"epoch\": %u, \"learn\": \"%s\", \"quantise\": \"%s\", \"loss\": %.6f, \"train_accuracy\": %.6f, "
                "\"test_accuracy_before_pruning\": %.6f, \"test_accuracy\": %.6f, \"pruned_filters\": {",
-            e->epoch, cim_cfg_choice(CIM_LEARN_NAMES, (int)t->run.train.learn, learn, sizeof learn), e->loss,
-            e->train_acc, e->before, e->after);
+            e->epoch, cim_cfg_choice(CIM_LEARN_NAMES, (int)t->run.train.learn, learn, sizeof learn),
+            cim_cfg_choice(CIM_QUANT_NAMES, (int)t->run.train.quantise, quant, sizeof quant), e->loss, e->train_acc,
+            e->before, e->after);
     int first = 1;
     for (size_t i = 0; i < t->n_sa; i++) {
         const CimPnLayer *l = &t->net.layers[i];
@@ -782,6 +797,15 @@ static void wadd(void *ctx, const char *name, float *data, size_t n)
     l->n++;
 }
 
+/* The resume point's "learn" entry: learning mode and quantisation, "ste/cloud". */
+static const char *learn_key(const PnTrainer *t, char *buf, size_t len)
+{
+    char a[16], b[16];
+    snprintf(buf, len, "%s/%s", cim_cfg_choice(CIM_LEARN_NAMES, (int)t->run.train.learn, a, sizeof a),
+             cim_cfg_choice(CIM_QUANT_NAMES, (int)t->run.train.quantise, b, sizeof b));
+    return buf;
+}
+
 static CimStatus resume_save(PnTrainer *t, unsigned epochs_done, CimDiag *d)
 {
     size_t cap = 3 * t->nparams + 4 * t->net.n * CIM_PN_MAX_MLP;
@@ -798,7 +822,7 @@ static CimStatus resume_save(PnTrainer *t, unsigned epochs_done, CimDiag *d)
     }
     if (st == CIM_OK)
         each_running(t, wadd, &l);
-    char kv[10][48], learn[16], path[CIM_PATH_MAX + 32];
+    char kv[10][48], learn[40], path[CIM_PATH_MAX + 32];
     snprintf(kv[0], sizeof kv[0], "%u", epochs_done);
     snprintf(kv[1], sizeof kv[1], "%llu", (unsigned long long)t->run.seed);
     snprintf(kv[2], sizeof kv[2], "%zu", t->pos.clouds);
@@ -812,7 +836,7 @@ static CimStatus resume_save(PnTrainer *t, unsigned epochs_done, CimDiag *d)
     CimStMeta meta[] = {{"epoch", kv[0]}, {"seed", kv[1]}, {"clouds", kv[2]}, {"batches", kv[3]},
                         {"correct", kv[4]}, {"loss_sum", kv[5]}, {"seconds", kv[6]}, {"step", kv[7]},
                         {"num_batches_tracked", kv[8]}, {"batch_size,train_images", kv[9]},
-                        {"learn", cim_cfg_choice(CIM_LEARN_NAMES, (int)t->run.train.learn, learn, sizeof learn)},
+                        {"learn", learn_key(t, learn, sizeof learn)},
                         {"written_by", "dcim train (point clouds)"}};
     out_path(t, "resume.safetensors", path, sizeof path);
     if (st == CIM_OK)
@@ -859,11 +883,11 @@ static CimStatus resume_load(PnTrainer *t, const char *path, CimDiag *d)
     CimStatus st = cim_st_open(path, NULL, &rs, d);
     if (st != CIM_OK)
         return st;
-    char learn[16];
+    char learn[40];
     const char *keys[3] = {"seed", "learn", "batch_size,train_images"};
     char vals[3][48];
     snprintf(vals[0], sizeof vals[0], "%llu", (unsigned long long)t->run.seed);
-    snprintf(vals[1], sizeof vals[1], "%s", cim_cfg_choice(CIM_LEARN_NAMES, (int)t->run.train.learn, learn, sizeof learn));
+    snprintf(vals[1], sizeof vals[1], "%s", learn_key(t, learn, sizeof learn));
     snprintf(vals[2], sizeof vals[2], "%u,%u", t->run.train.batch_size, t->run.train.train_images);
     for (int k = 0; k < 3; k++) {
         const char *got = cim_st_meta_get(rs, keys[k]);
@@ -1077,7 +1101,9 @@ static void teardown(PnTrainer *t)
             free(s->dw[q]);
             free(s->dgamma[q]);
             free(s->dbeta[q]);
+            free(s->qx[q]);
         }
+        free(s->gx);
         free(s->idx);
         free(s->centres);
         free(s->out);
@@ -1145,9 +1171,10 @@ CimStatus cim_pn_train_run(const CimTrainOptions *opt, const char *data_path, co
     else if (st == CIM_OK && opt->resume)
         fprintf(stderr, "dcim train: note: no resume point in %s yet; starting at epoch 1\n", t->run.out_dir);
     if (st == CIM_OK)
-        fprintf(stderr, "dcim train: %s on the %s: %u training and %u test clouds, batch %u, learn %s\n",
-                t->net.name, t->data_desc, t->run.train.train_images, t->run.train.eval_images, t->run.train.batch_size,
-                ste_mode(t) ? "ste" : "reference");
+        fprintf(stderr, "dcim train: %s on the %s: %u training and %u test clouds, batch %u, learn %s, "
+                "int8 inputs quantised per %s\n", t->net.name, t->data_desc, t->run.train.train_images,
+                t->run.train.eval_images, t->run.train.batch_size, ste_mode(t) ? "ste" : "reference",
+                t->run.train.quantise == CIM_QUANT_CLOUD ? "cloud" : "batch");
     for (unsigned e = t->start_epoch + 1; st == CIM_OK && e <= t->run.train.epochs; e++) {
         EpochLine line = {0};
         st = train_epoch(t, e, &line, d);

@@ -187,9 +187,9 @@ static void test_conv_backward_in_float_mode_matches_finite_differences(void **s
             wd[i] = w[i];
         for (size_t i = 0; i < rows * f; i++)
             R[i] = dz[i];
-        CimPntConvQ q;
-        assert_int_equal(cim_pnt_conv_forward(x, rows, cin, w, f, 0, xq, wq, &q, z), CIM_OK);
-        cim_pnt_conv_backward(xq, wq, rows, cin, f, dz, 1.0f, 1.0f, dx, dw);
+        CimPnQuant qx, qw;
+        assert_int_equal(cim_pnt_conv_forward(x, rows, cin, w, f, 0, 1, xq, wq, &qx, &qw, z), CIM_OK);
+        cim_pnt_conv_backward(xq, wq, rows, cin, f, dz, 1, NULL, 1.0f, dx, dw);
         for (size_t i = 0; i < rows * cin; i++) {
             double keep = xd[i];
             xd[i] = keep + FD_H;
@@ -212,56 +212,67 @@ static void test_conv_backward_in_float_mode_matches_finite_differences(void **s
     }
 }
 
-/* Quantised: the codes are the reference's (cim_pn_quantise), the sums cim_pn_conv_int8's on
- * them exactly, also at the largest input width (every code -128 or 127); the backward is the
- * float one on the codes, times gx and gw. */
+/* Quantised: each group's codes are the reference's (cim_pn_quantise on that block of rows:
+ * one group = the batch, several = per cloud), the sums cim_pn_conv_int8's on them exactly,
+ * also at the largest input width (every code -128 or 127); the backward is the float one on
+ * the codes, the rows of group g times gx[g], the weights' times gw. */
 static void test_conv_quantised_sums_equal_the_int8_loop_and_ste_scales(void **state)
 {
     (void)state;
     CimRng rng;
     cim_rng_seed(&rng, 14);
-    for (int trial = 0; trial < 8; trial++) {
+    for (int trial = 0; trial < 10; trial++) {
         int extreme = trial < 2;
-        size_t rows = below(&rng, 2, 40), cin = extreme ? CIM_PNT_MAX_CIN : below(&rng, 1, 70), f = below(&rng, 1, 20);
+        size_t groups = below(&rng, 1, 4), per = below(&rng, 2, 12), rows = groups * per;
+        size_t cin = extreme ? CIM_PNT_MAX_CIN : below(&rng, 1, 70), f = below(&rng, 1, 20);
         float *x = malloc(rows * cin * 4), *w = malloc(f * cin * 4), *xq = malloc(rows * cin * 4), *wq = malloc(f * cin * 4);
         float *z = malloc(rows * f * 4), *dz = malloc(rows * f * 4), *dx = malloc(rows * cin * 4), *dw = malloc(f * cin * 4);
         int8_t *cx = malloc(rows * cin), *cw = malloc(f * cin);
         int32_t *ref = malloc(rows * f * 4);
         if (extreme) { /* two values per tensor: codes -128 and 127 only, products of 16384 */
             for (size_t i = 0; i < rows * cin; i++)
-                x[i] = cim_rng_uniform(&rng) < 0.9 ? -1.0f : 1.0f;
+                x[i] = i % 7 == 0 ? 1.0f : -1.0f;
             for (size_t i = 0; i < f * cin; i++)
                 w[i] = cim_rng_uniform(&rng) < 0.9 ? -0.5f : 0.25f;
         } else {
             fill(x, rows * cin, &rng, -3, 5);
+            for (size_t g = 0; g < groups; g++) /* groups of different ranges */
+                for (size_t i = 0; i < per * cin; i++)
+                    x[g * per * cin + i] *= (float)(g + 1);
             fill(w, f * cin, &rng, -0.4, 0.4);
         }
-        CimPntConvQ q;
-        assert_int_equal(cim_pnt_conv_forward(x, rows, cin, w, f, 1, xq, wq, &q, z), CIM_OK);
-        CimPnQuant qx, qw;
-        assert_int_equal(cim_pn_quant_params(x, rows * cin, &qx), CIM_OK);
-        assert_int_equal(cim_pn_quantise(x, rows * cin, &qx, cx), CIM_OK);
-        assert_int_equal(cim_pn_quant_params(w, f * cin, &qw), CIM_OK);
-        assert_int_equal(cim_pn_quantise(w, f * cin, &qw, cw), CIM_OK);
-        assert_true(q.qx.s == qx.s && q.qx.z == qx.z && q.qw.s == qw.s && q.qw.z == qw.z);
+        CimPnQuant qx[4], qw, rx, rw;
+        float gx[4];
+        assert_int_equal(cim_pnt_conv_forward(x, rows, cin, w, f, 1, groups, xq, wq, qx, &qw, z), CIM_OK);
+        for (size_t g = 0; g < groups; g++) {
+            assert_int_equal(cim_pn_quant_params(x + g * per * cin, per * cin, &rx), CIM_OK);
+            assert_int_equal(cim_pn_quantise(x + g * per * cin, per * cin, &rx, cx + g * per * cin), CIM_OK);
+            assert_true(qx[g].s == rx.s && qx[g].z == rx.z);
+            gx[g] = 1.0f / qx[g].s;
+        }
+        assert_int_equal(cim_pn_quant_params(w, f * cin, &rw), CIM_OK);
+        assert_int_equal(cim_pn_quantise(w, f * cin, &rw, cw), CIM_OK);
+        assert_true(qw.s == rw.s && qw.z == rw.z);
         for (size_t i = 0; i < rows * cin; i++)
             assert_true(xq[i] == (float)cx[i]);
+        for (size_t i = 0; i < f * cin; i++)
+            assert_true(wq[i] == (float)cw[i]);
         cim_pn_conv_int8(cx, cw, rows, cin, f, ref);
         for (size_t i = 0; i < rows * f; i++)
             if ((double)z[i] != (double)ref[i])
                 fail_msg("sum %zu: %.1f, the int8 loop %d", i, (double)z[i], ref[i]);
-        /* backward: dx = gx * dz wq, dw = gw * dz^T xq */
+        /* backward: dx = gx[g] * dz wq, dw = gw * dz^T xq */
         fill(dz, rows * f, &rng, -1, 1);
-        float gx = 1.0f / q.qx.s, gw = 1.0f / q.qw.s;
-        cim_pnt_conv_backward(xq, wq, rows, cin, f, dz, gx, gw, dx, dw);
-        for (size_t r = 0; r < rows; r += 7)
+        float gw = 1.0f / qw.s;
+        cim_pnt_conv_backward(xq, wq, rows, cin, f, dz, groups, gx, gw, dx, dw);
+        for (size_t r = 0; r < rows; r += 3)
             for (size_t k = 0; k < cin; k += 13) {
-                double s = 0, mag = 0; /* float rounding: relative to the terms' magnitude */
+                double s = 0, mag = 0, g = gx[r / per]; /* float rounding: relative to the terms' magnitude */
                 for (size_t o = 0; o < f; o++) {
                     s += (double)dz[r * f + o] * cw[o * cin + k];
                     mag += fabs((double)dz[r * f + o] * cw[o * cin + k]);
                 }
-                assert_true(fabs(dx[r * cin + k] - gx * s) <= 1e-5 * (1 + gx * mag));
+                assert_true(fabs(dx[r * cin + k] - g * s) <= 1e-5 * (1 + g * mag));
             }
         for (size_t o = 0; o < f; o++)
             for (size_t k = 0; k < cin; k += 11) {
@@ -276,8 +287,8 @@ static void test_conv_quantised_sums_equal_the_int8_loop_and_ste_scales(void **s
     }
     /* a constant tensor (every filter pruned) cannot be quantised: refused, as documented */
     float x[4] = {1, 2, 3, 4}, w[2] = {0, 0}, xq[4], wq[2], z[2];
-    CimPntConvQ q;
-    assert_int_equal(cim_pnt_conv_forward(x, 2, 2, w, 1, 1, xq, wq, &q, z), CIM_ERR_RANGE);
+    CimPnQuant qx, qw;
+    assert_int_equal(cim_pnt_conv_forward(x, 2, 2, w, 1, 1, 1, xq, wq, &qx, &qw, z), CIM_ERR_RANGE);
 }
 
 /* ---- max over the neighbours -------------------------------------------------------------- */
