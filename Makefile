@@ -286,7 +286,7 @@ fuzz-shapes: data $(SHAPES_FUZZ) $(rel_SIMTEST)
 	@$(SHAPES_FUZZ) --seed $(SEED) --count $(COUNT)
 	@if [ "$(SC_COUNT)" -gt 0 ]; then tests/sim/run_shapes.sh $(rel_SIMTEST) $(SEED) $(SC_COUNT); fi
 
-.PHONY: all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs test-cluster
+.PHONY: pointnet-experiments all run run-pointnet test test-python unit asan bad-configs bench data experiments clean help check-includes docs test-cluster
 .SECONDARY:
 
 all: $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ)
@@ -322,6 +322,7 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/e2e/run_results.sh $(DCIM)" \
 	    "tests/e2e/run_cli.sh $(DCIM)" \
 	    "tests/e2e/run_train_kill.sh $(DCIM)" \
+	    "tests/e2e/run_pn_train.sh $(DCIM)" \
 	    "tests/e2e/run_html.sh $(DCIM)" \
 	    "tests/e2e/run_sweep.sh $(DCIM)" \
 	    "tests/e2e/run_provenance.sh $(DCIM)" \
@@ -379,6 +380,10 @@ pointnet-prune-study: $(PN_PRUNE_STUDY)
 # The training experiments of docs/training.md (long: see the measured times there).
 experiments: data $(DCIM)
 	@scripts/experiments.sh results/experiments
+
+# The PointNet++ training runs of docs/training.md (long: see the measured times there).
+pointnet-experiments: $(DCIM)
+	@scripts/pn_experiments.sh results/pointnet_experiments
 
 # The folder map's include rules (docs/architecture.md); part of make test.
 check-includes:

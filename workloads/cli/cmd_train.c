@@ -2,8 +2,11 @@
 #include "workloads/cli/cli.h"
 #include "workloads/report/json.h"
 #include "workloads/run/provenance.h"
+#include "workloads/run/pointcloud.h"
+#include "workloads/train/pn_train.h"
 #include "workloads/train/train.h"
 
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,18 +28,50 @@ static const char usage[] =
     "  --no-prune      train without pruning\n"
     "  --set KEY=VALUE any run./chip./tech. key\n"
     "  --quiet         no progress bar\n"
-    "ste trains every layer the network format has: binary convs (any odd kernel, same\n"
-    "padding, stride 1), max-pools of any kernel, ReLU, flatten, linear layers with or\n"
-    "without bias. Limits, checked at the start: at most 8 binary conv layers, at most\n"
+    "  --data PATH     point clouds: a ModelNet10 folder (train and test splits) or an\n"
+    "                  HDF5 file of training clouds (default: run.data, the synthetic set)\n"
+    "  --eval-data F   point clouds: the HDF5 file of test clouds that goes with --data F.h5\n"
+    "Point-cloud networks (PointNet++, configs/runs/pointnet_train.yaml) train as the\n"
+    "reference script does: batches of clouds (run.train.batch_size >= 2, no last batch of\n"
+    "1), int8 1x1 convs with a straight-through backward (learn reference; ste scales it by\n"
+    "the quantiser's slope so that pt_sa1 learns), BatchNorm in training mode, dropout;\n"
+    "Euclidean pruning of the prune: true layers after each epoch; at most 1023 input\n"
+    "channels per conv; set abstractions first, the last one group_all, then the head.\n"
+    "For MNIST networks, ste trains every layer the network format has: binary convs\n"
+    "(any odd kernel, same padding, stride 1), max-pools of any kernel, ReLU, flatten,\n"
+    "linear layers with or without bias. Limits, checked at the start: at most 8 binary conv layers, at most\n"
     "1024 classes, MNIST data; no int8, BatchNorm or dropout layers (the network format\n"
     "has none). docs/training.md.\n"
     "Ctrl-C or SIGTERM stops after the current batch and leaves a resume point there.\n"
     CLI_EXIT_TEXT;
 
+/* OpenBLAS picks its kernels from the CPU's model number; on a CPU it does not know (a
+ * virtual machine's generic "Intel Xeon Processor") it falls back to the SSE3 "Prescott"
+ * kernels, 5x slower than the AVX-512 ones on the same machine (measured: 17 against 86
+ * GFLOPS, docs/training.md). The kernels are chosen when the library loads, so for
+ * point-cloud training dcim runs itself again with OPENBLAS_CORETYPE set from the CPU's
+ * feature flags. Only then: an MNIST run keeps its arithmetic. Returns when it does not. */
+static void fast_blas(char **argv)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (getenv("OPENBLAS_CORETYPE") || strcmp(openblas_get_corename(), "Prescott") != 0)
+        return;
+    const char *core = __builtin_cpu_supports("avx512f") ? "SkylakeX"
+                       : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? "Haswell" : NULL;
+    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0)
+        return;
+    fflush(NULL);
+    execv("/proc/self/exe", argv); /* returns only on failure: go on with the kernels we have */
+    unsetenv("OPENBLAS_CORETYPE");
+#else
+    (void)argv;
+#endif
+}
+
 typedef struct {
     CliOverrides o;
     int resume, quiet;
-    const char *path;
+    const char *path, *data, *eval_data;
 } Args;
 
 /* 0 parsed; -1 a message was printed; else the index of the argument that cannot be taken
@@ -60,6 +95,10 @@ static int parse(int argc, char **argv, Args *a)
                 return -1;
         } else if (strcmp(argv[i], "--quiet") == 0)
             a->quiet = 1;
+        else if ((strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--eval-data") == 0) && i + 1 < argc) {
+            *(strcmp(argv[i], "--data") == 0 ? &a->data : &a->eval_data) = argv[i + 1];
+            i++;
+        }
         else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
         else
@@ -117,7 +156,23 @@ int cli_train(int argc, char **argv)
     CimTrainReport rep;
     CimDiag d;
     cim_diag_init(&d);
-    CimStatus st = cim_train_run(&o, &rep, &d);
+    CimStatus st;
+    int pn = cim_pn_job_wanted(&o.job);
+    if (pn > 0)
+        fast_blas(argv - 1); /* main passes argv + 1 (workloads/cli/dcim.c): the whole command line */
+    if (pn < 0) {
+        cim_diag_add(&d, CIM_SEV_ERROR, a.path, 0, 0, "out of memory");
+        st = CIM_ERR_NOMEM;
+        memset(&rep, 0, sizeof rep);
+    } else if (pn)
+        st = cim_pn_train_run(&o, a.data, a.eval_data, &rep, &d);
+    else if (a.data || a.eval_data) {
+        cim_diag_add(&d, CIM_SEV_ERROR, a.path, 0, 0, "--data and --eval-data are for point-cloud networks; an MNIST "
+                     "run reads run.data.dir");
+        st = CIM_ERR_CONFIG;
+        memset(&rep, 0, sizeof rep);
+    } else
+        st = cim_train_run(&o, &rep, &d);
     if (st == CIM_OK && write_provenance(&a, &rep, &d) != CIM_OK)
         st = CIM_ERR_IO;
     cim_diag_print(&d, stderr);

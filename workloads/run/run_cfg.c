@@ -52,6 +52,7 @@ static const CimCfgKey run_keys[] = {
     {"run.train.eval_images",   CIM_CFG_UINT,   CIM_CFG_CLOSED,   1, UINT_MAX,              "images", R(train.eval_images),   "10000",                               NULL,                  "test images evaluated after each epoch"},
     {"run.train.ste_clip",      CIM_CFG_DOUBLE, CIM_CFG_POS,      0, 0,                     "",       R(train.ste_clip),      "1",                                   NULL,                  "`ste`: the gradient passes where |latent| <= ste_clip"},
     {"run.train.checkpoint_every_batches", CIM_CFG_UINT, CIM_CFG_ANY, 0, 0,              "batches", R(train.checkpoint_every_batches), "0",                     NULL,                  "also write resume.safetensors every this many batches inside an epoch, so --resume continues from the last one; 0 = at epoch ends only"},
+    {"run.train.quantise",      CIM_CFG_ENUM,   CIM_CFG_ANY,      0, CIM_QUANT_COUNT,       "",       R(train.quantise),      "cloud",                               CIM_QUANT_NAMES,       "point-cloud training: each int8 conv's input is quantised per `cloud` (the chip's semantics, as evaluation and `dcim run`) or over the whole `batch` (the reference script)"},
 };
 
 const CimCfgSchema cim_run_schema = {.root = "run", .keys = run_keys, .n = sizeof run_keys / sizeof run_keys[0],

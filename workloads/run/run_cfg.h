@@ -62,6 +62,11 @@ typedef struct {
     double warn_share;             /* warn when a round leaves this share of a layer pruned */
 } CimRunPruneCfg;
 
+/* Point-cloud training: the tensor each int8 conv's input is quantised over (docs/training.md):
+ * cloud, each cloud's own (the chip's semantics); batch, the whole batch (the reference script). */
+typedef enum { CIM_QUANT_CLOUD, CIM_QUANT_BATCH, CIM_QUANT_COUNT } CimQuantScope;
+#define CIM_QUANT_NAMES "cloud,batch" /* run.train.quantise, in enum order */
+
 typedef struct {
     double learning_rate;          /* Adam */
     unsigned epochs;
@@ -71,6 +76,7 @@ typedef struct {
     unsigned train_images, eval_images;
     double ste_clip;               /* |latent| window where d sign(v)/dv = 1 */
     unsigned checkpoint_every_batches; /* resume points inside an epoch; 0 = epoch ends only */
+    CimQuantScope quantise;        /* point clouds: what an int8 conv's input is quantised over */
 } CimRunTrainCfg;
 
 typedef struct {

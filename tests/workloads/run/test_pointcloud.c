@@ -21,16 +21,17 @@
 
 #define RUN "configs/runs/pointnet_modelnet10.yaml"
 
+/* run.weights "": random weights (the run file's trained ones are pointnet2_ssg's) */
 static const char *const base_ov[] = {"run.network=tests/workloads/pointnet/tiny.yaml", "run.data.images=20",
-                                      "run.out=/tmp", NULL, NULL};
+                                      "run.out=/tmp", "run.weights=", NULL, NULL};
 
 /* Runs the job with the base overrides plus extra (may be NULL). */
 static CimStatus run(CimPnJob *j, const char *extra, const char *data, CimDiag *d)
 {
-    const char *ov[5];
+    const char *ov[6];
     memcpy(ov, base_ov, sizeof ov);
-    ov[3] = extra;
-    CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = extra ? 4 : 3};
+    ov[4] = extra;
+    CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = extra ? 5 : 4};
     memset(j, 0, sizeof *j);
     assert_int_equal(cim_pn_job_wanted(&o), 1);
     return cim_pn_job_run(&o, data, j, d);
