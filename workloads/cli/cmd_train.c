@@ -22,6 +22,8 @@ static const char usage[] =
     "  --no-prune      train without pruning\n"
     "  --set KEY=VALUE any run./chip./tech. key\n"
     "  --quiet         no progress bar\n"
+    "  --jobs N        threads over a batch's images, 1 to 256 (default: the machine's\n"
+    "                  cores); the results are identical for every N\n"
     "ste trains every layer the network format has: binary convs (any odd kernel, same\n"
     "padding, stride 1), max-pools of any kernel, ReLU, flatten, linear layers with or\n"
     "without bias. Limits, checked at the start: at most 8 binary conv layers, at most\n"
@@ -33,6 +35,7 @@ static const char usage[] =
 typedef struct {
     CliOverrides o;
     int resume, quiet;
+    unsigned jobs;
     const char *path;
 } Args;
 
@@ -57,7 +60,16 @@ static int parse(int argc, char **argv, Args *a)
                 return -1;
         } else if (strcmp(argv[i], "--quiet") == 0)
             a->quiet = 1;
-        else if (argv[i][0] != '-' && !a->path)
+        else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
+            unsigned n;
+            char end;
+            if (sscanf(argv[++i], "%u%c", &n, &end) != 1 || n < 1 || n > CIM_TRAIN_MAX_JOBS) {
+                fprintf(stderr, "dcim train: error: --jobs needs an integer from 1 to %d, got '%s'\n",
+                        CIM_TRAIN_MAX_JOBS, argv[i]);
+                return -1;
+            }
+            a->jobs = n;
+        } else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
         else
             return i;
@@ -83,7 +95,7 @@ int cli_train(int argc, char **argv)
         return 2;
     }
     CimTrainOptions o = {.job = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
-                                 .progress = !a.quiet, .stop = cli_catch_stop()},
+                                 .progress = !a.quiet, .stop = cli_catch_stop(), .jobs = a.jobs},
                          .resume = a.resume};
     CimTrainReport rep;
     CimDiag d;

@@ -55,7 +55,7 @@ void cim_adam_restore(CimAdam *a, const float *m, const float *v, uint64_t step)
  *   denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
  *   param.addcdiv_(exp_avg, denom, value=-step_size)
  * Python scalars reach the float32 kernels rounded to float. */
-void cim_adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
+static inline void adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
 {
     double t, bc1, bc2;
     float b1, a1, b2, a2, bc2s, eps, neg_step;
@@ -79,6 +79,24 @@ void cim_adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *m
         a->v[i] = v;
         param[i] = param[i] + (neg_step * m) / denom;
     }
+}
+
+
+/* The step compiled for the widest vector unit the CPU has, chosen at run time (function
+ * multi-versioning). Every clone does the same float32 operations on each element (fmaf is
+ * exact-rounded everywhere; the build is ISO C, where gcc contracts nothing else into an
+ * FMA), so the result is the portable step's bit for bit (tests/workloads/train/test_adam.c). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+void cim_adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
+{
+    adam_step(a, param, grad, mask);
+}
+
+void cim_adam_step_portable(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
+{
+    adam_step(a, param, grad, mask);
 }
 
 void cim_adam_mask_zeros(const float *param, size_t n, uint8_t *mask)
