@@ -11,6 +11,11 @@
 extern "C" {
 #endif
 
+/* Runs fn(arg, lo, hi) over contiguous ranges that together cover [0, n), possibly on
+ * several threads at once, and returns when all are done. */
+typedef void CimHeadChunkFn(void *arg, size_t lo, size_t hi);
+typedef void CimHeadPar(void *ctx, size_t n, CimHeadChunkFn *fn, void *arg);
+
 typedef struct {
     const CimNet *net;
     size_t conv;           /* network index of the last chip (conv) layer */
@@ -22,6 +27,11 @@ typedef struct {
     float *g0, *g1;        /* gradient scratch, [batch][largest] */
     float **dw, **db;      /* per network layer: gradients (NULL where not trained) */
     float *dy_conv;        /* dloss / d(conv output + bias), [batch][in_size] */
+    /* Not NULL: the linear layers' products are split over threads, the forward and dx by
+     * examples, dw and db by output rows: each value is the same sgemm dot product, in the
+     * same order, as one call over everything computes (tested: dcim train --jobs). */
+    CimHeadPar *par;
+    void *par_ctx;
 } CimHead;
 
 /* For the network's host layers after the last chip layer `conv`. */

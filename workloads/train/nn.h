@@ -26,6 +26,11 @@ void cim_nn_linear_forward(const float *x, size_t n, size_t in, const float *w, 
 void cim_nn_linear_backward(const float *x, size_t n, size_t in, const float *w, size_t out,
                             const float *dy, float *dw, float *db, float *dx);
 
+/* The rows o0 <= o < o1 of linear backward's dw (and db, either may be NULL): the values
+ * cim_nn_linear_backward gives for them. */
+void cim_nn_linear_backward_rows(const float *x, size_t n, size_t in, size_t out, const float *dy, float *dw,
+                                 float *db, size_t o0, size_t o1);
+
 /* ReLU over len values: y = x > 0 ? x : 0; NaN stays NaN (torch's clamp_min propagates it).
  * In place (y == x) is allowed. */
 void cim_nn_relu_forward(const float *x, size_t len, float *y);

@@ -58,14 +58,22 @@ CimFast *trainer_fast(const Trainer *t, unsigned w) { return w ? t->xfast[w] : t
 typedef struct {
     Trainer *t;
     unsigned w, nw;
-    size_t n;
+    size_t n, align;
     TrainChunkFn *fn;
     void *ctx;
 } Chunk;
 
+/* Where worker w's range starts: n w / nw, down to a multiple of align (the end: n). */
+static size_t chunk_start(const Chunk *c, unsigned w)
+{
+    return w >= c->nw ? c->n : c->n * w / c->nw / c->align * c->align;
+}
+
 static void run_chunk(const Chunk *c)
 {
-    c->fn(c->t, c->w, c->n * c->w / c->nw, c->n * (c->w + 1) / c->nw, c->ctx);
+    size_t lo = chunk_start(c, c->w), hi = chunk_start(c, c->w + 1);
+    if (lo < hi)
+        c->fn(c->t, c->w, lo, hi, c->ctx);
 }
 
 static void *chunk_thread(void *arg)
@@ -74,11 +82,11 @@ static void *chunk_thread(void *arg)
     return NULL;
 }
 
-void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx)
+static void parallel(Trainer *t, size_t n, size_t align, TrainChunkFn *fn, void *ctx)
 {
     unsigned nw = t->jobs < n ? t->jobs : (unsigned)n;
     nw = nw ? nw : 1;
-    Chunk c[CIM_TRAIN_MAX_JOBS] = {{t, 0, nw, n, fn, ctx}};
+    Chunk c[CIM_TRAIN_MAX_JOBS] = {{t, 0, nw, n, align, fn, ctx}};
     pthread_t tid[CIM_TRAIN_MAX_JOBS];
     int started[CIM_TRAIN_MAX_JOBS] = {0};
     for (unsigned w = 1; w < nw; w++) {
@@ -96,6 +104,8 @@ void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx)
     }
 }
 
+void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx) { parallel(t, n, 1, fn, ctx); }
+
 void trainer_collect_tallies(Trainer *t)
 {
     for (unsigned w = 0; w < t->jobs; w++)
@@ -103,6 +113,31 @@ void trainer_collect_tallies(Trainer *t)
             cim_tally_add(&t->fwd_layers[k], &t->wtally[w][k]);
             memset(&t->wtally[w][k], 0, sizeof t->wtally[w][k]);
         }
+}
+
+typedef struct {
+    CimHeadChunkFn *fn;
+    void *arg;
+} HeadPart;
+
+static void head_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx)
+{
+    const HeadPart *p = ctx;
+    (void)t;
+    (void)w;
+    p->fn(p->arg, lo, hi);
+}
+
+/* The head's linear layers over the workers (CimHead.par), in ranges that start at
+ * multiples of 16 rows: OpenBLAS runs the columns of a call in groups of its kernel's
+ * unroll (4 to 16) and the last, partial group through other code whose sums may round
+ * differently; split at multiples of 16, every row takes the same code, and so gets the
+ * same bits, as in one call over the batch (measured: OpenBLAS 0.3.21, its PRESCOTT kernel,
+ * every split at multiples of 4 of the MNIST head's shapes; dcim train --jobs is tested). */
+static void head_par(void *ctx, size_t n, CimHeadChunkFn *fn, void *arg)
+{
+    HeadPart p = {fn, arg};
+    parallel(ctx, n, 16, head_chunk, &p);
 }
 
 CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, float *p, float *grad, size_t n,
@@ -560,6 +595,10 @@ static CimStatus init(Trainer *t, CimDiag *d)
     }
     st = cim_head_init(&t->head, &j->net, last->layer, j->cc.first_host, j->run.train.batch_size,
                        pruned_mode(t) == CIM_PRUNED_SKIP);
+    if (st == CIM_OK && t->jobs > 1) {
+        t->head.par = head_par;
+        t->head.par_ctx = t;
+    }
     if (st == CIM_OK)
         st = setup_params(t);
     if (st == CIM_OK && j->run.train.learn == CIM_LEARN_STE)
