@@ -143,7 +143,7 @@ void cim_head_forward(CimHead *h, const int32_t *ints, size_t n)
         const CimLayer *l = &h->net->layers[h->first + k];
         if (h->par && l->kind == CIM_L_LINEAR) {
             LinearPart p = {.l = l, .in = size_of(l, 0), .x = h->act[k], .y = h->act[k + 1]};
-            h->par(h->par_ctx, n, linear_forward_rows, &p);
+            h->par(h->par_ctx, n, CIM_NN_SGEMM_SPLIT, linear_forward_rows, &p);
         } else
             cim_head_layer_forward(l, h->act[k], n, h->act[k + 1], h->idx[k]);
     }
@@ -157,8 +157,8 @@ static void layer_backward(CimHead *h, size_t k, size_t n, const float *dy, floa
     if (h->par && l->kind == CIM_L_LINEAR) {
         LinearPart p = {.l = l, .in = size_of(l, 0), .n_rows = n, .x = h->act[k], .dy = dy, .dw = h->dw[i],
                         .db = h->db[i], .dx = dx};
-        h->par(h->par_ctx, l->out_c, linear_dw_rows, &p);
-        h->par(h->par_ctx, n, linear_dx_rows, &p);
+        h->par(h->par_ctx, l->out_c, CIM_NN_SGEMM_SPLIT, linear_dw_rows, &p);
+        h->par(h->par_ctx, n, CIM_NN_SGEMM_SPLIT, linear_dx_rows, &p);
     } else
         cim_head_layer_backward(l, h->act[k], h->act[k + 1], h->idx[k], n, dy, h->dw[i], h->db[i], dx);
 }

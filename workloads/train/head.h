@@ -6,15 +6,11 @@
 #define CIM_HEAD_H
 
 #include "workloads/compile/compile.h"
+#include "workloads/train/nn.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Runs fn(arg, lo, hi) over contiguous ranges that together cover [0, n), possibly on
- * several threads at once, and returns when all are done. */
-typedef void CimHeadChunkFn(void *arg, size_t lo, size_t hi);
-typedef void CimHeadPar(void *ctx, size_t n, CimHeadChunkFn *fn, void *arg);
 
 typedef struct {
     const CimNet *net;
@@ -30,7 +26,7 @@ typedef struct {
     /* Not NULL: the linear layers' products are split over threads, the forward and dx by
      * examples, dw and db by output rows: each value is the same sgemm dot product, in the
      * same order, as one call over everything computes (tested: dcim train --jobs). */
-    CimHeadPar *par;
+    CimNnPar *par;
     void *par_ctx;
 } CimHead;
 

@@ -116,7 +116,7 @@ void trainer_collect_tallies(Trainer *t)
 }
 
 typedef struct {
-    CimHeadChunkFn *fn;
+    CimNnChunkFn *fn;
     void *arg;
 } HeadPart;
 
@@ -128,16 +128,11 @@ static void head_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx)
     p->fn(p->arg, lo, hi);
 }
 
-/* The head's linear layers over the workers (CimHead.par), in ranges that start at
- * multiples of 16 rows: OpenBLAS runs the columns of a call in groups of its kernel's
- * unroll (4 to 16) and the last, partial group through other code whose sums may round
- * differently; split at multiples of 16, every row takes the same code, and so gets the
- * same bits, as in one call over the batch (measured: OpenBLAS 0.3.21, its PRESCOTT kernel,
- * every split at multiples of 4 of the MNIST head's shapes; dcim train --jobs is tested). */
-static void head_par(void *ctx, size_t n, CimHeadChunkFn *fn, void *arg)
+/* Host layers' work over the workers (CimHead.par, CimBconv.par). */
+void trainer_nn_par(void *ctx, size_t n, size_t align, CimNnChunkFn *fn, void *arg)
 {
     HeadPart p = {fn, arg};
-    parallel(ctx, n, 16, head_chunk, &p);
+    parallel(ctx, n, align, head_chunk, &p);
 }
 
 CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, float *p, float *grad, size_t n,
@@ -596,7 +591,7 @@ static CimStatus init(Trainer *t, CimDiag *d)
     st = cim_head_init(&t->head, &j->net, last->layer, j->cc.first_host, j->run.train.batch_size,
                        pruned_mode(t) == CIM_PRUNED_SKIP);
     if (st == CIM_OK && t->jobs > 1) {
-        t->head.par = head_par;
+        t->head.par = trainer_nn_par;
         t->head.par_ctx = t;
     }
     if (st == CIM_OK)

@@ -66,6 +66,8 @@ CimFast *trainer_fast(const Trainer *t, unsigned w);
  * when all are done. A thread that cannot be started has its range run by the caller. */
 typedef void TrainChunkFn(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx);
 void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx);
+/* A CimNnPar over the workers (ctx: the Trainer). */
+void trainer_nn_par(void *ctx, size_t n, size_t align, CimNnChunkFn *fn, void *arg);
 /* The workers' forward tallies into t->fwd_layers, in worker order, and cleared. */
 void trainer_collect_tallies(Trainer *t);
 /* One Adam step of every parameter, with the reference's mask of zero conv parameters. */

@@ -240,6 +240,10 @@ static CimStatus backward(Trainer *t, size_t nb)
         CimBconv l = cim_bconv_layer(nb, q->l->in_c, q->l->out_c, q->l->in_h, q->l->in_w, q->l->kernel,
                                      q->l->padding);
         l.clip_w = l.clip_x = s->clip;
+        if (t->jobs > 1) {
+            l.par = trainer_nn_par;
+            l.par_ctx = t;
+        }
         CimBconvSaved saved = {q->xb, q->xl, q->wb, q->l->w};
         CimStatus st = cim_bconv_backward(&l, &saved, dy, q->dw, k + 1 < s->n ? q->db : NULL, k ? s->scratch[0] : NULL);
         if (st != CIM_OK)
