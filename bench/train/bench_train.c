@@ -7,7 +7,7 @@
  *   - PyTorch training the same network in ste fashion on the same threads
  *     (bench/train/train_torch.py with Debian's python3-torch), or a line saying it is not
  *     installed.
- * Rates are wall clock (threads are the point), best of REPS; every run's checkpoint is
+ * Rates are wall clock (threads are the point), best of REPS runs taken in turn; every run's checkpoint is
  * compared byte for byte with the baseline's. Usage: bench_train [IMAGES] (default 3200;
  * ste runs a fifth of them). */
 #include <fcntl.h>
@@ -54,7 +54,7 @@ static int same_files(const char *a, const char *b)
     return same;
 }
 
-/* Best training-pass images/s of REPS one-epoch runs into out; 0 on an error. */
+/* Training-pass images/s of one one-epoch run into out; 0 on an error. */
 static double train_rate(const char *learn, unsigned images, unsigned jobs, int unoptimised, const char *out)
 {
     char o1[300], o2[64], o3[64];
@@ -65,8 +65,8 @@ static double train_rate(const char *learn, unsigned images, unsigned jobs, int 
     CimTrainOptions o = {.job = {.run_path = "configs/runs/mnist_train.yaml", .overrides = ov, .noverrides = 6,
                                  .jobs = jobs},
                          .unoptimised = unoptimised};
-    double best = 0;
-    for (int r = 0; r < REPS; r++) {
+    double v = 0;
+    {
         CimTrainReport rep;
         CimDiag d;
         cim_diag_init(&d);
@@ -88,11 +88,10 @@ static double train_rate(const char *learn, unsigned images, unsigned jobs, int 
             cim_train_report_free(&rep);
             return 0;
         }
-        double v = rep.epochs[0].train_images_per_s;
-        best = v > best ? v : best;
+        v = rep.epochs[0].train_images_per_s;
         cim_train_report_free(&rep);
     }
-    return best;
+    return v;
 }
 
 /* PyTorch's images/s on `threads` threads, 0 when it cannot run (message printed). */
@@ -127,8 +126,14 @@ static void mode(const char *learn, unsigned images, unsigned cores, double *jn)
         printf("  %s: cannot make a temporary folder\n", learn);
         return;
     }
-    double b = train_rate(learn, images, 1, 1, base), r1 = train_rate(learn, images, 1, 0, one),
-           rn = train_rate(learn, images, cores, 0, many);
+    double b = 0, r1 = 0, rn = 0; /* best of REPS, the three interleaved: load drifts hit all alike */
+    for (int r = 0; r < REPS; r++) {
+        double x = train_rate(learn, images, 1, 1, base), y = train_rate(learn, images, 1, 0, one),
+               z = train_rate(learn, images, cores, 0, many);
+        b = x > b ? x : b;
+        r1 = y > r1 ? y : r1;
+        rn = z > rn ? z : rn;
+    }
     printf("  %-9s %6u images  baseline %8.1f images/s  --jobs 1 %8.1f (%.2fx)  --jobs %u %8.1f (%.2fx)  files "
            "%s\n",
            learn, images, b, r1, b > 0 ? r1 / b : 0, cores, rn, b > 0 ? rn / b : 0,
