@@ -70,7 +70,7 @@ $(1)_TESTS  := $(patsubst %.c,$(BUILD)/$(1)/%,$(TEST_SRCS))
 
 $(BUILD)/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
-	$(CC) $(CSTD) $(WARN) $(2) $(INCS) -MMD -MP -c $$< -o $$@
+	$(CC) $(CSTD) $(WARN) $(2) $$(FILE_FLAGS) $(INCS) -MMD -MP -c $$< -o $$@
 $$($(1)_LIBCIM): $(MODEL_SRCS:%.c=$(BUILD)/$(1)/%.o)
 	@rm -f $$@; ar rcs $$@ $$^
 $$($(1)_LIBWL): $(WL_SRCS:%.c=$(BUILD)/$(1)/%.o)
@@ -96,6 +96,9 @@ $(BUILD)/rel/workloads/prov/prov.o $(BUILD)/asan/workloads/prov/prov.o: $(GIT_H)
 
 $(eval $(call variant,rel,$(OPT) $(ARCH)))
 $(eval $(call variant,asan,$(SAN) $(ARCH)))
+# Adam's step (workloads/train/adam.c): sqrt of a non-negative value never sets errno, and
+# without errno gcc vectorises the loop; every value is unchanged (tests/workloads/train/test_adam.c).
+$(BUILD)/rel/workloads/train/adam.o $(BUILD)/asan/workloads/train/adam.o: FILE_FLAGS := -fno-math-errno
 
 # ==== SystemC model (issue 5): sim/*.cpp -> libdcimsim.a; tests/sim/*.cpp -> one binary =====
 # run once per scenario (tests/sim/run_sim.sh); bench/bench_sim.cpp. C++17 is what Debian's
@@ -276,6 +279,11 @@ $(BENCH_INT8): $(BUILD)/rel/bench/int8/bench_int8.o $(rel_LIBWL) $(rel_LIBCIM)
 BENCH_PN := $(BUILD)/rel/bench/pointnet/bench_pointnet
 $(BENCH_PN): $(BUILD)/rel/bench/pointnet/bench_pointnet.o $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
+# dcim train's speed (bench/train/bench_train.c; it runs bench/train/train_torch.py where
+# Debian's python3-torch is installed, and says so where it is not).
+BENCH_TRAIN := $(BUILD)/rel/bench/train/bench_train
+$(BENCH_TRAIN): $(BUILD)/rel/bench/train/bench_train.o $(rel_LIBWL) $(rel_LIBSIM) $(rel_LIBCIM)
+	$(CXX) $(OPT) $(ARCH) $(SIM_LDFLAGS) $^ -o $@ $(SC_LIBS) $(LIBS)
 PN_PRUNE_STUDY := $(BUILD)/rel/bench/pointnet/prune_study
 $(PN_PRUNE_STUDY): $(BUILD)/rel/bench/pointnet/prune_study.o $(rel_LIBWL) $(rel_LIBCIM)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LIBS)
@@ -359,7 +367,7 @@ asan: $(asan_DCIM) $(asan_TESTS) $(REPLAY_BINS)
 BNN_LIMIT_SRC   ?= ../shared/bench/bnn_limit.c
 BNN_LIMIT       := $(BUILD)/rel/bench/bnn_limit
 BNN_LIMIT_FLAGS  = $(shell sed -n 's/^.*Build: gcc \(.*\) -o bnn_limit bnn_limit\.c \([^;]*\);.*/\1 \2/p' $(BNN_LIMIT_SRC))
-bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(BENCH_PN) $(DCIM)
+bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(BENCH_PN) $(BENCH_TRAIN) $(DCIM)
 	@if [ -f $(BNN_LIMIT_SRC) ]; then \
 	    flags="$(BNN_LIMIT_FLAGS)"; \
 	    [ -n "$$flags" ] || { echo "$(BNN_LIMIT_SRC): no 'Build: gcc FLAGS -o bnn_limit bnn_limit.c LIBS ;' line"; exit 1; }; \
@@ -369,6 +377,7 @@ bench: data $(BENCH) $(BENCH_SIM) $(BENCH_INT8) $(BENCH_PN) $(DCIM)
 	@$(BENCH_SIM)
 	@$(BENCH_INT8)
 	@$(BENCH_PN) 5 $(DCIM)
+	@$(BENCH_TRAIN)
 
 # Float vs chip-code pruning decisions of PointNet++ over PN_STUDY_SEEDS initialisations
 # (docs/pruning.md, "PointNet++: distances on the chip", with its measured time).

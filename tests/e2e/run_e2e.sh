@@ -70,6 +70,8 @@ check "pointnet chip run: too few macros" 1 'pt_sa3 conv 2: int8 conv 512 x 1024
 check "pointnet chip run: needs reload"   1 'chip.mapping.reload forbid' "$DCIM" run $PC --set run.chip=configs/chip/default.yaml
 check "pointnet chip-distance pruning"    0 '^pruning cost +[0-9]+ cycles' "$DCIM" run $PC --set run.prune.distance=chip --jobs 2
 check "pointnet chip pruning: stats.json" 0 '"distance": "chip"' cat "$tmp/pnc/stats.json"
+check "train --jobs 0 is refused"        2 "dcim train: error: --jobs needs an integer from 1 to 256, got '0'" "$DCIM" train configs/runs/mnist_train.yaml --jobs 0
+check "train --jobs 257 is refused"      2 "needs an integer from 1 to 256, got '257'" "$DCIM" train configs/runs/mnist_train.yaml --jobs 257
 check "mnist refuses chip distance"       1 'run.prune.distance chip: an image network' "$DCIM" run $R --set run.prune.distance=chip
 # dcim compare on a point-cloud network (the small test network, 2 clouds): scope stated in
 # text, JSON and HTML; every field that carries a number is a number; the paper's -86.53 %.

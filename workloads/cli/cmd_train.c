@@ -28,6 +28,8 @@ static const char usage[] =
     "  --no-prune      train without pruning\n"
     "  --set KEY=VALUE any run./chip./tech. key\n"
     "  --quiet         no progress bar\n"
+    "  --jobs N        MNIST networks: threads over a batch's images, 1 to 256 (default:\n"
+    "                  the machine's cores); the results are identical for every N\n"
     "  --data PATH     point clouds: a ModelNet10 folder (train and test splits) or an\n"
     "                  HDF5 file of training clouds (default: run.data, the synthetic set)\n"
     "  --eval-data F   point clouds: the HDF5 file of test clouds that goes with --data F.h5\n"
@@ -71,6 +73,7 @@ static void fast_blas(char **argv)
 typedef struct {
     CliOverrides o;
     int resume, quiet;
+    unsigned jobs;
     const char *path, *data, *eval_data;
 } Args;
 
@@ -98,8 +101,16 @@ static int parse(int argc, char **argv, Args *a)
         else if ((strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--eval-data") == 0) && i + 1 < argc) {
             *(strcmp(argv[i], "--data") == 0 ? &a->data : &a->eval_data) = argv[i + 1];
             i++;
-        }
-        else if (argv[i][0] != '-' && !a->path)
+        } else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
+            unsigned n;
+            char end;
+            if (sscanf(argv[++i], "%u%c", &n, &end) != 1 || n < 1 || n > CIM_TRAIN_MAX_JOBS) {
+                fprintf(stderr, "dcim train: error: --jobs needs an integer from 1 to %d, got '%s'\n",
+                        CIM_TRAIN_MAX_JOBS, argv[i]);
+                return -1;
+            }
+            a->jobs = n;
+        } else if (argv[i][0] != '-' && !a->path)
             a->path = argv[i];
         else
             return i;
@@ -151,7 +162,7 @@ int cli_train(int argc, char **argv)
         return 2;
     }
     CimTrainOptions o = {.job = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
-                                 .progress = !a.quiet, .stop = cli_catch_stop()},
+                                 .progress = !a.quiet, .stop = cli_catch_stop(), .jobs = a.jobs},
                          .resume = a.resume};
     CimTrainReport rep;
     CimDiag d;

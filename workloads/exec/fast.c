@@ -584,7 +584,8 @@ CimStatus cim_fast_image(CimFast *f, const uint8_t *pixels, float *logits, int32
             cim_events_add(&tallies[k].ev, &ev);
         }
     }
-    cim_host_forward(&f->host, cc, f->net, f->ints, logits, f->scratch);
+    if (logits) /* NULL: the chip layers only (training runs its own host layers) */
+        cim_host_forward(&f->host, cc, f->net, f->ints, logits, f->scratch);
     const CimChipLayer *last = &cc->layers[cc->n - 1];
     if (conv_out)
         memcpy(conv_out, f->ints, (size_t)last->F * last->out_h * last->out_w * sizeof *f->ints);

@@ -34,7 +34,8 @@ int cim_fast_vector(CimFast *f, int on);
  * are what was programmed and need cim_fast_create after a reload. */
 CimStatus cim_fast_update_host(CimFast *f);
 
-/* One image, as cim_infer_image: logits, optional last-layer ints [F][H][W] in original
+/* One image, as cim_infer_image: logits (NULL: the host layers are skipped, for a caller
+ * that runs them itself, as training does), optional last-layer ints [F][H][W] in original
  * order, and tallies added to (one per chip layer). Not thread-safe on one CimFast. */
 CimStatus cim_fast_image(CimFast *f, const uint8_t *pixels, float *logits, int32_t *conv_out,
                          CimLayerTally *tallies);

@@ -55,7 +55,7 @@ void cim_adam_restore(CimAdam *a, const float *m, const float *v, uint64_t step)
  *   denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
  *   param.addcdiv_(exp_avg, denom, value=-step_size)
  * Python scalars reach the float32 kernels rounded to float. */
-void cim_adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
+static inline __attribute__((always_inline)) void adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
 {
     double t, bc1, bc2;
     float b1, a1, b2, a2, bc2s, eps, neg_step;
@@ -70,15 +70,44 @@ void cim_adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *m
     bc2s = (float)sqrt(bc2);
     eps = (float)a->p.eps;
     neg_step = (float)(-(a->p.lr / bc1));
-    for (size_t i = 0; i < a->n; i++) {
-        float g = (mask && mask[i]) ? grad[i] * 0.0f : grad[i];
-        float m = fmaf(g, a1, a->m[i] * b1);
-        float v = a->v[i] * b2 + (a2 * g) * g;
-        float denom = sqrtf(v) / bc2s + eps;
-        a->m[i] = m;
-        a->v[i] = v;
-        param[i] = param[i] + (neg_step * m) / denom;
-    }
+    float *restrict pm = a->m, *restrict pv = a->v, *restrict pp = param;
+    const float *restrict pg = grad;
+    /* two loops without a branch inside, so that the compiler can vectorise them (the Makefile
+     * builds this file with -fno-math-errno: v >= 0, so sqrtf never sets errno, and without
+     * errno it is one correctly rounded instruction, vector or not) */
+#define ADAM_ELEMENT(G)                                                                             \
+    do {                                                                                            \
+        float g = (G), m = fmaf(g, a1, pm[i] * b1), v = pv[i] * b2 + (a2 * g) * g;                  \
+        float denom = __builtin_sqrtf(v) / bc2s + eps;                                              \
+        pm[i] = m;                                                                                  \
+        pv[i] = v;                                                                                  \
+        pp[i] = pp[i] + (neg_step * m) / denom;                                                     \
+    } while (0)
+    if (mask)
+        for (size_t i = 0; i < a->n; i++)
+            ADAM_ELEMENT(mask[i] ? pg[i] * 0.0f : pg[i]);
+    else
+        for (size_t i = 0; i < a->n; i++)
+            ADAM_ELEMENT(pg[i]);
+#undef ADAM_ELEMENT
+}
+
+
+/* The step compiled for the widest vector unit the CPU has, chosen at run time (function
+ * multi-versioning). Every clone does the same float32 operations on each element (fmaf is
+ * exact-rounded everywhere; the build is ISO C, where gcc contracts nothing else into an
+ * FMA), so the result is the portable step's bit for bit (tests/workloads/train/test_adam.c). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+void cim_adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
+{
+    adam_step(a, param, grad, mask);
+}
+
+void cim_adam_step_portable(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
+{
+    adam_step(a, param, grad, mask);
 }
 
 void cim_adam_mask_zeros(const float *param, size_t n, uint8_t *mask)

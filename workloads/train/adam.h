@@ -53,6 +53,8 @@ void cim_adam_restore(CimAdam *a, const float *m, const float *v, uint64_t step)
  * masked weight whose m is not 0 (it had gradients before it was masked) still moves, exactly as
  * in torch; one masked from its first step never moves (m stays 0, so the update is -0). */
 void cim_adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask);
+/* The same step in the build's portable code (no run-time choice): identical results. */
+void cim_adam_step_portable(CimAdam *a, float *param, const float *grad, const uint8_t *mask);
 
 /* The reference script's mask: mask[i] = (param[i] == 0), i.e. `param.data != 0` inverted
  * (pruned weights are exactly 0; -0 counts as 0). */

@@ -4,11 +4,12 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w, size_t k, size_t pad)
 {
-    CimBconv l = { n, cin, cout, h, w, k, pad, 1.0f, 1.0f, NULL };
+    CimBconv l = { n, cin, cout, h, w, k, pad, 1.0f, 1.0f, NULL, NULL, NULL };
     return l;
 }
 
@@ -145,6 +146,68 @@ static void grad_bias(const CimBconv *l, const float *dy, float *db)
     }
 }
 
+/* The backward's parts over l->par: dw rows [lo, hi) or dx of images [lo, hi). */
+typedef struct {
+    const CimBconv *l;
+    const CimBconvSaved *s;
+    const float *dy;
+    float *dw, *dx;
+    atomic_int nomem; /* set by any range that could not get its buffer */
+} Part;
+
+static void dw_rows(void *arg, size_t lo, size_t hi)
+{
+    Part *p = arg;
+    const CimBconv *l = p->l;
+    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
+    float *cols = cim_alloc_array(l->alloc, k * hw, sizeof *cols);
+    if (!cols) {
+        atomic_store(&p->nomem, 1);
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        im2col(l, p->s->xb + i * in, cols);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(hi - lo), (int)k, (int)hw, 1.0f,
+                    p->dy + (i * l->cout + lo) * hw, (int)hw, cols, (int)hw, i ? 1.0f : 0.0f, p->dw + lo * k,
+                    (int)k);
+    }
+    ste_clip(p->dw + lo * k, p->s->w_latent ? p->s->w_latent + lo * k : NULL, (hi - lo) * k, l->clip_w);
+    cim_free(l->alloc, cols);
+}
+
+static void dx_images(void *arg, size_t lo, size_t hi)
+{
+    Part *p = arg;
+    const CimBconv *l = p->l;
+    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
+    float *dcols = cim_alloc_array(l->alloc, k * hw, sizeof *dcols);
+    if (!dcols) {
+        atomic_store(&p->nomem, 1);
+        return;
+    }
+    for (size_t i = lo; i < hi; i++) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)hw, (int)l->cout, 1.0f, p->s->wb,
+                    (int)k, p->dy + i * l->cout * hw, (int)hw, 0.0f, dcols, (int)hw);
+        col2im(l, dcols, p->dx + i * in);
+    }
+    ste_clip(p->dx + lo * in, p->s->x_latent ? p->s->x_latent + lo * in : NULL, (hi - lo) * in, l->clip_x);
+    cim_free(l->alloc, dcols);
+}
+
+static CimStatus backward_par(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *dw, float *db,
+                              float *dx)
+{
+    Part p = {l, s, dy, dw, dx, 0};
+    atomic_init(&p.nomem, 0);
+    if (dw)
+        l->par(l->par_ctx, l->cout, CIM_NN_SGEMM_SPLIT, dw_rows, &p);
+    if (db)
+        grad_bias(l, dy, db);
+    if (dx)
+        l->par(l->par_ctx, l->n, 1, dx_images, &p);
+    return atomic_load(&p.nomem) ? CIM_ERR_NOMEM : CIM_OK;
+}
+
 CimStatus cim_bconv_backward(const CimBconv *l, const CimBconvSaved *s, const float *dy,
                              float *dw, float *db, float *dx)
 {
@@ -159,6 +222,8 @@ CimStatus cim_bconv_backward(const CimBconv *l, const CimBconvSaved *s, const fl
             memset(dx, 0, l->n * l->cin * l->h * l->w * sizeof *dx);
         return CIM_OK;
     }
+    if (l->par)
+        return backward_par(l, s, dy, dw, db, dx);
     cols = (dw || dx) ? cim_alloc_array(l->alloc, k * hw, sizeof *cols) : NULL;
     if ((dw || dx) && !cols)
         return CIM_ERR_NOMEM;

@@ -109,18 +109,58 @@ void cim_head_layer_backward(const CimLayer *l, const float *x, const float *y, 
     }
 }
 
+/* A linear layer's work split by h->par: x, y, dy, dx as in the layer functions. */
+typedef struct {
+    const CimLayer *l;
+    size_t in, n_rows;
+    const float *x, *dy;
+    float *y, *dw, *db, *dx;
+} LinearPart;
+
+static void linear_forward_rows(void *arg, size_t lo, size_t hi)
+{
+    const LinearPart *p = arg;
+    cim_nn_linear_forward(p->x + lo * p->in, hi - lo, p->in, p->l->w, p->l->b, p->l->out_c, p->y + lo * p->l->out_c);
+}
+
+static void linear_dw_rows(void *arg, size_t lo, size_t hi)
+{
+    const LinearPart *p = arg;
+    cim_nn_linear_backward_rows(p->x, p->n_rows, p->in, p->l->out_c, p->dy, p->dw, p->db, lo, hi);
+}
+
+static void linear_dx_rows(void *arg, size_t lo, size_t hi)
+{
+    const LinearPart *p = arg;
+    size_t out = p->l->out_c;
+    cim_nn_linear_backward(NULL, hi - lo, p->in, p->l->w, out, p->dy + lo * out, NULL, NULL, p->dx + lo * p->in);
+}
+
 void cim_head_forward(CimHead *h, const int32_t *ints, size_t n)
 {
     conv_output(h, ints, n);
-    for (size_t k = 0; h->first + k < h->net->n; k++)
-        cim_head_layer_forward(&h->net->layers[h->first + k], h->act[k], n, h->act[k + 1], h->idx[k]);
+    for (size_t k = 0; h->first + k < h->net->n; k++) {
+        const CimLayer *l = &h->net->layers[h->first + k];
+        if (h->par && l->kind == CIM_L_LINEAR) {
+            LinearPart p = {.l = l, .in = size_of(l, 0), .x = h->act[k], .y = h->act[k + 1]};
+            h->par(h->par_ctx, n, CIM_NN_SGEMM_SPLIT, linear_forward_rows, &p);
+        } else
+            cim_head_layer_forward(l, h->act[k], n, h->act[k + 1], h->idx[k]);
+    }
 }
 
 /* dy (gradient of layer k's output) -> dx (gradient of its input); parameter grads. */
 static void layer_backward(CimHead *h, size_t k, size_t n, const float *dy, float *dx)
 {
     size_t i = h->first + k;
-    cim_head_layer_backward(&h->net->layers[i], h->act[k], h->act[k + 1], h->idx[k], n, dy, h->dw[i], h->db[i], dx);
+    const CimLayer *l = &h->net->layers[i];
+    if (h->par && l->kind == CIM_L_LINEAR) {
+        LinearPart p = {.l = l, .in = size_of(l, 0), .n_rows = n, .x = h->act[k], .dy = dy, .dw = h->dw[i],
+                        .db = h->db[i], .dx = dx};
+        h->par(h->par_ctx, l->out_c, CIM_NN_SGEMM_SPLIT, linear_dw_rows, &p);
+        h->par(h->par_ctx, n, CIM_NN_SGEMM_SPLIT, linear_dx_rows, &p);
+    } else
+        cim_head_layer_backward(l, h->act[k], h->act[k + 1], h->idx[k], n, dy, h->dw[i], h->db[i], dx);
 }
 
 float cim_head_backward(CimHead *h, const int32_t *labels, size_t n)

@@ -6,6 +6,7 @@
 #define CIM_HEAD_H
 
 #include "workloads/compile/compile.h"
+#include "workloads/train/nn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,6 +23,11 @@ typedef struct {
     float *g0, *g1;        /* gradient scratch, [batch][largest] */
     float **dw, **db;      /* per network layer: gradients (NULL where not trained) */
     float *dy_conv;        /* dloss / d(conv output + bias), [batch][in_size] */
+    /* Not NULL: the linear layers' products are split over threads, the forward and dx by
+     * examples, dw and db by output rows: each value is the same sgemm dot product, in the
+     * same order, as one call over everything computes (tested: dcim train --jobs). */
+    CimNnPar *par;
+    void *par_ctx;
 } CimHead;
 
 /* For the network's host layers after the last chip layer `conv`. */

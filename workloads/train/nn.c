@@ -27,9 +27,10 @@ void cim_nn_linear_forward(const float *x, size_t n, size_t in, const float *w, 
                 ld(in), w, ld(in), 1.0f, y, ld(out));
 }
 
-static void column_sums(const float *dy, size_t n, size_t out, float *db)
+/* db[o] for o < cols of dy's rows of length out (stride). */
+static void column_sums(const float *dy, size_t n, size_t out, size_t cols, float *db)
 {
-    for (size_t o = 0; o < out; o++) {
+    for (size_t o = 0; o < cols; o++) {
         double s = 0.0;
         for (size_t i = 0; i < n; i++)
             s += dy[i * out + o];
@@ -41,7 +42,7 @@ void cim_nn_linear_backward(const float *x, size_t n, size_t in, const float *w,
                             const float *dy, float *dw, float *db, float *dx)
 {
     if (db)
-        column_sums(dy, n, out, db);
+        column_sums(dy, n, out, out, db);
     if (dw && out && in) {
         if (n == 0)
             memset(dw, 0, out * in * sizeof *dw);
@@ -55,6 +56,22 @@ void cim_nn_linear_backward(const float *x, size_t n, size_t in, const float *w,
         else /* dx[n][in] = dy[n][out] * w[out][in] */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)in, (int)out,
                         1.0f, dy, ld(out), w, ld(in), 0.0f, dx, ld(in));
+    }
+}
+
+void cim_nn_linear_backward_rows(const float *x, size_t n, size_t in, size_t out, const float *dy, float *dw,
+                                 float *db, size_t o0, size_t o1)
+{
+    if (o1 <= o0)
+        return;
+    if (db)
+        column_sums(dy + o0, n, out, o1 - o0, db + o0);
+    if (dw && in) {
+        if (n == 0)
+            memset(dw + o0 * in, 0, (o1 - o0) * in * sizeof *dw);
+        else
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(o1 - o0), (int)in, (int)n, 1.0f, dy + o0,
+                        ld(out), x, ld(in), 0.0f, dw + o0 * in, ld(in));
     }
 }
 

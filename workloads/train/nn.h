@@ -16,6 +16,20 @@ extern "C" {
  * Every backward OVERWRITES its outputs (torch accumulates into .grad, but the training loop
  * calls zero_grad() before each backward, which is the same thing). Outputs never alias inputs. */
 
+/* Work split over threads: a CimNnPar runs fn(arg, lo, hi) over contiguous ranges that
+ * together cover [0, n), each starting at a multiple of align, possibly on several threads at
+ * once, and returns when all are done. */
+typedef void CimNnChunkFn(void *arg, size_t lo, size_t hi);
+typedef void CimNnPar(void *ctx, size_t n, size_t align, CimNnChunkFn *fn, void *arg);
+
+/* Where an sgemm's output columns (in OpenBLAS's column-major view) may be split between
+ * calls: OpenBLAS runs the columns in groups of its kernel's unroll (4 to 16) and the last,
+ * partial group through other code whose sums may round differently; split at multiples of
+ * 16, every column takes the same code, and so gets the same bits, as in one call
+ * (measured: OpenBLAS 0.3.21 with its PRESCOTT kernel, every split at multiples of 4 of the
+ * MNIST head's shapes; tests/workloads/train/test_train.c checks --jobs 1, 2, 3). */
+#define CIM_NN_SGEMM_SPLIT 16
+
 /* Linear: y[n][out] = x[n][in] * W^T + b, W [out][in] as torch stores it, b [out] (NULL: no
  * bias). The bias is written into y first and sgemm adds x W^T with beta = 1, as torch's addmm. */
 void cim_nn_linear_forward(const float *x, size_t n, size_t in, const float *w, const float *b,
@@ -25,6 +39,11 @@ void cim_nn_linear_forward(const float *x, size_t n, size_t in, const float *w, 
  * of dy (summed in double, rounded once), dx[n][in] = dy W. Any of dw, db, dx may be NULL. */
 void cim_nn_linear_backward(const float *x, size_t n, size_t in, const float *w, size_t out,
                             const float *dy, float *dw, float *db, float *dx);
+
+/* The rows o0 <= o < o1 of linear backward's dw (and db, either may be NULL): the values
+ * cim_nn_linear_backward gives for them. */
+void cim_nn_linear_backward_rows(const float *x, size_t n, size_t in, size_t out, const float *dy, float *dw,
+                                 float *db, size_t o0, size_t o1);
 
 /* ReLU over len values: y = x > 0 ? x : 0; NaN stays NaN (torch's clamp_min propagates it).
  * In place (y == x) is allowed. */

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,10 @@ CimStatus trainer_rebuild(Trainer *t, CimDiag *d)
     CimTrap trap;
     cim_fast_destroy(t->fast);
     t->fast = NULL;
+    for (unsigned w = 1; w < t->jobs; w++) {
+        cim_fast_destroy(t->xfast[w]);
+        t->xfast[w] = NULL;
+    }
     if (j->compiled)
         cim_compiled_free(&j->cc);
     j->compiled = 0;
@@ -41,10 +46,94 @@ CimStatus trainer_rebuild(Trainer *t, CimDiag *d)
         st = cim_infer_load(j->chip, &j->cc, &t->prog, &trap);
     if (st == CIM_OK)
         st = cim_fast_create(j->chip, &j->cc, &j->net, &t->fast, &trap);
+    for (unsigned w = 1; st == CIM_OK && w < t->jobs; w++) /* the same programmed chip, read again */
+        st = cim_fast_create(j->chip, &j->cc, &j->net, &t->xfast[w], &trap);
     if (st == CIM_ERR_TRAP)
         cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "program trapped at pc %llu: %s", (unsigned long long)trap.pc,
                      trap.reason);
     return st;
+}
+
+CimFast *trainer_fast(const Trainer *t, unsigned w) { return w ? t->xfast[w] : t->fast; }
+
+typedef struct {
+    Trainer *t;
+    unsigned w, nw;
+    size_t n, align;
+    TrainChunkFn *fn;
+    void *ctx;
+} Chunk;
+
+/* Where worker w's range starts: n w / nw, down to a multiple of align (the end: n). */
+static size_t chunk_start(const Chunk *c, unsigned w)
+{
+    return w >= c->nw ? c->n : c->n * w / c->nw / c->align * c->align;
+}
+
+static void run_chunk(const Chunk *c)
+{
+    size_t lo = chunk_start(c, c->w), hi = chunk_start(c, c->w + 1);
+    if (lo < hi)
+        c->fn(c->t, c->w, lo, hi, c->ctx);
+}
+
+static void *chunk_thread(void *arg)
+{
+    run_chunk(arg);
+    return NULL;
+}
+
+static void parallel(Trainer *t, size_t n, size_t align, TrainChunkFn *fn, void *ctx)
+{
+    unsigned nw = t->jobs < n ? t->jobs : (unsigned)n;
+    nw = nw ? nw : 1;
+    Chunk c[CIM_TRAIN_MAX_JOBS] = {{t, 0, nw, n, align, fn, ctx}};
+    pthread_t tid[CIM_TRAIN_MAX_JOBS];
+    int started[CIM_TRAIN_MAX_JOBS] = {0};
+    for (unsigned w = 1; w < nw; w++) {
+        c[w] = c[0];
+        c[w].w = w;
+    }
+    for (unsigned w = 1; w < nw; w++)
+        started[w] = pthread_create(&tid[w], NULL, chunk_thread, &c[w]) == 0;
+    run_chunk(&c[0]);
+    for (unsigned w = 1; w < nw; w++) {
+        if (started[w])
+            pthread_join(tid[w], NULL);
+        else
+            run_chunk(&c[w]);
+    }
+}
+
+void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx) { parallel(t, n, 1, fn, ctx); }
+
+void trainer_collect_tallies(Trainer *t)
+{
+    for (unsigned w = 0; w < t->jobs; w++)
+        for (size_t k = 0; k < t->job.cc.n; k++) {
+            cim_tally_add(&t->fwd_layers[k], &t->wtally[w][k]);
+            memset(&t->wtally[w][k], 0, sizeof t->wtally[w][k]);
+        }
+}
+
+typedef struct {
+    CimNnChunkFn *fn;
+    void *arg;
+} HeadPart;
+
+static void head_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx)
+{
+    const HeadPart *p = ctx;
+    (void)t;
+    (void)w;
+    p->fn(p->arg, lo, hi);
+}
+
+/* Host layers' work over the workers (CimHead.par, CimBconv.par). */
+void trainer_nn_par(void *ctx, size_t n, size_t align, CimNnChunkFn *fn, void *arg)
+{
+    HeadPart p = {fn, arg};
+    parallel(ctx, n, align, head_chunk, &p);
 }
 
 CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, float *p, float *grad, size_t n,
@@ -102,17 +191,28 @@ static CimStatus load_data(Trainer *t, CimDiag *d)
 }
 
 /* Test accuracy of the network as it is on the chip (fast path, exact host layers). */
+static void evaluate_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx)
+{
+    size_t *correct = ctx;
+    unsigned nout = t->job.net.layers[t->job.net.n - 1].out_c;
+    float logits[CIM_TRAIN_MAX_CLASSES];
+    for (size_t i = lo; i < hi; i++) {
+        cim_fast_image(trainer_fast(t, w), t->test.images.pixels + i * CIM_TRAIN_IMAGE_PIXELS, logits, NULL, NULL);
+        correct[w] += cim_argmax(logits, nout) == t->test.labels.labels[i];
+    }
+}
+
 static double evaluate(Trainer *t)
 {
-    unsigned n = t->job.run.train.eval_images, correct = 0, nout = t->job.net.layers[t->job.net.n - 1].out_c;
-    float logits[CIM_TRAIN_MAX_CLASSES];
-    if (cim_fast_update_host(t->fast) != CIM_OK)
-        return 0.0;
-    for (unsigned i = 0; i < n; i++) {
-        cim_fast_image(t->fast, t->test.images.pixels + (size_t)i * CIM_TRAIN_IMAGE_PIXELS, logits, NULL, NULL);
-        correct += cim_argmax(logits, nout) == t->test.labels.labels[i];
-    }
-    return n ? (double)correct / n : 0.0;
+    unsigned n = t->job.run.train.eval_images;
+    size_t correct[CIM_TRAIN_MAX_JOBS] = {0}, sum = 0;
+    for (unsigned w = 0; w < t->jobs; w++)
+        if (cim_fast_update_host(trainer_fast(t, w)) != CIM_OK)
+            return 0.0;
+    trainer_parallel(t, n, evaluate_chunk, correct);
+    for (unsigned w = 0; w < t->jobs; w++)
+        sum += correct[w];
+    return n ? (double)sum / n : 0.0;
 }
 
 static void progress(CimProgressBar *bar, size_t done, size_t total, double loss, double acc)
@@ -128,7 +228,10 @@ void trainer_step(Trainer *t)
         Param *q = &t->params[k];
         if (q->conv) /* the reference masks every conv parameter that is exactly zero */
             cim_adam_mask_zeros(q->p, q->n, q->mask);
-        cim_adam_step(&q->adam, q->p, q->grad, q->mask);
+        if (t->unoptimised)
+            cim_adam_step_portable(&q->adam, q->p, q->grad, q->mask);
+        else
+            cim_adam_step(&q->adam, q->p, q->grad, q->mask);
     }
 }
 
@@ -144,14 +247,37 @@ static CimStatus batch_checkpoint(Trainer *t, unsigned epoch, size_t n, double t
     return save_point(t, epoch - 1, d);
 }
 
-/* One reference-mode batch: chip forward, host head forward and backward, Adam. */
-static void reference_batch(Trainer *t, const size_t *idx, size_t nb)
+/* The chip layers of images idx[lo..hi) of a batch on worker w: ints and labels. */
+static void reference_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx)
+{
+    const size_t *idx = ctx, in = t->head.in_size;
+    for (size_t i = lo; i < hi; i++) {
+        cim_fast_image(trainer_fast(t, w), t->train.images.pixels + idx[i] * CIM_TRAIN_IMAGE_PIXELS, NULL,
+                       t->ints + i * in, t->wtally[w]);
+        t->labels[i] = t->train.labels.labels[idx[i]];
+    }
+}
+
+/* The forward as it was before the speed work (the bench's baseline): one thread, and the
+ * fast path's own host layers computed and thrown away. */
+static void reference_forward_unoptimised(Trainer *t, const size_t *idx, size_t nb)
 {
     size_t in = t->head.in_size;
     float logits[CIM_TRAIN_MAX_CLASSES];
     for (size_t i = 0; i < nb; i++) {
         cim_fast_image(t->fast, t->train.images.pixels + idx[i] * CIM_TRAIN_IMAGE_PIXELS, logits, t->ints + i * in, &t->fwd_layers[0]);
         t->labels[i] = t->train.labels.labels[idx[i]];
+    }
+}
+
+/* One reference-mode batch: chip forward, host head forward and backward, Adam. */
+static void reference_batch(Trainer *t, const size_t *idx, size_t nb)
+{
+    if (t->unoptimised)
+        reference_forward_unoptimised(t, idx, nb);
+    else {
+        trainer_parallel(t, nb, reference_chunk, (void *)idx);
+        trainer_collect_tallies(t);
     }
     cim_head_forward(&t->head, t->ints, nb);
     const float *z = cim_head_logits(&t->head);
@@ -471,6 +597,27 @@ static CimStatus load_metrics(Trainer *t, CimDiag *d)
 }
 
 #include <cblas.h>
+#include <unistd.h>
+
+/* --jobs: opt->job.jobs, or the machine's cores; one with opt->unoptimised. */
+static CimStatus init_jobs(Trainer *t, CimDiag *d)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned j = t->opt->job.jobs ? t->opt->job.jobs : cores < 1 ? 1u : (unsigned)cores;
+    if (j > CIM_TRAIN_MAX_JOBS) {
+        if (t->opt->job.jobs) {
+            cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "--jobs %u: dcim train runs at most %d threads", j,
+                         CIM_TRAIN_MAX_JOBS);
+            return CIM_ERR_CONFIG;
+        }
+        j = CIM_TRAIN_MAX_JOBS; /* a machine with more cores than that: the default takes the limit */
+    }
+    t->unoptimised = t->opt->unoptimised;
+    t->jobs = t->unoptimised ? 1 : j;
+    t->xfast = calloc(t->jobs, sizeof *t->xfast);
+    t->wtally = calloc(t->jobs, sizeof *t->wtally);
+    return t->xfast && t->wtally ? CIM_OK : CIM_ERR_NOMEM;
+}
 
 static CimStatus init(Trainer *t, CimDiag *d)
 {
@@ -478,7 +625,9 @@ static CimStatus init(Trainer *t, CimDiag *d)
      * run's result must not depend on the thread count */
     openblas_set_num_threads(1);
     CimJob *j = &t->job;
-    CimStatus st = cim_job_prepare(&t->opt->job, j, d);
+    CimStatus st = init_jobs(t, d);
+    if (st == CIM_OK)
+        st = cim_job_prepare(&t->opt->job, j, d);
     if (st != CIM_OK)
         return st;
     if (!j->run.has_train) {
@@ -503,6 +652,10 @@ static CimStatus init(Trainer *t, CimDiag *d)
     }
     st = cim_head_init(&t->head, &j->net, last->layer, j->cc.first_host, j->run.train.batch_size,
                        pruned_mode(t) == CIM_PRUNED_SKIP);
+    if (st == CIM_OK && t->jobs > 1) {
+        t->head.par = trainer_nn_par;
+        t->head.par_ctx = t;
+    }
     if (st == CIM_OK)
         st = setup_params(t);
     if (st == CIM_OK && j->run.train.learn == CIM_LEARN_STE)
@@ -590,6 +743,10 @@ static void teardown(Trainer *t)
     ste_free(t);
     cim_head_free(&t->head);
     cim_fast_destroy(t->fast);
+    for (unsigned w = 1; t->xfast && w < t->jobs; w++)
+        cim_fast_destroy(t->xfast[w]);
+    free(t->xfast);
+    free(t->wtally);
     cim_prune_report_free(&t->prune);
     cim_job_free(&t->job);
     cim_mnist_free(&t->train);

@@ -28,9 +28,14 @@ typedef struct {
     uint64_t write_pulses;          /* SET + RESET pulses of the epoch (programming, pruning) */
 } CimEpochStats;
 
+#define CIM_TRAIN_MAX_JOBS 256 /* --jobs of dcim train */
+
 typedef struct {
-    CimJobOptions job;
+    CimJobOptions job;   /* job.jobs: threads over a batch's images (0: the machine's cores);
+                            results are identical for every count */
     int resume;
+    int unoptimised;     /* bench only: the one-thread code path before the speed work
+                            (identical results), the baseline `make bench` measures against */
 } CimTrainOptions;
 
 typedef struct {

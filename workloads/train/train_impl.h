@@ -48,6 +48,13 @@ typedef struct {
     CimTrainReport *rep;
     unsigned start_epoch;
     SteState *ste;         /* NULL in reference mode */
+    /* --jobs: threads over the images of a batch (and of the evaluation), worker w with its
+     * own fast path (w ? xfast[w] : fast) and forward tallies wtally[w], added to fwd_layers
+     * in worker order after every batch (integer sums: the same for every count). */
+    unsigned jobs;
+    CimFast **xfast;
+    CimLayerTally (*wtally)[CIM_TRAIN_MAX_CONV];
+    int unoptimised;       /* the code path before the speed work (bench only: opt->unoptimised) */
     char **logged;         /* resumed: the metrics lines of epochs 1..start_epoch, verbatim */
     CimResults rs;         /* run.out as one set: every save point stages its files, then commits */
     int have_epoch_set;    /* run.out's checkpoint and optimizer state are this training's, of rep->nepochs */
@@ -55,6 +62,17 @@ typedef struct {
 
 
 CimStatus trainer_rebuild(Trainer *t, CimDiag *d);
+/* Worker w's fast path. */
+CimFast *trainer_fast(const Trainer *t, unsigned w);
+/* fn(t, w, lo, hi, ctx) for the contiguous ranges [lo, hi) that split [0, n) over the
+ * workers (worker w: [n w / J, n (w + 1) / J)), worker 0 on the calling thread; returns
+ * when all are done. A thread that cannot be started has its range run by the caller. */
+typedef void TrainChunkFn(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx);
+void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx);
+/* A CimNnPar over the workers (ctx: the Trainer). */
+void trainer_nn_par(void *ctx, size_t n, size_t align, CimNnChunkFn *fn, void *arg);
+/* The workers' forward tallies into t->fwd_layers, in worker order, and cleared. */
+void trainer_collect_tallies(Trainer *t);
 /* One Adam step of every parameter, with the reference's mask of zero conv parameters. */
 void trainer_step(Trainer *t);
 CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, float *p, float *grad, size_t n,

@@ -190,6 +190,64 @@ static void test_train_ste_learns_through_a_5x5_conv(void **state)
     cim_train_report_free(&rep);
 }
 
+/* One run of `run` in `learn` mode into out: 190 images in batches of 40 (the last one 30:
+ * ranges of the head split at multiples of 16 fall inside batches and at their tails), two
+ * epochs with pruning after each (the workers' fast paths are rebuilt), on `jobs` threads or
+ * on the code path before the speed work. */
+static void train_jobs(const char *run, const char *learn, unsigned jobs, int unoptimised, const char *out)
+{
+    char o1[600], o2[64];
+    snprintf(o1, sizeof o1, "run.out=%s", out);
+    snprintf(o2, sizeof o2, "run.train.learn=%s", learn);
+    const char *ov[] = {o1, o2, "run.train.epochs=2", "run.prune.enabled=true", "run.train.train_images=190",
+                        "run.train.batch_size=40", "run.train.eval_images=150", "run.train.prune_every=1"};
+    CimTrainOptions o = {.job = {.run_path = run, .overrides = ov, .noverrides = 8, .jobs = jobs},
+                         .unoptimised = unoptimised};
+    CimTrainReport rep;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimStatus st = cim_train_run(&o, &rep, &d);
+    cim_diag_print(&d, stderr);
+    cim_diag_free(&d);
+    assert_int_equal(st, CIM_OK);
+    assert_int_equal(rep.nepochs, 2);
+    cim_train_report_free(&rep);
+}
+
+/* --jobs 1, 2 and 3 and the one-thread code path from before the speed work (the fast
+ * path's host layers computed, the portable Adam step, no split) write byte-identical
+ * checkpoints, optimizer states and resume points, and the same metrics but for the times,
+ * in both learning modes and through a 5x5 conv. */
+static void test_train_jobs_and_unoptimised_path_write_identical_files(void **state)
+{
+    (void)state;
+    const char *cases[][2] = {{"configs/runs/mnist_train.yaml", "reference"},
+                              {"configs/runs/mnist_train.yaml", "ste"},
+                              {"configs/runs/mnist_k3k5_train.yaml", "ste"}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char base[] = "/tmp/dcim_train_XXXXXX";
+        assert_non_null(mkdtemp(base));
+        train_jobs(cases[c][0], cases[c][1], 1, 1, base);
+        char *want = metrics_without_times(base);
+        for (unsigned jobs = 1; jobs <= 3; jobs++) {
+            char dir[] = "/tmp/dcim_train_XXXXXX";
+            assert_non_null(mkdtemp(dir));
+            train_jobs(cases[c][0], cases[c][1], jobs, 0, dir);
+            assert_same_training_files(base, dir);
+            size_t na, nb;
+            char *x = slurp(base, "resume.safetensors", &na), *y = slurp(dir, "resume.safetensors", &nb);
+            assert_int_equal(na, nb);
+            assert_memory_equal(x, y, na);
+            free(x);
+            free(y);
+            char *got = metrics_without_times(dir);
+            assert_string_equal(got, want);
+            free(got);
+        }
+        free(want);
+    }
+}
+
 /* A resume with another seed would relabel the checkpoint: refused, naming the key. */
 static void test_train_resume_with_another_seed_is_refused(void **state)
 {
@@ -228,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_train_resume_with_another_seed_is_refused),
         cmocka_unit_test(test_train_ste_learns_through_a_5x5_conv),
         cmocka_unit_test(test_train_refuses_a_run_without_train_group),
+        cmocka_unit_test(test_train_jobs_and_unoptimised_path_write_identical_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
