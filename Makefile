@@ -334,6 +334,7 @@ test: data $(DCIM) $(rel_TESTS) $(rel_SIMTEST) $(SHAPES_FUZZ) $(asan_DCIM) $(asa
 	    "tests/e2e/run_html.sh $(DCIM)" \
 	    "tests/e2e/run_sweep.sh $(DCIM)" \
 	    "tests/e2e/run_provenance.sh $(DCIM)" \
+	    "scripts/test_cluster.sh $(DCIM)" \
 	    "tests/rtl/run_cosim.sh $(RTL_OUT)" \
 	    "tests/python/run_numpy.sh $(DCIM) $(PYTHON)"
 
