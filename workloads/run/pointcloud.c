@@ -79,7 +79,15 @@ static CimStatus read_set(CimPnJob *j, const char *data_path, CimDiag *d)
         if (stat(data_path, &sb) != 0)
             return fail(d, data_path, "%s", "cannot read the data (--data names no file or folder)");
         fmt = S_ISDIR(sb.st_mode) ? CIM_DATA_MODELNET : CIM_DATA_HDF5;
-        path = data_path;
+        /* the run's configuration says what was read (provenance, resolved.yaml) */
+        if (strlen(data_path) >= sizeof j->run.data.dir) {
+            cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "--data: a path of at most %zu characters, got %zu",
+                         sizeof j->run.data.dir - 1, strlen(data_path));
+            return CIM_ERR_CONFIG;
+        }
+        snprintf(j->run.data.dir, sizeof j->run.data.dir, "%s", data_path);
+        j->run.data.format = fmt;
+        path = j->run.data.dir;
     }
     if (j->run.data.split == CIM_SPLIT_T10K)
         return fail(d, NULL, "%s", "a point-cloud set's splits are test and train, got run.data.split t10k");

@@ -5,6 +5,7 @@
 #include "workloads/report/report.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,14 +61,94 @@ json_t *cim_run_file_entry(const char *path)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* The data files a run reads: the file itself, or in a folder the files of the split
- * (MNIST: SPLIT-images-idx3-ubyte, SPLIT-labels-idx1-ubyte), in name order. */
+/* Appends the sorted names of folder dir's entries that are of the wanted kind (folders, or
+ * regular files ending in suffix) to *v; returns their count, or -1 (out of memory). */
+static long list_sorted(const char *dir, int folders, const char *suffix, char ***v)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0, cap = 0;
+    *v = NULL;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char p[CIM_PATH_MAX + 300];
+        struct stat st;
+        size_t len = strlen(e->d_name), sl = suffix ? strlen(suffix) : 0;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] == '.' || stat(p, &st) != 0 || (folders ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
+            (suffix && (len < sl || strcmp(e->d_name + len - sl, suffix) != 0)))
+            continue;
+        if (n == cap) {
+            char **g = realloc(*v, (cap = cap ? 2 * cap : 16) * sizeof *g);
+            if (!g)
+                break;
+            *v = g;
+        }
+        if (!((*v)[n] = strdup(e->d_name)))
+            break;
+        n++;
+    }
+    int bad = d && errno == ENOMEM;
+    if (d)
+        closedir(d);
+    qsort(*v, n, sizeof **v, cmp_str);
+    return bad ? -1 : (long)n;
+}
+
+static void free_list(char **v, long n)
+{
+    for (long i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* A ModelNet folder (CLASS/SPLIT/FILE.off): one entry for the meshes of the split (and a
+ * training's train split): sha256 over the lines "CLASS/SPLIT/FILE <sha256 of the file>\n"
+ * in name order, with the number of files. */
+static json_t *modelnet_entry(const CimRunCfg *run)
+{
+    char split[32], abs[CIM_PATH_MAX + PATH_MAX], hex[65];
+    cim_cfg_choice(CIM_SPLIT_NAMES, (int)run->data.split, split, sizeof split);
+    const char *splits[2] = {split, run->has_train && strcmp(split, "train") != 0 ? "train" : NULL};
+    CimSha256 h;
+    cim_sha256_init(&h);
+    char **cls;
+    long nc = list_sorted(run->data.dir, 1, NULL, &cls), files = 0;
+    int unreadable = nc < 0;
+    for (long c = 0; c < nc; c++)
+        for (int k = 0; k < 2 && splits[k]; k++) {
+            char sub[CIM_PATH_MAX + 600], **f;
+            snprintf(sub, sizeof sub, "%s/%s/%s", run->data.dir, cls[c], splits[k]);
+            long nf = list_sorted(sub, 0, ".off", &f);
+            unreadable |= nf < 0;
+            for (long i = 0; i < nf; i++) {
+                char p[CIM_PATH_MAX + 900], line[1200];
+                snprintf(p, sizeof p, "%s/%s", sub, f[i]);
+                unreadable |= cim_sha256_file(p, hex) != 0;
+                int len = snprintf(line, sizeof line, "%s/%s/%s %s\n", cls[c], splits[k], f[i], hex);
+                cim_sha256_update(&h, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+                files++;
+            }
+            free_list(f, nf);
+        }
+    free_list(cls, nc);
+    cim_sha256_final(&h, hex);
+    abs_path(run->data.dir, abs, sizeof abs);
+    return json_pack("{s:s, s:s, s:I, s:s}", "path", abs, "sha256", unreadable ? "unreadable" : hex, "files",
+                     (json_int_t)files, "sha256_of", "the lines 'CLASS/SPLIT/FILE.off <sha256 of the file>', in name order");
+}
+
+/* The data files a run reads: the file itself; a ModelNet folder's meshes (one entry);
+ * or in an MNIST folder the files of the split (SPLIT-images-idx3-ubyte,
+ * SPLIT-labels-idx1-ubyte), in name order. */
 static json_t *data_files(const CimRunCfg *run)
 {
     json_t *a = json_array();
     struct stat st;
     if (!run->data.dir[0] || stat(run->data.dir, &st) != 0)
         return a;
+    if (S_ISDIR(st.st_mode) && run->data.format == CIM_DATA_MODELNET) {
+        json_array_append_new(a, modelnet_entry(run));
+        return a;
+    }
     if (!S_ISDIR(st.st_mode)) {
         json_array_append_new(a, cim_run_file_entry(run->data.dir));
         return a;
