@@ -16,3 +16,14 @@ run_check() {
 check() { run_check -Fxq is "$@"; }
 # checkre NAME EXPECTED_RC PATTERN CMD...: a line matching this extended regular expression
 checkre() { run_check -Eq matches "$@"; }
+# modelnet_tetrahedra DIR: a tiny ModelNet folder of two classes (cone, wedge) of tetrahedra,
+# two meshes per class in train/ and test/ (cone_1.off ... wedge_2.off)
+modelnet_tetrahedra() {
+    for c in cone wedge; do for sp in train test; do
+        mkdir -p "$1/$c/$sp"
+        for k in 1 2; do
+            printf 'OFF\n4 4 0\n0 0 0\n1 0 0\n0 %s 0\n0 0 %s\n3 0 1 2\n3 0 1 3\n3 0 2 3\n3 1 2 3\n' "$k" \
+                "$([ $c = cone ] && echo 3 || echo 0.5)" >"$1/$c/$sp/${c}_$k.off"
+        done
+    done; done
+}

@@ -11,6 +11,7 @@
 # Usage: run_pn_train.sh DCIM. Ends with "N passed, M failed".
 DCIM=${1:?usage: run_pn_train.sh DCIM}
 PY=${PYTHON:-/usr/bin/python3}
+. "$(dirname "$0")/checks.sh" # modelnet_tetrahedra; its own ok and bad below
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); echo "ok   $1"; }
@@ -106,13 +107,7 @@ H5=fuzz/corpus/h5/synth_16_points.h5
 if "$DCIM" train $RUN $N16 --images 10 --eval-images 10 --data $H5 --eval-data $H5 --out "$tmp/h5" >"$tmp/out" 2>&1 &&
         [ "$(wc -l <"$tmp/h5/metrics.jsonl")" -eq 2 ]; then ok "--data an HDF5 file, --eval-data"
 else bad "--data an HDF5 file, --eval-data"; sed 's/^/     | /' "$tmp/out" | tail -3; fi
-for c in cone wedge; do for sp in train test; do
-    mkdir -p "$tmp/mn/$c/$sp"
-    for k in 1 2; do
-        printf 'OFF\n4 4 0\n0 0 0\n1 0 0\n0 %s 0\n0 0 %s\n3 0 1 2\n3 0 1 3\n3 0 2 3\n3 1 2 3\n' "$k" \
-            "$([ $c = cone ] && echo 3 || echo 0.5)" >"$tmp/mn/$c/$sp/${c}_$k.off"
-    done
-done; done
+modelnet_tetrahedra "$tmp/mn"
 if "$DCIM" train $RUN $N16 --images 4 --eval-images 4 --data "$tmp/mn" --out "$tmp/mnr" >"$tmp/out" 2>&1 &&
         [ "$(wc -l <"$tmp/mnr/metrics.jsonl")" -eq 2 ]; then ok "--data a ModelNet folder"
 else bad "--data a ModelNet folder"; sed 's/^/     | /' "$tmp/out" | tail -3; fi

@@ -60,13 +60,7 @@ if [ -n "$want" ] && grep -A1 "checkpoint.safetensors\"" "$tmp/t/provenance.json
     ok "train: provenance.json with the checkpoint's SHA-256"; else bad "train: provenance.json with the checkpoint's SHA-256"; fi
 # a ModelNet folder (two classes of tetrahedra): one data entry over its split's meshes,
 # sha256 of the lines "CLASS/SPLIT/FILE <sha256>" in name order; it changes with a mesh
-for c in cone wedge; do for sp in train test; do
-    mkdir -p "$tmp/mn/$c/$sp"
-    for k in 1 2; do
-        printf 'OFF\n4 4 0\n0 0 0\n1 0 0\n0 %s 0\n0 0 %s\n3 0 1 2\n3 0 1 3\n3 0 2 3\n3 1 2 3\n' "$k" \
-            "$([ $c = cone ] && echo 3 || echo 0.5)" >"$tmp/mn/$c/$sp/${c}_$k.off"
-    done
-done; done
+modelnet_tetrahedra "$tmp/mn"
 PN="configs/runs/pointnet_modelnet10.yaml --images 2 --quiet --fidelity reference --set run.network=tests/workloads/pointnet/tiny.yaml --set run.weights= --data $tmp/mn"
 want=$(cd "$tmp/mn" && for f in cone/test/cone_1.off cone/test/cone_2.off wedge/test/wedge_1.off wedge/test/wedge_2.off; do
     printf '%s %s\n' "$f" "$(sha256sum "$f" | cut -d' ' -f1)"; done | sha256sum | cut -d' ' -f1)
