@@ -81,6 +81,8 @@ typedef struct {
 
 typedef struct {
     double area_vs_analog, energy_vs_analog, energy_vs_gpu; /* ours / theirs - 1, the same work */
+    double energy_vs_gpu_floor; /* vs the GPU model's idealised floor (CimGpuResult.floor_*) */
+    double conv_energy_vs_gpu_floor; /* the digital chip's convs vs that floor */
     double conv_energy_vs_analog, conv_energy_vs_gpu; /* the chips' conv layers only (host layers left
                                                         * out) vs the analogue convs and the GPU's
                                                         * whole network: the figures before issue 18 */
@@ -113,6 +115,7 @@ typedef struct {
     int gpu_measured;          /* 1: measured power samples, 0: the model */
     CimGpuResult gpu_model;
     CimGpuMeasured gpu_meas;
+    double gpu_floor_pj;       /* the model's idealised floor per inference (also beside a measurement) */
     /* the host processor: the layers neither chip runs, the same work on both sides */
     CimHostCfg host;
     CimHostWork host_work;     /* per inference */
@@ -177,12 +180,44 @@ CimStatus cim_compare_check_override(const CimCompareOptions *o, const char *kv,
 CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *diag);
 void cim_compare_free(CimCompare *c);
 
+/* ---- corners (corners.c) -------------------------------------------------------- */
+/* A named assumption set: KEY=VALUE overrides on the tech and baseline files, applied as
+ * --set applies them (configs/corners.yaml; docs/energy.md, "Corners"). */
+typedef struct {
+    char name[48];
+    char description[400];
+    char source[700];          /* "" when the file gives none */
+    char **set;                /* "KEY=VALUE", in file order */
+    size_t nset;
+} CimCorner;
+
+typedef struct {
+    char path[CIM_PATH_MAX];
+    CimCorner *v;
+    size_t n;
+} CimCorners;
+
+/* Reads a corners file: root key corners:, a mapping NAME: {description, source (optional),
+ * set: {KEY: VALUE, ...} (optional, empty: the files as they are)}. Names are a-z, 0-9 and
+ * '-', starting with a letter, not "all". The keys are checked when a run applies them
+ * (cim_compare_check_override). Errors as the config loaders, at file:line:col. */
+CimStatus cim_corners_load(const char *path, CimCorners *out, CimDiag *diag);
+void cim_corners_free(CimCorners *cs);
+const CimCorner *cim_corners_find(const CimCorners *cs, const char *name);
+/* As cim_corners_find; an unknown name is CIM_ERR_CONFIG naming every corner. */
+CimStatus cim_corners_lookup(const CimCorners *cs, const char *name, const CimCorner **out, CimDiag *diag);
+
 /* ---- sweeps -------------------------------------------------------------------- */
 typedef struct {
     char key[128];
     char **values;             /* "KEY=VALUE" strings, one per value */
     size_t n;
+    const CimCorner **corners; /* a corner axis (key "corner"): value i applies corners[i]'s
+                                * overrides; NULL for a key axis */
 } CimSweepAxis;
+
+/* A corner axis over "all" or a comma-separated list of the corners' names. */
+CimStatus cim_corners_axis(const CimCorners *cs, const char *list, CimSweepAxis *out, CimDiag *diag);
 
 /* Parses "KEY=V1,V2,...": a key with a run./chip./tech./analog./gpu. prefix and at least one
  * non-empty value. Values are validated by cim_compare_check_override. */
@@ -194,6 +229,7 @@ typedef struct {
     const char *values[4];     /* into the axes' strings: the value part */
     CimCompareReductions red;
     double energy_pj[CIM_SIDE_COUNT], area_um2[CIM_SIDE_COUNT];
+    double gpu_floor_pj;
     double analog_accuracy, exact_accuracy;
 } CimSweepPoint;
 
@@ -214,6 +250,24 @@ CimStatus cim_sweep_run(const CimCompareOptions *o, const CimSweepAxis *axes, si
                         CimCompare *first, CimDiag *diag);
 void cim_sweep_result_free(CimSweepResult *r);
 
+/* ---- the paper's claims beside dcim's (corners.c) -------------------------------- */
+typedef enum {
+    CIM_CLAIM_AREA_ANALOG,
+    CIM_CLAIM_ENERGY_ANALOG,
+    CIM_CLAIM_ENERGY_GPU,
+    CIM_CLAIM_ENERGY_GPU_FLOOR, /* the GPU claim against the GPU model's idealised floor */
+    CIM_CLAIM_CONV_ENERGY_ANALOG, /* the conv_only reading: the chips' conv layers alone */
+    CIM_CLAIM_CONV_ENERGY_GPU_FLOOR, /* the digital chip's convs vs the GPU floor (whole network) */
+    CIM_CLAIM_COUNT
+} CimClaim;
+const char *cim_claim_name(CimClaim k);
+const char *cim_claim_key(CimClaim k); /* as compare.json names it */
+double cim_claim_ours(const CimCompareReductions *r, CimClaim k);
+double cim_claim_paper(const CimComparePaper *p, CimClaim k); /* NAN where the paper states none */
+/* 1 when dcim's reduction is at least the paper's (ours <= paper, both fractions: -0.8
+ * supports a claim of -0.723); 0 when the paper states none. */
+int cim_claim_holds(double ours, double paper);
+
 /* ---- output (compare_out.c) ---------------------------------------------------- */
 /* The assumptions that produced the numbers, one labelled line each ("ops", "scope",
  * "images", "weights", "digital", "analogue", "gpu"). Returns how many were written. */
@@ -232,6 +286,9 @@ CimStatus cim_compare_html_write(const CimCompare *c, const CimSweepResult *sw, 
 void cim_compare_print(const CimCompare *c, FILE *out);
 /* The sweep table: one row per point, the reductions and accuracies. */
 void cim_sweep_print(const CimSweepResult *s, FILE *out);
+/* The claims table: each claim of p, dcim's result at each point of s, and the points
+ * (corners) at which it holds. */
+void cim_claims_print(const CimSweepResult *s, const CimComparePaper *p, FILE *out);
 /* compare.json into dir (created if missing), atomically; sw may be NULL. */
 CimStatus cim_compare_write_json(const CimCompare *c, const CimSweepResult *sw, const char *dir, CimDiag *diag);
 /* The same JSON object to a stream (--json). */
