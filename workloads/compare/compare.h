@@ -203,6 +203,10 @@ typedef struct {
  * (cim_compare_check_override). Errors as the config loaders, at file:line:col. */
 CimStatus cim_corners_load(const char *path, CimCorners *out, CimDiag *diag);
 void cim_corners_free(CimCorners *cs);
+/* A CimCfgKind checker (`dcim check`): the file loads and every key a corner sets starts
+ * with a root dcim compare routes (run., chip., tech., analog., gpu., host.); keys and
+ * values are checked in full when a run applies them (cim_compare_check_override). */
+CimStatus cim_corners_check(const char *path, CimDiag *diag);
 const CimCorner *cim_corners_find(const CimCorners *cs, const char *name);
 /* As cim_corners_find; an unknown name is CIM_ERR_CONFIG naming every corner. */
 CimStatus cim_corners_lookup(const CimCorners *cs, const char *name, const CimCorner **out, CimDiag *diag);

@@ -110,6 +110,23 @@ CimStatus cim_corners_load(const char *path, CimCorners *out, CimDiag *d)
     return st;
 }
 
+CimStatus cim_corners_check(const char *path, CimDiag *d)
+{
+    CimCorners cs;
+    CimStatus st = cim_corners_load(path, &cs, d);
+    for (size_t i = 0; st == CIM_OK && i < cs.n; i++)
+        for (size_t k = 0; k < cs.v[i].nset; k++)
+            if (!cim_compare_key_routed(cs.v[i].set[k])) {
+                cim_diag_add(d, CIM_SEV_ERROR, path, 0, 0,
+                             "corner '%s': '%s' is no key of dcim compare (run., chip., tech., analog., gpu., host.)",
+                             cs.v[i].name, cs.v[i].set[k]);
+                st = CIM_ERR_CONFIG;
+            }
+    if (st == CIM_OK || cs.v)
+        cim_corners_free(&cs);
+    return st;
+}
+
 const CimCorner *cim_corners_find(const CimCorners *cs, const char *name)
 {
     for (size_t i = 0; i < cs->n; i++)
