@@ -318,12 +318,21 @@ void cim_claims_print(const CimSweepResult *s, const CimComparePaper *p, FILE *o
 {
     char b[32];
     fprintf(out, "\nthe paper's claims beside dcim's (ours/theirs - 1; holds: dcim's reduction at least the paper's)\n");
+    char labs[64];
+    int w = 12; /* column width: the longest point label, 12 to 24 characters */
+    for (size_t k = 0; k < s->n; k++) {
+        labs[0] = '\0';
+        for (size_t i = 0; i < s->naxes; i++)
+            snprintf(labs + strlen(labs), sizeof labs - strlen(labs), "%s%s", i ? "," : "", s->points[k].values[i]);
+        w = (int)strlen(labs) > w ? (int)strlen(labs) : w;
+    }
+    w = w > 24 ? 24 : w;
     fprintf(out, "%-31s %-9s", "claim", "paper");
     for (size_t k = 0; k < s->n; k++) {
-        char lab[64] = "";
+        labs[0] = '\0';
         for (size_t i = 0; i < s->naxes; i++)
-            snprintf(lab + strlen(lab), sizeof lab - strlen(lab), "%s%s", i ? "," : "", s->points[k].values[i]);
-        fprintf(out, " %-12.12s", lab);
+            snprintf(labs + strlen(labs), sizeof labs - strlen(labs), "%s%s", i ? "," : "", s->points[k].values[i]);
+        fprintf(out, " %-*.*s", w, w, labs);
     }
     fprintf(out, " holds in\n");
     for (int c = 0; c < CIM_CLAIM_COUNT; c++) {
@@ -334,7 +343,7 @@ void cim_claims_print(const CimSweepResult *s, const CimComparePaper *p, FILE *o
         char holds[256] = "";
         for (size_t k = 0; k < s->n; k++) {
             double ours = cim_claim_ours(&s->points[k].red, (CimClaim)c);
-            fprintf(out, " %-12s", cim_fmt_pct(ours, b, sizeof b));
+            fprintf(out, " %-*s", w, cim_fmt_pct(ours, b, sizeof b));
             if (cim_claim_holds(ours, paper))
                 for (size_t i = 0; i < s->naxes; i++)
                     snprintf(holds + strlen(holds), sizeof holds - strlen(holds), "%s%s", i ? "," : *holds ? " " : "",
