@@ -26,6 +26,9 @@ static const char usage[] =
     "/compare (or --out).\n"
     "  --analog FILE           analogue baseline (default: configs/baselines/analog_180nm.yaml)\n"
     "  --gpu FILE              GPU baseline (default: configs/baselines/rtx4090.yaml)\n"
+    "  --tech FILE             the chip's technology file instead of its chip file's (e.g.\n"
+    "                          configs/tech/22nm_1t1r.yaml, with --analog\n"
+    "                          configs/baselines/analog_22nm.yaml for the baseline at that node)\n"
     "  --host FILE             host processor for the layers neither chip runs\n"
     "                          (default: configs/baselines/cortex_m4f.yaml)\n"
     "  --images N              images for both chips (default: the run file's, at most 1000)\n"
@@ -79,6 +82,18 @@ static int parse_one(int argc, char **argv, int *i, Args *a)
         return take_value(argc, argv, i, &a->host);
     if (!strcmp(s, "--out"))
         return take_value(argc, argv, i, &a->out);
+    if (!strcmp(s, "--tech")) {
+        /* chip.tech=PATH, made absolute: a chip.tech value is read relative to the chip file */
+        if (take_value(argc, argv, i, &v) != TAKEN)
+            return BAD;
+        char cwd[CIM_PATH_MAX], abs[2 * CIM_PATH_MAX + 2];
+        if (access(v, R_OK) != 0 || (v[0] != '/' && !getcwd(cwd, sizeof cwd))) {
+            fprintf(stderr, "dcim compare: error: --tech '%s': cannot read file\n", v);
+            return PRINTED;
+        }
+        snprintf(abs, sizeof abs, "%s%s%s", v[0] == '/' ? "" : cwd, v[0] == '/' ? "" : "/", v);
+        return cli_add_override(&a->o, "chip.tech", abs) == 0 ? TAKEN : PRINTED;
+    }
     if (!strcmp(s, "--corner"))
         return take_value(argc, argv, i, &a->corner);
     if (!strcmp(s, "--corners"))

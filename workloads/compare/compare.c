@@ -149,6 +149,23 @@ void cim_compare_wear_pn(const CimPnWear *w, const CimTechCfg *t, CimCompareWear
     wear_finish(t, out);
 }
 
+void cim_compare_chip_figures(const CimCompare *c, CimCompareChipFigures *out)
+{
+    memset(out, 0, sizeof *out);
+    out->int8 = c->pointcloud;
+    double ops = 2.0 * (double)c->conv_macs;
+    double cells[2] = {c->wear.cells,
+                       (double)c->analog_cost.crossbars * c->analog.xbar.rows * c->analog.xbar.cols};
+    for (int s = 0; s < 2; s++) {
+        out->tops_per_w[s] = c->chip_energy_pj[s] > 0 ? ops / c->chip_energy_pj[s] : 0.0;
+        double mm2 = c->side[s].area_um2 * 1e-6;
+        out->weight_mb_per_mm2[s] = mm2 > 0 ? cells[s] * 1e-6 / mm2 : 0.0;
+    }
+    out->authors_tops_per_w = c->pointcloud ? CIM_AUTHORS_22NM_TOPS_W_8B : CIM_AUTHORS_22NM_TOPS_W_1B;
+    out->authors_mb_per_mm2 = CIM_AUTHORS_22NM_MB_PER_MM2;
+    out->authors_energy_vs_gpu = c->pointcloud ? CIM_AUTHORS_22NM_PN_ENERGY_VS_GPU : CIM_AUTHORS_22NM_ENERGY_VS_GPU;
+}
+
 const char *cim_compare_scope(const CimCompare *c)
 {
     (void)c;

@@ -31,6 +31,14 @@ extern "C" {
 #define CIM_PAPER_PN_OPS_REMOVED (-0.5994)
 #define CIM_PAPER_PN_ACCURACY 0.7775
 
+/* The authors' figures "under a 22 nm node-normalised reference" (Dynamic-Kernel-Pruning
+ * README; issue 18): TOPS/W at 8b/8b and 1b/1b, weight density, energy vs the RTX 4090. */
+#define CIM_AUTHORS_22NM_TOPS_W_8B 14.97
+#define CIM_AUTHORS_22NM_TOPS_W_1B 222.72
+#define CIM_AUTHORS_22NM_MB_PER_MM2 4.37
+#define CIM_AUTHORS_22NM_ENERGY_VS_GPU (-0.9927)
+#define CIM_AUTHORS_22NM_PN_ENERGY_VS_GPU (-0.9607)
+
 /* The paper's numbers for the compared network, as fractions; NAN where it states none. */
 typedef struct {
     const char *source;
@@ -166,6 +174,16 @@ void cim_compare_side_add_host(CimCompareSide *s, const CimHostCost *h);
 void cim_compare_wear_image(const CimRunReport *r, const CimTechCfg *t, CimCompareWear *out);
 /* Write wear of a point-cloud run from its cell-by-cell count (cim_pn_chip_wear). */
 void cim_compare_wear_pn(const CimPnWear *w, const CimTechCfg *t, CimCompareWear *out);
+/* The chips' own figures of merit, on their conv layers (host layers left out), as the
+ * authors state them at 22 nm: ops = 2 x the chip layers' MACs (dense) per inference. */
+typedef struct {
+    int int8;                  /* 1: int8 convs (8b/8b, point clouds); 0: binary (1b/1b) */
+    double tops_per_w[2];      /* digital, analogue: ops / conv energy (ops per pJ = TOPS/W) */
+    double weight_mb_per_mm2[2]; /* cells (1 bit each) / 1e6 / chip area in mm^2 */
+    double authors_tops_per_w, authors_mb_per_mm2, authors_energy_vs_gpu;
+} CimCompareChipFigures;
+/* Example: 1e6 conv MACs at 1e6 pJ -> 2 TOPS/W; 524288 cells on 4.923 mm^2 -> 0.1065 Mb/mm^2. */
+void cim_compare_chip_figures(const CimCompare *c, CimCompareChipFigures *out);
 /* The scope line every report states: what each side's energy covers. */
 const char *cim_compare_scope(const CimCompare *c);
 

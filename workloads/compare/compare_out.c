@@ -225,6 +225,25 @@ static void print_reductions(const CimCompare *c, FILE *out)
              c->gpu_floor_pj > 0 ? c->chip_energy_pj[0] / c->gpu_floor_pj : -1);
 }
 
+static void print_chip_figures(const CimCompare *c, FILE *out)
+{
+    CimCompareChipFigures f;
+    cim_compare_chip_figures(c, &f);
+    CimCompareReductions r;
+    cim_compare_reductions(c, &r);
+    char g[32], a[32];
+    fprintf(out, "\nchip figures (the chips' conv layers, host layers left out; tech %s, %g nm) beside the authors' "
+                 "22 nm figures\n",
+            c->job.report.tech, c->job.chip_cfg.tech.node_nm);
+    fprintf(out, "  %-44s %-13s %-13s %s\n", "", "digital", "analogue", "authors (22 nm)");
+    fprintf(out, "  TOPS/W %-37s %-13.4g %-13.4g %.2f\n", f.int8 ? "8b/8b" : "1b/1b", f.tops_per_w[0], f.tops_per_w[1],
+            f.authors_tops_per_w);
+    fprintf(out, "  %-44s %-13.4g %-13.4g %.2f\n", "weight density, Mb/mm2", f.weight_mb_per_mm2[0],
+            f.weight_mb_per_mm2[1], f.authors_mb_per_mm2);
+    fprintf(out, "  %-44s %-27s %s\n", "energy vs GPU, same work", cim_fmt_pct(r.energy_vs_gpu, g, sizeof g),
+            cim_fmt_pct(f.authors_energy_vs_gpu, a, sizeof a));
+}
+
 static void print_wear(const CimCompare *c, FILE *out)
 {
     const CimCompareWear *w = &c->wear;
@@ -275,6 +294,7 @@ void cim_compare_print(const CimCompare *c, FILE *out)
         print_comps(&c->side[s], 1, out);
     }
     print_reductions(c, out);
+    print_chip_figures(c, out);
     print_wear(c, out);
     CimCompareNote notes[CIM_COMPARE_NOTES];
     size_t n = cim_compare_notes(c, notes);
@@ -512,6 +532,17 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
                                                                                    : json_real(wr->lifetime_inferences));
     json_object_set_new(o, "wear", wj);
     json_object_set_new(o, "reductions", reductions_json(c));
+    CimCompareChipFigures f;
+    cim_compare_chip_figures(c, &f);
+    json_object_set_new(o, "chip_figures",
+                        json_pack("{s:s, s:f, s:s, s:f, s:f, s:f, s:f, s:{s:f, s:f, s:f}}", "scope",
+                                  "the chips' conv layers, host layers left out", "node_nm",
+                                  c->job.chip_cfg.tech.node_nm, "precision",
+                                  f.int8 ? "8b/8b" : "1b/1b", "tops_per_w_digital", f.tops_per_w[0],
+                                  "tops_per_w_analog", f.tops_per_w[1], "weight_mb_per_mm2_digital",
+                                  f.weight_mb_per_mm2[0], "weight_mb_per_mm2_analog", f.weight_mb_per_mm2[1],
+                                  "authors_22nm", "tops_per_w", f.authors_tops_per_w, "weight_mb_per_mm2",
+                                  f.authors_mb_per_mm2, "energy_vs_gpu", f.authors_energy_vs_gpu));
     CimCompareNote notes[CIM_COMPARE_NOTES];
     size_t n = cim_compare_notes(c, notes);
     json_t *as = json_object();

@@ -721,6 +721,40 @@ static void test_claims_by_hand(void **state)
     free(c);
 }
 
+
+/* The chips' figures by hand: 2 x conv MACs over each chip's conv energy, cells over area. */
+static void test_compare_chip_figures_by_hand(void **state)
+{
+    (void)state;
+    CimCompare *c = calloc(1, sizeof *c);
+    c->conv_macs = 1000000;
+    c->chip_energy_pj[0] = 1e6; /* 2e6 ops / 1e6 pJ = 2 TOPS/W */
+    c->chip_energy_pj[1] = 4e5;
+    c->wear.cells = 524288;
+    c->side[CIM_SIDE_DIGITAL].area_um2 = 4.923e6;
+    c->analog_cost.crossbars = 5;
+    c->analog.xbar.rows = 256;
+    c->analog.xbar.cols = 256;
+    c->side[CIM_SIDE_ANALOG].area_um2 = 5.747e6;
+    CimCompareChipFigures f;
+    cim_compare_chip_figures(c, &f);
+    assert_int_equal(f.int8, 0);
+    near(f.tops_per_w[0], 2.0, 1e-12);
+    near(f.tops_per_w[1], 5.0, 1e-12);
+    near(f.weight_mb_per_mm2[0], 0.524288 / 4.923, 1e-12);
+    near(f.weight_mb_per_mm2[1], 5 * 65536 * 1e-6 / 5.747, 1e-12);
+    near(f.authors_tops_per_w, 222.72, 0);
+    near(f.authors_energy_vs_gpu, -0.9927, 0);
+    c->pointcloud = 1;
+    c->chip_energy_pj[1] = 0; /* no energy: 0, not a division by zero */
+    cim_compare_chip_figures(c, &f);
+    assert_int_equal(f.int8, 1);
+    near(f.authors_tops_per_w, 14.97, 0);
+    near(f.authors_energy_vs_gpu, -0.9607, 0);
+    assert_true(f.tops_per_w[1] == 0.0);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_corners_shipped_file_keys_valid),
         cmocka_unit_test(test_corner_sweep_applies_sets),
         cmocka_unit_test(test_claims_by_hand),
+        cmocka_unit_test(test_compare_chip_figures_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
