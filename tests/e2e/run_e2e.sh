@@ -39,6 +39,7 @@ check "compare: GPU batch sweep"         0 '^energy vs GPU +-75\.61 % +[-+][0-9.
 check "compare --tech 22 nm: chip figures" 0 '^chip figures \(the chips. conv layers, host layers left out; tech 22nm_1t1r, 22 nm\)' "$DCIM" compare $CR --quiet --images 5 --tech configs/tech/22nm_1t1r.yaml --analog configs/baselines/analog_22nm.yaml --out "$tmp/cc7"
 check "compare.json: chip figures, 22 nm" 0 '"node_nm": 22\.0*,' cat "$tmp/cc7/compare.json"
 check "compare.json: authors' 222.72"    0 '"tops_per_w": 222\.72' cat "$tmp/cc7/compare.json"
+check "compare --corner with --corners"  2 "corner and --corners cannot be combined" "$DCIM" compare $CR --quiet --corner nominal --corners all
 check "compare --tech missing file"      2 "tech 'nope.yaml': cannot read file" "$DCIM" compare $CR --quiet --tech nope.yaml
 check "compare: measured GPU example"    0 'rtx4090_measured_example MEASURED: configs/baselines/rtx4090_measured.example.csv, 11 samples' "$DCIM" compare $CR --quiet --images 5 --gpu configs/baselines/rtx4090_measured.example.yaml --out "$tmp/cc6"
 check "check accepts the MNIST network" 0 '^ok: workloads/nets/mnist_bnn.yaml' "$DCIM" check workloads/nets/mnist_bnn.yaml

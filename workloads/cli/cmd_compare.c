@@ -259,6 +259,11 @@ static int run_compare(Args *a, CimCompare *c)
         fprintf(stderr, "dcim compare: error: out of memory\n");
         return 1;
     }
+    if (a->corner && a->corners) {
+        fprintf(stderr, "dcim compare: error: --corner and --corners cannot be combined (--corners %s runs each "
+                        "corner; --corner %s applies one)\n", a->corners, a->corner);
+        return 2;
+    }
     CimResults res = {0};
     CimCompareOptions o = {
         .run_path = a->path,
