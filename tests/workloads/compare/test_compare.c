@@ -755,6 +755,57 @@ static void test_compare_chip_figures_by_hand(void **state)
     free(c);
 }
 
+
+/* Differential: a corner sweep over random ADC figures gives exactly what the key sweep of
+ * the same values gives (a corner is its overrides, nothing more). */
+static void test_corner_sweep_equals_key_sweep(void **state)
+{
+    (void)state;
+    srand(18);
+    double fom[3];
+    char text[1024] = "corners:\n", keys[256] = "analog.adc.walden_fom_fj=";
+    for (int i = 0; i < 3; i++) {
+        fom[i] = 1.0 + (double)(rand() % 20000) / 100.0;
+        snprintf(text + strlen(text), sizeof text - strlen(text),
+                 "  c%d:\n    description: x\n    set:\n      analog.adc.model: walden\n"
+                 "      analog.adc.walden_fom_fj: %.2f\n      analog.adc.share: %d\n",
+                 i, fom[i], 1 << (i * 2));
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%.2f", i ? "," : "", fom[i]);
+    }
+    const char *path = tmp_file("diff.yaml", text);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimCorners cs;
+    assert_int_equal(cim_corners_load(path, &cs, &d), CIM_OK);
+    CimSweepAxis ca, ka;
+    assert_int_equal(cim_corners_axis(&cs, "all", &ca, &d), CIM_OK);
+    static const char *const ov[] = {"run.data.images=4"};
+    CimCompareOptions o = options(ov, 1);
+    CimSweepResult rc;
+    assert_int_equal(cim_sweep_run(&o, &ca, 1, &rc, NULL, &d), CIM_OK);
+    for (int i = 0; i < 3; i++) {
+        char share[64];
+        snprintf(share, sizeof share, "analog.adc.share=%d", 1 << (i * 2));
+        const char *kov[] = {"run.data.images=4", "analog.adc.model=walden", share};
+        CimCompareOptions ko = options(kov, 3);
+        assert_int_equal(cim_sweep_parse(keys, &ka, &d), CIM_OK);
+        CimSweepResult rk;
+        assert_int_equal(cim_sweep_run(&ko, &ka, 1, &rk, NULL, &d), CIM_OK);
+        for (int s = 0; s < CIM_SIDE_COUNT; s++) {
+            near(rc.points[i].energy_pj[s], rk.points[i].energy_pj[s], 0);
+            near(rc.points[i].area_um2[s], rk.points[i].area_um2[s], 0);
+        }
+        near(rc.points[i].red.energy_vs_analog, rk.points[i].red.energy_vs_analog, 0);
+        cim_sweep_result_free(&rk);
+        cim_sweep_free(&ka);
+    }
+    cim_sweep_result_free(&rc);
+    cim_sweep_free(&ca);
+    cim_corners_free(&cs);
+    cim_diag_free(&d);
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -782,6 +833,7 @@ int main(void)
         cmocka_unit_test(test_corner_sweep_applies_sets),
         cmocka_unit_test(test_claims_by_hand),
         cmocka_unit_test(test_compare_chip_figures_by_hand),
+        cmocka_unit_test(test_corner_sweep_equals_key_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
