@@ -188,8 +188,6 @@ static Dest dest_of(const char *kv)
     return cim_cfg_item_in(kv, &cim_gpu_schema) ? DEST_GPU : DEST_BAD;
 }
 
-int cim_compare_key_routed(const char *kv) { return dest_of(kv) != DEST_BAD; }
-
 /* "run., chip., tech., analog., gpu. or host.": every root an override of dcim compare may have. */
 static const char *roots_text(char *buf, size_t len)
 {

@@ -15,8 +15,7 @@ void cim_compare_pn_work(CimCompare *c);
  * read-out is lossless (load_inputs refuses others), so its predictions are the chip's. */
 CimStatus cim_compare_pn_analog(CimCompare *c);
 
-/* 1 when KEY=VALUE starts with a root dcim compare routes (run., chip., tech., analog., gpu.,
- * host.); the rest of the key and the value are not checked. */
-int cim_compare_key_routed(const char *kv);
+/* "no corner 'NAME'; expected one of: ..." for the first len characters of name. */
+CimStatus cim_corners_unknown(const CimCorners *cs, const char *name, size_t len, CimDiag *diag);
 
 #endif
