@@ -5,6 +5,7 @@
 #define CIM_COMPARE_H
 
 #include "workloads/compare/baseline.h"
+#include "workloads/run/corners.h"
 #include "workloads/run/job.h"
 #include "workloads/run/pointcloud.h"
 
@@ -197,37 +198,6 @@ CimStatus cim_compare_check_override(const CimCompareOptions *o, const char *kv,
  * Configuration errors (bad keys or values, unknown prefixes) are CIM_ERR_CONFIG in diag. */
 CimStatus cim_compare_run(const CimCompareOptions *o, CimCompare *c, CimDiag *diag);
 void cim_compare_free(CimCompare *c);
-
-/* ---- corners (corners.c) -------------------------------------------------------- */
-/* A named assumption set: KEY=VALUE overrides on the tech and baseline files, applied as
- * --set applies them (configs/corners.yaml; docs/energy.md, "Corners"). */
-typedef struct {
-    char name[48];
-    char description[400];
-    char source[700];          /* "" when the file gives none */
-    char **set;                /* "KEY=VALUE", in file order */
-    size_t nset;
-} CimCorner;
-
-typedef struct {
-    char path[CIM_PATH_MAX];
-    CimCorner *v;
-    size_t n;
-} CimCorners;
-
-/* Reads a corners file: root key corners:, a mapping NAME: {description, source (optional),
- * set: {KEY: VALUE, ...} (optional, empty: the files as they are)}. Names are a-z, 0-9 and
- * '-', starting with a letter, not "all". The keys are checked when a run applies them
- * (cim_compare_check_override). Errors as the config loaders, at file:line:col. */
-CimStatus cim_corners_load(const char *path, CimCorners *out, CimDiag *diag);
-void cim_corners_free(CimCorners *cs);
-/* A CimCfgKind checker (`dcim check`): the file loads and every key a corner sets starts
- * with a root dcim compare routes (run., chip., tech., analog., gpu., host.); keys and
- * values are checked in full when a run applies them (cim_compare_check_override). */
-CimStatus cim_corners_check(const char *path, CimDiag *diag);
-const CimCorner *cim_corners_find(const CimCorners *cs, const char *name);
-/* As cim_corners_find; an unknown name is CIM_ERR_CONFIG naming every corner. */
-CimStatus cim_corners_lookup(const CimCorners *cs, const char *name, const CimCorner **out, CimDiag *diag);
 
 /* ---- sweeps -------------------------------------------------------------------- */
 typedef struct {

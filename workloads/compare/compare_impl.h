@@ -15,7 +15,5 @@ void cim_compare_pn_work(CimCompare *c);
  * read-out is lossless (load_inputs refuses others), so its predictions are the chip's. */
 CimStatus cim_compare_pn_analog(CimCompare *c);
 
-/* "no corner 'NAME'; expected one of: ..." for the first len characters of name. */
-CimStatus cim_corners_unknown(const CimCorners *cs, const char *name, size_t len, CimDiag *diag);
 
 #endif

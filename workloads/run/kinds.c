@@ -3,8 +3,8 @@
 #include "models/analog/analog.h"
 #include "models/gpu/gpu.h"
 #include "models/host/host.h"
-#include "workloads/compare/compare.h"
 #include "workloads/net/netfile.h"
+#include "workloads/run/corners.h"
 #include "workloads/pointnet/pointnet.h"
 #include "workloads/run/run_cfg.h"
 

@@ -1,7 +1,10 @@
-/* Corners files (configs/corners.yaml): loading, lookup and the `dcim check` checker. Kept
- * apart from the sweep code (corners.c) so that the file-kind registry links without the
- * comparison and the simulator behind it. docs/energy.md, "Corners". */
-#include "workloads/compare/compare_impl.h"
+/* Corners files (configs/corners.yaml): loading, lookup and the `dcim check` checker (the
+ * file-kind registry links it without the comparison; dcim compare's corner sweeps are
+ * workloads/compare/corners.c). docs/energy.md, "Corners". */
+#include "workloads/run/corners.h"
+#include "models/analog/analog.h"
+#include "models/gpu/gpu.h"
+#include "models/host/host.h"
 #include "workloads/run/run_cfg.h"
 
 #include <stdio.h>
