@@ -31,10 +31,13 @@ static void batch_time(const CimGpuCfg *g, const CimGpuLayer *l, size_t n, CimGp
     double B = r->batch, ops_rate = peak_ops(g) * r->utilisation;
     double bytes_rate = g->board.memory_bandwidth_gbs * 1e9 * r->utilisation;
     for (size_t i = 0; i < n; i++) {
-        if (l[i].kind == CIM_GPU_L_MATMUL)
+        if (l[i].kind == CIM_GPU_L_MATMUL) {
             r->compute_s += 2.0 * (double)l[i].macs * B / ops_rate;
-        else
+            r->floor_s += 2.0 * (double)l[i].macs / peak_ops(g); /* the floor: utilisation 1, no launches */
+        } else {
             r->memory_s += (double)l[i].bytes * B / bytes_rate;
+            r->floor_s += (double)l[i].bytes / (g->board.memory_bandwidth_gbs * 1e9);
+        }
         r->launch_s += l[i].kernels * g->launch.overhead_us * 1e-6;
         r->ops_per_inference += 2.0 * (double)l[i].macs;
     }
@@ -50,4 +53,5 @@ void cim_gpu_estimate(const CimGpuCfg *g, const CimGpuLayer *layers, size_t n, C
     batch_time(g, layers, n, out);
     double p = g->run.count_idle ? out->power_w : out->power_w - g->board.idle_power_w;
     out->energy_per_inference_j = p * out->batch_s / out->batch;
+    out->floor_energy_per_inference_j = g->board.board_power_w * out->floor_s;
 }

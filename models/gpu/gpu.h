@@ -100,6 +100,10 @@ typedef struct {
     double batch_s;        /* compute + memory + launch: the latency of one batch */
     double ops_per_inference;
     double energy_per_inference_j; /* (power - idle unless count_idle) x batch_s / B */
+    /* The idealised floor per inference: every layer at the peak (utilisation 1: matmuls at
+     * peak_ops, elementwise layers at the full memory bandwidth), no launch overhead, no idle
+     * time; at board power: floor_j = board_power_w x floor_s. */
+    double floor_s, floor_energy_per_inference_j;
 } CimGpuResult;
 
 /* u(B) = max * B / (B + half_batch). Example: max 0.5, half 64, B 64 -> 0.25. */
@@ -107,7 +111,9 @@ double cim_gpu_utilisation(const CimGpuCfg *g, unsigned batch);
 /* Power while running at utilisation u: board_power_w (power_model board), or
  * idle_power_w + (board_power_w - idle_power_w) * u (linear). */
 double cim_gpu_power_w(const CimGpuCfg *g, double u);
-/* The model for the cfg's batch size over n layers (energy in joules, times in seconds). */
+/* The model for the cfg's batch size over n layers (energy in joules, times in seconds), and
+ * its idealised floor. Example floor: one matmul of 1e9 MACs at 100 TFLOPS peak, 400 W board
+ * -> floor_s 2e-5 s, floor 8e-3 J, at any batch size. */
 void cim_gpu_estimate(const CimGpuCfg *g, const CimGpuLayer *layers, size_t n, CimGpuResult *out);
 
 /* ---- measured power samples (measured.c) ----------------------------------------- */

@@ -18,10 +18,30 @@ for kind in tech chip runs baselines sweeps; do
     if [ -z "$files" ]; then echo "no configs/$kind/*.yaml found" >"$tmp/out"; bad "configs/$kind/ has files"; continue; fi
     for f in $files; do check "check accepts $f" 0 "^ok: $f\$" "$DCIM" check "$f"; done
 done
+check "check accepts configs/corners.yaml" 0 '^ok: configs/corners.yaml$' "$DCIM" check configs/corners.yaml
 other=$(find configs -type f ! -path 'configs/tech/*.yaml' ! -path 'configs/chip/*.yaml' ! -path 'configs/runs/*.yaml' \
-    ! -path 'configs/baselines/*.yaml' ! -path 'configs/sweeps/*.yaml' | sort)
-if [ -z "$other" ]; then ok "configs/ holds only tech, chip, runs, baselines and sweeps files"
-else echo "$other" >"$tmp/out"; bad "configs/ holds only tech, chip, runs, baselines and sweeps files (add the new kind here)"; fi
+    ! -path 'configs/baselines/*.yaml' ! -path 'configs/sweeps/*.yaml' ! -path configs/corners.yaml \
+    ! -path configs/baselines/rtx4090_measured.example.csv | sort)
+if [ -z "$other" ]; then ok "configs/ holds only tech, chip, runs, baselines, sweeps and corners files"
+else echo "$other" >"$tmp/out"; bad "configs/ holds only tech, chip, runs, baselines, sweeps and corners files (add the new kind here)"; fi
+# corners (issue 18): --help lists them from the file, --corner applies one, --corners all prints
+# the claims table, a bad name is refused naming every corner; the GPU floor and a measured CSV.
+CR=configs/runs/mnist_bnn.yaml
+check "compare --help lists corners"     0 '^  adc-typical +analogue ADC 12\.2 pJ' "$DCIM" compare --help
+check "compare --corner adc-fast"        0 '8-bit walden ADC per 8 columns' "$DCIM" compare $CR --quiet --images 5 --corner adc-fast --out "$tmp/cc1"
+check "compare --corner unknown"         1 "no corner 'adc-slow'; expected one of: nominal, adc-best" "$DCIM" compare $CR --quiet --images 5 --corner adc-slow
+check "compare --corners all: claims"    0 '^energy vs analogue RRAM CIM +-57\.26 % +[-+][0-9.]+ %.* (none|[a-z-]+( [a-z-]+)*)$' "$DCIM" compare $CR --quiet --images 5 --corners all --out "$tmp/cc2"
+check "compare --corners all: columns"   0 '^claim +paper +nominal +adc-best +adc-typical +adc-fast' "$DCIM" compare $CR --quiet --images 5 --corners all --out "$tmp/cc3"
+check "compare.json: claims per corner"  0 '"holds_in": \[' cat "$tmp/cc3/compare.json"
+check "report.html: claims section"      0 '<section id="claims">' cat "$tmp/cc3/report.html"
+check "compare: GPU idealised floor"     0 '^  energy vs GPU idealised floor +[-+][0-9.]+ %' "$DCIM" compare $CR --quiet --images 5 --out "$tmp/cc4"
+check "compare: GPU batch sweep"         0 '^energy vs GPU +-75\.61 % +[-+][0-9.]+ % +[-+][0-9.]+ % +[-+][0-9.]+ %' "$DCIM" compare $CR --quiet --images 5 --sweep gpu.run.batch_size=1,8,64 --out "$tmp/cc5"
+check "compare --tech 22 nm: chip figures" 0 '^chip figures \(the chips. conv layers, host layers left out; tech 22nm_1t1r, 22 nm\)' "$DCIM" compare $CR --quiet --images 5 --tech configs/tech/22nm_1t1r.yaml --analog configs/baselines/analog_22nm.yaml --out "$tmp/cc7"
+check "compare.json: chip figures, 22 nm" 0 '"node_nm": 22\.0*,' cat "$tmp/cc7/compare.json"
+check "compare.json: authors' 222.72"    0 '"tops_per_w": 222\.72' cat "$tmp/cc7/compare.json"
+check "compare --corner with --corners"  2 "corner and --corners cannot be combined" "$DCIM" compare $CR --quiet --corner nominal --corners all
+check "compare --tech missing file"      2 "tech 'nope.yaml': cannot read file" "$DCIM" compare $CR --quiet --tech nope.yaml
+check "compare: measured GPU example"    0 'rtx4090_measured_example MEASURED: configs/baselines/rtx4090_measured.example.csv, 11 samples' "$DCIM" compare $CR --quiet --images 5 --gpu configs/baselines/rtx4090_measured.example.yaml --out "$tmp/cc6"
 check "check accepts the MNIST network" 0 '^ok: workloads/nets/mnist_bnn.yaml' "$DCIM" check workloads/nets/mnist_bnn.yaml
 check "margin table on the default"    0 '^xnor +0\.300 \| 15\.150 \| 30\.000' "$DCIM" margin configs/chip/default.yaml --samples 20000
 check "margin prints its seed"         0 '^Monte Carlo seed 7;' "$DCIM" margin configs/chip/default.yaml --samples 2000 --seed 7

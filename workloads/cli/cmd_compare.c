@@ -26,6 +26,9 @@ static const char usage[] =
     "/compare (or --out).\n"
     "  --analog FILE           analogue baseline (default: configs/baselines/analog_180nm.yaml)\n"
     "  --gpu FILE              GPU baseline (default: configs/baselines/rtx4090.yaml)\n"
+    "  --tech FILE             the chip's technology file instead of its chip file's (e.g.\n"
+    "                          configs/tech/22nm_1t1r.yaml, with --analog\n"
+    "                          configs/baselines/analog_22nm.yaml for the baseline at that node)\n"
     "  --host FILE             host processor for the layers neither chip runs\n"
     "                          (default: configs/baselines/cortex_m4f.yaml)\n"
     "  --images N              images for both chips (default: the run file's, at most 1000)\n"
@@ -35,17 +38,26 @@ static const char usage[] =
     "                          the baselines, e.g. --set analog.adc.bits=6\n"
     "  --sweep KEY=V1,V2,...   rerun for each value and tabulate the reductions, e.g.\n"
     "                          --sweep analog.adc.bits=4,5,6,7,8 (repeat for a grid, up to 4 keys)\n"
+    "  --corner NAME           apply a named assumption set (its keys as --set, before yours)\n"
+    "  --corners all|N1,N2,... rerun for each corner and print the paper's claims beside dcim's\n"
+    "                          in each, and the corners in which each holds\n"
+    "  --corners-file FILE     the corners (default: configs/corners.yaml beside the run file's\n"
+    "                          configs folder)\n"
     "  --quiet                 no progress\n"
     CLI_EXIT_TEXT;
 
 typedef struct {
     CliOverrides o;
     const char *path, *analog, *gpu, *host, *out;
+    const char *corner, *corners, *corners_file;
     const char *sweep[MAX_AXES];
     size_t nsweep;
     uint64_t images;
     int json, quiet;
     char *analog_own, *gpu_own, *host_own; /* default baseline paths, when not given */
+    char *corners_own;
+    CimCorners cs;
+    const char **ov_all; /* a --corner's keys, then the command line's */
 } Args;
 
 /* parse_one's answers: taken, a message was printed, argv[*i] cannot be taken. */
@@ -70,6 +82,24 @@ static int parse_one(int argc, char **argv, int *i, Args *a)
         return take_value(argc, argv, i, &a->host);
     if (!strcmp(s, "--out"))
         return take_value(argc, argv, i, &a->out);
+    if (!strcmp(s, "--tech")) {
+        /* chip.tech=PATH, made absolute: a chip.tech value is read relative to the chip file */
+        if (take_value(argc, argv, i, &v) != TAKEN)
+            return BAD;
+        char cwd[CIM_PATH_MAX], abs[2 * CIM_PATH_MAX + 2];
+        if (access(v, R_OK) != 0 || (v[0] != '/' && !getcwd(cwd, sizeof cwd))) {
+            fprintf(stderr, "dcim compare: error: --tech '%s': cannot read file\n", v);
+            return PRINTED;
+        }
+        snprintf(abs, sizeof abs, "%s%s%s", v[0] == '/' ? "" : cwd, v[0] == '/' ? "" : "/", v);
+        return cli_add_override(&a->o, "chip.tech", abs) == 0 ? TAKEN : PRINTED;
+    }
+    if (!strcmp(s, "--corner"))
+        return take_value(argc, argv, i, &a->corner);
+    if (!strcmp(s, "--corners"))
+        return take_value(argc, argv, i, &a->corners);
+    if (!strcmp(s, "--corners-file"))
+        return take_value(argc, argv, i, &a->corners_file);
     if (!strcmp(s, "--images")) {
         if (take_value(argc, argv, i, &v) != TAKEN)
             return BAD;
@@ -156,16 +186,21 @@ static int write_results(const Args *a, CimCompare *c, const CimSweepResult *sw,
 
 static CimStatus run_sweep(const Args *a, const CimCompareOptions *o, CimCompare *c, CimSweepResult *sw, CimDiag *d)
 {
-    CimSweepAxis axes[MAX_AXES];
+    CimSweepAxis axes[MAX_AXES + 1];
     size_t n = 0;
     CimStatus st = CIM_OK;
-    for (; n < a->nsweep && st == CIM_OK; n++)
-        st = cim_sweep_parse(a->sweep[n], &axes[n], d);
+    if (a->corners) /* the corners first: axis 0 */
+        st = cim_corners_axis(&a->cs, a->corners, &axes[n++], d);
+    for (size_t k = 0; k < a->nsweep && st == CIM_OK; k++, n++)
+        st = cim_sweep_parse(a->sweep[k], &axes[n], d);
+    if (st != CIM_OK && n)
+        n--; /* the failed axis holds nothing */
     if (st == CIM_OK)
         st = cim_sweep_run(o, axes, n, sw, c, d);
     if (st == CIM_OK && !a->json) {
         cim_compare_print(c, stdout);
         cim_sweep_print(sw, stdout);
+        cim_claims_print(sw, &c->paper, stdout);
     } else if (st == CIM_OK) {
         cim_compare_print_json(c, sw, stdout);
     }
@@ -188,6 +223,32 @@ static CimStatus run_once(const Args *a, const CimCompareOptions *o, CimCompare 
     return write_results(a, c, NULL, o->results, d) == 0 ? CIM_OK : CIM_ERR_IO;
 }
 
+/* The corners file: --corners-file, else configs/corners.yaml beside the run file's configs
+ * folder, else under the working directory. */
+static int load_corners(Args *a, CimDiag *d)
+{
+    const char *path = a->corners_file;
+    if (!path) {
+        /* configs/runs/X.yaml -> configs/baselines/../corners.yaml, else under the working directory */
+        a->corners_own = default_baseline(a->path, "../corners.yaml");
+        path = a->corners_own;
+    }
+    if (!path || cim_corners_load(path, &a->cs, d) != CIM_OK)
+        return -1;
+    if (!a->corner)
+        return 0;
+    const CimCorner *k;
+    if (cim_corners_lookup(&a->cs, a->corner, &k, d) != CIM_OK)
+        return -1;
+    if (!(a->ov_all = calloc(k->nset + a->o.n + 1, sizeof *a->ov_all)))
+        return -1;
+    for (size_t i = 0; i < k->nset; i++)
+        a->ov_all[i] = k->set[i];
+    for (size_t i = 0; i < a->o.n; i++)
+        a->ov_all[k->nset + i] = a->o.ov[i];
+    return 0;
+}
+
 /* Runs the parsed command into c; the exit status. */
 static int run_compare(Args *a, CimCompare *c)
 {
@@ -197,6 +258,11 @@ static int run_compare(Args *a, CimCompare *c)
     if ((!a->analog && !a->analog_own) || (!a->gpu && !a->gpu_own) || (!a->host && !a->host_own)) {
         fprintf(stderr, "dcim compare: error: out of memory\n");
         return 1;
+    }
+    if (a->corner && a->corners) {
+        fprintf(stderr, "dcim compare: error: --corner and --corners cannot be combined (--corners %s runs each "
+                        "corner; --corner %s applies one)\n", a->corners, a->corner);
+        return 2;
     }
     CimResults res = {0};
     CimCompareOptions o = {
@@ -216,7 +282,15 @@ static int run_compare(Args *a, CimCompare *c)
     CimDiag d;
     cim_diag_init(&d);
     CimSweepResult sw = {0};
-    CimStatus st = a->nsweep ? run_sweep(a, &o, c, &sw, &d) : run_once(a, &o, c, &d);
+    CimStatus st = CIM_OK;
+    if ((a->corner || a->corners) && load_corners(a, &d) != 0)
+        st = CIM_ERR_CONFIG;
+    if (a->ov_all) {
+        o.overrides = a->ov_all;
+        o.noverrides += cim_corners_find(&a->cs, a->corner)->nset;
+    }
+    if (st == CIM_OK)
+        st = a->nsweep || a->corners ? run_sweep(a, &o, c, &sw, &d) : run_once(a, &o, c, &d);
     int rc = st == CIM_OK ? (c->status == CIM_RUN_COMPLETE ? 0 : 3) : 1;
     if (st != CIM_OK && !d.errors)
         fprintf(stderr, "dcim compare: error: %s\n", cim_status_str(st));
@@ -228,11 +302,35 @@ static int run_compare(Args *a, CimCompare *c)
     return rc;
 }
 
+/* --help's list of corners, read from the corners file (--corners-file, else
+ * configs/corners.yaml under the working directory). */
+static void print_corners(int argc, char **argv)
+{
+    const char *path = "configs/corners.yaml";
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--corners-file"))
+            path = argv[i + 1];
+    CimCorners cs;
+    CimDiag d;
+    cim_diag_init(&d);
+    if (cim_corners_load(path, &cs, &d) != CIM_OK) {
+        printf("Corners: %s cannot be read (run from the repository root, or give --corners-file)\n", path);
+        cim_diag_free(&d);
+        return;
+    }
+    printf("Corners (%s; keys and sources: docs/energy.md, \"Corners\"):\n", path);
+    for (size_t i = 0; i < cs.n; i++)
+        printf("  %-22s  %s\n", cs.v[i].name, cs.v[i].description);
+    cim_corners_free(&cs);
+    cim_diag_free(&d);
+}
+
 int cli_compare(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help")) {
             fputs(usage, stdout);
+            print_corners(argc, argv);
             return 0;
         }
     Args *a = calloc(1, sizeof *a);
@@ -251,6 +349,9 @@ int cli_compare(int argc, char **argv)
         free(a->analog_own);
         free(a->gpu_own);
         free(a->host_own);
+        free(a->corners_own);
+        free(a->ov_all);
+        cim_corners_free(&a->cs);
     }
     free(a);
     free(c);

@@ -30,6 +30,8 @@ void cim_compare_reductions(const CimCompare *c, CimCompareReductions *out)
     out->energy_vs_gpu = cim_compare_reduction(d->energy_pj, g->energy_pj);
     out->conv_energy_vs_analog = cim_compare_reduction(c->chip_energy_pj[0], c->chip_energy_pj[1]);
     out->conv_energy_vs_gpu = cim_compare_reduction(c->chip_energy_pj[0], g->energy_pj);
+    out->energy_vs_gpu_floor = cim_compare_reduction(d->energy_pj, c->gpu_floor_pj);
+    out->conv_energy_vs_gpu_floor = cim_compare_reduction(c->chip_energy_pj[0], c->gpu_floor_pj);
     uint64_t all = c->conv_macs + c->conv_macs_removed;
     out->ops_removed = all ? -(double)c->conv_macs_removed / (double)all : 0.0;
     uint64_t pl = c->pruned_layer_macs ? c->pruned_layer_macs : all;
@@ -145,6 +147,23 @@ void cim_compare_wear_pn(const CimPnWear *w, const CimTechCfg *t, CimCompareWear
     out->max_counted = 1;
     out->max_per_cell = w->max_changes;
     wear_finish(t, out);
+}
+
+void cim_compare_chip_figures(const CimCompare *c, CimCompareChipFigures *out)
+{
+    memset(out, 0, sizeof *out);
+    out->int8 = c->pointcloud;
+    double ops = 2.0 * (double)c->conv_macs;
+    double cells[2] = {c->wear.cells,
+                       (double)c->analog_cost.crossbars * c->analog.xbar.rows * c->analog.xbar.cols};
+    for (int s = 0; s < 2; s++) {
+        out->tops_per_w[s] = c->chip_energy_pj[s] > 0 ? ops / c->chip_energy_pj[s] : 0.0;
+        double mm2 = c->side[s].area_um2 * 1e-6;
+        out->weight_mb_per_mm2[s] = mm2 > 0 ? cells[s] * 1e-6 / mm2 : 0.0;
+    }
+    out->authors_tops_per_w = c->pointcloud ? CIM_AUTHORS_22NM_TOPS_W_8B : CIM_AUTHORS_22NM_TOPS_W_1B;
+    out->authors_mb_per_mm2 = CIM_AUTHORS_22NM_MB_PER_MM2;
+    out->authors_energy_vs_gpu = c->pointcloud ? CIM_AUTHORS_22NM_PN_ENERGY_VS_GPU : CIM_AUTHORS_22NM_ENERGY_VS_GPU;
 }
 
 const char *cim_compare_scope(const CimCompare *c)
@@ -456,6 +475,18 @@ static CimStatus run_analog(const CimCompareOptions *o, CimCompare *c, CimDiag *
 static CimStatus run_gpu(CimCompare *c, CimDiag *d)
 {
     CimCompareSide *s = &c->side[CIM_SIDE_GPU];
+    /* the model always runs: its idealised floor is reported beside a measurement too */
+    size_t n = c->pointcloud ? cim_gpu_pn_layers(&c->gpu, &c->pn->net, NULL) : cim_gpu_net_layers(&c->gpu, &c->job.net, NULL);
+    CimGpuLayer *l = calloc(n ? n : 1, sizeof *l);
+    if (!l)
+        return CIM_ERR_NOMEM;
+    if (c->pointcloud)
+        cim_gpu_pn_layers(&c->gpu, &c->pn->net, l);
+    else
+        cim_gpu_net_layers(&c->gpu, &c->job.net, l);
+    cim_gpu_estimate(&c->gpu, l, n, &c->gpu_model);
+    free(l);
+    c->gpu_floor_pj = c->gpu_model.floor_energy_per_inference_j * 1e12;
     c->gpu_measured = c->gpu.has_measured;
     if (c->gpu_measured) {
         CimStatus st = cim_gpu_measured_read(c->gpu.measured.power_csv, c->gpu.measured.inferences,
@@ -463,20 +494,8 @@ static CimStatus run_gpu(CimCompare *c, CimDiag *d)
         if (st != CIM_OK)
             return st;
         cim_compare_side_gpu_measured(&c->gpu, &c->gpu_meas, s);
-    } else {
-        size_t n = c->pointcloud ? cim_gpu_pn_layers(&c->gpu, &c->pn->net, NULL)
-                                 : cim_gpu_net_layers(&c->gpu, &c->job.net, NULL);
-        CimGpuLayer *l = calloc(n ? n : 1, sizeof *l);
-        if (!l)
-            return CIM_ERR_NOMEM;
-        if (c->pointcloud)
-            cim_gpu_pn_layers(&c->gpu, &c->pn->net, l);
-        else
-            cim_gpu_net_layers(&c->gpu, &c->job.net, l);
-        cim_gpu_estimate(&c->gpu, l, n, &c->gpu_model);
-        free(l);
+    } else
         cim_compare_side_gpu_model(&c->gpu, &c->gpu_model, s);
-    }
     /* the GPU computes the exact network (float32) */
     s->images = c->images;
     s->correct = c->exact_correct;
@@ -651,13 +670,40 @@ void cim_sweep_free(CimSweepAxis *a)
     for (size_t i = 0; a->values && i < a->n; i++)
         free(a->values[i]);
     free(a->values);
+    free(a->corners);
     a->values = NULL;
+    a->corners = NULL;
     a->n = 0;
+}
+
+/* The overrides value v of an axis applies: the KEY=VALUE itself, or its corner's set. */
+static size_t axis_overrides(const CimSweepAxis *a, size_t v, const char *const **items)
+{
+    if (a->corners) {
+        *items = (const char *const *)a->corners[v]->set;
+        return a->corners[v]->nset;
+    }
+    *items = (const char *const *)&a->values[v];
+    return 1;
+}
+
+/* 1 when no value of the axis touches the digital run (run.*, chip.*, tech.* keys). */
+static int axis_baselines_only(const CimSweepAxis *a)
+{
+    for (size_t v = 0; v < a->n; v++) {
+        const char *const *it;
+        size_t n = axis_overrides(a, v, &it);
+        for (size_t i = 0; i < n; i++)
+            if (dest_of(it[i]) == DEST_JOB)
+                return 0;
+    }
+    return 1;
 }
 
 static void point_of(const CimCompare *c, CimSweepPoint *p)
 {
     cim_compare_reductions(c, &p->red);
+    p->gpu_floor_pj = c->gpu_floor_pj;
     for (int s = 0; s < CIM_SIDE_COUNT; s++) {
         p->energy_pj[s] = c->side[s].energy_pj;
         p->area_um2[s] = c->side[s].area_um2;
@@ -694,32 +740,49 @@ static CimStatus sweep_check(const CimCompareOptions *o, const CimSweepAxis *axe
                 st = sweep_error(axes[i].key, "the key is swept twice", d);
     for (size_t i = 0; i < naxes && st == CIM_OK; i++)
         for (size_t v = 0; v < axes[i].n; v++) {
-            CimStatus s = cim_compare_check_override(o, axes[i].values[v], d);
-            st = st == CIM_OK ? s : st;
+            const char *const *it;
+            size_t n = axis_overrides(&axes[i], v, &it);
+            for (size_t k = 0; k < n; k++) {
+                CimStatus s = cim_compare_check_override(o, it[k], d);
+                if (s != CIM_OK && axes[i].corners)
+                    cim_diag_add(d, CIM_SEV_NOTE, "<corner>", 0, 0, "in corner '%s'", axes[i].corners[v]->name);
+                st = st == CIM_OK ? s : st;
+            }
         }
     return st;
 }
 
-/* Point k of the grid: axis 0 varies slowest. */
-static void grid_point(const CimSweepAxis *axes, size_t naxes, size_t k, const char **kv)
+/* Point k of the grid: axis 0 varies slowest; idx[i] the value index of axis i. */
+static void grid_point(const CimSweepAxis *axes, size_t naxes, size_t k, const char **kv, size_t *idx)
 {
     for (size_t i = naxes; i-- > 0;) {
-        kv[i] = axes[i].values[k % axes[i].n];
+        idx[i] = k % axes[i].n;
+        kv[i] = axes[i].values[idx[i]];
         k /= axes[i].n;
     }
 }
 
-static CimStatus sweep_point(const CimCompareOptions *o, const char **kv, size_t naxes, int reuse, CimCompare *c,
-                             CimSweepPoint *p, CimDiag *d)
+static CimStatus sweep_point(const CimCompareOptions *o, const CimSweepAxis *axes, const char **kv, const size_t *idx,
+                             size_t naxes, int reuse, CimCompare *c, CimSweepPoint *p, CimDiag *d)
 {
-    const char **ov = malloc((o->noverrides + naxes + 1) * sizeof *ov);
+    size_t total = o->noverrides + 1;
+    const char *const *it;
+    for (size_t i = 0; i < naxes; i++)
+        total += axis_overrides(&axes[i], idx[i], &it);
+    const char **ov = malloc(total * sizeof *ov);
     if (!ov)
         return CIM_ERR_NOMEM;
     size_t n = 0;
+    /* a corner's keys first, so that the user's --set moves a key a corner sets */
+    for (size_t i = 0; i < naxes; i++)
+        if (axes[i].corners)
+            for (size_t k = 0, m = axis_overrides(&axes[i], idx[i], &it); k < m; k++)
+                ov[n++] = it[k];
     for (size_t i = 0; i < o->noverrides; i++)
         ov[n++] = o->overrides[i];
     for (size_t i = 0; i < naxes; i++) {
-        ov[n++] = kv[i];
+        if (!axes[i].corners)
+            ov[n++] = kv[i];
         p->values[i] = strchr(kv[i], '=') + 1;
     }
     CimCompareOptions po = *o;
@@ -743,11 +806,12 @@ static CimStatus sweep_baselines(const CimCompareOptions *o, const CimSweepAxis 
     CimStatus st = CIM_OK;
     for (size_t k = total; st == CIM_OK && k-- > 0 && !(o->stop && *o->stop);) {
         const char *kv[4];
-        grid_point(axes, naxes, k, kv);
+        size_t idx[4];
+        grid_point(axes, naxes, k, kv, idx);
         if (o->progress)
             fprintf(stderr, "sweep point %zu/%zu: %s%s%s\n", k + 1, total, kv[0], naxes > 1 ? " " : "",
                     naxes > 1 ? kv[1] : "");
-        st = sweep_point(o, kv, naxes, k + 1 < total, c, &out->points[k], d);
+        st = sweep_point(o, axes, kv, idx, naxes, k + 1 < total, c, &out->points[k], d);
     }
     out->n = st == CIM_OK && !(o->stop && *o->stop) ? total : 0;
     return st;
@@ -769,7 +833,7 @@ CimStatus cim_sweep_run(const CimCompareOptions *o, const CimSweepAxis *axes, si
         st = CIM_ERR_NOMEM;
     int reuse = !pointcloud_run(o);
     for (size_t i = 0; i < naxes; i++)
-        reuse &= dest_of(axes[i].key) != DEST_JOB;
+        reuse &= axes[i].corners ? axis_baselines_only(&axes[i]) : dest_of(axes[i].key) != DEST_JOB;
     CimCompare *scratch = NULL;
     if (st == CIM_OK && reuse) {
         CimCompare *c = first ? first : (scratch = malloc(sizeof *scratch));
@@ -787,11 +851,12 @@ CimStatus cim_sweep_run(const CimCompareOptions *o, const CimSweepAxis *axes, si
             break;
         }
         const char *kv[4];
-        grid_point(axes, naxes, k, kv);
+        size_t idx[4];
+        grid_point(axes, naxes, k, kv, idx);
         if (o->progress)
             fprintf(stderr, "sweep point %zu/%zu: %s%s%s\n", k + 1, total, kv[0], naxes > 1 ? " " : "",
                     naxes > 1 ? kv[1] : "");
-        st = sweep_point(o, kv, naxes, 0, c, &out->points[k], d);
+        st = sweep_point(o, axes, kv, idx, naxes, 0, c, &out->points[k], d);
         out->n += st == CIM_OK;
         if (c == scratch)
             cim_compare_free(scratch);

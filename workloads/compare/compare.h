@@ -5,6 +5,7 @@
 #define CIM_COMPARE_H
 
 #include "workloads/compare/baseline.h"
+#include "workloads/run/corners.h"
 #include "workloads/run/job.h"
 #include "workloads/run/pointcloud.h"
 
@@ -30,6 +31,14 @@ extern "C" {
 #define CIM_PAPER_PN_ENERGY_VS_GPU (-0.8653)
 #define CIM_PAPER_PN_OPS_REMOVED (-0.5994)
 #define CIM_PAPER_PN_ACCURACY 0.7775
+
+/* The authors' figures "under a 22 nm node-normalised reference" (Dynamic-Kernel-Pruning
+ * README; issue 18): TOPS/W at 8b/8b and 1b/1b, weight density, energy vs the RTX 4090. */
+#define CIM_AUTHORS_22NM_TOPS_W_8B 14.97
+#define CIM_AUTHORS_22NM_TOPS_W_1B 222.72
+#define CIM_AUTHORS_22NM_MB_PER_MM2 4.37
+#define CIM_AUTHORS_22NM_ENERGY_VS_GPU (-0.9927)
+#define CIM_AUTHORS_22NM_PN_ENERGY_VS_GPU (-0.9607)
 
 /* The paper's numbers for the compared network, as fractions; NAN where it states none. */
 typedef struct {
@@ -81,6 +90,8 @@ typedef struct {
 
 typedef struct {
     double area_vs_analog, energy_vs_analog, energy_vs_gpu; /* ours / theirs - 1, the same work */
+    double energy_vs_gpu_floor; /* vs the GPU model's idealised floor (CimGpuResult.floor_*) */
+    double conv_energy_vs_gpu_floor; /* the digital chip's convs vs that floor */
     double conv_energy_vs_analog, conv_energy_vs_gpu; /* the chips' conv layers only (host layers left
                                                         * out) vs the analogue convs and the GPU's
                                                         * whole network: the figures before issue 18 */
@@ -113,6 +124,7 @@ typedef struct {
     int gpu_measured;          /* 1: measured power samples, 0: the model */
     CimGpuResult gpu_model;
     CimGpuMeasured gpu_meas;
+    double gpu_floor_pj;       /* the model's idealised floor per inference (also beside a measurement) */
     /* the host processor: the layers neither chip runs, the same work on both sides */
     CimHostCfg host;
     CimHostWork host_work;     /* per inference */
@@ -163,6 +175,16 @@ void cim_compare_side_add_host(CimCompareSide *s, const CimHostCost *h);
 void cim_compare_wear_image(const CimRunReport *r, const CimTechCfg *t, CimCompareWear *out);
 /* Write wear of a point-cloud run from its cell-by-cell count (cim_pn_chip_wear). */
 void cim_compare_wear_pn(const CimPnWear *w, const CimTechCfg *t, CimCompareWear *out);
+/* The chips' own figures of merit, on their conv layers (host layers left out), as the
+ * authors state them at 22 nm: ops = 2 x the chip layers' MACs (dense) per inference. */
+typedef struct {
+    int int8;                  /* 1: int8 convs (8b/8b, point clouds); 0: binary (1b/1b) */
+    double tops_per_w[2];      /* digital, analogue: ops / conv energy (ops per pJ = TOPS/W) */
+    double weight_mb_per_mm2[2]; /* cells (1 bit each) / 1e6 / chip area in mm^2 */
+    double authors_tops_per_w, authors_mb_per_mm2, authors_energy_vs_gpu;
+} CimCompareChipFigures;
+/* Example: 1e6 conv MACs at 1e6 pJ -> 2 TOPS/W; 524288 cells on 4.923 mm^2 -> 0.1065 Mb/mm^2. */
+void cim_compare_chip_figures(const CimCompare *c, CimCompareChipFigures *out);
 /* The scope line every report states: what each side's energy covers. */
 const char *cim_compare_scope(const CimCompare *c);
 
@@ -182,7 +204,12 @@ typedef struct {
     char key[128];
     char **values;             /* "KEY=VALUE" strings, one per value */
     size_t n;
+    const CimCorner **corners; /* a corner axis (key "corner"): value i applies corners[i]'s
+                                * overrides; NULL for a key axis */
 } CimSweepAxis;
+
+/* A corner axis over "all" or a comma-separated list of the corners' names. */
+CimStatus cim_corners_axis(const CimCorners *cs, const char *list, CimSweepAxis *out, CimDiag *diag);
 
 /* Parses "KEY=V1,V2,...": a key with a run./chip./tech./analog./gpu. prefix and at least one
  * non-empty value. Values are validated by cim_compare_check_override. */
@@ -194,6 +221,7 @@ typedef struct {
     const char *values[4];     /* into the axes' strings: the value part */
     CimCompareReductions red;
     double energy_pj[CIM_SIDE_COUNT], area_um2[CIM_SIDE_COUNT];
+    double gpu_floor_pj;
     double analog_accuracy, exact_accuracy;
 } CimSweepPoint;
 
@@ -214,6 +242,24 @@ CimStatus cim_sweep_run(const CimCompareOptions *o, const CimSweepAxis *axes, si
                         CimCompare *first, CimDiag *diag);
 void cim_sweep_result_free(CimSweepResult *r);
 
+/* ---- the paper's claims beside dcim's (corners.c) -------------------------------- */
+typedef enum {
+    CIM_CLAIM_AREA_ANALOG,
+    CIM_CLAIM_ENERGY_ANALOG,
+    CIM_CLAIM_ENERGY_GPU,
+    CIM_CLAIM_ENERGY_GPU_FLOOR, /* the GPU claim against the GPU model's idealised floor */
+    CIM_CLAIM_CONV_ENERGY_ANALOG, /* the conv_only reading: the chips' conv layers alone */
+    CIM_CLAIM_CONV_ENERGY_GPU_FLOOR, /* the digital chip's convs vs the GPU floor (whole network) */
+    CIM_CLAIM_COUNT
+} CimClaim;
+const char *cim_claim_name(CimClaim k);
+const char *cim_claim_key(CimClaim k); /* as compare.json names it */
+double cim_claim_ours(const CimCompareReductions *r, CimClaim k);
+double cim_claim_paper(const CimComparePaper *p, CimClaim k); /* NAN where the paper states none */
+/* 1 when dcim's reduction is at least the paper's (ours <= paper, both fractions: -0.8
+ * supports a claim of -0.723); 0 when the paper states none. */
+int cim_claim_holds(double ours, double paper);
+
 /* ---- output (compare_out.c) ---------------------------------------------------- */
 /* The assumptions that produced the numbers, one labelled line each ("ops", "scope",
  * "images", "weights", "digital", "analogue", "gpu"). Returns how many were written. */
@@ -232,6 +278,9 @@ CimStatus cim_compare_html_write(const CimCompare *c, const CimSweepResult *sw, 
 void cim_compare_print(const CimCompare *c, FILE *out);
 /* The sweep table: one row per point, the reductions and accuracies. */
 void cim_sweep_print(const CimSweepResult *s, FILE *out);
+/* The claims table: each claim of p, dcim's result at each point of s, and the points
+ * (corners) at which it holds. */
+void cim_claims_print(const CimSweepResult *s, const CimComparePaper *p, FILE *out);
 /* compare.json into dir (created if missing), atomically; sw may be NULL. */
 CimStatus cim_compare_write_json(const CimCompare *c, const CimSweepResult *sw, const char *dir, CimDiag *diag);
 /* The same JSON object to a stream (--json). */

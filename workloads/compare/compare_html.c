@@ -175,6 +175,8 @@ static void reductions(FILE *out, const CimCompare *c)
             ratio(s[0].energy_pj, s[1].energy_pj));
     red_row(out, "red-energy-gpu", c->gpu_measured ? "energy vs GPU (measured)" : "energy vs GPU (model)",
             r.energy_vs_gpu, p->energy_vs_gpu, ratio(s[0].energy_pj, s[2].energy_pj));
+    red_row(out, "red-energy-gpu-floor", "energy vs GPU idealised floor", r.energy_vs_gpu_floor, p->energy_vs_gpu,
+            ratio(s[0].energy_pj, c->gpu_floor_pj));
     red_row(out, "red-ops", "conv operations removed by pruning", r.ops_removed, p->ops_removed, -1);
     if (c->pruned_layer_macs)
         red_row(out, "red-ops-pruned-layers", "of the pruned layers' operations", r.ops_removed_pruned_layers,
@@ -236,6 +238,42 @@ static void sweep(FILE *out, const CimSweepResult *sw)
     fprintf(out, "</table>\n<p class=\"note\">The details above are the first point's.</p></section>\n");
 }
 
+/* The paper's claims beside dcim's at each point (corner) of the sweep. */
+static void claims(FILE *out, const CimSweepResult *sw, const CimComparePaper *paper)
+{
+    char b[32];
+    fprintf(out, "<section id=\"claims\"><h2>The paper's claims beside dcim's</h2>\n<table><tr><th>claim</th>"
+                 "<th>paper</th>");
+    for (size_t k = 0; k < sw->n; k++) {
+        fprintf(out, "<th>");
+        for (size_t i = 0; i < sw->naxes; i++) {
+            fprintf(out, "%s", i ? "," : "");
+            cim_html_escape(sw->points[k].values[i], out);
+        }
+        fprintf(out, "</th>");
+    }
+    fprintf(out, "<th>holds in</th></tr>\n");
+    for (int c = 0; c < CIM_CLAIM_COUNT; c++) {
+        double p = cim_claim_paper(paper, (CimClaim)c);
+        if (isnan(p))
+            continue;
+        fprintf(out, "<tr><td>%s</td><td>%s</td>", cim_claim_name((CimClaim)c), cim_fmt_pct(p, b, sizeof b));
+        int any = 0;
+        for (size_t k = 0; k < sw->n; k++)
+            fprintf(out, "<td>%s</td>", cim_fmt_pct(cim_claim_ours(&sw->points[k].red, (CimClaim)c), b, sizeof b));
+        fprintf(out, "<td>");
+        for (size_t k = 0; k < sw->n; k++)
+            if (cim_claim_holds(cim_claim_ours(&sw->points[k].red, (CimClaim)c), p))
+                for (size_t i = 0; i < sw->naxes; i++) {
+                    fprintf(out, "%s", i ? "," : any++ ? " " : "");
+                    cim_html_escape(sw->points[k].values[i], out);
+                }
+        fprintf(out, "%s</td></tr>\n", any ? "" : "none");
+    }
+    fprintf(out, "</table>\n<p class=\"note\">Holds: dcim's reduction (ours/theirs - 1) is at least the paper's.</p>"
+                 "</section>\n");
+}
+
 static void assumptions(FILE *out, const CimCompare *c)
 {
     CimCompareNote n[CIM_COMPARE_NOTES];
@@ -265,8 +303,10 @@ void cim_compare_html_render(const CimCompare *c, const CimSweepResult *sw, FILE
     comparison(out, c);
     reductions(out, c);
     wear(out, c);
-    if (sw)
+    if (sw) {
         sweep(out, sw);
+        claims(out, sw, &c->paper);
+    }
     cim_html_run_breakdowns(r, out);
     cim_html_run_layers(r, out);
     assumptions(out, c);

@@ -15,4 +15,5 @@ void cim_compare_pn_work(CimCompare *c);
  * read-out is lossless (load_inputs refuses others), so its predictions are the chip's. */
 CimStatus cim_compare_pn_analog(CimCompare *c);
 
+
 #endif

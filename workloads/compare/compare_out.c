@@ -81,6 +81,11 @@ static void note_gpu(const CimCompare *c, CimCompareNote *n)
          g->run.count_idle ? "counted" : "subtracted", cim_fmt_time(r->compute_s * 1e9, t1, sizeof t1),
          cim_fmt_time(r->memory_s * 1e9, t2, sizeof t2), cim_fmt_time(r->launch_s * 1e9, t3, sizeof t3),
          g->launch.kernels_per_conv, g->launch.overhead_us);
+    char fl[32];
+    size_t len = strlen(n->text);
+    snprintf(n->text + len, sizeof n->text - len,
+             "; idealised floor %s per inference (every layer at the peak, no launches, no idle time, board power)",
+             cim_fmt_energy(c->gpu_floor_pj, fl, sizeof fl));
 }
 
 size_t cim_compare_notes(const CimCompare *c, CimCompareNote *out)
@@ -205,6 +210,8 @@ static void print_reductions(const CimCompare *c, FILE *out)
              s[1].energy_pj > 0 ? s[0].energy_pj / s[1].energy_pj : -1);
     snprintf(gl, sizeof gl, "energy vs GPU (%.20s, %s)", c->gpu.name, c->gpu_measured ? "measured" : "model");
     red_line(out, gl, r.energy_vs_gpu, p->energy_vs_gpu, s[2].energy_pj > 0 ? s[0].energy_pj / s[2].energy_pj : -1);
+    red_line(out, "energy vs GPU idealised floor", r.energy_vs_gpu_floor, p->energy_vs_gpu,
+             c->gpu_floor_pj > 0 ? s[0].energy_pj / c->gpu_floor_pj : -1);
     red_line(out, "conv operations removed by pruning", r.ops_removed, p->ops_removed, -1);
     if (c->pruned_layer_macs)
         red_line(out, "  of the pruned layers' operations", r.ops_removed_pruned_layers, p->ops_removed, -1);
@@ -214,6 +221,27 @@ static void print_reductions(const CimCompare *c, FILE *out)
              c->chip_energy_pj[1] > 0 ? c->chip_energy_pj[0] / c->chip_energy_pj[1] : -1);
     red_line(out, "conv energy vs GPU whole network", r.conv_energy_vs_gpu, p->energy_vs_gpu,
              s[2].energy_pj > 0 ? c->chip_energy_pj[0] / s[2].energy_pj : -1);
+    red_line(out, "conv energy vs GPU idealised floor", r.conv_energy_vs_gpu_floor, p->energy_vs_gpu,
+             c->gpu_floor_pj > 0 ? c->chip_energy_pj[0] / c->gpu_floor_pj : -1);
+}
+
+static void print_chip_figures(const CimCompare *c, FILE *out)
+{
+    CimCompareChipFigures f;
+    cim_compare_chip_figures(c, &f);
+    CimCompareReductions r;
+    cim_compare_reductions(c, &r);
+    char g[32], a[32];
+    fprintf(out, "\nchip figures (the chips' conv layers, host layers left out; tech %s, %g nm) beside the authors' "
+                 "22 nm figures\n",
+            c->job.report.tech, c->job.chip_cfg.tech.node_nm);
+    fprintf(out, "  %-44s %-13s %-13s %s\n", "", "digital", "analogue", "authors (22 nm)");
+    fprintf(out, "  TOPS/W %-37s %-13.4g %-13.4g %.2f\n", f.int8 ? "8b/8b" : "1b/1b", f.tops_per_w[0], f.tops_per_w[1],
+            f.authors_tops_per_w);
+    fprintf(out, "  %-44s %-13.4g %-13.4g %.2f\n", "weight density, Mb/mm2", f.weight_mb_per_mm2[0],
+            f.weight_mb_per_mm2[1], f.authors_mb_per_mm2);
+    fprintf(out, "  %-44s %-27s %s\n", "energy vs GPU, same work", cim_fmt_pct(r.energy_vs_gpu, g, sizeof g),
+            cim_fmt_pct(f.authors_energy_vs_gpu, a, sizeof a));
 }
 
 static void print_wear(const CimCompare *c, FILE *out)
@@ -266,6 +294,7 @@ void cim_compare_print(const CimCompare *c, FILE *out)
         print_comps(&c->side[s], 1, out);
     }
     print_reductions(c, out);
+    print_chip_figures(c, out);
     print_wear(c, out);
     CimCompareNote notes[CIM_COMPARE_NOTES];
     size_t n = cim_compare_notes(c, notes);
@@ -303,6 +332,45 @@ void cim_sweep_print(const CimSweepResult *s, FILE *out)
                  "energy vs GPU %s .. %s (paper -75.61 %%)\n",
             cim_fmt_pct(lo[0], b[0], 32), cim_fmt_pct(hi[0], b[1], 32), cim_fmt_pct(lo[1], b[2], 32),
             cim_fmt_pct(hi[1], b[3], 32), cim_fmt_pct(lo[2], b[4], 32), cim_fmt_pct(hi[2], b[5], 32));
+}
+
+void cim_claims_print(const CimSweepResult *s, const CimComparePaper *p, FILE *out)
+{
+    char b[32];
+    fprintf(out, "\nthe paper's claims beside dcim's (ours/theirs - 1; holds: dcim's reduction at least the paper's)\n");
+    char labs[64];
+    int w = 12; /* column width: the longest point label, 12 to 24 characters */
+    for (size_t k = 0; k < s->n; k++) {
+        labs[0] = '\0';
+        for (size_t i = 0; i < s->naxes; i++)
+            snprintf(labs + strlen(labs), sizeof labs - strlen(labs), "%s%s", i ? "," : "", s->points[k].values[i]);
+        w = (int)strlen(labs) > w ? (int)strlen(labs) : w;
+    }
+    w = w > 24 ? 24 : w;
+    fprintf(out, "%-31s %-9s", "claim", "paper");
+    for (size_t k = 0; k < s->n; k++) {
+        labs[0] = '\0';
+        for (size_t i = 0; i < s->naxes; i++)
+            snprintf(labs + strlen(labs), sizeof labs - strlen(labs), "%s%s", i ? "," : "", s->points[k].values[i]);
+        fprintf(out, " %-*.*s", w, w, labs);
+    }
+    fprintf(out, " holds in\n");
+    for (int c = 0; c < CIM_CLAIM_COUNT; c++) {
+        double paper = cim_claim_paper(p, (CimClaim)c);
+        if (isnan(paper))
+            continue;
+        fprintf(out, "%-31s %-9s", cim_claim_name((CimClaim)c), cim_fmt_pct(paper, b, sizeof b));
+        char holds[256] = "";
+        for (size_t k = 0; k < s->n; k++) {
+            double ours = cim_claim_ours(&s->points[k].red, (CimClaim)c);
+            fprintf(out, " %-*s", w, cim_fmt_pct(ours, b, sizeof b));
+            if (cim_claim_holds(ours, paper))
+                for (size_t i = 0; i < s->naxes; i++)
+                    snprintf(holds + strlen(holds), sizeof holds - strlen(holds), "%s%s", i ? "," : *holds ? " " : "",
+                             s->points[k].values[i]);
+        }
+        fprintf(out, " %s\n", *holds ? holds : "none");
+    }
 }
 
 /* ---- JSON ------------------------------------------------------------------------ */
@@ -351,6 +419,7 @@ static json_t *reductions_json(const CimCompare *c)
     json_object_set_new(o, "area_vs_analog", pair(r.area_vs_analog, p->area_vs_analog));
     json_object_set_new(o, "energy_vs_analog", pair(r.energy_vs_analog, p->energy_vs_analog));
     json_object_set_new(o, "energy_vs_gpu", pair(r.energy_vs_gpu, p->energy_vs_gpu));
+    json_object_set_new(o, "energy_vs_gpu_floor", pair(r.energy_vs_gpu_floor, p->energy_vs_gpu));
     json_object_set_new(o, "conv_ops_removed", pair(r.ops_removed, p->ops_removed));
     json_object_set_new(o, "conv_ops_removed_pruned_layers", pair(r.ops_removed_pruned_layers, p->ops_removed));
     json_object_set_new(o, "accuracy", pair(r.accuracy, p->accuracy));
@@ -362,7 +431,32 @@ static json_t *reductions_json(const CimCompare *c)
     return o;
 }
 
-static json_t *sweep_json(const CimSweepResult *sw)
+/* Each claim: the paper's figure, dcim's per point, the points where it holds. */
+static json_t *claims_json(const CimSweepResult *sw, const CimComparePaper *p)
+{
+    json_t *o = json_object();
+    for (int c = 0; c < CIM_CLAIM_COUNT; c++) {
+        double paper = cim_claim_paper(p, (CimClaim)c);
+        if (isnan(paper))
+            continue;
+        json_t *ours = json_array(), *holds = json_array();
+        for (size_t k = 0; k < sw->n; k++) {
+            double v = cim_claim_ours(&sw->points[k].red, (CimClaim)c);
+            json_array_append_new(ours, json_real(v));
+            if (cim_claim_holds(v, paper)) {
+                char lab[128] = "";
+                for (size_t i = 0; i < sw->naxes; i++)
+                    snprintf(lab + strlen(lab), sizeof lab - strlen(lab), "%s%s", i ? "," : "", sw->points[k].values[i]);
+                json_array_append_new(holds, json_string(lab));
+            }
+        }
+        json_object_set_new(o, cim_claim_key((CimClaim)c),
+                            json_pack("{s:f, s:o, s:o}", "paper", paper, "ours", ours, "holds_in", holds));
+    }
+    return o;
+}
+
+static json_t *sweep_json(const CimSweepResult *sw, const CimComparePaper *paper)
 {
     json_t *keys = json_array(), *pts = json_array();
     for (size_t i = 0; i < sw->naxes; i++)
@@ -379,8 +473,11 @@ static json_t *sweep_json(const CimSweepResult *sw)
                            p->analog_accuracy, "accuracy_exact", p->exact_accuracy, "energy_pj_digital",
                            p->energy_pj[0], "energy_pj_analog", p->energy_pj[1], "energy_pj_gpu", p->energy_pj[2],
                            "area_um2_digital", p->area_um2[0]));
+        json_t *pt = json_array_get(pts, json_array_size(pts) - 1);
+        json_object_set_new(pt, "energy_vs_gpu_floor", json_real(p->red.energy_vs_gpu_floor));
+        json_object_set_new(pt, "energy_pj_gpu_floor", json_real(p->gpu_floor_pj));
     }
-    return json_pack("{s:o, s:o}", "keys", keys, "points", pts);
+    return json_pack("{s:o, s:o, s:o}", "keys", keys, "points", pts, "claims", claims_json(sw, paper));
 }
 
 static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
@@ -408,6 +505,7 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
                                   c->analog_activity_assumed ? "assumed" : "counted", "crossbars",
                                   (json_int_t)c->analog_cost.crossbars));
     json_object_set_new(o, "gpu_source", json_string(c->gpu_measured ? "measured" : "model"));
+    json_object_set_new(o, "gpu_floor_pj_per_inference", json_real(c->gpu_floor_pj));
     json_object_set_new(o, "scope", json_string(cim_compare_scope(c)));
     const CimHostWork *w = &c->host_work;
     json_object_set_new(o, "host", json_pack("{s:s, s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f}, s:f, s:f, s:f}", "name",
@@ -434,6 +532,17 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
                                                                                    : json_real(wr->lifetime_inferences));
     json_object_set_new(o, "wear", wj);
     json_object_set_new(o, "reductions", reductions_json(c));
+    CimCompareChipFigures f;
+    cim_compare_chip_figures(c, &f);
+    json_object_set_new(o, "chip_figures",
+                        json_pack("{s:s, s:f, s:s, s:f, s:f, s:f, s:f, s:{s:f, s:f, s:f}}", "scope",
+                                  "the chips' conv layers, host layers left out", "node_nm",
+                                  c->job.chip_cfg.tech.node_nm, "precision",
+                                  f.int8 ? "8b/8b" : "1b/1b", "tops_per_w_digital", f.tops_per_w[0],
+                                  "tops_per_w_analog", f.tops_per_w[1], "weight_mb_per_mm2_digital",
+                                  f.weight_mb_per_mm2[0], "weight_mb_per_mm2_analog", f.weight_mb_per_mm2[1],
+                                  "authors_22nm", "tops_per_w", f.authors_tops_per_w, "weight_mb_per_mm2",
+                                  f.authors_mb_per_mm2, "energy_vs_gpu", f.authors_energy_vs_gpu));
     CimCompareNote notes[CIM_COMPARE_NOTES];
     size_t n = cim_compare_notes(c, notes);
     json_t *as = json_object();
@@ -441,7 +550,7 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
         json_object_set_new(as, notes[i].label, json_string(notes[i].text));
     json_object_set_new(o, "assumptions", as);
     if (sw)
-        json_object_set_new(o, "sweep", sweep_json(sw));
+        json_object_set_new(o, "sweep", sweep_json(sw, &c->paper));
     if (r->provenance) /* the invocation block, which differs between runs, last */
         json_object_set(o, "provenance", r->provenance);
     if (r->invocation)

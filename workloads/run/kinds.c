@@ -4,6 +4,7 @@
 #include "models/gpu/gpu.h"
 #include "models/host/host.h"
 #include "workloads/net/netfile.h"
+#include "workloads/run/corners.h"
 #include "workloads/pointnet/pointnet.h"
 #include "workloads/run/run_cfg.h"
 
@@ -24,6 +25,7 @@ static const CimCfgKind kinds[] = {
     {.key = "analog",  .check = cim_analog_cfg_check, .schema = &cim_analog_schema},
     {.key = "gpu",     .check = cim_gpu_cfg_check,    .schema = &cim_gpu_schema},
     {.key = "host",    .check = cim_host_cfg_check,   .schema = &cim_host_schema},
+    {.key = "corners", .check = cim_corners_check,    .schema = NULL},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

@@ -121,6 +121,37 @@ static void test_gpu_batch_one_is_launch_bound(void **state)
     NEAR(r.energy_per_inference_j, 450 * r.batch_s);
 }
 
+/* The idealised floor by hand: utilisation 1, no launches, board power, the same at every
+ * batch size and power model; never above the model's energy. */
+static void test_gpu_floor_by_hand(void **state)
+{
+    (void)state;
+    CimGpuCfg g;
+    CimGpuResult r;
+    cim_gpu_cfg_defaults(&g);
+    double floor_s = 2.0 * 1500 / 82.6e12 + 800.0 / 1008e9;
+    unsigned batches[] = {1, 8, 64, 4096};
+    for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
+        g.run.batch_size = batches[i];
+        cim_gpu_estimate(&g, toy, 3, &r);
+        NEAR(r.floor_s, floor_s);
+        NEAR(r.floor_energy_per_inference_j, 450 * floor_s);
+        assert_true(r.floor_energy_per_inference_j < r.energy_per_inference_j);
+    }
+    g.run.power_model = CIM_GPU_POWER_LINEAR;
+    g.throughput.precision = CIM_GPU_INT8;
+    cim_gpu_estimate(&g, toy, 3, &r);
+    NEAR(r.floor_energy_per_inference_j, 450 * (2.0 * 1500 / 660.6e12 + 800.0 / 1008e9));
+    /* the header's example: 1e9 MACs at 100 TFLOPS, 400 W */
+    CimGpuLayer one = {CIM_GPU_L_MATMUL, 1000000000, 0, 1};
+    g.throughput.precision = CIM_GPU_FP32;
+    g.throughput.fp32_tflops = 100;
+    g.board.board_power_w = 400;
+    cim_gpu_estimate(&g, &one, 1, &r);
+    NEAR(r.floor_s, 2e-5);
+    NEAR(r.floor_energy_per_inference_j, 8e-3);
+}
+
 /* ---- measured ------------------------------------------------------------------ */
 
 static void test_gpu_measured_trapezoid(void **state)
@@ -341,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_gpu_utilisation_and_power),
         cmocka_unit_test(test_gpu_estimate_toy_by_hand),
         cmocka_unit_test(test_gpu_batch_one_is_launch_bound),
+        cmocka_unit_test(test_gpu_floor_by_hand),
         cmocka_unit_test(test_gpu_measured_trapezoid),
         cmocka_unit_test(test_gpu_measured_malformed_csv),
         cmocka_unit_test(test_gpu_measured_reports_every_bad_line),

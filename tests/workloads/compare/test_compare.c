@@ -10,6 +10,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "workloads/compare/compare.h"
 
@@ -513,6 +515,297 @@ static void test_compare_run_rejects_unknown_prefix(void **state)
     cim_diag_free(&d);
 }
 
+
+/* ---- corners and claims -------------------------------------------------------------- */
+
+static const char *tmp_file(const char *name, const char *text)
+{
+    static char path[4][160];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(path[k], sizeof path[k], "/tmp/dcim_test_corners_%d_%s", (int)getpid(), name);
+    FILE *f = fopen(path[k], "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path[k];
+}
+
+/* A hand file: names, descriptions and the sets in file order; an empty set is no keys. */
+static void test_corners_load_hand_file(void **state)
+{
+    (void)state;
+    const char *path = tmp_file("ok.yaml", "corners:\n"
+                                           "  plain:\n"
+                                           "    description: \"as the files are\"\n"
+                                           "  adc-3:\n"
+                                           "    description: \"three bits\"\n"
+                                           "    source: \"[choice] a test\"\n"
+                                           "    set:\n"
+                                           "      analog.adc.bits: 3\n"
+                                           "      tech.energy.sense_compare_fj: 16.2\n");
+    CimDiag d;
+    cim_diag_init(&d);
+    CimCorners cs;
+    assert_int_equal(cim_corners_load(path, &cs, &d), CIM_OK);
+    assert_int_equal(cs.n, 2);
+    assert_string_equal(cs.v[0].name, "plain");
+    assert_int_equal(cs.v[0].nset, 0);
+    assert_string_equal(cs.v[1].name, "adc-3");
+    assert_string_equal(cs.v[1].description, "three bits");
+    assert_string_equal(cs.v[1].source, "[choice] a test");
+    assert_int_equal(cs.v[1].nset, 2);
+    assert_string_equal(cs.v[1].set[0], "analog.adc.bits=3");
+    assert_string_equal(cs.v[1].set[1], "tech.energy.sense_compare_fj=16.2");
+    assert_ptr_equal(cim_corners_find(&cs, "adc-3"), &cs.v[1]);
+    assert_null(cim_corners_find(&cs, "adc"));
+    const CimCorner *k;
+    assert_int_equal(cim_corners_lookup(&cs, "adc", &k, &d), CIM_ERR_CONFIG);
+    char line[300];
+    cim_diag_format(&d, 0, line, sizeof line);
+    assert_non_null(strstr(line, "no corner 'adc'; expected one of: plain, adc-3 (or all)"));
+    /* axes: all, a list in its order, an unknown name */
+    CimSweepAxis a;
+    assert_int_equal(cim_corners_axis(&cs, "all", &a, &d), CIM_OK);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.key, "corner");
+    assert_string_equal(a.values[1], "corner=adc-3");
+    assert_ptr_equal(a.corners[1], &cs.v[1]);
+    cim_sweep_free(&a);
+    assert_int_equal(cim_corners_axis(&cs, "adc-3,plain", &a, &d), CIM_OK);
+    assert_int_equal(a.n, 2);
+    assert_ptr_equal(a.corners[0], &cs.v[1]);
+    assert_ptr_equal(a.corners[1], &cs.v[0]);
+    cim_sweep_free(&a);
+    assert_int_equal(cim_corners_axis(&cs, "plain,nope", &a, &d), CIM_ERR_CONFIG);
+    assert_null(a.values);
+    cim_corners_free(&cs);
+    cim_diag_free(&d);
+    remove(path);
+}
+
+static void expect_corners_error(const char *text, const char *msg)
+{
+    const char *path = tmp_file("bad.yaml", text);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimCorners cs;
+    assert_int_equal(cim_corners_load(path, &cs, &d), CIM_ERR_CONFIG);
+    assert_null(cs.v);
+    char line[400] = "";
+    for (size_t i = 0; i < d.n; i++) {
+        cim_diag_format(&d, i, line, sizeof line);
+        if (strstr(line, msg))
+            break;
+    }
+    if (!strstr(line, msg))
+        fail_msg("expected '%s', got '%s'", msg, line);
+    cim_diag_free(&d);
+    remove(path);
+}
+
+static void test_corners_load_errors(void **state)
+{
+    (void)state;
+    expect_corners_error("corners:\n  all:\n    description: x\n", "not 'all'");
+    expect_corners_error("corners:\n  Big:\n    description: x\n", "corner names are 1 to 47 characters");
+    expect_corners_error("corners:\n  a:\n    set:\n      analog.adc.bits: 3\n", "missing key 'description'");
+    expect_corners_error("corners:\n  a:\n    description: x\n    sett: {}\n", "unknown key 'sett'");
+    expect_corners_error("corners:\n  a:\n    description: x\n    set: 3\n", "must be a mapping of KEY: VALUE");
+    expect_corners_error("corners: 3\n", "corners must be a mapping of at least one NAME");
+    expect_corners_error("cornerz:\n  a:\n    description: x\n", "corners");
+}
+
+/* The shipped corners: every key of every corner is one dcim compare accepts. */
+static void test_corners_shipped_file_keys_valid(void **state)
+{
+    (void)state;
+    CimDiag d;
+    cim_diag_init(&d);
+    CimCorners cs;
+    assert_int_equal(cim_corners_load("configs/corners.yaml", &cs, &d), CIM_OK);
+    assert_true(cs.n >= 4);
+    assert_non_null(cim_corners_find(&cs, "adc-best"));
+    assert_non_null(cim_corners_find(&cs, "adc-typical"));
+    assert_non_null(cim_corners_find(&cs, "adc-fast"));
+    CimCompareOptions o = options(NULL, 0);
+    for (size_t i = 0; i < cs.n; i++)
+        for (size_t k = 0; k < cs.v[i].nset; k++)
+            if (cim_compare_check_override(&o, cs.v[i].set[k], &d) != CIM_OK)
+                fail_msg("corner %s: %s refused", cs.v[i].name, cs.v[i].set[k]);
+    cim_corners_free(&cs);
+    cim_diag_free(&d);
+}
+
+/* A corner sweep applies each corner's whole set: an ADC corner moves the analogue side
+ * only, a tech corner the digital side only (a digital rerun); the user's --set comes after
+ * a corner's keys and wins. */
+static void test_corner_sweep_applies_sets(void **state)
+{
+    (void)state;
+    const char *path = tmp_file("run.yaml", "corners:\n"
+                                            "  base:\n"
+                                            "    description: x\n"
+                                            "  adc:\n"
+                                            "    description: x\n"
+                                            "    set:\n"
+                                            "      analog.adc.model: walden\n"
+                                            "      analog.adc.walden_fom_fj: 140.625\n"
+                                            "  sense:\n"
+                                            "    description: x\n"
+                                            "    set:\n"
+                                            "      tech.energy.sense_compare_fj: 16.2\n"
+                                            "      run.data.images: 9\n");
+    CimDiag d;
+    cim_diag_init(&d);
+    CimCorners cs;
+    assert_int_equal(cim_corners_load(path, &cs, &d), CIM_OK);
+    CimSweepAxis a;
+    /* sense first: *first holds point 0, whose images show which of 9 and 4 won */
+    assert_int_equal(cim_corners_axis(&cs, "sense,base,adc", &a, &d), CIM_OK);
+    static const char *const ov[] = {"run.data.images=4"}; /* the corner's 9 is overridden */
+    CimCompareOptions o = options(ov, 1);
+    CimSweepResult r;
+    CimCompare *c = calloc(1, sizeof *c);
+    CimStatus st = cim_sweep_run(&o, &a, 1, &r, c, &d);
+    cim_diag_print(&d, stderr);
+    assert_int_equal(st, CIM_OK);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(c->images, 4);
+    assert_string_equal(r.points[2].values[0], "adc");
+    assert_true(c->job.chip_cfg.tech.energy.sense_compare_fj == 16.2);
+    const CimSweepPoint *se = &r.points[0], *b = &r.points[1], *ad = &r.points[2];
+    assert_true(ad->energy_pj[CIM_SIDE_ANALOG] > b->energy_pj[CIM_SIDE_ANALOG]);
+    near(ad->energy_pj[CIM_SIDE_DIGITAL], b->energy_pj[CIM_SIDE_DIGITAL], 0);
+    assert_true(se->energy_pj[CIM_SIDE_DIGITAL] < b->energy_pj[CIM_SIDE_DIGITAL]);
+    near(se->energy_pj[CIM_SIDE_ANALOG], b->energy_pj[CIM_SIDE_ANALOG], 0);
+    near(se->gpu_floor_pj, b->gpu_floor_pj, 0);
+    assert_true(b->gpu_floor_pj > 0 && b->gpu_floor_pj < b->energy_pj[CIM_SIDE_GPU]);
+    cim_sweep_result_free(&r);
+    cim_compare_free(c);
+    free(c);
+    cim_sweep_free(&a);
+    cim_corners_free(&cs);
+    cim_diag_free(&d);
+    remove(path);
+}
+
+static void test_claims_by_hand(void **state)
+{
+    (void)state;
+    assert_true(cim_claim_holds(-0.80, -0.723));
+    assert_true(cim_claim_holds(-0.723, -0.723));
+    assert_false(cim_claim_holds(-0.70, -0.723));
+    assert_false(cim_claim_holds(+2.16, -0.5726));
+    assert_false(cim_claim_holds(-0.9, NAN));
+    CimCompare *c = calloc(1, sizeof *c);
+    c->side[CIM_SIDE_DIGITAL] = (CimCompareSide){.has_area = 1, .area_um2 = 2.77e6, .energy_pj = 427.4};
+    c->side[CIM_SIDE_ANALOG] = (CimCompareSide){.has_area = 1, .area_um2 = 10e6, .energy_pj = 1000};
+    c->side[CIM_SIDE_GPU] = (CimCompareSide){.energy_pj = 1752.2};
+    c->gpu_floor_pj = 500;
+    c->chip_energy_pj[0] = 100;
+    c->chip_energy_pj[1] = 400;
+    CimCompareReductions r;
+    cim_compare_reductions(c, &r);
+    near(cim_claim_ours(&r, CIM_CLAIM_AREA_ANALOG), -0.723, 1e-9);
+    near(cim_claim_ours(&r, CIM_CLAIM_ENERGY_GPU_FLOOR), 427.4 / 500 - 1, 1e-12);
+    near(cim_claim_ours(&r, CIM_CLAIM_CONV_ENERGY_ANALOG), -0.75, 1e-12);
+    near(cim_claim_ours(&r, CIM_CLAIM_CONV_ENERGY_GPU_FLOOR), -0.8, 1e-12);
+    CimComparePaper p = cim_compare_paper(0), q = cim_compare_paper(1);
+    near(cim_claim_paper(&p, CIM_CLAIM_AREA_ANALOG), -0.7230, 0);
+    near(cim_claim_paper(&p, CIM_CLAIM_CONV_ENERGY_ANALOG), -0.5726, 0);
+    near(cim_claim_paper(&q, CIM_CLAIM_ENERGY_GPU_FLOOR), -0.8653, 0);
+    assert_true(isnan(cim_claim_paper(&q, CIM_CLAIM_AREA_ANALOG)));
+    for (int k = 0; k < CIM_CLAIM_COUNT; k++)
+        assert_true(*cim_claim_name((CimClaim)k) && *cim_claim_key((CimClaim)k));
+    free(c);
+}
+
+
+/* The chips' figures by hand: 2 x conv MACs over each chip's conv energy, cells over area. */
+static void test_compare_chip_figures_by_hand(void **state)
+{
+    (void)state;
+    CimCompare *c = calloc(1, sizeof *c);
+    c->conv_macs = 1000000;
+    c->chip_energy_pj[0] = 1e6; /* 2e6 ops / 1e6 pJ = 2 TOPS/W */
+    c->chip_energy_pj[1] = 4e5;
+    c->wear.cells = 524288;
+    c->side[CIM_SIDE_DIGITAL].area_um2 = 4.923e6;
+    c->analog_cost.crossbars = 5;
+    c->analog.xbar.rows = 256;
+    c->analog.xbar.cols = 256;
+    c->side[CIM_SIDE_ANALOG].area_um2 = 5.747e6;
+    CimCompareChipFigures f;
+    cim_compare_chip_figures(c, &f);
+    assert_int_equal(f.int8, 0);
+    near(f.tops_per_w[0], 2.0, 1e-12);
+    near(f.tops_per_w[1], 5.0, 1e-12);
+    near(f.weight_mb_per_mm2[0], 0.524288 / 4.923, 1e-12);
+    near(f.weight_mb_per_mm2[1], 5 * 65536 * 1e-6 / 5.747, 1e-12);
+    near(f.authors_tops_per_w, 222.72, 0);
+    near(f.authors_energy_vs_gpu, -0.9927, 0);
+    c->pointcloud = 1;
+    c->chip_energy_pj[1] = 0; /* no energy: 0, not a division by zero */
+    cim_compare_chip_figures(c, &f);
+    assert_int_equal(f.int8, 1);
+    near(f.authors_tops_per_w, 14.97, 0);
+    near(f.authors_energy_vs_gpu, -0.9607, 0);
+    assert_true(f.tops_per_w[1] == 0.0);
+    free(c);
+}
+
+
+/* Differential: a corner sweep over random ADC figures gives exactly what the key sweep of
+ * the same values gives (a corner is its overrides, nothing more). */
+static void test_corner_sweep_equals_key_sweep(void **state)
+{
+    (void)state;
+    srand(18);
+    double fom[3];
+    char text[1024] = "corners:\n", keys[256] = "analog.adc.walden_fom_fj=";
+    for (int i = 0; i < 3; i++) {
+        fom[i] = 1.0 + (double)(rand() % 20000) / 100.0;
+        snprintf(text + strlen(text), sizeof text - strlen(text),
+                 "  c%d:\n    description: x\n    set:\n      analog.adc.model: walden\n"
+                 "      analog.adc.walden_fom_fj: %.2f\n      analog.adc.share: %d\n",
+                 i, fom[i], 1 << (i * 2));
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%.2f", i ? "," : "", fom[i]);
+    }
+    const char *path = tmp_file("diff.yaml", text);
+    CimDiag d;
+    cim_diag_init(&d);
+    CimCorners cs;
+    assert_int_equal(cim_corners_load(path, &cs, &d), CIM_OK);
+    CimSweepAxis ca, ka;
+    assert_int_equal(cim_corners_axis(&cs, "all", &ca, &d), CIM_OK);
+    static const char *const ov[] = {"run.data.images=4"};
+    CimCompareOptions o = options(ov, 1);
+    CimSweepResult rc;
+    assert_int_equal(cim_sweep_run(&o, &ca, 1, &rc, NULL, &d), CIM_OK);
+    for (int i = 0; i < 3; i++) {
+        char share[64];
+        snprintf(share, sizeof share, "analog.adc.share=%d", 1 << (i * 2));
+        const char *kov[] = {"run.data.images=4", "analog.adc.model=walden", share};
+        CimCompareOptions ko = options(kov, 3);
+        assert_int_equal(cim_sweep_parse(keys, &ka, &d), CIM_OK);
+        CimSweepResult rk;
+        assert_int_equal(cim_sweep_run(&ko, &ka, 1, &rk, NULL, &d), CIM_OK);
+        for (int s = 0; s < CIM_SIDE_COUNT; s++) {
+            near(rc.points[i].energy_pj[s], rk.points[i].energy_pj[s], 0);
+            near(rc.points[i].area_um2[s], rk.points[i].area_um2[s], 0);
+        }
+        near(rc.points[i].red.energy_vs_analog, rk.points[i].red.energy_vs_analog, 0);
+        cim_sweep_result_free(&rk);
+        cim_sweep_free(&ka);
+    }
+    cim_sweep_result_free(&rc);
+    cim_sweep_free(&ca);
+    cim_corners_free(&cs);
+    cim_diag_free(&d);
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +827,13 @@ int main(void)
         cmocka_unit_test(test_compare_side_add_host),
         cmocka_unit_test(test_compare_wear_formulas),
         cmocka_unit_test(test_compare_pn_host_and_gpu_work),
+        cmocka_unit_test(test_corners_load_hand_file),
+        cmocka_unit_test(test_corners_load_errors),
+        cmocka_unit_test(test_corners_shipped_file_keys_valid),
+        cmocka_unit_test(test_corner_sweep_applies_sets),
+        cmocka_unit_test(test_claims_by_hand),
+        cmocka_unit_test(test_compare_chip_figures_by_hand),
+        cmocka_unit_test(test_corner_sweep_equals_key_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -411,7 +411,7 @@ static void test_run_check_and_file_kinds(void **state)
     cim_diag_init(&d);
     assert_int_equal(cim_run_check_file(write_text("run.yaml", "netwrk: {}\n"), &d), CIM_ERR_CONFIG);
     assert_string_equal(d.v[0].msg,
-                        "unknown key 'netwrk' at top level; expected one of: chip, tech, run, network, analog, gpu, host; did you mean 'network'?");
+                        "unknown key 'netwrk' at top level; expected one of: chip, tech, run, network, analog, gpu, host, corners; did you mean 'network'?");
     cim_diag_free(&d);
 }
 
@@ -420,7 +420,7 @@ static void test_run_check_and_file_kinds(void **state)
 static void test_run_kinds_registry_and_schemas_verify(void **state)
 {
     (void)state;
-    static const char *const order[] = {"chip", "tech", "run", "network", "analog", "gpu", "host"};
+    static const char *const order[] = {"chip", "tech", "run", "network", "analog", "gpu", "host", "corners"};
     size_t n;
     const CimCfgKind *k = cim_run_kinds(&n);
     assert_int_equal(n, sizeof order / sizeof order[0]);
