@@ -121,27 +121,42 @@ static int parse(int argc, char **argv, Args *a)
 static int dump_json(const void *o, FILE *f) { return json_dumpf(o, f, CIM_JSON_FLAGS) || fputc('\n', f) == EOF; }
 
 /* provenance.json (the provenance block, with the checkpoint's SHA-256, then the
- * invocation block) and the resolved configuration, into the training's folder. */
-static CimStatus write_provenance(const Args *a, const CimTrainReport *rep, CimDiag *d)
+ * invocation block) and the resolved configuration, into dir: the staging folder of a set of
+ * out_dir (dcim train's sets, written before each commit), or out_dir itself. */
+static CimStatus write_provenance(const Args *a, const char *dir, const char *out_dir, CimDiag *d)
 {
     CimOverrides ov = {.items = a->o.ov, .n = a->o.n};
     CimRunCfg *run = calloc(1, sizeof *run);
     CimChipCfg *chip = calloc(1, sizeof *chip);
     CimStatus st = run && chip ? cim_run_cfg_load_all(a->path, &ov, run, chip, d) : CIM_ERR_NOMEM;
-    json_t *p = st == CIM_OK ? cim_run_provenance(run, chip, NULL) : NULL;
-    if (p) {
-        char ck[CIM_PATH_MAX + 32];
-        snprintf(ck, sizeof ck, "%s/checkpoint.safetensors", rep->out_dir);
-        json_object_set_new(json_object_get(p, "files"), "checkpoint", cim_run_file_entry(ck));
-        json_t *o = json_pack("{s:o, s:o}", "provenance", p, "invocation", cim_run_invocation(a->path, rep->out_dir));
-        st = o ? cim_report_write_file(rep->out_dir, "provenance.json", dump_json, o, d) : CIM_ERR_NOMEM;
-        json_decref(o);
-        if (st == CIM_OK)
-            st = cim_run_write_resolved(run, chip, rep->out_dir, d);
+    json_t *p = st == CIM_OK ? cim_run_provenance(run, chip, NULL) : NULL, *o = NULL;
+    if (st == CIM_OK) {
+        char ck[CIM_PATH_MAX + 32], staged[CIM_PATH_MAX + 32];
+        snprintf(ck, sizeof ck, "%s/checkpoint.safetensors", out_dir);
+        snprintf(staged, sizeof staged, "%s/checkpoint.safetensors", dir);
+        json_t *inv = cim_run_invocation(a->path, out_dir);
+        if (!p || !inv ||
+            json_object_set_new(json_object_get(p, "files"), "checkpoint", cim_run_file_entry_as(ck, staged)) != 0 ||
+            !(o = json_pack("{s:O, s:O}", "provenance", p, "invocation", inv))) {
+            cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "out of memory while recording the provenance");
+            st = CIM_ERR_NOMEM;
+        }
+        json_decref(inv);
     }
+    if (st == CIM_OK)
+        st = cim_report_write_file(dir, "provenance.json", dump_json, o, d);
+    if (st == CIM_OK)
+        st = cim_run_write_resolved(run, chip, dir, d);
+    json_decref(o);
+    json_decref(p);
     free(run);
     free(chip);
     return st;
+}
+
+static CimStatus stage_provenance(void *ctx, const char *stage_dir, const char *out_dir, CimDiag *d)
+{
+    return write_provenance(ctx, stage_dir, out_dir, d);
 }
 
 int cli_train(int argc, char **argv)
@@ -163,7 +178,7 @@ int cli_train(int argc, char **argv)
     }
     CimTrainOptions o = {.job = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
                                  .progress = !a.quiet, .stop = cli_catch_stop(), .jobs = a.jobs},
-                         .resume = a.resume};
+                         .resume = a.resume, .stage_extra = stage_provenance, .stage_ctx = &a};
     CimTrainReport rep;
     CimDiag d;
     cim_diag_init(&d);
@@ -184,8 +199,8 @@ int cli_train(int argc, char **argv)
         memset(&rep, 0, sizeof rep);
     } else
         st = cim_train_run(&o, &rep, &d);
-    if (st == CIM_OK && write_provenance(&a, &rep, &d) != CIM_OK)
-        st = CIM_ERR_IO;
+    if (st == CIM_OK && pn > 0) /* point-cloud training writes run.out directly, not as sets */
+        st = write_provenance(&a, rep.out_dir, rep.out_dir, &d);
     cim_diag_print(&d, stderr);
     int rc = 1;
     if (st == CIM_OK && rep.status == CIM_RUN_COMPLETE) {

@@ -301,9 +301,19 @@ static void prov_rows(const json_t *o, FILE *out)
         fputs("<tr><th>", out);
         cim_html_escape(k, out);
         fputs("</th><td><code>", out);
-        char *t = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-        cim_html_escape(t ? t : json_string_value(v), out);
-        free(t);
+        if (json_is_string(v))
+            cim_html_escape(json_string_value(v), out);
+        else if (json_is_integer(v))
+            fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        else if (json_is_real(v))
+            fprintf(out, "%.17g", json_real_value(v));
+        else if (json_is_boolean(v) || json_is_null(v))
+            fputs(json_is_true(v) ? "true" : json_is_false(v) ? "false" : "null", out);
+        else { /* an object or array: its JSON text */
+            char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+            cim_html_escape(t ? t : "(out of memory)", out);
+            free(t);
+        }
         fputs("</code></td></tr>\n", out);
     }
 }

@@ -5,7 +5,6 @@
 #include "workloads/report/report.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@ static int left_out(const char *path) { return !strcmp(path, "run.chip") || !str
 
 typedef struct {
     json_t *o;
+    int failed; /* an allocation failed: the block would be incomplete */
 } JsonCtx;
 
 static void put_json(void *ctx, const CimCfgKey *k, const char *text)
@@ -48,18 +48,30 @@ static void put_json(void *ctx, const CimCfgKey *k, const char *text)
         abs_path(text, abs, sizeof abs);
         text = abs;
     }
-    json_object_set_new(c->o, k->path, json_string(text));
+    c->failed |= json_object_set_new(c->o, k->path, json_string(text)) != 0;
 }
 
 json_t *cim_run_file_entry(const char *path)
 {
+    return cim_run_file_entry_as(path, path);
+}
+
+json_t *cim_run_file_entry_as(const char *path, const char *read_from)
+{
     char abs[CIM_PATH_MAX + PATH_MAX], hex[65];
     abs_path(path, abs, sizeof abs);
-    int ok = cim_sha256_file(path, hex) == 0;
+    int ok = cim_sha256_file(read_from, hex) == 0;
     return json_pack("{s:s, s:s}", "path", abs, "sha256", ok ? hex : "unreadable");
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void free_list(char **v, long n)
+{
+    for (long i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
 
 /* Appends the sorted names of folder dir's entries that are of the wanted kind (folders, or
  * regular files ending in suffix) to *v; returns their count, or -1 (out of memory). */
@@ -67,6 +79,7 @@ static long list_sorted(const char *dir, int folders, const char *suffix, char *
 {
     DIR *d = opendir(dir);
     size_t n = 0, cap = 0;
+    int bad = 0;
     *v = NULL;
     for (struct dirent *e; d && (e = readdir(d));) {
         char p[CIM_PATH_MAX + 300];
@@ -78,26 +91,27 @@ static long list_sorted(const char *dir, int folders, const char *suffix, char *
             continue;
         if (n == cap) {
             char **g = realloc(*v, (cap = cap ? 2 * cap : 16) * sizeof *g);
-            if (!g)
+            if (!g) {
+                bad = 1;
                 break;
+            }
             *v = g;
         }
-        if (!((*v)[n] = strdup(e->d_name)))
+        if (!((*v)[n] = strdup(e->d_name))) {
+            bad = 1;
             break;
+        }
         n++;
     }
-    int bad = d && errno == ENOMEM;
     if (d)
         closedir(d);
     qsort(*v, n, sizeof **v, cmp_str);
-    return bad ? -1 : (long)n;
-}
-
-static void free_list(char **v, long n)
-{
-    for (long i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
+    if (bad) {
+        free_list(*v, (long)n);
+        *v = NULL;
+        return -1;
+    }
+    return (long)n;
 }
 
 /* A ModelNet folder (CLASS/SPLIT/FILE.off): one entry for the meshes of the split (and a
@@ -143,60 +157,72 @@ static json_t *data_files(const CimRunCfg *run)
 {
     json_t *a = json_array();
     struct stat st;
-    if (!run->data.dir[0] || stat(run->data.dir, &st) != 0)
+    int bad = !a;
+    if (bad || !run->data.dir[0] || stat(run->data.dir, &st) != 0)
         return a;
-    if (S_ISDIR(st.st_mode) && run->data.format == CIM_DATA_MODELNET) {
-        json_array_append_new(a, modelnet_entry(run));
-        return a;
+    if (S_ISDIR(st.st_mode) && run->data.format == CIM_DATA_MODELNET)
+        bad = json_array_append_new(a, modelnet_entry(run)) != 0;
+    else if (!S_ISDIR(st.st_mode))
+        bad = json_array_append_new(a, cim_run_file_entry(run->data.dir)) != 0;
+    else { /* the split's files, and a training's "train" files */
+        char split[32], prefix[2][40];
+        cim_cfg_choice(CIM_SPLIT_NAMES, (int)run->data.split, split, sizeof split);
+        snprintf(prefix[0], sizeof prefix[0], "%s-", split);
+        snprintf(prefix[1], sizeof prefix[1], "%s", run->has_train ? "train-" : prefix[0]);
+        DIR *d = opendir(run->data.dir);
+        char *names[64];
+        size_t n = 0;
+        for (struct dirent *e; d && (e = readdir(d)) && n < 64;)
+            if (!strncmp(e->d_name, prefix[0], strlen(prefix[0])) || !strncmp(e->d_name, prefix[1], strlen(prefix[1]))) {
+                if ((names[n] = strdup(e->d_name)))
+                    n++;
+                else
+                    bad = 1;
+            }
+        if (d)
+            closedir(d);
+        qsort(names, n, sizeof names[0], cmp_str);
+        for (size_t i = 0; i < n; i++) {
+            char p[CIM_PATH_MAX + 300];
+            snprintf(p, sizeof p, "%s/%s", run->data.dir, names[i]);
+            if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+                bad |= json_array_append_new(a, cim_run_file_entry(p)) != 0;
+            free(names[i]);
+        }
     }
-    if (!S_ISDIR(st.st_mode)) {
-        json_array_append_new(a, cim_run_file_entry(run->data.dir));
-        return a;
-    }
-    /* the split's files, and a training's "train" files */
-    char split[32], prefix[2][40];
-    cim_cfg_choice(CIM_SPLIT_NAMES, (int)run->data.split, split, sizeof split);
-    snprintf(prefix[0], sizeof prefix[0], "%s-", split);
-    snprintf(prefix[1], sizeof prefix[1], "%s", run->has_train ? "train-" : prefix[0]);
-    DIR *d = opendir(run->data.dir);
-    char *names[64];
-    size_t n = 0;
-    for (struct dirent *e; d && (e = readdir(d)) && n < 64;)
-        if ((!strncmp(e->d_name, prefix[0], strlen(prefix[0])) || !strncmp(e->d_name, prefix[1], strlen(prefix[1]))) &&
-            (names[n] = strdup(e->d_name)))
-            n++;
-    if (d)
-        closedir(d);
-    qsort(names, n, sizeof names[0], cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        char p[CIM_PATH_MAX + 300];
-        snprintf(p, sizeof p, "%s/%s", run->data.dir, names[i]);
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-            json_array_append_new(a, cim_run_file_entry(p));
-        free(names[i]);
+    if (bad) { /* an allocation failed: no list rather than a shorter one */
+        json_decref(a);
+        return NULL;
     }
     return a;
 }
 
 json_t *cim_run_provenance(const CimRunCfg *run, const CimChipCfg *chip, const CimProvCfg *extra)
 {
-    JsonCtx c = {json_object()};
+    JsonCtx c = {json_object(), 0};
+    c.failed = !c.o;
     cim_cfg_visit(&cim_run_schema, run, put_json, &c);
     cim_cfg_visit(&cim_cfg_schema_chip, chip, put_json, &c);
     cim_cfg_visit(&cim_cfg_schema_tech, &chip->tech, put_json, &c);
     for (const CimProvCfg *e = extra; e && e->schema; e++)
         cim_cfg_visit(e->schema, e->cfg, put_json, &c);
-    json_t *files = json_object();
-    json_object_set_new(files, "network", cim_run_file_entry(run->network_path));
-    if (run->weights_path[0])
-        json_object_set_new(files, "weights", cim_run_file_entry(run->weights_path));
-    json_object_set_new(files, "data", data_files(run));
+    json_t *files = json_object(), *data = data_files(run);
+    int failed = c.failed || !files || !data ||
+                 json_object_set_new(files, "network", cim_run_file_entry(run->network_path)) != 0 ||
+                 (run->weights_path[0] && json_object_set_new(files, "weights", cim_run_file_entry(run->weights_path)) != 0) ||
+                 json_object_set_new(files, "data", json_incref(data)) != 0;
+    json_decref(data);
     char fid[32];
     cim_cfg_choice(CIM_FIDELITY_NAMES, (int)run->fidelity, fid, sizeof fid);
     int dirty = cim_prov_dirty();
-    return json_pack("{s:s, s:s, s:o, s:I, s:s, s:o, s:o}", "dcim_version", cim_prov_version(), "git_commit",
-                     cim_prov_commit(), "git_dirty", dirty < 0 ? json_null() : json_boolean(dirty), "seed",
-                     (json_int_t)run->seed, "fidelity", fid, "files", files, "configuration", c.o);
+    json_t *p = failed ? NULL
+                       : json_pack("{s:s, s:s, s:o, s:I, s:s, s:O, s:O}", "dcim_version", cim_prov_version(),
+                                   "git_commit", cim_prov_commit(), "git_dirty",
+                                   dirty < 0 ? json_null() : json_boolean(dirty), "seed", (json_int_t)run->seed,
+                                   "fidelity", fid, "files", files, "configuration", c.o);
+    json_decref(files);
+    json_decref(c.o);
+    return p;
 }
 
 json_t *cim_run_invocation(const char *run_path, const char *out)

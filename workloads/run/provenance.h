@@ -33,6 +33,9 @@ json_t *cim_run_provenance(const CimRunCfg *run, const CimChipCfg *chip, const C
 /* A file's entry of the files block: {"path": absolute path, "sha256": digest or
  * "unreadable"}. */
 json_t *cim_run_file_entry(const char *path);
+/* The same entry for path, with the SHA-256 of the file read_from (the file staged to become
+ * path). */
+json_t *cim_run_file_entry_as(const char *path, const char *read_from);
 /* The invocation block: run_path (the run file as given), out (the results folder). */
 json_t *cim_run_invocation(const char *run_path, const char *out);
 /* Writes dir/provenance.json ({"provenance": ..., "invocation": ...}) and the resolved

@@ -508,7 +508,11 @@ static CimStatus write_metrics(const Trainer *t, CimDiag *d)
 /* The staged files become run.out's set; the next save point stages into a new folder. */
 static CimStatus commit_set(Trainer *t, CimDiag *d)
 {
-    CimStatus st = cim_results_commit(&t->rs, d);
+    CimStatus st = t->opt->stage_extra ? t->opt->stage_extra(t->opt->stage_ctx, cim_results_staging(&t->rs),
+                                                             t->job.run.out_dir, d)
+                                       : CIM_OK;
+    if (st == CIM_OK)
+        st = cim_results_commit(&t->rs, d);
     return st == CIM_OK ? cim_results_begin(&t->rs, t->job.run.out_dir, d) : st;
 }
 

@@ -36,6 +36,11 @@ typedef struct {
     int resume;
     int unoptimised;     /* bench only: the one-thread code path before the speed work
                             (identical results), the baseline `make bench` measures against */
+    /* Writes more files into a set of run.out before it is committed (dcim train: the
+     * provenance and the resolved configuration), so that they belong to the set; stage_dir
+     * is the staging folder, out_dir the set's final folder. NULL: none. */
+    CimStatus (*stage_extra)(void *ctx, const char *stage_dir, const char *out_dir, CimDiag *d);
+    void *stage_ctx;
 } CimTrainOptions;
 
 typedef struct {

@@ -336,9 +336,9 @@ static void test_pointcloud_prune_distance_chip_job(void **state)
     cim_diag_init(&d);
     CimPnJob a, b, f;
     assert_int_equal(run(&a, "run.prune.distance=chip", NULL, &d), CIM_OK);
-    const char *ov[6] = {base_ov[0], "run.data.images=2", base_ov[2], "run.prune.distance=chip",
+    const char *ov[7] = {base_ov[0], "run.data.images=2", base_ov[2], base_ov[3], "run.prune.distance=chip",
                          "run.fidelity=program", NULL};
-    CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = 5};
+    CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = 6};
     memset(&b, 0, sizeof b);
     assert_int_equal(cim_pn_job_run(&o, NULL, &b, &d), CIM_OK);
     assert_int_equal(run(&f, NULL, NULL, &d), CIM_OK);
@@ -420,8 +420,9 @@ static void test_pointcloud_jobs_identical(void **state)
         snprintf(imgs, sizeof imgs, "run.data.images=%u", cases[c].images);
         CimPnJob j[3];
         for (int k = 0; k < 3 && cases[c].jobs[k]; k++) {
-            const char *ov[6] = {base_ov[0], imgs, base_ov[2], "run.prune.distance=chip", cases[c].fid, NULL};
-            CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = 5, .jobs = cases[c].jobs[k]};
+            const char *ov[7] = {base_ov[0], imgs, base_ov[2], base_ov[3], "run.prune.distance=chip", cases[c].fid,
+                                 NULL};
+            CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = 6, .jobs = cases[c].jobs[k]};
             CimDiag d;
             cim_diag_init(&d);
             memset(&j[k], 0, sizeof j[k]);
@@ -471,8 +472,8 @@ static void test_pointcloud_jobs_error(void **state)
     close(fd);
     snprintf(ovnet, sizeof ovnet, "run.network=%s", path);
     for (unsigned jobs = 1; jobs <= 3; jobs += 2) {
-        const char *ov[4] = {ovnet, "run.data.images=6", base_ov[2], NULL};
-        CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = 3, .jobs = jobs};
+        const char *ov[5] = {ovnet, "run.data.images=6", base_ov[2], base_ov[3], NULL};
+        CimJobOptions o = {.run_path = RUN, .overrides = ov, .noverrides = 4, .jobs = jobs};
         CimPnJob j;
         CimDiag d;
         cim_diag_init(&d);
