@@ -168,10 +168,15 @@ static int write_results(const Args *a, CimCompare *c, const CimSweepResult *sw,
     const char *stage = cim_results_staging(res);
     CimCompare *cw = c; /* the provenance blocks hang off the digital run's report */
     const CimProvCfg extra[] = {{&cim_analog_schema, &c->analog}, {&cim_gpu_schema, &c->gpu}, {NULL, NULL}};
-    cw->job.report.provenance = cim_run_provenance(&c->job.run, &c->job.chip_cfg, extra);
+    const CimRunCfg *run = cim_compare_run_cfg(c);
+    const CimChipCfg *chip = cim_compare_chip_cfg(c);
+    cw->job.report.provenance = cim_run_provenance(run, chip, extra);
     cw->job.report.invocation = cim_run_invocation(a->path, res->dir);
-    int rc = cim_compare_write_json(c, sw, stage, d) != CIM_OK || cim_compare_html_write(c, sw, stage, d) != CIM_OK ||
-                     cim_run_write_resolved(&c->job.run, &c->job.chip_cfg, stage, d) != CIM_OK ||
+    int oom = !cw->job.report.provenance || !cw->job.report.invocation;
+    if (oom)
+        cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "out of memory while recording the provenance");
+    int rc = oom || cim_compare_write_json(c, sw, stage, d) != CIM_OK || cim_compare_html_write(c, sw, stage, d) != CIM_OK ||
+                     cim_run_write_resolved(run, chip, stage, d) != CIM_OK ||
                      cim_results_commit(res, d) != CIM_OK
                  ? -1
                  : 0;

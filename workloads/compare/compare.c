@@ -126,6 +126,16 @@ static void wear_finish(const CimTechCfg *t, CimCompareWear *w)
     w->lifetime_inferences = cim_wear_lifetime(w->endurance_cycles, w->max_per_cell);
 }
 
+const CimChipCfg *cim_compare_chip_cfg(const CimCompare *c)
+{
+    return c->pn ? &c->pn->chip_cfg : &c->job.chip_cfg;
+}
+
+const CimRunCfg *cim_compare_run_cfg(const CimCompare *c)
+{
+    return c->pn ? &c->pn->run : &c->job.run;
+}
+
 void cim_compare_wear_image(const CimRunReport *r, const CimTechCfg *t, CimCompareWear *out)
 {
     memset(out, 0, sizeof *out);

@@ -173,6 +173,10 @@ void cim_compare_side_add_host(CimCompareSide *s, const CimHostCost *h);
 /* Write wear of an image network's run: SET and RESET pulses of its chip layers per image
  * over the chip's cells (only the mean per cell is known: max_counted 0). */
 void cim_compare_wear_image(const CimRunReport *r, const CimTechCfg *t, CimCompareWear *out);
+/* The digital chip compared: the point-cloud job's chip, or the image job's. */
+const CimChipCfg *cim_compare_chip_cfg(const CimCompare *c);
+/* The run compared: the point-cloud job's, or the image job's. */
+const CimRunCfg *cim_compare_run_cfg(const CimCompare *c);
 /* Write wear of a point-cloud run from its cell-by-cell count (cim_pn_chip_wear). */
 void cim_compare_wear_pn(const CimPnWear *w, const CimTechCfg *t, CimCompareWear *out);
 /* The chips' own figures of merit, on their conv layers (host layers left out), as the

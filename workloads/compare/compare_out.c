@@ -234,7 +234,7 @@ static void print_chip_figures(const CimCompare *c, FILE *out)
     char g[32], a[32];
     fprintf(out, "\nchip figures (the chips' conv layers, host layers left out; tech %s, %g nm) beside the authors' "
                  "22 nm figures\n",
-            c->job.report.tech, c->job.chip_cfg.tech.node_nm);
+            c->job.report.tech, cim_compare_chip_cfg(c)->tech.node_nm);
     fprintf(out, "  %-44s %-13s %-13s %s\n", "", "digital", "analogue", "authors (22 nm)");
     fprintf(out, "  TOPS/W %-37s %-13.4g %-13.4g %.2f\n", f.int8 ? "8b/8b" : "1b/1b", f.tops_per_w[0], f.tops_per_w[1],
             f.authors_tops_per_w);
@@ -537,7 +537,7 @@ static json_t *compare_json(const CimCompare *c, const CimSweepResult *sw)
     json_object_set_new(o, "chip_figures",
                         json_pack("{s:s, s:f, s:s, s:f, s:f, s:f, s:f, s:{s:f, s:f, s:f}}", "scope",
                                   "the chips' conv layers, host layers left out", "node_nm",
-                                  c->job.chip_cfg.tech.node_nm, "precision",
+                                  cim_compare_chip_cfg(c)->tech.node_nm, "precision",
                                   f.int8 ? "8b/8b" : "1b/1b", "tops_per_w_digital", f.tops_per_w[0],
                                   "tops_per_w_analog", f.tops_per_w[1], "weight_mb_per_mm2_digital",
                                   f.weight_mb_per_mm2[0], "weight_mb_per_mm2_analog", f.weight_mb_per_mm2[1],
