@@ -120,22 +120,47 @@ static int parse(int argc, char **argv, Args *a)
 
 static int dump_json(const void *o, FILE *f) { return json_dumpf(o, f, CIM_JSON_FLAGS) || fputc('\n', f) == EOF; }
 
+/* What provenance.json needs across a training's sets: the configuration loaded and the
+ * provenance block of the inputs (their SHA-256 taken once, not at every save point). */
+typedef struct {
+    const Args *a;
+    CimRunCfg *run;
+    CimChipCfg *chip;
+    json_t *base; /* the provenance block without the checkpoint */
+} Prov;
+
+static void prov_free(Prov *pv)
+{
+    json_decref(pv->base);
+    free(pv->run);
+    free(pv->chip);
+}
+
 /* provenance.json (the provenance block, with the checkpoint's SHA-256, then the
  * invocation block) and the resolved configuration, into dir: the staging folder of a set of
  * out_dir (dcim train's sets, written before each commit), or out_dir itself. */
-static CimStatus write_provenance(const Args *a, const char *dir, const char *out_dir, CimDiag *d)
+static CimStatus write_provenance(Prov *pv, const char *dir, const char *out_dir, CimDiag *d)
 {
-    CimOverrides ov = {.items = a->o.ov, .n = a->o.n};
-    CimRunCfg *run = calloc(1, sizeof *run);
-    CimChipCfg *chip = calloc(1, sizeof *chip);
-    CimStatus st = run && chip ? cim_run_cfg_load_all(a->path, &ov, run, chip, d) : CIM_ERR_NOMEM;
-    json_t *p = st == CIM_OK ? cim_run_provenance(run, chip, NULL) : NULL, *o = NULL;
+    CimStatus st = CIM_OK;
+    if (!pv->base) {
+        CimOverrides ov = {.items = pv->a->o.ov, .n = pv->a->o.n};
+        if (!pv->run)
+            pv->run = calloc(1, sizeof *pv->run);
+        if (!pv->chip)
+            pv->chip = calloc(1, sizeof *pv->chip);
+        st = pv->run && pv->chip ? cim_run_cfg_load_all(pv->a->path, &ov, pv->run, pv->chip, d) : CIM_ERR_NOMEM;
+        if (st == CIM_OK && !(pv->base = cim_run_provenance(pv->run, pv->chip, NULL))) {
+            cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "out of memory while recording the provenance");
+            st = CIM_ERR_NOMEM;
+        }
+    }
+    json_t *p = NULL, *o = NULL;
     if (st == CIM_OK) {
         char ck[CIM_PATH_MAX + 32], staged[CIM_PATH_MAX + 32];
         snprintf(ck, sizeof ck, "%s/checkpoint.safetensors", out_dir);
         snprintf(staged, sizeof staged, "%s/checkpoint.safetensors", dir);
-        json_t *inv = cim_run_invocation(a->path, out_dir);
-        if (!p || !inv ||
+        json_t *inv = cim_run_invocation(pv->a->path, out_dir);
+        if (!(p = json_deep_copy(pv->base)) || !inv ||
             json_object_set_new(json_object_get(p, "files"), "checkpoint", cim_run_file_entry_as(ck, staged)) != 0 ||
             !(o = json_pack("{s:O, s:O}", "provenance", p, "invocation", inv))) {
             cim_diag_add(d, CIM_SEV_ERROR, NULL, 0, 0, "out of memory while recording the provenance");
@@ -146,11 +171,9 @@ static CimStatus write_provenance(const Args *a, const char *dir, const char *ou
     if (st == CIM_OK)
         st = cim_report_write_file(dir, "provenance.json", dump_json, o, d);
     if (st == CIM_OK)
-        st = cim_run_write_resolved(run, chip, dir, d);
+        st = cim_run_write_resolved(pv->run, pv->chip, dir, d);
     json_decref(o);
     json_decref(p);
-    free(run);
-    free(chip);
     return st;
 }
 
@@ -176,9 +199,10 @@ int cli_train(int argc, char **argv)
         cli_overrides_free(&a.o);
         return 2;
     }
+    Prov prov = {.a = &a};
     CimTrainOptions o = {.job = {.run_path = a.path, .overrides = a.o.ov, .noverrides = a.o.n,
                                  .progress = !a.quiet, .stop = cli_catch_stop(), .jobs = a.jobs},
-                         .resume = a.resume, .stage_extra = stage_provenance, .stage_ctx = &a};
+                         .resume = a.resume, .stage_extra = stage_provenance, .stage_ctx = &prov};
     CimTrainReport rep;
     CimDiag d;
     cim_diag_init(&d);
@@ -200,7 +224,7 @@ int cli_train(int argc, char **argv)
     } else
         st = cim_train_run(&o, &rep, &d);
     if (st == CIM_OK && pn > 0) /* point-cloud training writes run.out directly, not as sets */
-        st = write_provenance(&a, rep.out_dir, rep.out_dir, &d);
+        st = write_provenance(&prov, rep.out_dir, rep.out_dir, &d);
     cim_diag_print(&d, stderr);
     int rc = 1;
     if (st == CIM_OK && rep.status == CIM_RUN_COMPLETE) {
@@ -215,6 +239,7 @@ int cli_train(int argc, char **argv)
     }
     cim_diag_free(&d);
     cim_train_report_free(&rep);
+    prov_free(&prov);
     cli_overrides_free(&a.o);
     return rc;
 }
