@@ -118,6 +118,20 @@ static int check_case(CimChipCfg *cfg, unsigned C, unsigned F, unsigned npos, Ci
 /* Array sizes from 8 to 512, most not powers of two. */
 static unsigned size_8_512(CimRng *r) { return pick(r, 4) ? 8 + pick(r, 505) : 8u << pick(r, 7); }
 
+/* A random chip for the int8 cases: array shape, macros, counters, PPU lanes; pack for odd
+ * t, spread for even. */
+static void random_chip(CimChipCfg *cfg, CimRng *r, int t)
+{
+    cim_cfg_defaults(cfg);
+    cfg->array.rows = size_8_512(r);
+    cfg->array.cols = size_8_512(r);
+    cfg->macros = 1 + pick(r, 16);
+    cfg->periph.counter_bits = pick(r, 6) ? 4 + pick(r, 9) : 1 + pick(r, 3);
+    cfg->periph.counter_overflow = pick(r, 2) ? CIM_OVERFLOW_WRAP : CIM_OVERFLOW_SATURATE;
+    cfg->ctrl.ppu_lanes = 1 + pick(r, 32);
+    cfg->mapping.strategy = t % 2 ? CIM_MAP_PACK : CIM_MAP_SPREAD;
+}
+
 static void test_int8_random_shapes_equal_reference_and_fast_path(void **state)
 {
     (void)state;
@@ -126,14 +140,7 @@ static void test_int8_random_shapes_equal_reference_and_fast_path(void **state)
     Coverage cov = {0};
     for (int t = 0; t < 40; t++) {
         CimChipCfg cfg;
-        cim_cfg_defaults(&cfg);
-        cfg.array.rows = size_8_512(&r);
-        cfg.array.cols = size_8_512(&r);
-        cfg.macros = 1 + pick(&r, 16);
-        cfg.periph.counter_bits = pick(&r, 6) ? 4 + pick(&r, 9) : 1 + pick(&r, 3);
-        cfg.periph.counter_overflow = pick(&r, 2) ? CIM_OVERFLOW_WRAP : CIM_OVERFLOW_SATURATE;
-        cfg.ctrl.ppu_lanes = 1 + pick(&r, 32);
-        cfg.mapping.strategy = t % 2 ? CIM_MAP_PACK : CIM_MAP_SPREAD;
+        random_chip(&cfg, &r, t);
         unsigned C = t < 4 ? (t < 2 ? 1 : 600) : 1 + pick(&r, 600), F = t % 4 == 1 ? 300 : 1 + pick(&r, 300);
         if (C > 200 && F > 100 && t % 3) /* keep the tier in seconds: most big cases are one of the two */
             F = 1 + pick(&r, 100);
@@ -161,14 +168,7 @@ static void test_int8_calibration_steps_equal_full_runs(void **state)
     unsigned cases = 0;
     for (int t = 0; t < 24; t++) {
         CimChipCfg cfg;
-        cim_cfg_defaults(&cfg);
-        cfg.array.rows = size_8_512(&r);
-        cfg.array.cols = size_8_512(&r);
-        cfg.macros = 1 + pick(&r, 16);
-        cfg.periph.counter_bits = pick(&r, 6) ? 4 + pick(&r, 9) : 1 + pick(&r, 3);
-        cfg.periph.counter_overflow = pick(&r, 2) ? CIM_OVERFLOW_WRAP : CIM_OVERFLOW_SATURATE;
-        cfg.ctrl.ppu_lanes = 1 + pick(&r, 32);
-        cfg.mapping.strategy = t % 2 ? CIM_MAP_PACK : CIM_MAP_SPREAD;
+        random_chip(&cfg, &r, t);
         unsigned C = 1 + pick(&r, t % 3 ? 48 : 200), F = 1 + pick(&r, t % 3 ? 40 : 130);
         unsigned npos = CIM_INT8_CAL_POS + 3 + (t % 4 == 0 ? pick(&r, 280) : pick(&r, 40));
         while (!check_case(&cfg, C, F, npos, &r, &cov))
