@@ -77,6 +77,7 @@ typedef struct {
     double ste_clip;               /* |latent| window where d sign(v)/dv = 1 */
     unsigned checkpoint_every_batches; /* resume points inside an epoch; 0 = epoch ends only */
     CimQuantScope quantise;        /* point clouds: what an int8 conv's input is quantised over */
+    unsigned bn_recalibrate;       /* point clouds: training clouds re-estimating BatchNorm statistics before each evaluation (0: off) */
 } CimRunTrainCfg;
 
 typedef struct {

@@ -83,6 +83,7 @@ typedef struct {
     PParam params[4 * CIM_PN_MAX_LAYERS * CIM_PN_MAX_MLP];
     size_t nparams;
     uint64_t batches_tracked;    /* num_batches_tracked of every BatchNorm (all see every batch) */
+    double bn_momentum;          /* of the running averages: PyTorch's 0.1, or 1/k while recalibrating */
     unsigned start_epoch;
     Pos pos;
     char **lines;                /* metrics.jsonl line of each epoch done */
@@ -122,6 +123,13 @@ static CimStatus check_run(PnTrainer *t, CimDiag *d)
         return refuse(d, rp, "run.train.train_images %u leaves a last batch of 1 cloud with run.train.batch_size %u: "
                              "BatchNorm in training mode needs at least 2", r->train.train_images,
                       r->train.batch_size);
+    unsigned rc = r->train.bn_recalibrate;
+    if (rc > r->train.train_images)
+        return refuse(d, rp, "run.train.bn_recalibrate %u is above run.train.train_images %u (the clouds it averages "
+                             "over are training clouds)", rc, r->train.train_images);
+    if (rc % r->train.batch_size == 1)
+        return refuse(d, rp, "run.train.bn_recalibrate %u leaves a last batch of 1 cloud with run.train.batch_size %u: "
+                             "BatchNorm in training mode needs at least 2", rc, r->train.batch_size);
     const CimPnNet *n = &t->net;
     size_t i = 0;
     for (; i < n->n && n->layers[i].kind == CIM_PN_SA; i++)
@@ -420,7 +428,7 @@ static CimStatus sa_forward(PnTrainer *t, size_t i, size_t B, CimDiag *d)
             return sa_error(l, q, d);
         float *y = q + 1 < l->n_mlp ? s->xq[q + 1] : t->tmp;
         CimStatus st = cim_pnt_bn_forward(s->z[q], B * per, f, l->bn[q].gamma, l->bn[q].beta, l->bn[q].mean,
-                                          l->bn[q].var, CIM_PNT_BN_MOMENTUM, 1, s->mean[q], s->istd[q], y);
+                                          l->bn[q].var, t->bn_momentum, 1, s->mean[q], s->istd[q], y);
         if (st != CIM_OK)
             return st;
         in = y;
@@ -441,7 +449,7 @@ static CimStatus head_forward(PnTrainer *t, size_t B, CimRng *r)
             cim_pnt_linear_forward(v, B, c, l->w[0], l->has_bias ? l->b : NULL, l->out_features, h->y);
         else if (l->kind == CIM_PN_BN) {
             CimStatus st = cim_pnt_bn_forward(v, B, c, l->bn[0].gamma, l->bn[0].beta, l->bn[0].mean, l->bn[0].var,
-                                              CIM_PNT_BN_MOMENTUM, 0, h->mean, h->istd, h->y);
+                                              t->bn_momentum, 0, h->mean, h->istd, h->y);
             if (st != CIM_OK)
                 return st;
         } else if (l->kind == CIM_PN_RELU)
@@ -540,23 +548,31 @@ static void zero_grads(PnTrainer *t)
         memset(t->params[k].g, 0, t->params[k].n * sizeof(float));
 }
 
+/* The training-mode forward of the training clouds perm[0..B) (their transforms, FPS starts
+ * and dropout drawn from r): t->logits and t->labels; every BatchNorm's running averages take
+ * the batch's statistics with t->bn_momentum. */
+static CimStatus forward_batch(PnTrainer *t, const size_t *perm, size_t B, CimRng *r, CimDiag *d)
+{
+    size_t n = t->net.points;
+    for (size_t b = 0; b < B; b++) {
+        size_t idx = t->train_order[perm[b]];
+        transform(t, t->train.xyz + idx * n * 3, b, r);
+        t->labels[b] = t->train.labels[idx];
+    }
+    CimStatus st = CIM_OK;
+    for (size_t i = 0; st == CIM_OK && i < t->n_sa; i++)
+        st = sa_forward(t, i, B, d);
+    return st == CIM_OK ? head_forward(t, B, r) : st;
+}
+
 /* One optimiser step on the clouds perm[0..B): forward in training mode, loss, backward,
  * Adam with the reference's mask of zero Conv weights. */
 static CimStatus train_batch(PnTrainer *t, unsigned epoch, const size_t *perm, size_t B, CimDiag *d)
 {
     CimRng r;
     seed_batch(&r, t->run.seed, epoch, t->pos.batches);
-    size_t n = t->net.points, k = cim_pn_classes(&t->net), correct = 0;
-    for (size_t b = 0; b < B; b++) {
-        size_t idx = t->train_order[perm[b]];
-        transform(t, t->train.xyz + idx * n * 3, b, &r);
-        t->labels[b] = t->train.labels[idx];
-    }
-    CimStatus st = CIM_OK;
-    for (size_t i = 0; st == CIM_OK && i < t->n_sa; i++)
-        st = sa_forward(t, i, B, d);
-    if (st == CIM_OK)
-        st = head_forward(t, B, &r);
+    size_t k = cim_pn_classes(&t->net), correct = 0;
+    CimStatus st = forward_batch(t, perm, B, &r, d);
     if (st != CIM_OK)
         return st;
     t->batches_tracked++;
@@ -599,6 +615,34 @@ static CimStatus gemm_conv(void *ctx, size_t layer, unsigned s, const int8_t *x,
     free(xf);
     free(wf);
     free(of);
+    return st;
+}
+
+/* Precise BatchNorm (run.train.bn_recalibrate = N > 0; docs/training.md, "BatchNorm statistics"):
+ * every BatchNorm's running mean and variance are replaced by the plain average of the batch
+ * statistics of ceil(N / batch_size) training-mode forward passes over N training clouds
+ * (a permutation drawn from seed, epoch and pass, with the training transforms and dropout),
+ * the current weights unchanged: PyTorch's cumulative average (momentum None), momentum 1/k
+ * at the k-th batch. The variance averaged is each batch's unbiased one, as PyTorch's.
+ * num_batches_tracked is left as training made it. */
+static CimStatus recalibrate(PnTrainer *t, unsigned epoch, unsigned pass, CimDiag *d)
+{
+    size_t n = t->run.train.bn_recalibrate, bs = t->run.train.batch_size, nb;
+    if (!n)
+        return CIM_OK;
+    CimRng r;
+    cim_rng_seed(&r, (t->run.seed * 0x9E3779B97F4A7C15ull) ^ (0xB5297A4D3F84D5B5ull + 2ull * epoch + pass));
+    cim_init_randperm(t->perm, t->run.train.train_images, &r);
+    CimProgressBar bar;
+    cim_progress_bar_init(&bar, "recalibrating BatchNorm", t->opt->job.progress);
+    CimStatus st = CIM_OK;
+    for (size_t done = 0, k = 1; st == CIM_OK && done < n; done += nb, k++) {
+        nb = n - done < bs ? n - done : bs;
+        t->bn_momentum = 1.0 / (double)k;
+        st = forward_batch(t, t->perm + done, nb, &r, d);
+        cim_progress_bar_update(&bar, done + nb, n, NULL);
+    }
+    t->bn_momentum = CIM_PNT_BN_MOMENTUM;
     return st;
 }
 
@@ -706,10 +750,12 @@ static char *epoch_line(const PnTrainer *t, const EpochLine *e)
         return NULL;
     char learn[16];
     char quant[16];
-    fprintf(f, "{\"epoch\": %u, \"learn\": \"%s\", \"quantise\": \"%s\", \"loss\": %.6f, \"train_accuracy\": %.6f, "
-               "\"test_accuracy_before_pruning\": %.6f, \"test_accuracy\": %.6f, \"pruned_filters\": {",
+    fprintf(f, "{\"epoch\": %u, \"learn\": \"%s\", \"quantise\": \"%s\", \"bn_recalibrate\": %u, \"loss\": %.6f, "
+               "\"train_accuracy\": %.6f, \"test_accuracy_before_pruning\": %.6f, \"test_accuracy\": %.6f, "
+               "\"pruned_filters\": {",
             e->epoch, cim_cfg_choice(CIM_LEARN_NAMES, (int)t->run.train.learn, learn, sizeof learn),
-            cim_cfg_choice(CIM_QUANT_NAMES, (int)t->run.train.quantise, quant, sizeof quant), e->loss, e->train_acc,
+            cim_cfg_choice(CIM_QUANT_NAMES, (int)t->run.train.quantise, quant, sizeof quant),
+            t->run.train.bn_recalibrate, e->loss, e->train_acc,
             e->before, e->after);
     int first = 1;
     for (size_t i = 0; i < t->n_sa; i++) {
@@ -1034,11 +1080,15 @@ static void print_epoch(const PnTrainer *t, const EpochLine *e)
 static CimStatus finish_epoch(PnTrainer *t, unsigned epoch, EpochLine *e, CimDiag *d)
 {
     char path[CIM_PATH_MAX + 32];
-    CimStatus st = evaluate(t, "evaluating before pruning", &e->before, d);
+    CimStatus st = recalibrate(t, epoch, 0, d);
+    if (st == CIM_OK)
+        st = evaluate(t, "evaluating before pruning", &e->before, d);
     int prune = t->run.prune.enabled && t->run.train.prune_every && epoch % t->run.train.prune_every == 0;
     if (st == CIM_OK && prune)
         st = prune_now(t);
     e->after = e->before;
+    if (st == CIM_OK && prune)
+        st = recalibrate(t, epoch, 1, d); /* the saved statistics go with the pruned weights */
     if (st == CIM_OK && prune)
         st = evaluate(t, "evaluating after pruning", &e->after, d);
     e->epoch = epoch;
@@ -1076,6 +1126,7 @@ static CimStatus init(PnTrainer *t, const char *data_path, const char *eval_path
     else
         cim_pn_init_random(&t->net, t->run.seed);
     t->batch = t->run.train.batch_size;
+    t->bn_momentum = CIM_PNT_BN_MOMENTUM;
     if (st == CIM_OK)
         st = load_data(t, data_path, eval_path, d);
     if (st == CIM_OK)

@@ -638,6 +638,11 @@ static CimStatus init(Trainer *t, CimDiag *d)
         cim_diag_add(d, CIM_SEV_ERROR, t->opt->job.run_path, 0, 0, "the run file has no train: group");
         return CIM_ERR_CONFIG;
     }
+    if (j->run.train.bn_recalibrate) {
+        cim_diag_add(d, CIM_SEV_ERROR, t->opt->job.run_path, 0, 0, "run.train.bn_recalibrate is %u: it re-estimates "
+                     "BatchNorm statistics, which image networks do not have; it must be 0", j->run.train.bn_recalibrate);
+        return CIM_ERR_CONFIG;
+    }
     if ((st = load_data(t, d)) != CIM_OK || (st = trainer_rebuild(t, d)) != CIM_OK)
         return st;
     const CimChipLayer *last = &j->cc.layers[j->cc.n - 1];
