@@ -72,13 +72,13 @@ for mode in ste reference; do
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 3, len(lines)
-keys = ["epoch", "learn", "quantise", "loss", "train_accuracy", "test_accuracy_before_pruning", "test_accuracy", "pruned_filters",
+keys = ["epoch", "learn", "quantise", "bn_recalibrate", "loss", "train_accuracy", "test_accuracy_before_pruning", "test_accuracy", "pruned_filters",
         "sa_macs", "sa_macs_removed", "sa_mac_reduction", "pruned_layers_macs", "pruned_layers_macs_removed",
         "pruned_layers_mac_reduction", "warnings", "seconds", "train_clouds_per_s"]
 for i, l in enumerate(lines):
     d = json.loads(l)
     assert list(d) == keys, list(d)
-    assert d["epoch"] == i + 1 and d["learn"] == sys.argv[2] and d["quantise"] == "cloud"
+    assert d["epoch"] == i + 1 and d["learn"] == sys.argv[2] and d["quantise"] == "cloud" and d["bn_recalibrate"] == 128
     assert 0 <= d["test_accuracy"] <= 1 and d["loss"] > 0
     assert set(d["pruned_filters"]) == {"pt_sa1.Conv0", "pt_sa1.Conv1", "pt_sa1.Conv2"}
     removed = sum(p for p, n in d["pruned_filters"].values())
@@ -101,8 +101,44 @@ EOF
     same "$mode: chain of SIGKILLs (0, 3, 60, 120 resume points), resumed each time" "$tmp/$mode.ref" "$tmp/$mode.k" 3
 done
 
+# run.train.bn_recalibrate replaces every BatchNorm's running statistics: two runs from the same
+# weights whose running statistics differ (training reads batch statistics only) end with
+# byte-identical checkpoints with it, and different ones without it (the test can fail).
+W="$tmp/ste.ref/checkpoint.safetensors"
+if [ -f "$W" ] && "$PY" - "$W" "$tmp/w_perturbed.safetensors" <<'EOF'
+import sys
+sys.path.insert(0, "python")
+import numpy as np
+import dcim.safetensors as st
+t = st.load(sys.argv[1])
+t = t[0] if isinstance(t, tuple) else t
+out = {}
+for k, v in t.items():
+    v = np.array(v)
+    if k.endswith("running_mean"):
+        v = v + 3.0 * np.sqrt(np.array(t[k[:-4] + "var"])) + 1.0
+    elif k.endswith("running_var"):
+        v = v * 7.0 + 0.5
+    out[k] = v
+st.save(out, sys.argv[2])
+EOF
+then
+    for rc in 32 0; do
+        for w in "$W" "$tmp/w_perturbed.safetensors"; do
+            # shellcheck disable=SC2046
+            "$DCIM" train $(args ste 1) --set run.weights="$w" --set run.train.bn_recalibrate=$rc --images 64 \
+                --out "$tmp/rc$rc.$(basename "$w")" >/dev/null 2>"$tmp/err" || { sed 's/^/     | /' "$tmp/err" | head -3; }
+        done
+    done
+    if cmp -s "$tmp/rc32.checkpoint.safetensors/checkpoint.safetensors" "$tmp/rc32.w_perturbed.safetensors/checkpoint.safetensors" &&
+            ! cmp -s "$tmp/rc0.checkpoint.safetensors/checkpoint.safetensors" "$tmp/rc0.w_perturbed.safetensors/checkpoint.safetensors" &&
+            [ -s "$tmp/rc0.w_perturbed.safetensors/checkpoint.safetensors" ]; then
+        ok "bn_recalibrate: the saved statistics do not depend on the running statistics before it"
+    else bad "bn_recalibrate: the saved statistics do not depend on the running statistics before it"; fi
+else bad "bn_recalibrate: perturbed weights (no ste checkpoint, or the Python step failed)"; fi
+
 # --data: an HDF5 file with --eval-data, and a ModelNet folder (two classes of tetrahedra)
-N16="--quiet --epochs 2 --set run.network=tests/e2e/pn_train_16.yaml --set run.train.batch_size=2"
+N16="--quiet --epochs 2 --set run.network=tests/e2e/pn_train_16.yaml --set run.train.batch_size=2 --set run.train.bn_recalibrate=4"
 H5=fuzz/corpus/h5/synth_16_points.h5
 if "$DCIM" train $RUN $N16 --images 10 --eval-images 10 --data $H5 --eval-data $H5 --out "$tmp/h5" >"$tmp/out" 2>&1 &&
         [ "$(wc -l <"$tmp/h5/metrics.jsonl")" -eq 2 ]; then ok "--data an HDF5 file, --eval-data"
@@ -120,6 +156,12 @@ refused "a last batch of 1" "leaves a last batch of 1 cloud" $RUN --images 33
 refused "HDF5 without test clouds" "needs --eval-data" $RUN --data "$RUN"
 refused "--eval-data without an HDF5 file" "goes with an HDF5 training file" $RUN --eval-data "$RUN"
 refused "--data for MNIST" "are for point-cloud networks" configs/runs/mnist_train.yaml --data "$RUN"
+refused "bn_recalibrate above the training clouds" "run.train.bn_recalibrate 512 is above run.train.train_images 500" \
+    $RUN --set run.train.bn_recalibrate=512
+refused "bn_recalibrate with a last batch of 1" "run.train.bn_recalibrate 33 leaves a last batch of 1" \
+    $RUN --set run.train.bn_recalibrate=33
+refused "bn_recalibrate for an image network" "image networks do not have" configs/runs/mnist_train.yaml \
+    --set run.train.bn_recalibrate=64
 refused "a conv wider than the exact float sums" "exact up to 1023 channels" $RUN \
     --set run.network=tests/e2e/pn_train_wide.yaml
 echo "$pass passed, $fail failed"

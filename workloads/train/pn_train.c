@@ -126,7 +126,8 @@ static CimStatus check_run(PnTrainer *t, CimDiag *d)
     unsigned rc = r->train.bn_recalibrate;
     if (rc > r->train.train_images)
         return refuse(d, rp, "run.train.bn_recalibrate %u is above run.train.train_images %u (the clouds it averages "
-                             "over are training clouds)", rc, r->train.train_images);
+                             "over are training clouds; --set run.train.bn_recalibrate=N sets it, 0 = off)", rc,
+                      r->train.train_images);
     if (rc % r->train.batch_size == 1)
         return refuse(d, rp, "run.train.bn_recalibrate %u leaves a last batch of 1 cloud with run.train.batch_size %u: "
                              "BatchNorm in training mode needs at least 2", rc, r->train.batch_size);
