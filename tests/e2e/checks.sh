@@ -27,3 +27,20 @@ modelnet_tetrahedra() {
         done
     done; done
 }
+# kill_after DIR N ARGS...: `$DCIM train ARGS --out DIR --resume` in the background, SIGKILLed
+# once it has renewed DIR/resume.safetensors N times (N = 0: as soon as it runs, before any),
+# or left to finish if it ends first; its stderr is appended to $tmp/log.
+resume_inode() { stat -c %i "$1/resume.safetensors" 2>/dev/null || echo none; }
+kill_after() {
+    dir=$1; want=$2; shift 2
+    "$DCIM" train "$@" --out "$dir" --resume >/dev/null 2>>"$tmp/log" & pid=$!
+    seen=0; last=$(resume_inode "$dir")
+    while [ "$seen" -lt "$want" ] && kill -0 "$pid" 2>/dev/null; do
+        now=$(resume_inode "$dir")
+        [ "$now" != "$last" ] && { seen=$((seen + 1)); last=$now; }
+        sleep 0.01
+    done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}

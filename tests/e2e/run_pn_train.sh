@@ -11,7 +11,7 @@
 # Usage: run_pn_train.sh DCIM. Ends with "N passed, M failed".
 DCIM=${1:?usage: run_pn_train.sh DCIM}
 PY=${PYTHON:-/usr/bin/python3}
-. "$(dirname "$0")/checks.sh" # modelnet_tetrahedra; its own ok and bad below
+. "$(dirname "$0")/checks.sh" # modelnet_tetrahedra, kill_after; its own ok and bad below
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); echo "ok   $1"; }
@@ -22,7 +22,6 @@ args() { # mode epochs
     echo "$RUN --quiet --learn $1 --epochs $2 --images 400 --eval-images 20 --set run.network=tests/workloads/pointnet/tiny.yaml" \
          "--set run.train.batch_size=8 --set run.train.checkpoint_every_batches=1"
 }
-inode() { stat -c %i "$1/resume.safetensors" 2>/dev/null || echo none; }
 strip_times() { sed -E 's/, "seconds": [0-9.]+, "train_clouds_per_s": [0-9.]+\}$/}/' "$1"; }
 
 # same NAME REF DIR EPOCHS: the resumed run's files against the uninterrupted run's.
@@ -38,22 +37,6 @@ same() {
     if [ $good = 1 ]; then ok "$name"; else bad "$name"; fi
 }
 
-# kill_after DIR MODE N: a resumed 3-epoch run SIGKILLed once it has written N new resume
-# points (0: at once), or left to finish if it ends first.
-kill_after() {
-    dir=$1; mode=$2; want=$3
-    # shellcheck disable=SC2046
-    "$DCIM" train $(args "$mode" 3) --out "$dir" --resume >/dev/null 2>>"$tmp/log" & pid=$!
-    seen=0; last=$(inode "$dir")
-    while [ "$seen" -lt "$want" ] && kill -0 "$pid" 2>/dev/null; do
-        now=$(inode "$dir")
-        [ "$now" != "$last" ] && { seen=$((seen + 1)); last=$now; }
-        sleep 0.01
-    done
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
 
 # refused NAME EXPECTED-TEXT ARGS...: dcim train exits non-zero with the text on stderr
 refused() { # NAME EXPECTED-TEXT ARGS...
@@ -96,7 +79,8 @@ EOF
         "$DCIM" train $(args $mode 3) --out "$tmp/$mode.e" --resume >/dev/null 2>&1
     same "$mode: 1 epoch, then --resume to 3" "$tmp/$mode.ref" "$tmp/$mode.e" 3
     : >"$tmp/log"
-    for n in 0 3 60 120 1000; do kill_after "$tmp/$mode.k" $mode $n; done
+    # shellcheck disable=SC2046
+    for n in 0 3 60 120 1000; do kill_after "$tmp/$mode.k" $n $(args $mode 3); done
     grep -q "resuming after epoch" "$tmp/log" || echo "     no kill landed after a resume point"
     same "$mode: chain of SIGKILLs (0, 3, 60, 120 resume points), resumed each time" "$tmp/$mode.ref" "$tmp/$mode.k" 3
 done

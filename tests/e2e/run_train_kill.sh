@@ -10,6 +10,7 @@
 # both learning modes. Usage: run_train_kill.sh DCIM. Ends with "N passed, M failed".
 DCIM=${1:?usage: run_train_kill.sh DCIM}
 PY=${PYTHON:-/usr/bin/python3}
+. "$(dirname "$0")/checks.sh" # kill_after; its own ok and bad below
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); echo "ok   $1"; }
@@ -18,24 +19,6 @@ bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 args() { # mode
     echo "configs/runs/mnist_train.yaml --quiet --learn $1 --epochs 3 --images 256 --eval-images 100" \
          "--set run.train.batch_size=32 --set run.train.checkpoint_every_batches=1"
-}
-inode() { stat -c %i "$1/resume.safetensors" 2>/dev/null || echo none; }
-
-# kill_after DIR MODE N: starts a resumed run and SIGKILLs it once it has written N new
-# resume points (N = 0: as soon as it runs, before any), or lets it finish if it ends first.
-kill_after() {
-    dir=$1; mode=$2; want=$3
-    # shellcheck disable=SC2046
-    "$DCIM" train $(args "$mode") --out "$dir" --resume >/dev/null 2>>"$tmp/log" & pid=$!
-    seen=0; last=$(inode "$dir")
-    while [ "$seen" -lt "$want" ] && kill -0 "$pid" 2>/dev/null; do
-        now=$(inode "$dir")
-        [ "$now" != "$last" ] && { seen=$((seen + 1)); last=$now; }
-        sleep 0.01
-    done
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
 }
 
 # set_ok DIR: the folder's set (manifest.json, docs/training.md "The results folder") is one
@@ -68,7 +51,8 @@ EOF
 # kill_set NAME DIR MODE N: kill_after, then the folder must hold one set (counted in $sets)
 # or none
 kill_set() {
-    kill_after "$2" "$3" "$4"
+    # shellcheck disable=SC2046
+    kill_after "$2" "$4" $(args "$3")
     if ! msg=$(set_ok "$2" 2>&1); then echo "     after $1, kill at $4: $msg"; setbad=$((setbad + 1))
     elif [ "$msg" != none ]; then sets=$((sets + 1)); fi
 }
