@@ -32,7 +32,7 @@ void cim_sha256_final(CimSha256 *s, char hex[65]);
 /* The digest of len bytes. */
 void cim_sha256_hex(const void *data, size_t len, char hex[65]);
 /* Whether the compression uses the CPU's SHA extensions (x86-64 SHA-NI, chosen at run time
- * where the CPU has them; about 8x the portable code's speed, the same digests): on = 0
+ * where the CPU has them; the same digests, measured in docs/performance.md): on = 0
  * forces the portable code for the whole process, on = 1 (the default) takes them when
  * present. Returns 1 when they are now used. Not to be called while another thread hashes. */
 int cim_sha256_accel(int on);
