@@ -13,6 +13,7 @@ struct CimInt8Engine {
     CimInt8Conv *conv;
     const CimChipCfg *cfg;
     int8_t *w;            /* [F][C]: the codes the arrays hold, read back bit by bit */
+    int16_t *w16, *x16;   /* w as int16; one position's codes as int16 (fast path scratch) */
     uint32_t *ones;       /* per region, per row: its LRS cells (the weight bits 1 on its columns) */
     size_t *ones_at;      /* region i's rows start at ones + ones_at[i] */
     unsigned cal_npos;    /* npos of the calibration in `stat` (0: none) */
@@ -92,6 +93,13 @@ CimStatus cim_int8_engine_create(CimChip *chip, CimInt8Conv *conv, CimProgRunner
     }
     if (st == CIM_OK)
         st = read_weights(e);
+    if (st == CIM_OK) {
+        e->w16 = malloc(((size_t)conv->F * conv->C + 1) * sizeof *e->w16);
+        e->x16 = malloc(((size_t)conv->C + 1) * sizeof *e->x16);
+        st = e->w16 && e->x16 ? CIM_OK : CIM_ERR_NOMEM;
+        for (size_t i = 0; st == CIM_OK && i < (size_t)conv->F * conv->C; i++)
+            e->w16[i] = e->w[i];
+    }
     if (st != CIM_OK) {
         cim_int8_engine_destroy(e);
         return st;
@@ -105,6 +113,8 @@ void cim_int8_engine_destroy(CimInt8Engine *e)
     if (!e)
         return;
     free(e->w);
+    free(e->w16);
+    free(e->x16);
     free(e->ones);
     free(e->ones_at);
     free(e);
@@ -142,6 +152,26 @@ CimStatus cim_int8_engine_program(CimInt8Engine *e, CimProgRunner runner, void *
     return st;
 }
 
+/* The dot products of one position's codes with every filter's, compiled for the widest
+ * vector unit the CPU has (function multi-versioning, chosen at run time): int16 products
+ * summed in int32 lanes (pmaddwd). Integer sums in any order are the same sum; they are
+ * exact while C <= DOTS_MAX_C (|x w| <= 2^14, so |sum| < 2^31); wider convs take the
+ * int64 loop in position(). */
+#define DOTS_MAX_C ((1u << 17) - 1)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static void dots(const int16_t *restrict x, const int16_t *restrict w, unsigned C, unsigned F, int32_t *restrict y)
+{
+    for (unsigned f = 0; f < F; f++) {
+        const int16_t *wf = w + (size_t)f * C;
+        int32_t s = 0;
+        for (unsigned c = 0; c < C; c++)
+            s += (int32_t)x[c] * (int32_t)wf[c];
+        y[f] = s;
+    }
+}
+
 /* One position. Region i's 8 gated reads drive, over the planes, one word line per 1 bit of
  * the codes on its rows, and conduct in every LRS cell of such a row: active rows =
  * sum_c popcount(x[c]), LRS = sum_c popcount(x[c]) ones(c) (cim_array_gated_events is
@@ -166,12 +196,20 @@ static void position(CimInt8Engine *e, const int8_t *x, int32_t *y, CimEvents *e
         cim_array_gated_events(ev, active, r->ncols, lrs);
         cim_counter_events(ev, lrs);
     }
+    if (c->C <= DOTS_MAX_C) {
+        for (unsigned ch = 0; ch < c->C; ch++)
+            e->x16[ch] = x[ch];
+        dots(e->x16, e->w16, c->C, c->F, y);
+        for (unsigned f = 0; f < c->F; f++)
+            y[f] = (int32_t)(uint32_t)(uint64_t)cim_wrap_signed((uint64_t)(int64_t)y[f], sab);
+        return;
+    }
     for (unsigned f = 0; f < c->F; f++) {
         const int8_t *w = e->w + (size_t)f * c->C;
-        int32_t s = 0;
+        int64_t s = 0;
         for (unsigned ch = 0; ch < c->C; ch++)
             s += (int32_t)x[ch] * (int32_t)w[ch];
-        y[f] = (int32_t)(uint32_t)(uint64_t)cim_wrap_signed((uint64_t)(int64_t)s, sab);
+        y[f] = (int32_t)(uint32_t)(uint64_t)cim_wrap_signed((uint64_t)s, sab);
     }
 }
 

@@ -31,6 +31,11 @@ void cim_sha256_update(CimSha256 *s, const void *data, size_t len);
 void cim_sha256_final(CimSha256 *s, char hex[65]);
 /* The digest of len bytes. */
 void cim_sha256_hex(const void *data, size_t len, char hex[65]);
+/* Whether the compression uses the CPU's SHA extensions (x86-64 SHA-NI, chosen at run time
+ * where the CPU has them; the same digests, measured in docs/performance.md): on = 0
+ * forces the portable code for the whole process, on = 1 (the default) takes them when
+ * present. Returns 1 when they are now used. Not to be called while another thread hashes. */
+int cim_sha256_accel(int on);
 /* The digest of a file's bytes; 0, or -1 (errno set) when it cannot be read. */
 int cim_sha256_file(const char *path, char hex[65]);
 
