@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "workloads/train/train.h"
+#include "workloads/train/blas.h"
 
 /* dcim train on 2048 images; the first error line (if any) into err. */
 static CimStatus train_seed(const char *out, const char *epochs, const char *prune, int resume, const char *seed,
@@ -277,8 +278,10 @@ static void test_train_refuses_a_run_without_train_group(void **state)
     cim_train_report_free(&rep);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    cim_blas_fast_kernels(argv); /* the kernels dcim train runs on (workloads/train/blas.h) */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_train_beats_chance_by_a_wide_margin),
         cmocka_unit_test(test_train_resume_equals_uninterrupted),
