@@ -1,5 +1,5 @@
 /* Binary k x k convolution (stride 1, zero padding) on the host: exact forward (integer sum + bias) and the clipped
- * straight-through-estimator backward, both as im2col + OpenBLAS sgemm per image. */
+ * straight-through-estimator backward, both per image over im2col: OpenBLAS sgemm for the forward and dx, cim_nn_dots for dW (nn.h). */
 #include "workloads/train/bconv.h"
 
 #include <cblas.h>
@@ -108,17 +108,18 @@ CimStatus cim_bconv_forward(const CimBconv *l, const float *xb, const float *wb,
     return CIM_OK;
 }
 
-/* dw[cout][k] = sum over images of dy_i[cout][hw] * cols_i[k][hw]^T, then the weight clip. */
-static void grad_weights(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *cols,
-                         float *dw)
+/* dw[o][c] for filters lo <= o < hi: over images i in turn, dw = dw + cim_nn_dots(dy_i[o],
+ * cols_i[c]) (the first image's dots alone), then the weight clip. The same values for any
+ * range of filters (cim_nn_dots). */
+static void grad_weights(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *cols, float *dw,
+                         size_t lo, size_t hi)
 {
     size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
     for (size_t i = 0; i < l->n; i++) {
         im2col(l, s->xb + i * in, cols);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)l->cout, (int)k, (int)hw, 1.0f,
-                    dy + i * l->cout * hw, (int)hw, cols, (int)hw, i ? 1.0f : 0.0f, dw, (int)k);
+        cim_nn_dots(dy + (i * l->cout + lo) * hw, hi - lo, hw, cols, k, dw + lo * k, i > 0);
     }
-    ste_clip(dw, s->w_latent, l->cout * k, l->clip_w);
+    ste_clip(dw + lo * k, s->w_latent ? s->w_latent + lo * k : NULL, (hi - lo) * k, l->clip_w);
 }
 
 /* dx_i = col2im(wb^T[k][cout] * dy_i[cout][hw]) per image, then the input clip. */
@@ -159,19 +160,13 @@ static void dw_rows(void *arg, size_t lo, size_t hi)
 {
     Part *p = arg;
     const CimBconv *l = p->l;
-    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
+    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l);
     float *cols = cim_alloc_array(l->alloc, k * hw, sizeof *cols);
     if (!cols) {
         atomic_store(&p->nomem, 1);
         return;
     }
-    for (size_t i = 0; i < l->n; i++) {
-        im2col(l, p->s->xb + i * in, cols);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(hi - lo), (int)k, (int)hw, 1.0f,
-                    p->dy + (i * l->cout + lo) * hw, (int)hw, cols, (int)hw, i ? 1.0f : 0.0f, p->dw + lo * k,
-                    (int)k);
-    }
-    ste_clip(p->dw + lo * k, p->s->w_latent ? p->s->w_latent + lo * k : NULL, (hi - lo) * k, l->clip_w);
+    grad_weights(l, p->s, p->dy, cols, p->dw, lo, hi);
     cim_free(l->alloc, cols);
 }
 
@@ -200,7 +195,7 @@ static CimStatus backward_par(const CimBconv *l, const CimBconvSaved *s, const f
     Part p = {l, s, dy, dw, dx, 0};
     atomic_init(&p.nomem, 0);
     if (dw)
-        l->par(l->par_ctx, l->cout, CIM_NN_SGEMM_SPLIT, dw_rows, &p);
+        l->par(l->par_ctx, l->cout, CIM_NN_SPLIT, dw_rows, &p);
     if (db)
         grad_bias(l, dy, db);
     if (dx)
@@ -228,7 +223,7 @@ CimStatus cim_bconv_backward(const CimBconv *l, const CimBconvSaved *s, const fl
     if ((dw || dx) && !cols)
         return CIM_ERR_NOMEM;
     if (dw)
-        grad_weights(l, s, dy, cols, dw);
+        grad_weights(l, s, dy, cols, dw, 0, l->cout);
     if (db)
         grad_bias(l, dy, db);
     if (dx)

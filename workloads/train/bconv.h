@@ -23,9 +23,9 @@ typedef struct {
      * latent input only where |x_latent| <= clip_x (1.0 each by default; INFINITY: no clip). */
     float clip_w, clip_x;
     const CimAlloc *alloc; /* scratch memory (one im2col buffer); NULL: malloc */
-    /* Not NULL: the backward's work split over threads, dx by images, dw by output rows (at
-     * multiples of CIM_NN_SGEMM_SPLIT): the same sgemm values as one thread computes, with an
-     * im2col buffer per range. Then an allocation failure may leave outputs part written. */
+    /* Not NULL: the backward's work split over threads, dx by images (one sgemm per image,
+     * as on one thread), dw by output rows (cim_nn_dots: the same values for any rows), with
+     * an im2col buffer per range. Then an allocation failure may leave outputs part written. */
     CimNnPar *par;
     void *par_ctx;
 } CimBconv;

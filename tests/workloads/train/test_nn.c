@@ -31,6 +31,99 @@ static void fill_rand(float *v, size_t n, CimRng *rng, double lo, double hi)
         v[i] = (float)(lo + (hi - lo) * cim_rng_uniform(rng));
 }
 
+/* ---- dense products: the documented order, bit for bit, for any split ---------------- */
+
+/* cim_nn_dots's order written out plainly: 16 lanes, lane l adds k = l, l + 16, ... in turn
+ * from 0, then lane l += lane l + 8, + 4, + 2, + 1. */
+static float ref_dot(const float *x, const float *w, size_t len)
+{
+    float lane[16] = {0};
+    for (size_t k = 0; k < len; k++)
+        lane[k % 16] += x[k] * w[k];
+    for (size_t h = 8; h; h /= 2)
+        for (size_t l = 0; l < h; l++)
+            lane[l] += lane[l + h];
+    return lane[0];
+}
+
+static void assert_same_bits(const float *a, const float *b, size_t n, const char *what, unsigned c)
+{
+    if (n && memcmp(a, b, n * sizeof *a) != 0)
+        fail_msg("case %u: %s differs from the documented order", c, what);
+}
+
+/* Random shapes (tails of the 16-lane and 64-column blocks included) and random row and
+ * output splits: cim_nn_dots, linear forward and backward give exactly the values of the
+ * order nn.h documents, computed here one element at a time, whatever range a call covers.
+ * This is what makes dcim train's results the same for every --jobs N on every CPU. */
+static void test_nn_dense_products_follow_their_order_for_any_split(void **state)
+{
+    (void)state;
+    CimRng rng;
+    cim_rng_seed(&rng, 77);
+    for (unsigned c = 0; c < 300; c++) {
+        size_t n = (size_t)(cim_rng_uniform(&rng) * 10), out = (size_t)(cim_rng_uniform(&rng) * 10);
+        size_t in = (size_t)(cim_rng_uniform(&rng) * 150);
+        size_t cut = n ? (size_t)(cim_rng_uniform(&rng) * (double)(n + 1)) : 0;
+        size_t ocut = out ? (size_t)(cim_rng_uniform(&rng) * (double)(out + 1)) : 0;
+        float *x = malloc((n * in + 1) * sizeof *x), *w = malloc((out * in + 1) * sizeof *w);
+        float *b = malloc((out + 1) * sizeof *b), *dy = malloc((n * out + 1) * sizeof *dy);
+        float *y = malloc((n * out + 1) * sizeof *y), *want = malloc((n * out + n * in + out * in + 1) * sizeof *want);
+        float *dw = malloc((out * in + 1) * sizeof *dw), *dx = malloc((n * in + 1) * sizeof *dx);
+        float *part = malloc((n * in + out * in + n * out + 1) * sizeof *part);
+        assert_true(x && w && b && dy && y && want && dw && dx && part);
+        fill_rand(x, n * in, &rng, -1, 1);
+        fill_rand(w, out * in, &rng, -1, 1);
+        fill_rand(b, out, &rng, -1, 1);
+        fill_rand(dy, n * out, &rng, -1, 1);
+        /* dots, whole and as two calls over rows, and accumulating onto y */
+        for (size_t i = 0; i < n; i++)
+            for (size_t o = 0; o < out; o++)
+                want[i * out + o] = ref_dot(x + i * in, w + o * in, in);
+        cim_nn_dots(x, n, in, w, out, y, 0);
+        assert_same_bits(y, want, n * out, "cim_nn_dots", c);
+        cim_nn_dots(x, cut, in, w, out, part, 0);
+        cim_nn_dots(x + cut * in, n - cut, in, w, out, part + cut * out, 0);
+        assert_same_bits(part, want, n * out, "cim_nn_dots over two row ranges", c);
+        for (size_t e = 0; e < n * out; e++)
+            want[e] = y[e] + want[e];
+        cim_nn_dots(x, n, in, w, out, y, 1);
+        assert_same_bits(y, want, n * out, "cim_nn_dots accumulating", c);
+        /* linear forward: b + dot */
+        for (size_t i = 0; i < n; i++)
+            for (size_t o = 0; o < out; o++)
+                want[i * out + o] = b[o] + ref_dot(x + i * in, w + o * in, in);
+        cim_nn_linear_forward(x, n, in, w, b, out, y);
+        assert_same_bits(y, want, n * out, "linear forward", c);
+        /* backward: dw adds over examples in turn, dx over outputs in turn, from 0 */
+        for (size_t o = 0; o < out; o++)
+            for (size_t k = 0; k < in; k++) {
+                float acc = 0.0f;
+                for (size_t i = 0; i < n; i++)
+                    acc += dy[i * out + o] * x[i * in + k];
+                want[o * in + k] = acc;
+            }
+        float *want_dx = want + out * in;
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < in; k++) {
+                float acc = 0.0f;
+                for (size_t o = 0; o < out; o++)
+                    acc += dy[i * out + o] * w[o * in + k];
+                want_dx[i * in + k] = acc;
+            }
+        cim_nn_linear_backward(x, n, in, w, out, dy, dw, NULL, dx);
+        assert_same_bits(dw, want, out * in, "linear dW", c);
+        assert_same_bits(dx, want_dx, n * in, "linear dx", c);
+        cim_nn_linear_backward_rows(x, n, in, out, dy, part, NULL, 0, ocut);
+        cim_nn_linear_backward_rows(x, n, in, out, dy, part, NULL, ocut, out);
+        assert_same_bits(part, want, out * in, "linear dW over two output ranges", c);
+        cim_nn_linear_backward(NULL, cut, in, w, out, dy, NULL, NULL, part);
+        cim_nn_linear_backward(NULL, n - cut, in, w, out, dy + cut * out, NULL, NULL, part + cut * in);
+        assert_same_bits(part, want_dx, n * in, "linear dx over two row ranges", c);
+        free(x), free(w), free(b), free(dy), free(y), free(want), free(dw), free(dx), free(part);
+    }
+}
+
 /* ---- linear ------------------------------------------------------------ */
 enum { LN = 3, LIN = 5, LOUT = 4 };
 
@@ -436,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_nn_cross_entropy_uniform_logits_give_log_k),
         cmocka_unit_test(test_nn_argmax_first_on_tie_and_nan_largest),
         cmocka_unit_test(test_nn_tiny_mlp_learns_xor_quadrants),
+        cmocka_unit_test(test_nn_dense_products_follow_their_order_for_any_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
