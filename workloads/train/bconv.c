@@ -108,16 +108,41 @@ CimStatus cim_bconv_forward(const CimBconv *l, const float *xb, const float *wb,
     return CIM_OK;
 }
 
-/* dw[o][c] for filters lo <= o < hi: over images i in turn, dw = dw + cim_nn_dots(dy_i[o],
- * cols_i[c]) (the first image's dots alone), then the weight clip. The same values for any
- * range of filters (cim_nn_dots). */
+/* rows[p][c * k * k + t]: im2col's matrix transposed, one row of taps per output pixel p. */
+static void im2row(const CimBconv *l, const float *x, float *rows)
+{
+    size_t kk = l->k * l->k, K = l->cin * kk, oh = cim_bconv_out_h(l), ow = cim_bconv_out_w(l);
+    for (size_t y = 0; y < oh; y++)
+        for (size_t xx = 0; xx < ow; xx++) {
+            float *r = rows + (y * ow + xx) * K;
+            for (size_t c = 0; c < l->cin; c++)
+                for (size_t ky = 0; ky < l->k; ky++) {
+                    long sy = (long)(y + ky) - (long)l->pad;
+                    float *t = r + c * kk + ky * l->k;
+                    const float *src = x + (c * l->h + (size_t)(sy < 0 ? 0 : sy)) * l->w;
+                    for (size_t kx = 0; kx < l->k; kx++) {
+                        long sx = (long)(xx + kx) - (long)l->pad;
+                        t[kx] = sy >= 0 && sy < (long)l->h && sx >= 0 && sx < (long)l->w ? src[sx] : 0.0f;
+                    }
+                }
+        }
+}
+
+/* dw[o][c] for filters lo <= o < hi (bconv.h gives the order), then the weight clip. The same
+ * values for any range of filters. */
 static void grad_weights(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *cols, float *dw,
                          size_t lo, size_t hi)
 {
     size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
     for (size_t i = 0; i < l->n; i++) {
-        im2col(l, s->xb + i * in, cols);
-        cim_nn_dots(dy + (i * l->cout + lo) * hw, hi - lo, hw, cols, k, dw + lo * k, i > 0);
+        const float *dyi = dy + (i * l->cout + lo) * hw;
+        if (k >= CIM_BCONV_ROWS_MIN) {
+            im2row(l, s->xb + i * in, cols);
+            cim_nn_axpy_rows(hi - lo, k, hw, dyi, hw, 1, cols, k, dw + lo * k, k, i > 0);
+        } else {
+            im2col(l, s->xb + i * in, cols);
+            cim_nn_dots(dyi, hi - lo, hw, cols, k, dw + lo * k, i > 0);
+        }
     }
     ste_clip(dw + lo * k, s->w_latent ? s->w_latent + lo * k : NULL, (hi - lo) * k, l->clip_w);
 }

@@ -30,6 +30,10 @@ typedef struct {
     void *par_ctx;
 } CimBconv;
 
+/* From this many taps per filter (cin k k) dw runs as row sums over an im2row matrix, one
+ * vector block of 16 columns at least; below, as dot products over each image's pixels. */
+#define CIM_BCONV_ROWS_MIN 16
+
 /* A layer of the given shape with clip_w = clip_x = 1 and the malloc allocator. */
 CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w, size_t k, size_t pad);
 /* The output's height and width (0 when the kernel does not fit the padded input). */
@@ -62,8 +66,13 @@ typedef struct {
  *   dx[n][c][y][x]   = sum_{o,ky,kx} dy[n][o][y-ky+pad][x-kx+pad] * wb[o][c][ky][kx]
  *                      times 1{|x_latent| <= clip_x}
  * i.e. d(sign)/dv is taken as 1 inside the clip window and 0 outside. dw, db and dx may each be
- * NULL (skip it; conv1 needs no dx). Outputs are overwritten. Computed per image with im2col and
- * two sgemm calls. Returns CIM_OK, or CIM_ERR_NOMEM with the outputs untouched. */
+ * NULL (skip it; conv1 needs no dx). Outputs are overwritten. Computed per image: dx with
+ * im2col and an sgemm; dw in an order fixed by the shape alone (nn.h: the same values for any
+ * range of filters and on every CPU): with K = cin k k >= CIM_BCONV_ROWS_MIN, each dw value
+ * adds its products over images and, within an image, over output pixels y * ow + x in turn,
+ * from 0 (cim_nn_axpy_rows); with a smaller K, each image's sum is a cim_nn_dots over the
+ * image's pixels, added to the previous images' total. Returns CIM_OK, or CIM_ERR_NOMEM with
+ * the outputs untouched. */
 CimStatus cim_bconv_backward(const CimBconv *l, const CimBconvSaved *s, const float *dy,
                              float *dw, float *db, float *dx);
 

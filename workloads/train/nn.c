@@ -93,14 +93,17 @@ void cim_nn_dots(const float *x, size_t n, size_t len, const float *w, size_t ou
     }
 }
 
-/* Rows r0 <= r < r0 + nrr (nrr <= 4) and columns k <= kk < k + 16 NV of axpy_rows below, the
+/* Rows r0 <= r < r0 + nrr (nrr <= 4) and columns k <= kk < k + 16 NV of cim_nn_axpy_rows, the
  * sums in registers. */
 static inline __attribute__((always_inline)) void axpy_block(size_t r0, size_t nrr, size_t k, size_t nj,
                                                              const float *a, size_t ars, size_t ajs,
                                                              const float *bm, size_t ldb, float *c, size_t ldc,
-                                                             const size_t NV)
+                                                             int accumulate, const size_t NV)
 {
     V16 acc[4][4] = {{{0}}};
+    for (size_t r = 0; accumulate && r < nrr; r++)
+        for (size_t v = 0; v < NV; v++)
+            load16(&acc[r][v], c + (r0 + r) * ldc + k + v * LANES);
     const float *ar[4];
 #pragma GCC unroll 4
     for (size_t r = 0; r < 4; r++)
@@ -124,23 +127,21 @@ static inline __attribute__((always_inline)) void axpy_block(size_t r0, size_t n
             store16(c + (r0 + r) * ldc + k + v * LANES, &acc[r][v]);
 }
 
-/* c[r][k] = sum over j < nj of a[r * ars + j * ajs] * bm[j * ldb + k], for r < nr and k < ncols,
- * each element added up in increasing j from 0 (row r of c at c + r * ldc). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #endif
-static void axpy_rows(size_t nr, size_t ncols, size_t nj, const float *a, size_t ars, size_t ajs, const float *bm,
-                      size_t ldb, float *c, size_t ldc)
+void cim_nn_axpy_rows(size_t nr, size_t ncols, size_t nj, const float *a, size_t ars, size_t ajs, const float *bm,
+                      size_t ldb, float *c, size_t ldc, int accumulate)
 {
     for (size_t r0 = 0; r0 < nr; r0 += 4) {
         size_t nrr = nr - r0 < 4 ? nr - r0 : 4, k = 0;
         for (; k + 4 * LANES <= ncols; k += 4 * LANES)
-            axpy_block(r0, nrr, k, nj, a, ars, ajs, bm, ldb, c, ldc, 4);
+            axpy_block(r0, nrr, k, nj, a, ars, ajs, bm, ldb, c, ldc, accumulate, 4);
         for (; k + LANES <= ncols; k += LANES)
-            axpy_block(r0, nrr, k, nj, a, ars, ajs, bm, ldb, c, ldc, 1);
+            axpy_block(r0, nrr, k, nj, a, ars, ajs, bm, ldb, c, ldc, accumulate, 1);
         for (size_t r = 0; r < nrr; r++) /* the last columns, one at a time: the same sums */
             for (size_t kk = k; kk < ncols; kk++) {
-                float acc = 0.0f;
+                float acc = accumulate ? c[(r0 + r) * ldc + kk] : 0.0f;
                 for (size_t j = 0; j < nj; j++)
                     acc += a[(r0 + r) * ars + j * ajs] * bm[j * ldb + kk];
                 c[(r0 + r) * ldc + kk] = acc;
@@ -175,7 +176,7 @@ void cim_nn_linear_backward(const float *x, size_t n, size_t in, const float *w,
 {
     cim_nn_linear_backward_rows(x, n, in, out, dy, dw, db, 0, out);
     if (dx && n && in) /* dx[i][k] = sum over o of dy[i][o] w[o][k] */
-        axpy_rows(n, in, out, dy, out, 1, w, in, dx, in);
+        cim_nn_axpy_rows(n, in, out, dy, out, 1, w, in, dx, in, 0);
 }
 
 void cim_nn_linear_backward_rows(const float *x, size_t n, size_t in, size_t out, const float *dy, float *dw,
@@ -186,7 +187,7 @@ void cim_nn_linear_backward_rows(const float *x, size_t n, size_t in, size_t out
     if (db)
         column_sums(dy + o0, n, out, o1 - o0, db + o0);
     if (dw && in) /* dw[o][k] = sum over i of dy[i][o] x[i][k] */
-        axpy_rows(o1 - o0, in, n, dy + o0, 1, out, x, in, dw + o0 * in, in);
+        cim_nn_axpy_rows(o1 - o0, in, n, dy + o0, 1, out, x, in, dw + o0 * in, in, 0);
 }
 
 void cim_nn_relu_forward(const float *x, size_t len, float *y)

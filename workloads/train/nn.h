@@ -48,6 +48,11 @@ size_t cim_nn_split(size_t n, size_t align, unsigned w, unsigned nw);
  * lane l adds the products of k = l, l + 16, l + 32, ... in turn, starting from 0; then lane
  * l += lane l + 8, then + 4, + 2, + 1, and lane 0 is the sum. */
 void cim_nn_dots(const float *x, size_t n, size_t len, const float *w, size_t out, float *y, int accumulate);
+/* Row sums: c[r * ldc + k] = sum over j < nj of a[r * ars + j * ajs] * b[j * ldb + k] for
+ * r < nr, k < ncols, each added up in increasing j, starting from 0 or, with accumulate, from
+ * c's value. */
+void cim_nn_axpy_rows(size_t nr, size_t ncols, size_t nj, const float *a, size_t ars, size_t ajs, const float *b,
+                      size_t ldb, float *c, size_t ldc, int accumulate);
 
 /* Linear: y[n][out] = x[n][in] * W^T + b, W [out][in] as torch stores it, b [out] (NULL: no
  * bias): y[i][o] = b[o] + cim_nn_dots(x[i], W[o]). */
