@@ -9,7 +9,7 @@
 
 CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w, size_t k, size_t pad)
 {
-    CimBconv l = { n, cin, cout, h, w, k, pad, 1.0f, 1.0f, NULL, NULL, NULL };
+    CimBconv l = { n, cin, cout, h, w, k, pad, 1.0f, 1.0f, NULL, NULL, NULL, 0 };
     return l;
 }
 
@@ -136,7 +136,11 @@ static void grad_weights(const CimBconv *l, const CimBconvSaved *s, const float 
     size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
     for (size_t i = 0; i < l->n; i++) {
         const float *dyi = dy + (i * l->cout + lo) * hw;
-        if (k >= CIM_BCONV_ROWS_MIN) {
+        if (l->sgemm_dw) {
+            im2col(l, s->xb + i * in, cols);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(hi - lo), (int)k, (int)hw, 1.0f, dyi, (int)hw,
+                        cols, (int)hw, i ? 1.0f : 0.0f, dw + lo * k, (int)k);
+        } else if (k >= CIM_BCONV_ROWS_MIN) {
             im2row(l, s->xb + i * in, cols);
             cim_nn_axpy_rows(hi - lo, k, hw, dyi, hw, 1, cols, k, dw + lo * k, k, i > 0);
         } else {

@@ -28,6 +28,7 @@ typedef struct {
      * an im2col buffer per range. Then an allocation failure may leave outputs part written. */
     CimNnPar *par;
     void *par_ctx;
+    int sgemm_dw; /* dw by OpenBLAS sgemm per image, as before (the bench's baseline; no par) */
 } CimBconv;
 
 /* From this many taps per filter (cin k k) dw runs as row sums over an im2row matrix, one

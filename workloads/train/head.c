@@ -117,7 +117,11 @@ void cim_head_forward_rows(CimHead *h, const int32_t *ints, size_t lo, size_t hi
         const CimLayer *l = &h->net->layers[h->first + k];
         size_t in = size_of(l, 0), out = size_of(l, 1);
         size_t *idx = h->idx[k] ? h->idx[k] + lo * out : NULL;
-        cim_head_layer_forward(l, h->act[k] + lo * in, hi - lo, h->act[k + 1] + lo * out, idx);
+        if (h->sgemm && l->kind == CIM_L_LINEAR)
+            cim_nn_linear_forward_sgemm(h->act[k] + lo * in, hi - lo, in, l->w, l->b, l->out_c,
+                                        h->act[k + 1] + lo * out);
+        else
+            cim_head_layer_forward(l, h->act[k] + lo * in, hi - lo, h->act[k + 1] + lo * out, idx);
         for (size_t i = 0; idx && lo && i < (hi - lo) * out; i++)
             idx[i] += lo * in; /* flat indices into the whole batch's input, as one call gives */
     }
@@ -211,8 +215,13 @@ float cim_head_backward(CimHead *h, const int32_t *labels, size_t n)
     else
         for (size_t k = nl; k-- > 0;) {
             size_t i = h->first + k;
-            cim_head_layer_backward(&h->net->layers[i], h->act[k], h->act[k + 1], h->idx[k], n, grad_out(h, k),
-                                    h->dw[i], h->db[i], grad_in(h, k));
+            const CimLayer *l = &h->net->layers[i];
+            if (h->sgemm && l->kind == CIM_L_LINEAR)
+                cim_nn_linear_backward_sgemm(h->act[k], n, size_of(l, 0), l->w, l->out_c, grad_out(h, k), h->dw[i],
+                                             h->db[i], grad_in(h, k));
+            else
+                cim_head_layer_backward(l, h->act[k], h->act[k + 1], h->idx[k], n, grad_out(h, k), h->dw[i], h->db[i],
+                                        grad_in(h, k));
         }
     const CimLayer *c = &h->net->layers[h->conv];
     size_t hw = (size_t)c->out_h * c->out_w;

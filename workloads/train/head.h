@@ -29,6 +29,7 @@ typedef struct {
      * in the same order, as one call over everything computes (tested: dcim train --jobs). */
     CimNnTeam *team;
     void *team_ctx;
+    int sgemm;             /* linear layers by cim_nn_linear_*_sgemm (the bench's baseline; no team) */
 } CimHead;
 
 /* For the network's host layers after the last chip layer `conv`. */

@@ -2,6 +2,7 @@
  * 1.13 semantics; the dense products in one summation order on every CPU (below). */
 #include "workloads/train/nn.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -188,6 +189,47 @@ void cim_nn_linear_backward_rows(const float *x, size_t n, size_t in, size_t out
         column_sums(dy + o0, n, out, o1 - o0, db + o0);
     if (dw && in) /* dw[o][k] = sum over i of dy[i][o] x[i][k] */
         cim_nn_axpy_rows(o1 - o0, in, n, dy + o0, 1, out, x, in, dw + o0 * in, in, 0);
+}
+
+/* ---- the bench's baseline: the linear layer as it was before (OpenBLAS sgemm) ---- */
+
+static int ld(size_t v) { return v ? (int)v : 1; } /* OpenBLAS wants a leading dimension >= 1 */
+
+void cim_nn_linear_forward_sgemm(const float *x, size_t n, size_t in, const float *w, const float *b, size_t out,
+                                 float *y)
+{
+    if (n == 0 || out == 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (b)
+            memcpy(y + i * out, b, out * sizeof *y);
+        else
+            memset(y + i * out, 0, out * sizeof *y);
+    }
+    if (in)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)out, (int)in, 1.0f, x, ld(in), w, ld(in),
+                    1.0f, y, ld(out));
+}
+
+void cim_nn_linear_backward_sgemm(const float *x, size_t n, size_t in, const float *w, size_t out, const float *dy,
+                                  float *dw, float *db, float *dx)
+{
+    if (db)
+        column_sums(dy, n, out, out, db);
+    if (dw && out && in) {
+        if (n == 0)
+            memset(dw, 0, out * in * sizeof *dw);
+        else
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)n, 1.0f, dy, ld(out), x,
+                        ld(in), 0.0f, dw, ld(in));
+    }
+    if (dx && n && in) {
+        if (out == 0)
+            memset(dx, 0, n * in * sizeof *dx);
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)in, (int)out, 1.0f, dy, ld(out), w,
+                        ld(in), 0.0f, dx, ld(in));
+    }
 }
 
 void cim_nn_relu_forward(const float *x, size_t len, float *y)

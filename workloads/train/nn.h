@@ -71,6 +71,15 @@ void cim_nn_linear_backward(const float *x, size_t n, size_t in, const float *w,
 void cim_nn_linear_backward_rows(const float *x, size_t n, size_t in, size_t out, const float *dy, float *dw,
                                  float *db, size_t o0, size_t o1);
 
+/* The linear layer as it was before the dense products above (issue 14): the bias written
+ * into y, then OpenBLAS cblas_sgemm with beta = 1; the backward's products by sgemm. Only
+ * for the bench's baseline (CimTrainOptions.unoptimised); the values depend on OpenBLAS's
+ * kernel and on the call's shape. */
+void cim_nn_linear_forward_sgemm(const float *x, size_t n, size_t in, const float *w, const float *b, size_t out,
+                                 float *y);
+void cim_nn_linear_backward_sgemm(const float *x, size_t n, size_t in, const float *w, size_t out, const float *dy,
+                                  float *dw, float *db, float *dx);
+
 /* ReLU over len values: y = x > 0 ? x : 0; NaN stays NaN (torch's clamp_min propagates it).
  * In place (y == x) is allowed. */
 void cim_nn_relu_forward(const float *x, size_t len, float *y);

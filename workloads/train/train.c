@@ -780,6 +780,7 @@ static CimStatus init(Trainer *t, CimDiag *d)
         t->head.team = trainer_team;
         t->head.team_ctx = t;
     }
+    t->head.sgemm = t->unoptimised;
     if (st == CIM_OK)
         st = setup_params(t);
     if (st == CIM_OK && j->run.train.learn == CIM_LEARN_STE)

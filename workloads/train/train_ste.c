@@ -248,6 +248,7 @@ static CimStatus backward(Trainer *t, size_t nb)
         CimBconv l = cim_bconv_layer(nb, q->l->in_c, q->l->out_c, q->l->in_h, q->l->in_w, q->l->kernel,
                                      q->l->padding);
         l.clip_w = l.clip_x = s->clip;
+        l.sgemm_dw = t->unoptimised;
         if (t->jobs > 1) {
             l.par = trainer_nn_par;
             l.par_ctx = t;
