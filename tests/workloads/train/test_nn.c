@@ -306,6 +306,47 @@ static void maxpool_fd_check(size_t k, uint64_t seed)
     }
 }
 
+/* Every kernel size (the 2 x 2 one has its own code) against torch's rule written out here,
+ * on values drawn from {-inf, -1, 0, 1, NaN} so that ties and NaNs are everywhere: a value
+ * replaces the maximum when it is larger or NaN, windows in row-major order; same maximum
+ * (bits, NaN as NaN) and same index. */
+static void test_nn_maxpool_matches_torch_rule_on_ties_and_nans(void **state)
+{
+    (void)state;
+    const float pick[] = {-INFINITY, -1.0f, 0.0f, 1.0f, NAN};
+    CimRng rng;
+    cim_rng_seed(&rng, 5);
+    for (unsigned c = 0; c < 200; c++) {
+        size_t n = 1 + (size_t)(cim_rng_uniform(&rng) * 2), ch = 1 + (size_t)(cim_rng_uniform(&rng) * 3);
+        size_t h = 1 + (size_t)(cim_rng_uniform(&rng) * 9), w = 1 + (size_t)(cim_rng_uniform(&rng) * 9);
+        size_t k = 1 + (size_t)(cim_rng_uniform(&rng) * 3), nx = n * ch * h * w, ny = n * ch * (h / k) * (w / k);
+        float x[2 * 3 * 9 * 9], y[2 * 3 * 9 * 9];
+        size_t idx[2 * 3 * 9 * 9];
+        for (size_t i = 0; i < nx; i++)
+            x[i] = pick[(size_t)(cim_rng_uniform(&rng) * 5) % 5];
+        cim_nn_maxpool_forward(x, n, ch, h, w, k, y, idx);
+        size_t o = 0;
+        for (size_t p = 0; p < n * ch; p++)
+            for (size_t oy = 0; oy < h / k; oy++)
+                for (size_t ox = 0; ox < w / k; ox++, o++) {
+                    float best = -INFINITY;
+                    size_t at = p * h * w + k * oy * w + k * ox;
+                    for (size_t dy = 0; dy < k; dy++)
+                        for (size_t dx = 0; dx < k; dx++) {
+                            size_t i = p * h * w + (k * oy + dy) * w + k * ox + dx;
+                            if (x[i] > best || isnan(x[i])) {
+                                best = x[i];
+                                at = i;
+                            }
+                        }
+                    if (idx[o] != at || !(y[o] == best || (isnan(y[o]) && isnan(best))))
+                        fail_msg("case %u (k %zu, %zux%zu): output %zu is %g at %zu, torch gives %g at %zu", c, k, h,
+                                 w, o, (double)y[o], idx[o], (double)best, at);
+                }
+        assert_int_equal(o, ny);
+    }
+}
+
 static void test_nn_maxpool_backward_matches_finite_differences(void **state)
 {
     (void)state;
@@ -530,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_nn_argmax_first_on_tie_and_nan_largest),
         cmocka_unit_test(test_nn_tiny_mlp_learns_xor_quadrants),
         cmocka_unit_test(test_nn_dense_products_follow_their_order_for_any_split),
+        cmocka_unit_test(test_nn_maxpool_matches_torch_rule_on_ties_and_nans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
