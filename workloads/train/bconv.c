@@ -54,15 +54,17 @@ static void col2im(const CimBconv *l, const float *cols, float *dx)
     size_t kk = l->k * l->k, oh = cim_bconv_out_h(l), ow = cim_bconv_out_w(l);
     memset(dx, 0, l->cin * l->h * l->w * sizeof *dx);
     for (size_t c = 0; c < l->cin; c++)
-        for (size_t t = 0; t < kk; t++) {
+        for (size_t t = 0; t < kk; t++) { /* the outputs whose tap t lands inside the image */
             const float *row = cols + (c * kk + t) * oh * ow;
             long oy = (long)(t / l->k) - (long)l->pad, ox = (long)(t % l->k) - (long)l->pad;
-            for (size_t y = 0; y < oh; y++)
-                for (size_t xx = 0; xx < ow; xx++) {
-                    long sy = (long)y + oy, sx = (long)xx + ox;
-                    if (sy >= 0 && sy < (long)l->h && sx >= 0 && sx < (long)l->w)
-                        dx[(c * l->h + (size_t)sy) * l->w + (size_t)sx] += row[y * ow + xx];
-                }
+            long y0 = oy < 0 ? -oy : 0, y1 = (long)l->h - oy < (long)oh ? (long)l->h - oy : (long)oh;
+            long x0 = ox < 0 ? -ox : 0, x1 = (long)l->w - ox < (long)ow ? (long)l->w - ox : (long)ow;
+            for (long y = y0; y < y1; y++) {
+                float *d = dx + (c * l->h + (size_t)(y + oy)) * l->w;
+                const float *r = row + (size_t)y * ow;
+                for (long xx = x0; xx < x1; xx++)
+                    d[xx + ox] += r[xx];
+            }
         }
 }
 
