@@ -3,10 +3,10 @@
 #include "workloads/report/json.h"
 #include "workloads/run/provenance.h"
 #include "workloads/run/pointcloud.h"
+#include "workloads/train/blas.h"
 #include "workloads/train/pn_train.h"
 #include "workloads/train/train.h"
 
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,29 +46,6 @@ static const char usage[] =
     "has none). docs/training.md.\n"
     "Ctrl-C or SIGTERM stops after the current batch and leaves a resume point there.\n"
     CLI_EXIT_TEXT;
-
-/* OpenBLAS picks its kernels from the CPU's model number; on a CPU it does not know (a
- * virtual machine's generic "Intel Xeon Processor") it falls back to the SSE3 "Prescott"
- * kernels, 5x slower than the AVX-512 ones on the same machine (measured: 17 against 86
- * GFLOPS, docs/training.md). The kernels are chosen when the library loads, so for
- * point-cloud training dcim runs itself again with OPENBLAS_CORETYPE set from the CPU's
- * feature flags. Only then: an MNIST run keeps its arithmetic. Returns when it does not. */
-static void fast_blas(char **argv)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (getenv("OPENBLAS_CORETYPE") || strcmp(openblas_get_corename(), "Prescott") != 0)
-        return;
-    const char *core = __builtin_cpu_supports("avx512f") ? "SkylakeX"
-                       : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? "Haswell" : NULL;
-    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0)
-        return;
-    fflush(NULL);
-    execv("/proc/self/exe", argv); /* returns only on failure: go on with the kernels we have */
-    unsetenv("OPENBLAS_CORETYPE");
-#else
-    (void)argv;
-#endif
-}
 
 typedef struct {
     CliOverrides o;
@@ -207,9 +184,10 @@ int cli_train(int argc, char **argv)
     CimDiag d;
     cim_diag_init(&d);
     CimStatus st;
+    /* OpenBLAS's fastest kernels for this CPU, for every network (workloads/train/blas.h);
+     * main passes argv + 1 (workloads/cli/dcim.c): argv - 1 is the whole command line */
+    cim_blas_fast_kernels(argv - 1);
     int pn = cim_pn_job_wanted(&o.job);
-    if (pn > 0)
-        fast_blas(argv - 1); /* main passes argv + 1 (workloads/cli/dcim.c): the whole command line */
     if (pn < 0) {
         cim_diag_add(&d, CIM_SEV_ERROR, a.path, 0, 0, "out of memory");
         st = CIM_ERR_NOMEM;

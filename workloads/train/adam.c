@@ -55,12 +55,13 @@ void cim_adam_restore(CimAdam *a, const float *m, const float *v, uint64_t step)
  *   denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
  *   param.addcdiv_(exp_avg, denom, value=-step_size)
  * Python scalars reach the float32 kernels rounded to float. */
-static inline __attribute__((always_inline)) void adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
+static inline __attribute__((always_inline)) void adam_range(const CimAdam *a, uint64_t step, float *param,
+                                                            const float *grad, const uint8_t *mask, size_t lo,
+                                                            size_t hi)
 {
     double t, bc1, bc2;
     float b1, a1, b2, a2, bc2s, eps, neg_step;
-    a->step++;
-    t = (double)a->step;
+    t = (double)step;
     bc1 = 1.0 - pow(a->p.beta1, t);
     bc2 = 1.0 - pow(a->p.beta2, t);
     b1 = (float)a->p.beta1;
@@ -84,10 +85,10 @@ static inline __attribute__((always_inline)) void adam_step(CimAdam *a, float *p
         pp[i] = pp[i] + (neg_step * m) / denom;                                                     \
     } while (0)
     if (mask)
-        for (size_t i = 0; i < a->n; i++)
+        for (size_t i = lo; i < hi; i++)
             ADAM_ELEMENT(mask[i] ? pg[i] * 0.0f : pg[i]);
     else
-        for (size_t i = 0; i < a->n; i++)
+        for (size_t i = lo; i < hi; i++)
             ADAM_ELEMENT(pg[i]);
 #undef ADAM_ELEMENT
 }
@@ -100,14 +101,20 @@ static inline __attribute__((always_inline)) void adam_step(CimAdam *a, float *p
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #endif
+void cim_adam_step_range(const CimAdam *a, uint64_t step, float *param, const float *grad, const uint8_t *mask,
+                         size_t lo, size_t hi)
+{
+    adam_range(a, step, param, grad, mask, lo, hi);
+}
+
 void cim_adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
 {
-    adam_step(a, param, grad, mask);
+    cim_adam_step_range(a, ++a->step, param, grad, mask, 0, a->n);
 }
 
 void cim_adam_step_portable(CimAdam *a, float *param, const float *grad, const uint8_t *mask)
 {
-    adam_step(a, param, grad, mask);
+    adam_range(a, ++a->step, param, grad, mask, 0, a->n);
 }
 
 void cim_adam_mask_zeros(const float *param, size_t n, uint8_t *mask)

@@ -53,6 +53,11 @@ void cim_adam_restore(CimAdam *a, const float *m, const float *v, uint64_t step)
  * masked weight whose m is not 0 (it had gradients before it was masked) still moves, exactly as
  * in torch; one masked from its first step never moves (m stays 0, so the update is -0). */
 void cim_adam_step(CimAdam *a, float *param, const float *grad, const uint8_t *mask);
+/* Elements lo <= i < hi of cim_adam_step as step number `step` (the count after the
+ * increment), a->step left as it is: the values cim_adam_step gives them. Disjoint ranges
+ * may run at once; the caller then sets a->step = step. */
+void cim_adam_step_range(const CimAdam *a, uint64_t step, float *param, const float *grad, const uint8_t *mask,
+                         size_t lo, size_t hi);
 /* The same step in the build's portable code (no run-time choice): identical results. */
 void cim_adam_step_portable(CimAdam *a, float *param, const float *grad, const uint8_t *mask);
 

@@ -1,5 +1,5 @@
 /* Binary k x k convolution (stride 1, zero padding) on the host: exact forward (integer sum + bias) and the clipped
- * straight-through-estimator backward, both as im2col + OpenBLAS sgemm per image. */
+ * straight-through-estimator backward, both per image over im2col: OpenBLAS sgemm for the forward and dx, cim_nn_dots for dW (nn.h). */
 #include "workloads/train/bconv.h"
 
 #include <cblas.h>
@@ -9,7 +9,7 @@
 
 CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w, size_t k, size_t pad)
 {
-    CimBconv l = { n, cin, cout, h, w, k, pad, 1.0f, 1.0f, NULL, NULL, NULL };
+    CimBconv l = { n, cin, cout, h, w, k, pad, 1.0f, 1.0f, NULL, NULL, NULL, 0 };
     return l;
 }
 
@@ -54,15 +54,17 @@ static void col2im(const CimBconv *l, const float *cols, float *dx)
     size_t kk = l->k * l->k, oh = cim_bconv_out_h(l), ow = cim_bconv_out_w(l);
     memset(dx, 0, l->cin * l->h * l->w * sizeof *dx);
     for (size_t c = 0; c < l->cin; c++)
-        for (size_t t = 0; t < kk; t++) {
+        for (size_t t = 0; t < kk; t++) { /* the outputs whose tap t lands inside the image */
             const float *row = cols + (c * kk + t) * oh * ow;
             long oy = (long)(t / l->k) - (long)l->pad, ox = (long)(t % l->k) - (long)l->pad;
-            for (size_t y = 0; y < oh; y++)
-                for (size_t xx = 0; xx < ow; xx++) {
-                    long sy = (long)y + oy, sx = (long)xx + ox;
-                    if (sy >= 0 && sy < (long)l->h && sx >= 0 && sx < (long)l->w)
-                        dx[(c * l->h + (size_t)sy) * l->w + (size_t)sx] += row[y * ow + xx];
-                }
+            long y0 = oy < 0 ? -oy : 0, y1 = (long)l->h - oy < (long)oh ? (long)l->h - oy : (long)oh;
+            long x0 = ox < 0 ? -ox : 0, x1 = (long)l->w - ox < (long)ow ? (long)l->w - ox : (long)ow;
+            for (long y = y0; y < y1; y++) {
+                float *d = dx + (c * l->h + (size_t)(y + oy)) * l->w;
+                const float *r = row + (size_t)y * ow;
+                for (long xx = x0; xx < x1; xx++)
+                    d[xx + ox] += r[xx];
+            }
         }
 }
 
@@ -108,17 +110,47 @@ CimStatus cim_bconv_forward(const CimBconv *l, const float *xb, const float *wb,
     return CIM_OK;
 }
 
-/* dw[cout][k] = sum over images of dy_i[cout][hw] * cols_i[k][hw]^T, then the weight clip. */
-static void grad_weights(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *cols,
-                         float *dw)
+/* rows[p][c * k * k + t]: im2col's matrix transposed, one row of taps per output pixel p. */
+static void im2row(const CimBconv *l, const float *x, float *rows)
+{
+    size_t kk = l->k * l->k, K = l->cin * kk, oh = cim_bconv_out_h(l), ow = cim_bconv_out_w(l);
+    for (size_t y = 0; y < oh; y++)
+        for (size_t xx = 0; xx < ow; xx++) {
+            float *r = rows + (y * ow + xx) * K;
+            for (size_t c = 0; c < l->cin; c++)
+                for (size_t ky = 0; ky < l->k; ky++) {
+                    long sy = (long)(y + ky) - (long)l->pad;
+                    float *t = r + c * kk + ky * l->k;
+                    const float *src = x + (c * l->h + (size_t)(sy < 0 ? 0 : sy)) * l->w;
+                    for (size_t kx = 0; kx < l->k; kx++) {
+                        long sx = (long)(xx + kx) - (long)l->pad;
+                        t[kx] = sy >= 0 && sy < (long)l->h && sx >= 0 && sx < (long)l->w ? src[sx] : 0.0f;
+                    }
+                }
+        }
+}
+
+/* dw[o][c] for filters lo <= o < hi (bconv.h gives the order), then the weight clip. The same
+ * values for any range of filters. */
+static void grad_weights(const CimBconv *l, const CimBconvSaved *s, const float *dy, float *cols, float *dw,
+                         size_t lo, size_t hi)
 {
     size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
     for (size_t i = 0; i < l->n; i++) {
-        im2col(l, s->xb + i * in, cols);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)l->cout, (int)k, (int)hw, 1.0f,
-                    dy + i * l->cout * hw, (int)hw, cols, (int)hw, i ? 1.0f : 0.0f, dw, (int)k);
+        const float *dyi = dy + (i * l->cout + lo) * hw;
+        if (l->sgemm_dw) {
+            im2col(l, s->xb + i * in, cols);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(hi - lo), (int)k, (int)hw, 1.0f, dyi, (int)hw,
+                        cols, (int)hw, i ? 1.0f : 0.0f, dw + lo * k, (int)k);
+        } else if (k >= CIM_BCONV_ROWS_MIN) {
+            im2row(l, s->xb + i * in, cols);
+            cim_nn_axpy_rows(hi - lo, k, hw, dyi, hw, 1, cols, k, dw + lo * k, k, i > 0);
+        } else {
+            im2col(l, s->xb + i * in, cols);
+            cim_nn_dots(dyi, hi - lo, hw, cols, k, dw + lo * k, i > 0);
+        }
     }
-    ste_clip(dw, s->w_latent, l->cout * k, l->clip_w);
+    ste_clip(dw + lo * k, s->w_latent ? s->w_latent + lo * k : NULL, (hi - lo) * k, l->clip_w);
 }
 
 /* dx_i = col2im(wb^T[k][cout] * dy_i[cout][hw]) per image, then the input clip. */
@@ -159,19 +191,13 @@ static void dw_rows(void *arg, size_t lo, size_t hi)
 {
     Part *p = arg;
     const CimBconv *l = p->l;
-    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l), in = l->cin * l->h * l->w;
+    size_t k = l->cin * l->k * l->k, hw = cim_bconv_out_h(l) * cim_bconv_out_w(l);
     float *cols = cim_alloc_array(l->alloc, k * hw, sizeof *cols);
     if (!cols) {
         atomic_store(&p->nomem, 1);
         return;
     }
-    for (size_t i = 0; i < l->n; i++) {
-        im2col(l, p->s->xb + i * in, cols);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(hi - lo), (int)k, (int)hw, 1.0f,
-                    p->dy + (i * l->cout + lo) * hw, (int)hw, cols, (int)hw, i ? 1.0f : 0.0f, p->dw + lo * k,
-                    (int)k);
-    }
-    ste_clip(p->dw + lo * k, p->s->w_latent ? p->s->w_latent + lo * k : NULL, (hi - lo) * k, l->clip_w);
+    grad_weights(l, p->s, p->dy, cols, p->dw, lo, hi);
     cim_free(l->alloc, cols);
 }
 
@@ -200,7 +226,7 @@ static CimStatus backward_par(const CimBconv *l, const CimBconvSaved *s, const f
     Part p = {l, s, dy, dw, dx, 0};
     atomic_init(&p.nomem, 0);
     if (dw)
-        l->par(l->par_ctx, l->cout, CIM_NN_SGEMM_SPLIT, dw_rows, &p);
+        l->par(l->par_ctx, l->cout, CIM_NN_SPLIT, dw_rows, &p);
     if (db)
         grad_bias(l, dy, db);
     if (dx)
@@ -228,7 +254,7 @@ CimStatus cim_bconv_backward(const CimBconv *l, const CimBconvSaved *s, const fl
     if ((dw || dx) && !cols)
         return CIM_ERR_NOMEM;
     if (dw)
-        grad_weights(l, s, dy, cols, dw);
+        grad_weights(l, s, dy, cols, dw, 0, l->cout);
     if (db)
         grad_bias(l, dy, db);
     if (dx)

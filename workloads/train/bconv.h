@@ -23,12 +23,17 @@ typedef struct {
      * latent input only where |x_latent| <= clip_x (1.0 each by default; INFINITY: no clip). */
     float clip_w, clip_x;
     const CimAlloc *alloc; /* scratch memory (one im2col buffer); NULL: malloc */
-    /* Not NULL: the backward's work split over threads, dx by images, dw by output rows (at
-     * multiples of CIM_NN_SGEMM_SPLIT): the same sgemm values as one thread computes, with an
-     * im2col buffer per range. Then an allocation failure may leave outputs part written. */
+    /* Not NULL: the backward's work split over threads, dx by images (one sgemm per image,
+     * as on one thread), dw by output rows (cim_nn_dots: the same values for any rows), with
+     * an im2col buffer per range. Then an allocation failure may leave outputs part written. */
     CimNnPar *par;
     void *par_ctx;
+    int sgemm_dw; /* dw by OpenBLAS sgemm per image, as before (the bench's baseline; no par) */
 } CimBconv;
+
+/* From this many taps per filter (cin k k) dw runs as row sums over an im2row matrix, one
+ * vector block of 16 columns at least; below, as dot products over each image's pixels. */
+#define CIM_BCONV_ROWS_MIN 16
 
 /* A layer of the given shape with clip_w = clip_x = 1 and the malloc allocator. */
 CimBconv cim_bconv_layer(size_t n, size_t cin, size_t cout, size_t h, size_t w, size_t k, size_t pad);
@@ -62,8 +67,13 @@ typedef struct {
  *   dx[n][c][y][x]   = sum_{o,ky,kx} dy[n][o][y-ky+pad][x-kx+pad] * wb[o][c][ky][kx]
  *                      times 1{|x_latent| <= clip_x}
  * i.e. d(sign)/dv is taken as 1 inside the clip window and 0 outside. dw, db and dx may each be
- * NULL (skip it; conv1 needs no dx). Outputs are overwritten. Computed per image with im2col and
- * two sgemm calls. Returns CIM_OK, or CIM_ERR_NOMEM with the outputs untouched. */
+ * NULL (skip it; conv1 needs no dx). Outputs are overwritten. Computed per image: dx with
+ * im2col and an sgemm; dw in an order fixed by the shape alone (nn.h: the same values for any
+ * range of filters and on every CPU): with K = cin k k >= CIM_BCONV_ROWS_MIN, each dw value
+ * adds its products over images and, within an image, over output pixels y * ow + x in turn,
+ * from 0 (cim_nn_axpy_rows); with a smaller K, each image's sum is a cim_nn_dots over the
+ * image's pixels, added to the previous images' total. Returns CIM_OK, or CIM_ERR_NOMEM with
+ * the outputs untouched. */
 CimStatus cim_bconv_backward(const CimBconv *l, const CimBconvSaved *s, const float *dy,
                              float *dw, float *db, float *dx);
 

@@ -20,14 +20,16 @@ typedef struct {
     int skip_pruned;       /* pruned filters output 0 without bias (skip mode) */
     float **act;           /* act[k]: input of host layer first + k, [batch][size]; act[n]: logits */
     size_t **idx;          /* max-pool argmax per host layer (NULL for others) */
-    float *g0, *g1;        /* gradient scratch, [batch][largest] */
+    float **grad;          /* grad[k]: d loss / d act[k], shaped as act[k]; grad[0] is dy_conv */
     float **dw, **db;      /* per network layer: gradients (NULL where not trained) */
     float *dy_conv;        /* dloss / d(conv output + bias), [batch][in_size] */
-    /* Not NULL: the linear layers' products are split over threads, the forward and dx by
-     * examples, dw and db by output rows: each value is the same sgemm dot product, in the
-     * same order, as one call over everything computes (tested: dcim train --jobs). */
-    CimNnPar *par;
-    void *par_ctx;
+    /* Not NULL: the work is split over a team (one barrier per linear layer): the forward,
+     * every layer but a linear one's dw, by examples, a linear layer's dw and db by output
+     * rows, all at multiples of CIM_NN_SPLIT; each value is the same sgemm dot product,
+     * in the same order, as one call over everything computes (tested: dcim train --jobs). */
+    CimNnTeam *team;
+    void *team_ctx;
+    int sgemm;             /* linear layers by cim_nn_linear_*_sgemm (the bench's baseline; no team) */
 } CimHead;
 
 /* For the network's host layers after the last chip layer `conv`. */
@@ -35,6 +37,9 @@ CimStatus cim_head_init(CimHead *h, const CimNet *net, size_t conv, size_t first
 void cim_head_free(CimHead *h);
 /* Forward of n <= batch examples: ints [n][F*H*W] (original filter order). */
 void cim_head_forward(CimHead *h, const int32_t *ints, size_t n);
+/* The same for examples lo <= i < hi only (ints: all of them; lo a multiple of
+ * CIM_NN_SPLIT): the values cim_head_forward gives them. Ranges may run at once. */
+void cim_head_forward_rows(CimHead *h, const int32_t *ints, size_t lo, size_t hi);
 const float *cim_head_logits(const CimHead *h);
 /* Loss (mean over n) and every gradient: dw/db of the linear layers, db of the conv layer's
  * bias, and dy_conv. */

@@ -22,21 +22,47 @@ extern "C" {
 typedef void CimNnChunkFn(void *arg, size_t lo, size_t hi);
 typedef void CimNnPar(void *ctx, size_t n, size_t align, CimNnChunkFn *fn, void *arg);
 
-/* Where an sgemm's output columns (in OpenBLAS's column-major view) may be split between
- * calls: OpenBLAS runs the columns in groups of its kernel's unroll (4 to 16) and the last,
- * partial group through other code whose sums may round differently; split at multiples of
- * 16, every column takes the same code, and so gets the same bits, as in one call
- * (measured: OpenBLAS 0.3.21 with its PRESCOTT kernel, every split at multiples of 4 of the
- * MNIST head's shapes; tests/workloads/train/test_train.c checks --jobs 1, 2, 3). */
-#define CIM_NN_SGEMM_SPLIT 16
+/* A team of nw >= 1 threads: a CimNnTeam runs fn(arg, w, nw) once for every member
+ * w < nw, possibly several at once, and returns when all are done (one barrier: what one
+ * member writes, every member may read in the next call). */
+typedef void CimNnTeamFn(void *arg, unsigned w, unsigned nw);
+typedef void CimNnTeam(void *ctx, CimNnTeamFn *fn, void *arg);
+
+/* The one rule that splits [0, n) over nw members: member w takes [cim_nn_split(n, align, w,
+ * nw), cim_nn_split(n, align, w + 1, nw)), starting at n w / nw rounded down to a multiple of
+ * align (w >= nw: n). Ranges may be empty. */
+size_t cim_nn_split(size_t n, size_t align, unsigned w, unsigned nw);
+
+/* The granularity at which training splits a batch's rows and a layer's outputs over
+ * threads (any split gives the same values, see cim_nn_dots; whole multiples keep the
+ * vector blocks of 4 rows whole). */
+#define CIM_NN_SPLIT 16
+
+/* The dense products of this file and of bconv.h's dW are computed in one summation order
+ * on every CPU (no BLAS): each value is the same whatever range of rows or outputs a call
+ * covers, so work split over threads gives the same bits as one call, and a build for any
+ * vector width gives the same bits as the portable one (products and sums each rounded to
+ * float32; docs/training.md, "Dense products").
+ * Dots: y[i][o] = sum over k < len of x[i][k] w[o][k] for i < n, o < out (x [n][len], w
+ * [out][len], y [n][out]), or y[i][o] + that sum with accumulate. Each sum runs in 16 lanes:
+ * lane l adds the products of k = l, l + 16, l + 32, ... in turn, starting from 0; then lane
+ * l += lane l + 8, then + 4, + 2, + 1, and lane 0 is the sum. */
+void cim_nn_dots(const float *x, size_t n, size_t len, const float *w, size_t out, float *y, int accumulate);
+/* Row sums: c[r * ldc + k] = sum over j < nj of a[r * ars + j * ajs] * b[j * ldb + k] for
+ * r < nr, k < ncols, each added up in increasing j, starting from 0 or, with accumulate, from
+ * c's value. */
+void cim_nn_axpy_rows(size_t nr, size_t ncols, size_t nj, const float *a, size_t ars, size_t ajs, const float *b,
+                      size_t ldb, float *c, size_t ldc, int accumulate);
 
 /* Linear: y[n][out] = x[n][in] * W^T + b, W [out][in] as torch stores it, b [out] (NULL: no
- * bias). The bias is written into y first and sgemm adds x W^T with beta = 1, as torch's addmm. */
+ * bias): y[i][o] = b[o] + cim_nn_dots(x[i], W[o]). */
 void cim_nn_linear_forward(const float *x, size_t n, size_t in, const float *w, const float *b,
                            size_t out, float *y);
 
 /* Linear backward for upstream dy [n][out]: dw[out][in] = dy^T x, db[out] = sum over the batch
- * of dy (summed in double, rounded once), dx[n][in] = dy W. Any of dw, db, dx may be NULL. */
+ * of dy (summed in double, rounded once), dx[n][in] = dy W. Any of dw, db, dx may be NULL.
+ * dw[o][k] adds dy[i][o] x[i][k] for i = 0, 1, ... in turn, starting from 0; dx[i][k] adds
+ * dy[i][o] W[o][k] for o = 0, 1, ... in turn, starting from 0. */
 void cim_nn_linear_backward(const float *x, size_t n, size_t in, const float *w, size_t out,
                             const float *dy, float *dw, float *db, float *dx);
 
@@ -44,6 +70,15 @@ void cim_nn_linear_backward(const float *x, size_t n, size_t in, const float *w,
  * cim_nn_linear_backward gives for them. */
 void cim_nn_linear_backward_rows(const float *x, size_t n, size_t in, size_t out, const float *dy, float *dw,
                                  float *db, size_t o0, size_t o1);
+
+/* The linear layer as it was before the dense products above (issue 14): the bias written
+ * into y, then OpenBLAS cblas_sgemm with beta = 1; the backward's products by sgemm. Only
+ * for the bench's baseline (CimTrainOptions.unoptimised); the values depend on OpenBLAS's
+ * kernel and on the call's shape. */
+void cim_nn_linear_forward_sgemm(const float *x, size_t n, size_t in, const float *w, const float *b, size_t out,
+                                 float *y);
+void cim_nn_linear_backward_sgemm(const float *x, size_t n, size_t in, const float *w, size_t out, const float *dy,
+                                  float *dw, float *db, float *dx);
 
 /* ReLU over len values: y = x > 0 ? x : 0; NaN stays NaN (torch's clamp_min propagates it).
  * In place (y == x) is allowed. */

@@ -56,56 +56,154 @@ CimStatus trainer_rebuild(Trainer *t, CimDiag *d)
 
 CimFast *trainer_fast(const Trainer *t, unsigned w) { return w ? t->xfast[w] : t->fast; }
 
+/* ---- the workers: a team of threads started once per training ----------------------- */
+
+struct TrainPool {
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    pthread_t tid[CIM_TRAIN_MAX_JOBS];
+    unsigned started;  /* members 1..started run on their threads; the caller runs the rest */
+    unsigned pending;  /* members of the current call not yet done */
+    uint64_t round;    /* calls posted */
+    int quit;
+    CimNnTeamFn *fn;
+    void *arg;
+    unsigned nw;
+};
+
+typedef struct {
+    TrainPool *pool;
+    unsigned w;
+} Member;
+
+static void *member_thread(void *arg)
+{
+    Member *m = arg;
+    TrainPool *p = m->pool;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->round == seen && !p->quit)
+            pthread_cond_wait(&p->go, &p->mu);
+        if (p->quit)
+            break;
+        seen = p->round;
+        CimNnTeamFn *fn = p->fn;
+        void *fa = p->arg;
+        unsigned nw = p->nw;
+        pthread_mutex_unlock(&p->mu);
+        fn(fa, m->w, nw);
+        pthread_mutex_lock(&p->mu);
+        if (--p->pending == 0)
+            pthread_cond_signal(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    free(m);
+    return NULL;
+}
+
+/* The pool of t->jobs - 1 threads (none for one job). A thread that cannot be started has its
+ * member run by the caller: the results are the same, only slower. */
+static CimStatus pool_start(Trainer *t)
+{
+    if (t->jobs < 2)
+        return CIM_OK;
+    TrainPool *p = calloc(1, sizeof *p);
+    if (!p)
+        return CIM_ERR_NOMEM;
+    int mu = pthread_mutex_init(&p->mu, NULL) == 0, go = pthread_cond_init(&p->go, NULL) == 0,
+        done = pthread_cond_init(&p->done, NULL) == 0;
+    if (!mu || !go || !done) { /* no pool: the caller runs every member */
+        if (mu)
+            pthread_mutex_destroy(&p->mu);
+        if (go)
+            pthread_cond_destroy(&p->go);
+        if (done)
+            pthread_cond_destroy(&p->done);
+        free(p);
+        return CIM_OK;
+    }
+    t->pool = p;
+    for (unsigned w = 1; w < t->jobs; w++) {
+        Member *m = malloc(sizeof *m);
+        if (!m)
+            break;
+        *m = (Member){p, w};
+        if (pthread_create(&p->tid[w], NULL, member_thread, m) != 0) {
+            free(m);
+            break;
+        }
+        p->started = w;
+    }
+    return CIM_OK;
+}
+
+static void pool_stop(Trainer *t)
+{
+    TrainPool *p = t->pool;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned w = 1; w <= p->started; w++)
+        pthread_join(p->tid[w], NULL);
+    pthread_cond_destroy(&p->go);
+    pthread_cond_destroy(&p->done);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+    t->pool = NULL;
+}
+
+void trainer_team(void *ctx, CimNnTeamFn *fn, void *arg)
+{
+    Trainer *t = ctx;
+    TrainPool *p = t->pool;
+    unsigned nw = t->jobs, started = p ? p->started : 0;
+    if (started) {
+        pthread_mutex_lock(&p->mu);
+        p->fn = fn;
+        p->arg = arg;
+        p->nw = nw;
+        p->pending = started;
+        p->round++;
+        pthread_cond_broadcast(&p->go);
+        pthread_mutex_unlock(&p->mu);
+    }
+    fn(arg, 0, nw);
+    for (unsigned w = started + 1; w < nw; w++)
+        fn(arg, w, nw);
+    if (started) {
+        pthread_mutex_lock(&p->mu);
+        while (p->pending)
+            pthread_cond_wait(&p->done, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
 typedef struct {
     Trainer *t;
-    unsigned w, nw;
     size_t n, align;
     TrainChunkFn *fn;
     void *ctx;
 } Chunk;
 
-/* Where worker w's range starts: n w / nw, down to a multiple of align (the end: n). */
-static size_t chunk_start(const Chunk *c, unsigned w)
+static void chunk_member(void *arg, unsigned w, unsigned nw)
 {
-    return w >= c->nw ? c->n : c->n * w / c->nw / c->align * c->align;
-}
-
-static void run_chunk(const Chunk *c)
-{
-    size_t lo = chunk_start(c, c->w), hi = chunk_start(c, c->w + 1);
+    const Chunk *c = arg;
+    size_t lo = cim_nn_split(c->n, c->align, w, nw), hi = cim_nn_split(c->n, c->align, w + 1, nw);
     if (lo < hi)
-        c->fn(c->t, c->w, lo, hi, c->ctx);
+        c->fn(c->t, w, lo, hi, c->ctx);
 }
 
-static void *chunk_thread(void *arg)
+void trainer_parallel_align(Trainer *t, size_t n, size_t align, TrainChunkFn *fn, void *ctx)
 {
-    run_chunk(arg);
-    return NULL;
+    Chunk c = {t, n, align, fn, ctx};
+    trainer_team(t, chunk_member, &c);
 }
 
-static void parallel(Trainer *t, size_t n, size_t align, TrainChunkFn *fn, void *ctx)
-{
-    unsigned nw = t->jobs < n ? t->jobs : (unsigned)n;
-    nw = nw ? nw : 1;
-    Chunk c[CIM_TRAIN_MAX_JOBS] = {{t, 0, nw, n, align, fn, ctx}};
-    pthread_t tid[CIM_TRAIN_MAX_JOBS];
-    int started[CIM_TRAIN_MAX_JOBS] = {0};
-    for (unsigned w = 1; w < nw; w++) {
-        c[w] = c[0];
-        c[w].w = w;
-    }
-    for (unsigned w = 1; w < nw; w++)
-        started[w] = pthread_create(&tid[w], NULL, chunk_thread, &c[w]) == 0;
-    run_chunk(&c[0]);
-    for (unsigned w = 1; w < nw; w++) {
-        if (started[w])
-            pthread_join(tid[w], NULL);
-        else
-            run_chunk(&c[w]);
-    }
-}
-
-void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx) { parallel(t, n, 1, fn, ctx); }
+void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx) { trainer_parallel_align(t, n, 1, fn, ctx); }
 
 void trainer_collect_tallies(Trainer *t)
 {
@@ -117,6 +215,7 @@ void trainer_collect_tallies(Trainer *t)
 }
 
 typedef struct {
+    Trainer *t;
     CimNnChunkFn *fn;
     void *arg;
 } HeadPart;
@@ -129,11 +228,11 @@ static void head_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx)
     p->fn(p->arg, lo, hi);
 }
 
-/* Host layers' work over the workers (CimHead.par, CimBconv.par). */
+/* Host layers' work over the workers (CimBconv.par). */
 void trainer_nn_par(void *ctx, size_t n, size_t align, CimNnChunkFn *fn, void *arg)
 {
-    HeadPart p = {fn, arg};
-    parallel(ctx, n, align, head_chunk, &p);
+    HeadPart p = {ctx, fn, arg};
+    trainer_parallel_align(ctx, n, align, head_chunk, &p);
 }
 
 CimStatus trainer_add_param(Trainer *t, const char *layer, const char *what, float *p, float *grad, size_t n,
@@ -222,16 +321,35 @@ static void progress(CimProgressBar *bar, size_t done, size_t total, double loss
     cim_progress_bar_update(bar, done, total, status);
 }
 
+/* Worker w's part of every parameter's Adam step: elements split by cim_nn_split (each
+ * element's step reads and writes that element only). */
+static void step_member(void *arg, unsigned w, unsigned nw)
+{
+    Trainer *t = arg;
+    for (size_t k = 0; k < t->nparams; k++) {
+        Param *q = &t->params[k];
+        size_t lo = cim_nn_split(q->n, 16, w, nw), hi = cim_nn_split(q->n, 16, w + 1, nw);
+        if (lo >= hi)
+            continue;
+        if (q->conv) /* the reference masks every conv parameter that is exactly zero */
+            cim_adam_mask_zeros(q->p + lo, hi - lo, q->mask + lo);
+        cim_adam_step_range(&q->adam, q->adam.step + 1, q->p, q->grad, q->mask, lo, hi);
+    }
+}
+
 void trainer_step(Trainer *t)
 {
+    if (!t->unoptimised) {
+        trainer_team(t, step_member, t);
+        for (size_t k = 0; k < t->nparams; k++)
+            t->params[k].adam.step++;
+        return;
+    }
     for (size_t k = 0; k < t->nparams; k++) {
         Param *q = &t->params[k];
         if (q->conv) /* the reference masks every conv parameter that is exactly zero */
             cim_adam_mask_zeros(q->p, q->n, q->mask);
-        if (t->unoptimised)
-            cim_adam_step_portable(&q->adam, q->p, q->grad, q->mask);
-        else
-            cim_adam_step(&q->adam, q->p, q->grad, q->mask);
+        cim_adam_step_portable(&q->adam, q->p, q->grad, q->mask);
     }
 }
 
@@ -247,7 +365,8 @@ static CimStatus batch_checkpoint(Trainer *t, unsigned epoch, size_t n, double t
     return save_point(t, epoch - 1, d);
 }
 
-/* The chip layers of images idx[lo..hi) of a batch on worker w: ints and labels. */
+/* Images idx[lo..hi) of a batch on worker w: the chip layers (ints and labels), then the
+ * head's forward of the same examples. */
 static void reference_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx)
 {
     const size_t *idx = ctx, in = t->head.in_size;
@@ -256,6 +375,7 @@ static void reference_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *
                        t->ints + i * in, t->wtally[w]);
         t->labels[i] = t->train.labels.labels[idx[i]];
     }
+    cim_head_forward_rows(&t->head, t->ints, lo, hi);
 }
 
 /* The forward as it was before the speed work (the bench's baseline): one thread, and the
@@ -273,13 +393,13 @@ static void reference_forward_unoptimised(Trainer *t, const size_t *idx, size_t 
 /* One reference-mode batch: chip forward, host head forward and backward, Adam. */
 static void reference_batch(Trainer *t, const size_t *idx, size_t nb)
 {
-    if (t->unoptimised)
+    if (t->unoptimised) {
         reference_forward_unoptimised(t, idx, nb);
-    else {
-        trainer_parallel(t, nb, reference_chunk, (void *)idx);
+        cim_head_forward(&t->head, t->ints, nb);
+    } else { /* the head's forward by examples at multiples of CIM_NN_SPLIT, as cim_head_forward */
+        trainer_parallel_align(t, nb, CIM_NN_SPLIT, reference_chunk, (void *)idx);
         trainer_collect_tallies(t);
     }
-    cim_head_forward(&t->head, t->ints, nb);
     const float *z = cim_head_logits(&t->head);
     unsigned k = t->job.net.layers[t->job.net.n - 1].out_c;
     for (size_t i = 0; i < nb; i++)
@@ -620,7 +740,7 @@ static CimStatus init_jobs(Trainer *t, CimDiag *d)
     t->jobs = t->unoptimised ? 1 : j;
     t->xfast = calloc(t->jobs, sizeof *t->xfast);
     t->wtally = calloc(t->jobs, sizeof *t->wtally);
-    return t->xfast && t->wtally ? CIM_OK : CIM_ERR_NOMEM;
+    return t->xfast && t->wtally ? pool_start(t) : CIM_ERR_NOMEM;
 }
 
 static CimStatus init(Trainer *t, CimDiag *d)
@@ -662,9 +782,10 @@ static CimStatus init(Trainer *t, CimDiag *d)
     st = cim_head_init(&t->head, &j->net, last->layer, j->cc.first_host, j->run.train.batch_size,
                        pruned_mode(t) == CIM_PRUNED_SKIP);
     if (st == CIM_OK && t->jobs > 1) {
-        t->head.par = trainer_nn_par;
-        t->head.par_ctx = t;
+        t->head.team = trainer_team;
+        t->head.team_ctx = t;
     }
+    t->head.sgemm = t->unoptimised;
     if (st == CIM_OK)
         st = setup_params(t);
     if (st == CIM_OK && j->run.train.learn == CIM_LEARN_STE)
@@ -745,6 +866,7 @@ static void print_epoch(const Trainer *t, const CimEpochStats *e)
 
 static void teardown(Trainer *t)
 {
+    pool_stop(t);
     for (size_t k = 0; k < t->nparams; k++) {
         cim_adam_free(&t->params[k].adam);
         free(t->params[k].mask);

@@ -11,6 +11,7 @@
 #include "workloads/train/head.h"
 
 typedef struct SteState SteState;
+typedef struct TrainPool TrainPool;
 
 #define CIM_TRAIN_MAX_CLASSES 1024 /* outputs of the network's last layer (a logits buffer each) */
 #define CIM_TRAIN_IMAGE_PIXELS 784 /* an MNIST image, 1 x 28 x 28: the network's input */
@@ -54,6 +55,7 @@ typedef struct {
     unsigned jobs;
     CimFast **xfast;
     CimLayerTally (*wtally)[CIM_TRAIN_MAX_CONV];
+    TrainPool *pool;       /* threads of workers 1..jobs - 1, started once (NULL: one job) */
     int unoptimised;       /* the code path before the speed work (bench only: opt->unoptimised) */
     char **logged;         /* resumed: the metrics lines of epochs 1..start_epoch, verbatim */
     CimResults rs;         /* run.out as one set: every save point stages its files, then commits */
@@ -64,11 +66,15 @@ typedef struct {
 CimStatus trainer_rebuild(Trainer *t, CimDiag *d);
 /* Worker w's fast path. */
 CimFast *trainer_fast(const Trainer *t, unsigned w);
+/* A CimNnTeam of the t->jobs workers (ctx: the Trainer): member w runs on worker w's thread,
+ * member 0 on the calling thread (and any member whose thread could not be started). */
+void trainer_team(void *ctx, CimNnTeamFn *fn, void *arg);
 /* fn(t, w, lo, hi, ctx) for the contiguous ranges [lo, hi) that split [0, n) over the
- * workers (worker w: [n w / J, n (w + 1) / J)), worker 0 on the calling thread; returns
- * when all are done. A thread that cannot be started has its range run by the caller. */
+ * workers (cim_nn_split: worker w from n w / J down to a multiple of align), empty ones
+ * skipped; returns when all are done. */
 typedef void TrainChunkFn(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx);
-void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx);
+void trainer_parallel_align(Trainer *t, size_t n, size_t align, TrainChunkFn *fn, void *ctx);
+void trainer_parallel(Trainer *t, size_t n, TrainChunkFn *fn, void *ctx); /* align 1 */
 /* A CimNnPar over the workers (ctx: the Trainer). */
 void trainer_nn_par(void *ctx, size_t n, size_t align, CimNnChunkFn *fn, void *arg);
 /* The workers' forward tallies into t->fwd_layers, in worker order, and cleared. */

@@ -157,8 +157,40 @@ void ste_free(Trainer *t)
     t->ste = NULL;
 }
 
+/* Float activations of every chip layer but the last from the chip's integers, for images
+ * lo <= i < hi; they are the next layer's latent and binarised inputs (the binarised ones
+ * equal the chip's bits). Max-pool indices are flat into the whole batch, as one call over
+ * it gives. */
+static void activations(Trainer *t, size_t lo, size_t hi)
+{
+    SteState *s = t->ste;
+    int skip = t->job.run.pruned_filters == CIM_PRUNED_SKIP;
+    for (size_t k = 0; k + 1 < s->n; k++) {
+        SteLayer *q = &s->layer[k], *nx = &s->layer[k + 1];
+        size_t hw = (size_t)q->l->out_h * q->l->out_w;
+        for (size_t i = lo; i < hi; i++)
+            for (unsigned f = 0; f < q->l->out_c; f++) {
+                int zero = skip && q->l->pruned[f];
+                float b = q->l->b ? q->l->b[f] : 0.0f;
+                for (size_t p = 0; p < hw; p++) {
+                    size_t at = i * q->out_size + f * hw + p;
+                    q->act[0][at] = zero ? 0.0f : (float)q->ints[at] + b;
+                }
+            }
+        for (size_t j = 0; j < q->nseg; j++) {
+            size_t in = tensor_size(q->seg[j], 0), out = tensor_size(q->seg[j], 1);
+            size_t *idx = q->idx[j] ? q->idx[j] + lo * out : NULL;
+            cim_head_layer_forward(q->seg[j], q->act[j] + lo * in, hi - lo, q->act[j + 1] + lo * out, idx);
+            for (size_t e = 0; idx && lo && e < (hi - lo) * out; e++)
+                idx[e] += lo * in;
+        }
+        memcpy(nx->xl + lo * nx->in_size, q->act[q->nseg] + lo * nx->in_size, (hi - lo) * nx->in_size * sizeof(float));
+        cim_bconv_binarise(q->act[q->nseg] + lo * nx->in_size, (hi - lo) * nx->in_size, nx->xb + lo * nx->in_size);
+    }
+}
+
 /* Images idx[lo..hi) of the batch on worker w: chip forward, every conv layer traced, and
- * the first layer's inputs. */
+ * the first layer's inputs, then the float activations of the same images. */
 static void forward_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *ctx)
 {
     const size_t *idx = ctx;
@@ -180,6 +212,7 @@ static void forward_chunk(Trainer *t, unsigned w, size_t lo, size_t hi, void *ct
         }
     }
     cim_fast_trace(f, NULL);
+    activations(t, lo, hi);
 }
 
 /* The same on one thread, as before the speed work (the bench's baseline). */
@@ -204,31 +237,6 @@ static void forward_unoptimised(Trainer *t, const size_t *idx, size_t nb, float 
     cim_fast_trace(t->fast, NULL);
 }
 
-/* Float activations of every chip layer but the last from the chip's integers; they are
- * the next layer's latent and binarised inputs (the binarised ones equal the chip's bits). */
-static void activations(Trainer *t, size_t nb)
-{
-    SteState *s = t->ste;
-    int skip = t->job.run.pruned_filters == CIM_PRUNED_SKIP;
-    for (size_t k = 0; k + 1 < s->n; k++) {
-        SteLayer *q = &s->layer[k], *nx = &s->layer[k + 1];
-        size_t hw = (size_t)q->l->out_h * q->l->out_w;
-        for (size_t i = 0; i < nb; i++)
-            for (unsigned f = 0; f < q->l->out_c; f++) {
-                int zero = skip && q->l->pruned[f];
-                float b = q->l->b ? q->l->b[f] : 0.0f;
-                for (size_t p = 0; p < hw; p++) {
-                    size_t at = i * q->out_size + f * hw + p;
-                    q->act[0][at] = zero ? 0.0f : (float)q->ints[at] + b;
-                }
-            }
-        for (size_t j = 0; j < q->nseg; j++)
-            cim_head_layer_forward(q->seg[j], q->act[j], nb, q->act[j + 1], q->idx[j]);
-        memcpy(nx->xl, q->act[q->nseg], nb * nx->in_size * sizeof(float));
-        cim_bconv_binarise(q->act[q->nseg], nb * nx->in_size, nx->xb);
-    }
-}
-
 /* The STE backward from the head's gradient down to the first conv layer. */
 static CimStatus backward(Trainer *t, size_t nb)
 {
@@ -240,6 +248,7 @@ static CimStatus backward(Trainer *t, size_t nb)
         CimBconv l = cim_bconv_layer(nb, q->l->in_c, q->l->out_c, q->l->in_h, q->l->in_w, q->l->kernel,
                                      q->l->padding);
         l.clip_w = l.clip_x = s->clip;
+        l.sgemm_dw = t->unoptimised;
         if (t->jobs > 1) {
             l.par = trainer_nn_par;
             l.par_ctx = t;
@@ -289,11 +298,11 @@ CimStatus ste_batch(Trainer *t, const size_t *idx, size_t nb, double *loss, size
     if (t->unoptimised) {
         float logits[CIM_TRAIN_MAX_CLASSES];
         forward_unoptimised(t, idx, nb, logits);
+        activations(t, 0, nb);
     } else {
         trainer_parallel(t, nb, forward_chunk, (void *)idx);
         trainer_collect_tallies(t);
     }
-    activations(t, nb);
     cim_head_forward(&t->head, t->ints, nb);
     const float *z = cim_head_logits(&t->head);
     unsigned k = t->job.net.layers[t->job.net.n - 1].out_c;

@@ -260,6 +260,61 @@ static void test_bconv_out_of_memory_is_reported(void **state)
 
 /* The MNIST network's conv2 at batch 64: the sizes the trainer runs. Checks one output pixel's
  * bias gradient against a plain sum and prints the time taken. */
+/* A CimNnPar that runs [0, n) as two ranges cut at a random multiple of align, the second
+ * first (ctx: the CimRng). */
+static void split_par(void *ctx, size_t n, size_t align, CimNnChunkFn *fn, void *arg)
+{
+    size_t cut = (size_t)(cim_rng_uniform(ctx) * (double)(n + 1)) / align * align;
+    cut = cut > n ? n : cut;
+    if (cut < n)
+        fn(arg, cut, n);
+    if (cut)
+        fn(arg, 0, cut);
+}
+
+/* The backward split over threads (dw by filters, dx by images) gives the one-call values bit
+ * for bit, for random shapes on both sides of CIM_BCONV_ROWS_MIN taps and random cuts. */
+static void test_bconv_backward_split_equals_one_call(void **state)
+{
+    (void)state;
+    CimRng rng;
+    cim_rng_seed(&rng, 91);
+    for (unsigned c = 0; c < 60; c++) {
+        size_t n = 1 + (size_t)(cim_rng_uniform(&rng) * 3), cin = 1 + (size_t)(cim_rng_uniform(&rng) * 4);
+        size_t cout = 1 + (size_t)(cim_rng_uniform(&rng) * 40), k = 1 + 2 * (size_t)(cim_rng_uniform(&rng) * 3);
+        size_t h = 1 + (size_t)(cim_rng_uniform(&rng) * 9), w = 1 + (size_t)(cim_rng_uniform(&rng) * 9);
+        CimBconv l = cim_bconv_layer(n, cin, cout, h, w, k, (k - 1) / 2);
+        size_t nx = n * cin * h * w, nw = cout * cin * k * k, ny = n * cout * h * w;
+        float *x = malloc(nx * sizeof *x), *xb = malloc(nx * sizeof *x), *wl = malloc(nw * sizeof *wl);
+        float *wb = malloc(nw * sizeof *wb), *dy = malloc(ny * sizeof *dy), *dw[2], *dx[2], db[2][40];
+        for (int v = 0; v < 2; v++) {
+            dw[v] = malloc(nw * sizeof *dw[v]);
+            dx[v] = malloc(nx * sizeof *dx[v]);
+            assert_true(dw[v] && dx[v]);
+        }
+        assert_true(x && xb && wl && wb && dy);
+        fill_rand(x, nx, &rng, -1.5, 1.5);
+        fill_rand(wl, nw, &rng, -1.5, 1.5);
+        fill_rand(dy, ny, &rng, -1, 1);
+        cim_bconv_binarise(x, nx, xb);
+        cim_bconv_binarise(wl, nw, wb);
+        CimBconvSaved sv = {xb, x, wb, wl};
+        assert_int_equal(cim_bconv_backward(&l, &sv, dy, dw[0], db[0], dx[0]), CIM_OK);
+        l.par = split_par;
+        l.par_ctx = &rng;
+        assert_int_equal(cim_bconv_backward(&l, &sv, dy, dw[1], db[1], dx[1]), CIM_OK);
+        if (memcmp(dw[0], dw[1], nw * sizeof *dw[0]) || memcmp(dx[0], dx[1], nx * sizeof *dx[0]) ||
+            memcmp(db[0], db[1], cout * sizeof db[0][0]))
+            fail_msg("case %u (n %zu cin %zu cout %zu k %zu %zux%zu): the split backward differs", c, n, cin, cout,
+                     k, h, w);
+        for (int v = 0; v < 2; v++) {
+            free(dw[v]);
+            free(dx[v]);
+        }
+        free(x), free(xb), free(wl), free(wb), free(dy);
+    }
+}
+
 static void test_bconv_mnist_conv2_batch_runs(void **state)
 {
     enum { BN = 64, BI = 32, BO = 64, BS = 14 };
@@ -308,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_bconv_binarise_zero_is_minus_one),
         cmocka_unit_test(test_bconv_out_of_memory_is_reported),
         cmocka_unit_test(test_bconv_mnist_conv2_batch_runs),
+        cmocka_unit_test(test_bconv_backward_split_equals_one_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

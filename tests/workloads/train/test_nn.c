@@ -31,6 +31,99 @@ static void fill_rand(float *v, size_t n, CimRng *rng, double lo, double hi)
         v[i] = (float)(lo + (hi - lo) * cim_rng_uniform(rng));
 }
 
+/* ---- dense products: the documented order, bit for bit, for any split ---------------- */
+
+/* cim_nn_dots's order written out plainly: 16 lanes, lane l adds k = l, l + 16, ... in turn
+ * from 0, then lane l += lane l + 8, + 4, + 2, + 1. */
+static float ref_dot(const float *x, const float *w, size_t len)
+{
+    float lane[16] = {0};
+    for (size_t k = 0; k < len; k++)
+        lane[k % 16] += x[k] * w[k];
+    for (size_t h = 8; h; h /= 2)
+        for (size_t l = 0; l < h; l++)
+            lane[l] += lane[l + h];
+    return lane[0];
+}
+
+static void assert_same_bits(const float *a, const float *b, size_t n, const char *what, unsigned c)
+{
+    if (n && memcmp(a, b, n * sizeof *a) != 0)
+        fail_msg("case %u: %s differs from the documented order", c, what);
+}
+
+/* Random shapes (tails of the 16-lane and 64-column blocks included) and random row and
+ * output splits: cim_nn_dots, linear forward and backward give exactly the values of the
+ * order nn.h documents, computed here one element at a time, whatever range a call covers.
+ * This is what makes dcim train's results the same for every --jobs N on every CPU. */
+static void test_nn_dense_products_follow_their_order_for_any_split(void **state)
+{
+    (void)state;
+    CimRng rng;
+    cim_rng_seed(&rng, 77);
+    for (unsigned c = 0; c < 300; c++) {
+        size_t n = (size_t)(cim_rng_uniform(&rng) * 10), out = (size_t)(cim_rng_uniform(&rng) * 10);
+        size_t in = (size_t)(cim_rng_uniform(&rng) * 150);
+        size_t cut = n ? (size_t)(cim_rng_uniform(&rng) * (double)(n + 1)) : 0;
+        size_t ocut = out ? (size_t)(cim_rng_uniform(&rng) * (double)(out + 1)) : 0;
+        float *x = malloc((n * in + 1) * sizeof *x), *w = malloc((out * in + 1) * sizeof *w);
+        float *b = malloc((out + 1) * sizeof *b), *dy = malloc((n * out + 1) * sizeof *dy);
+        float *y = malloc((n * out + 1) * sizeof *y), *want = malloc((n * out + n * in + out * in + 1) * sizeof *want);
+        float *dw = malloc((out * in + 1) * sizeof *dw), *dx = malloc((n * in + 1) * sizeof *dx);
+        float *part = malloc((n * in + out * in + n * out + 1) * sizeof *part);
+        assert_true(x && w && b && dy && y && want && dw && dx && part);
+        fill_rand(x, n * in, &rng, -1, 1);
+        fill_rand(w, out * in, &rng, -1, 1);
+        fill_rand(b, out, &rng, -1, 1);
+        fill_rand(dy, n * out, &rng, -1, 1);
+        /* dots, whole and as two calls over rows, and accumulating onto y */
+        for (size_t i = 0; i < n; i++)
+            for (size_t o = 0; o < out; o++)
+                want[i * out + o] = ref_dot(x + i * in, w + o * in, in);
+        cim_nn_dots(x, n, in, w, out, y, 0);
+        assert_same_bits(y, want, n * out, "cim_nn_dots", c);
+        cim_nn_dots(x, cut, in, w, out, part, 0);
+        cim_nn_dots(x + cut * in, n - cut, in, w, out, part + cut * out, 0);
+        assert_same_bits(part, want, n * out, "cim_nn_dots over two row ranges", c);
+        for (size_t e = 0; e < n * out; e++)
+            want[e] = y[e] + want[e];
+        cim_nn_dots(x, n, in, w, out, y, 1);
+        assert_same_bits(y, want, n * out, "cim_nn_dots accumulating", c);
+        /* linear forward: b + dot */
+        for (size_t i = 0; i < n; i++)
+            for (size_t o = 0; o < out; o++)
+                want[i * out + o] = b[o] + ref_dot(x + i * in, w + o * in, in);
+        cim_nn_linear_forward(x, n, in, w, b, out, y);
+        assert_same_bits(y, want, n * out, "linear forward", c);
+        /* backward: dw adds over examples in turn, dx over outputs in turn, from 0 */
+        for (size_t o = 0; o < out; o++)
+            for (size_t k = 0; k < in; k++) {
+                float acc = 0.0f;
+                for (size_t i = 0; i < n; i++)
+                    acc += dy[i * out + o] * x[i * in + k];
+                want[o * in + k] = acc;
+            }
+        float *want_dx = want + out * in;
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < in; k++) {
+                float acc = 0.0f;
+                for (size_t o = 0; o < out; o++)
+                    acc += dy[i * out + o] * w[o * in + k];
+                want_dx[i * in + k] = acc;
+            }
+        cim_nn_linear_backward(x, n, in, w, out, dy, dw, NULL, dx);
+        assert_same_bits(dw, want, out * in, "linear dW", c);
+        assert_same_bits(dx, want_dx, n * in, "linear dx", c);
+        cim_nn_linear_backward_rows(x, n, in, out, dy, part, NULL, 0, ocut);
+        cim_nn_linear_backward_rows(x, n, in, out, dy, part, NULL, ocut, out);
+        assert_same_bits(part, want, out * in, "linear dW over two output ranges", c);
+        cim_nn_linear_backward(NULL, cut, in, w, out, dy, NULL, NULL, part);
+        cim_nn_linear_backward(NULL, n - cut, in, w, out, dy + cut * out, NULL, NULL, part + cut * in);
+        assert_same_bits(part, want_dx, n * in, "linear dx over two row ranges", c);
+        free(x), free(w), free(b), free(dy), free(y), free(want), free(dw), free(dx), free(part);
+    }
+}
+
 /* ---- linear ------------------------------------------------------------ */
 enum { LN = 3, LIN = 5, LOUT = 4 };
 
@@ -210,6 +303,47 @@ static void maxpool_fd_check(size_t k, uint64_t seed)
         lm = pool_loss(xd, r, k);
         xd[i] = keep;
         assert_grad_close(dx[i], (lp - lm) / (2 * FD_H));
+    }
+}
+
+/* Every kernel size (the 2 x 2 one has its own code) against torch's rule written out here,
+ * on values drawn from {-inf, -1, 0, 1, NaN} so that ties and NaNs are everywhere: a value
+ * replaces the maximum when it is larger or NaN, windows in row-major order; same maximum
+ * (bits, NaN as NaN) and same index. */
+static void test_nn_maxpool_matches_torch_rule_on_ties_and_nans(void **state)
+{
+    (void)state;
+    const float pick[] = {-INFINITY, -1.0f, 0.0f, 1.0f, NAN};
+    CimRng rng;
+    cim_rng_seed(&rng, 5);
+    for (unsigned c = 0; c < 200; c++) {
+        size_t n = 1 + (size_t)(cim_rng_uniform(&rng) * 2), ch = 1 + (size_t)(cim_rng_uniform(&rng) * 3);
+        size_t h = 1 + (size_t)(cim_rng_uniform(&rng) * 9), w = 1 + (size_t)(cim_rng_uniform(&rng) * 9);
+        size_t k = 1 + (size_t)(cim_rng_uniform(&rng) * 3), nx = n * ch * h * w, ny = n * ch * (h / k) * (w / k);
+        float x[2 * 3 * 9 * 9], y[2 * 3 * 9 * 9];
+        size_t idx[2 * 3 * 9 * 9];
+        for (size_t i = 0; i < nx; i++)
+            x[i] = pick[(size_t)(cim_rng_uniform(&rng) * 5) % 5];
+        cim_nn_maxpool_forward(x, n, ch, h, w, k, y, idx);
+        size_t o = 0;
+        for (size_t p = 0; p < n * ch; p++)
+            for (size_t oy = 0; oy < h / k; oy++)
+                for (size_t ox = 0; ox < w / k; ox++, o++) {
+                    float best = -INFINITY;
+                    size_t at = p * h * w + k * oy * w + k * ox;
+                    for (size_t dy = 0; dy < k; dy++)
+                        for (size_t dx = 0; dx < k; dx++) {
+                            size_t i = p * h * w + (k * oy + dy) * w + k * ox + dx;
+                            if (x[i] > best || isnan(x[i])) {
+                                best = x[i];
+                                at = i;
+                            }
+                        }
+                    if (idx[o] != at || !(y[o] == best || (isnan(y[o]) && isnan(best))))
+                        fail_msg("case %u (k %zu, %zux%zu): output %zu is %g at %zu, torch gives %g at %zu", c, k, h,
+                                 w, o, (double)y[o], idx[o], (double)best, at);
+                }
+        assert_int_equal(o, ny);
     }
 }
 
@@ -436,6 +570,8 @@ int main(void)
         cmocka_unit_test(test_nn_cross_entropy_uniform_logits_give_log_k),
         cmocka_unit_test(test_nn_argmax_first_on_tie_and_nan_largest),
         cmocka_unit_test(test_nn_tiny_mlp_learns_xor_quadrants),
+        cmocka_unit_test(test_nn_dense_products_follow_their_order_for_any_split),
+        cmocka_unit_test(test_nn_maxpool_matches_torch_rule_on_ties_and_nans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
