@@ -4,7 +4,7 @@
 # 500 training and 100 test clouds of the synthetic set, precise BatchNorm over 128 clouds
 # before each evaluation) over several seeds, all at once in the background at nice 10; each
 # resumes where it stopped.
-# Usage: scripts/pn_experiments.sh [OUT] (make pointnet-experiments); EPOCHS (6), SEEDS
+# Usage: scripts/pn_experiments.sh [OUT] (make pointnet-experiments); EPOCHS (8), SEEDS
 # ("1 2 3"), LEARN (ste). Each run writes OUT/<learn>_s<seed>/ and its log; a
 # per-epoch table is printed at the end. About 4 GB of memory per run (batch 32).
 set -eu
@@ -15,7 +15,7 @@ LEARN=${LEARN:-ste}
 mkdir -p "$OUT"
 for s in $SEEDS; do
     nice -n 10 "$DCIM" train configs/runs/pointnet_train.yaml --quiet --learn "$LEARN" --seed "$s" \
-        --epochs "${EPOCHS:-6}" --out "$OUT/${LEARN}_s$s" --resume >"$OUT/${LEARN}_s$s.log" 2>&1 &
+        --epochs "${EPOCHS:-8}" --out "$OUT/${LEARN}_s$s" --resume >"$OUT/${LEARN}_s$s.log" 2>&1 &
 done
 wait
 for s in $SEEDS; do
