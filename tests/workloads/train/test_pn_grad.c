@@ -155,17 +155,20 @@ static void test_bn_running_estimates_use_momentum_and_unbiased_variance(void **
 
 /* ---- the conv ------------------------------------------------------------------------- */
 
-static double conv_loss(const double *x, const double *w, size_t rows, size_t cin, size_t f, const double *R)
+/* sum_{r,o} R[r][o] (b[o] + x[r] . w[o]) (no bias when b is NULL): the loss whose gradient
+ * the conv and linear backwards are checked against. */
+static double lin_loss(const double *x, const double *w, const double *b, size_t B, size_t in, size_t out,
+                       const double *R)
 {
-    double loss = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (size_t o = 0; o < f; o++) {
-            double z = 0.0;
-            for (size_t k = 0; k < cin; k++)
-                z += x[r * cin + k] * w[o * cin + k];
-            loss += R[r * f + o] * z;
+    double l = 0;
+    for (size_t i = 0; i < B; i++)
+        for (size_t o = 0; o < out; o++) {
+            double y = b ? b[o] : 0.0;
+            for (size_t k = 0; k < in; k++)
+                y += x[i * in + k] * w[o * in + k];
+            l += R[i * out + o] * y;
         }
-    return loss;
+    return l;
 }
 
 static void test_conv_backward_in_float_mode_matches_finite_differences(void **state)
@@ -193,18 +196,18 @@ static void test_conv_backward_in_float_mode_matches_finite_differences(void **s
         for (size_t i = 0; i < rows * cin; i++) {
             double keep = xd[i];
             xd[i] = keep + FD_H;
-            double up = conv_loss(xd, wd, rows, cin, f, R);
+            double up = lin_loss(xd, wd, NULL, rows, cin, f, R);
             xd[i] = keep - FD_H;
-            double dn = conv_loss(xd, wd, rows, cin, f, R);
+            double dn = lin_loss(xd, wd, NULL, rows, cin, f, R);
             xd[i] = keep;
             assert_grad_close(dx[i], (up - dn) / (2 * FD_H), "conv dx", i);
         }
         for (size_t i = 0; i < f * cin; i++) {
             double keep = wd[i];
             wd[i] = keep + FD_H;
-            double up = conv_loss(xd, wd, rows, cin, f, R);
+            double up = lin_loss(xd, wd, NULL, rows, cin, f, R);
             wd[i] = keep - FD_H;
-            double dn = conv_loss(xd, wd, rows, cin, f, R);
+            double dn = lin_loss(xd, wd, NULL, rows, cin, f, R);
             wd[i] = keep;
             assert_grad_close(dw[i], (up - dn) / (2 * FD_H), "conv dw", i);
         }
@@ -362,19 +365,6 @@ static void test_dropout_with_a_fixed_mask_matches_finite_differences(void **sta
     }
 }
 
-static double lin_loss(const double *x, const double *w, const double *b, size_t B, size_t in, size_t out,
-                       const double *R)
-{
-    double l = 0;
-    for (size_t i = 0; i < B; i++)
-        for (size_t o = 0; o < out; o++) {
-            double y = b ? b[o] : 0.0;
-            for (size_t k = 0; k < in; k++)
-                y += x[i * in + k] * w[o * in + k];
-            l += R[i * out + o] * y;
-        }
-    return l;
-}
 
 static void test_linear_backward_matches_finite_differences(void **state)
 {
